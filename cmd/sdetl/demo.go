@@ -1,0 +1,50 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"reflect"
+
+	"github.com/sdetl/sdetl/internal/spec"
+	"github.com/sdetl/sdetl/internal/synth"
+)
+
+func cmdDemo(ctx context.Context, e *env, args []string) error {
+	f := newFlags(e, "demo", "[flags]",
+		"The newcomer's first command: generate a quarter of synthetic exports into the work dir,\nstart the local throwaway PostgreSQL, run the whole pipeline, and say how to look at the data.").withPG()
+	o := synth.Options{Seed: 1, Format: "xlsx", Dialect: "legacy", Dirt: "realistic"}
+	f.Float64Var(&o.Scale, "scale", 1, "volume of the generated exports (1 = the reference quarter, about 260K rows)")
+	f.StringVar(&o.Format, "format", "xlsx", "xlsx or csv")
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	if o.Scale <= 0 || (o.Format != "xlsx" && o.Format != "csv") {
+		return usageError{"demo: --scale must be > 0 and --format xlsx or csv"}
+	}
+	dir := f.path("exports")
+	if t, err := synth.ReadTruth(filepath.Join(dir, "truth.json")); err == nil && reflect.DeepEqual(t.Options, o) {
+		fmt.Fprintf(e.stdout, "using the exports already generated in %s\n", dir)
+	} else {
+		fmt.Fprintf(e.stdout, "generating synthetic exports (scale %g, %s) into %s ...\n", o.Scale, o.Format, dir)
+		if _, err := synth.Generate(ctx, dir, o); err != nil {
+			return fmt.Errorf("generate: %w", err)
+		}
+	}
+	dsn := f.pg
+	if dsn == "" {
+		var err error
+		if dsn, err = localDSN(ctx, e, f.workdir); err != nil {
+			return err
+		}
+	}
+	rep, err := pipeline(ctx, e, spec.ServiceDesk(), dir, f.workdir, dsn)
+	if err != nil {
+		return err
+	}
+	printRun(e.stdout, rep)
+	fmt.Fprintf(e.stdout, "\nThe data is in schema %s (tables tickets, comments, timesheets, roster, quarantine).\n", rep.Schema)
+	fmt.Fprintf(e.stdout, "Look at it:  psql \"%s\" -c 'select count(*) from %s.tickets'\n", describeDSN(dsn), rep.Schema)
+	fmt.Fprintf(e.stdout, "Run report:  %s   Stop the database:  sdetl pg down --workdir %s\n", filepath.Join(f.workdir, "run.json"), f.workdir)
+	return nil
+}

@@ -1,0 +1,107 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/sdetl/sdetl/internal/pgcluster"
+	"github.com/sdetl/sdetl/internal/postgres"
+)
+
+// localDB is the database the local default cluster serves.
+const localDB = "sdetl"
+
+func cmdPg(ctx context.Context, e *env, args []string) error {
+	f := newFlags(e, "pg", "up|down|status|dsn [--workdir DIR]",
+		"Manage the local PostgreSQL kept under the work dir (unix socket only, no TCP).")
+	var action string
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+		action, args = args[0], args[1:]
+	}
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	c, err := pgcluster.New(f.path("pg"))
+	if err != nil {
+		return err
+	}
+	switch action {
+	case "up":
+		dsn, err := localDSN(ctx, e, f.workdir)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "local PostgreSQL is up: psql \"%s\"\n", dsn)
+	case "down":
+		if err := c.Stop(ctx); err != nil {
+			return err
+		}
+		fmt.Fprintln(e.stdout, "local PostgreSQL is stopped")
+	case "status":
+		if c.Running() {
+			fmt.Fprintf(e.stdout, "running: psql \"%s\"\n", c.DSN(localDB))
+		} else {
+			fmt.Fprintln(e.stdout, "stopped")
+		}
+	case "dsn":
+		fmt.Fprintln(e.stdout, c.DSN(localDB))
+	default:
+		return usageError{"pg: want one of up, down, status, dsn"}
+	}
+	return nil
+}
+
+// localDSN starts (if needed) the local cluster under workdir and returns its DSN.
+func localDSN(ctx context.Context, e *env, workdir string) (string, error) {
+	if _, err := pgcluster.FindBinaries(); err != nil {
+		return "", err
+	}
+	dir, err := filepath.Abs(filepath.Join(workdir, "pg"))
+	if err != nil {
+		return "", err
+	}
+	c, err := pgcluster.New(dir)
+	if err != nil {
+		return "", err
+	}
+	if !c.Running() {
+		fmt.Fprintf(e.stderr, "sdetl: starting the local PostgreSQL in %s (stop it with: sdetl pg down --workdir %s)\n", dir, workdir)
+		if err := c.Init(ctx); err != nil {
+			return "", err
+		}
+		if err := c.Start(ctx); err != nil {
+			return "", err
+		}
+	}
+	if err := c.CreateDatabase(ctx, localDB); err != nil {
+		return "", err
+	}
+	return c.DSN(localDB), nil
+}
+
+// resolveDSN picks the database: --pg, then $SDETL_PG_DSN, then the PG* environment, else the
+// local default cluster (started if needed).
+func resolveDSN(ctx context.Context, e *env, f *flags) (string, error) {
+	if f.pg != "" {
+		return f.pg, nil
+	}
+	if d := os.Getenv("SDETL_PG_DSN"); d != "" {
+		return d, nil
+	}
+	for _, v := range []string{"PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "PGSERVICE"} {
+		if os.Getenv(v) != "" {
+			return "", nil // pgx reads the PG* environment itself
+		}
+	}
+	return localDSN(ctx, e, f.workdir)
+}
+
+// describeDSN says where a DSN points, without the password.
+func describeDSN(dsn string) string {
+	if dsn == "" {
+		return "the PG* environment"
+	}
+	return postgres.Redact(dsn)
+}

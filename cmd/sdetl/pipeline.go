@@ -1,0 +1,149 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/sdetl/sdetl/internal/clean"
+	"github.com/sdetl/sdetl/internal/postgres"
+	"github.com/sdetl/sdetl/internal/spec"
+	"github.com/sdetl/sdetl/internal/stage"
+)
+
+// The work dir's artifacts.
+const (
+	stageFile = "stage.db"
+	cleanFile = "clean.db"
+)
+
+func cmdImport(ctx context.Context, e *env, args []string) error {
+	f := newFlags(e, "import", "--exports DIR [flags]",
+		"Stage the exports (tickets, comments, timesheets, roster.csv; .xlsx or .csv) losslessly,\nwith source file and row for every value, applying the scope filter.").withSpec().withJSON()
+	exports := f.String("exports", "", "directory holding the exports (required)")
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	if *exports == "" {
+		return usageError{"import: --exports DIR is required"}
+	}
+	s, err := f.spec()
+	if err != nil {
+		return err
+	}
+	res, err := importStage(ctx, e, s, *exports, f.path(stageFile))
+	if err != nil {
+		return err
+	}
+	if f.json {
+		return printJSON(e.stdout, res)
+	}
+	printImport(e.stdout, res)
+	return nil
+}
+
+func importStage(ctx context.Context, e *env, s *spec.Spec, dir, out string) (*stage.Result, error) {
+	p := newProgress(e.stderr, "import")
+	defer p.done()
+	return stage.Import(ctx, stage.Options{Spec: s, Dir: dir, Out: out, Progress: p.update})
+}
+
+func printImport(w io.Writer, r *stage.Result) {
+	fmt.Fprintf(w, "scope filter: %s\n", r.Scope)
+	fmt.Fprintf(w, "%-11s %-8s %-8s %10s %10s %10s %9s\n", "table", "format", "dialect", "read", "in scope", "dropped", "rejected")
+	for _, a := range r.Files {
+		fmt.Fprintf(w, "%-11s %-8s %-8s %10d %10d %10d %9d\n", a.Table, a.Format, orDash(a.Dialect), a.RowsRead, a.InScope, a.DroppedScope, a.Rejected)
+	}
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func cmdClean(ctx context.Context, e *env, args []string) error {
+	f := newFlags(e, "clean", "[flags]",
+		"Write a new clean store from the staging store: canonical typed values, a quarantine of\nevery row that cannot be fixed, a change log. The staging store is never modified.").withSpec().withJSON()
+	changes := f.Bool("changes", false, "also record every changed cell (before/after)")
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	s, err := f.spec()
+	if err != nil {
+		return err
+	}
+	rep, err := cleanStage(ctx, e, s, f.workdir, *changes)
+	if err != nil {
+		return err
+	}
+	if f.json {
+		return printJSON(e.stdout, rep)
+	}
+	printClean(e.stdout, rep)
+	return nil
+}
+
+func cleanStage(ctx context.Context, e *env, s *spec.Spec, workdir string, changes bool) (*clean.Report, error) {
+	p := newProgress(e.stderr, "clean")
+	defer p.done()
+	return clean.Run(ctx, clean.Options{Spec: s, Stage: workdir + "/" + stageFile, Out: workdir + "/" + cleanFile,
+		CellChanges: changes, Progress: p.update})
+}
+
+func printClean(w io.Writer, r *clean.Report) {
+	fmt.Fprintf(w, "%-11s %10s %10s %12s\n", "table", "staged", "clean", "quarantined")
+	for _, t := range r.Tables {
+		fmt.Fprintf(w, "%-11s %10d %10d %12d\n", t.Table, t.Staged, t.Clean, t.Quarantined)
+	}
+	if len(r.Quarantine) > 0 {
+		fmt.Fprintln(w, "quarantined rows by rule:")
+		for _, k := range sortedKeys(r.Quarantine) {
+			fmt.Fprintf(w, "  %-20s %d\n", k, r.Quarantine[k])
+		}
+	}
+	fmt.Fprintf(w, "change log: %d (table, column, rule) entries; cells changed per rule:\n", len(r.Changes))
+	per := map[string]int{}
+	for _, c := range r.Changes {
+		per[c.Rule] += c.Count
+	}
+	for _, k := range sortedKeys(per) {
+		fmt.Fprintf(w, "  %-20s %d\n", k, per[k])
+	}
+}
+
+func cmdLoad(ctx context.Context, e *env, args []string) error {
+	f := newFlags(e, "load", "[flags]",
+		"Load the clean store into PostgreSQL (COPY into a new schema, reconcile, then replace the\nlive schema in the same transaction).").withSpec().withJSON().withPG()
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	s, err := f.spec()
+	if err != nil {
+		return err
+	}
+	dsn, err := resolveDSN(ctx, e, f)
+	if err != nil {
+		return err
+	}
+	res, err := loadStage(ctx, e, s, f.workdir, dsn)
+	if err != nil {
+		return err
+	}
+	if f.json {
+		return printJSON(e.stdout, res)
+	}
+	for _, t := range res.Tables {
+		fmt.Fprintf(e.stdout, "%-11s %10d rows\n", t.Table, t.Rows)
+	}
+	fmt.Fprintf(e.stdout, "loaded into schema %s at %s in %s\n", res.Schema, describeDSN(dsn), res.Duration.Round(time.Millisecond))
+	return nil
+}
+
+func loadStage(ctx context.Context, e *env, s *spec.Spec, workdir, dsn string) (*postgres.LoadResult, error) {
+	p := newProgress(e.stderr, "load")
+	defer p.done()
+	return postgres.Load(ctx, postgres.LoadOptions{Spec: s, Clean: workdir + "/" + cleanFile, DSN: dsn, Progress: p.update})
+}

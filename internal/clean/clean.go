@@ -1,0 +1,220 @@
+// Package clean owns the cleaning stage: pure normalisers that turn a raw cell into its
+// canonical clean text per contracted type, and the stage that reads the staging store and
+// writes a NEW clean store (clean.db) with the typed rows, a quarantine of every row that
+// cannot be fixed (with rule, severity, source file and row, and the raw record), a change log,
+// and an exact reconciliation: staged rows = clean rows + quarantined rows, per table.
+package clean
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/sdetl/sdetl/internal/spec"
+	"github.com/sdetl/sdetl/internal/store"
+)
+
+// Options configure a clean run.
+type Options struct {
+	Spec        *spec.Spec
+	Stage       string // the staging store to read (never written)
+	Out         string // the clean store to write (replaced atomically)
+	CellChanges bool   // also record every changed cell (before/after)
+	// Progress, when set, is called every few thousand rows with the rows done so far.
+	Progress func(table string, rows int)
+}
+
+// TableResult reconciles one table.
+type TableResult struct {
+	Table       string `json:"table"`
+	Staged      int    `json:"staged"`
+	Clean       int    `json:"clean"`
+	Quarantined int    `json:"quarantined"`
+}
+
+// ChangeCount is one line of the change log: how many cells a rule changed in a column.
+type ChangeCount struct {
+	Table  string `json:"table"`
+	Column string `json:"column"`
+	Rule   string `json:"rule"`
+	Count  int    `json:"count"`
+}
+
+// Report is what the clean stage did.
+type Report struct {
+	Tables     []*TableResult `json:"tables"`
+	Changes    []ChangeCount  `json:"changes"`
+	Quarantine map[string]int `json:"quarantine_by_rule"`
+}
+
+// Run cleans the staging store into a new clean store. The staging store is only read; on any
+// error the partial clean store is removed and a previous one is left as it was.
+func Run(ctx context.Context, o Options) (*Report, error) {
+	src, err := store.OpenReadOnly(o.Stage)
+	if err != nil {
+		return nil, fmt.Errorf("staging store: %w", err)
+	}
+	defer src.Close()
+	files, err := fileNames(ctx, src)
+	if err != nil {
+		return nil, err
+	}
+	b, err := store.Create(ctx, o.Out)
+	if err != nil {
+		return nil, fmt.Errorf("clean store: %w", err)
+	}
+	defer b.Abort()
+	if err := createSchema(ctx, b.DB, o.Spec); err != nil {
+		return nil, err
+	}
+	c := &cleaner{o: o, src: src, dst: b.DB, files: files, norm: NewNormalizer(o.Spec.Sentinels),
+		changes: map[changeKey]int{}, quarantine: map[string]int{}}
+	res := &Report{Quarantine: c.quarantine}
+	for _, t := range o.Spec.Tables {
+		tr, err := c.table(ctx, t)
+		if err != nil {
+			return nil, fmt.Errorf("clean %s: %w", t.Name, err)
+		}
+		res.Tables = append(res.Tables, tr)
+	}
+	if err := c.finish(ctx, o.Stage); err != nil {
+		return nil, err
+	}
+	if err := reconcile(ctx, src, b.DB, res.Tables); err != nil {
+		return nil, err
+	}
+	res.Changes = c.changeLog()
+	if err := writeChangeLog(ctx, b.DB, res.Changes); err != nil {
+		return nil, err
+	}
+	if err := b.Commit(); err != nil {
+		return nil, fmt.Errorf("clean store: %w", err)
+	}
+	return res, nil
+}
+
+// ErrReconcile means staged rows != clean rows + quarantined rows for some table.
+var ErrReconcile = errors.New("reconciliation failed")
+
+type changeKey struct{ table, column, rule string }
+
+type cleaner struct {
+	o          Options
+	src, dst   *sql.DB
+	files      map[int64]string
+	norm       *Normalizer
+	changes    map[changeKey]int
+	quarantine map[string]int // rows per rule
+}
+
+func fileNames(ctx context.Context, db *sql.DB) (map[int64]string, error) {
+	rows, err := db.QueryContext(ctx, `SELECT id, name FROM import_file`)
+	if err != nil {
+		return nil, fmt.Errorf("staging store: %w", err)
+	}
+	defer rows.Close()
+	m := map[int64]string{}
+	for rows.Next() {
+		var id int64
+		var name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return nil, err
+		}
+		m[id] = name
+	}
+	return m, rows.Err()
+}
+
+// finish copies what the clean store keeps of the staging store: the import audit (lineage)
+// and the rejected rows (into the quarantine).
+func (c *cleaner) finish(ctx context.Context, stagePath string) error {
+	if _, err := c.dst.ExecContext(ctx, `ATTACH DATABASE ? AS stg`, stagePath); err != nil {
+		return fmt.Errorf("attach staging store: %w", err)
+	}
+	defer c.dst.ExecContext(context.Background(), `DETACH DATABASE stg`)
+	if _, err := c.dst.ExecContext(ctx, `CREATE TABLE import_file AS SELECT * FROM stg.import_file`); err != nil {
+		return err
+	}
+	r, err := c.dst.ExecContext(ctx, `INSERT INTO quarantine
+		SELECT s.table_name, f.name, s._row, s._line, NULL, s.rule, ?, NULL, s.reason, s.record
+		FROM stg.stg_rejects s JOIN stg.import_file f ON f.id = s._file_id`, spec.Critical)
+	if err != nil {
+		return err
+	}
+	n, _ := r.RowsAffected()
+	if n > 0 {
+		c.quarantine[spec.RuleFieldCount] += int(n)
+	}
+	return nil
+}
+
+// reconcile checks staged = clean + quarantined per table, counting in both stores.
+func reconcile(ctx context.Context, src, dst *sql.DB, tables []*TableResult) error {
+	for _, tr := range tables {
+		var staged, rejects, cleanN, quar int
+		q := []struct {
+			db  *sql.DB
+			sql string
+			v   *int
+		}{
+			{src, "SELECT count(*) FROM " + store.Quote("stg_"+tr.Table), &staged},
+			{src, "SELECT count(*) FROM stg_rejects WHERE table_name = '" + strings.ReplaceAll(tr.Table, "'", "''") + "'", &rejects},
+			{dst, "SELECT count(*) FROM " + store.Quote(tr.Table), &cleanN},
+			{dst, "SELECT count(*) FROM quarantine WHERE table_name = '" + strings.ReplaceAll(tr.Table, "'", "''") + "'", &quar},
+		}
+		for _, x := range q {
+			if err := x.db.QueryRowContext(ctx, x.sql).Scan(x.v); err != nil {
+				return fmt.Errorf("reconcile %s: %w", tr.Table, err)
+			}
+		}
+		tr.Staged, tr.Clean, tr.Quarantined = staged+rejects, cleanN, quar
+		if tr.Staged != tr.Clean+tr.Quarantined {
+			return fmt.Errorf("%w: %s: staged %d != clean %d + quarantined %d", ErrReconcile, tr.Table, tr.Staged, tr.Clean, tr.Quarantined)
+		}
+	}
+	return nil
+}
+
+func (c *cleaner) changeLog() []ChangeCount {
+	out := make([]ChangeCount, 0, len(c.changes))
+	for k, n := range c.changes {
+		out = append(out, ChangeCount{Table: k.table, Column: k.column, Rule: k.rule, Count: n})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Table != b.Table {
+			return a.Table < b.Table
+		}
+		if a.Column != b.Column {
+			return a.Column < b.Column
+		}
+		return a.Rule < b.Rule
+	})
+	return out
+}
+
+func writeChangeLog(ctx context.Context, db *sql.DB, changes []ChangeCount) error {
+	for _, ch := range changes {
+		if _, err := db.ExecContext(ctx, `INSERT INTO change_log VALUES (?, ?, ?, ?)`, ch.Table, ch.Column, ch.Rule, ch.Count); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// recordJSON renders a raw record as a JSON object keyed by database column name.
+func recordJSON(t *spec.Table, raw []string, extra sql.NullString) string {
+	m := make(map[string]any, len(raw)+1)
+	for i, c := range t.Columns {
+		m[c.Name] = raw[i]
+	}
+	if extra.Valid {
+		m["_extra"] = json.RawMessage(extra.String)
+	}
+	b, _ := json.Marshal(m)
+	return string(b)
+}

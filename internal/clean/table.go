@@ -1,0 +1,265 @@
+package clean
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/sdetl/sdetl/internal/spec"
+	"github.com/sdetl/sdetl/internal/store"
+)
+
+// The clean store's layout: one table per contract table with lineage (_file_id, _row) and
+// every contracted and derived column holding its canonical text (integers as INTEGER), plus
+// the quarantine, the change log, and the import audit copied from the staging store.
+const cleanDDL = `
+CREATE TABLE quarantine (
+	table_name TEXT NOT NULL,
+	source_file TEXT NOT NULL,
+	source_row INTEGER NOT NULL,
+	source_line INTEGER NOT NULL,
+	column_name TEXT,
+	rule TEXT NOT NULL,
+	severity TEXT NOT NULL,
+	raw_value TEXT,
+	reason TEXT NOT NULL,
+	record TEXT NOT NULL
+);
+CREATE TABLE change_log (table_name TEXT NOT NULL, column_name TEXT NOT NULL, rule TEXT NOT NULL, cells INTEGER NOT NULL);
+CREATE TABLE cell_change (table_name TEXT NOT NULL, source_file TEXT NOT NULL, source_row INTEGER NOT NULL,
+	column_name TEXT NOT NULL, before TEXT NOT NULL, after TEXT, rules TEXT NOT NULL);
+`
+
+func createSchema(ctx context.Context, db *sql.DB, s *spec.Spec) error {
+	if _, err := db.ExecContext(ctx, cleanDDL); err != nil {
+		return fmt.Errorf("create clean schema: %w", err)
+	}
+	for _, t := range s.Tables {
+		cols := []string{"_file_id INTEGER NOT NULL", "_row INTEGER NOT NULL"}
+		for _, c := range t.Columns {
+			cols = append(cols, store.Quote(c.Name)+" "+sqliteType(c.Type))
+		}
+		for _, d := range t.Derived {
+			cols = append(cols, store.Quote(d.Name)+" "+sqliteType(d.Type))
+		}
+		ddl := fmt.Sprintf("CREATE TABLE %s (%s)", store.Quote(t.Name), strings.Join(cols, ", "))
+		if _, err := db.ExecContext(ctx, ddl); err != nil {
+			return fmt.Errorf("create clean %s: %w", t.Name, err)
+		}
+	}
+	return nil
+}
+
+// sqliteType keeps canonical text exact: only integers get numeric affinity.
+func sqliteType(t spec.Type) string {
+	if t == spec.Integer {
+		return "INTEGER"
+	}
+	return "TEXT"
+}
+
+// table cleans one staged table row by row, then resolves duplicate natural keys.
+func (c *cleaner) table(ctx context.Context, t *spec.Table) (*TableResult, error) {
+	cols := []string{"_file_id", "_row", "_line"}
+	for _, col := range t.Columns {
+		cols = append(cols, store.Quote(col.Name))
+	}
+	cols = append(cols, "_extra")
+	rows, err := c.src.QueryContext(ctx, fmt.Sprintf("SELECT %s FROM %s ORDER BY rowid", strings.Join(cols, ", "), store.Quote("stg_"+t.Name)))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+
+	tx, err := c.dst.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	out := []string{"_file_id", "_row"}
+	for _, col := range t.Columns {
+		out = append(out, store.Quote(col.Name))
+	}
+	for _, d := range t.Derived {
+		out = append(out, store.Quote(d.Name))
+	}
+	ins, err := tx.PrepareContext(ctx, fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s)", store.Quote(t.Name),
+		strings.Join(out, ", "), strings.TrimSuffix(strings.Repeat("?, ", len(out)), ", ")))
+	if err != nil {
+		return nil, err
+	}
+	quar, err := tx.PrepareContext(ctx, `INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return nil, err
+	}
+	var cellCh *sql.Stmt
+	if c.o.CellChanges {
+		if cellCh, err = tx.PrepareContext(ctx, `INSERT INTO cell_change VALUES (?, ?, ?, ?, ?, ?, ?)`); err != nil {
+			return nil, err
+		}
+	}
+
+	var (
+		fileID, row, line int64
+		extra             sql.NullString
+		raw               = make([]string, len(t.Columns))
+		scan              = make([]any, 0, len(cols))
+		vals              = make([]any, len(out))
+		n                 int
+	)
+	scan = append(scan, &fileID, &row, &line)
+	for i := range raw {
+		scan = append(scan, &raw[i])
+	}
+	scan = append(scan, &extra)
+	derivedFrom := make([]int, len(t.Derived))
+	for i, d := range t.Derived {
+		derivedFrom[i] = t.ColumnIndex(d.From)
+	}
+	clean := make([]Result, len(t.Columns))
+	for rows.Next() {
+		if err := rows.Scan(scan...); err != nil {
+			return nil, err
+		}
+		if n++; n%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			if c.o.Progress != nil {
+				c.o.Progress(t.Name, n)
+			}
+		}
+		file := c.files[fileID]
+		failed, rule, reason := -1, "", ""
+		for i, col := range t.Columns {
+			r, err := c.norm.Normalize(col.Type, col.DateOrder, raw[i])
+			if err != nil {
+				var ve *ValueError
+				if !errors.As(err, &ve) {
+					return nil, err
+				}
+				failed, rule, reason = i, ve.Rule(), ve.Error()
+				break
+			}
+			if r.Null && col.Required {
+				failed, rule, reason = i, spec.RuleMissingRequired, "required value is empty"
+				break
+			}
+			clean[i] = r
+		}
+		if failed >= 0 {
+			col := t.Columns[failed]
+			if _, err := quar.ExecContext(ctx, t.Name, file, row, line, col.Name, rule, spec.Critical,
+				raw[failed], fmt.Sprintf("%s: %s", col.Name, reason), recordJSON(t, raw, extra)); err != nil {
+				return nil, err
+			}
+			c.quarantine[rule]++
+			continue
+		}
+		vals[0], vals[1] = fileID, row
+		for i, col := range t.Columns {
+			r := clean[i]
+			if r.Null {
+				vals[2+i] = nil
+			} else {
+				vals[2+i] = r.Value
+			}
+			if r.Changes == 0 {
+				continue
+			}
+			for _, name := range r.Changes.Names() {
+				c.changes[changeKey{t.Name, col.Name, name}]++
+			}
+			if cellCh != nil {
+				if _, err := cellCh.ExecContext(ctx, t.Name, file, row, col.Name, raw[i], vals[2+i],
+					strings.Join(r.Changes.Names(), ",")); err != nil {
+					return nil, err
+				}
+			}
+		}
+		for i, d := range t.Derived {
+			vals[2+len(t.Columns)+i] = nil
+			if src := clean[derivedFrom[i]]; !src.Null {
+				if v, ok := d.Map[src.Value]; ok {
+					vals[2+len(t.Columns)+i] = v
+					c.changes[changeKey{t.Name, d.Name, "derive"}]++
+				}
+			}
+		}
+		if _, err := ins.ExecContext(ctx, vals...); err != nil {
+			return nil, fmt.Errorf("row %d: %w", row, err)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if err := c.dedupe(ctx, tx, t); err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, err
+	}
+	if c.o.Progress != nil {
+		c.o.Progress(t.Name, n)
+	}
+	return &TableResult{Table: t.Name}, nil
+}
+
+// dedupe keeps, per natural key, the row with the newest `modified` value (NULL oldest; ties:
+// the later file, then the later row) and moves every other row of the key to the quarantine.
+func (c *cleaner) dedupe(ctx context.Context, tx *sql.Tx, t *spec.Table) error {
+	if len(t.Key) == 0 {
+		return nil
+	}
+	keys := make([]string, len(t.Key))
+	for i, k := range t.Key {
+		keys[i] = store.Quote(k)
+	}
+	order := "_file_id DESC, _row DESC"
+	if t.Modified != "" {
+		order = store.Quote(t.Modified) + " DESC NULLS LAST, " + order
+	}
+	tbl := store.Quote(t.Name)
+	keyText := strings.Join(keys, " || '|' || ")
+	rec := make([]string, 0, 2*len(t.Columns))
+	for _, col := range t.Columns {
+		rec = append(rec, "'"+strings.ReplaceAll(col.Name, "'", "''")+"'", store.Quote(col.Name))
+	}
+	q := fmt.Sprintf(`INSERT INTO quarantine
+		SELECT ?, f.name, l._row, 0, ?, ?, ?, l.k, 'an older row of natural key ' || l.k, l.rec
+		FROM (SELECT _file_id, _row, %s AS k, json_object(%s) AS rec FROM (
+			SELECT *, row_number() OVER (PARTITION BY %s ORDER BY %s) AS rn FROM %s) WHERE rn > 1) l
+		JOIN import_file_names f ON f.id = l._file_id`,
+		keyText, strings.Join(rec, ", "), strings.Join(keys, ", "), order, tbl)
+	if err := c.ensureFileNames(ctx, tx); err != nil {
+		return err
+	}
+	r, err := tx.ExecContext(ctx, q, t.Name, t.Key[0], spec.RuleDuplicateKey, spec.High)
+	if err != nil {
+		return fmt.Errorf("duplicates: %w", err)
+	}
+	n, _ := r.RowsAffected()
+	if n == 0 {
+		return nil
+	}
+	c.quarantine[spec.RuleDuplicateKey] += int(n)
+	_, err = tx.ExecContext(ctx, fmt.Sprintf(`DELETE FROM %s WHERE rowid IN (
+		SELECT rowid FROM (SELECT rowid, row_number() OVER (PARTITION BY %s ORDER BY %s) AS rn FROM %s) WHERE rn > 1)`,
+		tbl, strings.Join(keys, ", "), order, tbl))
+	return err
+}
+
+// ensureFileNames makes the file id -> name map available to SQL in the clean store.
+func (c *cleaner) ensureFileNames(ctx context.Context, tx *sql.Tx) error {
+	if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE IF NOT EXISTS import_file_names (id INTEGER PRIMARY KEY, name TEXT)`); err != nil {
+		return err
+	}
+	for id, name := range c.files {
+		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO import_file_names VALUES (?, ?)`, id, name); err != nil {
+			return err
+		}
+	}
+	return nil
+}

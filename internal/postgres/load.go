@@ -1,0 +1,290 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/sdetl/sdetl/internal/spec"
+	"github.com/sdetl/sdetl/internal/store"
+)
+
+// LoadOptions configure a load.
+type LoadOptions struct {
+	Spec  *spec.Spec
+	Clean string // the clean store
+	DSN   string
+	// Progress, when set, is called every few thousand rows with the rows copied so far.
+	Progress func(table string, rows int)
+}
+
+// TableLoad is one table's loaded row count.
+type TableLoad struct {
+	Table string `json:"table"`
+	Rows  int64  `json:"rows"`
+}
+
+// LoadResult says what was loaded.
+type LoadResult struct {
+	Schema   string        `json:"schema"`
+	Tables   []TableLoad   `json:"tables"`
+	Duration time.Duration `json:"duration_ns"`
+}
+
+// ErrReconcile means a loaded table's count differs from the clean store's.
+var ErrReconcile = errors.New("reconciliation failed")
+
+// ErrLocked means another run holds the advisory lock.
+var ErrLocked = errors.New("another sdetl run holds the lock on this database")
+
+// Load copies the clean store into a new schema and, in the same transaction, checks every
+// table's row count against the clean store, builds the natural-key indexes, and replaces the
+// live schema. Any failure rolls everything back: dashboards see the old data or the new, never
+// a half-loaded or empty schema.
+func Load(ctx context.Context, o LoadOptions) (*LoadResult, error) {
+	start := time.Now()
+	src, err := store.OpenReadOnly(o.Clean)
+	if err != nil {
+		return nil, fmt.Errorf("clean store: %w", err)
+	}
+	defer src.Close()
+	conn, err := Connect(ctx, o.DSN)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close(context.Background())
+	unlock, err := Lock(ctx, conn, o.Spec.Schema)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback(context.Background())
+	next := o.Spec.Schema + "__next"
+	if _, err := tx.Exec(ctx, "CREATE SCHEMA "+ident(next)); err != nil {
+		return nil, fmt.Errorf("create schema %s: %w", next, err)
+	}
+	res := &LoadResult{Schema: o.Spec.Schema}
+	for _, t := range o.Spec.Tables {
+		if _, err := tx.Exec(ctx, tableDDL(next, t)); err != nil {
+			return nil, fmt.Errorf("create %s: %w", t.Name, err)
+		}
+		n, err := copyTable(ctx, tx, src, next, t, o.Progress)
+		if err != nil {
+			return nil, fmt.Errorf("load %s: %w", t.Name, err)
+		}
+		if err := checkCount(ctx, tx, src, next, t.Name, t.Name, n); err != nil {
+			return nil, err
+		}
+		if k := keyDDL(next, t); k != "" {
+			if _, err := tx.Exec(ctx, k); err != nil {
+				return nil, fmt.Errorf("natural key of %s: %w", t.Name, err)
+			}
+		}
+		res.Tables = append(res.Tables, TableLoad{Table: t.Name, Rows: n})
+	}
+	if _, err := tx.Exec(ctx, quarantineDDL(next)); err != nil {
+		return nil, fmt.Errorf("create quarantine: %w", err)
+	}
+	n, err := copyQuarantine(ctx, tx, src, next)
+	if err != nil {
+		return nil, fmt.Errorf("load quarantine: %w", err)
+	}
+	if err := checkCount(ctx, tx, src, next, QuarantineTable, "quarantine", n); err != nil {
+		return nil, err
+	}
+	res.Tables = append(res.Tables, TableLoad{Table: QuarantineTable, Rows: n})
+	swap := fmt.Sprintf("DROP SCHEMA IF EXISTS %s CASCADE; ALTER SCHEMA %s RENAME TO %s",
+		ident(o.Spec.Schema), ident(next), ident(o.Spec.Schema))
+	if _, err := tx.Exec(ctx, swap); err != nil {
+		return nil, fmt.Errorf("replace schema %s: %w", o.Spec.Schema, err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return nil, fmt.Errorf("commit load: %w", err)
+	}
+	res.Duration = time.Since(start)
+	return res, nil
+}
+
+// Lock takes the run's advisory lock (keyed by schema) or fails at once with ErrLocked.
+func Lock(ctx context.Context, conn *pgx.Conn, schema string) (unlock func(), err error) {
+	h := fnv.New64a()
+	h.Write([]byte("sdetl:" + schema))
+	key := int64(h.Sum64())
+	var ok bool
+	if err := conn.QueryRow(ctx, "SELECT pg_try_advisory_lock($1)", key).Scan(&ok); err != nil {
+		return nil, fmt.Errorf("advisory lock: %w", err)
+	}
+	if !ok {
+		return nil, ErrLocked
+	}
+	return func() { conn.Exec(context.Background(), "SELECT pg_advisory_unlock($1)", key) }, nil
+}
+
+// checkCount compares a loaded table's count with the clean store's, inside the transaction.
+func checkCount(ctx context.Context, tx pgx.Tx, src *sql.DB, schema, pgTable, cleanTable string, copied int64) error {
+	var want, got int64
+	if err := src.QueryRowContext(ctx, "SELECT count(*) FROM "+store.Quote(cleanTable)).Scan(&want); err != nil {
+		return fmt.Errorf("count clean %s: %w", cleanTable, err)
+	}
+	if err := tx.QueryRow(ctx, "SELECT count(*) FROM "+ident(schema, pgTable)).Scan(&got); err != nil {
+		return fmt.Errorf("count loaded %s: %w", pgTable, err)
+	}
+	if got != want || copied != want {
+		return fmt.Errorf("%w: %s: clean store has %d rows, copied %d, PostgreSQL counts %d", ErrReconcile, pgTable, want, copied, got)
+	}
+	return nil
+}
+
+func copyTable(ctx context.Context, tx pgx.Tx, src *sql.DB, schema string, t *spec.Table, progress func(string, int)) (int64, error) {
+	var sel, dst []string
+	var types []spec.Type
+	for _, c := range t.Columns {
+		sel, dst, types = append(sel, store.Quote(c.Name)), append(dst, c.Name), append(types, c.Type)
+	}
+	for _, d := range t.Derived {
+		sel, dst, types = append(sel, store.Quote(d.Name)), append(dst, d.Name), append(types, d.Type)
+	}
+	q := fmt.Sprintf(`SELECT %s, f.name, c._row FROM %s c JOIN import_file f ON f.id = c._file_id ORDER BY c.rowid`,
+		"c."+strings.Join(sel, ", c."), store.Quote(t.Name))
+	rows, err := src.QueryContext(ctx, q)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	s := newRowSource(rows, append(types, spec.Text, spec.Integer), t.Name, progress)
+	n, err := tx.CopyFrom(ctx, pgx.Identifier{schema, t.Name}, append(dst, lineage...), s)
+	if err == nil {
+		err = s.err
+	}
+	return n, err
+}
+
+func copyQuarantine(ctx context.Context, tx pgx.Tx, src *sql.DB, schema string) (int64, error) {
+	rows, err := src.QueryContext(ctx, `SELECT table_name, source_file, source_row, source_line, column_name, rule,
+		severity, raw_value, reason, record FROM quarantine ORDER BY rowid`)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	types := []spec.Type{spec.Text, spec.Text, spec.Integer, spec.Integer, spec.Text, spec.Text, spec.Text, spec.Text, spec.Text, spec.Text}
+	s := newRowSource(rows, types, QuarantineTable, nil)
+	s.escapeNUL = true
+	cols := []string{"table_name", "source_file", "source_row", "source_line", "column_name", "rule", "severity", "raw_value", "reason", "record"}
+	n, err := tx.CopyFrom(ctx, pgx.Identifier{schema, QuarantineTable}, cols, s)
+	if err == nil {
+		err = s.err
+	}
+	return n, err
+}
+
+// rowSource streams clean-store rows into COPY, converting canonical text to typed values.
+type rowSource struct {
+	rows      *sql.Rows
+	types     []spec.Type
+	raw       []sql.NullString
+	scan      []any
+	vals      []any
+	err       error
+	n         int
+	table     string
+	progress  func(string, int)
+	escapeNUL bool // the quarantine keeps raw text; PostgreSQL text cannot hold NUL
+}
+
+func newRowSource(rows *sql.Rows, types []spec.Type, table string, progress func(string, int)) *rowSource {
+	s := &rowSource{rows: rows, types: types, raw: make([]sql.NullString, len(types)),
+		scan: make([]any, len(types)), vals: make([]any, len(types)), table: table, progress: progress}
+	for i := range s.raw {
+		s.scan[i] = &s.raw[i]
+	}
+	return s
+}
+
+func (s *rowSource) Next() bool {
+	if s.err != nil || !s.rows.Next() {
+		return false
+	}
+	if err := s.rows.Scan(s.scan...); err != nil {
+		s.err = err
+		return false
+	}
+	s.n++
+	if s.progress != nil && s.n%8192 == 0 {
+		s.progress(s.table, s.n)
+	}
+	for i, r := range s.raw {
+		if !r.Valid {
+			s.vals[i] = nil
+			continue
+		}
+		v, err := pgValue(s.types[i], r.String)
+		if err != nil {
+			s.err = fmt.Errorf("row %d column %d: %w", s.n, i+1, err)
+			return false
+		}
+		if str, ok := v.(string); ok && s.escapeNUL {
+			v = strings.ReplaceAll(str, "\x00", `\x00`)
+		}
+		s.vals[i] = v
+	}
+	return true
+}
+
+func (s *rowSource) Values() ([]any, error) { return s.vals, nil }
+
+func (s *rowSource) Err() error {
+	if s.err != nil {
+		return s.err
+	}
+	return s.rows.Err()
+}
+
+// pgValue converts a canonical clean value to the Go value pgx encodes for its column type.
+func pgValue(t spec.Type, v string) (any, error) {
+	switch t {
+	case spec.Integer:
+		var n pgtype.Int8
+		if err := n.Scan(v); err != nil {
+			return nil, fmt.Errorf("integer %q: %w", v, err)
+		}
+		return n, nil
+	case spec.Decimal:
+		var n pgtype.Numeric
+		if err := n.Scan(v); err != nil {
+			return nil, fmt.Errorf("decimal %q: %w", v, err)
+		}
+		return n, nil
+	case spec.Timestamp:
+		return time.ParseInLocation(time.DateTime, v, time.UTC)
+	case spec.Date:
+		return time.ParseInLocation(time.DateOnly, v, time.UTC)
+	case spec.Time:
+		tm, err := time.Parse(time.TimeOnly, v)
+		if err != nil {
+			return nil, err
+		}
+		us := int64(tm.Hour()*3600+tm.Minute()*60+tm.Second()) * 1e6
+		return pgtype.Time{Microseconds: us, Valid: true}, nil
+	case spec.Boolean:
+		switch v {
+		case "true":
+			return true, nil
+		case "false":
+			return false, nil
+		}
+		return nil, fmt.Errorf("boolean %q", v)
+	}
+	return v, nil
+}

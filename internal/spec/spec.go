@@ -1,0 +1,321 @@
+// Package spec owns the data contract: the tables an export holds, their database columns,
+// the header aliases that identify them in each export dialect, contracted types, natural keys,
+// required columns, null sentinels and the scope filter. The ServiceDesk contract is embedded;
+// users may load their own YAML file. Code reads the contract; it never hard-codes column lists.
+package spec
+
+import (
+	"bytes"
+	_ "embed"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+//go:embed servicedesk.yaml
+var serviceDeskYAML []byte
+
+// Type is a contracted column type.
+type Type string
+
+// The contracted types. Their canonical clean text forms are documented on each.
+const (
+	Integer   Type = "integer"   // "123" (bigint)
+	Decimal   Type = "decimal"   // "7.5": no exponent, no trailing zeros (numeric)
+	Timestamp Type = "timestamp" // "2025-07-02 16:21:00" (timestamp without time zone)
+	Date      Type = "date"      // "2025-07-02"
+	Time      Type = "time"      // "16:21:00"
+	Flag      Type = "flag"      // "yes" | "no" (text; dashboards compare to 'yes')
+	Month     Type = "month"     // "2025-07" (text)
+	Boolean   Type = "boolean"   // "true" | "false"
+	Text      Type = "text"      // trimmed, NUL-free, LF line ends, at most 3 newlines in a row
+)
+
+// Valid reports whether t is one of the contracted types.
+func (t Type) Valid() bool {
+	switch t {
+	case Integer, Decimal, Timestamp, Date, Time, Flag, Month, Boolean, Text:
+		return true
+	}
+	return false
+}
+
+// DateOrder says how an ambiguous d/m/y value is read.
+type DateOrder string
+
+// Date orders.
+const (
+	DMY DateOrder = "dmy"
+	MDY DateOrder = "mdy"
+)
+
+// Spec is a whole data contract.
+type Spec struct {
+	Name      string    `yaml:"name"`
+	Schema    string    `yaml:"schema"`     // target PostgreSQL schema, e.g. servicedesk
+	DateOrder DateOrder `yaml:"date_order"` // default order for ambiguous dates
+	Sentinels []string  `yaml:"sentinels"`  // besides '' and whitespace; case-insensitive
+	Scope     *Scope    `yaml:"scope"`      // nil: no scope filter
+	Tables    []*Table  `yaml:"tables"`
+}
+
+// Table is one export and the database table it lands in.
+type Table struct {
+	Name     string     `yaml:"name"`     // database table name
+	File     string     `yaml:"file"`     // export base name without extension (tickets -> tickets.xlsx|csv)
+	Dialects []string   `yaml:"dialects"` // names of header dialects; headers[i] belongs to dialects[i]
+	Key      []string   `yaml:"key"`      // natural key (database column names)
+	Modified string     `yaml:"modified"` // column deciding which duplicate is newest; "" = later row wins
+	Optional bool       `yaml:"optional"` // the export may be absent (e.g. the roster: no roster, no scope filter)
+	Columns  []*Column  `yaml:"columns"`
+	Derived  []*Derived `yaml:"derived"`
+}
+
+// Column is one contracted column.
+type Column struct {
+	Name      string    `yaml:"name"`    // database column name
+	Headers   []string  `yaml:"headers"` // export header per dialect; empty = Name
+	Type      Type      `yaml:"type"`
+	Required  bool      `yaml:"required"`   // a row without a valid value is quarantined
+	DateOrder DateOrder `yaml:"date_order"` // overrides Spec.DateOrder for this column
+}
+
+// Derived is a column computed from another by a declared mapping (SPEC 6.3).
+type Derived struct {
+	Name string            `yaml:"name"`
+	Type Type              `yaml:"type"`
+	From string            `yaml:"from"`
+	Map  map[string]string `yaml:"map"` // clean source value -> clean derived value; unmapped -> NULL
+}
+
+// Scope is the "team-touched" filter of SPEC section 3.
+type Scope struct {
+	Cutoff string `yaml:"cutoff"` // YYYY-MM-DD
+	Roster struct {
+		Table string `yaml:"table"`
+		User  string `yaml:"user"`
+	} `yaml:"roster"`
+	Activity struct {
+		Table  string `yaml:"table"`
+		Ticket string `yaml:"ticket"`
+		User   string `yaml:"user"`
+		Time   string `yaml:"time"`
+	} `yaml:"activity"`
+	Tickets struct {
+		Table string `yaml:"table"`
+		Key   string `yaml:"key"`
+	} `yaml:"tickets"`
+	Dated []struct {
+		Table  string `yaml:"table"`
+		Column string `yaml:"column"`
+	} `yaml:"dated"`
+}
+
+// CutoffTime parses the cutoff date.
+func (s *Scope) CutoffTime() (time.Time, error) {
+	return time.Parse("2006-01-02", s.Cutoff)
+}
+
+// ServiceDesk returns a fresh copy of the built-in ServiceDesk contract.
+func ServiceDesk() *Spec {
+	s, err := Parse(serviceDeskYAML)
+	if err != nil {
+		panic("embedded servicedesk spec: " + err.Error()) // a build defect, caught by tests
+	}
+	return s
+}
+
+// Load reads a contract from a YAML file; "" means the built-in ServiceDesk contract.
+func Load(path string) (*Spec, error) {
+	if path == "" {
+		return ServiceDesk(), nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("spec: %w", err)
+	}
+	s, err := Parse(b)
+	if err != nil {
+		return nil, fmt.Errorf("spec %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// Parse decodes and validates a contract.
+func Parse(b []byte) (*Spec, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	var s Spec
+	if err := dec.Decode(&s); err != nil {
+		return nil, err
+	}
+	if err := s.validate(); err != nil {
+		return nil, err
+	}
+	return &s, nil
+}
+
+func (s *Spec) validate() error {
+	if s.Schema == "" {
+		return fmt.Errorf("schema is required")
+	}
+	if s.DateOrder == "" {
+		s.DateOrder = DMY
+	}
+	if s.DateOrder != DMY && s.DateOrder != MDY {
+		return fmt.Errorf("date_order %q: want dmy or mdy", s.DateOrder)
+	}
+	if len(s.Tables) == 0 {
+		return fmt.Errorf("no tables")
+	}
+	seen := map[string]bool{}
+	for _, t := range s.Tables {
+		if t.Name == "" || seen[t.Name] {
+			return fmt.Errorf("table name %q empty or repeated", t.Name)
+		}
+		seen[t.Name] = true
+		if t.File == "" {
+			t.File = t.Name
+		}
+		if err := t.validate(s); err != nil {
+			return fmt.Errorf("table %s: %w", t.Name, err)
+		}
+	}
+	if s.Scope != nil {
+		if err := s.Scope.validate(s); err != nil {
+			return fmt.Errorf("scope: %w", err)
+		}
+	}
+	return nil
+}
+
+func (t *Table) validate(s *Spec) error {
+	if len(t.Columns) == 0 {
+		return fmt.Errorf("no columns")
+	}
+	nd := max(len(t.Dialects), 1)
+	names := map[string]bool{}
+	for _, c := range t.Columns {
+		if c.Name == "" || names[c.Name] {
+			return fmt.Errorf("column name %q empty or repeated", c.Name)
+		}
+		if strings.HasPrefix(c.Name, "_") {
+			return fmt.Errorf("column %q: names starting with _ are reserved for lineage", c.Name)
+		}
+		names[c.Name] = true
+		if !c.Type.Valid() {
+			return fmt.Errorf("column %s: unknown type %q", c.Name, c.Type)
+		}
+		if len(c.Headers) == 0 {
+			c.Headers = []string{c.Name}
+		}
+		if len(c.Headers) != 1 && len(c.Headers) != nd {
+			return fmt.Errorf("column %s: %d headers for %d dialects", c.Name, len(c.Headers), nd)
+		}
+		if c.DateOrder == "" {
+			c.DateOrder = s.DateOrder
+		}
+	}
+	for _, k := range t.Key {
+		c := t.Column(k)
+		if c == nil {
+			return fmt.Errorf("key column %q not declared", k)
+		}
+		c.Required = true // a key with a NULL cannot identify a row
+	}
+	if t.Modified != "" && t.Column(t.Modified) == nil {
+		return fmt.Errorf("modified column %q not declared", t.Modified)
+	}
+	for _, d := range t.Derived {
+		if names[d.Name] || d.Name == "" {
+			return fmt.Errorf("derived column %q empty or clashes", d.Name)
+		}
+		if t.Column(d.From) == nil {
+			return fmt.Errorf("derived %s: source %q not declared", d.Name, d.From)
+		}
+		if !d.Type.Valid() {
+			return fmt.Errorf("derived %s: unknown type %q", d.Name, d.Type)
+		}
+		names[d.Name] = true
+	}
+	return nil
+}
+
+func (sc *Scope) validate(s *Spec) error {
+	if _, err := sc.CutoffTime(); err != nil {
+		return fmt.Errorf("cutoff %q: want YYYY-MM-DD", sc.Cutoff)
+	}
+	need := []struct{ table, col string }{
+		{sc.Roster.Table, sc.Roster.User},
+		{sc.Activity.Table, sc.Activity.Ticket},
+		{sc.Activity.Table, sc.Activity.User},
+		{sc.Activity.Table, sc.Activity.Time},
+		{sc.Tickets.Table, sc.Tickets.Key},
+	}
+	for _, d := range sc.Dated {
+		need = append(need, struct{ table, col string }{d.Table, d.Column})
+	}
+	for _, n := range need {
+		t := s.Table(n.table)
+		if t == nil || t.Column(n.col) == nil {
+			return fmt.Errorf("%s.%s is not declared", n.table, n.col)
+		}
+	}
+	return nil
+}
+
+// Table returns the named table or nil.
+func (s *Spec) Table(name string) *Table {
+	for _, t := range s.Tables {
+		if t.Name == name {
+			return t
+		}
+	}
+	return nil
+}
+
+// Column returns the named column or nil.
+func (t *Table) Column(name string) *Column {
+	for _, c := range t.Columns {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// ColumnIndex returns the position of the named column or -1.
+func (t *Table) ColumnIndex(name string) int {
+	for i, c := range t.Columns {
+		if c.Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// Header returns the export header of c in dialect d (index into Table.Dialects).
+func (c *Column) Header(d int) string {
+	if d < len(c.Headers) {
+		return c.Headers[d]
+	}
+	return c.Headers[0]
+}
+
+// IsSentinel reports whether raw means "missing": empty, whitespace only, or one of the
+// spec's sentinels (case-insensitive, surrounding whitespace ignored).
+func (s *Spec) IsSentinel(raw string) bool {
+	v := strings.TrimSpace(raw)
+	if v == "" {
+		return true
+	}
+	for _, x := range s.Sentinels {
+		if strings.EqualFold(v, x) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,82 @@
+package stage
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"github.com/sdetl/sdetl/internal/spec"
+	"github.com/sdetl/sdetl/internal/store"
+)
+
+// The staging store's layout. Every contracted column is TEXT holding the cell exactly as read
+// ("" for an empty cell); _file_id/_row/_line are lineage; _extra holds columns the contract
+// does not know, as a JSON object of header -> value.
+//
+//	stg_<table>(_file_id, _row, _line, <columns...>, _extra)
+//	stg_rejects(table_name, _file_id, _row, _line, rule, reason, record)  rows that could not be mapped
+//	import_file(id, table_name, path, ...)                                the import audit, one row per file
+const auditDDL = `
+CREATE TABLE import_file (
+	id INTEGER PRIMARY KEY,
+	table_name TEXT NOT NULL,
+	path TEXT NOT NULL,
+	name TEXT NOT NULL,
+	format TEXT NOT NULL,
+	dialect TEXT NOT NULL,
+	size INTEGER NOT NULL,
+	sha256 TEXT NOT NULL,
+	rows_read INTEGER NOT NULL,
+	rows_in_scope INTEGER NOT NULL,
+	rows_dropped_scope INTEGER NOT NULL,
+	rows_rejected INTEGER NOT NULL,
+	extra_columns TEXT NOT NULL,
+	min_date TEXT,
+	max_date TEXT,
+	scope TEXT NOT NULL,
+	started_at TEXT NOT NULL,
+	duration_ms INTEGER NOT NULL
+);
+CREATE TABLE stg_rejects (
+	table_name TEXT NOT NULL,
+	_file_id INTEGER NOT NULL,
+	_row INTEGER NOT NULL,
+	_line INTEGER NOT NULL,
+	rule TEXT NOT NULL,
+	reason TEXT NOT NULL,
+	record TEXT NOT NULL
+);
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+`
+
+// TableName is the staging table of a contract table.
+func TableName(t *spec.Table) string { return "stg_" + t.Name }
+
+func createSchema(ctx context.Context, db *sql.DB, s *spec.Spec) error {
+	if _, err := db.ExecContext(ctx, auditDDL); err != nil {
+		return fmt.Errorf("create staging schema: %w", err)
+	}
+	for _, t := range s.Tables {
+		cols := []string{"_file_id INTEGER NOT NULL", "_row INTEGER NOT NULL", "_line INTEGER NOT NULL"}
+		for _, c := range t.Columns {
+			cols = append(cols, store.Quote(c.Name)+" TEXT NOT NULL")
+		}
+		cols = append(cols, "_extra TEXT")
+		ddl := fmt.Sprintf("CREATE TABLE %s (%s)", store.Quote(TableName(t)), strings.Join(cols, ", "))
+		if _, err := db.ExecContext(ctx, ddl); err != nil {
+			return fmt.Errorf("create %s: %w", TableName(t), err)
+		}
+	}
+	return nil
+}
+
+func insertSQL(t *spec.Table) string {
+	cols := []string{"_file_id", "_row", "_line"}
+	for _, c := range t.Columns {
+		cols = append(cols, store.Quote(c.Name))
+	}
+	cols = append(cols, "_extra")
+	return fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s)", store.Quote(TableName(t)),
+		strings.Join(cols, ", "), strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", "))
+}

@@ -1,0 +1,111 @@
+package stage
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/sdetl/sdetl/internal/csvfile"
+	"github.com/sdetl/sdetl/internal/xlsx"
+)
+
+// source reads one export as rows of raw cell text.
+type source interface {
+	// Read returns the next row, its 1-based data row number (the header is row 0) and,
+	// for CSV, the line where it starts (0 for XLSX). The slice is reused by the next call.
+	Read() (row []string, dataRow, line int, err error)
+	Close() error
+}
+
+// Formats the importer recognises, by file extension.
+var extensions = []string{".xlsx", ".csv"}
+
+// findExport locates <dir>/<base>.xlsx or .csv; more than one is ambiguous.
+func findExport(dir, base string) (string, error) {
+	var found []string
+	for _, ext := range extensions {
+		p := filepath.Join(dir, base+ext)
+		if _, err := os.Stat(p); err == nil {
+			found = append(found, p)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return "", fmt.Errorf("%s: no %s export (want %s.xlsx or %s.csv): %w", dir, base, base, base, os.ErrNotExist)
+	case 1:
+		return found[0], nil
+	}
+	return "", fmt.Errorf("%s: both %s exist; keep one", dir, strings.Join(found, " and "))
+}
+
+// openSource opens path by extension and returns its header row and a row source.
+func openSource(path string) (header []string, src source, err error) {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".csv":
+		r, err := csvfile.Open(path)
+		if err != nil {
+			return nil, nil, err
+		}
+		s := &csvSource{r: r}
+		h, _, _, err := s.Read()
+		if err != nil {
+			r.Close()
+			return nil, nil, headerErr(path, err)
+		}
+		s.n = 0
+		return append([]string(nil), h...), s, nil
+	case ".xlsx":
+		r, err := xlsx.Open(path)
+		if err != nil {
+			return nil, nil, err
+		}
+		h, rowNum, err := r.Read()
+		if err != nil {
+			r.Close()
+			return nil, nil, headerErr(path, err)
+		}
+		return append([]string(nil), h...), &xlsxSource{r: r, headerRow: rowNum}, nil
+	}
+	return nil, nil, fmt.Errorf("%s: unsupported file type (want .xlsx or .csv)", path)
+}
+
+func headerErr(path string, err error) error {
+	if errors.Is(err, io.EOF) {
+		return fmt.Errorf("%s: empty file (no header row)", path)
+	}
+	return err
+}
+
+type csvSource struct {
+	r *csvfile.Reader
+	n int
+}
+
+func (s *csvSource) Read() ([]string, int, int, error) {
+	f, line, err := s.r.Read()
+	if err != nil {
+		return nil, 0, line, err
+	}
+	s.n++
+	return f, s.n, line, nil
+}
+
+func (s *csvSource) Close() error { return s.r.Close() }
+
+type xlsxSource struct {
+	r         *xlsx.Reader
+	headerRow int
+}
+
+func (s *xlsxSource) Read() ([]string, int, int, error) {
+	row, rowNum, err := s.r.Read()
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	return row, rowNum - s.headerRow, 0, nil
+}
+
+func (s *xlsxSource) Close() error { return s.r.Close() }

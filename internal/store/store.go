@@ -1,0 +1,118 @@
+// Package store owns the SQLite artifact files the pipeline writes (stage.db, clean.db): they
+// are built under a temporary name with journaling off (nothing else reads them yet), fsynced,
+// and renamed into place, so a reader sees the old file or the complete new one, never a
+// partial one. It also opens finished artifacts read-only.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	_ "modernc.org/sqlite" // pure-Go SQLite driver: CGO_ENABLED=0 builds
+)
+
+// Builder is an artifact being written.
+type Builder struct {
+	DB   *sql.DB
+	path string // final name
+	tmp  string // name while building
+	done bool
+}
+
+// Create starts building the artifact at path. Until Commit the file lives at a temporary
+// name next to it; Abort (or a crash) leaves the old file untouched.
+func Create(ctx context.Context, path string) (*Builder, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, err
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return nil, err
+	}
+	tmp := f.Name()
+	f.Close()
+	db, err := open(tmp, "journal_mode(OFF)", "synchronous(OFF)", "locking_mode(EXCLUSIVE)", "temp_store(FILE)", "cache_size(-65536)")
+	if err != nil {
+		os.Remove(tmp)
+		return nil, err
+	}
+	db.SetMaxOpenConns(1) // one connection: temp tables and ATTACH stay visible
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		os.Remove(tmp)
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return &Builder{DB: db, path: path, tmp: tmp}, nil
+}
+
+// Commit closes the database, fsyncs it and renames it into place.
+func (b *Builder) Commit() error {
+	if b.done {
+		return fmt.Errorf("%s: already finished", b.path)
+	}
+	b.done = true
+	if err := b.DB.Close(); err != nil {
+		os.Remove(b.tmp)
+		return fmt.Errorf("%s: %w", b.path, err)
+	}
+	if err := syncFile(b.tmp); err != nil {
+		os.Remove(b.tmp)
+		return err
+	}
+	if err := os.Rename(b.tmp, b.path); err != nil {
+		os.Remove(b.tmp)
+		return err
+	}
+	return syncFile(filepath.Dir(b.path))
+}
+
+// Abort discards the artifact being built. It is safe after Commit (then a no-op).
+func (b *Builder) Abort() {
+	if b.done {
+		return
+	}
+	b.done = true
+	b.DB.Close()
+	os.Remove(b.tmp)
+}
+
+// OpenReadOnly opens a finished artifact; it fails if the file does not exist.
+func OpenReadOnly(path string) (*sql.DB, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, err
+	}
+	db, err := open(path, "query_only(1)")
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(1)
+	return db, nil
+}
+
+func open(path string, pragmas ...string) (*sql.DB, error) {
+	q := url.Values{}
+	for _, p := range pragmas {
+		q.Add("_pragma", p)
+	}
+	q.Add("_pragma", "busy_timeout(5000)")
+	return sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+}
+
+func syncFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return f.Sync()
+}
+
+// Quote quotes an SQLite identifier (column names like "TKT-Job#/Ref#").
+func Quote(name string) string {
+	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
+}
