@@ -1,0 +1,548 @@
+package clean
+
+import (
+	"strings"
+	"time"
+
+	"github.com/sdetl/sdetl/internal/spec"
+)
+
+// DateForm is the shape of a raw date/time value, as the profiler reports it.
+type DateForm uint8
+
+// The date forms. FormInvalid is last, so [FormInvalid + 1]T arrays can count every form.
+const (
+	FormISO          DateForm = iota // YYYY-MM-DD[( |T)H:MM[:SS[.f]]]
+	FormDayFirst                     // D/M/YYYY with the first part > 12: only day-first fits
+	FormMonthFirst                   // M/D/YYYY with the second part > 12: only month-first fits
+	FormAmbiguous                    // both parts <= 12: the column's date order decides
+	FormExcelSerial                  // Excel 1900-system serial day number 1 .. 2958465
+	FormEpochSeconds                 // Unix seconds in [1e9, 1e10)
+	FormEpochMillis                  // Unix milliseconds in [1e12, 1e13)
+	FormInvalid                      // none of the above, or not a real date/time
+)
+
+var dateFormNames = [...]string{"iso", "day_first", "month_first", "ambiguous", "excel_serial", "epoch_seconds", "epoch_millis", "invalid"}
+
+// String returns the stable snake_case name of f ("iso", "day_first", ...).
+func (f DateForm) String() string {
+	if int(f) < len(dateFormNames) {
+		return dateFormNames[f]
+	}
+	return "invalid"
+}
+
+// ClassifyDate reports the form of a timestamp value. raw should already be trimmed and
+// non-null (surrounding whitespace is ignored anyway). A value whose shape is recognised but
+// which is not a real date/time (31/04/2025, 25:00, year 1800, ...) is FormInvalid; so is a
+// value with both d/m parts > 12. Classification does not depend on a date order.
+func ClassifyDate(raw string) DateForm {
+	_, form, r := parseStamp(strings.TrimSpace(raw), spec.DMY)
+	if r != "" {
+		return FormInvalid
+	}
+	return form
+}
+
+// ParseTimestamp parses a timestamp value exactly as Normalize does for type timestamp
+// (rounded to the second) and returns it as a wall-clock time in time.UTC, with its form.
+// raw should already be trimmed and non-null (surrounding whitespace is ignored anyway).
+// An error is a *ValueError for spec.Timestamp and comes with FormInvalid.
+func ParseTimestamp(raw string, order spec.DateOrder) (time.Time, DateForm, error) {
+	st, form, r := parseStamp(strings.TrimSpace(raw), order)
+	if r != "" {
+		return time.Time{}, FormInvalid, invalid(spec.Timestamp, raw, string(r))
+	}
+	y, m, d := civilFromDays(st.days)
+	return time.Date(y, time.Month(m), d, st.sod/3600, st.sod/60%60, st.sod%60, 0, time.UTC), form, nil
+}
+
+const (
+	minYear = 1900
+	maxYear = 9999
+
+	maxExcelSerial = 2958465 // 9999-12-31
+	secondsPerDay  = 86400
+)
+
+var (
+	minDays     = daysFromCivil(minYear, 1, 1)
+	maxDays     = daysFromCivil(maxYear, 12, 31)
+	excelBase   = daysFromCivil(1899, 12, 30) // serial 0 for serials >= 61
+	excelBase59 = daysFromCivil(1899, 12, 31) // serial 0 for serials < 60 (Excel's 1900 leap-year bug)
+)
+
+const (
+	errStampSyntax  = reason("not a recognised date/time (YYYY-MM-DD[ HH:MM[:SS[.f]]], D/M/YYYY[ H:MM[:SS][ AM|PM]], Excel serial or epoch number)")
+	errOffset       = reason("has a time zone (Z or UTC offset); wall-clock times are never shifted")
+	errTwoDigitYear = reason("has a 2-digit year")
+	errYearDigits   = reason("year must have 4 digits")
+	errCalendar     = reason("not a calendar date")
+	errBothOver12   = reason("both day/month parts are > 12")
+	errClockSyntax  = reason("not a time of day (H:MM[:SS[.f]][ AM|PM])")
+	errClock        = reason("time of day out of range")
+	errSerial60     = reason("Excel serial 60 is the fictitious 1900-02-29")
+	errStampNumber  = reason("number is neither an Excel serial (1..2958465), epoch seconds [1e9, 1e10) nor epoch milliseconds [1e12, 1e13)")
+	errYearRange    = reason("year outside 1900..9999")
+	errNotMidnight  = reason("has a time of day other than midnight (a date is never truncated)")
+	errTimeWrap     = reason("rounds to 24:00:00")
+	errDayFraction  = reason("Excel day fraction must be 0 <= f < 1")
+)
+
+// stamp is a parsed timestamp: a day number and a second of that day.
+type stamp struct {
+	days int // days since 1970-01-01
+	sod  int // second of day, 0 .. 86399 after normalisation
+}
+
+// normalise carries a second of day of 86400 (after rounding up) into the next day and checks
+// the year range.
+func (st *stamp) normalise() reason {
+	if st.sod >= secondsPerDay {
+		st.days += st.sod / secondsPerDay
+		st.sod %= secondsPerDay
+	}
+	if st.days < minDays || st.days > maxDays {
+		return errYearRange
+	}
+	return ""
+}
+
+// parseStamp parses a trimmed timestamp value in any accepted form.
+func parseStamp(s string, order spec.DateOrder) (stamp, DateForm, reason) {
+	switch {
+	case len(s) >= 10 && s[4] == '-' && isDigit(s[0]) && isDigit(s[1]) && isDigit(s[2]) && isDigit(s[3]):
+		st, r := parseISO(s)
+		return st, FormISO, r
+	case strings.IndexByte(s, '/') >= 0:
+		return parseSlash(s, order)
+	default:
+		return parseStampNumber(s)
+	}
+}
+
+// parseISO: YYYY-MM-DD, then optional (' ' | 'T') H:MM[:SS[.fraction]].
+func parseISO(s string) (stamp, reason) {
+	if s[7] != '-' || !isDigit(s[5]) || !isDigit(s[6]) || !isDigit(s[8]) || !isDigit(s[9]) {
+		return stamp{}, errStampSyntax
+	}
+	y := int(s[0]-'0')*1000 + int(s[1]-'0')*100 + int(s[2]-'0')*10 + int(s[3]-'0')
+	m := int(s[5]-'0')*10 + int(s[6]-'0')
+	d := int(s[8]-'0')*10 + int(s[9]-'0')
+	if !validDate(y, m, d) {
+		return stamp{}, errCalendar
+	}
+	st := stamp{days: daysFromCivil(y, m, d)}
+	if rest := s[10:]; rest != "" {
+		if rest[0] != ' ' && rest[0] != 'T' {
+			return stamp{}, errStampSyntax
+		}
+		c, rest, r := parseClock(rest[1:], false)
+		if r != "" {
+			return stamp{}, r
+		}
+		if rest != "" {
+			if isOffsetStart(rest[0]) {
+				return stamp{}, errOffset
+			}
+			return stamp{}, errStampSyntax
+		}
+		st.sod = c.sod
+		if c.up {
+			st.sod++
+		}
+	}
+	return st, st.normalise()
+}
+
+func isOffsetStart(b byte) bool { return b == 'Z' || b == 'z' || b == '+' || b == '-' }
+
+// parseSlash: D/M/YYYY or M/D/YYYY (1 or 2 digit parts), then optional spaces and
+// H:MM[:SS[.fraction]][ AM|PM].
+func parseSlash(s string, order spec.DateOrder) (stamp, DateForm, reason) {
+	a, i := digits12(s, 0)
+	if i < 0 || i >= len(s) || s[i] != '/' {
+		return stamp{}, FormInvalid, errStampSyntax
+	}
+	b, j := digits12(s, i+1)
+	if j < 0 || j >= len(s) || s[j] != '/' {
+		return stamp{}, FormInvalid, errStampSyntax
+	}
+	k := j + 1
+	for k < len(s) && isDigit(s[k]) {
+		k++
+	}
+	switch n := k - (j + 1); {
+	case n == 2:
+		return stamp{}, FormInvalid, errTwoDigitYear
+	case n != 4:
+		if n == 0 {
+			return stamp{}, FormInvalid, errStampSyntax
+		}
+		return stamp{}, FormInvalid, errYearDigits
+	}
+	y := int(s[j+1]-'0')*1000 + int(s[j+2]-'0')*100 + int(s[j+3]-'0')*10 + int(s[j+4]-'0')
+
+	var form DateForm
+	var d, m int
+	switch {
+	case a > 12 && b > 12:
+		return stamp{}, FormInvalid, errBothOver12
+	case a > 12:
+		form, d, m = FormDayFirst, a, b
+	case b > 12:
+		form, m, d = FormMonthFirst, a, b
+	default:
+		form = FormAmbiguous
+		if order == spec.MDY {
+			m, d = a, b
+		} else {
+			d, m = a, b
+		}
+	}
+	if !validDate(y, m, d) {
+		return stamp{}, FormInvalid, errCalendar
+	}
+	st := stamp{days: daysFromCivil(y, m, d)}
+	if rest := s[k:]; rest != "" {
+		if rest[0] != ' ' {
+			return stamp{}, FormInvalid, errStampSyntax
+		}
+		for rest != "" && rest[0] == ' ' {
+			rest = rest[1:]
+		}
+		c, rest, r := parseClock(rest, true)
+		if r != "" {
+			return stamp{}, FormInvalid, r
+		}
+		if rest != "" {
+			if isOffsetStart(rest[0]) {
+				return stamp{}, FormInvalid, errOffset
+			}
+			return stamp{}, FormInvalid, errStampSyntax
+		}
+		st.sod = c.sod
+		if c.up {
+			st.sod++
+		}
+	}
+	if r := st.normalise(); r != "" {
+		return stamp{}, FormInvalid, r
+	}
+	return st, form, ""
+}
+
+// digits12 reads 1 or 2 digits at s[i:]; it returns the value and the index after them, or
+// -1 when there is no digit.
+func digits12(s string, i int) (int, int) {
+	if i >= len(s) || !isDigit(s[i]) {
+		return 0, -1
+	}
+	v := int(s[i] - '0')
+	i++
+	if i < len(s) && isDigit(s[i]) {
+		v = v*10 + int(s[i]-'0')
+		i++
+	}
+	return v, i
+}
+
+// parseStampNumber: an unsigned plain number read as an Excel serial or an epoch.
+func parseStampNumber(s string) (stamp, DateForm, reason) {
+	n, ok := scanNumber(s, false)
+	if !ok {
+		return stamp{}, FormInvalid, errStampSyntax
+	}
+	is := n.iStart
+	for is < n.iEnd && s[is] == '0' {
+		is++
+	}
+	if n.iEnd-is > 13 {
+		return stamp{}, FormInvalid, errStampNumber
+	}
+	v, _ := atoiDigits(s[is:n.iEnd]) // "" -> 0
+	frac := s[n.fStart:n.fEnd]
+	var st stamp
+	var form DateForm
+	switch {
+	case 1 <= v && v <= maxExcelSerial:
+		if v == 60 {
+			return stamp{}, FormInvalid, errSerial60
+		}
+		form = FormExcelSerial
+		if v < 60 {
+			st.days = excelBase59 + v
+		} else {
+			st.days = excelBase + v
+		}
+		st.sod = daySeconds(frac)
+	case 1e9 <= v && v < 1e10:
+		form = FormEpochSeconds
+		st.days, st.sod = v/secondsPerDay, v%secondsPerDay
+		if frac != "" && frac[0] >= '5' {
+			st.sod++
+		}
+	case 1e12 <= v && v < 1e13:
+		form = FormEpochMillis
+		sec := v / 1000
+		st.days, st.sod = sec/secondsPerDay, sec%secondsPerDay
+		if v%1000 >= 500 { // any fraction of a millisecond cannot lift 499.x to .5 s
+			st.sod++
+		}
+	default:
+		return stamp{}, FormInvalid, errStampNumber
+	}
+	if r := st.normalise(); r != "" {
+		return stamp{}, FormInvalid, r
+	}
+	return st, form, ""
+}
+
+// daySeconds returns round-half-up(0.frac * 86400), exactly, for a fraction of any length
+// (0 .. 86400). It multiplies the digit string by 86400 from the right: the carry out of the
+// leftmost digit is the integer part and that digit's product digit is the first decimal.
+func daySeconds(frac string) int {
+	carry, first := 0, 0
+	for i := len(frac) - 1; i >= 0; i-- {
+		d := int(frac[i]-'0')*secondsPerDay + carry
+		carry = d / 10
+		first = d % 10
+	}
+	if first >= 5 {
+		carry++
+	}
+	return carry
+}
+
+// clock is a parsed time of day.
+type clock struct {
+	sod int  // second of day before rounding
+	up  bool // the fraction of a second is >= .5: add one second
+}
+
+// parseClock reads H:MM[:SS[.fraction]] and, when ampm, optional spaces and AM or PM
+// (case-insensitive) at the start of s. It returns the unread rest.
+func parseClock(s string, ampm bool) (clock, string, reason) {
+	h, i := digits12(s, 0)
+	if i < 0 || i+3 > len(s) || s[i] != ':' || !isDigit(s[i+1]) || !isDigit(s[i+2]) {
+		return clock{}, "", errClockSyntax
+	}
+	mi := int(s[i+1]-'0')*10 + int(s[i+2]-'0')
+	i += 3
+	sec := 0
+	var up bool
+	if i < len(s) && s[i] == ':' {
+		if i+3 > len(s) || !isDigit(s[i+1]) || !isDigit(s[i+2]) {
+			return clock{}, "", errClockSyntax
+		}
+		sec = int(s[i+1]-'0')*10 + int(s[i+2]-'0')
+		i += 3
+		if i < len(s) && s[i] == '.' {
+			i++
+			if i >= len(s) || !isDigit(s[i]) {
+				return clock{}, "", errClockSyntax
+			}
+			up = s[i] >= '5'
+			for i < len(s) && isDigit(s[i]) {
+				i++
+			}
+		}
+	}
+	if i < len(s) && isDigit(s[i]) { // a third hour digit or a 3-digit minute/second
+		return clock{}, "", errClockSyntax
+	}
+	if mi > 59 || sec > 59 {
+		return clock{}, "", errClock
+	}
+	if ampm {
+		j := i
+		for j < len(s) && s[j] == ' ' {
+			j++
+		}
+		if j+2 <= len(s) && (s[j+1] == 'm' || s[j+1] == 'M') {
+			pm := s[j] == 'p' || s[j] == 'P'
+			if pm || s[j] == 'a' || s[j] == 'A' {
+				if h < 1 || h > 12 {
+					return clock{}, "", errClock
+				}
+				if h == 12 {
+					h = 0
+				}
+				if pm {
+					h += 12
+				}
+				return clock{sod: h*3600 + mi*60 + sec, up: up}, s[j+2:], ""
+			}
+		}
+	}
+	if h > 23 {
+		return clock{}, "", errClock
+	}
+	return clock{sod: h*3600 + mi*60 + sec, up: up}, s[i:], ""
+}
+
+// ---- converters ----
+
+// stampChange is the change flag of a re-formatted value of the given form.
+func stampChange(f DateForm) Change {
+	switch f {
+	case FormExcelSerial:
+		return ChangeExcelSerial
+	case FormEpochSeconds, FormEpochMillis:
+		return ChangeEpoch
+	}
+	return ChangeDate
+}
+
+// normTimestamp -> "2006-01-02 15:04:05".
+func normTimestamp(s string, order spec.DateOrder) (string, Change, reason) {
+	st, form, r := parseStamp(s, order)
+	if r != "" {
+		return "", 0, r
+	}
+	var buf [19]byte
+	b := appendDate(buf[:0], st.days)
+	b = append(b, ' ')
+	b = appendClock(b, st.sod)
+	if string(b) == s {
+		return s, 0, ""
+	}
+	return string(b), stampChange(form), ""
+}
+
+// normDate -> "2006-01-02"; the value's time of day must be midnight.
+func normDate(s string, order spec.DateOrder) (string, Change, reason) {
+	st, form, r := parseStamp(s, order)
+	if r != "" {
+		return "", 0, r
+	}
+	if st.sod != 0 {
+		return "", 0, errNotMidnight
+	}
+	var buf [10]byte
+	b := appendDate(buf[:0], st.days)
+	if string(b) == s {
+		return s, 0, ""
+	}
+	return string(b), stampChange(form), ""
+}
+
+// normTime -> "15:04:05": a clock time or an Excel day fraction 0 <= f < 1.
+func normTime(s string) (string, Change, reason) {
+	var sod int
+	var ch Change
+	if strings.IndexByte(s, ':') >= 0 {
+		c, rest, r := parseClock(s, true)
+		if r != "" {
+			return "", 0, r
+		}
+		if rest != "" {
+			return "", 0, errClockSyntax
+		}
+		sod = c.sod
+		if c.up {
+			sod++
+		}
+		ch = ChangeDate
+	} else {
+		n, ok := scanNumber(s, false)
+		if !ok {
+			return "", 0, errClockSyntax
+		}
+		if !allZeros(s[n.iStart:n.iEnd]) {
+			return "", 0, errDayFraction
+		}
+		sod = daySeconds(s[n.fStart:n.fEnd])
+		ch = ChangeExcelSerial
+	}
+	if sod >= secondsPerDay {
+		return "", 0, errTimeWrap
+	}
+	var buf [8]byte
+	b := appendClock(buf[:0], sod)
+	if string(b) == s {
+		return s, 0, ""
+	}
+	return string(b), ch, ""
+}
+
+// appendDate appends YYYY-MM-DD of a day number (years 0..9999).
+func appendDate(b []byte, days int) []byte {
+	y, m, d := civilFromDays(days)
+	return append(b,
+		byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), '-',
+		byte('0'+m/10), byte('0'+m%10), '-',
+		byte('0'+d/10), byte('0'+d%10))
+}
+
+// appendClock appends HH:MM:SS of a second of day.
+func appendClock(b []byte, sod int) []byte {
+	h, m, s := sod/3600, sod/60%60, sod%60
+	return append(b,
+		byte('0'+h/10), byte('0'+h%10), ':',
+		byte('0'+m/10), byte('0'+m%10), ':',
+		byte('0'+s/10), byte('0'+s%10))
+}
+
+// ---- proleptic Gregorian calendar arithmetic (H. Hinnant's days_from_civil / civil_from_days) ----
+
+func isLeap(y int) bool { return y%4 == 0 && (y%100 != 0 || y%400 == 0) }
+
+func daysIn(y, m int) int {
+	switch m {
+	case 2:
+		if isLeap(y) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
+}
+
+func validDate(y, m, d int) bool {
+	return m >= 1 && m <= 12 && d >= 1 && d <= daysIn(y, m)
+}
+
+// daysFromCivil returns the number of days from 1970-01-01 to y-m-d.
+func daysFromCivil(y, m, d int) int {
+	if m <= 2 {
+		y--
+	}
+	era := y
+	if era < 0 {
+		era -= 399
+	}
+	era /= 400
+	yoe := y - era*400
+	mp := (m + 9) % 12
+	doy := (153*mp+2)/5 + d - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return era*146097 + doe - 719468
+}
+
+// civilFromDays is the inverse of daysFromCivil.
+func civilFromDays(z int) (y, m, d int) {
+	z += 719468
+	era := z
+	if era < 0 {
+		era -= 146096
+	}
+	era /= 146097
+	doe := z - era*146097
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365
+	y = yoe + era*400
+	doy := doe - (365*yoe + yoe/4 - yoe/100)
+	mp := (5*doy + 2) / 153
+	d = doy - (153*mp+2)/5 + 1
+	if mp < 10 {
+		m = mp + 3
+	} else {
+		m = mp - 9
+	}
+	if m <= 2 {
+		y++
+	}
+	return y, m, d
+}
