@@ -16,6 +16,7 @@ import (
 	"github.com/sdetl/sdetl/internal/clean"
 	"github.com/sdetl/sdetl/internal/postgres"
 	"github.com/sdetl/sdetl/internal/spec"
+	"github.com/sdetl/sdetl/internal/store"
 )
 
 // Exit codes: part of the interface, documented in the README.
@@ -189,6 +190,9 @@ func (f *flags) parse(args []string) error {
 func (f *flags) spec() (*spec.Spec, error) { return spec.Load(f.specFile) }
 
 func (f *flags) path(name string) string { return filepath.Join(f.workdir, name) }
+
+// lock takes the work dir's lock: two commands never write the same artifacts at once.
+func (f *flags) lock() (unlock func(), err error) { return store.LockDir(f.workdir) }
 
 func printJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)

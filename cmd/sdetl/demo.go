@@ -22,6 +22,11 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	if o.Scale <= 0 || (o.Format != "xlsx" && o.Format != "csv") {
 		return usageError{"demo: --scale must be > 0 and --format xlsx or csv"}
 	}
+	unlock, err := f.lock()
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	dir := f.path("exports")
 	if t, err := synth.ReadTruth(filepath.Join(dir, "truth.json")); err == nil && reflect.DeepEqual(t.Options, o) {
 		fmt.Fprintf(e.stdout, "using the exports already generated in %s\n", dir)

@@ -16,7 +16,12 @@ import (
 	"github.com/sdetl/sdetl/internal/synth"
 )
 
-func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+func TestMain(m *testing.M) {
+	if os.Getenv("SDETL_TEST_AS_MAIN") == "1" { // re-exec'd by a test as the real command
+		main()
+	}
+	os.Exit(pgtest.Main(m))
+}
 
 // sdetl runs the CLI in-process.
 func sdetl(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -172,7 +177,9 @@ func TestBadInput(t *testing.T) {
 					t.Errorf("error %q does not mention %q", line, w)
 				}
 			}
-			if left, _ := filepath.Glob(filepath.Join(work, "*")); len(left) != 0 {
+			left, _ := filepath.Glob(filepath.Join(work, "*.db"))
+			tmps, _ := filepath.Glob(filepath.Join(work, ".*.tmp-*"))
+			if left = append(left, tmps...); len(left) != 0 {
 				t.Errorf("left behind: %v", left)
 			}
 		})

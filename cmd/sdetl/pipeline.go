@@ -32,6 +32,11 @@ func cmdImport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	unlock, err := f.lock()
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	res, err := importStage(ctx, e, s, *exports, f.path(stageFile))
 	if err != nil {
 		return err
@@ -75,6 +80,11 @@ func cmdClean(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	unlock, err := f.lock()
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	rep, err := cleanStage(ctx, e, s, f.workdir, *changes)
 	if err != nil {
 		return err
@@ -128,6 +138,11 @@ func cmdLoad(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	unlock, err := f.lock()
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	res, err := loadStage(ctx, e, s, f.workdir, dsn)
 	if err != nil {
 		return err

@@ -54,6 +54,11 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	unlock, err := f.lock()
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	rep, err := pipeline(ctx, e, s, *exports, f.workdir, dsn)
 	if err != nil {
 		return err

@@ -222,32 +222,33 @@ func (c *cleaner) dedupe(ctx context.Context, tx *sql.Tx, t *spec.Table) error {
 		order = store.Quote(t.Modified) + " DESC NULLS LAST, " + order
 	}
 	tbl := store.Quote(t.Name)
-	keyText := strings.Join(keys, " || '|' || ")
-	rec := make([]string, 0, 2*len(t.Columns))
-	for _, col := range t.Columns {
-		rec = append(rec, "'"+strings.ReplaceAll(col.Name, "'", "''")+"'", store.Quote(col.Name))
+	// Rank only rowids and keys (sorting whole rows would hold every comment text in the
+	// sorter), then join the few losers back for their records.
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf(`CREATE TEMP TABLE losers AS SELECT rid FROM (
+		SELECT rowid AS rid, row_number() OVER (PARTITION BY %s ORDER BY %s) AS rn FROM %s) WHERE rn > 1`,
+		strings.Join(keys, ", "), order, tbl)); err != nil {
+		return fmt.Errorf("duplicates: %w", err)
 	}
-	q := fmt.Sprintf(`INSERT INTO quarantine
-		SELECT ?, f.name, l._row, 0, ?, ?, ?, l.k, 'an older row of natural key ' || l.k, l.rec
-		FROM (SELECT _file_id, _row, %s AS k, json_object(%s) AS rec FROM (
-			SELECT *, row_number() OVER (PARTITION BY %s ORDER BY %s) AS rn FROM %s) WHERE rn > 1) l
-		JOIN import_file_names f ON f.id = l._file_id`,
-		keyText, strings.Join(rec, ", "), strings.Join(keys, ", "), order, tbl)
+	defer tx.ExecContext(context.Background(), `DROP TABLE temp.losers`)
 	if err := c.ensureFileNames(ctx, tx); err != nil {
 		return err
 	}
-	r, err := tx.ExecContext(ctx, q, t.Name, t.Key[0], spec.RuleDuplicateKey, spec.High)
+	rec := make([]string, 0, 2*len(t.Columns))
+	for _, col := range t.Columns {
+		rec = append(rec, "'"+strings.ReplaceAll(col.Name, "'", "''")+"'", "d."+store.Quote(col.Name))
+	}
+	keyText := "d." + strings.Join(keys, " || '|' || d.")
+	r, err := tx.ExecContext(ctx, fmt.Sprintf(`INSERT INTO quarantine
+		SELECT ?, f.name, d._row, 0, ?, ?, ?, %s, 'an older row of natural key ' || %s, json_object(%s)
+		FROM temp.losers l JOIN %s d ON d.rowid = l.rid JOIN import_file_names f ON f.id = d._file_id
+		ORDER BY d.rowid`, keyText, keyText, strings.Join(rec, ", "), tbl),
+		t.Name, t.Key[0], spec.RuleDuplicateKey, spec.High)
 	if err != nil {
 		return fmt.Errorf("duplicates: %w", err)
 	}
 	n, _ := r.RowsAffected()
-	if n == 0 {
-		return nil
-	}
 	c.quarantine[spec.RuleDuplicateKey] += int(n)
-	_, err = tx.ExecContext(ctx, fmt.Sprintf(`DELETE FROM %s WHERE rowid IN (
-		SELECT rowid FROM (SELECT rowid, row_number() OVER (PARTITION BY %s ORDER BY %s) AS rn FROM %s) WHERE rn > 1)`,
-		tbl, strings.Join(keys, ", "), order, tbl))
+	_, err = tx.ExecContext(ctx, fmt.Sprintf(`DELETE FROM %s WHERE rowid IN (SELECT rid FROM temp.losers)`, tbl))
 	return err
 }
 

@@ -25,10 +25,17 @@ type Builder struct {
 }
 
 // Create starts building the artifact at path. Until Commit the file lives at a temporary
-// name next to it; Abort (or a crash) leaves the old file untouched.
+// name next to it; Abort (or a crash) leaves the old file untouched. Temporary files a killed
+// run left behind are removed first: callers hold the work dir's lock (see LockDir), so no
+// other run can be writing them.
 func Create(ctx context.Context, path string) (*Builder, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, err
+	}
+	if stale, _ := filepath.Glob(filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")); len(stale) > 0 {
+		for _, f := range stale {
+			os.Remove(f)
+		}
 	}
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
@@ -36,7 +43,7 @@ func Create(ctx context.Context, path string) (*Builder, error) {
 	}
 	tmp := f.Name()
 	f.Close()
-	db, err := open(tmp, "journal_mode(OFF)", "synchronous(OFF)", "locking_mode(EXCLUSIVE)", "temp_store(FILE)", "cache_size(-65536)")
+	db, err := open(tmp, "journal_mode(OFF)", "synchronous(OFF)", "locking_mode(EXCLUSIVE)", "temp_store(FILE)", "cache_size(-16384)")
 	if err != nil {
 		os.Remove(tmp)
 		return nil, err

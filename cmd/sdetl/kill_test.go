@@ -1,0 +1,87 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/sdetl/sdetl/internal/store"
+	"github.com/sdetl/sdetl/internal/synth"
+)
+
+// TestCleanSurvivesKill kills `sdetl clean` with SIGKILL at random points: the staging store
+// must never change, and the clean store must always be either the previous complete one or a
+// complete new one — never a partial file. The next run removes the killed run's temp file.
+func TestCleanSurvivesKill(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills subprocesses")
+	}
+	dir, _ := generate(t, synth.Options{Scale: 0.05, Seed: 11, Format: "csv", Dialect: "legacy", Dirt: "realistic"})
+	work := t.TempDir()
+	mustSdetl(t, "import", "--exports", dir, "--workdir", work)
+	mustSdetl(t, "clean", "--workdir", work)
+	stagePath, cleanPath := filepath.Join(work, stageFile), filepath.Join(work, cleanFile)
+	stageHash := hashOf(t, stagePath)
+	want := cleanCounts(t, cleanPath)
+
+	start := time.Now()
+	mustSdetl(t, "clean", "--workdir", work)
+	full := time.Since(start)
+
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := 0; i < 8; i++ {
+		cmd := exec.Command(os.Args[0], "clean", "--workdir", work)
+		cmd.Env = append(os.Environ(), "SDETL_TEST_AS_MAIN=1")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Duration(rng.Int64N(int64(full) + 1)))
+		cmd.Process.Kill()
+		cmd.Wait()
+		if hashOf(t, stagePath) != stageHash {
+			t.Fatalf("kill %d: the staging store changed", i)
+		}
+		if got := cleanCounts(t, cleanPath); got != want {
+			t.Fatalf("kill %d: clean store counts %v, want %v", i, got, want)
+		}
+	}
+	mustSdetl(t, "clean", "--workdir", work)
+	if tmps, _ := filepath.Glob(filepath.Join(work, ".*.tmp-*")); len(tmps) != 0 {
+		t.Errorf("temp files left after a clean run: %v", tmps)
+	}
+}
+
+func hashOf(t *testing.T, path string) [32]byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sha256.Sum256(b)
+}
+
+// cleanCounts opens the clean store (failing on a partial or corrupt file) and counts rows.
+func cleanCounts(t *testing.T, path string) [5]int {
+	t.Helper()
+	db, err := store.OpenReadOnly(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var ok string
+	if err := db.QueryRowContext(context.Background(), "PRAGMA integrity_check").Scan(&ok); err != nil || ok != "ok" {
+		t.Fatalf("clean store integrity: %q %v", ok, err)
+	}
+	var c [5]int
+	for i, tb := range []string{"tickets", "comments", "timesheets", "roster", "quarantine"} {
+		if err := db.QueryRow("SELECT count(*) FROM " + store.Quote(tb)).Scan(&c[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return c
+}
