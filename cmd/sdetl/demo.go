@@ -43,7 +43,7 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
-	rep, err := pipeline(ctx, e, spec.ServiceDesk(), dir, f.workdir, dsn)
+	rep, err := pipeline(ctx, e, spec.ServiceDesk(), dir, f.workdir, dsn, true)
 	if err != nil {
 		return err
 	}

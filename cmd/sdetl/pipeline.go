@@ -22,6 +22,7 @@ func cmdImport(ctx context.Context, e *env, args []string) error {
 	f := newFlags(e, "import", "--exports DIR [flags]",
 		"Stage the exports (tickets, comments, timesheets, roster.csv; .xlsx or .csv) losslessly,\nwith source file and row for every value, applying the scope filter.").withSpec().withJSON()
 	exports := f.String("exports", "", "directory holding the exports (required)")
+	fresh := f.Bool("fresh", false, "start a new staging store instead of adding to the existing one")
 	if err := f.parse(args); err != nil {
 		return err
 	}
@@ -37,7 +38,7 @@ func cmdImport(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer unlock()
-	res, err := importStage(ctx, e, s, *exports, f.path(stageFile))
+	res, err := importStage(ctx, e, s, *exports, f.path(stageFile), *fresh)
 	if err != nil {
 		return err
 	}
@@ -48,17 +49,22 @@ func cmdImport(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-func importStage(ctx context.Context, e *env, s *spec.Spec, dir, out string) (*stage.Result, error) {
+func importStage(ctx context.Context, e *env, s *spec.Spec, dir, out string, fresh bool) (*stage.Result, error) {
 	p := newProgress(e.stderr, "import")
 	defer p.done()
-	return stage.Import(ctx, stage.Options{Spec: s, Dir: dir, Out: out, Progress: p.update})
+	return stage.Import(ctx, stage.Options{Spec: s, Dir: dir, Out: out, Fresh: fresh, Progress: p.update})
 }
 
 func printImport(w io.Writer, r *stage.Result) {
 	fmt.Fprintf(w, "scope filter: %s\n", r.Scope)
-	fmt.Fprintf(w, "%-11s %-8s %-8s %10s %10s %10s %9s\n", "table", "format", "dialect", "read", "in scope", "dropped", "rejected")
+	fmt.Fprintf(w, "%-11s %-7s %-7s %9s %9s %9s %8s %9s %9s %9s\n", "table", "format", "dialect", "read", "in scope", "dropped", "rejected", "inserted", "updated", "unchanged")
 	for _, a := range r.Files {
-		fmt.Fprintf(w, "%-11s %-8s %-8s %10d %10d %10d %9d\n", a.Table, a.Format, orDash(a.Dialect), a.RowsRead, a.InScope, a.DroppedScope, a.Rejected)
+		if a.Skipped {
+			fmt.Fprintf(w, "%-11s %-7s %-7s %s\n", a.Table, a.Format, orDash(a.Dialect), a.Scope)
+			continue
+		}
+		fmt.Fprintf(w, "%-11s %-7s %-7s %9d %9d %9d %8d %9d %9d %9d\n", a.Table, a.Format, orDash(a.Dialect),
+			a.RowsRead, a.InScope, a.DroppedScope, a.Rejected, a.Inserted, a.Updated, a.Unchanged)
 	}
 }
 

@@ -26,11 +26,13 @@ type runReport struct {
 	Seconds  float64              `json:"seconds"`
 }
 
-// tableSummary reconciles one table end to end.
+// tableSummary reconciles one table end to end. Read and InScope are this run's files;
+// Staged is everything the staging store holds (earlier exports included).
 type tableSummary struct {
 	Table       string `json:"table"`
 	Read        int    `json:"rows_read"`
 	InScope     int    `json:"rows_in_scope"`
+	Staged      int    `json:"rows_staged"`
 	Loaded      int64  `json:"rows_loaded"`
 	Quarantined int64  `json:"rows_quarantined"`
 	Reconciled  bool   `json:"reconciled"`
@@ -40,6 +42,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	f := newFlags(e, "run", "--exports DIR [flags]",
 		"Run the pipeline: import the exports, clean them, load them into PostgreSQL, and reconcile\nevery row end to end (rows in scope = rows loaded + rows quarantined).").withSpec().withJSON().withPG()
 	exports := f.String("exports", "", "directory holding the exports (required)")
+	fresh := f.Bool("fresh", false, "start a new staging store instead of adding to the existing one")
 	if err := f.parse(args); err != nil {
 		return err
 	}
@@ -59,7 +62,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer unlock()
-	rep, err := pipeline(ctx, e, s, *exports, f.workdir, dsn)
+	rep, err := pipeline(ctx, e, s, *exports, f.workdir, dsn, *fresh)
 	if err != nil {
 		return err
 	}
@@ -71,11 +74,11 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 }
 
 // pipeline runs import -> clean -> load and the final reconciliation.
-func pipeline(ctx context.Context, e *env, s *spec.Spec, exports, workdir, dsn string) (*runReport, error) {
+func pipeline(ctx context.Context, e *env, s *spec.Spec, exports, workdir, dsn string, fresh bool) (*runReport, error) {
 	start := time.Now()
 	rep := &runReport{Exports: exports, Database: describeDSN(dsn), Schema: s.Schema}
 	var err error
-	if rep.Import, err = importStage(ctx, e, s, exports, filepath.Join(workdir, stageFile)); err != nil {
+	if rep.Import, err = importStage(ctx, e, s, exports, filepath.Join(workdir, stageFile), fresh); err != nil {
 		return nil, err
 	}
 	if rep.Clean, err = cleanStage(ctx, e, s, workdir, false); err != nil {
@@ -96,9 +99,14 @@ func pipeline(ctx context.Context, e *env, s *spec.Spec, exports, workdir, dsn s
 				ts.Read, ts.InScope = a.RowsRead, a.InScope
 			}
 		}
-		ts.Reconciled = int64(ts.InScope) == ts.Loaded+ts.Quarantined
+		for _, c := range rep.Clean.Tables {
+			if c.Table == t.Name {
+				ts.Staged = c.Staged
+			}
+		}
+		ts.Reconciled = int64(ts.Staged) == ts.Loaded+ts.Quarantined
 		if !ts.Reconciled {
-			bad = append(bad, fmt.Sprintf("%s: in scope %d != loaded %d + quarantined %d", t.Name, ts.InScope, ts.Loaded, ts.Quarantined))
+			bad = append(bad, fmt.Sprintf("%s: staged %d != loaded %d + quarantined %d", t.Name, ts.Staged, ts.Loaded, ts.Quarantined))
 		}
 		rep.Tables = append(rep.Tables, ts)
 	}
@@ -114,13 +122,18 @@ func pipeline(ctx context.Context, e *env, s *spec.Spec, exports, workdir, dsn s
 
 func printRun(w io.Writer, r *runReport) {
 	fmt.Fprintf(w, "scope filter: %s\n\n", r.Import.Scope)
-	fmt.Fprintf(w, "%-11s %10s %10s %10s %12s  %s\n", "table", "read", "in scope", "loaded", "quarantined", "reconciled")
+	fmt.Fprintf(w, "%-11s %10s %10s %10s %10s %12s  %s\n", "table", "read", "in scope", "staged", "loaded", "quarantined", "staged = loaded + quarantined")
 	for _, t := range r.Tables {
 		ok := "yes"
 		if !t.Reconciled {
 			ok = "NO"
 		}
-		fmt.Fprintf(w, "%-11s %10d %10d %10d %12d  %s\n", t.Table, t.Read, t.InScope, t.Loaded, t.Quarantined, ok)
+		fmt.Fprintf(w, "%-11s %10d %10d %10d %10d %12d  %s\n", t.Table, t.Read, t.InScope, t.Staged, t.Loaded, t.Quarantined, ok)
+	}
+	for _, a := range r.Import.Files {
+		if a.Skipped {
+			fmt.Fprintf(w, "(%s: %s)\n", a.Path, a.Scope)
+		}
 	}
 	if len(r.Clean.Quarantine) > 0 {
 		fmt.Fprint(w, "\nquarantined rows by rule:")

@@ -28,28 +28,38 @@ import (
 type Options struct {
 	Spec *spec.Spec
 	Dir  string // directory holding <table.File>.xlsx|csv
-	Out  string // the staging store to write (replaced atomically)
+	Out  string // the staging store (a new version replaces it atomically)
+	// Fresh starts a new staging store instead of adding to the existing one.
+	Fresh bool
 	// Progress, when set, is called every few thousand rows with the rows read so far.
 	Progress func(table string, rows int)
 }
 
 // Audit is what the import did with one file.
 type Audit struct {
-	Table        string        `json:"table"`
-	Path         string        `json:"path"`
-	Format       string        `json:"format"`
-	Dialect      string        `json:"dialect"`
-	Size         int64         `json:"size"`
-	SHA256       string        `json:"sha256"`
-	RowsRead     int           `json:"rows_read"`
-	InScope      int           `json:"rows_in_scope"`
-	DroppedScope int           `json:"rows_dropped_scope"`
-	Rejected     int           `json:"rows_rejected"`
-	Extra        []string      `json:"extra_columns"`
-	MinDate      string        `json:"min_date,omitempty"`
-	MaxDate      string        `json:"max_date,omitempty"`
-	Scope        string        `json:"scope"`
-	Duration     time.Duration `json:"duration_ns"`
+	Table        string `json:"table"`
+	Path         string `json:"path"`
+	Format       string `json:"format"`
+	Dialect      string `json:"dialect"`
+	Size         int64  `json:"size"`
+	SHA256       string `json:"sha256"`
+	RowsRead     int    `json:"rows_read"`
+	InScope      int    `json:"rows_in_scope"`
+	DroppedScope int    `json:"rows_dropped_scope"`
+	Rejected     int    `json:"rows_rejected"`
+	Inserted     int    `json:"rows_inserted"`
+	Updated      int    `json:"rows_updated"`
+	Unchanged    int    `json:"rows_unchanged"`
+	// Skipped: the same file (by SHA-256) was imported before as file SameAs; nothing was read.
+	Skipped  bool          `json:"skipped"`
+	SameAs   int           `json:"same_as_file,omitempty"`
+	Extra    []string      `json:"extra_columns"`
+	MinDate  string        `json:"min_date,omitempty"`
+	MaxDate  string        `json:"max_date,omitempty"`
+	Scope    string        `json:"scope"`
+	Duration time.Duration `json:"duration_ns"`
+
+	fileID int
 }
 
 // Result is the outcome of an import.
@@ -58,8 +68,12 @@ type Result struct {
 	Scope string   `json:"scope"` // how the scope filter was applied, in words
 }
 
-// Import reads every export of the contract from o.Dir into a new staging store at o.Out.
-// On error nothing is written (the previous store, if any, is untouched).
+// Import reads every export of the contract from o.Dir into the staging store at o.Out,
+// adding to what earlier imports staged: a file imported before (same SHA-256) is skipped, and
+// a row whose natural key was staged by an earlier file replaces it (counted as updated, or as
+// unchanged when every value is the same). The new store is built beside the old one and
+// renamed into place: on error nothing changes. When every file was skipped, the store is not
+// rewritten at all.
 func Import(ctx context.Context, o Options) (*Result, error) {
 	paths := map[string]string{}
 	for _, t := range o.Spec.Tables {
@@ -72,15 +86,26 @@ func Import(ctx context.Context, o Options) (*Result, error) {
 		}
 		paths[t.Name] = p
 	}
-	b, err := store.Create(ctx, o.Out)
+	if o.Fresh {
+		os.Remove(o.Out)
+	}
+	b, existed, err := store.Update(ctx, o.Out)
 	if err != nil {
 		return nil, fmt.Errorf("staging store: %w", err)
 	}
 	defer b.Abort()
-	if err := createSchema(ctx, b.DB, o.Spec); err != nil {
-		return nil, err
+	if existed {
+		err = checkSchema(ctx, b.DB, o.Spec)
+	} else {
+		err = createSchema(ctx, b.DB, o.Spec)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("staging store %s: %w", o.Out, err)
 	}
 	im := &importer{o: o, db: b.DB, norm: clean.NewNormalizer(o.Spec.Sentinels)}
+	if err := b.DB.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM import_file`).Scan(&im.lastFile); err != nil {
+		return nil, err
+	}
 	res := &Result{Scope: "none: no scope filter in the contract"}
 	order := o.Spec.Tables
 	if sc := o.Spec.Scope; sc != nil {
@@ -88,6 +113,9 @@ func Import(ctx context.Context, o Options) (*Result, error) {
 			im.scope = sc
 			im.cutoff = sc.Cutoff
 			order = scopeOrder(o.Spec)
+			if err := im.loadScope(ctx); err != nil {
+				return nil, err
+			}
 		} else {
 			res.Scope = "none: no " + o.Spec.Table(sc.Roster.Table).File + " export beside the others"
 		}
@@ -97,7 +125,7 @@ func Import(ctx context.Context, o Options) (*Result, error) {
 		if !ok {
 			continue
 		}
-		a, err := im.importFile(ctx, t, p, len(res.Files)+1)
+		a, err := im.importFile(ctx, t, p)
 		if err != nil {
 			return nil, err
 		}
@@ -108,6 +136,13 @@ func Import(ctx context.Context, o Options) (*Result, error) {
 	}
 	if im.scope != nil {
 		res.Scope = fmt.Sprintf("team-touched: cutoff %s, roster of %d, %d tickets touched", im.cutoff, len(im.roster), len(im.touched))
+	}
+	changed := false
+	for _, a := range res.Files {
+		changed = changed || !a.Skipped
+	}
+	if !changed {
+		return res, nil // every file was imported before: leave the store as it is
 	}
 	if err := im.writeAudit(ctx, res); err != nil {
 		return nil, err
@@ -135,22 +170,37 @@ func scopeOrder(s *spec.Spec) []*spec.Table {
 }
 
 type importer struct {
-	o       Options
-	db      *sql.DB
-	norm    *clean.Normalizer
-	scope   *spec.Scope // nil: no filter
-	cutoff  string
-	roster  map[string]bool
-	touched map[int64]bool
+	o        Options
+	db       *sql.DB
+	lastFile int // highest import_file id so far
+	norm     *clean.Normalizer
+	scope    *spec.Scope // nil: no filter
+	cutoff   string
+	roster   map[string]bool
+	touched  map[int64]bool
 }
 
-func (im *importer) importFile(ctx context.Context, t *spec.Table, path string, fileID int) (*Audit, error) {
+func (im *importer) importFile(ctx context.Context, t *spec.Table, path string) (*Audit, error) {
 	start := time.Now()
 	a := &Audit{Table: t.Name, Path: path, Format: strings.TrimPrefix(strings.ToLower(filepath.Ext(path)), "."), Scope: "all rows"}
 	var err error
 	if a.SHA256, a.Size, err = hashFile(path); err != nil {
 		return nil, err
 	}
+	err = im.db.QueryRowContext(ctx, `SELECT id FROM import_file WHERE table_name = ? AND sha256 = ?`, t.Name, a.SHA256).Scan(&a.SameAs)
+	if err == nil {
+		a.Skipped, a.Scope = true, fmt.Sprintf("unchanged: imported before as file %d", a.SameAs)
+		if t.Name == im.scopeRoster() {
+			err = im.loadRoster(ctx, t) // the roster still decides this run's scope
+		}
+		return a, err
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return nil, err
+	}
+	im.lastFile++
+	fileID := im.lastFile
+	a.fileID = fileID
 	header, src, err := openSource(path)
 	if err != nil {
 		return nil, err
@@ -182,7 +232,12 @@ func (im *importer) importFile(ctx context.Context, t *spec.Table, path string, 
 	if err != nil {
 		return nil, err
 	}
-	vals := make([]any, 3+len(t.Columns)+1)
+	up, err := newUpserter(ctx, tx, t, im.norm, fileID)
+	if err != nil {
+		return nil, err
+	}
+	vals := make([]any, 4+len(t.Columns)+1)
+	raw := make([]string, len(t.Columns))
 	var pending []pendingRow // activity rows whose ticket may turn out untouched
 	for {
 		row, dataRow, line, err := src.Read()
@@ -222,19 +277,34 @@ func (im *importer) importFile(ctx context.Context, t *spec.Table, path string, 
 			a.DroppedScope++
 			continue
 		}
-		vals[0], vals[1], vals[2] = fileID, dataRow, line
 		for i, p := range m.Source {
-			vals[3+i] = cell(row, p)
+			raw[i] = cell(row, p)
+		}
+		a.InScope++
+		key, updatedBefore := up.key(raw), a.Updated
+		switch outcome, err := up.existing(ctx, key, raw); {
+		case err != nil:
+			return nil, fmt.Errorf("%s: row %d: stage: %w", path, dataRow, err)
+		case outcome == unchanged:
+			a.Unchanged++
+			continue
+		case outcome == replaced:
+			a.Updated++
+		default:
+			a.Inserted++
+		}
+		vals[0], vals[1], vals[2], vals[3] = fileID, dataRow, line, nullStr(key)
+		for i := range raw {
+			vals[4+i] = raw[i]
 		}
 		vals[len(vals)-1] = extraJSON(header, row, m.Extra)
 		r, err := ins.ExecContext(ctx, vals...)
 		if err != nil {
 			return nil, fmt.Errorf("%s: row %d: stage: %w", path, dataRow, err)
 		}
-		a.InScope++
 		if decision == keepIfTouched {
 			id, _ := r.LastInsertId()
-			pending = append(pending, pendingRow{rowid: id, ticket: f.lastTicket})
+			pending = append(pending, pendingRow{rowid: id, ticket: f.lastTicket, updated: a.Updated > updatedBefore})
 		}
 	}
 	if len(pending) > 0 {
@@ -250,8 +320,16 @@ func (im *importer) importFile(ctx context.Context, t *spec.Table, path string, 
 				return nil, err
 			}
 			a.InScope--
+			if p.updated {
+				a.Updated--
+			} else {
+				a.Inserted--
+			}
 			a.DroppedScope++
 		}
+	}
+	if err := im.saveTouched(ctx, tx); err != nil {
+		return nil, err
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, err
@@ -264,8 +342,9 @@ func (im *importer) importFile(ctx context.Context, t *spec.Table, path string, 
 }
 
 type pendingRow struct {
-	rowid  int64
-	ticket int64
+	rowid   int64
+	ticket  int64
+	updated bool // it replaced an earlier row (counted as updated, not inserted)
 }
 
 // fieldCountProblem says why a row cannot be mapped to the header, or "" if it can.
@@ -325,17 +404,21 @@ func hashFile(path string) (string, int64, error) {
 }
 
 func (im *importer) writeAudit(ctx context.Context, res *Result) error {
-	for i, a := range res.Files {
+	for _, a := range res.Files {
+		if a.Skipped {
+			continue
+		}
 		extra, _ := json.Marshal(a.Extra)
-		_, err := im.db.ExecContext(ctx, `INSERT INTO import_file VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			i+1, a.Table, a.Path, filepath.Base(a.Path), a.Format, a.Dialect, a.Size, a.SHA256,
-			a.RowsRead, a.InScope, a.DroppedScope, a.Rejected, string(extra), nullStr(a.MinDate), nullStr(a.MaxDate),
+		_, err := im.db.ExecContext(ctx, `INSERT INTO import_file VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			a.fileID, a.Table, a.Path, filepath.Base(a.Path), a.Format, a.Dialect, a.Size, a.SHA256,
+			a.RowsRead, a.InScope, a.DroppedScope, a.Rejected, a.Inserted, a.Updated, a.Unchanged,
+			string(extra), nullStr(a.MinDate), nullStr(a.MaxDate),
 			a.Scope, time.Now().Add(-a.Duration).UTC().Format(time.RFC3339), a.Duration.Milliseconds())
 		if err != nil {
 			return fmt.Errorf("import audit: %w", err)
 		}
 	}
-	_, err := im.db.ExecContext(ctx, `INSERT INTO meta VALUES ('spec', ?), ('scope', ?)`, im.o.Spec.Name, res.Scope)
+	_, err := im.db.ExecContext(ctx, `INSERT OR REPLACE INTO meta VALUES ('scope', ?)`, res.Scope)
 	return err
 }
 

@@ -11,12 +11,16 @@ import (
 )
 
 // The staging store's layout. Every contracted column is TEXT holding the cell exactly as read
-// ("" for an empty cell); _file_id/_row/_line are lineage; _extra holds columns the contract
-// does not know, as a JSON object of header -> value.
+// ("" for an empty cell); _file_id/_row/_line are lineage; _key is the canonical natural key
+// (NULL when it does not convert) used to upsert later exports; _extra holds columns the
+// contract does not know, as a JSON object of header -> value.
 //
-//	stg_<table>(_file_id, _row, _line, <columns...>, _extra)
+//	stg_<table>(_file_id, _row, _line, _key, <columns...>, _extra)
 //	stg_rejects(table_name, _file_id, _row, _line, rule, reason, record)  rows that could not be mapped
 //	import_file(id, table_name, path, ...)                                the import audit, one row per file
+//	scope_touched(ticket)                                                 tickets the roster touched, over all imports
+const schemaVersion = "1"
+
 const auditDDL = `
 CREATE TABLE import_file (
 	id INTEGER PRIMARY KEY,
@@ -31,6 +35,9 @@ CREATE TABLE import_file (
 	rows_in_scope INTEGER NOT NULL,
 	rows_dropped_scope INTEGER NOT NULL,
 	rows_rejected INTEGER NOT NULL,
+	rows_inserted INTEGER NOT NULL,
+	rows_updated INTEGER NOT NULL,
+	rows_unchanged INTEGER NOT NULL,
 	extra_columns TEXT NOT NULL,
 	min_date TEXT,
 	max_date TEXT,
@@ -48,6 +55,7 @@ CREATE TABLE stg_rejects (
 	record TEXT NOT NULL
 );
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE scope_touched (ticket INTEGER PRIMARY KEY);
 `
 
 // TableName is the staging table of a contract table.
@@ -58,7 +66,7 @@ func createSchema(ctx context.Context, db *sql.DB, s *spec.Spec) error {
 		return fmt.Errorf("create staging schema: %w", err)
 	}
 	for _, t := range s.Tables {
-		cols := []string{"_file_id INTEGER NOT NULL", "_row INTEGER NOT NULL", "_line INTEGER NOT NULL"}
+		cols := []string{"_file_id INTEGER NOT NULL", "_row INTEGER NOT NULL", "_line INTEGER NOT NULL", "_key TEXT"}
 		for _, c := range t.Columns {
 			cols = append(cols, store.Quote(c.Name)+" TEXT NOT NULL")
 		}
@@ -67,12 +75,40 @@ func createSchema(ctx context.Context, db *sql.DB, s *spec.Spec) error {
 		if _, err := db.ExecContext(ctx, ddl); err != nil {
 			return fmt.Errorf("create %s: %w", TableName(t), err)
 		}
+		idx := fmt.Sprintf("CREATE INDEX %s ON %s (_key)", store.Quote(TableName(t)+"_key"), store.Quote(TableName(t)))
+		if _, err := db.ExecContext(ctx, idx); err != nil {
+			return fmt.Errorf("create %s: %w", TableName(t), err)
+		}
 	}
-	return nil
+	_, err := db.ExecContext(ctx, `INSERT INTO meta VALUES ('schema_version', ?), ('spec', ?)`, schemaVersion, s.Name)
+	return err
+}
+
+// checkSchema refuses a staging store of another layout or contract: mixing them would stage
+// values under the wrong columns.
+func checkSchema(ctx context.Context, db *sql.DB, s *spec.Spec) error {
+	got := map[string]string{}
+	rows, err := db.QueryContext(ctx, `SELECT key, value FROM meta`)
+	if err != nil {
+		return fmt.Errorf("existing staging store is unreadable (%v); start over with --fresh", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k, v string
+		if err := rows.Scan(&k, &v); err != nil {
+			return err
+		}
+		got[k] = v
+	}
+	if got["schema_version"] != schemaVersion || got["spec"] != s.Name {
+		return fmt.Errorf("existing staging store has layout %q for contract %q, want %q for %q; start over with --fresh",
+			got["schema_version"], got["spec"], schemaVersion, s.Name)
+	}
+	return rows.Err()
 }
 
 func insertSQL(t *spec.Table) string {
-	cols := []string{"_file_id", "_row", "_line"}
+	cols := []string{"_file_id", "_row", "_line", "_key"}
 	for _, c := range t.Columns {
 		cols = append(cols, store.Quote(c.Name))
 	}

@@ -1,11 +1,14 @@
 package stage
 
 import (
+	"context"
+	"database/sql"
 	"fmt"
 	"strconv"
 	"strings"
 
 	"github.com/sdetl/sdetl/internal/spec"
+	"github.com/sdetl/sdetl/internal/store"
 )
 
 // The scope filter of SPEC section 3, decided row by row while importing.
@@ -46,7 +49,6 @@ func (im *importer) filterFor(t *spec.Table, m *spec.Mapping) *filter {
 			return keep, ""
 		}}
 	case sc.Activity.Table:
-		im.touched = map[int64]bool{}
 		tk, user, tm := src(sc.Activity.Ticket), src(sc.Activity.User), src(sc.Activity.Time)
 		tmCol := t.Column(sc.Activity.Time)
 		f := &filter{describe: fmt.Sprintf("%s >= %s on a ticket touched by the roster", sc.Activity.Time, im.cutoff)}
@@ -118,4 +120,69 @@ func normUser(im *importer, raw string) string {
 		return ""
 	}
 	return strings.ToLower(strings.TrimSpace(raw))
+}
+
+// scopeRoster is the roster table's name, or "" without a scope filter.
+func (im *importer) scopeRoster() string {
+	if im.scope == nil {
+		return ""
+	}
+	return im.scope.Roster.Table
+}
+
+// loadScope reads the tickets earlier imports found touched: activity of an earlier period
+// keeps its tickets in scope.
+func (im *importer) loadScope(ctx context.Context) error {
+	im.touched = map[int64]bool{}
+	rows, err := im.db.QueryContext(ctx, `SELECT ticket FROM scope_touched`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return err
+		}
+		im.touched[id] = true
+	}
+	return rows.Err()
+}
+
+// loadRoster takes the roster from the staging store when its file was skipped as unchanged.
+func (im *importer) loadRoster(ctx context.Context, t *spec.Table) error {
+	im.roster = map[string]bool{}
+	rows, err := im.db.QueryContext(ctx, "SELECT "+store.Quote(im.scope.Roster.User)+" FROM "+store.Quote(TableName(t)))
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var u string
+		if err := rows.Scan(&u); err != nil {
+			return err
+		}
+		if u = normUser(im, u); u != "" {
+			im.roster[u] = true
+		}
+	}
+	return rows.Err()
+}
+
+// saveTouched records the touched tickets for later imports.
+func (im *importer) saveTouched(ctx context.Context, tx *sql.Tx) error {
+	if im.touched == nil {
+		return nil
+	}
+	st, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO scope_touched VALUES (?)`)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	for id := range im.touched {
+		if _, err := st.ExecContext(ctx, id); err != nil {
+			return err
+		}
+	}
+	return nil
 }

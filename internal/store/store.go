@@ -8,6 +8,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -24,11 +25,24 @@ type Builder struct {
 	done bool
 }
 
-// Create starts building the artifact at path. Until Commit the file lives at a temporary
-// name next to it; Abort (or a crash) leaves the old file untouched. Temporary files a killed
-// run left behind are removed first: callers hold the work dir's lock (see LockDir), so no
-// other run can be writing them.
+// Create starts building the artifact at path from nothing. Until Commit the file lives at a
+// temporary name next to it; Abort (or a crash) leaves the old file untouched. Temporary files
+// a killed run left behind are removed first: callers hold the work dir's lock (see LockDir),
+// so no other run can be writing them.
 func Create(ctx context.Context, path string) (*Builder, error) {
+	return build(ctx, path, false)
+}
+
+// Update starts building a new version of the artifact at path from a copy of the current one
+// (or from nothing if there is none); the current file stays untouched until Commit.
+func Update(ctx context.Context, path string) (b *Builder, existed bool, err error) {
+	_, err = os.Stat(path)
+	existed = err == nil
+	b, err = build(ctx, path, existed)
+	return b, existed, err
+}
+
+func build(ctx context.Context, path string, copyOld bool) (*Builder, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, err
 	}
@@ -42,7 +56,16 @@ func Create(ctx context.Context, path string) (*Builder, error) {
 		return nil, err
 	}
 	tmp := f.Name()
-	f.Close()
+	if copyOld {
+		err = copyInto(f, path)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
 	db, err := open(tmp, "journal_mode(OFF)", "synchronous(OFF)", "locking_mode(EXCLUSIVE)", "temp_store(FILE)", "cache_size(-16384)")
 	if err != nil {
 		os.Remove(tmp)
@@ -55,6 +78,16 @@ func Create(ctx context.Context, path string) (*Builder, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return &Builder{DB: db, path: path, tmp: tmp}, nil
+}
+
+func copyInto(dst *os.File, src string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	_, err = io.Copy(dst, in)
+	return err
 }
 
 // Commit closes the database, fsyncs it and renames it into place.

@@ -1,0 +1,128 @@
+package stage
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"github.com/sdetl/sdetl/internal/clean"
+	"github.com/sdetl/sdetl/internal/spec"
+	"github.com/sdetl/sdetl/internal/store"
+)
+
+// outcome is what staging one row did to rows of earlier files with the same natural key.
+type outcome uint8
+
+const (
+	inserted  outcome = iota // no earlier row has the key
+	replaced                 // earlier rows with the key were replaced by this one
+	unchanged                // one earlier row has the key and exactly these values: nothing written
+)
+
+// keySep joins the parts of a multi-column key; it cannot occur in a cleaned value.
+const keySep = "\x1f"
+
+// upserter finds rows that earlier files staged under the same canonical natural key.
+// Rows of the file being imported never replace each other: duplicates within one export are
+// the clean stage's to resolve (and to quarantine).
+type upserter struct {
+	t       *spec.Table
+	norm    *clean.Normalizer
+	keyCols []int
+	fileID  int
+	active  bool // earlier files staged rows of this table
+	find    *sql.Stmt
+	del     *sql.Stmt
+	old     []sql.NullString
+	scan    []any
+}
+
+func newUpserter(ctx context.Context, tx *sql.Tx, t *spec.Table, norm *clean.Normalizer, fileID int) (*upserter, error) {
+	u := &upserter{t: t, norm: norm, fileID: fileID}
+	for _, k := range t.Key {
+		u.keyCols = append(u.keyCols, t.ColumnIndex(k))
+	}
+	tbl := store.Quote(TableName(t))
+	if len(u.keyCols) > 0 {
+		if err := tx.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM "+tbl+")").Scan(&u.active); err != nil {
+			return nil, err
+		}
+	}
+	if !u.active {
+		return u, nil
+	}
+	cols := make([]string, len(t.Columns))
+	for i, c := range t.Columns {
+		cols[i] = store.Quote(c.Name)
+	}
+	var err error
+	if u.find, err = tx.PrepareContext(ctx, fmt.Sprintf("SELECT %s FROM %s WHERE _key = ? AND _file_id <> ?", strings.Join(cols, ", "), tbl)); err != nil {
+		return nil, err
+	}
+	if u.del, err = tx.PrepareContext(ctx, "DELETE FROM "+tbl+" WHERE _key = ? AND _file_id <> ?"); err != nil {
+		return nil, err
+	}
+	u.old = make([]sql.NullString, len(t.Columns))
+	u.scan = make([]any, len(t.Columns))
+	for i := range u.old {
+		u.scan[i] = &u.old[i]
+	}
+	return u, nil
+}
+
+// key is the row's canonical natural key, or "" when a part is missing or does not convert
+// (such a row is always inserted; the clean stage will quarantine it).
+func (u *upserter) key(raw []string) string {
+	if len(u.keyCols) == 0 {
+		return ""
+	}
+	parts := make([]string, len(u.keyCols))
+	for i, ci := range u.keyCols {
+		c := u.t.Columns[ci]
+		r, err := u.norm.Normalize(c.Type, c.DateOrder, raw[ci])
+		if err != nil || r.Null {
+			return ""
+		}
+		parts[i] = r.Value
+	}
+	return strings.Join(parts, keySep)
+}
+
+// existing decides the row's outcome and deletes the earlier rows it replaces.
+func (u *upserter) existing(ctx context.Context, key string, raw []string) (outcome, error) {
+	if !u.active || key == "" {
+		return inserted, nil
+	}
+	rows, err := u.find.QueryContext(ctx, key, u.fileID)
+	if err != nil {
+		return 0, err
+	}
+	n, same := 0, true
+	for rows.Next() {
+		if err := rows.Scan(u.scan...); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		n++
+		for i, v := range u.old {
+			if v.String != raw[i] {
+				same = false
+			}
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	switch {
+	case n == 0:
+		return inserted, nil
+	case n == 1 && same:
+		return unchanged, nil
+	}
+	if _, err := u.del.ExecContext(ctx, key, u.fileID); err != nil {
+		return 0, err
+	}
+	return replaced, nil
+}
