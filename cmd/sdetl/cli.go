@@ -50,6 +50,8 @@ func init() {
 		{"import", "--exports DIR", "stage the exports losslessly with lineage and the scope filter", cmdImport},
 		{"clean", "[--changes]", "write the clean store: typed values, quarantine, change log", cmdClean},
 		{"load", "[--pg DSN]", "load the clean store into PostgreSQL and make it live", cmdLoad},
+		{"quarantine", "list|export|release", "review quarantined rows, export them to fix, release the fixes", cmdQuarantine},
+		{"spec", "init --from FILE... [--out spec.yaml]", "draft a contract for new exports by profiling them", cmdSpec},
 		{"pg", "up|down|status|dsn", "manage the local PostgreSQL kept under the work dir", cmdPg},
 		{"version", "", "print the version", cmdVersion},
 	}

@@ -1,0 +1,117 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"text/tabwriter"
+
+	"github.com/sdetl/sdetl/internal/clean"
+	"github.com/sdetl/sdetl/internal/stage"
+)
+
+func cmdQuarantine(ctx context.Context, e *env, args []string) error {
+	f := newFlags(e, "quarantine", "list|export|release [flags]",
+		"Review and fix quarantined rows.\n"+
+			"  list                         show them (from the clean store)\n"+
+			"  export --table T --out F.csv write one table's rows as CSV to fix by hand\n"+
+			"  release --table T --file F   re-ingest the fixed rows; then run sdetl clean and sdetl load").withSpec().withJSON()
+	var action string
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+		action, args = args[0], args[1:]
+	}
+	table := f.String("table", "", "table (comments, tickets, ...)")
+	rule := f.String("rule", "", "list: only this rule")
+	limit := f.Int("limit", 50, "list: at most this many rows (0 = all)")
+	out := f.String("out", "", "export: the CSV file to write")
+	file := f.String("file", "", "release: the fixed CSV or XLSX file")
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	s, err := f.spec()
+	if err != nil {
+		return err
+	}
+	cleanPath := f.path(cleanFile)
+	switch action {
+	case "list":
+		var rows []*clean.QuarantinedRow
+		tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
+		if !f.json {
+			fmt.Fprintln(tw, "table\tsource\tcolumn\trule\traw value\treason")
+		}
+		n := 0
+		err := clean.Quarantine(ctx, cleanPath, *table, *rule, func(q *clean.QuarantinedRow) error {
+			if n++; *limit > 0 && n > *limit {
+				return nil
+			}
+			if f.json {
+				rows = append(rows, q)
+				return nil
+			}
+			fmt.Fprintf(tw, "%s\t%s:%d\t%s\t%s\t%q\t%s\n", q.Table, q.File, q.Row, q.Column, q.Rule, short(q.Raw, 30), short(q.Reason, 60))
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if f.json {
+			return printJSON(e.stdout, rows)
+		}
+		tw.Flush()
+		if *limit > 0 && n > *limit {
+			fmt.Fprintf(e.stdout, "... %d rows in all (--limit 0 shows every one)\n", n)
+		}
+		return nil
+	case "export":
+		t := s.Table(*table)
+		if t == nil || *out == "" {
+			return usageError{"quarantine export: --table (a contract table) and --out FILE are required"}
+		}
+		tmp, err := os.CreateTemp(filepath.Dir(*out), "."+filepath.Base(*out)+".tmp-*")
+		if err != nil {
+			return err
+		}
+		defer os.Remove(tmp.Name())
+		n, err := clean.ExportQuarantine(ctx, cleanPath, t, tmp)
+		if cerr := tmp.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return err
+		}
+		if err := os.Rename(tmp.Name(), *out); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "wrote %d quarantined %s rows to %s; fix them, then: sdetl quarantine release --table %s --file %s\n", n, t.Name, *out, t.Name, *out)
+		return nil
+	case "release":
+		if *table == "" || *file == "" {
+			return usageError{"quarantine release: --table and --file are required"}
+		}
+		unlock, err := f.lock()
+		if err != nil {
+			return err
+		}
+		defer unlock()
+		res, err := stage.Release(ctx, stage.ReleaseOptions{Spec: s, Stage: f.path(stageFile), Table: *table, File: *file})
+		if err != nil {
+			return err
+		}
+		if f.json {
+			return printJSON(e.stdout, res)
+		}
+		fmt.Fprintf(e.stdout, "released %d %s rows into the staging store; now run: sdetl clean && sdetl load\n", res.Released, res.Table)
+		return nil
+	}
+	return usageError{"quarantine: want one of list, export, release"}
+}
+
+func short(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}

@@ -1,0 +1,105 @@
+package clean
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/sdetl/sdetl/internal/spec"
+	"github.com/sdetl/sdetl/internal/store"
+)
+
+// QuarantinedRow is one row of the quarantine.
+type QuarantinedRow struct {
+	Table  string `json:"table"`
+	File   string `json:"source_file"`
+	Row    int    `json:"source_row"`
+	Line   int    `json:"source_line,omitempty"`
+	Column string `json:"column,omitempty"`
+	Rule   string `json:"rule"`
+	Sev    string `json:"severity"`
+	Raw    string `json:"raw_value,omitempty"`
+	Reason string `json:"reason"`
+	Record string `json:"record"`
+}
+
+// Quarantine reads the clean store's quarantine, optionally for one table and rule.
+func Quarantine(ctx context.Context, cleanPath, table, rule string, fn func(*QuarantinedRow) error) error {
+	db, err := store.OpenReadOnly(cleanPath)
+	if err != nil {
+		return fmt.Errorf("clean store: %w", err)
+	}
+	defer db.Close()
+	rows, err := db.QueryContext(ctx, `SELECT table_name, source_file, source_row, source_line, coalesce(column_name, ''),
+		rule, severity, coalesce(raw_value, ''), reason, record FROM quarantine
+		WHERE (? = '' OR table_name = ?) AND (? = '' OR rule = ?) ORDER BY table_name, source_file, source_row`,
+		table, table, rule, rule)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var q QuarantinedRow
+		if err := rows.Scan(&q.Table, &q.File, &q.Row, &q.Line, &q.Column, &q.Rule, &q.Sev, &q.Raw, &q.Reason, &q.Record); err != nil {
+			return err
+		}
+		if err := fn(&q); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// ExportQuarantine writes one table's quarantined rows as CSV for an operator to fix: the
+// contract's export headers with each row's raw values, then the columns naming the row
+// (_quarantine_file, _quarantine_row), why it was quarantined, and, for a row whose fields
+// could not be mapped, its raw fields as JSON. The edited file goes back with
+// `sdetl quarantine release`.
+func ExportQuarantine(ctx context.Context, cleanPath string, t *spec.Table, w io.Writer) (int, error) {
+	cw := csv.NewWriter(w)
+	header := make([]string, 0, len(t.Columns)+5)
+	for _, c := range t.Columns {
+		header = append(header, c.Header(0))
+	}
+	header = append(header, "_quarantine_file", "_quarantine_row", "_quarantine_rule", "_quarantine_reason", "_quarantine_raw")
+	if err := cw.Write(header); err != nil {
+		return 0, err
+	}
+	n := 0
+	err := Quarantine(ctx, cleanPath, t.Name, "", func(q *QuarantinedRow) error {
+		line := make([]string, len(header))
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(q.Record), &rec); err == nil {
+			for i, c := range t.Columns {
+				line[i] = text(rec[c.Name])
+			}
+		} else {
+			line[len(header)-1] = q.Record // a JSON array of fields: not mappable to columns
+		}
+		k := len(t.Columns)
+		line[k], line[k+1], line[k+2], line[k+3] = q.File, strconv.Itoa(q.Row), q.Rule, q.Reason
+		n++
+		return cw.Write(line)
+	})
+	if err != nil {
+		return n, err
+	}
+	cw.Flush()
+	return n, cw.Error()
+}
+
+func text(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}

@@ -1,0 +1,222 @@
+package stage
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sdetl/sdetl/internal/clean"
+	"github.com/sdetl/sdetl/internal/spec"
+	"github.com/sdetl/sdetl/internal/store"
+)
+
+// Columns a quarantine export adds to the contract's, naming the quarantined row each line
+// fixes. `sdetl quarantine export` writes them; Release needs the first two.
+const (
+	QuarantineFileColumn   = "_quarantine_file"
+	QuarantineRowColumn    = "_quarantine_row"
+	QuarantineRuleColumn   = "_quarantine_rule"
+	QuarantineReasonColumn = "_quarantine_reason"
+	QuarantineRawColumn    = "_quarantine_raw"
+)
+
+// ReleaseOptions configure a release of quarantined rows.
+type ReleaseOptions struct {
+	Spec  *spec.Spec
+	Stage string // the staging store
+	Table string
+	File  string // the operator's fixed rows: a quarantine export, edited
+}
+
+// ReleaseResult says what a release did.
+type ReleaseResult struct {
+	Table    string `json:"table"`
+	File     string `json:"file"`
+	Released int    `json:"released"`
+}
+
+// Release re-ingests quarantined rows after the operator fixed them: each line of the fixed
+// file replaces the staged row it names (by _quarantine_file and _quarantine_row), and the
+// original raw record is kept in the staging store's `released` table. The next clean and
+// load take the fixed rows through every check again (a row still broken is quarantined
+// again). All or nothing: a line naming a row the store does not hold fails the release.
+func Release(ctx context.Context, o ReleaseOptions) (*ReleaseResult, error) {
+	t := o.Spec.Table(o.Table)
+	if t == nil {
+		return nil, fmt.Errorf("release: no table %q in the contract", o.Table)
+	}
+	b, existed, err := store.Update(ctx, o.Stage)
+	if err != nil {
+		return nil, fmt.Errorf("staging store: %w", err)
+	}
+	defer b.Abort()
+	if !existed {
+		return nil, fmt.Errorf("release: no staging store at %s (run sdetl import first)", o.Stage)
+	}
+	if err := checkSchema(ctx, b.DB, o.Spec); err != nil {
+		return nil, err
+	}
+	header, src, err := openSource(o.File)
+	if err != nil {
+		return nil, err
+	}
+	defer src.Close()
+	m, err := t.MatchHeaders(header)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", o.File, err)
+	}
+	fileCol, rowCol := -1, -1
+	for i, h := range header {
+		switch strings.TrimSpace(h) {
+		case QuarantineFileColumn:
+			fileCol = i
+		case QuarantineRowColumn:
+			rowCol = i
+		}
+	}
+	if fileCol < 0 || rowCol < 0 {
+		return nil, fmt.Errorf("%s: needs the %s and %s columns of a quarantine export", o.File, QuarantineFileColumn, QuarantineRowColumn)
+	}
+	var fileID int
+	if err := b.DB.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) + 1 FROM import_file`).Scan(&fileID); err != nil {
+		return nil, err
+	}
+	tx, err := b.DB.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS released (table_name TEXT NOT NULL,
+		source_file TEXT NOT NULL, source_row INTEGER NOT NULL, record TEXT NOT NULL,
+		released_file_id INTEGER NOT NULL, released_row INTEGER NOT NULL, released_at TEXT NOT NULL)`); err != nil {
+		return nil, err
+	}
+	ins, err := tx.PrepareContext(ctx, insertSQL(t))
+	if err != nil {
+		return nil, err
+	}
+	up := &upserter{t: t, norm: clean.NewNormalizer(o.Spec.Sentinels)}
+	for _, k := range t.Key {
+		up.keyCols = append(up.keyCols, t.ColumnIndex(k))
+	}
+	res := &ReleaseResult{Table: t.Name, File: o.File}
+	raw := make([]string, len(t.Columns))
+	vals := make([]any, 4+len(t.Columns)+1)
+	now := time.Now().UTC().Format(time.RFC3339)
+	for {
+		row, dataRow, line, err := src.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if bad := fieldCountProblem(row, len(header), strings.ToLower(strings.TrimPrefix(filepath.Ext(o.File), "."))); bad != "" {
+			return nil, fmt.Errorf("%s: row %d: %s", o.File, dataRow, bad)
+		}
+		origFile := cell(row, fileCol)
+		origRow, err := strconv.Atoi(strings.TrimSpace(cell(row, rowCol)))
+		if err != nil {
+			return nil, fmt.Errorf("%s: row %d, column %s: %q is not a row number", o.File, dataRow, QuarantineRowColumn, cell(row, rowCol))
+		}
+		record, err := takeOriginal(ctx, tx, t, origFile, origRow)
+		if err != nil {
+			return nil, fmt.Errorf("%s: row %d: %w", o.File, dataRow, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO released VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			t.Name, origFile, origRow, record, fileID, dataRow, now); err != nil {
+			return nil, err
+		}
+		for i, p := range m.Source {
+			raw[i] = cell(row, p)
+		}
+		vals[0], vals[1], vals[2], vals[3] = fileID, dataRow, line, nullStr(up.key(raw))
+		for i := range raw {
+			vals[4+i] = raw[i]
+		}
+		vals[len(vals)-1] = nil
+		if _, err := ins.ExecContext(ctx, vals...); err != nil {
+			return nil, err
+		}
+		res.Released++
+	}
+	sum, size, err := hashFile(o.File)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO import_file VALUES (?, ?, ?, ?, ?, '', ?, ?, ?, ?, 0, 0, ?, 0, 0, '[]', NULL, NULL, ?, ?, 0)`,
+		fileID, t.Name, o.File, filepath.Base(o.File), strings.TrimPrefix(filepath.Ext(o.File), "."), size, sum,
+		res.Released, res.Released, res.Released, "release of quarantined rows", now); err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, err
+	}
+	if err := b.Commit(); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// takeOriginal removes the staged (or rejected) row that a fixed line replaces and returns its
+// raw record as JSON.
+func takeOriginal(ctx context.Context, tx *sql.Tx, t *spec.Table, file string, row int) (string, error) {
+	cols := make([]string, len(t.Columns))
+	for i, c := range t.Columns {
+		cols[i] = "s." + store.Quote(c.Name)
+	}
+	q := fmt.Sprintf(`SELECT s.rowid, %s FROM %s s JOIN import_file f ON f.id = s._file_id WHERE f.name = ? AND s._row = ?`,
+		strings.Join(cols, ", "), store.Quote(TableName(t)))
+	rows, err := tx.QueryContext(ctx, q, file, row)
+	if err != nil {
+		return "", err
+	}
+	var ids []int64
+	var record string
+	for rows.Next() {
+		var id int64
+		vals := make([]string, len(t.Columns))
+		ptrs := []any{&id}
+		for i := range vals {
+			ptrs = append(ptrs, &vals[i])
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			rows.Close()
+			return "", err
+		}
+		ids = append(ids, id)
+		m := map[string]string{}
+		for i, c := range t.Columns {
+			m[c.Name] = vals[i]
+		}
+		b, _ := json.Marshal(m)
+		record = string(b)
+	}
+	rows.Close()
+	switch len(ids) {
+	case 1:
+		_, err := tx.ExecContext(ctx, "DELETE FROM "+store.Quote(TableName(t))+" WHERE rowid = ?", ids[0])
+		return record, err
+	case 0:
+		// A row rejected for its field count is kept apart.
+		var rid int64
+		err := tx.QueryRowContext(ctx, `SELECT r.rowid, r.record FROM stg_rejects r JOIN import_file f ON f.id = r._file_id
+			WHERE r.table_name = ? AND f.name = ? AND r._row = ?`, t.Name, file, row).Scan(&rid, &record)
+		if errors.Is(err, sql.ErrNoRows) {
+			return "", fmt.Errorf("quarantined row %s:%d is not in the staging store (released already, or from another store?)", file, row)
+		}
+		if err != nil {
+			return "", err
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM stg_rejects WHERE rowid = ?`, rid)
+		return record, err
+	}
+	return "", fmt.Errorf("quarantined row %s:%d is ambiguous: %d staged files share that name", file, row, len(ids))
+}

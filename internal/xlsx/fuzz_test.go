@@ -1,0 +1,69 @@
+package xlsx
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The seed corpus (run by plain go test) is a few valid workbooks and
+// damaged variants; go test -fuzz=FuzzRead explores from there.
+func FuzzRead(f *testing.F) {
+	good, err := os.ReadFile(writeRows(f, [][]Cell{
+		{Str("a"), Num("1"), DateCell(time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC), DateTime)},
+		{Str(strings.Repeat("x", 300)), {}, {Kind: Bool, Text: "1"}, {Kind: Error, Text: "#N/A"}},
+	}))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(good)
+	f.Add(good[:len(good)/2])
+	f.Add([]byte("PK\x03\x04garbage"))
+	f.Add([]byte{})
+	f.Add(minimalBook(f, `<worksheet><sheetData><row><c t="s"><v>0</v></c></row></sheetData></worksheet>`))
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, b []byte) {
+		path := filepath.Join(dir, "fuzz.xlsx")
+		if err := os.WriteFile(path, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := readErr(path); err != nil && !strings.Contains(err.Error(), path) {
+			t.Fatalf("error does not name the file: %v", err)
+		}
+	})
+}
+
+// FuzzSheet feeds arbitrary worksheet XML through a valid package, which
+// reaches the scanner far more often than random zip bytes do.
+func FuzzSheet(f *testing.F) {
+	for _, s := range []string{
+		`<worksheet><sheetData><row r="1"><c r="A1" t="s"><v>1</v></c><c r="C1" s="1"><v>45000.5</v></c></row></sheetData></worksheet>`,
+		`<worksheet><sheetData><row><c t="inlineStr"><is><r><t>a_x0041_</t></r><rPh><t>b</t></rPh></is></c><c t="str"><f>1</f><v>&#13;&amp;</v></c></row><row/></sheetData></worksheet>`,
+		`<worksheet><sheetData><row r="2"><c t="b"><v>1</v></c><c t="e"><v>#REF!</v></c><c t="d"><v>2024-01-01T00:00:00</v></c><!-- x --><c><v><![CDATA[1]]></v></c></row>`,
+		`<worksheet><sheetData><row r="9999999"><c r="XFE1"/></row></sheetData></worksheet>`,
+	} {
+		f.Add(s)
+	}
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, sheet string) {
+		path := filepath.Join(dir, "fuzz.xlsx")
+		if err := os.WriteFile(path, minimalBook(t, sheet), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := readErr(path); err != nil && !strings.Contains(err.Error(), path) {
+			t.Fatalf("error does not name the file: %v", err)
+		}
+	})
+}
+
+// minimalBook is a package with two shared strings, a date style and sheet.
+func minimalBook(t testing.TB, sheet string) []byte {
+	return buildZip(t,
+		"xl/workbook.xml", `<workbook `+fixtureNS+`><sheets><sheet r:id="rId1"/></sheets></workbook>`,
+		"xl/_rels/workbook.xml.rels", `<Relationships><Relationship Id="rId1" Target="s.xml"/></Relationships>`,
+		"xl/sharedStrings.xml", `<sst><si><t>a</t></si><si><r><t>b</t></r></si></sst>`,
+		"xl/styles.xml", `<styleSheet><cellXfs><xf numFmtId="0"/><xf numFmtId="22"/></cellXfs></styleSheet>`,
+		"xl/s.xml", sheet)
+}

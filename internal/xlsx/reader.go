@@ -1,0 +1,182 @@
+package xlsx
+
+import (
+	"archive/zip"
+	"compress/flate"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+)
+
+// Reader streams the rows of the first worksheet of an XLSX workbook.
+//
+// Values come back as text: strings as stored, numbers exactly as written in
+// the file, booleans as TRUE/FALSE, errors as their text, and numbers whose
+// style is a date/time format as ISO text ("2006-01-02 15:04:05",
+// "2006-01-02" or "15:04:05"). Formulas are never evaluated; their cached
+// values are returned.
+type Reader struct {
+	path     string
+	file     *os.File
+	sheet    io.ReadCloser
+	sc       *scanner
+	sst      *sharedStrings
+	styles   []dateClass
+	date1904 bool
+
+	rowNum int        // number of the last row returned
+	cells  []cellSpan // cells of the row being built, by column
+	buf    []byte     // text of the row's non-shared values
+	row    []string   // returned by Read, reused
+	kinds  []CellKind // returned by Kinds, reused
+	err    error      // sticky
+	done   bool
+}
+
+// cellSpan locates one cell value: a shared string, or buf[start:end].
+type cellSpan struct {
+	kind       CellKind
+	shared     bool
+	start, end int
+	sst        int
+}
+
+// Open opens the XLSX file at path and prepares to read its first sheet in
+// workbook order. Shared strings and styles are loaded; the sheet itself is
+// streamed by Read.
+func Open(path string) (*Reader, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err // *PathError names the file
+	}
+	r, err := open(path, f)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return r, nil
+}
+
+func open(path string, f *os.File) (*Reader, error) {
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	zr, err := zip.NewReader(f, st.Size())
+	if err != nil {
+		return nil, fmt.Errorf("%s: not a valid XLSX file (truncated or not a zip archive): %w", path, err)
+	}
+	info, err := locate(indexParts(zr))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	r := &Reader{path: path, file: f, date1904: info.date1904}
+	if r.sst, err = readSST(info.sst); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if r.styles, err = readStyles(info.styles); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if r.sheet, err = openPart(info.sheet, maxSheetSize); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	r.sc = newScanner(r.sheet, info.sheet.UncompressedSize64)
+	r.sc.skipText = true
+	if err := r.seekSheetData(info.sheet.Name); err != nil {
+		r.sheet.Close()
+		return nil, err
+	}
+	return r, nil
+}
+
+// seekSheetData skips the worksheet up to the first row.
+func (r *Reader) seekSheetData(name string) error {
+	for {
+		if err := r.sc.next(); err != nil {
+			return fmt.Errorf("%s: %s: %w", r.path, name, explain(err))
+		}
+		switch r.sc.kind {
+		case tokEOF:
+			r.done = true // no sheetData: an empty sheet
+			return nil
+		case tokStart, tokEmpty:
+			if string(r.sc.name) == "sheetData" {
+				r.done = r.sc.kind == tokEmpty
+				return nil
+			}
+		}
+	}
+}
+
+// Read returns the next row: one slice per <row> element, cells placed by
+// their column reference, missing cells "" (Kind Empty), trailing missing
+// cells trimmed (callers pad). rowNum is the spreadsheet row number
+// (1-based). The returned slice is reused by the next Read; the strings are
+// not. At the end Read returns io.EOF.
+func (r *Reader) Read() (row []string, rowNum int, err error) {
+	if r.err != nil {
+		return nil, 0, r.err
+	}
+	if r.done {
+		r.err = r.finish()
+		return nil, 0, r.err
+	}
+	if err := r.readRow(); err != nil {
+		if err == io.EOF {
+			r.err = r.finish()
+		} else {
+			r.err = err
+		}
+		return nil, 0, r.err
+	}
+	return r.row, r.rowNum, nil
+}
+
+// Kinds returns the kinds of the cells of the last row Read returned, in
+// the same positions. The slice is reused by the next Read.
+func (r *Reader) Kinds() []CellKind { return r.kinds }
+
+// finish reads what follows the sheet data to the end of the part so that
+// archive/zip verifies the checksum, then reports io.EOF.
+func (r *Reader) finish() error {
+	r.done = true
+	if r.sc.err == nil && !r.sc.eof {
+		if _, err := io.Copy(io.Discard, r.sc.r); err != nil {
+			return fmt.Errorf("%s: after the last row: %w", r.path, explain(err))
+		}
+	}
+	if r.sc.err != nil {
+		return fmt.Errorf("%s: after the last row: %w", r.path, explain(r.sc.err))
+	}
+	return io.EOF
+}
+
+// Close releases the file. Strings already returned stay valid.
+func (r *Reader) Close() error {
+	if r.file == nil {
+		return nil
+	}
+	r.sheet.Close()
+	err := r.file.Close()
+	r.file = nil
+	if r.err == nil {
+		r.err = fmt.Errorf("%s: reader closed", r.path)
+	}
+	return err
+}
+
+// explain turns low-level stream errors into something a user can act on.
+func explain(err error) error {
+	switch {
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return errors.New("unexpected end of data (file truncated or corrupted)")
+	case errors.Is(err, zip.ErrChecksum):
+		return errors.New("checksum mismatch (file corrupted)")
+	}
+	var ce flate.CorruptInputError
+	if errors.As(err, &ce) {
+		return fmt.Errorf("corrupted compressed data (%v)", err)
+	}
+	return err
+}

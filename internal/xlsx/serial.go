@@ -1,0 +1,168 @@
+package xlsx
+
+import (
+	"math"
+	"math/bits"
+	"strconv"
+	"time"
+)
+
+// Excel serial dates (1900 system) count days from 1899-12-30, except that
+// serials below 61 are one day off because Excel treats 1900 as a leap year
+// (serial 60 is the fictional 1900-02-29). The 1904 system counts from
+// 1904-01-01 without that bug.
+
+const secondsPerDay = 86400
+
+// epoch1900 and epoch1904 are the day-zero dates as days since 1970-01-01.
+var (
+	epoch1900 = daysSinceUnix(1899, 12, 30)
+	epoch1904 = daysSinceUnix(1904, 1, 1)
+)
+
+func daysSinceUnix(y int, m time.Month, d int) int64 {
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() / secondsPerDay
+}
+
+// serialText renders t's wall clock as a 1900-system serial, rounded to the
+// second. TimeOnly writes the day fraction only. The arithmetic is done in
+// whole days plus seconds because time.Duration overflows across 1900..9999.
+func serialText(t time.Time, f DateFormat) string {
+	h, m, s := t.Clock()
+	secs := int64(h*3600 + m*60 + s)
+	if t.Nanosecond() >= 500_000_000 {
+		secs++
+	}
+	var days int64
+	if f != TimeOnly {
+		y, mo, d := t.Date()
+		days = daysSinceUnix(y, mo, d) - epoch1900
+		if days < 61 {
+			days-- // 1900 leap-year bug: dates before 1900-03-01
+		}
+	}
+	if secs == secondsPerDay { // rounding carried into the next day
+		secs = 0
+		if f != TimeOnly {
+			days++
+			if days == 60 {
+				days = 61
+			}
+		}
+	}
+	if secs == 0 {
+		return strconv.FormatInt(days, 10)
+	}
+	return strconv.FormatFloat(float64(days)+float64(secs)/secondsPerDay, 'f', -1, 64)
+}
+
+// maxSerial is one past the last serial Excel shows as a date (9999-12-31).
+const maxSerial = 2958466
+
+// serialSeconds parses the text of a serial number: whole is its integer
+// part and total the serial in seconds, rounded to the nearest second. ok is
+// false for anything that is not a number in [0, maxSerial).
+func serialSeconds(raw []byte) (whole, total int64, ok bool) {
+	if whole, total, ok := decimalSeconds(raw); ok {
+		return whole, total, true
+	}
+	v, err := strconv.ParseFloat(string(raw), 64)
+	if err != nil || !(v >= 0 && v < maxSerial) { // also rejects NaN
+		return 0, 0, false
+	}
+	return int64(v), int64(math.Round(v * secondsPerDay)), true
+}
+
+// decimalSeconds is the fast path of serialSeconds for plain decimals
+// ("45678", "45678.3513888889"): exact integer arithmetic, no float parse.
+// It reports false for anything else (signs, exponents, > 19 digits).
+func decimalSeconds(raw []byte) (whole, total int64, ok bool) {
+	var n uint64
+	digits, frac, dot := 0, 0, false
+	for _, c := range raw {
+		switch {
+		case c >= '0' && c <= '9':
+			if digits == 19 {
+				return 0, 0, false
+			}
+			n = n*10 + uint64(c-'0')
+			digits++
+			if dot {
+				frac++
+			}
+		case c == '.' && !dot:
+			dot = true
+		default:
+			return 0, 0, false
+		}
+	}
+	if digits == 0 {
+		return 0, 0, false
+	}
+	p := pow10[frac]
+	if n/p >= maxSerial {
+		return 0, 0, false
+	}
+	hi, lo := bits.Mul64(n, secondsPerDay)
+	q, rem := bits.Div64(hi, lo, p) // no overflow: n*86400 < maxSerial*86400*p < p<<64
+	if rem >= p-rem {
+		q++ // half up, like math.Round
+	}
+	return int64(n / p), int64(q), true
+}
+
+var pow10 = [20]uint64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19}
+
+// serialDays converts a serial (from serialSeconds) to days since
+// 1970-01-01 and seconds of the day. ok is false for serial 60 in the 1900
+// system (1900-02-29 does not exist) and past 9999-12-31 23:59:59.
+func serialDays(whole, total int64, date1904 bool) (days, secs int64, ok bool) {
+	d, s := total/secondsPerDay, total%secondsPerDay
+	switch {
+	case date1904:
+		d += epoch1904
+	case whole == 60:
+		return 0, 0, false
+	case d < 61:
+		d += epoch1900 + 1
+	default:
+		d += epoch1900
+	}
+	if d > lastDay {
+		return 0, 0, false
+	}
+	return d, s, true
+}
+
+var lastDay = daysSinceUnix(9999, 12, 31)
+
+// appendISO appends days/secs (from serialDays) as "2006-01-02 15:04:05", or
+// just the date or time part.
+func appendISO(b []byte, days, secs int64, withDate, withTime bool) []byte {
+	if withDate {
+		y, m, d := time.Unix(days*secondsPerDay, 0).UTC().Date()
+		b = append4(b, y)
+		b = append(b, '-')
+		b = append2(b, int(m))
+		b = append(b, '-')
+		b = append2(b, d)
+		if withTime {
+			b = append(b, ' ')
+		}
+	}
+	if withTime {
+		b = append2(b, int(secs/3600))
+		b = append(b, ':')
+		b = append2(b, int(secs/60%60))
+		b = append(b, ':')
+		b = append2(b, int(secs%60))
+	}
+	return b
+}
+
+func append2(b []byte, n int) []byte { return append(b, byte('0'+n/10), byte('0'+n%10)) }
+
+func append4(b []byte, n int) []byte {
+	return append(b, byte('0'+n/1000), byte('0'+n/100%10), byte('0'+n/10%10), byte('0'+n%10))
+}
