@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -68,6 +69,7 @@ func TestRunMatchesTruth(t *testing.T) {
 			for pass := 1; pass <= 2; pass++ {
 				mustSdetl(t, "run", "--exports", dir, "--pg", dsn, "--workdir", work)
 				checkAgainstTruth(t, dsn, truth)
+				checkLoadedContent(t, dsn)
 			}
 		})
 	}
@@ -215,5 +217,63 @@ func TestFieldCountQuarantined(t *testing.T) {
 	}
 	if want := truth.Counts["timesheets"].Exported + 1; rule != spec.RuleFieldCount || row != want {
 		t.Errorf("quarantined %s at row %d, want %s at %d", rule, row, spec.RuleFieldCount, want)
+	}
+}
+
+// checkLoadedContent: what dashboards read is clean — no empty strings or sentinels in text
+// columns, no padding, flags and months in their domain, dates inside [2020-01-01, now+30d],
+// and the KPI inputs typed.
+func checkLoadedContent(t *testing.T, dsn string) {
+	t.Helper()
+	ctx := context.Background()
+	s := spec.ServiceDesk()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	sentinels := []string{"", "nan", "null", "n/a", "?", "-"}
+	for _, tb := range s.Tables {
+		for _, c := range tb.Columns {
+			col := pgx.Identifier{c.Name}.Sanitize()
+			tbl := pgx.Identifier{s.Schema, tb.Name}.Sanitize()
+			var q string
+			var args []any
+			switch c.Type {
+			case spec.Text, spec.Flag, spec.Month:
+				q = fmt.Sprintf(`SELECT count(*) FROM %s WHERE lower(%s) = ANY($1) OR %s <> btrim(%s, E' \t\n\r')`, tbl, col, col, col)
+				args = []any{sentinels}
+				if c.Type == spec.Flag {
+					q += fmt.Sprintf(` OR %s NOT IN ('yes', 'no')`, col)
+				}
+				if c.Type == spec.Month {
+					q += fmt.Sprintf(` OR %s !~ '^[0-9]{4}-(0[1-9]|1[0-2])$'`, col)
+				}
+			case spec.Timestamp, spec.Date:
+				q = fmt.Sprintf(`SELECT count(*) FROM %s WHERE %s < '2020-01-01' OR %s > now() + interval '30 days'`, tbl, col, col)
+			default:
+				continue
+			}
+			var bad int
+			if err := conn.QueryRow(ctx, q, args...).Scan(&bad); err != nil {
+				t.Fatalf("%s.%s: %v", tb.Name, c.Name, err)
+			}
+			if bad != 0 {
+				t.Errorf("%s.%s: %d values outside the clean domain", tb.Name, c.Name, bad)
+			}
+		}
+	}
+	kpiInputs := map[[2]string]string{
+		{"tickets", "TKT-Created Time"}: "timestamp without time zone", {"tickets", "TKT-Actual Resolution Date"}: "timestamp without time zone",
+		{"tickets", "TKT-Ticket ID"}: "bigint", {"comments", "ticket_id"}: "bigint", {"comments", "customer_facing"}: "boolean",
+		{"comments", "created_time"}: "timestamp without time zone", {"timesheets", "TS-Hours"}: "numeric",
+		{"timesheets", "TS-Crm ID"}: "bigint", {"timesheets", "TS-Date"}: "date",
+	}
+	for k, want := range kpiInputs {
+		var got string
+		if err := conn.QueryRow(ctx, `SELECT data_type FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 AND column_name = $3`,
+			s.Schema, k[0], k[1]).Scan(&got); err != nil || got != want {
+			t.Errorf("%s.%s: type %q (%v), want %s", k[0], k[1], got, err, want)
+		}
 	}
 }

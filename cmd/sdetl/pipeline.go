@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/sdetl/sdetl/internal/clean"
+	"github.com/sdetl/sdetl/internal/health"
 	"github.com/sdetl/sdetl/internal/postgres"
 	"github.com/sdetl/sdetl/internal/spec"
 	"github.com/sdetl/sdetl/internal/stage"
@@ -106,7 +107,7 @@ func cleanStage(ctx context.Context, e *env, s *spec.Spec, workdir string, chang
 	p := newProgress(e.stderr, "clean")
 	defer p.done()
 	return clean.Run(ctx, clean.Options{Spec: s, Stage: workdir + "/" + stageFile, Out: workdir + "/" + cleanFile,
-		CellChanges: changes, Progress: p.update})
+		CellChanges: changes, Progress: p.update, Health: health.Defaults(workdir)})
 }
 
 func printClean(w io.Writer, r *clean.Report) {

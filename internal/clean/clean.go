@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/sdetl/sdetl/internal/health"
 	"github.com/sdetl/sdetl/internal/spec"
 	"github.com/sdetl/sdetl/internal/store"
 )
@@ -24,6 +25,8 @@ type Options struct {
 	Stage       string // the staging store to read (never written)
 	Out         string // the clean store to write (replaced atomically)
 	CellChanges bool   // also record every changed cell (before/after)
+	// Health is checked before starting and every Health.Every rows; zero value: no checks.
+	Health health.Limits
 	// Progress, when set, is called every few thousand rows with the rows done so far.
 	Progress func(table string, rows int)
 }
@@ -54,6 +57,11 @@ type Report struct {
 // Run cleans the staging store into a new clean store. The staging store is only read; on any
 // error the partial clean store is removed and a previous one is left as it was.
 func Run(ctx context.Context, o Options) (*Report, error) {
+	if o.Health.Dir != "" {
+		if err := o.Health.Check(); err != nil {
+			return nil, err
+		}
+	}
 	src, err := store.OpenReadOnly(o.Stage)
 	if err != nil {
 		return nil, fmt.Errorf("staging store: %w", err)
@@ -72,7 +80,10 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return nil, err
 	}
 	c := &cleaner{o: o, src: src, dst: b.DB, files: files, norm: NewNormalizer(o.Spec.Sentinels),
-		changes: map[changeKey]int{}, quarantine: map[string]int{}}
+		changes: map[changeKey]int{}, quarantine: map[string]int{}, healthy: func() error { return nil }}
+	if o.Health.Dir != "" {
+		c.healthy = o.Health.Ticker()
+	}
 	res := &Report{Quarantine: c.quarantine}
 	for _, t := range o.Spec.Tables {
 		tr, err := c.table(ctx, t)
@@ -109,6 +120,7 @@ type cleaner struct {
 	norm       *Normalizer
 	changes    map[changeKey]int
 	quarantine map[string]int // rows per rule
+	healthy    func() error   // the health check, run once per row
 }
 
 func fileNames(ctx context.Context, db *sql.DB) (map[int64]string, error) {

@@ -6,11 +6,13 @@ import (
 	"database/sql"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/sdetl/sdetl/internal/clean"
+	"github.com/sdetl/sdetl/internal/health"
 	"github.com/sdetl/sdetl/internal/spec"
 	"github.com/sdetl/sdetl/internal/stage"
 	"github.com/sdetl/sdetl/internal/store"
@@ -223,4 +225,29 @@ func query(t *testing.T, db *sql.DB, q string) [][]string {
 		out = append(out, row)
 	}
 	return out
+}
+
+// TestCleanStopsWhenUnhealthy: a failing health check stops the clean stage with its reason
+// and leaves no clean store behind.
+func TestCleanStopsWhenUnhealthy(t *testing.T) {
+	s, err := spec.Parse([]byte(miniSpec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, work := t.TempDir(), t.TempDir()
+	for name, body := range miniFiles {
+		os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644)
+	}
+	stagePath, cleanPath := filepath.Join(work, "stage.db"), filepath.Join(work, "clean.db")
+	if _, err := stage.Import(context.Background(), stage.Options{Spec: s, Dir: dir, Out: stagePath}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = clean.Run(context.Background(), clean.Options{Spec: s, Stage: stagePath, Out: cleanPath,
+		Health: health.Limits{Dir: work, MinFreeDisk: 1 << 62, Every: 1}})
+	if err == nil || !strings.Contains(err.Error(), "stopping before the disk fills") {
+		t.Fatalf("err = %v", err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(work, "*clean.db*")); len(left) != 0 {
+		t.Errorf("left behind: %v", left)
+	}
 }

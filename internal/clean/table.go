@@ -123,6 +123,9 @@ func (c *cleaner) table(ctx context.Context, t *spec.Table) (*TableResult, error
 		if err := rows.Scan(scan...); err != nil {
 			return nil, err
 		}
+		if err := c.healthy(); err != nil {
+			return nil, err
+		}
 		if n++; n%4096 == 0 {
 			if err := ctx.Err(); err != nil {
 				return nil, err
@@ -246,8 +249,9 @@ func (c *cleaner) dedupe(ctx context.Context, tx *sql.Tx, t *spec.Table) error {
 	if err != nil {
 		return fmt.Errorf("duplicates: %w", err)
 	}
-	n, _ := r.RowsAffected()
-	c.quarantine[spec.RuleDuplicateKey] += int(n)
+	if n, _ := r.RowsAffected(); n > 0 {
+		c.quarantine[spec.RuleDuplicateKey] += int(n)
+	}
 	_, err = tx.ExecContext(ctx, fmt.Sprintf(`DELETE FROM %s WHERE rowid IN (SELECT rid FROM temp.losers)`, tbl))
 	return err
 }
