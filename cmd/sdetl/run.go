@@ -142,6 +142,17 @@ func printRun(w io.Writer, r *runReport) {
 		}
 		fmt.Fprintln(w)
 	}
+	if len(r.Clean.Changes) > 0 {
+		per := map[string]int{}
+		for _, c := range r.Clean.Changes {
+			per[c.Rule] += c.Count
+		}
+		fmt.Fprint(w, "cells changed by rule:")
+		for _, k := range sortedKeys(per) {
+			fmt.Fprintf(w, "  %s %d", k, per[k])
+		}
+		fmt.Fprintln(w, "   (per column: sdetl clean --json, or run.json)")
+	}
 	fmt.Fprintf(w, "\nloaded into schema %s at %s in %.1fs\n", r.Schema, r.Database, r.Seconds)
 }
 
