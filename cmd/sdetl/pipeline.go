@@ -53,7 +53,7 @@ func cmdImport(ctx context.Context, e *env, args []string) error {
 func importStage(ctx context.Context, e *env, s *spec.Spec, dir, out string, fresh bool) (*stage.Result, error) {
 	p := newProgress(e.stderr, "import")
 	defer p.done()
-	return stage.Import(ctx, stage.Options{Spec: s, Dir: dir, Out: out, Fresh: fresh, Progress: p.update})
+	return stage.Import(ctx, stage.Options{Spec: s, Dir: dir, Out: out, Fresh: fresh, Progress: p.updateDone})
 }
 
 func printImport(w io.Writer, r *stage.Result) {

@@ -28,6 +28,7 @@ var bom = []byte("\xEF\xBB\xBF")
 type Reader struct {
 	name    string
 	br      *bufio.Reader
+	src     *countingReader
 	closer  io.Closer
 	line    int   // physical lines consumed so far
 	started bool  // the BOM check has been done
@@ -53,7 +54,22 @@ func Open(path string) (*Reader, error) {
 // NewReader reads CSV from rd; name identifies the input in errors. A UTF-8 BOM at the start of
 // the stream is skipped.
 func NewReader(rd io.Reader, name string) *Reader {
-	return &Reader{name: name, br: bufio.NewReaderSize(rd, bufSize)}
+	c := &countingReader{r: rd}
+	return &Reader{name: name, br: bufio.NewReaderSize(c, bufSize), src: c}
+}
+
+// Offset is how many bytes of the input the records returned so far consumed (for progress).
+func (r *Reader) Offset() int64 { return r.src.n - int64(r.br.Buffered()) }
+
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
 }
 
 // Close closes the file opened by Open; for a Reader from NewReader it does nothing.

@@ -210,3 +210,16 @@ func TestFieldsReused(t *testing.T) {
 		t.Errorf("kept string changed to %q", kept)
 	}
 }
+
+func TestOffset(t *testing.T) {
+	r := NewReader(strings.NewReader("a,b\n\"x\ny\",z\n"), "t.csv")
+	want := []int64{4, 12}
+	for i, w := range want {
+		if _, _, err := r.Read(); err != nil {
+			t.Fatal(err)
+		}
+		if got := r.Offset(); got != w {
+			t.Errorf("record %d: offset %d, want %d", i+1, got, w)
+		}
+	}
+}

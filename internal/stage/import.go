@@ -31,8 +31,9 @@ type Options struct {
 	Out  string // the staging store (a new version replaces it atomically)
 	// Fresh starts a new staging store instead of adding to the existing one.
 	Fresh bool
-	// Progress, when set, is called every few thousand rows with the rows read so far.
-	Progress func(table string, rows int)
+	// Progress, when set, is called every few thousand rows with the rows read so far and the
+	// share of the file read (-1 when the format cannot tell).
+	Progress func(table string, rows int, done float64)
 }
 
 // Audit is what the import did with one file.
@@ -253,7 +254,7 @@ func (im *importer) importFile(ctx context.Context, t *spec.Table, path string) 
 				return nil, err
 			}
 			if im.o.Progress != nil {
-				im.o.Progress(t.Name, a.RowsRead)
+				im.o.Progress(t.Name, a.RowsRead, src.Done())
 			}
 		}
 		if bad := fieldCountProblem(row, len(header), a.Format); bad != "" {
@@ -336,7 +337,7 @@ func (im *importer) importFile(ctx context.Context, t *spec.Table, path string) 
 	}
 	a.Duration = time.Since(start)
 	if im.o.Progress != nil {
-		im.o.Progress(t.Name, a.RowsRead)
+		im.o.Progress(t.Name, a.RowsRead, 1)
 	}
 	return a, nil
 }

@@ -17,6 +17,8 @@ type source interface {
 	// Read returns the next row, its 1-based data row number (the header is row 0) and,
 	// for CSV, the line where it starts (0 for XLSX). The slice is reused by the next call.
 	Read() (row []string, dataRow, line int, err error)
+	// Done is the share of the file read so far, or -1 when the format cannot tell.
+	Done() float64
 	Close() error
 }
 
@@ -50,6 +52,9 @@ func openSource(path string) (header []string, src source, err error) {
 			return nil, nil, err
 		}
 		s := &csvSource{r: r}
+		if fi, err := os.Stat(path); err == nil {
+			s.size = fi.Size()
+		}
 		h, _, _, err := s.Read()
 		if err != nil {
 			r.Close()
@@ -80,8 +85,16 @@ func headerErr(path string, err error) error {
 }
 
 type csvSource struct {
-	r *csvfile.Reader
-	n int
+	r    *csvfile.Reader
+	n    int
+	size int64
+}
+
+func (s *csvSource) Done() float64 {
+	if s.size <= 0 {
+		return -1
+	}
+	return float64(s.r.Offset()) / float64(s.size)
 }
 
 func (s *csvSource) Read() ([]string, int, int, error) {
@@ -109,3 +122,5 @@ func (s *xlsxSource) Read() ([]string, int, int, error) {
 }
 
 func (s *xlsxSource) Close() error { return s.r.Close() }
+
+func (s *xlsxSource) Done() float64 { return -1 }

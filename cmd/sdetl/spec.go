@@ -1,0 +1,150 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/sdetl/sdetl/internal/spec"
+	"github.com/sdetl/sdetl/internal/specdraft"
+)
+
+func cmdSpec(ctx context.Context, e *env, args []string) error {
+	if len(args) > 0 && args[0] == "init" {
+		return cmdSpecInit(ctx, e, args[1:])
+	}
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+		fmt.Fprintln(e.stderr, "Usage: sdetl spec init --from FILE [--from FILE...] [--out spec.yaml] [flags]")
+		return nil
+	}
+	return usageError{"spec: want init (sdetl spec init --from FILE ...)"}
+}
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, ",") }
+func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
+
+func cmdSpecInit(ctx context.Context, e *env, args []string) error {
+	f := newFlags(e, "spec init", "--from FILE [--from FILE...] [--out spec.yaml] [flags]",
+		"Draft a data contract for exports the tool has never seen: every row of every export is\n"+
+			"profiled, and each column gets its inferred type, null count, date format and order,\n"+
+			"and examples as comments. Review the draft, then: sdetl run --spec FILE --exports DIR.").withJSON()
+	var from stringList
+	f.Var(&from, "from", "an export (.xlsx or .csv) to draft a table from; repeat for more tables (required)")
+	out := f.String("out", "", "write the contract here (default: print it on stdout)")
+	force := f.Bool("force", false, "replace --out if it exists")
+	var o specdraft.Options
+	f.StringVar(&o.Schema, "schema", "", "target PostgreSQL schema (default: from --name, else the first export's directory name)")
+	f.StringVar(&o.Name, "name", "", "contract name (default: the schema)")
+	order := f.String("date-order", "dmy", "how ambiguous d/m values are read where a column has no evidence: dmy or mdy")
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	switch {
+	case len(from) == 0:
+		return usageError{"spec init: --from FILE is required"}
+	case *order != string(spec.DMY) && *order != string(spec.MDY):
+		return usageError{"spec init: --date-order must be dmy or mdy"}
+	case o.Schema != "" && !specdraft.ValidSchema(o.Schema):
+		return usageError{fmt.Sprintf("spec init: --schema %q: want a lower-case identifier ([a-z_][a-z0-9_]*)", o.Schema)}
+	}
+	if *out != "" && !*force {
+		if _, err := os.Stat(*out); err == nil {
+			return fmt.Errorf("spec init: %s exists; pass --force to replace it", *out)
+		}
+	}
+	o.Files, o.DateOrder = from, spec.DateOrder(*order)
+	p := newProgress(e.stderr, "spec init")
+	o.Progress = p.update
+	d, err := specdraft.New(ctx, o)
+	p.done()
+	if err != nil {
+		return err
+	}
+	if *out != "" {
+		if err := writeFileAtomic(*out, d.YAML, *force); err != nil {
+			return fmt.Errorf("spec init: %w", err)
+		}
+	}
+	switch {
+	case f.json:
+		return printJSON(e.stdout, struct {
+			Out  string `json:"out,omitempty"`
+			YAML string `json:"spec"`
+			*specdraft.Draft
+		}{*out, string(d.YAML), d})
+	case *out == "":
+		_, err := e.stdout.Write(d.YAML)
+		return err
+	}
+	printDraft(e, d, *out)
+	return nil
+}
+
+func printDraft(e *env, d *specdraft.Draft, out string) {
+	fmt.Fprintf(e.stdout, "drafted contract %q (schema %s) in %s\n", d.Name, d.Schema, out)
+	fmt.Fprintf(e.stdout, "%-20s %8s %8s  %-24s %s\n", "table", "rows", "columns", "key", "to check")
+	for _, t := range d.Tables {
+		check := 0
+		for _, c := range t.Columns {
+			if c.Invalid > 0 || strings.Contains(c.OrderNote, "check this") {
+				check++
+			}
+		}
+		key := t.Key
+		if key == "" {
+			key = "(none)"
+		}
+		fmt.Fprintf(e.stdout, "%-20s %8d %8d  %-24s %d columns\n", t.Table, t.Rows, len(t.Columns), key, check)
+		for _, n := range t.Notes {
+			fmt.Fprintf(e.stdout, "  note: %s\n", n)
+		}
+	}
+	fmt.Fprintf(e.stdout, "review the comments in %s, then: sdetl run --spec %s --exports DIR\n", out, out)
+}
+
+// writeFileAtomic writes b to path through a temporary file in the same directory: readers see
+// the old file or the new one, never a part. Without force, an existing path is never replaced,
+// even one created while the draft was being made (link fails where rename would replace).
+func writeFileAtomic(path string, b []byte, force bool) error {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(b); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil { // a contract is for sharing, unlike the temp file's 0600
+		return err
+	}
+	if force {
+		return os.Rename(tmp.Name(), path)
+	}
+	err = os.Link(tmp.Name(), path)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, os.ErrExist):
+		return fmt.Errorf("%s exists; pass --force to replace it", path)
+	}
+	// No hard links on this file system: check, then rename (a narrow race, only here).
+	if _, serr := os.Lstat(path); serr == nil {
+		return fmt.Errorf("%s exists; pass --force to replace it", path)
+	}
+	return os.Rename(tmp.Name(), path)
+}
