@@ -60,6 +60,8 @@ type Spec struct {
 	Sentinels []string  `yaml:"sentinels"`  // besides '' and whitespace; case-insensitive
 	Scope     *Scope    `yaml:"scope"`      // nil: no scope filter
 	Tables    []*Table  `yaml:"tables"`
+	Profile   Profile   `yaml:"profile"` // profiler thresholds (thresholds.go)
+	Quality   Quality   `yaml:"quality"` // quality score configuration (thresholds.go)
 }
 
 // Table is one export and the database table it lands in.
@@ -148,7 +150,7 @@ func Load(path string) (*Spec, error) {
 func Parse(b []byte) (*Spec, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
-	var s Spec
+	s := Spec{Profile: DefaultProfile(), Quality: DefaultQuality()} // keys the YAML omits keep their defaults
 	if err := dec.Decode(&s); err != nil {
 		return nil, err
 	}
@@ -188,6 +190,12 @@ func (s *Spec) validate() error {
 		if err := s.Scope.validate(s); err != nil {
 			return fmt.Errorf("scope: %w", err)
 		}
+	}
+	if err := s.Profile.validate(); err != nil {
+		return fmt.Errorf("profile: %w", err)
+	}
+	if err := s.Quality.validate(s); err != nil {
+		return fmt.Errorf("quality: %w", err)
 	}
 	return nil
 }

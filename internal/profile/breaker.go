@@ -1,0 +1,101 @@
+package profile
+
+import (
+	"fmt"
+
+	"github.com/sdetl/sdetl/internal/spec"
+)
+
+// Breaker is the circuit breaker's verdict: halt the run, changing nothing downstream, when
+// the data does not look like its contract.
+type Breaker struct {
+	Halt  bool   `json:"halt"`
+	Trips []Trip `json:"trips"`
+}
+
+// Breaker rules.
+const (
+	TripMismatchColumns = "mismatch_columns" // too many of a table's columns mismatch their contract
+	TripDateUnparseable = "date_unparseable" // too many values of a date/timestamp/time column do not parse
+)
+
+// Trip is one reason to halt.
+type Trip struct {
+	Rule      string   `json:"rule"`
+	Table     string   `json:"table"`
+	Columns   []string `json:"columns"`
+	Share     float64  `json:"share"`
+	Threshold float64  `json:"threshold"`
+	Message   string   `json:"message"`
+	Examples  []string `json:"examples,omitempty"` // "column: value"
+}
+
+// Err returns nil when the run may go on, else an error naming every trip.
+func (b *Breaker) Err() error {
+	if !b.Halt {
+		return nil
+	}
+	msg := "circuit breaker:"
+	for i, t := range b.Trips {
+		if i > 0 {
+			msg += ";"
+		}
+		msg += " " + t.Message
+	}
+	return fmt.Errorf("%s", msg)
+}
+
+// decide trips when more than mismatch_columns of a table's contracted columns mismatch (per
+// table, so a shifted or swapped block of columns in one export cannot hide among the other
+// tables' columns), or when more than date_unparseable of any contracted date/timestamp/time
+// column's non-null values do not parse.
+func decide(s *spec.Spec, tables []*TableReport) Breaker {
+	th := s.Profile
+	b := Breaker{Trips: []Trip{}}
+	for _, tr := range tables {
+		if n := len(tr.Columns); n > 0 {
+			share := float64(tr.Mismatches) / float64(n)
+			if share > th.MismatchColumns {
+				t := Trip{Rule: TripMismatchColumns, Table: tr.Table, Share: share, Threshold: th.MismatchColumns}
+				for _, c := range tr.Columns {
+					if c.Mismatch {
+						t.Columns = append(t.Columns, c.Name)
+						t.Examples = appendExamples(t.Examples, c)
+					}
+				}
+				t.Message = fmt.Sprintf("%s: %d of %d columns (%s) mismatch their contract, more than %s: %v",
+					tr.Table, tr.Mismatches, n, pct(share), pct(th.MismatchColumns), t.Columns)
+				b.Trips = append(b.Trips, t)
+			}
+		}
+		for _, c := range tr.Columns {
+			switch c.ContractType {
+			case spec.Date, spec.Timestamp, spec.Time:
+			default:
+				continue
+			}
+			if c.NonNull == 0 {
+				continue
+			}
+			share := float64(c.Unparseable) / float64(c.NonNull)
+			if share > th.DateUnparseable {
+				b.Trips = append(b.Trips, Trip{Rule: TripDateUnparseable, Table: tr.Table, Columns: []string{c.Name},
+					Share: share, Threshold: th.DateUnparseable, Examples: appendExamples(nil, c),
+					Message: fmt.Sprintf("%s.%s: %d of %d values (%s) are not a %s, more than %s",
+						tr.Table, c.Name, c.Unparseable, c.NonNull, pct(share), c.ContractType, pct(th.DateUnparseable))})
+			}
+		}
+	}
+	b.Halt = len(b.Trips) > 0
+	return b
+}
+
+func appendExamples(xs []string, c *ColumnReport) []string {
+	for _, e := range c.Examples {
+		if len(xs) == maxExamples {
+			break
+		}
+		xs = append(xs, c.Name+": "+e)
+	}
+	return xs
+}

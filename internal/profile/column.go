@@ -1,0 +1,328 @@
+package profile
+
+import (
+	"strings"
+	"time"
+
+	"github.com/sdetl/sdetl/internal/clean"
+	"github.com/sdetl/sdetl/internal/spec"
+)
+
+// The candidate types a value is tried as, most specific first: inference takes the first one
+// that enough values support.
+type candidate int
+
+const (
+	candBoolean candidate = iota // yes/no, true/false, y/n, t/f, 1/0 (the flag and boolean spellings)
+	candInteger
+	candDecimal
+	candMonth
+	candTime
+	candDate
+	candTimestamp
+	nCand
+)
+
+var candNames = [nCand]string{"boolean", "integer", "decimal", "month", "time", "date", "timestamp"}
+
+// candidateOf maps a contracted type to the candidate that supports it; -1 for text.
+func candidateOf(t spec.Type) candidate {
+	switch t {
+	case spec.Flag, spec.Boolean:
+		return candBoolean
+	case spec.Integer:
+		return candInteger
+	case spec.Decimal:
+		return candDecimal
+	case spec.Month:
+		return candMonth
+	case spec.Time:
+		return candTime
+	case spec.Date:
+		return candDate
+	case spec.Timestamp:
+		return candTimestamp
+	}
+	return -1
+}
+
+const (
+	maxCandidateLen = 64 // longer values are only tried as their contracted type: no date is this long
+	maxExamples     = 5
+	maxExampleLen   = 60 // runes kept of an example value
+)
+
+// column accumulates one column. It is fed raw cells and never keeps more than a bounded
+// amount of state (the distinct counter switches to a sketch; min/max and examples are a few
+// strings).
+type column struct {
+	col         *spec.Column
+	want        candidate // the contracted type's candidate, -1 for text
+	norm        *clean.Normalizer
+	sentinels   []string // trimmed spec sentinels
+	sentinelMax int      // longest value that can match one: case folding can triple a rune's bytes
+
+	rows, empty  int64
+	sentinelHits []int64
+	nonNull      int64
+	parses       [nCand]int64
+	supported    int64 // non-null values normalising as the contracted type
+	forms        [clean.FormInvalid + 1]int64
+	distinct     distinct
+	examples     []string
+
+	textMin, textMax   string
+	numMin, numMax     string       // canonical decimals
+	clockMin, clockMax string       // canonical times of day
+	monthMin, monthMax string       // canonical months
+	stampMin, stampMax [2]time.Time // [0] reading ambiguous d/m values day-first, [1] month-first
+	hasStamp           bool
+}
+
+func newColumn(c *spec.Column, norm *clean.Normalizer, sentinels []string) *column {
+	return &column{col: c, want: candidateOf(c.Type), norm: norm, sentinels: sentinels,
+		sentinelMax: 3 * maxSentinelLen(sentinels), sentinelHits: make([]int64, len(sentinels)), distinct: newDistinct()}
+}
+
+func (c *column) add(raw string) {
+	c.rows++
+	s := trimSpace(raw)
+	if s == "" {
+		c.empty++
+		return
+	}
+	if len(s) <= c.sentinelMax {
+		for i, x := range c.sentinels {
+			if strings.EqualFold(s, x) {
+				c.sentinelHits[i]++
+				return
+			}
+		}
+	}
+	c.nonNull++
+	c.distinct.add(s)
+	if c.nonNull == 1 || s < c.textMin {
+		c.textMin = s
+	}
+	if c.nonNull == 1 || s > c.textMax {
+		c.textMax = s
+	}
+	mask := c.classify(s)
+	if c.want < 0 || mask&(1<<c.want) != 0 {
+		c.supported++
+	} else if len(c.examples) < maxExamples {
+		c.addExample(s)
+	}
+}
+
+// classify tries s as every candidate type it could be and counts the successes. Cheap byte
+// checks rule most candidates out without calling a normaliser; they are exact except for the
+// length limit, which never applies to the contracted type, so support is always exact.
+func (c *column) classify(s string) uint8 {
+	try := prefilter(s)
+	if c.want >= 0 {
+		try |= 1 << c.want
+		if c.want == candDate {
+			try |= 1 << candTimestamp // a date is parsed as a timestamp at midnight
+		}
+	}
+	var ok uint8
+	if _, yes := c.parse(spec.Flag, s, try&(1<<candBoolean) != 0); yes {
+		ok |= 1 << candBoolean
+	}
+	// Every integer spelling is a decimal spelling with the same canonical text.
+	if v, yes := c.parse(spec.Integer, s, try&(1<<candInteger) != 0); yes {
+		ok |= 1<<candInteger | 1<<candDecimal
+		c.number(v)
+	} else if v, yes := c.parse(spec.Decimal, s, try&(1<<candDecimal) != 0); yes {
+		ok |= 1 << candDecimal
+		c.number(v)
+	}
+	if v, yes := c.parse(spec.Month, s, try&(1<<candMonth) != 0); yes {
+		ok |= 1 << candMonth
+		c.monthMin, c.monthMax = minMax(c.parses[candMonth] == 0, c.monthMin, c.monthMax, v, strings.Compare)
+	}
+	if v, yes := c.parse(spec.Time, s, try&(1<<candTime) != 0); yes {
+		ok |= 1 << candTime
+		c.clockMin, c.clockMax = minMax(c.parses[candTime] == 0, c.clockMin, c.clockMax, v, strings.Compare)
+	}
+	form := clean.FormInvalid
+	if try&(1<<candTimestamp|1<<candDate) != 0 {
+		// One parse serves timestamp, date (midnight) and the date-form evidence; the form is
+		// what clean.ClassifyDate reports, and success does not depend on the date order (an
+		// ambiguous d/m value is a valid date either way round).
+		t, f, err := clean.ParseTimestamp(s, spec.DMY)
+		if err == nil {
+			form = f
+			ok |= 1 << candTimestamp
+			if t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 {
+				ok |= 1 << candDate
+			}
+			c.stamp(t, f)
+		}
+	}
+	c.forms[form]++
+	for k := candidate(0); k < nCand; k++ {
+		if ok&(1<<k) != 0 {
+			c.parses[k]++
+		}
+	}
+	return ok
+}
+
+// parse normalises s as t when try is set and returns the canonical value.
+func (c *column) parse(t spec.Type, s string, try bool) (string, bool) {
+	if !try {
+		return "", false
+	}
+	r, err := c.norm.Normalize(t, spec.DMY, s)
+	return r.Value, err == nil
+}
+
+// number tracks the numeric min/max by exact comparison of canonical decimals.
+func (c *column) number(v string) {
+	c.numMin, c.numMax = minMax(c.parses[candDecimal] == 0, c.numMin, c.numMax, v, compareDecimal)
+}
+
+// stamp tracks the timestamp min/max under both readings of ambiguous d/m values, because
+// the column's date order is only decided once all its evidence is in.
+func (c *column) stamp(t time.Time, f clean.DateForm) {
+	alt := t
+	if f == clean.FormAmbiguous { // read day-first; the month-first reading swaps day and month
+		alt = time.Date(t.Year(), time.Month(t.Day()), int(t.Month()), t.Hour(), t.Minute(), t.Second(), 0, time.UTC)
+	}
+	for i, v := range [2]time.Time{t, alt} {
+		if !c.hasStamp || v.Before(c.stampMin[i]) {
+			c.stampMin[i] = v
+		}
+		if !c.hasStamp || v.After(c.stampMax[i]) {
+			c.stampMax[i] = v
+		}
+	}
+	c.hasStamp = true
+}
+
+func (c *column) addExample(s string) {
+	s = shorten(s)
+	for _, e := range c.examples {
+		if e == s {
+			return
+		}
+	}
+	c.examples = append(c.examples, s)
+}
+
+// prefilter returns the candidates s could possibly be, from its bytes alone.
+func prefilter(s string) uint8 {
+	var m uint8
+	if len(s) <= 5 && strings.IndexByte("yYtTnNfF01", s[0]) >= 0 { // the longest spelling is "false"
+		m |= 1 << candBoolean
+	}
+	if len(s) > maxCandidateLen {
+		return m
+	}
+	b := s[0]
+	if !isDigit(b) && b != '.' && b != '+' && b != '-' {
+		return m
+	}
+	numeric, colon, slash := true, false, false
+	for i := 0; i < len(s); i++ {
+		switch x := s[i]; {
+		case isDigit(x), x == '.', i == 0 && (x == '+' || x == '-'):
+		case x == ':':
+			colon, numeric = true, false
+		case x == '/':
+			slash, numeric = true, false
+		default:
+			numeric = false
+		}
+	}
+	if numeric {
+		m |= 1<<candInteger | 1<<candDecimal
+	}
+	if b == '+' || b == '-' {
+		return m // only numbers carry a sign
+	}
+	if (len(s) == 6 || len(s) == 7) && s[4] == '-' {
+		m |= 1 << candMonth
+	}
+	if colon || numeric && (b == '0' || b == '.') { // "8:30 AM", or an Excel day fraction "0.354"
+		m |= 1 << candTime
+	}
+	if isDigit(b) && (slash || numeric || len(s) >= 10 && s[4] == '-') {
+		m |= 1<<candDate | 1<<candTimestamp
+	}
+	return m
+}
+
+func isDigit(b byte) bool { return '0' <= b && b <= '9' }
+
+// trimSpace is strings.TrimSpace with a fast path for values with nothing to trim.
+func trimSpace(s string) string {
+	if s == "" {
+		return s
+	}
+	if f, l := s[0], s[len(s)-1]; f > ' ' && f < 0x80 && l > ' ' && l < 0x80 {
+		return s
+	}
+	return strings.TrimSpace(s)
+}
+
+func maxSentinelLen(xs []string) int {
+	n := 0
+	for _, x := range xs {
+		n = max(n, len(x))
+	}
+	return n
+}
+
+// minMax folds v into [lo, hi]; first says there is nothing yet.
+func minMax(first bool, lo, hi, v string, cmp func(a, b string) int) (string, string) {
+	if first {
+		return v, v
+	}
+	if cmp(v, lo) < 0 {
+		lo = v
+	}
+	if cmp(v, hi) > 0 {
+		hi = v
+	}
+	return lo, hi
+}
+
+// compareDecimal orders two canonical decimals ("-12.5", "0", "7"): exact for any length.
+func compareDecimal(a, b string) int {
+	na, nb := strings.HasPrefix(a, "-"), strings.HasPrefix(b, "-")
+	switch {
+	case na && !nb:
+		return -1
+	case !na && nb:
+		return 1
+	case na && nb:
+		return compareDecimal(b[1:], a[1:])
+	}
+	ia, fa, _ := strings.Cut(a, ".")
+	ib, fb, _ := strings.Cut(b, ".")
+	if len(ia) != len(ib) { // canonical: no leading zeros
+		if len(ia) < len(ib) {
+			return -1
+		}
+		return 1
+	}
+	if c := strings.Compare(ia, ib); c != 0 {
+		return c
+	}
+	return strings.Compare(fa, fb) // no trailing zeros: plain string order is numeric order
+}
+
+// shorten keeps the first maxExampleLen runes of an example.
+func shorten(s string) string {
+	n := 0
+	for i := range s {
+		if n == maxExampleLen {
+			return s[:i] + "…"
+		}
+		n++
+	}
+	return s
+}

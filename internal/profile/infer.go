@@ -1,0 +1,130 @@
+package profile
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/sdetl/sdetl/internal/clean"
+	"github.com/sdetl/sdetl/internal/spec"
+)
+
+// report turns a column's counts into its profile: inferred type, date order, contract support.
+func (c *column) report(th *spec.Profile) *ColumnReport {
+	r := &ColumnReport{
+		Name:         c.col.Name,
+		ContractType: c.col.Type,
+		Rows:         c.rows,
+		Empty:        c.empty,
+		Sentinels:    make(map[string]int64, len(c.sentinels)),
+		Nulls:        c.rows - c.nonNull,
+		NonNull:      c.nonNull,
+		Parses:       make(map[string]int64, nCand),
+	}
+	for i, x := range c.sentinels {
+		r.Sentinels[x] += c.sentinelHits[i]
+	}
+	for k, n := range c.parses {
+		r.Parses[candNames[k]] = n
+	}
+	r.Distinct, r.DistinctExact = c.distinct.count()
+	r.InferredType, r.Confidence = c.infer(th, r.Distinct)
+
+	dated := c.want == candDate || c.want == candTimestamp || r.InferredType == candNames[candDate] || r.InferredType == candNames[candTimestamp]
+	if dated {
+		r.DateForms = make(map[string]int64, len(c.forms))
+		for f, n := range c.forms {
+			r.DateForms[clean.DateForm(f).String()] = n
+		}
+		r.DateOrder = c.decideOrder()
+	}
+	r.Min, r.Max = c.minMax(r.InferredType, r.DateOrder)
+
+	r.Support = 1
+	if c.want >= 0 && c.nonNull > 0 {
+		r.Support = float64(c.supported) / float64(c.nonNull)
+	}
+	switch {
+	case r.Support < th.MinSupport:
+		r.Mismatch = true
+		r.MismatchReason = fmt.Sprintf("%s of non-null values are %s, want >= %s", pct(r.Support), c.col.Type, pct(th.MinSupport))
+	case (c.want == candDate || c.want == candTimestamp) && r.DateOrder.Basis == BasisConflict:
+		r.Mismatch = true
+		r.MismatchReason = fmt.Sprintf("conflicting date order: %d day-first-only and %d month-first-only values",
+			c.forms[clean.FormDayFirst], c.forms[clean.FormMonthFirst])
+	}
+	switch c.want {
+	case candDate, candTimestamp, candTime:
+		r.Unparseable = c.nonNull - c.supported
+	}
+	r.Examples = c.examples
+	return r
+}
+
+// infer returns the most specific candidate that at least min_confidence of the non-null
+// values parse as; else category (few distinct values) or text.
+func (c *column) infer(th *spec.Profile, distinct int64) (string, float64) {
+	if c.nonNull == 0 {
+		return TypeEmpty, 0
+	}
+	for k, n := range c.parses {
+		if conf := float64(n) / float64(c.nonNull); n > 0 && conf >= th.MinConfidence {
+			return candNames[k], conf
+		}
+	}
+	if distinct <= int64(th.CategoryMaxDistinct) && float64(distinct) <= th.CategoryMaxShare*float64(c.rows) {
+		return TypeCategory, 1
+	}
+	return TypeText, 1
+}
+
+// decideOrder reads the column's date-form evidence: values that can only be day-first or only
+// month-first decide; ambiguous values never do (they take the contract's order, and say so).
+func (c *column) decideOrder() *DateOrder {
+	hint := c.col.DateOrder
+	if hint == "" {
+		hint = spec.DMY
+	}
+	d := &DateOrder{Order: hint, Basis: BasisSpecHint, Contract: hint}
+	df, mf := c.forms[clean.FormDayFirst], c.forms[clean.FormMonthFirst]
+	switch {
+	case df > 0 && mf > 0:
+		d.Basis = BasisConflict
+	case df > 0:
+		d.Order, d.Basis = spec.DMY, BasisEvidence
+	case mf > 0:
+		d.Order, d.Basis = spec.MDY, BasisEvidence
+	case c.forms[clean.FormAmbiguous] > 0:
+		d.Basis = BasisAmbiguous
+	}
+	return d
+}
+
+// minMax renders the column's extremes by its inferred type.
+func (c *column) minMax(inferred string, order *DateOrder) (string, string) {
+	switch inferred {
+	case candNames[candInteger], candNames[candDecimal]:
+		return c.numMin, c.numMax
+	case candNames[candMonth]:
+		return c.monthMin, c.monthMax
+	case candNames[candTime]:
+		return c.clockMin, c.clockMax
+	case candNames[candDate], candNames[candTimestamp]:
+		if !c.hasStamp {
+			return "", ""
+		}
+		i := 0
+		if order != nil && order.Order == spec.MDY {
+			i = 1
+		}
+		layout := time.DateTime
+		if inferred == candNames[candDate] {
+			layout = time.DateOnly
+		}
+		return c.stampMin[i].Format(layout), c.stampMax[i].Format(layout)
+	case TypeEmpty:
+		return "", ""
+	}
+	return shorten(c.textMin), shorten(c.textMax)
+}
+
+func pct(x float64) string { return fmt.Sprintf("%.1f%%", 100*x) }

@@ -1,0 +1,86 @@
+package quality_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/sdetl/sdetl/internal/pgtest"
+	"github.com/sdetl/sdetl/internal/postgres"
+	"github.com/sdetl/sdetl/internal/profile"
+	"github.com/sdetl/sdetl/internal/quality"
+	"github.com/sdetl/sdetl/internal/spec"
+	"github.com/sdetl/sdetl/internal/store"
+)
+
+// TestMeasureWorkdir times profile and score on a real work dir (stage.db and clean.db, e.g.
+// from sdetl generate --scale 1 + import + clean) and checks that the loaded schema scores
+// what the clean store scores. Opt-in: SDETL_MEASURE_WORKDIR=/path/to/workdir; V=1 prints.
+func TestMeasureWorkdir(t *testing.T) {
+	dir := os.Getenv("SDETL_MEASURE_WORKDIR")
+	if dir == "" {
+		t.Skip("SDETL_MEASURE_WORKDIR not set")
+	}
+	s := spec.ServiceDesk()
+	ctx := context.Background()
+	now := time.Now()
+	start := time.Now()
+	pr, err := profile.FromStage(ctx, s, filepath.Join(dir, "stage.db"), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("profile stage: %v", time.Since(start))
+	if os.Getenv("V") != "" {
+		profile.Print(os.Stdout, pr)
+	}
+	reports := map[string]*quality.Report{}
+	for _, name := range []string{"stage", "clean"} {
+		db, err := store.OpenReadOnly(filepath.Join(dir, name+".db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		src := quality.CleanSource(db)
+		if name == "stage" {
+			src = quality.StageSource(db)
+		}
+		start = time.Now()
+		r, err := quality.Score(ctx, s, src, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("score %s: %.2f in %v", name, r.Composite, time.Since(start))
+		reports[name] = r
+		if os.Getenv("V") != "" {
+			quality.Print(os.Stdout, r)
+		}
+	}
+	if os.Getenv("V") != "" {
+		quality.PrintDiff(os.Stdout, reports["stage"], reports["clean"])
+	}
+	dsn := pgtest.DSN(t)
+	start = time.Now()
+	if _, err := postgres.Load(ctx, postgres.LoadOptions{Spec: s, Clean: filepath.Join(dir, "clean.db"), DSN: dsn}); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("load: %v", time.Since(start))
+	conn, err := postgres.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	start = time.Now()
+	r, err := quality.Score(ctx, s, quality.PostgresSource(conn, s.Schema), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("score postgres: %.2f in %v", r.Composite, time.Since(start))
+	if d := cmp.Diff(reports["clean"], r, cmpopts.IgnoreFields(quality.Report{}, "Source")); d != "" {
+		t.Errorf("postgres differs from clean (-clean +postgres):\n%s", d)
+	}
+}
