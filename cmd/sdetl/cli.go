@@ -44,10 +44,12 @@ var commands []command
 
 func init() {
 	commands = []command{
-		{"run", "--exports DIR [--pg DSN]", "import, clean and load the exports into PostgreSQL (the whole pipeline)", cmdRun},
+		{"run", "--exports DIR [--pg DSN] [--dry-run]", "import, judge, clean and load the exports into PostgreSQL", cmdRun},
 		{"demo", "[--scale F]", "generate exports and run the pipeline on a local throwaway PostgreSQL", cmdDemo},
 		{"generate", "--out DIR [--scale F] [--seed N] [--format xlsx|csv]", "write synthetic exports with known dirt and truth.json", cmdGenerate},
 		{"import", "--exports DIR", "stage the exports losslessly with lineage and the scope filter", cmdImport},
+		{"profile", "[--sample N]", "profile every staged column against the contract; exit 4 if the breaker would halt", cmdProfile},
+		{"score", "[--store stage|clean|pg]", "the quality score (0-100) of a store, one implementation for all three", cmdScore},
 		{"clean", "[--changes]", "write the clean store: typed values, quarantine, change log", cmdClean},
 		{"load", "[--pg DSN]", "load the clean store into PostgreSQL and make it live", cmdLoad},
 		{"quarantine", "list|export|release", "review quarantined rows, export them to fix, release the fixes", cmdQuarantine},

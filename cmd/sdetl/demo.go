@@ -43,11 +43,14 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
-	rep, err := pipeline(ctx, e, spec.ServiceDesk(), dir, f.workdir, dsn, true)
+	s := spec.ServiceDesk()
+	rep, err := pipeline(ctx, e, s, runOptions{exports: dir, workdir: f.workdir, dsn: dsn, fresh: true, minQuality: s.Quality.Gate})
+	if rep != nil {
+		printRun(e.stdout, rep)
+	}
 	if err != nil {
 		return err
 	}
-	printRun(e.stdout, rep)
 	fmt.Fprintf(e.stdout, "\nThe data is in schema %s (tables tickets, comments, timesheets, roster, quarantine).\n", rep.Schema)
 	fmt.Fprintf(e.stdout, "Look at it:  psql \"%s\" -c 'select count(*) from %s.tickets'\n", describeDSN(dsn), rep.Schema)
 	fmt.Fprintf(e.stdout, "Run report:  %s   Stop the database:  sdetl pg down --workdir %s\n", filepath.Join(f.workdir, "run.json"), f.workdir)

@@ -150,7 +150,7 @@ func cmdLoad(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer unlock()
-	res, err := loadStage(ctx, e, s, f.workdir, dsn)
+	res, err := loadStage(ctx, e, postgres.LoadOptions{Spec: s, Clean: f.path(cleanFile), DSN: dsn})
 	if err != nil {
 		return err
 	}
@@ -164,8 +164,9 @@ func cmdLoad(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-func loadStage(ctx context.Context, e *env, s *spec.Spec, workdir, dsn string) (*postgres.LoadResult, error) {
+func loadStage(ctx context.Context, e *env, o postgres.LoadOptions) (*postgres.LoadResult, error) {
 	p := newProgress(e.stderr, "load")
 	defer p.done()
-	return postgres.Load(ctx, postgres.LoadOptions{Spec: s, Clean: workdir + "/" + cleanFile, DSN: dsn, Progress: p.update})
+	o.Progress = p.update
+	return postgres.Load(ctx, o)
 }

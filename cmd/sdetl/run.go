@@ -10,20 +10,35 @@ import (
 
 	"github.com/sdetl/sdetl/internal/clean"
 	"github.com/sdetl/sdetl/internal/postgres"
+	"github.com/sdetl/sdetl/internal/profile"
+	"github.com/sdetl/sdetl/internal/quality"
 	"github.com/sdetl/sdetl/internal/spec"
 	"github.com/sdetl/sdetl/internal/stage"
 )
 
 // runReport is what `sdetl run` did, also written to <workdir>/run.json.
 type runReport struct {
-	Exports  string               `json:"exports"`
-	Database string               `json:"database"`
-	Schema   string               `json:"schema"`
-	Import   *stage.Result        `json:"import"`
-	Clean    *clean.Report        `json:"clean"`
-	Load     *postgres.LoadResult `json:"load"`
-	Tables   []tableSummary       `json:"tables"`
-	Seconds  float64              `json:"seconds"`
+	Exports    string               `json:"exports"`
+	Database   string               `json:"database"`
+	Schema     string               `json:"schema"`
+	DryRun     bool                 `json:"dry_run"`
+	Import     *stage.Result        `json:"import"`
+	Profile    *profile.Report      `json:"profile"`
+	DateOrders []string             `json:"date_orders_by_evidence"`
+	Scores     scores               `json:"scores"`
+	Clean      *clean.Report        `json:"clean"`
+	Load       *postgres.LoadResult `json:"load"`
+	Tables     []tableSummary       `json:"tables"`
+	Plan       *plan                `json:"plan,omitempty"`
+	Seconds    float64              `json:"seconds"`
+}
+
+// scores are the quality reports before cleaning, after cleaning and after loading.
+type scores struct {
+	Gate     float64         `json:"gate"`
+	Stage    *quality.Report `json:"stage"`
+	Clean    *quality.Report `json:"clean"`
+	Postgres *quality.Report `json:"postgres"`
 }
 
 // tableSummary reconciles one table end to end. Read and InScope are this run's files;
@@ -43,6 +58,8 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		"Run the pipeline: import the exports, clean them, load them into PostgreSQL, and reconcile\nevery row end to end (rows in scope = rows loaded + rows quarantined).").withSpec().withJSON().withPG()
 	exports := f.String("exports", "", "directory holding the exports (required)")
 	fresh := f.Bool("fresh", false, "start a new staging store instead of adding to the existing one")
+	dry := f.Bool("dry-run", false, "do everything but the load; rehearse the load on a sample in a throwaway schema and print the plan")
+	minQ := f.Float64("min-quality", -1, "quality gate: the clean store's score must reach this (default: the contract's, 80)")
 	if err := f.parse(args); err != nil {
 		return err
 	}
@@ -53,6 +70,10 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	o := runOptions{exports: *exports, workdir: f.workdir, fresh: *fresh, dryRun: *dry, minQuality: s.Quality.Gate}
+	if *minQ >= 0 {
+		o.minQuality = *minQ
+	}
 	dsn, err := resolveDSN(ctx, e, f)
 	if err != nil {
 		return err
@@ -62,32 +83,77 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer unlock()
-	rep, err := pipeline(ctx, e, s, *exports, f.workdir, dsn, *fresh)
+	o.dsn = dsn
+	rep, err := pipeline(ctx, e, s, o)
+	if rep != nil && !f.json {
+		printRun(e.stdout, rep)
+	}
 	if err != nil {
 		return err
 	}
 	if f.json {
 		return printJSON(e.stdout, rep)
 	}
-	printRun(e.stdout, rep)
 	return nil
 }
 
-// pipeline runs import -> clean -> load and the final reconciliation.
-func pipeline(ctx context.Context, e *env, s *spec.Spec, exports, workdir, dsn string, fresh bool) (*runReport, error) {
+type runOptions struct {
+	exports, workdir, dsn string
+	fresh, dryRun         bool
+	minQuality            float64
+}
+
+// pipeline runs import -> profile -> breaker -> score -> clean -> score -> gate -> load (which
+// scores the new schema before it goes live) -> reconciliation. The report is returned with
+// the error when a judgement stopped the run, so the operator sees why.
+func pipeline(ctx context.Context, e *env, s *spec.Spec, o runOptions) (*runReport, error) {
 	start := time.Now()
-	rep := &runReport{Exports: exports, Database: describeDSN(dsn), Schema: s.Schema}
+	rep := &runReport{Exports: o.exports, Database: describeDSN(o.dsn), Schema: s.Schema, DryRun: o.dryRun}
+	rep.Scores.Gate = o.minQuality
+	finish := func(err error) (*runReport, error) {
+		rep.Seconds = time.Since(start).Seconds()
+		if werr := writeJSONFile(filepath.Join(o.workdir, "run.json"), rep); err == nil {
+			err = werr
+		}
+		return rep, err
+	}
 	var err error
-	if rep.Import, err = importStage(ctx, e, s, exports, filepath.Join(workdir, stageFile), fresh); err != nil {
+	if rep.Import, err = importStage(ctx, e, s, o.exports, filepath.Join(o.workdir, stageFile), o.fresh); err != nil {
 		return nil, err
 	}
-	if rep.Clean, err = cleanStage(ctx, e, s, workdir, false); err != nil {
+	if rep.Profile, err = profile.FromStage(ctx, s, filepath.Join(o.workdir, stageFile), 0); err != nil {
 		return nil, err
 	}
-	if rep.Load, err = loadStage(ctx, e, s, workdir, dsn); err != nil {
+	if halt := rep.Profile.Breaker.Err(); halt != nil {
+		return finish(exitCodeError{exitBreaker, fmt.Errorf("%w; nothing was cleaned or loaded (sdetl profile shows every column)", halt)})
+	}
+	rep.DateOrders = applyDateOrders(s, rep.Profile)
+	if rep.Scores.Stage, err = scoreStore(ctx, s, "stage", o.workdir); err != nil {
 		return nil, err
 	}
-	live, err := postgres.Counts(ctx, dsn, s)
+	if rep.Clean, err = cleanStage(ctx, e, s, o.workdir, false); err != nil {
+		return nil, err
+	}
+	if rep.Scores.Clean, err = scoreStore(ctx, s, "clean", o.workdir); err != nil {
+		return nil, err
+	}
+	if err := gate(rep.Scores.Clean, o.minQuality); err != nil {
+		return finish(err)
+	}
+	lo := postgres.LoadOptions{Spec: s, Clean: filepath.Join(o.workdir, cleanFile), DSN: o.dsn,
+		BeforeSwap: scoreBeforeSwap(s, rep.Scores.Clean, &rep.Scores.Postgres)}
+	if o.dryRun {
+		lo.DryRun, lo.SampleEvery = true, 10
+		lo.BeforeSwap = scoreBeforeSwap(s, nil, &rep.Scores.Postgres) // a sample: not comparable
+	}
+	if rep.Load, err = loadStage(ctx, e, lo); err != nil {
+		return finish(err)
+	}
+	if o.dryRun {
+		rep.Plan = makePlan(s, rep)
+		return finish(nil)
+	}
+	live, err := postgres.Counts(ctx, o.dsn, s)
 	if err != nil {
 		return nil, err
 	}
@@ -110,18 +176,36 @@ func pipeline(ctx context.Context, e *env, s *spec.Spec, exports, workdir, dsn s
 		}
 		rep.Tables = append(rep.Tables, ts)
 	}
-	rep.Seconds = time.Since(start).Seconds()
-	if err := writeJSONFile(filepath.Join(workdir, "run.json"), rep); err != nil {
-		return nil, err
-	}
 	if len(bad) > 0 {
-		return nil, fmt.Errorf("%w: %v", postgres.ErrReconcile, bad)
+		return finish(fmt.Errorf("%w: %v", postgres.ErrReconcile, bad))
 	}
-	return rep, nil
+	return finish(nil)
 }
 
 func printRun(w io.Writer, r *runReport) {
-	fmt.Fprintf(w, "scope filter: %s\n\n", r.Import.Scope)
+	fmt.Fprintf(w, "scope filter: %s\n", r.Import.Scope)
+	for _, d := range r.DateOrders {
+		fmt.Fprintf(w, "date order: %s\n", d)
+	}
+	if r.Profile != nil && r.Profile.Breaker.Halt {
+		fmt.Fprintln(w, "\nCIRCUIT BREAKER: the run halted before cleaning; nothing was loaded.")
+		for _, t := range r.Profile.Breaker.Trips {
+			fmt.Fprintf(w, "  %s\n", t.Message)
+			for _, x := range t.Examples {
+				fmt.Fprintf(w, "    e.g. %s\n", x)
+			}
+		}
+		return
+	}
+	printScores(w, r)
+	if r.Plan != nil {
+		printPlan(w, r.Plan)
+		return
+	}
+	if r.Load == nil {
+		return
+	}
+	fmt.Fprintln(w)
 	fmt.Fprintf(w, "%-11s %10s %10s %10s %10s %12s  %s\n", "table", "read", "in scope", "staged", "loaded", "quarantined", "staged = loaded + quarantined")
 	for _, t := range r.Tables {
 		ok := "yes"

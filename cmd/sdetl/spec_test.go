@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -312,6 +313,20 @@ func TestSpecInitCommandLine(t *testing.T) {
 	stdout := mustSdetl(t, "spec", "init", "--from", files[1], "--schema", "team")
 	if _, err := spec.Parse([]byte(stdout)); err != nil || !strings.Contains(stdout, "schema: team") {
 		t.Errorf("stdout is not the contract (%v):\n%s", err, stdout)
+	}
+
+	var js struct {
+		Spec   string `json:"spec"`
+		Tables []struct {
+			Table string `json:"table"`
+			Key   string `json:"key"`
+		} `json:"tables"`
+	}
+	if err := json.Unmarshal([]byte(mustSdetl(t, "spec", "init", "--from", files[1], "--json")), &js); err != nil {
+		t.Fatal(err)
+	}
+	if len(js.Tables) != 1 || js.Tables[0].Table != "agents" || js.Tables[0].Key != "Login" || !strings.Contains(js.Spec, "key: [Login]") {
+		t.Errorf("--json: %+v", js)
 	}
 
 	if err := os.WriteFile(out, []byte("keep me"), 0o644); err != nil {

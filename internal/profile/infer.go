@@ -52,8 +52,7 @@ func (c *column) report(th *spec.Profile) *ColumnReport {
 		r.MismatchReason = fmt.Sprintf("conflicting date order: %d day-first-only and %d month-first-only values",
 			c.forms[clean.FormDayFirst], c.forms[clean.FormMonthFirst])
 	}
-	switch c.want {
-	case candDate, candTimestamp, candTime:
+	if c.want >= 0 { // every typed column: text has nothing to fail
 		r.Unparseable = c.nonNull - c.supported
 	}
 	r.Examples = c.examples

@@ -1,0 +1,337 @@
+package specdraft
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/sdetl/sdetl/internal/profile"
+	"github.com/sdetl/sdetl/internal/spec"
+)
+
+// The draft's decisions, from the scan's evidence: a type per column, a date order where the
+// evidence decides one, a natural key, the `modified` column.
+
+// candidates are the profiler's parse candidates, most specific first.
+var candidates = []string{"boolean", "integer", "decimal", "month", "time", "date", "timestamp"}
+
+// decideTable turns a scanned export into its table.
+func (d *Draft) decideTable(sc *scanned, name string) *TableDraft {
+	th := spec.DefaultProfile()
+	td := &TableDraft{Table: name, File: sc.base, Path: sc.path, Format: sc.format, Rows: sc.rows, Misfits: sc.misfits, KeyCandidates: []string{}}
+	for i, c := range sc.cols {
+		cd := d.decideColumn(c, sc.reports[i], th)
+		td.Columns = append(td.Columns, cd)
+	}
+	d.siblingOrders(td)
+	d.decideKey(td, sc)
+	if sc.misfits > 0 {
+		td.Notes = append(td.Notes, fmt.Sprintf("%s with a wrong field count: import quarantines them (field_count)", plural(sc.misfits, "row")))
+	}
+	for _, p := range sc.unnamed {
+		td.Notes = append(td.Notes, fmt.Sprintf("column %d has no header: import ignores its values", p))
+	}
+	return td
+}
+
+// decideColumn picks the column's type and explains it.
+func (d *Draft) decideColumn(c *scanCol, r *profile.ColumnReport, th spec.Profile) *ColumnDraft {
+	cd := &ColumnDraft{Name: c.name, Header: c.header, NonNull: r.NonNull, Nulls: r.Nulls, Distinct: r.Distinct,
+		Exact: r.DistinctExact, Examples: c.examples, Sentinels: map[string]int64{}}
+	for x, n := range r.Sentinels {
+		if n > 0 {
+			cd.Sentinels[x] = n
+			d.SentinelHits[x] += n
+		}
+	}
+	if r.NonNull == 0 {
+		cd.Type = spec.Text
+		if r.Rows == 0 {
+			cd.Notes = append(cd.Notes, "no rows to infer from: typed text")
+		} else {
+			cd.Notes = append(cd.Notes, "every value is null: typed text")
+		}
+		return cd
+	}
+	cand, notes := chooseCandidate(r.Parses, r.NonNull, c, th.MinConfidence)
+	cd.Notes = append(cd.Notes, notes...)
+	cd.Type = typeOf(cand, c)
+	switch {
+	case cand == "":
+		cd.Confidence = 1
+		if r.InferredType == profile.TypeCategory {
+			cd.Notes = append(cd.Notes, fmt.Sprintf("a category: %s", plural(r.Distinct, "distinct value")))
+		}
+	case (cd.Type == spec.Integer || cd.Type == spec.Decimal) && c.leadingZero > 0:
+		// A number type would drop the zeros: "007" loads as 7. Codes are text.
+		cd.Notes = append(cd.Notes, fmt.Sprintf("%s written with leading zeros (e.g. %q): typed text so the zeros are kept", plural(c.leadingZero, "number"), c.zeroExample))
+		cd.Type, cd.Confidence = spec.Text, 1
+	default:
+		cd.Confidence = float64(r.Parses[cand]) / float64(r.NonNull)
+		cd.Invalid = r.NonNull - r.Parses[cand]
+		if r.InferredType == cand {
+			cd.Min, cd.Max = r.Min, r.Max
+		}
+	}
+	if cd.Type == spec.Integer && c.zeros > 0 {
+		// The quality score reads integer columns as ids, where 0 means "no id" unless listed.
+		cd.ZeroID = true
+		cd.Notes = append(cd.Notes, fmt.Sprintf("0 is a value here (%s): listed in quality.zero_ids", plural(c.zeros, "zero")))
+	}
+	switch cd.Type {
+	case spec.Date, spec.Timestamp:
+		d.dateOrder(cd, r, c)
+	case spec.Time:
+		cd.Formats = c.shapes.formats(d.DateOrder)
+	}
+	return cd
+}
+
+// chooseCandidate returns the candidate most non-null values convert to, among those reaching
+// min confidence; ties go to the more specific. (The profiler takes the first candidate that
+// reaches it; a draft prefers the type that quarantines fewest rows: a column that is 96%
+// midnight dates and 4% timestamps is a timestamp column.) "" means text.
+func chooseCandidate(parses map[string]int64, nonNull int64, c *scanCol, minConf float64) (string, []string) {
+	best, bestN := "", int64(0)
+	var notes []string
+	for _, k := range candidates {
+		n := parses[k]
+		if n == 0 || float64(n)/float64(nonNull) < minConf || n <= bestN {
+			continue
+		}
+		if k == "boolean" && c.yesNo+c.trueFalse == 0 {
+			// Only 1 and 0: as likely a count as a yes/no. An integer loads them all the same.
+			notes = append(notes, "only 0 and 1: typed integer; make it flag or boolean if it means yes/no")
+			continue
+		}
+		best, bestN = k, n
+	}
+	return best, notes
+}
+
+// typeOf maps a candidate to the contract type. yes/no spellings make a flag (text "yes"/"no"),
+// true/false spellings a boolean.
+func typeOf(cand string, c *scanCol) spec.Type {
+	switch cand {
+	case "":
+		return spec.Text
+	case "boolean":
+		if c.trueFalse > c.yesNo {
+			return spec.Boolean
+		}
+		return spec.Flag
+	}
+	return spec.Type(cand)
+}
+
+// dateOrder reads the profiler's date-order decision into the column: its date_order where the
+// evidence decides one that differs from the contract's, and a note saying what it rests on.
+func (d *Draft) dateOrder(cd *ColumnDraft, r *profile.ColumnReport, c *scanCol) {
+	order := d.DateOrder
+	f := r.DateForms
+	if o := r.DateOrder; o != nil {
+		switch o.Basis {
+		case profile.BasisEvidence:
+			order = o.Order
+			if order == spec.MDY {
+				cd.OrderNote = fmt.Sprintf("month-first by evidence: %s only %s m/d", plural(f["month_first"], "value"), verb(f["month_first"], "fits", "fit"))
+			} else {
+				cd.OrderNote = fmt.Sprintf("day-first by evidence: %s only %s d/m", plural(f["day_first"], "value"), verb(f["day_first"], "fits", "fit"))
+			}
+			if n := f["ambiguous"]; n > 0 {
+				cd.OrderNote += fmt.Sprintf(" (%s read the same way)", plural(n, "ambiguous value"))
+			}
+		case profile.BasisConflict:
+			cd.OrderNote = fmt.Sprintf("conflicting evidence: %s only %s d/m, %d only m/d; %s read by the spec default %s — check this",
+				plural(f["day_first"], "value"), verb(f["day_first"], "fits", "fit"), f["month_first"], plural(f["ambiguous"], "ambiguous value"), d.DateOrder)
+		case profile.BasisAmbiguous:
+			cd.OrderNote = fmt.Sprintf("ambiguous: all values <= 12 in both d/m parts (%s), using the spec default %s — check this", plural(f["ambiguous"], "value"), d.DateOrder)
+		}
+	}
+	if order != d.DateOrder {
+		cd.DateOrder = order
+	}
+	cd.Formats = c.shapes.formats(order)
+	if cd.Min != "" && (r.DateOrder == nil || order != r.DateOrder.Order) {
+		cd.Min, cd.Max = "", "" // the profiler's extremes read ambiguous values the other way
+	}
+}
+
+// siblingOrders adds to an ambiguous column's note what the file's other date columns showed:
+// one export usually spells every date the same way.
+func (d *Draft) siblingOrders(td *TableDraft) {
+	var decided []string
+	var order spec.DateOrder
+	for _, cd := range td.Columns {
+		if cd.DateOrder != "" {
+			decided, order = append(decided, cd.Name), cd.DateOrder
+		}
+	}
+	if len(decided) == 0 {
+		return
+	}
+	for _, cd := range td.Columns {
+		if strings.HasPrefix(cd.OrderNote, "ambiguous") {
+			cd.OrderNote += fmt.Sprintf(" (%s %s %s by evidence)", quoteNames(decided), isAre(len(decided)), orderWord(order))
+		}
+	}
+}
+
+func orderWord(o spec.DateOrder) string {
+	if o == spec.MDY {
+		return "month-first"
+	}
+	return "day-first"
+}
+
+// decideKey proposes the natural key: the best single column that is fully populated, unique,
+// and an integer or text (a date or a number with a fraction identifies nothing by design).
+// Integer columns come first, then names that say "id", "key" or "number", then column order.
+func (d *Draft) decideKey(td *TableDraft, sc *scanned) {
+	type cand struct {
+		i    int
+		pref int
+	}
+	var cs []cand
+	for i, cd := range td.Columns {
+		if sc.notKey[i] != "" || td.Rows == 0 || cd.Nulls > 0 || cd.Invalid > 0 || (cd.Type != spec.Integer && cd.Type != spec.Text) {
+			continue
+		}
+		p := 0
+		if cd.Type == spec.Integer {
+			p += 2
+		}
+		if keyish(cd.Name) {
+			p++
+		}
+		cs = append(cs, cand{i, p})
+	}
+	sort.SliceStable(cs, func(a, b int) bool { return cs[a].pref > cs[b].pref })
+	for _, c := range cs {
+		cd := td.Columns[c.i]
+		td.KeyCandidates = append(td.KeyCandidates, cd.Name)
+		cd.Distinct, cd.Exact = td.Rows, true // proven unique: exact where the profiler's count may be a sketch
+	}
+	switch {
+	case td.Rows == 0:
+		td.KeyNote = "no natural key: the export has no rows to find one in"
+		return
+	case len(cs) == 0:
+		td.KeyNote = "no natural key: no integer or text column is fully populated and unique" + whyNot(td, sc) +
+			"; duplicates are not detected without one"
+		return
+	}
+	key := td.Columns[cs[0].i]
+	key.Required = true
+	td.Key = key.Name
+	td.KeyNote = fmt.Sprintf("key: %q is fully populated and unique (%s)", key.Name, plural(td.Rows, "row"))
+	if len(cs) > 1 {
+		td.KeyNote += "; other candidates: " + quoteNames(td.KeyCandidates[1:])
+	}
+	td.Modified = modifiedColumn(td)
+}
+
+// whyNot says why the columns that look like keys are not, e.g. ` ("Case No" has duplicates)`.
+func whyNot(td *TableDraft, sc *scanned) string {
+	var why []string
+	for i, cd := range td.Columns {
+		if keyish(cd.Name) || cd.Type == spec.Integer {
+			r := sc.notKey[i]
+			switch {
+			case r == "" && cd.Invalid > 0:
+				r = fmt.Sprintf("has %s that %s not %s", plural(cd.Invalid, "value"), verb(cd.Invalid, "is", "are"), cd.Type)
+			case r == "" && cd.Type != spec.Integer && cd.Type != spec.Text:
+				r = "is a " + string(cd.Type)
+			case r == "":
+				continue
+			}
+			why = append(why, fmt.Sprintf("%q %s", cd.Name, r))
+		}
+		if len(why) == 3 {
+			break
+		}
+	}
+	if len(why) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(why, ", ") + ")"
+}
+
+// modifiedColumn is the first timestamp or date column named like a last-modified time: it
+// decides which row of a duplicated key is newest when a later export repeats rows.
+func modifiedColumn(td *TableDraft) string {
+	for _, cd := range td.Columns {
+		if cd.Type != spec.Timestamp && cd.Type != spec.Date {
+			continue
+		}
+		for _, w := range words(cd.Name) {
+			switch strings.ToLower(w) {
+			case "modified", "updated", "changed", "edited", "modification", "update", "lastupdate":
+				return cd.Name
+			}
+		}
+	}
+	return ""
+}
+
+// explainInvalid reads the export again, only when some column's type leaves values out, for
+// examples of those values (their rows will be quarantined, and the reviewer should see why).
+func (d *Draft) explainInvalid(ctx context.Context, sc *scanned, td *TableDraft, sentinels []string) error {
+	types := make([]spec.Type, len(td.Columns))
+	orders := make([]spec.DateOrder, len(td.Columns))
+	need := false
+	for i, cd := range td.Columns {
+		if cd.Invalid > 0 {
+			types[i], need = cd.Type, true
+			orders[i] = cd.DateOrder
+			if orders[i] == "" {
+				orders[i] = d.DateOrder
+			}
+		}
+	}
+	if !need {
+		return nil
+	}
+	counts, examples, err := invalidExamples(ctx, sc, sentinels, types, orders)
+	if err != nil {
+		return err
+	}
+	for i, cd := range td.Columns {
+		if types[i] != "" {
+			cd.Invalid, cd.InvalidEx = counts[i], examples[i]
+		}
+	}
+	return nil
+}
+
+func quoteNames(ns []string) string {
+	q := make([]string, len(ns))
+	for i, n := range ns {
+		q[i] = fmt.Sprintf("%q", n)
+	}
+	return strings.Join(q, ", ")
+}
+
+func isAre(n int) string {
+	if n == 1 {
+		return "is"
+	}
+	return "are"
+}
+
+// plural is "1 row", "2 rows".
+func plural(n int64, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// verb picks the verb form agreeing with n things.
+func verb(n int64, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

@@ -1,0 +1,116 @@
+package specdraft
+
+import "testing"
+
+func TestTableName(t *testing.T) {
+	taken := map[string]bool{}
+	tests := []struct{ base, want string }{
+		{"Help Desk Cases", "help_desk_cases"},
+		{"help-desk-cases", "help_desk_cases_2"}, // same sanitized name: made unique
+		{"Tickets 2025 (Q3)", "tickets_2025__q3_"},
+		{"Überblick", "_berblick"},
+		{"quarantine", "quarantine_data"}, // the stores' own table
+		{"sqlite_stat", "sqlite_stat_data"},
+		{"losers", "losers_data"},           // the clean stage's temporary table
+		{"tickets_key", "tickets_key_data"}, // stage.db's index of table tickets
+		{"", "export"},
+		{"x234567890123456789012345678901234567890123456789012345", "x23456789012345678901234567890123456789012345678901"},
+	}
+	for _, tt := range tests {
+		if got := tableName(tt.base, taken); got != tt.want {
+			t.Errorf("tableName(%q) = %q, want %q", tt.base, got, tt.want)
+		}
+	}
+}
+
+func TestColumnNames(t *testing.T) {
+	long := "A header far longer than PostgreSQL keeps in an identifier, which is 63 bytes"
+	tests := []struct {
+		name    string
+		headers []string
+		want    []string
+	}{
+		{"as is", []string{"\ufeffCase Number", " Priority ", "Escalated?"}, []string{"Case Number", "Priority", "Escalated?"}},
+		{"lineage prefix", []string{"_id", "Name"}, []string{"id", "Name"}},
+		{"prefix clash keeps the plain header", []string{"_id", "ID"}, []string{"id_2", "ID"}},
+		{"only underscores", []string{"__", "x"}, []string{"column_1", "x"}},
+		{"cut at 63 bytes", []string{long}, []string{long[:63]}},
+		{"cut inside a rune", []string{"ééééééééééééééééééééééééééééééééééé"}, []string{"ééééééééééééééééééééééééééééééé"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sc := &scanned{}
+			if err := sc.columns(tt.headers); err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, c := range sc.cols {
+				got = append(got, c.name)
+			}
+			if len(got) != len(tt.want) {
+				t.Fatalf("got %q, want %q", got, tt.want)
+			}
+			for i := range got {
+				if got[i] != tt.want[i] {
+					t.Errorf("column %d: got %q, want %q", i, got[i], tt.want[i])
+				}
+			}
+		})
+	}
+}
+
+func TestColumnsRefuseWhatImportRefuses(t *testing.T) {
+	tests := []struct {
+		name    string
+		headers []string
+		unnamed []int
+		err     bool
+	}{
+		{"duplicate ignoring case and spaces", []string{"Id", " ID"}, nil, true},
+		{"no names at all", []string{"", " "}, []int{1, 2}, true},
+		{"unnamed columns are skipped", []string{"a", "", "b", " "}, []int{2, 4}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sc := &scanned{}
+			err := sc.columns(tt.headers)
+			if (err != nil) != tt.err {
+				t.Fatalf("err %v, want error %v", err, tt.err)
+			}
+			if len(sc.unnamed) != len(tt.unnamed) {
+				t.Errorf("unnamed %v, want %v", sc.unnamed, tt.unnamed)
+			}
+		})
+	}
+}
+
+func TestKeyish(t *testing.T) {
+	tests := []struct {
+		name string
+		want bool
+	}{
+		{"Case Number", true}, {"TicketID", true}, {"ticket_id", true}, {"Ticket #", true}, {"Ref No.", true},
+		{"uuid", true}, {"Valid", false}, {"Paid", false}, {"Width", false}, {"Keyboard", false}, {"Customer", false},
+	}
+	for _, tt := range tests {
+		if got := keyish(tt.name); got != tt.want {
+			t.Errorf("keyish(%q) = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestValidSchema(t *testing.T) {
+	tests := []struct {
+		s    string
+		want bool
+	}{
+		{"helpdesk", true}, {"_x1", true}, {"", false}, {"1x", false}, {"Help", false}, {"a-b", false},
+		{"a23456789012345678901234567890123456789012345678901234567", true},
+		{"a234567890123456789012345678901234567890123456789012345678", false},
+	}
+	for _, tt := range tests {
+		if got := ValidSchema(tt.s); got != tt.want {
+			t.Errorf("ValidSchema(%q) = %v, want %v", tt.s, got, tt.want)
+		}
+	}
+}

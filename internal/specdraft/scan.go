@@ -1,0 +1,271 @@
+package specdraft
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/sdetl/sdetl/internal/clean"
+	"github.com/sdetl/sdetl/internal/profile"
+	"github.com/sdetl/sdetl/internal/spec"
+	"github.com/sdetl/sdetl/internal/stage"
+)
+
+// The full scan of one export: every row Import would stage is fed to the profiler (types,
+// nulls, sentinels, date evidence, distinct counts) and to the draft's own evidence (examples,
+// yes/no spellings, leading zeros, date shapes, key uniqueness). Memory is bounded per column.
+
+const (
+	maxExamples   = 3
+	maxExampleLen = 40 // runes
+	progressEvery = 4096
+)
+
+// scanned is one export after its scan.
+type scanned struct {
+	path, base, format string
+	rows, misfits      int64 // rows Import stages; rows it rejects (wrong field count)
+	unnamed            []int // 1-based positions of columns without a header (Import ignores them)
+	cols               []*scanCol
+	reports            []*profile.ColumnReport // per col
+	notKey             []string                // per col: "" = unique and never null
+}
+
+// scanCol is the draft's own evidence about one column.
+type scanCol struct {
+	header string // as the export spells it, trimmed, without a BOM
+	pos    int    // 0-based position in the export row
+	name   string // database column name
+
+	examples                  []string
+	yesNo, trueFalse, zeroOne int64 // values spelled yes/no/y/n, true/false/t/f, 1/0
+	leadingZero               int64 // numbers written with a leading zero ("007")
+	zeroExample               string
+	zeros                     int64 // values that are the number 0 ("0", "0.0", "-0")
+	shapes                    shapes
+}
+
+// scanFile profiles one export. sentinels are every null marker to count (the defaults and the
+// extra candidates); order is the contract's date order, for ambiguous d/m values.
+func scanFile(ctx context.Context, path string, sentinels []string, order spec.DateOrder, progress func(string, int)) (*scanned, error) {
+	ex, err := stage.OpenExport(path)
+	if err != nil {
+		return nil, err
+	}
+	defer ex.Close()
+	sc := &scanned{path: path, base: baseName(path), format: ex.Format}
+	if err := sc.columns(ex.Header); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	norm := clean.NewNormalizer(sentinels)
+	// Every column is profiled as if contracted as a timestamp, so that the profiler reports
+	// date-form evidence and its date-order decision for all of them; the contract type plays no
+	// other part in what the draft reads (parses, nulls, distinct counts).
+	ps := &spec.Spec{Sentinels: sentinels, DateOrder: order, Profile: spec.DefaultProfile()}
+	pt := &spec.Table{Name: sc.base}
+	names := make([]string, len(sc.cols))
+	for i, c := range sc.cols {
+		pt.Columns = append(pt.Columns, &spec.Column{Name: c.name, Type: spec.Timestamp, DateOrder: order})
+		names[i] = c.name
+	}
+	prof := profile.NewTable(ps, pt)
+	keys := newKeyTracker(norm, names)
+	vals := make([]string, len(sc.cols))
+	for {
+		row, _, _, err := ex.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if (sc.rows+sc.misfits)%progressEvery == 0 && sc.rows+sc.misfits > 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			if progress != nil {
+				progress(sc.base, int(sc.rows+sc.misfits))
+			}
+		}
+		if ex.Misfit(row) != "" {
+			sc.misfits++
+			continue
+		}
+		sc.rows++
+		for i, c := range sc.cols {
+			v := ""
+			if c.pos < len(row) {
+				v = row[c.pos]
+			}
+			vals[i] = v
+			s := strings.TrimSpace(v)
+			null := norm.IsNull(s)
+			keys.add(i, s, null)
+			if !null {
+				c.add(s)
+			}
+		}
+		if err := prof.Add(vals); err != nil {
+			return nil, err
+		}
+	}
+	sc.reports = prof.Report(0).Columns
+	sc.notKey = keys.finish()
+	if progress != nil {
+		progress(sc.base, int(sc.rows+sc.misfits))
+	}
+	return sc, nil
+}
+
+// columns maps the header row to contract columns, refusing what Import would refuse.
+func (sc *scanned) columns(header []string) error {
+	seen := map[string]int{}
+	for i, h := range header {
+		k := normHeader(h)
+		if k == "" {
+			sc.unnamed = append(sc.unnamed, i+1)
+			continue
+		}
+		if j, dup := seen[k]; dup {
+			return fmt.Errorf("header %q appears twice (columns %d and %d); import cannot tell them apart", trimHeader(h), j+1, i+1)
+		}
+		seen[k] = i
+		sc.cols = append(sc.cols, &scanCol{header: trimHeader(h), pos: i})
+	}
+	if len(sc.cols) == 0 {
+		return fmt.Errorf("the header row names no columns")
+	}
+	// Headers usable as they are keep their spelling; the others are renamed around them.
+	taken := map[string]bool{}
+	for _, c := range sc.cols {
+		if asIs(c.header) {
+			c.name = c.header
+			taken[strings.ToLower(c.name)] = true
+		}
+	}
+	for _, c := range sc.cols {
+		if c.name == "" {
+			c.name = columnName(c.header, c.pos, taken)
+		}
+	}
+	return nil
+}
+
+// asIs reports whether a header can be its column's database name unchanged.
+func asIs(h string) bool { return !strings.HasPrefix(h, "_") && len(h) <= maxIdent }
+
+// add records a trimmed, non-null value.
+func (c *scanCol) add(s string) {
+	if len(c.examples) < maxExamples {
+		e := shorten(s)
+		if !contains(c.examples, e) {
+			c.examples = append(c.examples, e)
+		}
+	}
+	if len(s) <= 5 {
+		switch strings.ToLower(s) {
+		case "yes", "no", "y", "n":
+			c.yesNo++
+		case "true", "false", "t", "f":
+			c.trueFalse++
+		case "1", "0":
+			c.zeroOne++
+		}
+	}
+	if strings.Trim(s, "+-.0") == "" && strings.Contains(s, "0") && strings.Count(s, ".") <= 1 {
+		c.zeros++
+	}
+	if leadingZero(s) {
+		c.leadingZero++
+		if c.zeroExample == "" {
+			c.zeroExample = shorten(s)
+		}
+	}
+	c.shapes.add(s)
+}
+
+// leadingZero reports whether s is a plain number written with a leading zero ("007", "-01.5"),
+// which typing as a number would drop.
+func leadingZero(s string) bool {
+	s = strings.TrimLeft(s, "+-")
+	if len(s) < 2 || s[0] != '0' || s[1] < '0' || s[1] > '9' {
+		return false
+	}
+	dot := false
+	for i := 0; i < len(s); i++ {
+		switch {
+		case s[i] >= '0' && s[i] <= '9':
+		case s[i] == '.' && !dot:
+			dot = true
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// invalidExamples reads the export again and returns, for each column typed in types (by column
+// index; text columns are skipped), the values that do not convert: how many and a few examples.
+// It runs only when a column's type leaves values out, to show the reviewer what they are.
+func invalidExamples(ctx context.Context, sc *scanned, sentinels []string, types []spec.Type, orders []spec.DateOrder) ([]int64, [][]string, error) {
+	ex, err := stage.OpenExport(sc.path)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer ex.Close()
+	norm := clean.NewNormalizer(sentinels)
+	counts := make([]int64, len(sc.cols))
+	examples := make([][]string, len(sc.cols))
+	for n := 1; ; n++ {
+		row, _, _, err := ex.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		if n%progressEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, nil, err
+			}
+		}
+		if ex.Misfit(row) != "" {
+			continue
+		}
+		for i, c := range sc.cols {
+			if types[i] == "" || types[i] == spec.Text || c.pos >= len(row) {
+				continue
+			}
+			if _, err := norm.Normalize(types[i], orders[i], row[c.pos]); err != nil {
+				counts[i]++
+				if e := shorten(strings.TrimSpace(row[c.pos])); len(examples[i]) < maxExamples && !contains(examples[i], e) {
+					examples[i] = append(examples[i], e)
+				}
+			}
+		}
+	}
+	return counts, examples, nil
+}
+
+// shorten keeps the first maxExampleLen runes of an example.
+func shorten(s string) string {
+	n := 0
+	for i := range s {
+		if n == maxExampleLen {
+			return s[:i] + "…"
+		}
+		n++
+	}
+	return s
+}
+
+func contains(xs []string, s string) bool {
+	for _, x := range xs {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

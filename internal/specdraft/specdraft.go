@@ -1,0 +1,202 @@
+// Package specdraft drafts a data contract (internal/spec) for exports the tool has never seen:
+// `sdetl spec init`. Each export is read in full, streaming, the way the import stage reads it,
+// and profiled column by column (internal/profile plus the draft's own evidence); the draft
+// then proposes a table per export and a column per header with the inferred type, the date
+// order where the evidence decides it, the null sentinels found, and a natural key where one
+// column is fully populated and unique. Every decision is explained in a YAML comment beside it,
+// because a draft is for a person to review: the evidence is the data, not knowledge of it.
+//
+// The draft is rendered as YAML and parsed back with spec.Parse before it is returned, so what
+// it proposes is exactly what the pipeline will read.
+package specdraft
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/sdetl/sdetl/internal/spec"
+	"github.com/sdetl/sdetl/internal/stage"
+)
+
+// DefaultSentinels are the null markers of the built-in contract (docs/design.md); a draft
+// always lists them.
+var DefaultSentinels = []string{"nan", "NULL", "N/A", "?", "-"}
+
+// extraSentinels are further null markers a draft adopts when an export holds them. Only
+// spellings that never carry data are candidates: "none" or "unknown" can be real values.
+var extraSentinels = []string{"#N/A", "NaT", "(null)", "(blank)", "--"}
+
+// Options configure a draft.
+type Options struct {
+	Files     []string       // the exports: .xlsx or .csv, one table each
+	Schema    string         // target PostgreSQL schema; "" = from Name, else the first export's directory
+	Name      string         // contract name; "" = the schema
+	DateOrder spec.DateOrder // the contract's order for ambiguous d/m values; "" = dmy
+	// Progress, when set, is called every few thousand rows with the rows read so far.
+	Progress func(file string, rows int)
+}
+
+// Draft is a drafted contract and the evidence behind it.
+type Draft struct {
+	Name         string           `json:"name"`
+	Schema       string           `json:"schema"`
+	DateOrder    spec.DateOrder   `json:"date_order"`
+	Sentinels    []string         `json:"sentinels"`
+	SentinelHits map[string]int64 `json:"sentinel_hits"` // values found per sentinel, over all exports
+	Tables       []*TableDraft    `json:"tables"`
+
+	YAML []byte     `json:"-"` // the contract, commented
+	Spec *spec.Spec `json:"-"` // the contract as spec.Parse reads YAML
+}
+
+// TableDraft is one export's table.
+type TableDraft struct {
+	Table         string         `json:"table"`
+	File          string         `json:"file"` // base name: Import looks for <file>.xlsx|csv
+	Path          string         `json:"path"`
+	Format        string         `json:"format"`
+	Rows          int64          `json:"rows"`           // data rows Import stages
+	Misfits       int64          `json:"rows_misfit"`    // rows Import rejects (wrong field count)
+	Key           string         `json:"key,omitempty"`  // the proposed natural key
+	KeyCandidates []string       `json:"key_candidates"` // every fully populated unique column, best first
+	KeyNote       string         `json:"key_note"`       // why this key, or why none
+	Modified      string         `json:"modified,omitempty"`
+	Notes         []string       `json:"notes,omitempty"` // what the reviewer should know about the file
+	Columns       []*ColumnDraft `json:"columns"`
+}
+
+// ColumnDraft is one column and the evidence for its type.
+type ColumnDraft struct {
+	Name       string           `json:"name"`   // database column name
+	Header     string           `json:"header"` // as the export spells it
+	Type       spec.Type        `json:"type"`
+	Required   bool             `json:"required"`
+	ZeroID     bool             `json:"zero_id,omitempty"`    // an integer column where 0 is a value (quality.zero_ids)
+	DateOrder  spec.DateOrder   `json:"date_order,omitempty"` // set only where it differs from the contract's
+	Confidence float64          `json:"confidence"`           // share of non-null values converting to Type
+	NonNull    int64            `json:"non_null"`
+	Nulls      int64            `json:"nulls"`
+	Sentinels  map[string]int64 `json:"sentinels,omitempty"` // nulls per sentinel found
+	Distinct   int64            `json:"distinct"`
+	Exact      bool             `json:"distinct_exact"`
+	Min        string           `json:"min,omitempty"`
+	Max        string           `json:"max,omitempty"`
+	Formats    []FormatCount    `json:"formats,omitempty"` // date and time spellings
+	OrderNote  string           `json:"order_note,omitempty"`
+	Invalid    int64            `json:"invalid"` // non-null values that do not convert: rows the clean stage quarantines
+	InvalidEx  []string         `json:"invalid_examples,omitempty"`
+	Examples   []string         `json:"examples,omitempty"`
+	Notes      []string         `json:"notes,omitempty"`
+}
+
+// New profiles the exports and drafts their contract.
+func New(ctx context.Context, o Options) (*Draft, error) {
+	if len(o.Files) == 0 {
+		return nil, fmt.Errorf("spec init: no exports to draft from")
+	}
+	d := &Draft{Schema: o.Schema, Name: o.Name, DateOrder: o.DateOrder, SentinelHits: map[string]int64{}}
+	if d.Schema == "" && ValidSchema(sanitize(o.Name)) {
+		d.Schema = sanitize(o.Name)
+	}
+	if d.Schema == "" {
+		d.Schema = defaultSchema(o.Files[0])
+	}
+	if !ValidSchema(d.Schema) {
+		return nil, fmt.Errorf("spec init: schema %q: want a lower-case identifier ([a-z_][a-z0-9_]*, at most %d bytes)", d.Schema, maxSchemaName)
+	}
+	if d.Name == "" {
+		d.Name = d.Schema
+	}
+	if d.DateOrder == "" {
+		d.DateOrder = spec.DMY
+	}
+	if d.DateOrder != spec.DMY && d.DateOrder != spec.MDY {
+		return nil, fmt.Errorf("spec init: date order %q: want dmy or mdy", d.DateOrder)
+	}
+	counted := append(append([]string(nil), DefaultSentinels...), extraSentinels...)
+	files := map[string]string{}
+	tables := map[string]bool{}
+	for _, path := range o.Files {
+		base := baseName(path)
+		if prev, dup := files[base]; dup {
+			return nil, fmt.Errorf("spec init: %s and %s are both export %q; import reads one <dir>/%s.xlsx|csv per table", prev, path, base, base)
+		}
+		files[base] = path
+		sc, err := scanFile(ctx, path, counted, d.DateOrder, o.Progress)
+		if err != nil {
+			return nil, fmt.Errorf("spec init: %w", err)
+		}
+		td := d.decideTable(sc, tableName(base, tables))
+		if !stage.IsExportExt(filepath.Base(path)) {
+			td.Notes = append(td.Notes, fmt.Sprintf("import looks for %s.xlsx or %s.csv (lower-case extension): rename %s", base, base, filepath.Base(path)))
+		}
+		if err := d.explainInvalid(ctx, sc, td, counted); err != nil {
+			return nil, fmt.Errorf("spec init: %w", err)
+		}
+		d.Tables = append(d.Tables, td)
+	}
+	d.Sentinels = append([]string(nil), DefaultSentinels...)
+	for _, x := range extraSentinels {
+		if d.SentinelHits[x] > 0 {
+			d.Sentinels = append(d.Sentinels, x)
+		}
+	}
+	d.YAML = d.render()
+	s, err := spec.Parse(d.YAML)
+	if err != nil {
+		return nil, fmt.Errorf("spec init: the draft does not parse (a bug, please report it): %w", err)
+	}
+	if err := d.check(s); err != nil {
+		return nil, fmt.Errorf("spec init: the draft does not read back as drafted (a bug, please report it): %w", err)
+	}
+	d.Spec = s
+	return d, nil
+}
+
+// check compares the parsed contract with the draft, field by field.
+func (d *Draft) check(s *spec.Spec) error {
+	if s.Name != d.Name || s.Schema != d.Schema || s.DateOrder != d.DateOrder || s.Scope != nil {
+		return fmt.Errorf("name/schema/date_order/scope read back as %q/%q/%q/%v", s.Name, s.Schema, s.DateOrder, s.Scope != nil)
+	}
+	if strings.Join(s.Sentinels, "\x00") != strings.Join(d.Sentinels, "\x00") {
+		return fmt.Errorf("sentinels read back as %q", s.Sentinels)
+	}
+	var zeros []spec.ColumnRef
+	for _, t := range d.Tables {
+		for _, c := range t.Columns {
+			if c.ZeroID {
+				zeros = append(zeros, spec.ColumnRef{Table: t.Table, Column: c.Name})
+			}
+		}
+	}
+	if fmt.Sprint(zeros) != fmt.Sprint(s.Quality.ZeroIDs) || len(zeros) != len(s.Quality.ZeroIDs) {
+		return fmt.Errorf("quality.zero_ids read back as %v", s.Quality.ZeroIDs)
+	}
+	if len(s.Tables) != len(d.Tables) {
+		return fmt.Errorf("%d tables read back, drafted %d", len(s.Tables), len(d.Tables))
+	}
+	for i, td := range d.Tables {
+		t := s.Tables[i]
+		key := ""
+		if len(t.Key) == 1 {
+			key = t.Key[0]
+		}
+		if t.Name != td.Table || t.File != td.File || key != td.Key || len(t.Key) > 1 || t.Modified != td.Modified || t.Optional || len(t.Columns) != len(td.Columns) {
+			return fmt.Errorf("table %q read back as %q file %q key %q modified %q", td.Table, t.Name, t.File, t.Key, t.Modified)
+		}
+		for j, cd := range td.Columns {
+			c := t.Columns[j]
+			order := cd.DateOrder
+			if order == "" {
+				order = d.DateOrder
+			}
+			if c.Name != cd.Name || len(c.Headers) != 1 || normHeader(c.Headers[0]) != normHeader(cd.Header) ||
+				c.Type != cd.Type || c.Required != cd.Required || c.DateOrder != order {
+				return fmt.Errorf("column %q read back as %q headers %q type %s required %v date_order %s", cd.Name, c.Name, c.Headers, c.Type, c.Required, c.DateOrder)
+			}
+		}
+	}
+	return nil
+}
