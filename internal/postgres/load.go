@@ -23,17 +23,26 @@ type LoadOptions struct {
 	DSN   string
 	// Progress, when set, is called every few thousand rows with the rows copied so far.
 	Progress func(table string, rows int)
+	// BeforeSwap, when set, runs inside the load transaction on the fully loaded new schema
+	// (named by its argument) before it replaces the live one; an error rolls everything back.
+	BeforeSwap func(ctx context.Context, tx pgx.Tx, schema string) error
+	// DryRun rehearses the load in a throwaway schema and rolls it back: the live schema is
+	// never touched. With SampleEvery > 1 only every SampleEvery-th row of each table is copied.
+	DryRun      bool
+	SampleEvery int
 }
 
 // TableLoad is one table's loaded row count.
 type TableLoad struct {
-	Table string `json:"table"`
-	Rows  int64  `json:"rows"`
+	Table   string        `json:"table"`
+	Rows    int64         `json:"rows"`
+	Copying time.Duration `json:"copy_ns"`
 }
 
 // LoadResult says what was loaded.
 type LoadResult struct {
 	Schema   string        `json:"schema"`
+	DryRun   bool          `json:"dry_run,omitempty"`
 	Tables   []TableLoad   `json:"tables"`
 	Duration time.Duration `json:"duration_ns"`
 }
@@ -72,19 +81,28 @@ func Load(ctx context.Context, o LoadOptions) (*LoadResult, error) {
 	}
 	defer tx.Rollback(context.Background())
 	next := o.Spec.Schema + "__next"
+	sample := ""
+	if o.DryRun {
+		next = o.Spec.Schema + "__dryrun"
+		if o.SampleEvery > 1 {
+			sample = fmt.Sprintf(" WHERE rowid %% %d = 0", o.SampleEvery)
+		}
+	}
 	if _, err := tx.Exec(ctx, "CREATE SCHEMA "+ident(next)); err != nil {
 		return nil, fmt.Errorf("create schema %s: %w", next, err)
 	}
-	res := &LoadResult{Schema: o.Spec.Schema}
+	res := &LoadResult{Schema: o.Spec.Schema, DryRun: o.DryRun}
 	for _, t := range o.Spec.Tables {
 		if _, err := tx.Exec(ctx, tableDDL(next, t)); err != nil {
 			return nil, fmt.Errorf("create %s: %w", t.Name, err)
 		}
-		n, err := copyTable(ctx, tx, src, next, t, o.Progress)
+		began := time.Now()
+		n, err := copyTable(ctx, tx, src, next, t, sample, o.Progress)
 		if err != nil {
 			return nil, fmt.Errorf("load %s: %w", t.Name, err)
 		}
-		if err := checkCount(ctx, tx, src, next, t.Name, t.Name, n); err != nil {
+		copying := time.Since(began)
+		if err := checkCount(ctx, tx, src, next, t.Name, t.Name, sample, n); err != nil {
 			return nil, err
 		}
 		if k := keyDDL(next, t); k != "" {
@@ -92,7 +110,7 @@ func Load(ctx context.Context, o LoadOptions) (*LoadResult, error) {
 				return nil, fmt.Errorf("natural key of %s: %w", t.Name, err)
 			}
 		}
-		res.Tables = append(res.Tables, TableLoad{Table: t.Name, Rows: n})
+		res.Tables = append(res.Tables, TableLoad{Table: t.Name, Rows: n, Copying: copying})
 	}
 	if _, err := tx.Exec(ctx, quarantineDDL(next)); err != nil {
 		return nil, fmt.Errorf("create quarantine: %w", err)
@@ -101,10 +119,19 @@ func Load(ctx context.Context, o LoadOptions) (*LoadResult, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load quarantine: %w", err)
 	}
-	if err := checkCount(ctx, tx, src, next, QuarantineTable, "quarantine", n); err != nil {
+	if err := checkCount(ctx, tx, src, next, QuarantineTable, "quarantine", "", n); err != nil {
 		return nil, err
 	}
 	res.Tables = append(res.Tables, TableLoad{Table: QuarantineTable, Rows: n})
+	if o.BeforeSwap != nil {
+		if err := o.BeforeSwap(ctx, tx, next); err != nil {
+			return nil, err
+		}
+	}
+	if o.DryRun {
+		res.Duration = time.Since(start)
+		return res, tx.Rollback(ctx) // a rehearsal: nothing stays
+	}
 	swap := fmt.Sprintf("DROP SCHEMA IF EXISTS %s CASCADE; ALTER SCHEMA %s RENAME TO %s",
 		ident(o.Spec.Schema), ident(next), ident(o.Spec.Schema))
 	if _, err := tx.Exec(ctx, swap); err != nil {
@@ -133,9 +160,9 @@ func Lock(ctx context.Context, conn *pgx.Conn, schema string) (unlock func(), er
 }
 
 // checkCount compares a loaded table's count with the clean store's, inside the transaction.
-func checkCount(ctx context.Context, tx pgx.Tx, src *sql.DB, schema, pgTable, cleanTable string, copied int64) error {
+func checkCount(ctx context.Context, tx pgx.Tx, src *sql.DB, schema, pgTable, cleanTable, where string, copied int64) error {
 	var want, got int64
-	if err := src.QueryRowContext(ctx, "SELECT count(*) FROM "+store.Quote(cleanTable)).Scan(&want); err != nil {
+	if err := src.QueryRowContext(ctx, "SELECT count(*) FROM "+store.Quote(cleanTable)+where).Scan(&want); err != nil {
 		return fmt.Errorf("count clean %s: %w", cleanTable, err)
 	}
 	if err := tx.QueryRow(ctx, "SELECT count(*) FROM "+ident(schema, pgTable)).Scan(&got); err != nil {
@@ -147,7 +174,7 @@ func checkCount(ctx context.Context, tx pgx.Tx, src *sql.DB, schema, pgTable, cl
 	return nil
 }
 
-func copyTable(ctx context.Context, tx pgx.Tx, src *sql.DB, schema string, t *spec.Table, progress func(string, int)) (int64, error) {
+func copyTable(ctx context.Context, tx pgx.Tx, src *sql.DB, schema string, t *spec.Table, where string, progress func(string, int)) (int64, error) {
 	var sel, dst []string
 	var types []spec.Type
 	for _, c := range t.Columns {
@@ -156,8 +183,8 @@ func copyTable(ctx context.Context, tx pgx.Tx, src *sql.DB, schema string, t *sp
 	for _, d := range t.Derived {
 		sel, dst, types = append(sel, store.Quote(d.Name)), append(dst, d.Name), append(types, d.Type)
 	}
-	q := fmt.Sprintf(`SELECT %s, f.name, c._row FROM %s c JOIN import_file f ON f.id = c._file_id ORDER BY c.rowid`,
-		"c."+strings.Join(sel, ", c."), store.Quote(t.Name))
+	q := fmt.Sprintf(`SELECT %s, f.name, c._row FROM (SELECT rowid AS rid, * FROM %s%s) c JOIN import_file f ON f.id = c._file_id ORDER BY c.rid`,
+		"c."+strings.Join(sel, ", c."), store.Quote(t.Name), where)
 	rows, err := src.QueryContext(ctx, q)
 	if err != nil {
 		return 0, err
