@@ -22,6 +22,7 @@ import (
 	"github.com/sdetl/sdetl/internal/clean"
 	"github.com/sdetl/sdetl/internal/spec"
 	"github.com/sdetl/sdetl/internal/store"
+	"github.com/sdetl/sdetl/internal/xlsx"
 )
 
 // Options configure an import.
@@ -237,7 +238,7 @@ func (im *importer) importFile(ctx context.Context, t *spec.Table, path string) 
 	if err != nil {
 		return nil, err
 	}
-	vals := make([]any, 4+len(t.Columns)+1)
+	vals := make([]any, 4+len(t.Columns)+2)
 	raw := make([]string, len(t.Columns))
 	var pending []pendingRow // activity rows whose ticket may turn out untouched
 	for {
@@ -298,7 +299,8 @@ func (im *importer) importFile(ctx context.Context, t *spec.Table, path string) 
 		for i := range raw {
 			vals[4+i] = raw[i]
 		}
-		vals[len(vals)-1] = extraJSON(header, row, m.Extra)
+		vals[len(vals)-2] = extraJSON(header, row, m.Extra)
+		vals[len(vals)-1] = dateCells(t, m, src.Kinds())
 		r, err := ins.ExecContext(ctx, vals...)
 		if err != nil {
 			return nil, fmt.Errorf("%s: row %d: stage: %w", path, dataRow, err)
@@ -387,6 +389,21 @@ func extraJSON(header, row []string, extra []int) any {
 		return nil
 	}
 	b, _ := json.Marshal(m)
+	return string(b)
+}
+
+// dateCells names the contracted columns whose cell was an XLSX date (staged as ISO text).
+func dateCells(t *spec.Table, m *spec.Mapping, kinds []xlsx.CellKind) any {
+	var names []string
+	for i, p := range m.Source {
+		if p < len(kinds) && kinds[p] == xlsx.Date {
+			names = append(names, t.Columns[i].Name)
+		}
+	}
+	if names == nil {
+		return nil
+	}
+	b, _ := json.Marshal(names)
 	return string(b)
 }
 

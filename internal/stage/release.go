@@ -108,7 +108,7 @@ func Release(ctx context.Context, o ReleaseOptions) (*ReleaseResult, error) {
 	}
 	res := &ReleaseResult{Table: t.Name, File: o.File}
 	raw := make([]string, len(t.Columns))
-	vals := make([]any, 4+len(t.Columns)+1)
+	vals := make([]any, 4+len(t.Columns)+2)
 	now := time.Now().UTC().Format(time.RFC3339)
 	for {
 		row, dataRow, line, err := src.Read()
@@ -141,7 +141,7 @@ func Release(ctx context.Context, o ReleaseOptions) (*ReleaseResult, error) {
 		for i := range raw {
 			vals[4+i] = raw[i]
 		}
-		vals[len(vals)-1] = nil
+		vals[len(vals)-2], vals[len(vals)-1] = nil, nil
 		if _, err := ins.ExecContext(ctx, vals...); err != nil {
 			return nil, err
 		}

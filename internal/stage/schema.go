@@ -13,13 +13,14 @@ import (
 // The staging store's layout. Every contracted column is TEXT holding the cell exactly as read
 // ("" for an empty cell); _file_id/_row/_line are lineage; _key is the canonical natural key
 // (NULL when it does not convert) used to upsert later exports; _extra holds columns the
-// contract does not know, as a JSON object of header -> value.
+// contract does not know, as a JSON object of header -> value; _date_cells lists (as a JSON
+// array) the columns whose XLSX cell was a date-formatted number, staged as its ISO text.
 //
-//	stg_<table>(_file_id, _row, _line, _key, <columns...>, _extra)
+//	stg_<table>(_file_id, _row, _line, _key, <columns...>, _extra, _date_cells)
 //	stg_rejects(table_name, _file_id, _row, _line, rule, reason, record)  rows that could not be mapped
 //	import_file(id, table_name, path, ...)                                the import audit, one row per file
 //	scope_touched(ticket)                                                 tickets the roster touched, over all imports
-const schemaVersion = "1"
+const schemaVersion = "2"
 
 const auditDDL = `
 CREATE TABLE import_file (
@@ -70,7 +71,7 @@ func createSchema(ctx context.Context, db *sql.DB, s *spec.Spec) error {
 		for _, c := range t.Columns {
 			cols = append(cols, store.Quote(c.Name)+" TEXT NOT NULL")
 		}
-		cols = append(cols, "_extra TEXT")
+		cols = append(cols, "_extra TEXT", "_date_cells TEXT")
 		ddl := fmt.Sprintf("CREATE TABLE %s (%s)", store.Quote(TableName(t)), strings.Join(cols, ", "))
 		if _, err := db.ExecContext(ctx, ddl); err != nil {
 			return fmt.Errorf("create %s: %w", TableName(t), err)
@@ -112,7 +113,7 @@ func insertSQL(t *spec.Table) string {
 	for _, c := range t.Columns {
 		cols = append(cols, store.Quote(c.Name))
 	}
-	cols = append(cols, "_extra")
+	cols = append(cols, "_extra", "_date_cells")
 	return fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s)", store.Quote(TableName(t)),
 		strings.Join(cols, ", "), strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", "))
 }

@@ -19,6 +19,8 @@ type source interface {
 	Read() (row []string, dataRow, line int, err error)
 	// Done is the share of the file read so far, or -1 when the format cannot tell.
 	Done() float64
+	// Kinds are the cell kinds of the last row (XLSX), or nil when the format has none (CSV).
+	Kinds() []xlsx.CellKind
 	Close() error
 }
 
@@ -108,6 +110,8 @@ func (s *csvSource) Read() ([]string, int, int, error) {
 
 func (s *csvSource) Close() error { return s.r.Close() }
 
+func (s *csvSource) Kinds() []xlsx.CellKind { return nil }
+
 type xlsxSource struct {
 	r         *xlsx.Reader
 	headerRow int
@@ -124,3 +128,5 @@ func (s *xlsxSource) Read() ([]string, int, int, error) {
 func (s *xlsxSource) Close() error { return s.r.Close() }
 
 func (s *xlsxSource) Done() float64 { return -1 }
+
+func (s *xlsxSource) Kinds() []xlsx.CellKind { return s.r.Kinds() }
