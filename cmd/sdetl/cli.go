@@ -94,14 +94,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 	for _, c := range commands {
 		if c.name == args[0] {
 			err := c.run(ctx, e, args[1:])
-			return report(stderr, err)
+			return exitFor(stderr, err)
 		}
 	}
 	fmt.Fprintf(stderr, "sdetl: unknown command %q (see sdetl help)\n", args[0])
 	return exitUsage
 }
 
-func report(stderr io.Writer, err error) int {
+// exitFor prints err as one line on stderr and returns the exit code it stands for.
+func exitFor(stderr io.Writer, err error) int {
 	if err == nil {
 		return exitOK
 	}

@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/sdetl/sdetl/internal/clean"
+	"github.com/sdetl/sdetl/internal/report"
 	"github.com/sdetl/sdetl/internal/stage"
 )
 
@@ -50,7 +51,7 @@ func cmdQuarantine(ctx context.Context, e *env, args []string) error {
 				rows = append(rows, q)
 				return nil
 			}
-			fmt.Fprintf(tw, "%s\t%s:%d\t%s\t%s\t%q\t%s\n", q.Table, q.File, q.Row, q.Column, q.Rule, short(q.Raw, 30), short(q.Reason, 60))
+			fmt.Fprintf(tw, "%s\t%s:%d\t%s\t%s\t%q\t%s\n", q.Table, q.File, q.Row, q.Column, q.Rule, report.Shorten(q.Raw, 30), report.Shorten(q.Reason, 60))
 			return nil
 		})
 		if err != nil {
@@ -106,12 +107,4 @@ func cmdQuarantine(ctx context.Context, e *env, args []string) error {
 		return nil
 	}
 	return usageError{"quarantine: want one of list, export, release"}
-}
-
-func short(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
 }

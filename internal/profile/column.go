@@ -4,6 +4,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sdetl/sdetl/internal/report"
+
 	"github.com/sdetl/sdetl/internal/clean"
 	"github.com/sdetl/sdetl/internal/spec"
 )
@@ -203,7 +205,7 @@ func (c *column) stamp(t time.Time, f clean.DateForm) {
 }
 
 func (c *column) addExample(s string) {
-	s = shorten(s)
+	s = report.Shorten(s, maxExampleLen)
 	for _, e := range c.examples {
 		if e == s {
 			return
@@ -313,16 +315,4 @@ func compareDecimal(a, b string) int {
 		return c
 	}
 	return strings.Compare(fa, fb) // no trailing zeros: plain string order is numeric order
-}
-
-// shorten keeps the first maxExampleLen runes of an example.
-func shorten(s string) string {
-	n := 0
-	for i := range s {
-		if n == maxExampleLen {
-			return s[:i] + "…"
-		}
-		n++
-	}
-	return s
 }

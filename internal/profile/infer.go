@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/sdetl/sdetl/internal/clean"
+	"github.com/sdetl/sdetl/internal/report"
 	"github.com/sdetl/sdetl/internal/spec"
 )
 
@@ -123,7 +124,7 @@ func (c *column) minMax(inferred string, order *DateOrder) (string, string) {
 	case TypeEmpty:
 		return "", ""
 	}
-	return shorten(c.textMin), shorten(c.textMax)
+	return report.Shorten(c.textMin, maxExampleLen), report.Shorten(c.textMax, maxExampleLen)
 }
 
 func pct(x float64) string { return fmt.Sprintf("%.1f%%", 100*x) }

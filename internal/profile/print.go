@@ -5,11 +5,13 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/sdetl/sdetl/internal/report"
 )
 
 // Print writes the profile as one table per contract table, then the breaker's verdict.
 func Print(w io.Writer, r *Report) error {
-	ew := &errWriter{w: w}
+	ew := &report.Writer{W: w}
 	scan := "full scan"
 	if r.Sample > 0 {
 		scan = fmt.Sprintf("sample of about %d rows per table", r.Sample)
@@ -46,7 +48,7 @@ func Print(w io.Writer, r *Report) error {
 	}
 	if !r.Breaker.Halt {
 		fmt.Fprintln(ew, "\ncircuit breaker: ok")
-		return ew.err
+		return ew.Err()
 	}
 	fmt.Fprintln(ew, "\ncircuit breaker: HALT")
 	for _, t := range r.Breaker.Trips {
@@ -55,7 +57,7 @@ func Print(w io.Writer, r *Report) error {
 			fmt.Fprintf(ew, "      e.g. %q\n", e)
 		}
 	}
-	return ew.err
+	return ew.Err()
 }
 
 // cell keeps a table cell on one short line.
@@ -73,19 +75,4 @@ func quoteAll(xs []string) string {
 		q[i] = fmt.Sprintf("%q", x)
 	}
 	return strings.Join(q, ", ")
-}
-
-// errWriter keeps the first write error so the printer can check once.
-type errWriter struct {
-	w   io.Writer
-	err error
-}
-
-func (e *errWriter) Write(p []byte) (int, error) {
-	if e.err != nil {
-		return 0, e.err
-	}
-	n, err := e.w.Write(p)
-	e.err = err
-	return n, err
 }

@@ -9,6 +9,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/sdetl/sdetl/internal/report"
+
 	"github.com/sdetl/sdetl/internal/clean"
 	"github.com/sdetl/sdetl/internal/spec"
 )
@@ -99,7 +101,7 @@ const (
 func (is *Issue) add(col, v string) {
 	is.N++
 	if len(is.Examples) < maxExamples {
-		is.Examples = addExample(is.Examples, col+": "+shorten(v))
+		is.Examples = addExample(is.Examples, col+": "+report.Shorten(v, maxExampleLen))
 	}
 }
 
@@ -118,18 +120,6 @@ func addExample(xs []string, e string) []string {
 		}
 	}
 	return append(xs, e)
-}
-
-// shorten keeps the first maxExampleLen runes of an example.
-func shorten(s string) string {
-	n := 0
-	for i := range s {
-		if n == maxExampleLen {
-			return s[:i] + "…"
-		}
-		n++
-	}
-	return s
 }
 
 // accumulator turns a table's rows (contracted columns as text, in contract order; NULL as "")

@@ -7,12 +7,14 @@ import (
 	"sort"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/sdetl/sdetl/internal/report"
 )
 
 // Print writes the score, the categories and every rule, failing rules first within their
 // category, with their examples.
 func Print(w io.Writer, r *Report) error {
-	ew := &errWriter{w: w}
+	ew := &report.Writer{W: w}
 	verdict := "passes"
 	if r.Composite < r.Gate {
 		verdict = "FAILS"
@@ -56,12 +58,12 @@ func Print(w io.Writer, r *Report) error {
 		}
 	}
 	tw.Flush()
-	return ew.err
+	return ew.Err()
 }
 
 // PrintDiff writes the score before and after and the rules that moved it.
 func PrintDiff(w io.Writer, before, after *Report) error {
-	ew := &errWriter{w: w}
+	ew := &report.Writer{W: w}
 	fmt.Fprintf(ew, "quality %s %.2f (%s) -> %s %.2f (%s): %+.2f\n", before.Source, before.Composite, before.Grade,
 		after.Source, after.Composite, after.Grade, after.Composite-before.Composite)
 	tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
@@ -70,7 +72,7 @@ func PrintDiff(w io.Writer, before, after *Report) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%+.2f\n", d.ID, score(d.Before), score(d.After), d.Points)
 	}
 	tw.Flush()
-	return ew.err
+	return ew.Err()
 }
 
 // score shows a rule score with 4 decimals, rounded down: 0.99999 is not a perfect 1.0000.
@@ -87,19 +89,4 @@ func counts(m map[string]int64) string {
 		parts[i] = fmt.Sprintf("%s=%d", k, m[k])
 	}
 	return strings.Join(parts, " ")
-}
-
-// errWriter keeps the first write error so the printer can check once.
-type errWriter struct {
-	w   io.Writer
-	err error
-}
-
-func (e *errWriter) Write(p []byte) (int, error) {
-	if e.err != nil {
-		return 0, e.err
-	}
-	n, err := e.w.Write(p)
-	e.err = err
-	return n, err
 }

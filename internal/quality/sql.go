@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/sdetl/sdetl/internal/report"
 	"github.com/sdetl/sdetl/internal/spec"
 	"github.com/sdetl/sdetl/internal/stage"
 	"github.com/sdetl/sdetl/internal/store"
@@ -143,7 +144,7 @@ func (s *sqlSource) Keys(ctx context.Context, sp *spec.Spec, t *spec.Table) (*Ke
 	}
 	q = fmt.Sprintf("SELECT %s %s HAVING count(*) > 1 ORDER BY count(*) DESC, 1 LIMIT %d", s.bytewise(strings.Join(text, " || ' | ' || ")), groups, maxExamples)
 	err := s.q.each(ctx, q, 1, func(r []string) error {
-		km.Examples = append(km.Examples, shorten(r[0]))
+		km.Examples = append(km.Examples, report.Shorten(r[0], maxExampleLen))
 		return nil
 	})
 	return km, err
@@ -168,7 +169,7 @@ func (s *sqlSource) Orphans(ctx context.Context, sp *spec.Spec, r spec.Reference
 	}
 	q := fmt.Sprintf("SELECT DISTINCT %s %s AND r.k IS NULL ORDER BY 1 LIMIT %d", s.bytewise(s.text(c, fc.Type)), join, maxExamples)
 	err := s.q.each(ctx, q, 1, func(row []string) error {
-		rm.Examples = append(rm.Examples, shorten(row[0]))
+		rm.Examples = append(rm.Examples, report.Shorten(row[0], maxExampleLen))
 		return nil
 	})
 	return rm, err

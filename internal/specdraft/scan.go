@@ -7,6 +7,8 @@ import (
 	"io"
 	"strings"
 
+	"github.com/sdetl/sdetl/internal/report"
+
 	"github.com/sdetl/sdetl/internal/clean"
 	"github.com/sdetl/sdetl/internal/profile"
 	"github.com/sdetl/sdetl/internal/spec"
@@ -159,7 +161,7 @@ func asIs(h string) bool { return !strings.HasPrefix(h, "_") && len(h) <= maxIde
 // add records a trimmed, non-null value.
 func (c *scanCol) add(s string) {
 	if len(c.examples) < maxExamples {
-		e := shorten(s)
+		e := report.Shorten(s, maxExampleLen)
 		if !contains(c.examples, e) {
 			c.examples = append(c.examples, e)
 		}
@@ -180,7 +182,7 @@ func (c *scanCol) add(s string) {
 	if leadingZero(s) {
 		c.leadingZero++
 		if c.zeroExample == "" {
-			c.zeroExample = shorten(s)
+			c.zeroExample = report.Shorten(s, maxExampleLen)
 		}
 	}
 	c.shapes.add(s)
@@ -240,25 +242,13 @@ func invalidExamples(ctx context.Context, sc *scanned, sentinels []string, types
 			}
 			if _, err := norm.Normalize(types[i], orders[i], row[c.pos]); err != nil {
 				counts[i]++
-				if e := shorten(strings.TrimSpace(row[c.pos])); len(examples[i]) < maxExamples && !contains(examples[i], e) {
+				if e := report.Shorten(strings.TrimSpace(row[c.pos]), maxExampleLen); len(examples[i]) < maxExamples && !contains(examples[i], e) {
 					examples[i] = append(examples[i], e)
 				}
 			}
 		}
 	}
 	return counts, examples, nil
-}
-
-// shorten keeps the first maxExampleLen runes of an example.
-func shorten(s string) string {
-	n := 0
-	for i := range s {
-		if n == maxExampleLen {
-			return s[:i] + "…"
-		}
-		n++
-	}
-	return s
 }
 
 func contains(xs []string, s string) bool {
