@@ -192,6 +192,17 @@ func (f *flags) parse(args []string) error {
 	return nil
 }
 
+// parseWithFiles parses flags and returns the arguments after them (flags may not follow).
+func (f *flags) parseWithFiles(args []string) ([]string, error) {
+	if err := f.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, err
+		}
+		return nil, usageError{err.Error()}
+	}
+	return f.Args(), nil
+}
+
 func (f *flags) spec() (*spec.Spec, error) { return spec.Load(f.specFile) }
 
 func (f *flags) path(name string) string { return filepath.Join(f.workdir, name) }

@@ -20,15 +20,16 @@ const (
 )
 
 func cmdImport(ctx context.Context, e *env, args []string) error {
-	f := newFlags(e, "import", "--exports DIR [flags]",
+	f := newFlags(e, "import", "--exports DIR | FILE... [flags]",
 		"Stage the exports (tickets, comments, timesheets, roster.csv; .xlsx or .csv) losslessly,\nwith source file and row for every value, applying the scope filter.").withSpec().withJSON()
 	exports := f.String("exports", "", "directory holding the exports (required)")
 	fresh := f.Bool("fresh", false, "start a new staging store instead of adding to the existing one")
-	if err := f.parse(args); err != nil {
+	files, err := f.parseWithFiles(args)
+	if err != nil {
 		return err
 	}
-	if *exports == "" {
-		return usageError{"import: --exports DIR is required"}
+	if (*exports == "") == (len(files) == 0) {
+		return usageError{"import: give --exports DIR or export files, not both"}
 	}
 	s, err := f.spec()
 	if err != nil {
@@ -39,7 +40,9 @@ func cmdImport(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer unlock()
-	res, err := importStage(ctx, e, s, *exports, f.path(stageFile), *fresh)
+	p := newProgress(e.stderr, "import")
+	res, err := stage.Import(ctx, stage.Options{Spec: s, Dir: *exports, Files: files, Out: f.path(stageFile), Fresh: *fresh, Progress: p.updateDone})
+	p.done()
 	if err != nil {
 		return err
 	}

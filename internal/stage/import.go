@@ -29,7 +29,11 @@ import (
 type Options struct {
 	Spec *spec.Spec
 	Dir  string // directory holding <table.File>.xlsx|csv
-	Out  string // the staging store (a new version replaces it atomically)
+	// Files, when set, are the exports to import instead of Dir's: each goes to the table whose
+	// file name it has, else to the one table whose headers it matches. Tables without a file
+	// keep what earlier imports staged.
+	Files []string
+	Out   string // the staging store (a new version replaces it atomically)
 	// Fresh starts a new staging store instead of adding to the existing one.
 	Fresh bool
 	// Progress, when set, is called every few thousand rows with the rows read so far and the
@@ -77,16 +81,9 @@ type Result struct {
 // renamed into place: on error nothing changes. When every file was skipped, the store is not
 // rewritten at all.
 func Import(ctx context.Context, o Options) (*Result, error) {
-	paths := map[string]string{}
-	for _, t := range o.Spec.Tables {
-		p, err := findExport(o.Dir, t.File)
-		if err != nil {
-			if t.Optional && errors.Is(err, os.ErrNotExist) {
-				continue
-			}
-			return nil, err
-		}
-		paths[t.Name] = p
+	paths, err := exportPaths(o)
+	if err != nil {
+		return nil, err
 	}
 	if o.Fresh {
 		os.Remove(o.Out)
@@ -111,12 +108,25 @@ func Import(ctx context.Context, o Options) (*Result, error) {
 	res := &Result{Scope: "none: no scope filter in the contract"}
 	order := o.Spec.Tables
 	if sc := o.Spec.Scope; sc != nil {
-		if _, ok := paths[sc.Roster.Table]; ok {
+		_, haveRoster := paths[sc.Roster.Table]
+		if !haveRoster && existed {
+			// A roster staged by an earlier import still decides the scope.
+			err := b.DB.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM "+store.Quote(TableName(o.Spec.Table(sc.Roster.Table)))+")").Scan(&haveRoster)
+			if err != nil {
+				return nil, err
+			}
+		}
+		if haveRoster {
 			im.scope = sc
 			im.cutoff = sc.Cutoff
 			order = scopeOrder(o.Spec)
 			if err := im.loadScope(ctx); err != nil {
 				return nil, err
+			}
+			if _, ok := paths[sc.Roster.Table]; !ok {
+				if err := im.loadRoster(ctx, o.Spec.Table(sc.Roster.Table)); err != nil {
+					return nil, err
+				}
 			}
 		} else {
 			res.Scope = "none: no " + o.Spec.Table(sc.Roster.Table).File + " export beside the others"

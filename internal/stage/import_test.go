@@ -263,3 +263,42 @@ func TestStagedValuesAreRawText(t *testing.T) {
 		}
 	}
 }
+
+// TestImportFiles: exports given as files, named anything, go to the table whose headers they
+// have; a later file of one table alone adds to the staging store under the same scope.
+func TestImportFiles(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	o := synth.Options{Scale: 0.02, Seed: 12, Format: "csv", Dialect: "2026", Dirt: "realistic"}
+	truth, err := synth.Generate(ctx, dir, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	renamed := filepath.Join(dir, "export-2025-q3 (comments).csv")
+	if err := os.Rename(filepath.Join(dir, "comments.csv"), renamed); err != nil {
+		t.Fatal(err)
+	}
+	s := spec.ServiceDesk()
+	out := filepath.Join(t.TempDir(), "stage.db")
+	files := []string{filepath.Join(dir, "roster.csv"), renamed, filepath.Join(dir, "tickets.csv")}
+	res, err := stage.Import(ctx, stage.Options{Spec: s, Files: files, Out: out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range res.Files {
+		if c := truth.Counts[a.Table]; a.InScope != c.InScope {
+			t.Errorf("%s from %s: %d in scope, truth %d", a.Table, filepath.Base(a.Path), a.InScope, c.InScope)
+		}
+	}
+	// The timesheets alone, later: the roster staged before still scopes them.
+	res, err = stage.Import(ctx, stage.Options{Spec: s, Files: []string{filepath.Join(dir, "timesheets.csv")}, Out: out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := res.Files[0]; a.Table != "timesheets" || a.InScope != truth.Counts["timesheets"].InScope || !strings.HasPrefix(res.Scope, "team-touched") {
+		t.Errorf("later timesheets: %+v, scope %q", a, res.Scope)
+	}
+	if _, err := stage.Import(ctx, stage.Options{Spec: s, Files: []string{filepath.Join(dir, "truth.json")}, Out: out}); err == nil {
+		t.Error("a file that is no export was accepted")
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/sdetl/sdetl/internal/csvfile"
+	"github.com/sdetl/sdetl/internal/spec"
 	"github.com/sdetl/sdetl/internal/xlsx"
 )
 
@@ -43,6 +44,62 @@ func findExport(dir, base string) (string, error) {
 		return found[0], nil
 	}
 	return "", fmt.Errorf("%s: both %s exist; keep one", dir, strings.Join(found, " and "))
+}
+
+// exportPaths maps tables to the files to import: Dir's <table.File>.xlsx|csv (every table not
+// optional must be there), or the given Files.
+func exportPaths(o Options) (map[string]string, error) {
+	paths := map[string]string{}
+	if len(o.Files) == 0 {
+		for _, t := range o.Spec.Tables {
+			p, err := findExport(o.Dir, t.File)
+			if err != nil {
+				if t.Optional && errors.Is(err, os.ErrNotExist) {
+					continue
+				}
+				return nil, err
+			}
+			paths[t.Name] = p
+		}
+		return paths, nil
+	}
+	for _, f := range o.Files {
+		t, err := tableOf(o.Spec, f)
+		if err != nil {
+			return nil, err
+		}
+		if prev, dup := paths[t.Name]; dup {
+			return nil, fmt.Errorf("%s and %s are both %s exports; import them one at a time", prev, f, t.Name)
+		}
+		paths[t.Name] = f
+	}
+	return paths, nil
+}
+
+// tableOf says which table a file holds: the one named like it, else the only one whose
+// headers it has.
+func tableOf(s *spec.Spec, path string) (*spec.Table, error) {
+	stem := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	for _, t := range s.Tables {
+		if strings.EqualFold(stem, t.File) {
+			return t, nil
+		}
+	}
+	header, src, err := openSource(path)
+	if err != nil {
+		return nil, err
+	}
+	src.Close()
+	var match []*spec.Table
+	for _, t := range s.Tables {
+		if _, err := t.MatchHeaders(header); err == nil {
+			match = append(match, t)
+		}
+	}
+	if len(match) != 1 {
+		return nil, fmt.Errorf("%s: its name and headers match %d tables of the contract; name it after its table (e.g. %s.csv)", path, len(match), s.Tables[0].File)
+	}
+	return match[0], nil
 }
 
 // openSource opens path by extension and returns its header row and a row source.
