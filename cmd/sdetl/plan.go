@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sdetl/sdetl/internal/postgres"
+	"github.com/sdetl/sdetl/internal/quality"
 	"github.com/sdetl/sdetl/internal/spec"
 )
 
@@ -76,7 +77,7 @@ func printScores(w io.Writer, r *runReport) {
 	fmt.Fprintf(w, "quality: staged %.2f (%s)", sc.Stage.Composite, sc.Stage.Grade)
 	if sc.Clean != nil {
 		verdict := "passes"
-		if sc.Clean.Composite < sc.Gate {
+		if quality.Gate(sc.Clean, sc.Gate) != nil {
 			verdict = "FAILS"
 		}
 		fmt.Fprintf(w, " -> clean %.2f (%s, %s the gate of %g)", sc.Clean.Composite, sc.Clean.Grade, verdict, sc.Gate)

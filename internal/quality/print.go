@@ -16,7 +16,7 @@ import (
 func Print(w io.Writer, r *Report) error {
 	ew := &report.Writer{W: w}
 	verdict := "passes"
-	if r.Composite < r.Gate {
+	if Gate(r, r.Gate) != nil {
 		verdict = "FAILS"
 	}
 	fmt.Fprintf(ew, "quality of %s (contract %s): %.2f, %s — %s the gate of %g\n\n", r.Source, r.Spec, r.Composite, r.Grade, verdict, r.Gate)

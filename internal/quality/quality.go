@@ -30,6 +30,8 @@ import (
 	"math"
 	"sort"
 	"time"
+
+	"github.com/sdetl/sdetl/internal/spec"
 )
 
 // Info is the severity of a rule that is reported but never fails and carries no weight.
@@ -133,22 +135,31 @@ func assemble(r *Report, w map[string]float64) {
 // ErrGate is wrapped by the error Gate returns when a score is below the gate.
 var ErrGate = errors.New("quality gate failed")
 
-// Gate returns nil when the report's composite reaches min, else an error wrapping ErrGate that
-// names the failing rules. A missing report fails the gate too.
+// Gate returns nil when the report's composite reaches min and no CRITICAL rule fails, else an
+// error wrapping ErrGate that names the failing rules. The composite dilutes a single broken
+// rule (SPEC section 5 averages rules within categories), so a failing CRITICAL rule — a key not
+// fully populated, a required column missing — blocks the load on its own. A missing report
+// fails the gate too.
 func Gate(r *Report, min float64) error {
 	if r == nil {
 		return fmt.Errorf("%w: no quality report", ErrGate)
 	}
-	if r.Composite >= min {
-		return nil
-	}
-	var failed []string
+	var failed, critical []string
 	for _, rr := range r.Rules {
 		if !rr.Pass {
 			failed = append(failed, rr.ID)
+			if rr.Severity == spec.Critical {
+				critical = append(critical, rr.ID)
+			}
 		}
 	}
-	return fmt.Errorf("%w: %s score %.2f (%s) is below %g; failing rules: %v", ErrGate, r.Source, r.Composite, r.Grade, min, failed)
+	switch {
+	case r.Composite < min:
+		return fmt.Errorf("%w: %s score %.2f (%s) is below %g; failing rules: %v", ErrGate, r.Source, r.Composite, r.Grade, min, failed)
+	case len(critical) > 0:
+		return fmt.Errorf("%w: %s score %.2f reaches %g but CRITICAL rules fail: %v", ErrGate, r.Source, r.Composite, min, critical)
+	}
+	return nil
 }
 
 // Delta is one rule's move between two reports.

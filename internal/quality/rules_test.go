@@ -4,6 +4,8 @@ import (
 	"errors"
 	"math"
 	"testing"
+
+	"github.com/sdetl/sdetl/internal/spec"
 )
 
 func TestPerfectMetricsScore100(t *testing.T) {
@@ -191,6 +193,8 @@ func TestGate(t *testing.T) {
 	}{
 		{&Report{Composite: 80}, true},
 		{&Report{Composite: 79.99, Rules: []RuleResult{{ID: "x(t)", Pass: false}}}, false},
+		{&Report{Composite: 99, Rules: []RuleResult{{ID: "low(t)", Severity: spec.Low, Pass: false}}}, true},
+		{&Report{Composite: 99, Rules: []RuleResult{{ID: "key(t)", Severity: spec.Critical, Pass: false}}}, false},
 		{nil, false},
 	}
 	for _, tt := range tests {
