@@ -2,12 +2,16 @@
 // run and prints the ratios (see shared/DESIGN.md, "Testing").
 //
 //	sdetl-bench xlsx [-n 3] [-json] FILE.xlsx [FILE.xlsx...]
+//	sdetl-bench load [-scale 1] [-runs 3] [-json]
 //
 // compares sdetl's streaming XLSX reader with excelize's streaming reader
 // (formatted and raw values) and with the floor, inflating the sheet XML
 // only. Every measurement runs in its
 // own child process (this binary, re-executed in a hidden mode) so that the
 // peak RSS reported is that of one reader alone.
+//
+// load loads the same clean store into a throwaway PostgreSQL with sdetl,
+// pgloader and psql \copy (the COPY floor) and prints the ratios.
 //
 // This command is the only place excelize is imported; sdetl itself does not
 // depend on it.
@@ -45,6 +49,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "xlsx":
 		return benchXLSX(args[1:], stdout, stderr)
+	case "load":
+		return benchLoad(args[1:], stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "sdetl-bench: unknown benchmark %q\n", args[0])
 	usage(stderr)
@@ -53,11 +59,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 func usage(w io.Writer) {
 	fmt.Fprint(w, `usage: sdetl-bench xlsx [-n N] [-json] [-q] [-readers inflate,sdetl,excelize,excelize-raw] FILE.xlsx [FILE.xlsx...]
+       sdetl-bench xlsx -from REPORT.json
 
 xlsx  reads the first sheet of every FILE with sdetl's reader (internal/xlsx),
       excelize's streaming reader (Rows + Columns, with formatted values and
       with raw values) and inflate only (the floor), each in its own child
       process, N times, and prints the medians and the ratios sdetl/excelize
-      throughput and sdetl/inflate time.
+      throughput and sdetl/inflate time. -json prints the full report
+      (every run); -from prints a saved report's markdown.
+
 `)
+	loadUsage(w)
 }

@@ -55,10 +55,17 @@ type fileResult struct {
 	Readers []readerResult `json:"readers"`
 	// Ratios; 0 when a reader was not measured. The goal is judged against
 	// the faster of the two excelize modes.
-	VsExcelize    float64  `json:"sdetl_vs_excelize_throughput"`
-	VsExcelizeRaw float64  `json:"sdetl_vs_excelize_raw_throughput"`
-	VsInflate     float64  `json:"sdetl_time_over_inflate_time"`
-	Notes         []string `json:"notes,omitempty"`
+	VsExcelize    float64 `json:"sdetl_vs_excelize_throughput"`
+	VsExcelizeRaw float64 `json:"sdetl_vs_excelize_raw_throughput"`
+	VsInflate     float64 `json:"sdetl_time_over_inflate_time"`
+	// The same ratios from CPU time (user+system of the child), steadier on
+	// a shared machine; sdetl's includes its concurrent GC.
+	CPUVsExcelize    float64 `json:"cpu_sdetl_vs_excelize"`
+	CPUVsExcelizeRaw float64 `json:"cpu_sdetl_vs_excelize_raw"`
+	CPUVsInflate     float64 `json:"cpu_sdetl_over_inflate"`
+	// sdetl time / (inflate time of the sheet + of the shared strings).
+	VsInflateWithSST float64  `json:"sdetl_time_over_inflate_sheet_and_sst_time"`
+	Notes            []string `json:"notes,omitempty"`
 }
 
 type report struct {
@@ -83,8 +90,23 @@ func benchXLSX(args []string, stdout, stderr io.Writer) int {
 	asJSON := fs.Bool("json", false, "print JSON instead of markdown")
 	readers := fs.String("readers", strings.Join(allReaders, ","), "readers to measure")
 	quiet := fs.Bool("q", false, "no progress on stderr")
+	from := fs.String("from", "", "print the markdown of a report saved with -json instead of measuring")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	if *from != "" {
+		b, err := os.ReadFile(*from)
+		if err != nil {
+			fmt.Fprintln(stderr, "sdetl-bench:", err)
+			return 1
+		}
+		var rep report
+		if err := json.Unmarshal(b, &rep); err != nil {
+			fmt.Fprintf(stderr, "sdetl-bench: %s: %v\n", *from, err)
+			return 1
+		}
+		writeMarkdown(stdout, &rep)
+		return 0
 	}
 	if fs.NArg() == 0 || *n < 1 {
 		usage(stderr)
@@ -201,8 +223,10 @@ func benchFile(exe, path string, readers []string, n int, stderr io.Writer, quie
 		}
 		if peer == readerExcelize {
 			fr.VsExcelize = ex.Seconds / sd.Seconds
+			fr.CPUVsExcelize = ex.CPUSeconds / sd.CPUSeconds
 		} else {
 			fr.VsExcelizeRaw = ex.Seconds / sd.Seconds
+			fr.CPUVsExcelizeRaw = ex.CPUSeconds / sd.CPUSeconds
 		}
 		if sd.Rows != ex.Rows || sd.NonEmpty != ex.NonEmpty {
 			fr.Notes = append(fr.Notes, fmt.Sprintf("sdetl and %s disagree: rows %d vs %d, non-empty cells %d vs %d", peer, sd.Rows, ex.Rows, sd.NonEmpty, ex.NonEmpty))
@@ -210,6 +234,10 @@ func benchFile(exe, path string, readers []string, n int, stderr io.Writer, quie
 	}
 	if sd != nil && in != nil && in.Seconds > 0 {
 		fr.VsInflate = sd.Seconds / in.Seconds
+		fr.CPUVsInflate = sd.CPUSeconds / in.CPUSeconds
+		if sst := median(in.Runs, func(m measurement) float64 { return m.SSTSeconds }); sst > 0 {
+			fr.VsInflateWithSST = sd.Seconds / (in.Seconds + sst)
+		}
 		if in.Runs[0].SheetBytes != info.SheetBytes {
 			fr.Notes = append(fr.Notes, fmt.Sprintf("inflated %d bytes, the zip directory says %d", in.Runs[0].SheetBytes, info.SheetBytes))
 		}
@@ -266,10 +294,8 @@ func describe(path string) (fileInfo, error) {
 		return fi, fmt.Errorf("no worksheet part")
 	}
 	fi.SheetBytes = int64(sheet.UncompressedSize64)
-	for _, f := range zr.File {
-		if strings.EqualFold(f.Name, "xl/sharedStrings.xml") {
-			fi.SSTBytes = int64(f.UncompressedSize64)
-		}
+	if f := sstPart(&zr.Reader); f != nil {
+		fi.SSTBytes = int64(f.UncompressedSize64)
 	}
 	return fi, nil
 }
@@ -348,10 +374,7 @@ func writeMarkdown(w io.Writer, rep *report) {
 	fmt.Fprintln(w, "| file | sheet XML MB | SST MB | reader | rows | cells non-empty | cells total | s | open s | cpu s | cells/s | MB/s | peak RSS MB |")
 	fmt.Fprintln(w, "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, fr := range rep.Files {
-		name := filepath.Base(fr.File.Path)
-		if d := filepath.Base(filepath.Dir(fr.File.Path)); d != "." && d != "/" {
-			name = d + "/" + name
-		}
+		name := shortName(fr.File.Path)
 		for _, rr := range fr.Readers {
 			open := "-"
 			if rr.Reader != readerInflate {
@@ -364,28 +387,26 @@ func writeMarkdown(w io.Writer, rep *report) {
 		}
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "| file | sdetl vs excelize throughput (goal >= %.0fx) | sdetl vs excelize-raw throughput (goal >= %.0fx) | sdetl time / inflate time (goal <= %.1fx) | sdetl peak RSS MB |\n", goalVsExcelize, goalVsExcelize, goalVsInflate)
-	fmt.Fprintln(w, "|---|---:|---:|---:|---:|")
+	fmt.Fprintf(w, "| file | sdetl vs excelize throughput (goal >= %.0fx) | sdetl vs excelize-raw (goal >= %.0fx) | sdetl time / inflate time (goal <= %.1fx) | same, inflate incl. SST | CPU time ratios: excelize/sdetl, excelize-raw/sdetl, sdetl/inflate | sdetl peak RSS MB (goal < %.0f on raw tickets) |\n", goalVsExcelize, goalVsExcelize, goalVsInflate, goalRSSMB)
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|")
 	for _, fr := range rep.Files {
-		name := filepath.Base(fr.File.Path)
-		if d := filepath.Base(filepath.Dir(fr.File.Path)); d != "." && d != "/" {
-			name = d + "/" + name
-		}
 		rss := 0.0
 		for _, rr := range fr.Readers {
 			if rr.Reader == readerSdetl {
 				rss = rr.PeakRSSMB
 			}
 		}
-		fmt.Fprintf(w, "| %s | %s | %s | %s | %.0f |\n", name,
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s / %s / %s | %.0f |\n", shortName(fr.File.Path),
 			ratio(fr.VsExcelize, fr.VsExcelize >= goalVsExcelize),
 			ratio(fr.VsExcelizeRaw, fr.VsExcelizeRaw >= goalVsExcelize),
-			ratio(fr.VsInflate, fr.VsInflate <= goalVsInflate), rss)
+			ratio(fr.VsInflate, fr.VsInflate <= goalVsInflate),
+			plain(fr.VsInflateWithSST),
+			plain(fr.CPUVsExcelize), plain(fr.CPUVsExcelizeRaw), plain(fr.CPUVsInflate), rss)
 	}
 	var notes []string
 	for _, fr := range rep.Files {
 		for _, n := range fr.Notes {
-			notes = append(notes, filepath.Base(fr.File.Path)+": "+n)
+			notes = append(notes, shortName(fr.File.Path)+": "+n)
 		}
 	}
 	if len(notes) > 0 {
@@ -394,6 +415,22 @@ func writeMarkdown(w io.Writer, rep *report) {
 			fmt.Fprintln(w, "- "+n)
 		}
 	}
+}
+
+// shortName is the file name with its directory: "bxr/tickets.xlsx".
+func shortName(path string) string {
+	name := filepath.Base(path)
+	if d := filepath.Base(filepath.Dir(path)); d != "." && d != "/" {
+		name = d + "/" + name
+	}
+	return name
+}
+
+func plain(v float64) string {
+	if v == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.2fx", v)
 }
 
 func ratio(v float64, ok bool) string {

@@ -6,7 +6,11 @@
 // resolved through the workbook's styles to ISO text) together with its
 // CellKind; it never evaluates formulas. It streams the sheet with a small
 // hand-written XML scanner instead of encoding/xml, which is several times
-// slower, and keeps only the shared string table in memory.
+// slower, and keeps only the shared string table in memory: up to 32 MiB of
+// its text, beyond which the table is spilled to an unlinked temporary file
+// (in os.TempDir) and read back through a cache of that size. The sheet is
+// inflated by a goroutine a few buffers ahead of the parser, so the two
+// overlap on a machine with a spare core.
 //
 // The writer produces one worksheet named "Sheet1", deterministically (same
 // rows, same bytes), with shared strings, inline strings for long texts and

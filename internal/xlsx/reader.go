@@ -17,13 +17,14 @@ import (
 // "2006-01-02" or "15:04:05"). Formulas are never evaluated; their cached
 // values are returned.
 type Reader struct {
-	path     string
-	file     *os.File
-	sheet    io.ReadCloser
-	sc       *scanner
-	sst      *sharedStrings
-	styles   []dateClass
-	date1904 bool
+	path      string
+	file      *os.File
+	sheet     io.ReadCloser
+	stopAhead func() // stops the goroutine inflating the sheet ahead
+	sc        *scanner
+	sst       *sharedStrings
+	styles    []dateClass
+	date1904  bool
 
 	rowNum int        // number of the last row returned
 	cells  []cellSpan // cells of the row being built, by column
@@ -43,8 +44,10 @@ type cellSpan struct {
 }
 
 // Open opens the XLSX file at path and prepares to read its first sheet in
-// workbook order. Shared strings and styles are loaded; the sheet itself is
-// streamed by Read.
+// workbook order. Shared strings and styles are loaded (a large shared
+// string table into a temporary file, see the package doc); the sheet itself
+// is streamed by Read. Close the Reader to release the file, the temporary
+// file and the goroutine reading ahead.
 func Open(path string) (*Reader, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -76,15 +79,21 @@ func open(path string, f *os.File) (*Reader, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	if r.styles, err = readStyles(info.styles); err != nil {
+		r.sst.close()
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	if r.sheet, err = openPart(info.sheet, maxSheetSize); err != nil {
+		r.sst.close()
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	r.sc = newScanner(r.sheet, info.sheet.UncompressedSize64)
+	var src io.Reader
+	src, r.stopAhead = readAhead(r.sheet, info.sheet.UncompressedSize64)
+	r.sc = newScanner(src, info.sheet.UncompressedSize64)
 	r.sc.skipText = true
 	if err := r.seekSheetData(info.sheet.Name); err != nil {
+		r.stopAhead()
 		r.sheet.Close()
+		r.sst.close()
 		return nil, err
 	}
 	return r, nil
@@ -152,12 +161,15 @@ func (r *Reader) finish() error {
 	return io.EOF
 }
 
-// Close releases the file. Strings already returned stay valid.
+// Close releases the file (and the temporary file of a large shared string
+// table). Strings already returned stay valid.
 func (r *Reader) Close() error {
 	if r.file == nil {
 		return nil
 	}
+	r.stopAhead()
 	r.sheet.Close()
+	r.sst.close()
 	err := r.file.Close()
 	r.file = nil
 	if r.err == nil {

@@ -59,7 +59,9 @@ func (r *Reader) readRow() error {
 			r.rowNum = num
 			r.cells, r.buf = r.cells[:0], r.buf[:0]
 			if s.kind == tokEmpty {
-				r.emit()
+				if err := r.emit(); err != nil {
+					return r.rowErr(r.rowNum, err)
+				}
 				return nil
 			}
 			if err := r.readCells(); err != nil {
@@ -154,8 +156,7 @@ func (r *Reader) readCells() error {
 						return err
 					}
 				}
-				r.emit()
-				return nil
+				return r.emit()
 			case "sheetData":
 				return errors.New("row not closed before </sheetData>")
 			}

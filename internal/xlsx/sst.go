@@ -2,76 +2,275 @@ package xlsx
 
 import (
 	"archive/zip"
+	"bufio"
+	"errors"
 	"fmt"
+	"io"
+	"os"
+	"unsafe"
 )
 
 // sharedStrings holds the shared string table compactly: the texts are
-// packed into chunk strings of about 1 MiB, and every shared string is a
-// substring of a chunk, so a shared-string cell costs neither an allocation
-// nor a copy. Chunks are allocated at their exact size, so the table takes
-// the text bytes plus 8 bytes per string, with no slack from growing one
-// big buffer. A caller that keeps a value keeps its chunk alive.
+// packed into chunk strings of about 16 KiB (whole strings only; a longer
+// string has a chunk of its own), and every shared string is a substring of
+// a chunk, so a shared-string cell costs neither an allocation nor a copy.
+// Chunks are allocated at their exact size and a string's location is one
+// uint32, so the table takes the text bytes plus 4 bytes per string.
+//
+// A table whose text exceeds sstMemLimit is spilled: its chunks are written
+// to an unlinked temporary file (in os.TempDir) as they are parsed, and the
+// sheet reads them back on demand into a cache of at most sstMemLimit bytes
+// of chunks (CLOCK eviction). Spreadsheet writers number shared strings in
+// order of first use, so a sheet read top to bottom touches new chunks
+// roughly in order plus a small hot set of early ones; the cache keeps the
+// hot set, and a miss is one positioned read of one chunk. Without this, a
+// raw export with 125 MB of unique text held the text plus the garbage
+// collector's headroom for it: a 277 MB peak RSS instead of ~100 MB.
+//
+// A caller that keeps a value keeps its chunk alive (16 KiB at most, or the
+// string itself); evicting a chunk from the cache never invalidates a value
+// already returned.
 type sharedStrings struct {
-	chunks []string
-	locs   []uint64 // chunk index << 32 | offset in the chunk
+	locs   []uint32 // chunk << sstOffBits | offset in the chunk
+	chunks []string // spilled: the resident chunks, "" for the others
+	sp     *sstSpill
 }
 
-const sstChunkSize = 1 << 20
+const (
+	sstChunkSize = 16 << 10
+	// Offsets in a chunk are below sstChunkSize (a chunk is closed once it
+	// reaches that size), so 15 bits hold them and 17 are left for the
+	// chunk number. Consecutive chunks hold more than sstChunkSize bytes
+	// together, so maxSSTSize (1 GiB) of text needs at most
+	// 2*2^30/2^14+1 chunks: just one more than fits, refused in add.
+	sstOffBits   = 15
+	sstOffMask   = 1<<sstOffBits - 1
+	sstMaxChunks = 1 << (32 - sstOffBits)
+)
+
+// sstMemLimit is the most shared-string text kept in memory: a larger table
+// is spilled to a temporary file, and this is then the cache budget. A
+// variable so that tests can exercise spilling on small tables.
+var sstMemLimit = 32 << 20
+
+// sstSpill is the on-disk part of a spilled table.
+type sstSpill struct {
+	f      *os.File
+	name   string  // set if the file could not be unlinked when created
+	ends   []int64 // ends[i] is the file offset where chunk i ends
+	ref    []bool  // CLOCK reference bits, by chunk
+	ring   []uint32
+	hand   int
+	used   int // bytes of resident chunks
+	budget int
+	err    error // sticky read error
+}
 
 func (t *sharedStrings) len() int { return len(t.locs) }
 
-func (t *sharedStrings) get(i int) string {
+// get returns shared string i (0 <= i < len). It fails only when a spilled
+// chunk cannot be read back.
+func (t *sharedStrings) get(i int) (string, error) {
 	loc := t.locs[i]
-	chunk := t.chunks[loc>>32]
-	end := len(chunk) // the last string of a chunk runs to its end
-	if i+1 < len(t.locs) && t.locs[i+1]>>32 == loc>>32 {
-		end = int(uint32(t.locs[i+1]))
+	c := loc >> sstOffBits
+	chunk := t.chunks[c]
+	if t.sp != nil {
+		if chunk == "" {
+			var err error
+			if chunk, err = t.load(c); err != nil {
+				return "", err
+			}
+		} else {
+			t.sp.ref[c] = true
+		}
 	}
-	return chunk[uint32(loc):end]
+	end := len(chunk) // the last string of a chunk runs to its end
+	if i+1 < len(t.locs) && t.locs[i+1]>>sstOffBits == c {
+		end = int(t.locs[i+1] & sstOffMask)
+	}
+	return chunk[loc&sstOffMask : end], nil
 }
 
-// sstBuilder packs strings into chunks.
+// load reads spilled chunk c into the cache, evicting chunks that were not
+// used since the clock hand last passed them until it fits.
+func (t *sharedStrings) load(c uint32) (string, error) {
+	sp := t.sp
+	if sp.err != nil {
+		return "", sp.err
+	}
+	start := int64(0)
+	if c > 0 {
+		start = sp.ends[c-1]
+	}
+	n := int(sp.ends[c] - start)
+	if n == 0 { // a chunk of empty strings
+		return "", nil
+	}
+	for sp.used+n > sp.budget && len(sp.ring) > 0 {
+		if sp.hand >= len(sp.ring) {
+			sp.hand = 0
+		}
+		v := sp.ring[sp.hand]
+		if sp.ref[v] {
+			sp.ref[v] = false
+			sp.hand++
+			continue
+		}
+		sp.used -= len(t.chunks[v])
+		t.chunks[v] = ""
+		last := len(sp.ring) - 1
+		sp.ring[sp.hand] = sp.ring[last]
+		sp.ring = sp.ring[:last]
+	}
+	buf := make([]byte, n)
+	if _, err := sp.f.ReadAt(buf, start); err != nil {
+		sp.err = fmt.Errorf("shared strings: reading back the temporary file: %w", err)
+		return "", sp.err
+	}
+	// buf is never written again: the string can share its memory.
+	s := unsafe.String(&buf[0], n)
+	t.chunks[c] = s
+	sp.ring = append(sp.ring, c)
+	sp.used += n
+	return s, nil
+}
+
+// close removes the temporary file of a spilled table. Strings already
+// returned stay valid.
+func (t *sharedStrings) close() {
+	if t == nil || t.sp == nil || t.sp.f == nil {
+		return
+	}
+	t.sp.f.Close()
+	if t.sp.name != "" {
+		os.Remove(t.sp.name)
+	}
+	t.sp.f = nil
+	if t.sp.err == nil {
+		t.sp.err = errors.New("shared strings: reader closed")
+	}
+}
+
+// sstBuilder packs strings into chunks and spills them once the table
+// outgrows the memory limit.
 type sstBuilder struct {
 	t         sharedStrings
 	cur       []byte // the chunk being filled
+	pending   bool   // strings were added to cur since the last flush
 	chunkSize int    // sstChunkSize, less for a small table
+	limit     int    // spill beyond this many bytes of text
 	total     int
+	w         *bufio.Writer // spilled: writes t.sp.f
+	noSpill   bool          // the temporary file could not be created
 }
 
 func (b *sstBuilder) add(s []byte) error {
-	if len(b.cur)+len(s) > max(cap(b.cur), b.chunkSize) {
-		b.flush()
+	if len(b.cur) > 0 && len(b.cur)+len(s) > b.chunkSize {
+		if err := b.flush(); err != nil {
+			return err
+		}
 	}
-	if b.cur == nil {
-		b.cur = make([]byte, 0, max(len(s), b.chunkSize))
+	if len(b.t.chunks) >= sstMaxChunks {
+		return fmt.Errorf("shared strings: more than %d chunks", sstMaxChunks)
 	}
-	b.t.locs = append(b.t.locs, uint64(len(b.t.chunks))<<32|uint64(len(b.cur)))
+	b.t.locs = append(b.t.locs, uint32(len(b.t.chunks))<<sstOffBits|uint32(len(b.cur)))
 	b.cur = append(b.cur, s...)
+	b.pending = true
 	b.total += len(s)
 	if b.total > maxSSTSize {
 		return fmt.Errorf("shared strings exceed %d bytes", maxSSTSize)
 	}
+	if len(b.cur) >= b.chunkSize { // full, or one long string: close it
+		return b.flush()
+	}
 	return nil
 }
 
-// flush closes the current chunk; its buffer is reused for the next one.
-func (b *sstBuilder) flush() {
-	if b.cur == nil {
-		return
+// flush closes the current chunk: into memory, or to the temporary file
+// once the table is spilled.
+func (b *sstBuilder) flush() error {
+	if !b.pending {
+		return nil
 	}
-	b.t.chunks = append(b.t.chunks, string(b.cur))
-	if cap(b.cur) == b.chunkSize {
-		b.cur = b.cur[:0]
+	if b.t.sp == nil && !b.noSpill && b.total > b.limit {
+		if err := b.spill(); err != nil {
+			return err
+		}
+	}
+	if sp := b.t.sp; sp != nil {
+		if _, err := b.w.Write(b.cur); err != nil {
+			return fmt.Errorf("shared strings: writing the temporary file: %w", err)
+		}
+		end := int64(len(b.cur))
+		if n := len(sp.ends); n > 0 {
+			end += sp.ends[n-1]
+		}
+		sp.ends = append(sp.ends, end)
+		sp.ref = append(sp.ref, false)
+		b.t.chunks = append(b.t.chunks, "")
 	} else {
-		b.cur = nil // an oversized string's buffer
+		b.t.chunks = append(b.t.chunks, string(b.cur))
 	}
+	b.pending = false
+	if cap(b.cur) > 2*b.chunkSize {
+		b.cur = nil // a long string's buffer
+	} else {
+		b.cur = b.cur[:0]
+	}
+	return nil
+}
+
+// spill moves the table to a temporary file. The chunks built so far are
+// written too but stay resident: they are the cache's first content (and
+// hold the strings used earliest, typically the most used ones).
+func (b *sstBuilder) spill() error {
+	f, err := os.CreateTemp("", "sdetl-sst-*")
+	if err != nil {
+		b.noSpill = true // keep going in memory rather than fail
+		return nil
+	}
+	sp := &sstSpill{f: f, budget: b.limit}
+	if os.Remove(f.Name()) != nil {
+		sp.name = f.Name() // removed by close instead
+	}
+	b.t.sp = sp
+	b.w = bufio.NewWriterSize(f, 256<<10)
+	var end int64
+	for i, c := range b.t.chunks {
+		if _, err := b.w.WriteString(c); err != nil {
+			return fmt.Errorf("shared strings: writing the temporary file: %w", err)
+		}
+		end += int64(len(c))
+		sp.ends = append(sp.ends, end)
+		sp.ref = append(sp.ref, false)
+		if c != "" {
+			sp.ring = append(sp.ring, uint32(i))
+			sp.used += len(c)
+		}
+	}
+	return nil
+}
+
+// finish flushes the last chunk.
+func (b *sstBuilder) finish() error {
+	if err := b.flush(); err != nil {
+		return err
+	}
+	b.cur = nil
+	if b.w != nil {
+		if err := b.w.Flush(); err != nil {
+			return fmt.Errorf("shared strings: writing the temporary file: %w", err)
+		}
+		b.w = nil
+	}
+	return nil
 }
 
 // readSST parses the shared strings part: each <si> is the concatenation of
 // its <t> texts (plain or rich-text runs), phonetic runs (<rPh>) excluded,
 // with _xHHHH_ escapes decoded.
 func readSST(f *zip.File) (*sharedStrings, error) {
-	var b sstBuilder
+	b := sstBuilder{limit: sstMemLimit}
 	if f == nil {
 		return &b.t, nil
 	}
@@ -80,6 +279,17 @@ func readSST(f *zip.File) (*sharedStrings, error) {
 		return nil, err
 	}
 	defer rc.Close()
+	src, stop := readAhead(rc, f.UncompressedSize64)
+	defer stop()
+	t, err := b.parse(f, src)
+	if err != nil {
+		b.t.close()
+		return nil, err
+	}
+	return t, nil
+}
+
+func (b *sstBuilder) parse(f *zip.File, rc io.Reader) (*sharedStrings, error) {
 	b.chunkSize = int(min(max(f.UncompressedSize64, 4<<10), sstChunkSize))
 	s := newScanner(rc, f.UncompressedSize64)
 	s.skipText = true
@@ -91,8 +301,9 @@ func readSST(f *zip.File) (*sharedStrings, error) {
 		}
 		switch s.kind {
 		case tokEOF:
-			b.flush()
-			b.cur = nil
+			if err := b.finish(); err != nil {
+				return nil, fmt.Errorf("%s: %w", f.Name, err)
+			}
 			return &b.t, nil
 		case tokText:
 			text = appendText(text, s.text, s.cdata)
@@ -101,6 +312,10 @@ func readSST(f *zip.File) (*sharedStrings, error) {
 			}
 		case tokStart, tokEmpty:
 			switch string(s.name) {
+			case "sst":
+				if b.t.locs == nil {
+					b.t.locs = make([]uint32, 0, sstCountHint(s.attrs, f.UncompressedSize64))
+				}
 			case "si":
 				inSI, inT, rph, text = true, false, 0, text[:0]
 				if s.kind == tokEmpty {
@@ -132,5 +347,25 @@ func readSST(f *zip.File) (*sharedStrings, error) {
 			}
 		}
 		s.skipText = !(inT && rph == 0)
+	}
+}
+
+// sstCountHint is the number of strings the <sst> element announces
+// (uniqueCount), to size the index once; bounded by what the part could
+// hold (an empty <si/> is 5 bytes), so a lying header costs nothing.
+func sstCountHint(attrs []byte, partSize uint64) int {
+	for {
+		name, val, rest, ok := nextAttr(attrs)
+		if !ok {
+			return 0
+		}
+		attrs = rest
+		if string(name) == "uniqueCount" {
+			n, ok := atoi(val)
+			if !ok {
+				return 0
+			}
+			return int(min(uint64(n), partSize/5))
+		}
 	}
 }

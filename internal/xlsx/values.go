@@ -118,7 +118,8 @@ func isoDate(dst, raw []byte) ([]byte, bool) {
 
 // emit builds r.row and r.kinds from the parsed cells: one string
 // allocation for the row's own text, shared strings referenced directly.
-func (r *Reader) emit() {
+// It fails only if a spilled shared-strings chunk cannot be read back.
+func (r *Reader) emit() error {
 	n := len(r.cells)
 	for n > 0 && r.cells[n-1].kind == Empty {
 		n--
@@ -129,11 +130,15 @@ func (r *Reader) emit() {
 		v := ""
 		switch {
 		case c.shared:
-			v = r.sst.get(c.sst)
+			var err error
+			if v, err = r.sst.get(c.sst); err != nil {
+				return err
+			}
 		case c.kind != Empty:
 			v = text[c.start:c.end]
 		}
 		r.row = append(r.row, v)
 		r.kinds = append(r.kinds, c.kind)
 	}
+	return nil
 }

@@ -1,0 +1,717 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/sdetl/sdetl/internal/clean"
+	"github.com/sdetl/sdetl/internal/pgcluster"
+	"github.com/sdetl/sdetl/internal/postgres"
+	"github.com/sdetl/sdetl/internal/spec"
+	"github.com/sdetl/sdetl/internal/stage"
+	"github.com/sdetl/sdetl/internal/store"
+	"github.com/sdetl/sdetl/internal/synth"
+)
+
+// The original's only measured timing (SPEC section 7): SQLite -> PostgreSQL with batched
+// INSERTs. A reference line in the report, not measured here.
+const (
+	originalRows    = 260711
+	originalSeconds = 11.7
+)
+
+// The tools the load benchmark measures.
+const (
+	toolSdetl    = "sdetl"
+	toolPgloader = "pgloader"
+	toolFloor    = "copy-floor"
+)
+
+// Schemas of the benchmark database (besides the contract's own, which sdetl loads).
+const (
+	loadDB           = "bench"
+	pgloaderSchema   = "bench_pgloader"
+	floorSchema      = "bench_copy_floor"
+	templateSchema   = "bench_template" // empty copies of sdetl's tables: the floor's DDL
+	pgloaderPrefetch = 10000            // rows; pgloader's default (100,000) exhausts its 1 GB heap on the comments
+)
+
+// loadTables are the clean store's tables that every tool loads: the contract's and the quarantine.
+func loadTables(s *spec.Spec) []string {
+	var names []string
+	for _, t := range s.Tables {
+		names = append(names, t.Name)
+	}
+	return append(names, postgres.QuarantineTable)
+}
+
+// loadRun is one timed run of one tool.
+type loadRun struct {
+	Seconds    float64 `json:"seconds"`
+	CPUSeconds float64 `json:"client_cpu_seconds"` // the tool's own process (sdetl: this process), not the server's
+	// sdetl only, from its LoadResult: the COPY of all tables (SQLite read, conversion, COPY) and
+	// the rest (DDL, count checks, natural-key indexes, swap, commit).
+	CopySeconds float64 `json:"copy_seconds,omitempty"`
+	RestSeconds float64 `json:"rest_seconds,omitempty"`
+}
+
+// loadTool aggregates the runs of one tool.
+type loadTool struct {
+	Tool        string    `json:"tool"`
+	Label       string    `json:"label"`
+	Measured    bool      `json:"measured"`
+	Runs        []loadRun `json:"runs,omitempty"`
+	Seconds     float64   `json:"median_seconds"`
+	CPUSeconds  float64   `json:"median_client_cpu_seconds,omitempty"`
+	CopySeconds float64   `json:"median_copy_seconds,omitempty"`
+	RestSeconds float64   `json:"median_rest_seconds,omitempty"`
+	Rows        int64     `json:"rows"`
+	RowsPerSec  float64   `json:"rows_per_second"`
+	// SpeedVsPgloader is pgloader's time / this tool's time (> 1: faster than pgloader).
+	SpeedVsPgloader float64 `json:"speed_vs_pgloader,omitempty"`
+	// TimeVsFloor is this tool's time / the COPY floor's time (1 = the floor).
+	TimeVsFloor float64 `json:"time_vs_copy_floor,omitempty"`
+	Error       string  `json:"error,omitempty"`
+}
+
+type tableRows struct {
+	Table string `json:"table"`
+	Rows  int64  `json:"rows"`
+}
+
+type loadReport struct {
+	Date       string      `json:"date"`
+	Command    string      `json:"command"`
+	GoVersion  string      `json:"go_version"`
+	GOOS       string      `json:"goos"`
+	GOARCH     string      `json:"goarch"`
+	NumCPU     int         `json:"nproc"`
+	MemTotalMB float64     `json:"mem_total_mb"`
+	CPUModel   string      `json:"cpu_model,omitempty"`
+	PostgreSQL string      `json:"postgresql_version"`
+	Pgloader   string      `json:"pgloader_version,omitempty"`
+	Scale      float64     `json:"scale"`
+	N          int         `json:"runs"`
+	Rows       int64       `json:"rows"`
+	TableRows  []tableRows `json:"table_rows"`
+	CleanMB    float64     `json:"clean_db_mb"`
+	CSVMB      float64     `json:"floor_csv_mb"`
+	BuildSecs  float64     `json:"input_build_seconds"`
+	LoadBefore string      `json:"loadavg_before"`
+	LoadAfter  string      `json:"loadavg_after"`
+	Tools      []*loadTool `json:"tools"`
+	Reference  *loadTool   `json:"original_reference"`
+	Notes      []string    `json:"notes,omitempty"`
+}
+
+func loadUsage(w io.Writer) {
+	fmt.Fprint(w, `usage: sdetl-bench load [-scale S] [-runs N] [-json] [-q] [-keep] [-cpuprofile FILE]
+
+load  builds a clean store (synthetic CSV exports at scale S, import, clean) and a throwaway
+      PostgreSQL cluster (unix socket only, stopped at the end), then loads the same clean.db
+      N times with each of: sdetl (postgres.Load: binary COPY, count checks, natural-key
+      indexes, swap, one transaction), pgloader (SQLite -> PostgreSQL into its own schema) and
+      the COPY floor (psql \copy of pre-exported CSVs into the same typed tables); prints the
+      medians, rows/s and the ratios against pgloader and the floor.
+`)
+}
+
+func benchLoad(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("load", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { loadUsage(stderr); fs.PrintDefaults() }
+	scale := fs.Float64("scale", 1, "synthetic volume: 1 = the reference size (about 260K rows in clean.db)")
+	runs := fs.Int("runs", 3, "timed runs per tool; the median is reported")
+	asJSON := fs.Bool("json", false, "print JSON instead of markdown")
+	quiet := fs.Bool("q", false, "no progress on stderr")
+	keep := fs.Bool("keep", false, "keep the temporary directory (exports, stores, CSVs; the cluster is stopped)")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of this process during the timed runs (it only works in sdetl's) to FILE")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 || *runs < 1 || !(*scale > 0) {
+		fs.Usage()
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	logf := func(format string, a ...any) {
+		if !*quiet {
+			fmt.Fprintf(stderr, format+"\n", a...)
+		}
+	}
+	rep, err := runLoadBench(ctx, loadConfig{scale: *scale, runs: *runs, keep: *keep, cpuprofile: *cpuprofile, logf: logf, stderr: stderr})
+	if err != nil {
+		fmt.Fprintln(stderr, "sdetl-bench load:", err)
+		return 1
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			return 1
+		}
+		return 0
+	}
+	writeLoadMarkdown(stdout, rep)
+	return 0
+}
+
+type loadConfig struct {
+	scale      float64
+	runs       int
+	keep       bool
+	cpuprofile string
+	logf       func(string, ...any)
+	stderr     io.Writer
+}
+
+func runLoadBench(ctx context.Context, cfg loadConfig) (rep *loadReport, err error) {
+	logf := cfg.logf
+	sp := spec.ServiceDesk()
+	rep = &loadReport{
+		Date:       time.Now().Format(time.RFC3339),
+		Command:    fmt.Sprintf("go run ./cmd/sdetl-bench load -scale %g -runs %d", cfg.scale, cfg.runs),
+		GoVersion:  runtime.Version(),
+		GOOS:       runtime.GOOS,
+		GOARCH:     runtime.GOARCH,
+		NumCPU:     runtime.NumCPU(),
+		MemTotalMB: memTotalMB(),
+		CPUModel:   cpuModel(),
+		Scale:      cfg.scale,
+		N:          cfg.runs,
+	}
+
+	// pgloader is optional: say so in one line and measure the rest.
+	pgloaderPath, lookErr := exec.LookPath("pgloader")
+	if lookErr != nil {
+		msg := "pgloader is not installed (apt-get install -y pgloader): not measured, no ratios against it"
+		fmt.Fprintln(cfg.stderr, "sdetl-bench load: "+msg)
+		rep.Notes = append(rep.Notes, msg)
+	} else {
+		rep.Pgloader = toolVersion(ctx, pgloaderPath, "--version")
+	}
+	psqlPath, _ := exec.LookPath("psql")
+
+	tmp, err := os.MkdirTemp("", "sdetl-bench-load-")
+	if err != nil {
+		return nil, err
+	}
+	if cfg.keep {
+		defer logf("kept %s", tmp)
+	} else {
+		defer os.RemoveAll(tmp)
+	}
+	if os.Geteuid() == 0 {
+		// The server runs as another user (pgcluster), who must traverse tmp to reach tmp/pg.
+		if err := os.Chmod(tmp, 0o711); err != nil {
+			return nil, err
+		}
+	}
+
+	// 1. The input: exports -> stage.db -> clean.db.
+	began := time.Now()
+	exports, work := filepath.Join(tmp, "exports"), filepath.Join(tmp, "work")
+	if err := os.MkdirAll(work, 0o755); err != nil {
+		return nil, err
+	}
+	logf("generating scale %g CSV exports", cfg.scale)
+	if _, err := synth.Generate(ctx, exports, synth.Options{Scale: cfg.scale, Seed: 1, Format: "csv"}); err != nil {
+		return nil, fmt.Errorf("generate: %w", err)
+	}
+	stageDB, cleanDB := filepath.Join(work, "stage.db"), filepath.Join(work, "clean.db")
+	logf("import")
+	if _, err := stage.Import(ctx, stage.Options{Spec: sp, Dir: exports, Out: stageDB, Fresh: true}); err != nil {
+		return nil, fmt.Errorf("import: %w", err)
+	}
+	logf("clean")
+	if _, err := clean.Run(ctx, clean.Options{Spec: sp, Stage: stageDB, Out: cleanDB}); err != nil {
+		return nil, fmt.Errorf("clean: %w", err)
+	}
+	os.Remove(stageDB) // not needed any more
+	rep.BuildSecs = time.Since(began).Seconds()
+	tables := loadTables(sp)
+	if err := countClean(ctx, cleanDB, tables, rep); err != nil {
+		return nil, err
+	}
+	if st, err := os.Stat(cleanDB); err == nil {
+		rep.CleanMB = float64(st.Size()) / 1e6
+	}
+	logf("clean.db: %s rows in %d tables, %.0f MB (built in %.1fs)", count(rep.Rows), len(tables), rep.CleanMB, rep.BuildSecs)
+
+	// 2. The throwaway cluster, with the defaults users get from `sdetl pg up` (durable).
+	c, err := pgcluster.New(filepath.Join(tmp, "pg"))
+	if err != nil {
+		return nil, err
+	}
+	logf("starting PostgreSQL in %s", c.Dir)
+	if err := c.Init(ctx); err != nil {
+		return nil, err
+	}
+	if err := c.Start(ctx); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if serr := c.Stop(context.Background()); serr != nil && err == nil {
+			err = serr
+		}
+	}()
+	if err := c.CreateDatabase(ctx, loadDB); err != nil {
+		return nil, err
+	}
+	dsn := c.DSN(loadDB)
+	admin, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	defer admin.Close(context.Background())
+	if err := admin.QueryRow(ctx, "SHOW server_version").Scan(&rep.PostgreSQL); err != nil {
+		return nil, err
+	}
+
+	// 3. Untimed setup: one sdetl load, whose tables give the floor its CSVs and its DDL.
+	logf("setup: one untimed sdetl load, CSV export for the floor")
+	if _, err := postgres.Load(ctx, postgres.LoadOptions{Spec: sp, Clean: cleanDB, DSN: dsn}); err != nil {
+		return nil, fmt.Errorf("setup load: %w", err)
+	}
+	csvDir := filepath.Join(tmp, "csv")
+	if err := os.MkdirAll(csvDir, 0o755); err != nil {
+		return nil, err
+	}
+	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+pgx.Identifier{templateSchema}.Sanitize()); err != nil {
+		return nil, err
+	}
+	var csvBytes int64
+	for _, t := range tables {
+		n, err := exportCSV(ctx, admin, pgx.Identifier{sp.Schema, t}, filepath.Join(csvDir, t+".csv"))
+		if err != nil {
+			return nil, fmt.Errorf("export %s: %w", t, err)
+		}
+		csvBytes += n
+		q := fmt.Sprintf("CREATE TABLE %s (LIKE %s)", pgx.Identifier{templateSchema, t}.Sanitize(), pgx.Identifier{sp.Schema, t}.Sanitize())
+		if _, err := admin.Exec(ctx, q); err != nil {
+			return nil, err
+		}
+	}
+	rep.CSVMB = float64(csvBytes) / 1e6
+
+	// The tools, each a prepare (untimed) and a run (timed).
+	type tool struct {
+		res     *loadTool
+		schema  string
+		prepare func() error
+		run     func() (loadRun, error)
+	}
+	sd := &loadTool{Tool: toolSdetl, Label: "sdetl load (pgx binary COPY + count checks + natural-key indexes + swap, one transaction)", Measured: true}
+	tools := []*tool{{res: sd, schema: sp.Schema, run: func() (loadRun, error) {
+		return runSdetl(ctx, sp, cleanDB, dsn)
+	}}}
+	var pgl *loadTool
+	if lookErr == nil {
+		pgl = &loadTool{Tool: toolPgloader, Label: "pgloader " + rep.Pgloader + " (SQLite -> PostgreSQL, its own type mapping, no indexes)", Measured: true}
+		cmdFile := filepath.Join(tmp, "bench.load")
+		if err := os.WriteFile(cmdFile, []byte(pgloaderCommand(cleanDB, c, tables)), 0o644); err != nil {
+			return nil, err
+		}
+		root := filepath.Join(tmp, "pgloader")
+		tools = append(tools, &tool{res: pgl, schema: pgloaderSchema,
+			prepare: func() error {
+				_, err := admin.Exec(ctx, "CREATE SCHEMA "+pgx.Identifier{pgloaderSchema}.Sanitize())
+				return err
+			},
+			run: func() (loadRun, error) { return runProcess(ctx, pgloaderPath, "-D", root, cmdFile) }})
+	}
+	floor := &loadTool{Tool: toolFloor, Measured: true}
+	if psqlPath != "" {
+		floor.Label = "COPY floor: psql \\copy of pre-exported CSVs into the same typed tables, one transaction, no indexes"
+		script := filepath.Join(tmp, "floor.sql")
+		if err := os.WriteFile(script, []byte(floorScript(csvDir, tables)), 0o644); err != nil {
+			return nil, err
+		}
+		tools = append(tools, &tool{res: floor, schema: floorSchema, run: func() (loadRun, error) {
+			return runProcess(ctx, psqlPath, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", dsn, "-f", script)
+		}})
+	} else {
+		floor.Label = "COPY floor: pgx COPY FROM STDIN (CSV) of pre-exported CSVs into the same typed tables, one transaction, no indexes (psql not found)"
+		tools = append(tools, &tool{res: floor, schema: floorSchema, run: func() (loadRun, error) {
+			return runFloorPgx(ctx, dsn, csvDir, tables)
+		}})
+	}
+	for _, t := range tools {
+		rep.Tools = append(rep.Tools, t.res)
+	}
+	if pgl == nil {
+		rep.Tools = append(rep.Tools, &loadTool{Tool: toolPgloader, Label: "pgloader (not installed)"})
+	}
+
+	if cfg.cpuprofile != "" {
+		f, err := os.Create(cfg.cpuprofile)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return nil, err
+		}
+		defer pprof.StopCPUProfile()
+	}
+
+	// 4. The timed runs. The order rotates between rounds so that no tool always runs first.
+	rep.LoadBefore = loadAvg()
+	for round := range cfg.runs {
+		for i := range tools {
+			t := tools[(i+round)%len(tools)]
+			if t.res.Error != "" {
+				continue
+			}
+			// A clean slate: no target schema, no dirty buffers of the previous run to write.
+			if _, err := admin.Exec(ctx, "DROP SCHEMA IF EXISTS "+pgx.Identifier{t.schema}.Sanitize()+" CASCADE"); err != nil {
+				return nil, err
+			}
+			if _, err := admin.Exec(ctx, "CHECKPOINT"); err != nil {
+				return nil, err
+			}
+			if t.prepare != nil {
+				if err := t.prepare(); err != nil {
+					return nil, err
+				}
+			}
+			runtime.GC()
+			r, err := t.run()
+			if err == nil {
+				err = checkLoaded(ctx, admin, t.schema, rep.TableRows)
+			}
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			if err != nil {
+				t.res.Error = err.Error()
+				rep.Notes = append(rep.Notes, fmt.Sprintf("%s failed in round %d, not measured further: %v", t.res.Tool, round+1, err))
+				cfg.logf("%s round %d/%d: FAILED: %v", t.res.Tool, round+1, cfg.runs, err)
+				continue
+			}
+			t.res.Runs = append(t.res.Runs, r)
+			cfg.logf("%s round %d/%d: %.2fs (client cpu %.2fs)", t.res.Tool, round+1, cfg.runs, r.Seconds, r.CPUSeconds)
+		}
+	}
+	rep.LoadAfter = loadAvg()
+	for _, t := range tools {
+		if _, err := admin.Exec(ctx, "DROP SCHEMA IF EXISTS "+pgx.Identifier{t.schema}.Sanitize()+" CASCADE"); err != nil {
+			return nil, err
+		}
+	}
+	summarize(rep, pgl, floor)
+	return rep, nil
+}
+
+// countClean counts the rows of every loaded table in the clean store.
+func countClean(ctx context.Context, path string, tables []string, rep *loadReport) error {
+	db, err := store.OpenReadOnly(path)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	for _, t := range tables {
+		var n int64
+		if err := db.QueryRowContext(ctx, "SELECT count(*) FROM "+store.Quote(t)).Scan(&n); err != nil {
+			return fmt.Errorf("count clean %s: %w", t, err)
+		}
+		rep.TableRows = append(rep.TableRows, tableRows{t, n})
+		rep.Rows += n
+	}
+	return nil
+}
+
+// checkLoaded compares the row counts of a tool's schema with the clean store's.
+func checkLoaded(ctx context.Context, conn *pgx.Conn, schema string, want []tableRows) error {
+	var bad []string
+	for _, t := range want {
+		var n int64
+		if err := conn.QueryRow(ctx, "SELECT count(*) FROM "+pgx.Identifier{schema, t.Table}.Sanitize()).Scan(&n); err != nil {
+			return fmt.Errorf("count %s.%s: %w", schema, t.Table, err)
+		}
+		if n != t.Rows {
+			bad = append(bad, fmt.Sprintf("%s: %d rows, clean.db has %d", t.Table, n, t.Rows))
+		}
+	}
+	if len(bad) > 0 {
+		return errors.New("incomplete load: " + strings.Join(bad, "; "))
+	}
+	return nil
+}
+
+// runSdetl is one timed postgres.Load; the CPU time is this process's.
+func runSdetl(ctx context.Context, sp *spec.Spec, cleanDB, dsn string) (loadRun, error) {
+	cpu0 := selfCPU()
+	began := time.Now()
+	res, err := postgres.Load(ctx, postgres.LoadOptions{Spec: sp, Clean: cleanDB, DSN: dsn})
+	r := loadRun{Seconds: time.Since(began).Seconds(), CPUSeconds: selfCPU() - cpu0}
+	if err != nil {
+		return r, err
+	}
+	for _, t := range res.Tables {
+		r.CopySeconds += t.Copying.Seconds()
+	}
+	if r.CopySeconds > 0 { // the quarantine's COPY is not timed separately; count it with the rest
+		r.RestSeconds = res.Duration.Seconds() - r.CopySeconds
+	}
+	return r, nil
+}
+
+// runProcess times one external command; the CPU time is the child's.
+func runProcess(ctx context.Context, path string, args ...string) (loadRun, error) {
+	var out bytes.Buffer
+	cmd := exec.CommandContext(ctx, path, args...)
+	cmd.Stdout, cmd.Stderr = &out, &out
+	began := time.Now()
+	err := cmd.Run()
+	r := loadRun{Seconds: time.Since(began).Seconds()}
+	if st := cmd.ProcessState; st != nil {
+		r.CPUSeconds = (st.UserTime() + st.SystemTime()).Seconds()
+	}
+	if err != nil {
+		return r, fmt.Errorf("%s: %v: %s", filepath.Base(path), err, lastLines(out.String(), 8))
+	}
+	return r, nil
+}
+
+// runFloorPgx is the floor without psql: COPY FROM STDIN of the CSVs over one pgx connection.
+func runFloorPgx(ctx context.Context, dsn, csvDir string, tables []string) (loadRun, error) {
+	cpu0 := selfCPU()
+	began := time.Now()
+	err := func() error {
+		conn, err := pgx.Connect(ctx, dsn)
+		if err != nil {
+			return err
+		}
+		defer conn.Close(context.Background())
+		tx, err := conn.Begin(ctx)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback(context.Background())
+		if _, err := tx.Exec(ctx, "CREATE SCHEMA "+pgx.Identifier{floorSchema}.Sanitize()); err != nil {
+			return err
+		}
+		for _, t := range tables {
+			if _, err := tx.Exec(ctx, fmt.Sprintf("CREATE TABLE %s (LIKE %s)", pgx.Identifier{floorSchema, t}.Sanitize(), pgx.Identifier{templateSchema, t}.Sanitize())); err != nil {
+				return err
+			}
+			f, err := os.Open(filepath.Join(csvDir, t+".csv"))
+			if err != nil {
+				return err
+			}
+			_, err = tx.Conn().PgConn().CopyFrom(ctx, f, "COPY "+pgx.Identifier{floorSchema, t}.Sanitize()+" FROM STDIN (FORMAT csv)")
+			f.Close()
+			if err != nil {
+				return fmt.Errorf("copy %s: %w", t, err)
+			}
+		}
+		return tx.Commit(ctx)
+	}()
+	return loadRun{Seconds: time.Since(began).Seconds(), CPUSeconds: selfCPU() - cpu0}, err
+}
+
+// exportCSV writes one table as CSV (COPY TO STDOUT) and returns its size.
+func exportCSV(ctx context.Context, conn *pgx.Conn, table pgx.Identifier, path string) (int64, error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return 0, err
+	}
+	if _, err := conn.PgConn().CopyTo(ctx, f, "COPY "+table.Sanitize()+" TO STDOUT (FORMAT csv)"); err != nil {
+		f.Close()
+		return 0, err
+	}
+	st, err := f.Stat()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return 0, err
+	}
+	return st.Size(), nil
+}
+
+// pgloaderCommand is the load command file: the five tables of clean.db into pgloaderSchema
+// (created before each run), over the cluster's unix socket.
+func pgloaderCommand(cleanDB string, c *pgcluster.Cluster, tables []string) string {
+	quoted := make([]string, len(tables))
+	for i, t := range tables {
+		quoted[i] = "'" + t + "'"
+	}
+	// pgloader's unix socket syntax: unix:DIR:PORT, with colons in DIR doubled.
+	sock := strings.ReplaceAll(c.SocketDir, ":", "::")
+	return fmt.Sprintf(`load database
+  from sqlite://%s
+  into postgresql://%s@unix:%s:%d/%s
+  with include drop, create tables, create no indexes, reset no sequences, prefetch rows = %d
+  set search_path to '%s'
+  including only table names like %s;
+`, cleanDB, c.User, sock, c.Port, loadDB, pgloaderPrefetch, pgloaderSchema, strings.Join(quoted, ", "))
+}
+
+// floorScript is the psql script of the floor: the same tables as sdetl's (LIKE the template),
+// filled by \copy from the CSVs, in one transaction.
+func floorScript(csvDir string, tables []string) string {
+	var b strings.Builder
+	b.WriteString("BEGIN;\n")
+	fmt.Fprintf(&b, "CREATE SCHEMA %s;\n", pgx.Identifier{floorSchema}.Sanitize())
+	for _, t := range tables {
+		fmt.Fprintf(&b, "CREATE TABLE %s (LIKE %s);\n", pgx.Identifier{floorSchema, t}.Sanitize(), pgx.Identifier{templateSchema, t}.Sanitize())
+	}
+	for _, t := range tables {
+		path := strings.ReplaceAll(filepath.Join(csvDir, t+".csv"), "'", "''")
+		fmt.Fprintf(&b, "\\copy %s FROM '%s' WITH (FORMAT csv)\n", pgx.Identifier{floorSchema, t}.Sanitize(), path)
+	}
+	b.WriteString("COMMIT;\n")
+	return b.String()
+}
+
+// summarize computes the medians, the rates and the ratios.
+func summarize(rep *loadReport, pgl, floor *loadTool) {
+	for _, t := range rep.Tools {
+		t.Rows = rep.Rows
+		if len(t.Runs) == 0 {
+			t.Measured = false
+			continue
+		}
+		pick := func(f func(loadRun) float64) float64 {
+			v := make([]float64, len(t.Runs))
+			for i, r := range t.Runs {
+				v[i] = f(r)
+			}
+			return medianF(v)
+		}
+		t.Seconds = pick(func(r loadRun) float64 { return r.Seconds })
+		t.CPUSeconds = pick(func(r loadRun) float64 { return r.CPUSeconds })
+		t.CopySeconds = pick(func(r loadRun) float64 { return r.CopySeconds })
+		t.RestSeconds = pick(func(r loadRun) float64 { return r.RestSeconds })
+		if t.Seconds > 0 {
+			t.RowsPerSec = float64(rep.Rows) / t.Seconds
+		}
+	}
+	for _, t := range rep.Tools {
+		if !t.Measured || t.Seconds == 0 {
+			continue
+		}
+		if pgl != nil && pgl.Measured && t.Error == "" && pgl.Error == "" {
+			t.SpeedVsPgloader = pgl.Seconds / t.Seconds
+		}
+		if floor.Measured && t.Error == "" && floor.Error == "" {
+			t.TimeVsFloor = t.Seconds / floor.Seconds
+		}
+	}
+	rep.Reference = &loadTool{Tool: "original", Label: "the original (SPEC section 7): batched INSERTs, another machine, not measured here",
+		Seconds: originalSeconds, Rows: originalRows, RowsPerSec: originalRows / originalSeconds}
+	rep.Notes = append(rep.Notes,
+		"pgloader creates its tables with its own type mapping from the SQLite declarations: "+
+			"INTEGER -> bigint, TEXT -> text, so timestamps, dates, decimals and booleans stay text; it also loads "+
+			"the lineage ids (_file_id, _row) instead of the file name, builds no indexes and checks no counts. "+
+			"sdetl loads typed columns, builds the natural-key indexes, checks every count in the transaction and swaps; "+
+			fmt.Sprintf("every run of every tool was checked afterwards against clean.db's row counts. pgloader runs with prefetch rows = %d: ", pgloaderPrefetch)+
+			"its default (100,000) exhausts its 1 GB heap on the comments table.",
+		"The COPY floor parses CSV text on the server; sdetl sends binary COPY. Its CSVs were exported from sdetl's "+
+			"loaded tables beforehand (not timed), so it loads exactly the same rows into the same column types.",
+		"Before every run the target schema is dropped and a CHECKPOINT is taken (not timed); the cluster is durable "+
+			"(fsync on, the defaults of `sdetl pg up`). Times are wall clock, including process start for pgloader and psql; "+
+			"client CPU is the tool's own process (for sdetl, this process), not the server's.")
+}
+
+func writeLoadMarkdown(w io.Writer, rep *loadReport) {
+	fmt.Fprintf(w, "Date: %s; %s %s/%s; nproc %d; memory %.0f MB", rep.Date, rep.GoVersion, rep.GOOS, rep.GOARCH, rep.NumCPU, rep.MemTotalMB)
+	if rep.CPUModel != "" {
+		fmt.Fprintf(w, "; %s", rep.CPUModel)
+	}
+	fmt.Fprintf(w, "; PostgreSQL %s", rep.PostgreSQL)
+	if rep.Pgloader != "" {
+		fmt.Fprintf(w, "; pgloader %s", rep.Pgloader)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "Command: `%s`. Load average (1/5/15 min): %s before the runs, %s after. Runs per tool: %d (median; order rotated each round).\n",
+		rep.Command, rep.LoadBefore, rep.LoadAfter, rep.N)
+	var parts []string
+	for _, t := range rep.TableRows {
+		parts = append(parts, fmt.Sprintf("%s %s", t.Table, count(t.Rows)))
+	}
+	fmt.Fprintf(w, "Input: scale %g, clean.db %.0f MB, %s rows (%s); floor CSVs %.0f MB; built in %.1fs (not timed).\n",
+		rep.Scale, rep.CleanMB, count(rep.Rows), strings.Join(parts, ", "), rep.CSVMB, rep.BuildSecs)
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "| tool | s (median of %d) | runs s | client CPU s | rows/s | vs pgloader (pgloader s / s) | vs COPY floor (s / floor s) |\n", rep.N)
+	fmt.Fprintln(w, "|---|---:|---|---:|---:|---:|---:|")
+	for _, t := range rep.Tools {
+		if !t.Measured {
+			reason := "not measured"
+			if t.Error != "" {
+				reason = "failed: see notes"
+			}
+			fmt.Fprintf(w, "| %s | %s | - | - | - | - | - |\n", t.Label, reason)
+			continue
+		}
+		runs := make([]string, len(t.Runs))
+		for i, r := range t.Runs {
+			runs[i] = fmt.Sprintf("%.2f", r.Seconds)
+		}
+		fmt.Fprintf(w, "| %s | %.2f | %s | %.2f | %s | %s | %s |\n", t.Label, t.Seconds, strings.Join(runs, ", "), t.CPUSeconds,
+			rate(t.RowsPerSec), plain(t.SpeedVsPgloader), plain(t.TimeVsFloor))
+	}
+	if r := rep.Reference; r != nil {
+		fmt.Fprintf(w, "| %s | %.1f | - | - | %s | - | - |\n", r.Label, r.Seconds, rate(r.RowsPerSec))
+	}
+	for _, t := range rep.Tools {
+		if t.Tool == toolSdetl && t.Measured {
+			fmt.Fprintln(w)
+			fmt.Fprintf(w, "sdetl's phases (medians): COPY of the contract tables (SQLite read, conversion, binary COPY) %.2fs; "+
+				"the rest (quarantine COPY, DDL, count checks, natural-key indexes, swap, commit) %.2fs.\n", t.CopySeconds, t.RestSeconds)
+		}
+	}
+	if len(rep.Notes) > 0 {
+		fmt.Fprintln(w)
+		for _, n := range rep.Notes {
+			fmt.Fprintln(w, "- "+n)
+		}
+	}
+}
+
+// selfCPU is this process's user+system CPU time in seconds.
+func selfCPU() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+}
+
+// toolVersion is the first line a tool prints for its version flag.
+func toolVersion(ctx context.Context, path string, arg string) string {
+	out, err := exec.CommandContext(ctx, path, arg).CombinedOutput()
+	if err != nil {
+		return "unknown"
+	}
+	line, _, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
+	line = strings.TrimPrefix(line, "pgloader version ")
+	return strings.Trim(line, `"`)
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
