@@ -18,7 +18,7 @@ type source interface {
 	// Read returns the next row, its 1-based data row number (the header is row 0) and,
 	// for CSV, the line where it starts (0 for XLSX). The slice is reused by the next call.
 	Read() (row []string, dataRow, line int, err error)
-	// Done is the share of the file read so far, or -1 when the format cannot tell.
+	// Done is the share of the file read so far, or -1 when it cannot be told.
 	Done() float64
 	// Kinds are the cell kinds of the last row (XLSX), or nil when the format has none (CSV).
 	Kinds() []xlsx.CellKind
@@ -184,6 +184,6 @@ func (s *xlsxSource) Read() ([]string, int, int, error) {
 
 func (s *xlsxSource) Close() error { return s.r.Close() }
 
-func (s *xlsxSource) Done() float64 { return -1 }
+func (s *xlsxSource) Done() float64 { return s.r.Done() }
 
 func (s *xlsxSource) Kinds() []xlsx.CellKind { return s.r.Kinds() }

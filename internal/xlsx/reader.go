@@ -26,6 +26,9 @@ type Reader struct {
 	styles    []dateClass
 	date1904  bool
 
+	consumed *countingReader // sheet XML handed to the scanner, for Done
+	size     uint64          // uncompressed size of the sheet XML, from the zip directory
+
 	rowNum int        // number of the last row returned
 	cells  []cellSpan // cells of the row being built, by column
 	buf    []byte     // text of the row's non-shared values
@@ -88,7 +91,9 @@ func open(path string, f *os.File) (*Reader, error) {
 	}
 	var src io.Reader
 	src, r.stopAhead = readAhead(r.sheet, info.sheet.UncompressedSize64)
-	r.sc = newScanner(src, info.sheet.UncompressedSize64)
+	r.consumed = &countingReader{r: src}
+	r.size = info.sheet.UncompressedSize64
+	r.sc = newScanner(r.consumed, info.sheet.UncompressedSize64)
 	r.sc.skipText = true
 	if err := r.seekSheetData(info.sheet.Name); err != nil {
 		r.stopAhead()
@@ -191,4 +196,24 @@ func explain(err error) error {
 		return fmt.Errorf("corrupted compressed data (%v)", err)
 	}
 	return err
+}
+
+// Done is the share of the sheet's XML read so far (an estimate: the scanner reads ahead a
+// buffer), or -1 when the workbook does not say how large the sheet is.
+func (r *Reader) Done() float64 {
+	if r.size == 0 || r.consumed == nil {
+		return -1
+	}
+	return min(float64(r.consumed.n)/float64(r.size), 1)
+}
+
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
 }

@@ -285,3 +285,30 @@ func TestSizeCaps(t *testing.T) {
 		})
 	}
 }
+
+func TestDoneGrowsToOne(t *testing.T) {
+	var rows [][]Cell
+	for i := 0; i < 20000; i++ {
+		rows = append(rows, []Cell{Num(strconv.Itoa(i)), Str("row text " + strconv.Itoa(i%97))})
+	}
+	r, err := Open(writeRows(t, rows))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	last := 0.0
+	for {
+		_, _, err := r.Read()
+		if err != nil {
+			break
+		}
+		d := r.Done()
+		if d < last || d > 1 {
+			t.Fatalf("Done went from %g to %g", last, d)
+		}
+		last = d
+	}
+	if last < 0.99 {
+		t.Errorf("Done at the end = %g, want ~1", last)
+	}
+}
