@@ -85,16 +85,14 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	defer unlock()
 	o.dsn = dsn
 	rep, err := pipeline(ctx, e, s, o)
-	if rep != nil && !f.json {
-		printRun(e.stdout, rep)
+	if rep != nil { // also when a judgement stopped the run: the report says why
+		if f.json {
+			printJSON(e.stdout, rep)
+		} else {
+			printRun(e.stdout, rep)
+		}
 	}
-	if err != nil {
-		return err
-	}
-	if f.json {
-		return printJSON(e.stdout, rep)
-	}
-	return nil
+	return err
 }
 
 type runOptions struct {
@@ -157,7 +155,15 @@ func pipeline(ctx context.Context, e *env, s *spec.Spec, o runOptions) (*runRepo
 	if err != nil {
 		return nil, err
 	}
-	var bad []string
+	if bad := reconcile(s, rep, live); len(bad) > 0 {
+		return finish(fmt.Errorf("%w: %v", postgres.ErrReconcile, bad))
+	}
+	return finish(nil)
+}
+
+// reconcile fills the report's per-table summary and returns the tables where staged rows !=
+// loaded + quarantined rows, counted in PostgreSQL.
+func reconcile(s *spec.Spec, rep *runReport, live *postgres.LiveCounts) (bad []string) {
 	for _, t := range s.Tables {
 		ts := tableSummary{Table: t.Name, Loaded: live.Rows[t.Name], Quarantined: live.Quarantined[t.Name]}
 		for _, a := range rep.Import.Files {
@@ -176,10 +182,7 @@ func pipeline(ctx context.Context, e *env, s *spec.Spec, o runOptions) (*runRepo
 		}
 		rep.Tables = append(rep.Tables, ts)
 	}
-	if len(bad) > 0 {
-		return finish(fmt.Errorf("%w: %v", postgres.ErrReconcile, bad))
-	}
-	return finish(nil)
+	return bad
 }
 
 func printRun(w io.Writer, r *runReport) {
