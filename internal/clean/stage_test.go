@@ -53,7 +53,7 @@ tables:
     columns:
       - {name: user, type: text}
       - {name: day, type: date}
-      - {name: hours, type: decimal}
+      - {name: hours, type: decimal, reject_outside: {min: 0, min_exclusive: true, max: 24}}
   - name: roster
     optional: true
     key: [username]
@@ -82,7 +82,8 @@ var miniFiles = map[string]string{
 		"alice,1/07/2025,1.50\n" +
 		"alice,30/06/2025,2\n" + // before the cutoff: dropped
 		"bob,2/07/2025,\n" +
-		"bob,31/02/2025,1\n", // impossible date: kept, quarantined
+		"bob,31/02/2025,1\n" + // impossible date: kept, quarantined
+		"carol,3/07/2025,25\n", // 25 hours in a day: out of its domain, quarantined
 }
 
 func TestImportScopeAndClean(t *testing.T) {
@@ -110,7 +111,7 @@ func TestImportScopeAndClean(t *testing.T) {
 		"roster":     {2, 2, 0},
 		"comments":   {8, 6, 2}, // 12 (ticket 2 untouched) and 13 (before cutoff) dropped
 		"tickets":    {4, 2, 2}, // both rows of ticket 1 kept; 2 and 3 untouched
-		"timesheets": {4, 3, 1},
+		"timesheets": {5, 4, 1},
 	}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("import counts (-want +got):\n%s", d)
@@ -131,7 +132,7 @@ func TestImportScopeAndClean(t *testing.T) {
 	wantRecon := map[string][3]int{
 		"tickets":    {2, 1, 1},
 		"comments":   {6, 3, 3},
-		"timesheets": {3, 2, 1},
+		"timesheets": {4, 2, 2},
 		"roster":     {2, 2, 0},
 	}
 	if d := cmp.Diff(wantRecon, recon); d != "" {
@@ -149,6 +150,7 @@ func TestImportScopeAndClean(t *testing.T) {
 		{"comments", "7", "id", "duplicate_key"},
 		{"tickets", "3", "id", "duplicate_key"},
 		{"timesheets", "4", "day", "invalid_date"},
+		{"timesheets", "5", "hours", "out_of_domain"},
 	}
 	if d := cmp.Diff(wantQ, query(t, db, `SELECT table_name, source_row, column_name, rule FROM quarantine ORDER BY 1, 2`)); d != "" {
 		t.Errorf("quarantine (-want +got):\n%s", d)
@@ -164,6 +166,11 @@ func TestImportScopeAndClean(t *testing.T) {
 	wantTickets := [][]string{{"1", "2025-07-01 08:00:00", "yes"}}
 	if d := cmp.Diff(wantTickets, query(t, db, `SELECT id, modified, met FROM tickets`)); d != "" {
 		t.Errorf("clean tickets (-want +got):\n%s", d)
+	}
+	wantCells := [][]string{{"tickets", "1", "met", "Yes", "yes", "flag_spelling"}}
+	if d := cmp.Diff(wantCells, query(t, db, `SELECT table_name, source_row, column_name, before, after, rules
+		FROM cell_change WHERE table_name = 'tickets' AND column_name = 'met'`)); d != "" {
+		t.Errorf("cell changes (-want +got):\n%s", d)
 	}
 	wantTS := [][]string{{"alice", "2025-07-01", "1.5"}, {"bob", "2025-07-02", "NULL"}}
 	if d := cmp.Diff(wantTS, query(t, db, `SELECT user, day, coalesce(hours, 'NULL') FROM timesheets ORDER BY 1`)); d != "" {

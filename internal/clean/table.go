@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/sdetl/sdetl/internal/spec"
@@ -149,6 +150,12 @@ func (c *cleaner) table(ctx context.Context, t *spec.Table) (*TableResult, error
 			if r.Null && col.Required {
 				failed, rule, reason = i, spec.RuleMissingRequired, "required value is empty"
 				break
+			}
+			if b := col.RejectOutside; b != nil && !r.Null {
+				if v, err := strconv.ParseFloat(r.Value, 64); err != nil || !b.Contains(v) {
+					failed, rule, reason = i, spec.RuleOutOfDomain, fmt.Sprintf("%s is outside %s", r.Value, b)
+					break
+				}
 			}
 			clean[i] = r
 		}

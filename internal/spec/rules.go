@@ -6,6 +6,7 @@ const (
 	RuleMissingRequired = "missing_required" // a required column is empty or a sentinel
 	RuleDuplicateKey    = "duplicate_key"    // an older row of a duplicated natural key
 	RuleFieldCount      = "field_count"      // a CSV row with the wrong number of fields
+	RuleOutOfDomain     = "out_of_domain"    // a value outside its column's reject_outside bounds
 )
 
 // RuleInvalid is the quarantine rule for a value that does not convert to type t,

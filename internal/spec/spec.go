@@ -83,6 +83,9 @@ type Column struct {
 	Type      Type      `yaml:"type"`
 	Required  bool      `yaml:"required"`   // a row without a valid value is quarantined
 	DateOrder DateOrder `yaml:"date_order"` // overrides Spec.DateOrder for this column
+	// RejectOutside quarantines a row whose (integer or decimal) value lies outside these
+	// bounds: a value that cannot be true, e.g. more than 24 hours in a day.
+	RejectOutside *Bounds `yaml:"reject_outside"`
 }
 
 // Derived is a column computed from another by a declared mapping (SPEC 6.3).
@@ -225,6 +228,9 @@ func (t *Table) validate(s *Spec) error {
 		}
 		if c.DateOrder == "" {
 			c.DateOrder = s.DateOrder
+		}
+		if c.RejectOutside != nil && c.Type != Integer && c.Type != Decimal {
+			return fmt.Errorf("column %s: reject_outside needs an integer or decimal column, not %s", c.Name, c.Type)
 		}
 	}
 	for _, k := range t.Key {

@@ -70,8 +70,13 @@ type ColumnMin struct {
 
 // Range is a plausible range of a numeric column; the bounds are inclusive unless exclusive.
 type Range struct {
-	Table        string   `yaml:"table"`
-	Column       string   `yaml:"column"`
+	Table  string `yaml:"table"`
+	Column string `yaml:"column"`
+	Bounds `yaml:",inline"`
+}
+
+// Bounds is a numeric interval; a contract column's reject_outside uses it too.
+type Bounds struct {
 	Min          *float64 `yaml:"min"` // nil: unbounded
 	Max          *float64 `yaml:"max"`
 	MinExclusive bool     `yaml:"min_exclusive"`
@@ -157,8 +162,8 @@ func (q *Quality) ZeroID(table, column string) bool {
 	return false
 }
 
-// Contains reports whether v lies in the range.
-func (r *Range) Contains(v float64) bool {
+// Contains reports whether v lies in the interval.
+func (r *Bounds) Contains(v float64) bool {
 	if r.Min != nil && (v < *r.Min || r.MinExclusive && v == *r.Min) {
 		return false
 	}
@@ -168,8 +173,8 @@ func (r *Range) Contains(v float64) bool {
 	return true
 }
 
-// String renders the range in interval notation, e.g. "(0, 24]".
-func (r *Range) String() string {
+// String renders the interval in interval notation, e.g. "(0, 24]".
+func (r *Bounds) String() string {
 	lo, hi := "(-inf", "+inf)"
 	if r.Min != nil {
 		lo = fmt.Sprintf("[%g", *r.Min)
