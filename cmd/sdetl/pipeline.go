@@ -9,6 +9,7 @@ import (
 	"github.com/sdetl/sdetl/internal/clean"
 	"github.com/sdetl/sdetl/internal/health"
 	"github.com/sdetl/sdetl/internal/postgres"
+	"github.com/sdetl/sdetl/internal/quality"
 	"github.com/sdetl/sdetl/internal/spec"
 	"github.com/sdetl/sdetl/internal/stage"
 )
@@ -136,7 +137,7 @@ func printClean(w io.Writer, r *clean.Report) {
 
 func cmdLoad(ctx context.Context, e *env, args []string) error {
 	f := newFlags(e, "load", "[flags]",
-		"Load the clean store into PostgreSQL (COPY into a new schema, reconcile, then replace the\nlive schema in the same transaction).").withSpec().withJSON().withPG()
+		"Load the clean store into PostgreSQL: COPY into a new schema, check counts, build the\nnatural-key indexes, score the new schema (it must not score below the clean store), then\nreplace the live schema, all in one transaction.").withSpec().withJSON().withPG()
 	if err := f.parse(args); err != nil {
 		return err
 	}
@@ -153,7 +154,13 @@ func cmdLoad(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer unlock()
-	res, err := loadStage(ctx, e, postgres.LoadOptions{Spec: s, Clean: f.path(cleanFile), DSN: dsn})
+	cleanScore, err := scoreStore(ctx, s, "clean", f.workdir)
+	if err != nil {
+		return err
+	}
+	var pgScore *quality.Report
+	res, err := loadStage(ctx, e, postgres.LoadOptions{Spec: s, Clean: f.path(cleanFile), DSN: dsn,
+		BeforeSwap: scoreBeforeSwap(s, cleanScore, &pgScore)})
 	if err != nil {
 		return err
 	}
@@ -163,6 +170,7 @@ func cmdLoad(ctx context.Context, e *env, args []string) error {
 	for _, t := range res.Tables {
 		fmt.Fprintf(e.stdout, "%-11s %10d rows\n", t.Table, t.Rows)
 	}
+	fmt.Fprintf(e.stdout, "quality: clean %.2f -> loaded %.2f\n", cleanScore.Composite, pgScore.Composite)
 	fmt.Fprintf(e.stdout, "loaded into schema %s at %s in %s\n", res.Schema, describeDSN(dsn), res.Duration.Round(time.Millisecond))
 	return nil
 }
