@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/sdetl/sdetl/internal/synth"
 )
@@ -38,7 +40,7 @@ func cmdGenerate(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("generate: %w", err)
 	}
 	fmt.Fprintf(e.stdout, "wrote %s exports to %s (seed %d, scale %g, %d defects injected)\n", o.Format, *out, o.Seed, o.Scale, len(t.Defects))
-	for _, name := range sortedKeys(t.Counts) {
+	for _, name := range slices.Sorted(maps.Keys(t.Counts)) {
 		c := t.Counts[name]
 		fmt.Fprintf(e.stdout, "  %-11s exported %8d  in scope %8d  loaded %8d  quarantined %6d\n", name, c.Exported, c.InScope, c.Loaded, c.Quarantined)
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/sdetl/sdetl/internal/clean"
@@ -121,7 +123,7 @@ func printClean(w io.Writer, r *clean.Report) {
 	}
 	if len(r.Quarantine) > 0 {
 		fmt.Fprintln(w, "quarantined rows by rule:")
-		for _, k := range sortedKeys(r.Quarantine) {
+		for _, k := range slices.Sorted(maps.Keys(r.Quarantine)) {
 			fmt.Fprintf(w, "  %-20s %d\n", k, r.Quarantine[k])
 		}
 	}
@@ -130,7 +132,7 @@ func printClean(w io.Writer, r *clean.Report) {
 	for _, c := range r.Changes {
 		per[c.Rule] += c.Count
 	}
-	for _, k := range sortedKeys(per) {
+	for _, k := range slices.Sorted(maps.Keys(per)) {
 		fmt.Fprintf(w, "  %-20s %d\n", k, per[k])
 	}
 }

@@ -3,13 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
+	"io"
 	"text/tabwriter"
 
 	"github.com/sdetl/sdetl/internal/clean"
 	"github.com/sdetl/sdetl/internal/report"
 	"github.com/sdetl/sdetl/internal/stage"
+	"github.com/sdetl/sdetl/internal/store"
 )
 
 func cmdQuarantine(ctx context.Context, e *env, args []string) error {
@@ -70,19 +70,12 @@ func cmdQuarantine(ctx context.Context, e *env, args []string) error {
 		if t == nil || *out == "" {
 			return usageError{"quarantine export: --table (a contract table) and --out FILE are required"}
 		}
-		tmp, err := os.CreateTemp(filepath.Dir(*out), "."+filepath.Base(*out)+".tmp-*")
-		if err != nil {
+		var n int
+		err := store.WriteFile(*out, 0o644, true, func(w io.Writer) (err error) {
+			n, err = clean.ExportQuarantine(ctx, cleanPath, t, w)
 			return err
-		}
-		defer os.Remove(tmp.Name())
-		n, err := clean.ExportQuarantine(ctx, cleanPath, t, tmp)
-		if cerr := tmp.Close(); err == nil {
-			err = cerr
-		}
+		})
 		if err != nil {
-			return err
-		}
-		if err := os.Rename(tmp.Name(), *out); err != nil {
 			return err
 		}
 		fmt.Fprintf(e.stdout, "wrote %d quarantined %s rows to %s; fix them, then: sdetl quarantine release --table %s --file %s\n", n, t.Name, *out, t.Name, *out)

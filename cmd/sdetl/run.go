@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/sdetl/sdetl/internal/clean"
@@ -14,6 +16,7 @@ import (
 	"github.com/sdetl/sdetl/internal/quality"
 	"github.com/sdetl/sdetl/internal/spec"
 	"github.com/sdetl/sdetl/internal/stage"
+	"github.com/sdetl/sdetl/internal/store"
 )
 
 // runReport is what `sdetl run` did, also written to <workdir>/run.json.
@@ -224,7 +227,7 @@ func printRun(w io.Writer, r *runReport) {
 	}
 	if len(r.Clean.Quarantine) > 0 {
 		fmt.Fprint(w, "\nquarantined rows by rule:")
-		for _, k := range sortedKeys(r.Clean.Quarantine) {
+		for _, k := range slices.Sorted(maps.Keys(r.Clean.Quarantine)) {
 			fmt.Fprintf(w, "  %s %d", k, r.Clean.Quarantine[k])
 		}
 		fmt.Fprintln(w)
@@ -235,7 +238,7 @@ func printRun(w io.Writer, r *runReport) {
 			per[c.Rule] += c.Count
 		}
 		fmt.Fprint(w, "cells changed by rule:")
-		for _, k := range sortedKeys(per) {
+		for _, k := range slices.Sorted(maps.Keys(per)) {
 			fmt.Fprintf(w, "  %s %d", k, per[k])
 		}
 		fmt.Fprintln(w, "   (per column: sdetl clean --json, or run.json)")
@@ -248,21 +251,5 @@ func writeJSONFile(path string, v any) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := printJSON(tmp, v); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return store.WriteFile(path, 0o644, true, func(w io.Writer) error { return printJSON(w, v) })
 }

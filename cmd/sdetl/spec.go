@@ -4,12 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/sdetl/sdetl/internal/spec"
 	"github.com/sdetl/sdetl/internal/specdraft"
+	"github.com/sdetl/sdetl/internal/store"
 )
 
 func cmdSpec(ctx context.Context, e *env, args []string) error {
@@ -108,43 +109,11 @@ func printDraft(e *env, d *specdraft.Draft, out string) {
 	fmt.Fprintf(e.stdout, "review the comments in %s, then: sdetl run --spec %s --exports DIR\n", out, out)
 }
 
-// writeFileAtomic writes b to path through a temporary file in the same directory: readers see
-// the old file or the new one, never a part. Without force, an existing path is never replaced,
-// even one created while the draft was being made (link fails where rename would replace).
+// writeFileAtomic writes b to path atomically; without force an existing path is never replaced.
 func writeFileAtomic(path string, b []byte, force bool) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil { // a contract is for sharing, unlike the temp file's 0600
-		return err
-	}
-	if force {
-		return os.Rename(tmp.Name(), path)
-	}
-	err = os.Link(tmp.Name(), path)
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, os.ErrExist):
+	err := store.WriteFile(path, 0o644, force, func(w io.Writer) error { _, err := w.Write(b); return err })
+	if errors.Is(err, os.ErrExist) {
 		return fmt.Errorf("%s exists; pass --force to replace it", path)
 	}
-	// No hard links on this file system: check, then rename (a narrow race, only here).
-	if _, serr := os.Lstat(path); serr == nil {
-		return fmt.Errorf("%s exists; pass --force to replace it", path)
-	}
-	return os.Rename(tmp.Name(), path)
+	return err
 }

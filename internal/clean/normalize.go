@@ -177,7 +177,7 @@ func isASCII(s string) bool {
 // d/m values (both parts <= 12); "" means dmy. A value that does not convert is a
 // *ValueError; NULL is Result{Null: true}.
 func (n *Normalizer) Normalize(t spec.Type, order spec.DateOrder, raw string) (Result, error) {
-	s := trimSpace(raw)
+	s := TrimSpace(raw)
 	if n.nullTrimmed(s) {
 		if raw == "" {
 			return Result{Null: true}, nil
@@ -225,8 +225,9 @@ func (n *Normalizer) Normalize(t spec.Type, order spec.DateOrder, raw string) (R
 // constant reason and Normalize wraps it into a ValueError, so they allocate nothing on failure.
 type reason string
 
-// trimSpace is strings.TrimSpace with a fast path for the common value that has nothing to trim.
-func trimSpace(s string) string {
+// TrimSpace is strings.TrimSpace with a fast path for the common value that has nothing to
+// trim. The profiler uses it too, so it trims exactly as cleaning does.
+func TrimSpace(s string) string {
 	if s == "" {
 		return s
 	}

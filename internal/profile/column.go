@@ -88,7 +88,7 @@ func newColumn(c *spec.Column, norm *clean.Normalizer, sentinels []string) *colu
 
 func (c *column) add(raw string) {
 	c.rows++
-	s := trimSpace(raw)
+	s := clean.TrimSpace(raw)
 	if s == "" {
 		c.empty++
 		return
@@ -258,17 +258,6 @@ func prefilter(s string) uint8 {
 }
 
 func isDigit(b byte) bool { return '0' <= b && b <= '9' }
-
-// trimSpace is strings.TrimSpace with a fast path for values with nothing to trim.
-func trimSpace(s string) string {
-	if s == "" {
-		return s
-	}
-	if f, l := s[0], s[len(s)-1]; f > ' ' && f < 0x80 && l > ' ' && l < 0x80 {
-		return s
-	}
-	return strings.TrimSpace(s)
-}
 
 func maxSentinelLen(xs []string) int {
 	n := 0

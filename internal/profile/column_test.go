@@ -160,7 +160,7 @@ func FuzzPrefilter(f *testing.F) {
 	}
 	norm := clean.NewNormalizer(nil)
 	f.Fuzz(func(t *testing.T, s string) {
-		s = trimSpace(s)
+		s = clean.TrimSpace(s)
 		if s == "" || len(s) > maxCandidateLen {
 			return
 		}

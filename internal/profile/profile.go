@@ -132,7 +132,7 @@ func NewTable(s *spec.Spec, t *spec.Table) *Table {
 	norm := clean.NewNormalizer(s.Sentinels)
 	var sentinels []string
 	for _, x := range s.Sentinels {
-		if x = trimSpace(x); x != "" {
+		if x = clean.TrimSpace(x); x != "" {
 			sentinels = append(sentinels, x)
 		}
 	}

@@ -3,8 +3,9 @@ package specdraft
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -142,13 +143,13 @@ func (c *ColumnDraft) nullText() string {
 	}
 	var parts []string
 	empty := c.Nulls
-	for _, x := range sortedKeys(c.Sentinels) {
+	for _, x := range slices.Sorted(maps.Keys(c.Sentinels)) {
 		empty -= c.Sentinels[x]
 	}
 	if empty > 0 {
 		parts = append(parts, fmt.Sprintf("%d empty", empty))
 	}
-	for _, x := range sortedKeys(c.Sentinels) {
+	for _, x := range slices.Sorted(maps.Keys(c.Sentinels)) {
 		parts = append(parts, fmt.Sprintf("%d %q", c.Sentinels[x], x))
 	}
 	return fmt.Sprintf("%d null (%s)", c.Nulls, strings.Join(parts, ", "))
@@ -270,13 +271,4 @@ func pct(x float64) string {
 		s = "99.9"
 	}
 	return s + "%"
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }
