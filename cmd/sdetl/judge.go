@@ -8,10 +8,10 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/postgres"
 	"github.com/sdetl/sdetl/internal/profile"
 	"github.com/sdetl/sdetl/internal/quality"
-	"github.com/sdetl/sdetl/internal/spec"
 	"github.com/sdetl/sdetl/internal/store"
 )
 
@@ -89,7 +89,7 @@ func cmdScore(ctx context.Context, e *env, args []string) error {
 }
 
 // scoreStore scores the staging or the clean store of a work dir.
-func scoreStore(ctx context.Context, s *spec.Spec, which, workdir string) (*quality.Report, error) {
+func scoreStore(ctx context.Context, s *contract.Spec, which, workdir string) (*quality.Report, error) {
 	path, src := workdir+"/"+stageFile, quality.StageSource
 	if which == "clean" {
 		path, src = workdir+"/"+cleanFile, quality.CleanSource
@@ -102,7 +102,7 @@ func scoreStore(ctx context.Context, s *spec.Spec, which, workdir string) (*qual
 	return quality.Score(ctx, s, src(db), time.Now())
 }
 
-func scorePG(ctx context.Context, s *spec.Spec, dsn string) (*quality.Report, error) {
+func scorePG(ctx context.Context, s *contract.Spec, dsn string) (*quality.Report, error) {
 	conn, err := postgres.Connect(ctx, dsn)
 	if err != nil {
 		return nil, err
@@ -124,7 +124,7 @@ func gate(r *quality.Report, min float64) error {
 
 // applyDateOrders makes the clean stage read each date column in the order its own evidence
 // decided, where that differs from the contract (the profile reports every such decision).
-func applyDateOrders(s *spec.Spec, p *profile.Report) []string {
+func applyDateOrders(s *contract.Spec, p *profile.Report) []string {
 	var changed []string
 	for _, tr := range p.Tables {
 		t := s.Table(tr.Table)
@@ -142,7 +142,7 @@ func applyDateOrders(s *spec.Spec, p *profile.Report) []string {
 
 // scoreBeforeSwap scores the new schema inside the load transaction; a score below the clean
 // store's means the load lost or damaged something, so the swap must not happen.
-func scoreBeforeSwap(s *spec.Spec, clean *quality.Report, out **quality.Report) func(context.Context, pgx.Tx, string) error {
+func scoreBeforeSwap(s *contract.Spec, clean *quality.Report, out **quality.Report) func(context.Context, pgx.Tx, string) error {
 	return func(ctx context.Context, tx pgx.Tx, schema string) error {
 		r, err := quality.Score(ctx, s, quality.PostgresSource(tx.Conn(), schema), time.Now())
 		if err != nil {

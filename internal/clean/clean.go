@@ -14,14 +14,14 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/health"
-	"github.com/sdetl/sdetl/internal/spec"
 	"github.com/sdetl/sdetl/internal/store"
 )
 
 // Options configure a clean run.
 type Options struct {
-	Spec        *spec.Spec
+	Spec        *contract.Spec
 	Stage       string // the staging store to read (never written)
 	Out         string // the clean store to write (replaced atomically)
 	CellChanges bool   // also record every changed cell (before/after)
@@ -153,13 +153,13 @@ func (c *cleaner) finish(ctx context.Context, stagePath string) error {
 	}
 	r, err := c.dst.ExecContext(ctx, `INSERT INTO quarantine
 		SELECT s.table_name, f.name, s._row, s._line, NULL, s.rule, ?, NULL, s.reason, s.record
-		FROM stg.stg_rejects s JOIN stg.import_file f ON f.id = s._file_id`, spec.Critical)
+		FROM stg.stg_rejects s JOIN stg.import_file f ON f.id = s._file_id`, contract.Critical)
 	if err != nil {
 		return err
 	}
 	n, _ := r.RowsAffected()
 	if n > 0 {
-		c.quarantine[spec.RuleFieldCount] += int(n)
+		c.quarantine[contract.RuleFieldCount] += int(n)
 	}
 	return nil
 }
@@ -219,7 +219,7 @@ func writeChangeLog(ctx context.Context, db *sql.DB, changes []ChangeCount) erro
 }
 
 // recordJSON renders a raw record as a JSON object keyed by database column name.
-func recordJSON(t *spec.Table, raw []string, extra sql.NullString) string {
+func recordJSON(t *contract.Table, raw []string, extra sql.NullString) string {
 	m := make(map[string]any, len(raw)+1)
 	for i, c := range t.Columns {
 		m[c.Name] = raw[i]

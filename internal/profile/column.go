@@ -7,7 +7,7 @@ import (
 	"github.com/sdetl/sdetl/internal/report"
 
 	"github.com/sdetl/sdetl/internal/clean"
-	"github.com/sdetl/sdetl/internal/spec"
+	"github.com/sdetl/sdetl/internal/contract"
 )
 
 // The candidate types a value is tried as, most specific first: inference takes the first one
@@ -28,21 +28,21 @@ const (
 var candNames = [nCand]string{"boolean", "integer", "decimal", "month", "time", "date", "timestamp"}
 
 // candidateOf maps a contracted type to the candidate that supports it; -1 for text.
-func candidateOf(t spec.Type) candidate {
+func candidateOf(t contract.Type) candidate {
 	switch t {
-	case spec.Flag, spec.Boolean:
+	case contract.Flag, contract.Boolean:
 		return candBoolean
-	case spec.Integer:
+	case contract.Integer:
 		return candInteger
-	case spec.Decimal:
+	case contract.Decimal:
 		return candDecimal
-	case spec.Month:
+	case contract.Month:
 		return candMonth
-	case spec.Time:
+	case contract.Time:
 		return candTime
-	case spec.Date:
+	case contract.Date:
 		return candDate
-	case spec.Timestamp:
+	case contract.Timestamp:
 		return candTimestamp
 	}
 	return -1
@@ -58,7 +58,7 @@ const (
 // amount of state (the distinct counter switches to a sketch; min/max and examples are a few
 // strings).
 type column struct {
-	col         *spec.Column
+	col         *contract.Column
 	want        candidate // the contracted type's candidate, -1 for text
 	norm        *clean.Normalizer
 	sentinels   []string // trimmed spec sentinels
@@ -81,7 +81,7 @@ type column struct {
 	hasStamp           bool
 }
 
-func newColumn(c *spec.Column, norm *clean.Normalizer, sentinels []string) *column {
+func newColumn(c *contract.Column, norm *clean.Normalizer, sentinels []string) *column {
 	return &column{col: c, want: candidateOf(c.Type), norm: norm, sentinels: sentinels,
 		sentinelMax: 3 * maxSentinelLen(sentinels), sentinelHits: make([]int64, len(sentinels)), distinct: newDistinct()}
 }
@@ -129,22 +129,22 @@ func (c *column) classify(s string) uint8 {
 		}
 	}
 	var ok uint8
-	if _, yes := c.parse(spec.Flag, s, try&(1<<candBoolean) != 0); yes {
+	if _, yes := c.parse(contract.Flag, s, try&(1<<candBoolean) != 0); yes {
 		ok |= 1 << candBoolean
 	}
 	// Every integer spelling is a decimal spelling with the same canonical text.
-	if v, yes := c.parse(spec.Integer, s, try&(1<<candInteger) != 0); yes {
+	if v, yes := c.parse(contract.Integer, s, try&(1<<candInteger) != 0); yes {
 		ok |= 1<<candInteger | 1<<candDecimal
 		c.number(v)
-	} else if v, yes := c.parse(spec.Decimal, s, try&(1<<candDecimal) != 0); yes {
+	} else if v, yes := c.parse(contract.Decimal, s, try&(1<<candDecimal) != 0); yes {
 		ok |= 1 << candDecimal
 		c.number(v)
 	}
-	if v, yes := c.parse(spec.Month, s, try&(1<<candMonth) != 0); yes {
+	if v, yes := c.parse(contract.Month, s, try&(1<<candMonth) != 0); yes {
 		ok |= 1 << candMonth
 		c.monthMin, c.monthMax = minMax(c.parses[candMonth] == 0, c.monthMin, c.monthMax, v, strings.Compare)
 	}
-	if v, yes := c.parse(spec.Time, s, try&(1<<candTime) != 0); yes {
+	if v, yes := c.parse(contract.Time, s, try&(1<<candTime) != 0); yes {
 		ok |= 1 << candTime
 		c.clockMin, c.clockMax = minMax(c.parses[candTime] == 0, c.clockMin, c.clockMax, v, strings.Compare)
 	}
@@ -153,7 +153,7 @@ func (c *column) classify(s string) uint8 {
 		// One parse serves timestamp, date (midnight) and the date-form evidence; the form is
 		// what clean.ClassifyDate reports, and success does not depend on the date order (an
 		// ambiguous d/m value is a valid date either way round).
-		t, f, err := clean.ParseTimestamp(s, spec.DMY)
+		t, f, err := clean.ParseTimestamp(s, contract.DMY)
 		if err == nil {
 			form = f
 			ok |= 1 << candTimestamp
@@ -173,11 +173,11 @@ func (c *column) classify(s string) uint8 {
 }
 
 // parse normalises s as t when try is set and returns the canonical value.
-func (c *column) parse(t spec.Type, s string, try bool) (string, bool) {
+func (c *column) parse(t contract.Type, s string, try bool) (string, bool) {
 	if !try {
 		return "", false
 	}
-	r, err := c.norm.Normalize(t, spec.DMY, s)
+	r, err := c.norm.Normalize(t, contract.DMY, s)
 	return r.Value, err == nil
 }
 

@@ -5,12 +5,12 @@ import (
 	"time"
 
 	"github.com/sdetl/sdetl/internal/clean"
+	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/report"
-	"github.com/sdetl/sdetl/internal/spec"
 )
 
 // report turns a column's counts into its profile: inferred type, date order, contract support.
-func (c *column) report(th *spec.Profile) *ColumnReport {
+func (c *column) report(th *contract.Profile) *ColumnReport {
 	r := &ColumnReport{
 		Name:         c.col.Name,
 		ContractType: c.col.Type,
@@ -62,7 +62,7 @@ func (c *column) report(th *spec.Profile) *ColumnReport {
 
 // infer returns the most specific candidate that at least min_confidence of the non-null
 // values parse as; else category (few distinct values) or text.
-func (c *column) infer(th *spec.Profile, distinct int64) (string, float64) {
+func (c *column) infer(th *contract.Profile, distinct int64) (string, float64) {
 	if c.nonNull == 0 {
 		return TypeEmpty, 0
 	}
@@ -82,7 +82,7 @@ func (c *column) infer(th *spec.Profile, distinct int64) (string, float64) {
 func (c *column) decideOrder() *DateOrder {
 	hint := c.col.DateOrder
 	if hint == "" {
-		hint = spec.DMY
+		hint = contract.DMY
 	}
 	d := &DateOrder{Order: hint, Basis: BasisSpecHint, Contract: hint}
 	df, mf := c.forms[clean.FormDayFirst], c.forms[clean.FormMonthFirst]
@@ -90,9 +90,9 @@ func (c *column) decideOrder() *DateOrder {
 	case df > 0 && mf > 0:
 		d.Basis = BasisConflict
 	case df > 0:
-		d.Order, d.Basis = spec.DMY, BasisEvidence
+		d.Order, d.Basis = contract.DMY, BasisEvidence
 	case mf > 0:
-		d.Order, d.Basis = spec.MDY, BasisEvidence
+		d.Order, d.Basis = contract.MDY, BasisEvidence
 	case c.forms[clean.FormAmbiguous] > 0:
 		d.Basis = BasisAmbiguous
 	}
@@ -113,7 +113,7 @@ func (c *column) minMax(inferred string, order *DateOrder) (string, string) {
 			return "", ""
 		}
 		i := 0
-		if order != nil && order.Order == spec.MDY {
+		if order != nil && order.Order == contract.MDY {
 			i = 1
 		}
 		layout := time.DateTime

@@ -51,17 +51,17 @@ import (
 	"fmt"
 
 	"github.com/sdetl/sdetl/internal/clean"
-	"github.com/sdetl/sdetl/internal/spec"
+	"github.com/sdetl/sdetl/internal/contract"
 )
 
 // Report is a whole profile.
 type Report struct {
-	Spec       string         `json:"spec"`
-	Source     string         `json:"source"`
-	Sample     int            `json:"sample"`
-	Thresholds spec.Profile   `json:"thresholds"`
-	Tables     []*TableReport `json:"tables"`
-	Breaker    Breaker        `json:"breaker"`
+	Spec       string           `json:"spec"`
+	Source     string           `json:"source"`
+	Sample     int              `json:"sample"`
+	Thresholds contract.Profile `json:"thresholds"`
+	Tables     []*TableReport   `json:"tables"`
+	Breaker    Breaker          `json:"breaker"`
 }
 
 // TableReport profiles one table.
@@ -76,7 +76,7 @@ type TableReport struct {
 // ColumnReport profiles one contracted column (field meanings: see the package comment).
 type ColumnReport struct {
 	Name           string           `json:"name"`
-	ContractType   spec.Type        `json:"contract_type"`
+	ContractType   contract.Type    `json:"contract_type"`
 	Rows           int64            `json:"rows"`
 	Empty          int64            `json:"empty"`
 	Sentinels      map[string]int64 `json:"sentinels"`
@@ -100,9 +100,9 @@ type ColumnReport struct {
 
 // DateOrder is the date order decided for a column and what it rests on.
 type DateOrder struct {
-	Order    spec.DateOrder `json:"order"`
-	Basis    string         `json:"basis"`
-	Contract spec.DateOrder `json:"contract"` // the contract's order, for comparison with evidence
+	Order    contract.DateOrder `json:"order"`
+	Basis    string             `json:"basis"`
+	Contract contract.DateOrder `json:"contract"` // the contract's order, for comparison with evidence
 }
 
 // Date-order bases.
@@ -122,13 +122,13 @@ const (
 
 // Table accumulates the profile of one table from its rows. It is not safe for concurrent use.
 type Table struct {
-	s    *spec.Spec
-	t    *spec.Table
+	s    *contract.Spec
+	t    *contract.Table
 	cols []*column
 }
 
 // NewTable starts profiling table t of contract s.
-func NewTable(s *spec.Spec, t *spec.Table) *Table {
+func NewTable(s *contract.Spec, t *contract.Table) *Table {
 	norm := clean.NewNormalizer(s.Sentinels)
 	var sentinels []string
 	for _, x := range s.Sentinels {
@@ -173,7 +173,7 @@ func (p *Table) Report(totalRows int64) *TableReport {
 }
 
 // NewReport assembles table profiles into a report and decides the circuit breaker.
-func NewReport(s *spec.Spec, source string, sample int, tables []*TableReport) *Report {
+func NewReport(s *contract.Spec, source string, sample int, tables []*TableReport) *Report {
 	r := &Report{Spec: s.Name, Source: source, Sample: sample, Thresholds: s.Profile, Tables: tables}
 	r.Breaker = decide(s, tables)
 	return r

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/sdetl/sdetl/internal/spec"
+	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/stage"
 	"github.com/sdetl/sdetl/internal/store"
 )
@@ -15,7 +15,7 @@ import (
 // every contracted column TEXT exactly as read). sample 0 reads every row; sample N reads
 // about N rows per table spread evenly over the whole table by rowid stride — never the
 // first N, which would profile only the oldest export's head.
-func FromStage(ctx context.Context, s *spec.Spec, stagePath string, sample int) (*Report, error) {
+func FromStage(ctx context.Context, s *contract.Spec, stagePath string, sample int) (*Report, error) {
 	if sample < 0 {
 		return nil, fmt.Errorf("profile: sample %d: want 0 (all rows) or a row count", sample)
 	}
@@ -35,7 +35,7 @@ func FromStage(ctx context.Context, s *spec.Spec, stagePath string, sample int) 
 	return NewReport(s, stagePath, sample, tables), nil
 }
 
-func profileTable(ctx context.Context, db *sql.DB, s *spec.Spec, t *spec.Table, sample int) (*TableReport, error) {
+func profileTable(ctx context.Context, db *sql.DB, s *contract.Spec, t *contract.Table, sample int) (*TableReport, error) {
 	tbl := store.Quote(stage.TableName(t))
 	var total, lo, hi int64
 	if err := db.QueryRowContext(ctx, "SELECT count(*), coalesce(min(rowid), 0), coalesce(max(rowid), 0) FROM "+tbl).Scan(&total, &lo, &hi); err != nil {

@@ -12,8 +12,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/profile"
-	"github.com/sdetl/sdetl/internal/spec"
 	"github.com/sdetl/sdetl/internal/stage"
 )
 
@@ -37,7 +37,7 @@ tables:
 `
 
 // stageStore imports files (name -> CSV body) into a new staging store.
-func stageStore(t *testing.T, s *spec.Spec, files map[string]string) string {
+func stageStore(t *testing.T, s *contract.Spec, files map[string]string) string {
 	t.Helper()
 	dir := t.TempDir()
 	for name, body := range files {
@@ -53,7 +53,7 @@ func stageStore(t *testing.T, s *spec.Spec, files map[string]string) string {
 }
 
 func TestFromStage(t *testing.T) {
-	s, err := spec.Parse([]byte(miniSpec))
+	s, err := contract.Parse([]byte(miniSpec))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +106,7 @@ func TestFromStage(t *testing.T) {
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("columns (-want +got):\n%s", d)
 	}
-	if o := r.Tables[0].Columns[1].DateOrder; o == nil || o.Order != spec.DMY || o.Basis != profile.BasisEvidence {
+	if o := r.Tables[0].Columns[1].DateOrder; o == nil || o.Order != contract.DMY || o.Basis != profile.BasisEvidence {
 		t.Errorf("created date order %+v, want dmy from evidence", o)
 	}
 
@@ -150,7 +150,7 @@ func TestFromStage(t *testing.T) {
 }
 
 func TestFromStageSampleSpreads(t *testing.T) {
-	s, err := spec.Parse([]byte(miniSpec))
+	s, err := contract.Parse([]byte(miniSpec))
 	if err != nil {
 		t.Fatal(err)
 	}

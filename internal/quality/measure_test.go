@@ -10,11 +10,11 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/pgtest"
 	"github.com/sdetl/sdetl/internal/postgres"
 	"github.com/sdetl/sdetl/internal/profile"
 	"github.com/sdetl/sdetl/internal/quality"
-	"github.com/sdetl/sdetl/internal/spec"
 	"github.com/sdetl/sdetl/internal/store"
 )
 
@@ -26,7 +26,7 @@ func TestMeasureWorkdir(t *testing.T) {
 	if dir == "" {
 		t.Skip("SDETL_MEASURE_WORKDIR not set")
 	}
-	s := spec.ServiceDesk()
+	s := contract.ServiceDesk()
 	ctx := context.Background()
 	now := time.Now()
 	start := time.Now()

@@ -5,7 +5,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/sdetl/sdetl/internal/spec"
+	"github.com/sdetl/sdetl/internal/contract"
 )
 
 // PostgresSource reads the loaded tables of schema (e.g. servicedesk) through conn, rendering
@@ -13,7 +13,7 @@ import (
 // the clean store it was loaded from.
 func PostgresSource(conn *pgx.Conn, schema string) Source {
 	return &sqlSource{name: "postgres", q: pgQ{conn}, schema: schema, typed: true,
-		table: func(t *spec.Table) string { return t.Name }}
+		table: func(t *contract.Table) string { return t.Name }}
 }
 
 // pgQ runs SQL on PostgreSQL.

@@ -11,9 +11,9 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/sdetl/sdetl/internal/clean"
+	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/pgtest"
 	"github.com/sdetl/sdetl/internal/postgres"
-	"github.com/sdetl/sdetl/internal/spec"
 	"github.com/sdetl/sdetl/internal/stage"
 	"github.com/sdetl/sdetl/internal/store"
 )
@@ -44,7 +44,7 @@ var miniFiles = map[string]string{
 }
 
 // buildStores imports miniFiles and cleans them; it returns the two store paths.
-func buildStores(t *testing.T, s *spec.Spec) (stagePath, cleanPath string) {
+func buildStores(t *testing.T, s *contract.Spec) (stagePath, cleanPath string) {
 	t.Helper()
 	dir, work := t.TempDir(), t.TempDir()
 	for name, body := range miniFiles {
@@ -63,7 +63,7 @@ func buildStores(t *testing.T, s *spec.Spec) (stagePath, cleanPath string) {
 	return stagePath, cleanPath
 }
 
-func scoreStore(t *testing.T, s *spec.Spec, path string, open func(*testing.T, string) Source) *Report {
+func scoreStore(t *testing.T, s *contract.Spec, path string, open func(*testing.T, string) Source) *Report {
 	t.Helper()
 	r, err := Score(context.Background(), s, open(t, path), now)
 	if err != nil {
@@ -166,7 +166,7 @@ func TestStageScoresLowerThanClean(t *testing.T) {
 func TestMissingTableIsAnError(t *testing.T) {
 	s := mini(t)
 	_, cleanPath := buildStores(t, s)
-	s.Tables = append(s.Tables, &spec.Table{Name: "absent", Columns: []*spec.Column{{Name: "a", Type: spec.Text}}})
+	s.Tables = append(s.Tables, &contract.Table{Name: "absent", Columns: []*contract.Column{{Name: "a", Type: contract.Text}}})
 	if _, err := Score(context.Background(), s, openClean(t, cleanPath), now); err == nil {
 		t.Error("a contract table missing from the store was scored")
 	}

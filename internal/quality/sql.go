@@ -8,8 +8,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/report"
-	"github.com/sdetl/sdetl/internal/spec"
 	"github.com/sdetl/sdetl/internal/stage"
 	"github.com/sdetl/sdetl/internal/store"
 )
@@ -19,10 +19,10 @@ import (
 type sqlSource struct {
 	name     string
 	q        querier
-	schema   string                     // PostgreSQL schema; "" for SQLite
-	table    func(t *spec.Table) string // the table's name in the store
-	rawNulls bool                       // raw text: '', whitespace and sentinels are null, not only NULL
-	typed    bool                       // typed columns (PostgreSQL): render as canonical text
+	schema   string                         // PostgreSQL schema; "" for SQLite
+	table    func(t *contract.Table) string // the table's name in the store
+	rawNulls bool                           // raw text: '', whitespace and sentinels are null, not only NULL
+	typed    bool                           // typed columns (PostgreSQL): render as canonical text
 }
 
 // querier runs SQL on one engine.
@@ -43,7 +43,7 @@ func StageSource(db *sql.DB) Source {
 
 // CleanSource reads the clean store (<table>, canonical text, NULL for missing).
 func CleanSource(db *sql.DB) Source {
-	return &sqlSource{name: "clean", q: sqliteQ{db}, table: func(t *spec.Table) string { return t.Name }}
+	return &sqlSource{name: "clean", q: sqliteQ{db}, table: func(t *contract.Table) string { return t.Name }}
 }
 
 func (s *sqlSource) Name() string { return s.name }
@@ -55,7 +55,7 @@ func (s *sqlSource) quote(name string) string {
 	return store.Quote(name)
 }
 
-func (s *sqlSource) from(t *spec.Table) string {
+func (s *sqlSource) from(t *contract.Table) string {
 	if s.schema != "" {
 		return s.quote(s.schema) + "." + s.quote(s.table(t))
 	}
@@ -63,7 +63,7 @@ func (s *sqlSource) from(t *spec.Table) string {
 }
 
 // present is the SQL predicate "expr holds a value".
-func (s *sqlSource) present(sp *spec.Spec, expr string) string {
+func (s *sqlSource) present(sp *contract.Spec, expr string) string {
 	if !s.rawNulls {
 		return expr + " IS NOT NULL"
 	}
@@ -79,14 +79,14 @@ func (s *sqlSource) present(sp *spec.Spec, expr string) string {
 // text renders expr, a column of type t, as its canonical text. PostgreSQL's text output of
 // numbers, booleans and times is canonical already; dates and timestamps go through to_char so
 // the session's DateStyle cannot change them.
-func (s *sqlSource) text(expr string, t spec.Type) string {
+func (s *sqlSource) text(expr string, t contract.Type) string {
 	if !s.typed {
 		return expr
 	}
 	switch t {
-	case spec.Timestamp:
+	case contract.Timestamp:
 		return "to_char(" + expr + ", 'YYYY-MM-DD HH24:MI:SS')"
-	case spec.Date:
+	case contract.Date:
 		return "to_char(" + expr + ", 'YYYY-MM-DD')"
 	}
 	return expr + "::text"
@@ -101,7 +101,7 @@ func (s *sqlSource) bytewise(expr string) string {
 	return expr
 }
 
-func (s *sqlSource) Columns(ctx context.Context, t *spec.Table) ([]string, error) {
+func (s *sqlSource) Columns(ctx context.Context, t *contract.Table) ([]string, error) {
 	all, err := s.q.columns(ctx, s.schema, s.table(t))
 	if err != nil {
 		return nil, err
@@ -118,7 +118,7 @@ func (s *sqlSource) Columns(ctx context.Context, t *spec.Table) ([]string, error
 	return cols, nil
 }
 
-func (s *sqlSource) Rows(ctx context.Context, t *spec.Table, fn func([]string) error) error {
+func (s *sqlSource) Rows(ctx context.Context, t *contract.Table, fn func([]string) error) error {
 	sel := make([]string, len(t.Columns))
 	for i, c := range t.Columns {
 		sel[i] = s.text(s.quote(c.Name), c.Type)
@@ -126,7 +126,7 @@ func (s *sqlSource) Rows(ctx context.Context, t *spec.Table, fn func([]string) e
 	return s.q.each(ctx, "SELECT "+strings.Join(sel, ", ")+" FROM "+s.from(t), len(sel), fn)
 }
 
-func (s *sqlSource) Keys(ctx context.Context, sp *spec.Spec, t *spec.Table) (*KeyMetrics, error) {
+func (s *sqlSource) Keys(ctx context.Context, sp *contract.Spec, t *contract.Table) (*KeyMetrics, error) {
 	keys, where, text := make([]string, len(t.Key)), make([]string, len(t.Key)), make([]string, len(t.Key))
 	for i, k := range t.Key {
 		keys[i] = s.quote(k)
@@ -150,7 +150,7 @@ func (s *sqlSource) Keys(ctx context.Context, sp *spec.Spec, t *spec.Table) (*Ke
 	return km, err
 }
 
-func (s *sqlSource) Orphans(ctx context.Context, sp *spec.Spec, r spec.Reference) (*RefMetrics, error) {
+func (s *sqlSource) Orphans(ctx context.Context, sp *contract.Spec, r contract.Reference) (*RefMetrics, error) {
 	from, to := sp.Table(r.Table), sp.Table(r.To)
 	fc, tc := from.Column(r.Column), to.Column(r.ToColumn)
 	c, k := "c."+s.quote(fc.Name), "r.k"

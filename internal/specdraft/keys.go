@@ -6,7 +6,7 @@ import (
 	"strconv"
 
 	"github.com/sdetl/sdetl/internal/clean"
-	"github.com/sdetl/sdetl/internal/spec"
+	"github.com/sdetl/sdetl/internal/contract"
 )
 
 // Natural-key detection needs exact uniqueness over a full scan, which a distinct-count sketch
@@ -92,7 +92,7 @@ func (k *keyTracker) add(i int, s string, null bool) {
 // "7" and "7.0" are the same key), else a hash of the clean text. ok is false for values that
 // make the column a date, time or decimal column, which the draft never proposes as a key.
 func (k *keyTracker) word(c *keyCol, s string) (uint64, bool) {
-	if r, err := k.norm.Normalize(spec.Integer, spec.DMY, s); err == nil {
+	if r, err := k.norm.Normalize(contract.Integer, contract.DMY, s); err == nil {
 		v, _ := strconv.ParseInt(r.Value, 10, 64)
 		return uint64(v), true
 	}
@@ -101,10 +101,10 @@ func (k *keyTracker) word(c *keyCol, s string) (uint64, bool) {
 	case clean.FormISO, clean.FormDayFirst, clean.FormMonthFirst, clean.FormAmbiguous:
 		return 0, false
 	}
-	if _, err := k.norm.Normalize(spec.Decimal, spec.DMY, s); err == nil {
+	if _, err := k.norm.Normalize(contract.Decimal, contract.DMY, s); err == nil {
 		return 0, false
 	}
-	r, _ := k.norm.Normalize(spec.Text, spec.DMY, s)
+	r, _ := k.norm.Normalize(contract.Text, contract.DMY, s)
 	h := fnv.New64a()
 	h.Write([]byte(r.Value))
 	return h.Sum64(), true
