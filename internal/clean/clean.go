@@ -1,7 +1,6 @@
-// Package clean owns the cleaning stage: pure normalisers that turn a raw cell into its
-// canonical clean text per contracted type, and the stage that reads the staging store and
-// writes a NEW clean store (clean.db) with the typed rows, a quarantine of every row that
-// cannot be fixed (with rule, severity, source file and row, and the raw record), a change log,
+// Package clean is the clean-store adapter: it reads the staging store, normalises every cell
+// with package values, and writes a NEW clean store (clean.db) with the typed rows, a
+// quarantine of every row that cannot be fixed (with rule, severity, source file and row, and the raw record), a change log,
 // and an exact reconciliation: staged rows = clean rows + quarantined rows, per table.
 package clean
 
@@ -17,6 +16,7 @@ import (
 	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/health"
 	"github.com/sdetl/sdetl/internal/store"
+	"github.com/sdetl/sdetl/internal/values"
 )
 
 // Options configure a clean run.
@@ -79,7 +79,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if err := createSchema(ctx, b.DB, o.Spec); err != nil {
 		return nil, err
 	}
-	c := &cleaner{o: o, src: src, dst: b.DB, files: files, norm: NewNormalizer(o.Spec.Sentinels),
+	c := &cleaner{o: o, src: src, dst: b.DB, files: files, norm: values.NewNormalizer(o.Spec.Sentinels),
 		changes: map[changeKey]int{}, quarantine: map[string]int{}, healthy: func() error { return nil }}
 	if o.Health.Dir != "" {
 		c.healthy = o.Health.Ticker()
@@ -117,7 +117,7 @@ type cleaner struct {
 	o          Options
 	src, dst   *sql.DB
 	files      map[int64]string
-	norm       *Normalizer
+	norm       *values.Normalizer
 	changes    map[changeKey]int
 	quarantine map[string]int // rows per rule
 	healthy    func() error   // the health check, run once per row

@@ -10,6 +10,7 @@ import (
 
 	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/store"
+	"github.com/sdetl/sdetl/internal/values"
 )
 
 // The clean store's layout: one table per contract table with lineage (_file_id, _row) and
@@ -119,7 +120,7 @@ func (c *cleaner) table(ctx context.Context, t *contract.Table) (*TableResult, e
 	for i, d := range t.Derived {
 		derivedFrom[i] = t.ColumnIndex(d.From)
 	}
-	clean := make([]Result, len(t.Columns))
+	clean := make([]values.Result, len(t.Columns))
 	for rows.Next() {
 		if err := rows.Scan(scan...); err != nil {
 			return nil, err
@@ -140,7 +141,7 @@ func (c *cleaner) table(ctx context.Context, t *contract.Table) (*TableResult, e
 		for i, col := range t.Columns {
 			r, err := c.norm.Normalize(col.Type, col.DateOrder, raw[i])
 			if err != nil {
-				var ve *ValueError
+				var ve *values.ValueError
 				if !errors.As(err, &ve) {
 					return nil, err
 				}

@@ -6,8 +6,8 @@ import (
 
 	"github.com/sdetl/sdetl/internal/report"
 
-	"github.com/sdetl/sdetl/internal/clean"
 	"github.com/sdetl/sdetl/internal/contract"
+	"github.com/sdetl/sdetl/internal/values"
 )
 
 // The candidate types a value is tried as, most specific first: inference takes the first one
@@ -60,7 +60,7 @@ const (
 type column struct {
 	col         *contract.Column
 	want        candidate // the contracted type's candidate, -1 for text
-	norm        *clean.Normalizer
+	norm        *values.Normalizer
 	sentinels   []string // trimmed spec sentinels
 	sentinelMax int      // longest value that can match one: case folding can triple a rune's bytes
 
@@ -69,7 +69,7 @@ type column struct {
 	nonNull      int64
 	parses       [nCand]int64
 	supported    int64 // non-null values normalising as the contracted type
-	forms        [clean.FormInvalid + 1]int64
+	forms        [values.FormInvalid + 1]int64
 	distinct     distinct
 	examples     []string
 
@@ -81,14 +81,14 @@ type column struct {
 	hasStamp           bool
 }
 
-func newColumn(c *contract.Column, norm *clean.Normalizer, sentinels []string) *column {
+func newColumn(c *contract.Column, norm *values.Normalizer, sentinels []string) *column {
 	return &column{col: c, want: candidateOf(c.Type), norm: norm, sentinels: sentinels,
 		sentinelMax: 3 * maxSentinelLen(sentinels), sentinelHits: make([]int64, len(sentinels)), distinct: newDistinct()}
 }
 
 func (c *column) add(raw string) {
 	c.rows++
-	s := clean.TrimSpace(raw)
+	s := values.TrimSpace(raw)
 	if s == "" {
 		c.empty++
 		return
@@ -148,12 +148,12 @@ func (c *column) classify(s string) uint8 {
 		ok |= 1 << candTime
 		c.clockMin, c.clockMax = minMax(c.parses[candTime] == 0, c.clockMin, c.clockMax, v, strings.Compare)
 	}
-	form := clean.FormInvalid
+	form := values.FormInvalid
 	if try&(1<<candTimestamp|1<<candDate) != 0 {
 		// One parse serves timestamp, date (midnight) and the date-form evidence; the form is
-		// what clean.ClassifyDate reports, and success does not depend on the date order (an
+		// what values.ClassifyDate reports, and success does not depend on the date order (an
 		// ambiguous d/m value is a valid date either way round).
-		t, f, err := clean.ParseTimestamp(s, contract.DMY)
+		t, f, err := values.ParseTimestamp(s, contract.DMY)
 		if err == nil {
 			form = f
 			ok |= 1 << candTimestamp
@@ -188,9 +188,9 @@ func (c *column) number(v string) {
 
 // stamp tracks the timestamp min/max under both readings of ambiguous d/m values, because
 // the column's date order is only decided once all its evidence is in.
-func (c *column) stamp(t time.Time, f clean.DateForm) {
+func (c *column) stamp(t time.Time, f values.DateForm) {
 	alt := t
-	if f == clean.FormAmbiguous { // read day-first; the month-first reading swaps day and month
+	if f == values.FormAmbiguous { // read day-first; the month-first reading swaps day and month
 		alt = time.Date(t.Year(), time.Month(t.Day()), int(t.Month()), t.Hour(), t.Minute(), t.Second(), 0, time.UTC)
 	}
 	for i, v := range [2]time.Time{t, alt} {

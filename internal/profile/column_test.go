@@ -5,8 +5,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/sdetl/sdetl/internal/clean"
 	"github.com/sdetl/sdetl/internal/contract"
+	"github.com/sdetl/sdetl/internal/values"
 )
 
 // profileColumn profiles one column of contracted type t holding values.
@@ -158,9 +158,9 @@ func FuzzPrefilter(f *testing.F) {
 		"2025-07-02T16:21:05.5", "45678.35", "1751443200", "yes", "F", "20/05/2025", "12:00:00.999"} {
 		f.Add(s)
 	}
-	norm := clean.NewNormalizer(nil)
+	norm := values.NewNormalizer(nil)
 	f.Fuzz(func(t *testing.T, s string) {
-		s = clean.TrimSpace(s)
+		s = values.TrimSpace(s)
 		if s == "" || len(s) > maxCandidateLen {
 			return
 		}

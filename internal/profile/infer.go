@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/sdetl/sdetl/internal/clean"
 	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/report"
+	"github.com/sdetl/sdetl/internal/values"
 )
 
 // report turns a column's counts into its profile: inferred type, date order, contract support.
@@ -34,7 +34,7 @@ func (c *column) report(th *contract.Profile) *ColumnReport {
 	if dated {
 		r.DateForms = make(map[string]int64, len(c.forms))
 		for f, n := range c.forms {
-			r.DateForms[clean.DateForm(f).String()] = n
+			r.DateForms[values.DateForm(f).String()] = n
 		}
 		r.DateOrder = c.decideOrder()
 	}
@@ -51,7 +51,7 @@ func (c *column) report(th *contract.Profile) *ColumnReport {
 	case (c.want == candDate || c.want == candTimestamp) && r.DateOrder.Basis == BasisConflict:
 		r.Mismatch = true
 		r.MismatchReason = fmt.Sprintf("conflicting date order: %d day-first-only and %d month-first-only values",
-			c.forms[clean.FormDayFirst], c.forms[clean.FormMonthFirst])
+			c.forms[values.FormDayFirst], c.forms[values.FormMonthFirst])
 	}
 	if c.want >= 0 { // every typed column: text has nothing to fail
 		r.Unparseable = c.nonNull - c.supported
@@ -85,7 +85,7 @@ func (c *column) decideOrder() *DateOrder {
 		hint = contract.DMY
 	}
 	d := &DateOrder{Order: hint, Basis: BasisSpecHint, Contract: hint}
-	df, mf := c.forms[clean.FormDayFirst], c.forms[clean.FormMonthFirst]
+	df, mf := c.forms[values.FormDayFirst], c.forms[values.FormMonthFirst]
 	switch {
 	case df > 0 && mf > 0:
 		d.Basis = BasisConflict
@@ -93,7 +93,7 @@ func (c *column) decideOrder() *DateOrder {
 		d.Order, d.Basis = contract.DMY, BasisEvidence
 	case mf > 0:
 		d.Order, d.Basis = contract.MDY, BasisEvidence
-	case c.forms[clean.FormAmbiguous] > 0:
+	case c.forms[values.FormAmbiguous] > 0:
 		d.Basis = BasisAmbiguous
 	}
 	return d

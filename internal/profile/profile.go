@@ -24,7 +24,7 @@
 //	    sentinels        {sentinel: count} for every spec sentinel (case-insensitive, trimmed)
 //	    nulls, non_null  empty + sentinels; the rest
 //	    parses           {candidate: non-null values parsing as it} for boolean, integer, decimal,
-//	                     month, time, date, timestamp (clean.Normalize decides)
+//	                     month, time, date, timestamp (values.Normalize decides)
 //	    inferred_type    the most specific candidate with confidence >= min_confidence; else
 //	                     category (few distinct values) or text; empty when all values are null
 //	    confidence       share of non-null values parsing as inferred_type (1 for category/text)
@@ -32,7 +32,7 @@
 //	    min, max         by inferred type: numeric for numbers, chronological for dates and times
 //	                     (in canonical form), lexicographic otherwise; shortened to 60 characters
 //	    date_forms       (date/timestamp columns) {iso, day_first, month_first, ambiguous,
-//	                     excel_serial, epoch_seconds, epoch_millis, invalid} counts (clean.ClassifyDate forms)
+//	                     excel_serial, epoch_seconds, epoch_millis, invalid} counts (values.ClassifyDate forms)
 //	    date_order       (date/timestamp columns) {order: dmy|mdy, basis: evidence|conflict|ambiguous|spec_hint,
 //	                     contract: the contract's order}:
 //	                     evidence = only one order's unambiguous values seen; conflict = both seen;
@@ -50,8 +50,8 @@ package profile
 import (
 	"fmt"
 
-	"github.com/sdetl/sdetl/internal/clean"
 	"github.com/sdetl/sdetl/internal/contract"
+	"github.com/sdetl/sdetl/internal/values"
 )
 
 // Report is a whole profile.
@@ -129,10 +129,10 @@ type Table struct {
 
 // NewTable starts profiling table t of contract s.
 func NewTable(s *contract.Spec, t *contract.Table) *Table {
-	norm := clean.NewNormalizer(s.Sentinels)
+	norm := values.NewNormalizer(s.Sentinels)
 	var sentinels []string
 	for _, x := range s.Sentinels {
-		if x = clean.TrimSpace(x); x != "" {
+		if x = values.TrimSpace(x); x != "" {
 			sentinels = append(sentinels, x)
 		}
 	}

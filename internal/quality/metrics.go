@@ -11,8 +11,8 @@ import (
 
 	"github.com/sdetl/sdetl/internal/report"
 
-	"github.com/sdetl/sdetl/internal/clean"
 	"github.com/sdetl/sdetl/internal/contract"
+	"github.com/sdetl/sdetl/internal/values"
 )
 
 // Metrics are the counts the rules are computed from: everything the score knows about a store.
@@ -33,7 +33,7 @@ type TableMetrics struct {
 	Keys    *KeyMetrics               // natural-key uniqueness; nil for a table without a key
 }
 
-// ColumnMetrics are one column's counts. Every value is judged by what clean.Normalize makes
+// ColumnMetrics are one column's counts. Every value is judged by what values.Normalize makes
 // of it under the contracted type, so raw and canonical stores are measured by one yardstick.
 type ColumnMetrics struct {
 	NonNull     int64 // not '', whitespace or a sentinel
@@ -126,7 +126,7 @@ func addExample(xs []string, e string) []string {
 // into its column, order and share metrics. It keeps no rows: memory is bounded by the examples.
 type accumulator struct {
 	t     *contract.Table
-	norm  *clean.Normalizer
+	norm  *values.Normalizer
 	text  contract.TextRules
 	cols  []colCheck
 	canon []string // the current row's canonical values ("" = null or invalid)
@@ -158,7 +158,7 @@ type shareCheck struct {
 
 func newAccumulator(s *contract.Spec, t *contract.Table, m *Metrics, now time.Time) *accumulator {
 	q := &s.Quality
-	a := &accumulator{t: t, norm: clean.NewNormalizer(s.Sentinels), text: q.Text, canon: make([]string, len(t.Columns))}
+	a := &accumulator{t: t, norm: values.NewNormalizer(s.Sentinels), text: q.Text, canon: make([]string, len(t.Columns))}
 	lo, hi := q.DateWindow(now)
 	tm := m.Tables[t.Name]
 	for _, c := range t.Columns {
@@ -244,7 +244,7 @@ func (a *accumulator) value(cc *colCheck, raw string) (string, error) {
 	}
 	r, err := a.norm.Normalize(cc.c.Type, cc.c.DateOrder, raw)
 	if err != nil {
-		var ve *clean.ValueError
+		var ve *values.ValueError
 		if !errors.As(err, &ve) {
 			return "", fmt.Errorf("%s.%s: %w", a.t.Name, name, err)
 		}
@@ -259,7 +259,7 @@ func (a *accumulator) value(cc *colCheck, raw string) (string, error) {
 	v := r.Value
 	switch cc.c.Type {
 	case contract.Integer:
-		if r.Changes&(clean.ChangeFloatInt|clean.ChangeNumber) != 0 {
+		if r.Changes&(values.ChangeFloatInt|values.ChangeNumber) != 0 {
 			m.Reformatted.add(name, raw)
 		}
 		if v[0] == '-' || v == "0" && !cc.zeroOK {

@@ -35,7 +35,7 @@ type querier interface {
 }
 
 // StageSource reads the staging store (stg_<table>, raw text as read). Values are judged by
-// what clean.Normalize makes of them, but keys are compared as the raw text they are: a raw
+// what values.Normalize makes of them, but keys are compared as the raw text they are: a raw
 // "3652948.0" is a valid id, yet it does not join "3652948".
 func StageSource(db *sql.DB) Source {
 	return &sqlSource{name: "stage", q: sqliteQ{db}, table: stage.TableName, rawNulls: true}

@@ -5,8 +5,8 @@ import (
 	"slices"
 	"strconv"
 
-	"github.com/sdetl/sdetl/internal/clean"
 	"github.com/sdetl/sdetl/internal/contract"
+	"github.com/sdetl/sdetl/internal/values"
 )
 
 // Natural-key detection needs exact uniqueness over a full scan, which a distinct-count sketch
@@ -32,7 +32,7 @@ const (
 
 // keyTracker follows every column that could still be a natural key.
 type keyTracker struct {
-	norm     *clean.Normalizer
+	norm     *values.Normalizer
 	cols     []*keyCol
 	total    int // words held over all columns
 	budget   int // keyBudget (tests lower it)
@@ -48,7 +48,7 @@ type keyCol struct {
 	out    string // why it dropped out; "" while in the running
 }
 
-func newKeyTracker(norm *clean.Normalizer, names []string) *keyTracker {
+func newKeyTracker(norm *values.Normalizer, names []string) *keyTracker {
 	k := &keyTracker{norm: norm, budget: keyBudget, earlyCap: keyEarlySet}
 	for _, n := range names {
 		k.cols = append(k.cols, &keyCol{name: n, keyish: keyish(n), allInt: true, early: map[uint64]struct{}{}})
@@ -97,8 +97,8 @@ func (k *keyTracker) word(c *keyCol, s string) (uint64, bool) {
 		return uint64(v), true
 	}
 	c.allInt = false
-	switch clean.ClassifyDate(s) {
-	case clean.FormISO, clean.FormDayFirst, clean.FormMonthFirst, clean.FormAmbiguous:
+	switch values.ClassifyDate(s) {
+	case values.FormISO, values.FormDayFirst, values.FormMonthFirst, values.FormAmbiguous:
 		return 0, false
 	}
 	if _, err := k.norm.Normalize(contract.Decimal, contract.DMY, s); err == nil {

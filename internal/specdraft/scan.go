@@ -9,10 +9,10 @@ import (
 
 	"github.com/sdetl/sdetl/internal/report"
 
-	"github.com/sdetl/sdetl/internal/clean"
 	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/profile"
 	"github.com/sdetl/sdetl/internal/stage"
+	"github.com/sdetl/sdetl/internal/values"
 )
 
 // The full scan of one export: every row Import would stage is fed to the profiler (types,
@@ -61,7 +61,7 @@ func scanFile(ctx context.Context, path string, sentinels []string, order contra
 	if err := sc.columns(ex.Header); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	norm := clean.NewNormalizer(sentinels)
+	norm := values.NewNormalizer(sentinels)
 	// Every column is profiled as if contracted as a timestamp, so that the profiler reports
 	// date-form evidence and its date-order decision for all of them; the contract type plays no
 	// other part in what the draft reads (parses, nulls, distinct counts).
@@ -217,7 +217,7 @@ func invalidExamples(ctx context.Context, sc *scanned, sentinels []string, types
 		return nil, nil, err
 	}
 	defer ex.Close()
-	norm := clean.NewNormalizer(sentinels)
+	norm := values.NewNormalizer(sentinels)
 	counts := make([]int64, len(sc.cols))
 	examples := make([][]string, len(sc.cols))
 	for n := 1; ; n++ {

@@ -19,9 +19,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sdetl/sdetl/internal/clean"
 	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/store"
+	"github.com/sdetl/sdetl/internal/values"
 	"github.com/sdetl/sdetl/internal/xlsx"
 )
 
@@ -101,7 +101,7 @@ func Import(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("staging store %s: %w", o.Out, err)
 	}
-	im := &importer{o: o, db: b.DB, norm: clean.NewNormalizer(o.Spec.Sentinels)}
+	im := &importer{o: o, db: b.DB, norm: values.NewNormalizer(o.Spec.Sentinels)}
 	if err := b.DB.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM import_file`).Scan(&im.lastFile); err != nil {
 		return nil, err
 	}
@@ -185,7 +185,7 @@ type importer struct {
 	o        Options
 	db       *sql.DB
 	lastFile int // highest import_file id so far
-	norm     *clean.Normalizer
+	norm     *values.Normalizer
 	scope    *contract.Scope // nil: no filter
 	cutoff   string
 	roster   map[string]bool

@@ -12,9 +12,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sdetl/sdetl/internal/clean"
 	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/store"
+	"github.com/sdetl/sdetl/internal/values"
 )
 
 // Columns a quarantine export adds to the contract's, naming the quarantined row each line
@@ -102,7 +102,7 @@ func Release(ctx context.Context, o ReleaseOptions) (*ReleaseResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	up := &upserter{t: t, norm: clean.NewNormalizer(o.Spec.Sentinels)}
+	up := &upserter{t: t, norm: values.NewNormalizer(o.Spec.Sentinels)}
 	for _, k := range t.Key {
 		up.keyCols = append(up.keyCols, t.ColumnIndex(k))
 	}

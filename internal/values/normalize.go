@@ -3,7 +3,7 @@
 // rounding of time fractions to the second) or truncated: a value that does not fit its type is
 // a *ValueError and its row is quarantined by the caller.
 
-package clean
+package values
 
 import (
 	"strconv"
