@@ -122,7 +122,7 @@ func pipeline(ctx context.Context, e *env, s *contract.Spec, o runOptions) (*run
 	if rep.Import, err = importStage(ctx, e, s, o.exports, filepath.Join(o.workdir, stageFile), o.fresh); err != nil {
 		return nil, err
 	}
-	if rep.Profile, err = profile.FromStage(ctx, s, filepath.Join(o.workdir, stageFile), 0); err != nil {
+	if rep.Profile, err = stage.Profile(ctx, s, filepath.Join(o.workdir, stageFile), 0); err != nil {
 		return nil, err
 	}
 	if halt := rep.Profile.Breaker.Err(); halt != nil {

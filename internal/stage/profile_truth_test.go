@@ -1,4 +1,4 @@
-package profile_test
+package stage_test
 
 import (
 	"context"
@@ -33,7 +33,7 @@ func TestProfileAgainstTruth(t *testing.T) {
 			if _, err := stage.Import(ctx, stage.Options{Spec: s, Dir: dir, Out: stagePath}); err != nil {
 				t.Fatal(err)
 			}
-			r, err := profile.FromStage(ctx, s, stagePath, 0)
+			r, err := stage.Profile(ctx, s, stagePath, 0)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,4 +1,4 @@
-package profile_test
+package stage_test
 
 import (
 	"bytes"
@@ -77,7 +77,7 @@ func TestFromStage(t *testing.T) {
 	}
 	path := stageStore(t, s, map[string]string{"tickets.csv": tickets.String(), "hours.csv": hours.String()})
 
-	r, err := profile.FromStage(context.Background(), s, path, 0)
+	r, err := stage.Profile(context.Background(), s, path, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +171,7 @@ func TestFromStageSampleSpreads(t *testing.T) {
 		{5000, 1000, "1", "1000"},
 	}
 	for _, tt := range tests {
-		r, err := profile.FromStage(context.Background(), s, path, tt.sample)
+		r, err := stage.Profile(context.Background(), s, path, tt.sample)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -181,10 +181,10 @@ func TestFromStageSampleSpreads(t *testing.T) {
 			t.Errorf("sample %d: %d of %d rows, ids %s..%s; want %d of 1000, %s..%s", tt.sample, tr.Rows, tr.TotalRows, id.Min, id.Max, tt.rows, tt.min, tt.max)
 		}
 	}
-	if _, err := profile.FromStage(context.Background(), s, path, -1); err == nil {
+	if _, err := stage.Profile(context.Background(), s, path, -1); err == nil {
 		t.Error("negative sample accepted")
 	}
-	if _, err := profile.FromStage(context.Background(), s, filepath.Join(t.TempDir(), "none.db"), 0); err == nil {
+	if _, err := stage.Profile(context.Background(), s, filepath.Join(t.TempDir(), "none.db"), 0); err == nil {
 		t.Error("missing store accepted")
 	}
 }
