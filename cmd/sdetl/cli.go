@@ -12,9 +12,8 @@ import (
 	"runtime/debug"
 	"strings"
 
-	"github.com/sdetl/sdetl/internal/clean"
 	"github.com/sdetl/sdetl/internal/contract"
-	"github.com/sdetl/sdetl/internal/postgres"
+	"github.com/sdetl/sdetl/internal/outcome"
 	"github.com/sdetl/sdetl/internal/store"
 )
 
@@ -118,7 +117,7 @@ func exitFor(stderr io.Writer, err error) int {
 	switch {
 	case errors.As(err, &ce):
 		code = ce.code
-	case errors.Is(err, clean.ErrReconcile), errors.Is(err, postgres.ErrReconcile):
+	case errors.Is(err, outcome.ErrReconcile):
 		code = exitReconcile
 	case errors.Is(err, context.Canceled):
 		fmt.Fprintln(stderr, "sdetl: interrupted; nothing half-written was left behind")

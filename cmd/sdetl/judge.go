@@ -6,10 +6,9 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/sdetl/sdetl/internal/clean"
 	"github.com/sdetl/sdetl/internal/contract"
+	"github.com/sdetl/sdetl/internal/outcome"
 	"github.com/sdetl/sdetl/internal/postgres"
 	"github.com/sdetl/sdetl/internal/profile"
 	"github.com/sdetl/sdetl/internal/quality"
@@ -144,15 +143,15 @@ func applyDateOrders(s *contract.Spec, p *profile.Report) []string {
 
 // scoreBeforeSwap scores the new schema inside the load transaction; a score below the clean
 // store's means the load lost or damaged something, so the swap must not happen.
-func scoreBeforeSwap(s *contract.Spec, clean *quality.Report, out **quality.Report) func(context.Context, pgx.Tx, string) error {
-	return func(ctx context.Context, tx pgx.Tx, schema string) error {
-		r, err := quality.Score(ctx, s, postgres.QualitySource(tx.Conn(), schema), time.Now())
+func scoreBeforeSwap(s *contract.Spec, clean *quality.Report, out **quality.Report) func(context.Context, quality.Source) error {
+	return func(ctx context.Context, src quality.Source) error {
+		r, err := quality.Score(ctx, s, src, time.Now())
 		if err != nil {
 			return fmt.Errorf("score the loaded schema: %w", err)
 		}
 		*out = r
 		if clean != nil && r.Composite < clean.Composite {
-			return fmt.Errorf("%w: the loaded schema scores %.2f, below the clean store's %.2f", postgres.ErrReconcile, r.Composite, clean.Composite)
+			return fmt.Errorf("%w: the loaded schema scores %.2f, below the clean store's %.2f", outcome.ErrReconcile, r.Composite, clean.Composite)
 		}
 		return nil
 	}

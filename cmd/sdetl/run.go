@@ -12,6 +12,7 @@ import (
 
 	"github.com/sdetl/sdetl/internal/clean"
 	"github.com/sdetl/sdetl/internal/contract"
+	"github.com/sdetl/sdetl/internal/outcome"
 	"github.com/sdetl/sdetl/internal/postgres"
 	"github.com/sdetl/sdetl/internal/profile"
 	"github.com/sdetl/sdetl/internal/quality"
@@ -159,7 +160,7 @@ func pipeline(ctx context.Context, e *env, s *contract.Spec, o runOptions) (*run
 		return nil, err
 	}
 	if bad := reconcile(s, rep, live); len(bad) > 0 {
-		return finish(fmt.Errorf("%w: %v", postgres.ErrReconcile, bad))
+		return finish(fmt.Errorf("%w: %v", outcome.ErrReconcile, bad))
 	}
 	return finish(nil)
 }
