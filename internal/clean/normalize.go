@@ -1,7 +1,7 @@
 // The pure value normalisers: raw cell text -> canonical clean text per contracted type
-// (docs/design.md, "Canonical clean values"). Nothing is guessed, rounded (beyond the documented
-// rounding of time fractions to the second) or truncated: a value that does not fit its type is
-// a *ValueError and its row is quarantined by the caller.
+// (docs/design.md, "Canonical clean values"). Nothing is guessed, rounded or truncated (the one
+// documented rounding is of Excel serials, binary fractions of a day, to the millisecond): a
+// value that does not fit its type is a *ValueError and its row is quarantined by the caller.
 
 package clean
 
