@@ -79,6 +79,8 @@ type column struct {
 	monthMin, monthMax string       // canonical months
 	stampMin, stampMax [2]time.Time // [0] reading ambiguous d/m values day-first, [1] month-first
 	hasStamp           bool
+	dateMin, dateMax   [2]time.Time // the same over the values that are dates (midnight exactly)
+	hasDate            bool
 }
 
 func newColumn(c *spec.Column, norm *clean.Normalizer, sentinels []string) *column {
@@ -157,10 +159,11 @@ func (c *column) classify(s string) uint8 {
 		if err == nil {
 			form = f
 			ok |= 1 << candTimestamp
-			if t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 {
+			midnight := t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 && t.Nanosecond() == 0
+			if midnight {
 				ok |= 1 << candDate
 			}
-			c.stamp(t, f)
+			c.stamp(t, f, midnight)
 		}
 	}
 	c.forms[form]++
@@ -187,21 +190,31 @@ func (c *column) number(v string) {
 }
 
 // stamp tracks the timestamp min/max under both readings of ambiguous d/m values, because
-// the column's date order is only decided once all its evidence is in.
-func (c *column) stamp(t time.Time, f clean.DateForm) {
+// the column's date order is only decided once all its evidence is in; and the date min/max
+// over the midnight values, so that a date column's extremes are never a truncated timestamp.
+func (c *column) stamp(t time.Time, f clean.DateForm, midnight bool) {
 	alt := t
 	if f == clean.FormAmbiguous { // read day-first; the month-first reading swaps day and month
-		alt = time.Date(t.Year(), time.Month(t.Day()), int(t.Month()), t.Hour(), t.Minute(), t.Second(), 0, time.UTC)
+		alt = time.Date(t.Year(), time.Month(t.Day()), int(t.Month()), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
 	}
 	for i, v := range [2]time.Time{t, alt} {
-		if !c.hasStamp || v.Before(c.stampMin[i]) {
-			c.stampMin[i] = v
-		}
-		if !c.hasStamp || v.After(c.stampMax[i]) {
-			c.stampMax[i] = v
+		c.stampMin[i], c.stampMax[i] = minMaxTime(!c.hasStamp, c.stampMin[i], c.stampMax[i], v)
+		if midnight {
+			c.dateMin[i], c.dateMax[i] = minMaxTime(!c.hasDate, c.dateMin[i], c.dateMax[i], v)
 		}
 	}
 	c.hasStamp = true
+	c.hasDate = c.hasDate || midnight
+}
+
+func minMaxTime(first bool, lo, hi, v time.Time) (time.Time, time.Time) {
+	if first || v.Before(lo) {
+		lo = v
+	}
+	if first || v.After(hi) {
+		hi = v
+	}
+	return lo, hi
 }
 
 func (c *column) addExample(s string) {

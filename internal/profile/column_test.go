@@ -71,6 +71,8 @@ func TestColumnInference(t *testing.T) {
 		{"times", spec.Time, []string{"8:30", "16:21:05", "8:30 PM", "0.5"}, "time", 1, 1, false, "08:30:00", "20:30:00"},
 		{"dates", spec.Date, []string{"2/07/2025", "2025-07-01", "20/05/2025"}, "date", 1, 1, false, "2025-05-20", "2025-07-02"},
 		{"timestamps", spec.Timestamp, []string{"20/05/2025 8:42", "2025-07-02 16:21:00", "45678.5"}, "timestamp", 1, 1, false, "2025-01-21 12:00:00", "2025-07-02 16:21:00"},
+		{"fractional timestamps", spec.Timestamp, []string{"2024-12-31 23:59:59.999", "2025-01-01 00:00:00.5", "2024-12-31 23:59:59.99"}, "timestamp", 1, 1, false, "2024-12-31 23:59:59.99", "2025-01-01 00:00:00.5"},
+		{"a date with a time of day", spec.Date, append(many(19, "2025-01-01"), "2024-12-31 23:59:59.999"), "date", 0.95, 0.95, false, "2025-01-01", "2025-01-01"},
 		{"timestamp column of text", spec.Timestamp, many(40, "soon", "later"), "category", 1, 0, true, "later", "soon"},
 		{"mostly integers", spec.Integer, append(many(19, "5"), "x"), "integer", 0.95, 0.95, false, "5", "5"},
 		{"too few integers: a category", spec.Integer, append(many(54, "5"), many(6, "x", "y")...), "category", 1, 0.9, true, "5", "y"},

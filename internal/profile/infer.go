@@ -109,22 +109,28 @@ func (c *column) minMax(inferred string, order *DateOrder) (string, string) {
 	case candNames[candTime]:
 		return c.clockMin, c.clockMax
 	case candNames[candDate], candNames[candTimestamp]:
-		if !c.hasStamp {
-			return "", ""
-		}
 		i := 0
 		if order != nil && order.Order == spec.MDY {
 			i = 1
 		}
-		layout := time.DateTime
 		if inferred == candNames[candDate] {
-			layout = time.DateOnly
+			if !c.hasDate {
+				return "", ""
+			}
+			return c.dateMin[i].Format(time.DateOnly), c.dateMax[i].Format(time.DateOnly)
 		}
-		return c.stampMin[i].Format(layout), c.stampMax[i].Format(layout)
+		if !c.hasStamp {
+			return "", ""
+		}
+		return c.stampMin[i].Format(canonicalStamp), c.stampMax[i].Format(canonicalStamp)
 	case TypeEmpty:
 		return "", ""
 	}
 	return report.Shorten(c.textMin, maxExampleLen), report.Shorten(c.textMax, maxExampleLen)
 }
+
+// canonicalStamp formats a timestamp as the clean stage does: a fraction only when there is
+// one, without trailing zeros.
+const canonicalStamp = "2006-01-02 15:04:05.999999"
 
 func pct(x float64) string { return fmt.Sprintf("%.1f%%", 100*x) }
