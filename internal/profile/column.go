@@ -69,6 +69,12 @@ type column struct {
 	nonNull      int64
 	parses       [nCand]int64
 	supported    int64 // non-null values normalising as the contracted type
+	yesNo        int64 // boolean values spelled yes/no/y/n
+	trueFalse    int64 // boolean values spelled true/false/t/f
+	leadingZero  int64 // numbers written with a leading zero ("007")
+	plus         int64 // numbers written with a leading + ("+318855443322")
+	zeroEx       string
+	plusEx       string
 	forms        [values.FormInvalid + 1]int64
 	distinct     distinct
 	examples     []string
@@ -133,14 +139,15 @@ func (c *column) classify(s string) uint8 {
 	var ok uint8
 	if _, yes := c.parse(contract.Flag, s, try&(1<<candBoolean) != 0); yes {
 		ok |= 1 << candBoolean
+		c.spelling(s)
 	}
 	// Every integer spelling is a decimal spelling with the same canonical text.
 	if v, yes := c.parse(contract.Integer, s, try&(1<<candInteger) != 0); yes {
 		ok |= 1<<candInteger | 1<<candDecimal
-		c.number(v)
+		c.number(s, v)
 	} else if v, yes := c.parse(contract.Decimal, s, try&(1<<candDecimal) != 0); yes {
 		ok |= 1 << candDecimal
-		c.number(v)
+		c.number(s, v)
 	}
 	if v, yes := c.parse(contract.Month, s, try&(1<<candMonth) != 0); yes {
 		ok |= 1 << candMonth
@@ -184,9 +191,37 @@ func (c *column) parse(t contract.Type, s string, try bool) (string, bool) {
 	return r.Value, err == nil
 }
 
-// number tracks the numeric min/max by exact comparison of canonical decimals.
-func (c *column) number(v string) {
+// number tracks the numeric min/max by exact comparison of canonical decimals, and the
+// spellings a number type would lose (s is the value as written, v its canonical text).
+func (c *column) number(s, v string) {
 	c.numMin, c.numMax = minMax(c.parses[candDecimal] == 0, c.numMin, c.numMax, v, compareDecimal)
+	switch {
+	case s[0] == '+':
+		if c.plus++; c.plusEx == "" {
+			c.plusEx = report.Shorten(s, maxExampleLen)
+		}
+	case leadingZero(s):
+		if c.leadingZero++; c.zeroEx == "" {
+			c.zeroEx = report.Shorten(s, maxExampleLen)
+		}
+	}
+}
+
+// spelling counts how a boolean value is spelled: 1 and 0 alone do not say yes/no.
+func (c *column) spelling(s string) {
+	switch s[0] {
+	case 'y', 'Y', 'n', 'N':
+		c.yesNo++
+	case 't', 'T', 'f', 'F':
+		c.trueFalse++
+	}
+}
+
+// evidence is what Infer reads from the column.
+func (c *column) evidence(distinct int64) Evidence {
+	return Evidence{NonNull: c.nonNull, Rows: c.rows, Distinct: distinct, Parses: c.parses,
+		YesNo: c.yesNo, TrueFalse: c.trueFalse, LeadingZero: c.leadingZero, Plus: c.plus,
+		ZeroExample: c.zeroEx, PlusEx: c.plusEx}
 }
 
 // stamp tracks the timestamp min/max under both readings of ambiguous d/m values, because

@@ -28,7 +28,8 @@ func (c *column) report(th *contract.Profile) *ColumnReport {
 		r.Parses[candNames[k]] = n
 	}
 	r.Distinct, r.DistinctExact = c.distinct.count()
-	r.InferredType, r.Confidence = c.infer(th, r.Distinct)
+	inf := Infer(c.evidence(r.Distinct), th)
+	r.InferredType, r.Confidence, r.Suggested, r.InferenceNotes = inf.Type, inf.Confidence, inf.Contract, inf.Notes
 
 	dated := c.want == candDate || c.want == candTimestamp || r.InferredType == candNames[candDate] || r.InferredType == candNames[candTimestamp]
 	if dated {
@@ -58,23 +59,6 @@ func (c *column) report(th *contract.Profile) *ColumnReport {
 	}
 	r.Examples = c.examples
 	return r
-}
-
-// infer returns the most specific candidate that at least min_confidence of the non-null
-// values parse as; else category (few distinct values) or text.
-func (c *column) infer(th *contract.Profile, distinct int64) (string, float64) {
-	if c.nonNull == 0 {
-		return TypeEmpty, 0
-	}
-	for k, n := range c.parses {
-		if conf := float64(n) / float64(c.nonNull); n > 0 && conf >= th.MinConfidence {
-			return candNames[k], conf
-		}
-	}
-	if distinct <= int64(th.CategoryMaxDistinct) && float64(distinct) <= th.CategoryMaxShare*float64(c.rows) {
-		return TypeCategory, 1
-	}
-	return TypeText, 1
 }
 
 // decideOrder reads the column's date-form evidence: values that can only be day-first or only

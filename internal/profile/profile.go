@@ -25,9 +25,14 @@
 //	    nulls, non_null  empty + sentinels; the rest
 //	    parses           {candidate: non-null values parsing as it} for boolean, integer, decimal,
 //	                     month, time, date, timestamp (values.Normalize decides)
-//	    inferred_type    the most specific candidate with confidence >= min_confidence; else
-//	                     category (few distinct values) or text; empty when all values are null
+//	    inferred_type    the candidate most values parse as among those with confidence >=
+//	                     min_confidence (ties: the more specific); 0/1 alone is integer, numbers
+//	                     with leading zeros or a leading + are text; else category (few distinct
+//	                     values) or text; empty when all values are null (profile.Infer, which
+//	                     spec init drafts from too)
 //	    confidence       share of non-null values parsing as inferred_type (1 for category/text)
+//	    suggested_type   the contract type to declare for inferred_type (flag or boolean by spelling)
+//	    inference_notes  why, where the choice is not the plain majority
 //	    distinct         distinct non-null values (trimmed); distinct_exact false = HyperLogLog estimate
 //	    min, max         by inferred type: numeric for numbers, chronological for dates and times
 //	                     (in canonical form), lexicographic otherwise; shortened to 60 characters
@@ -85,6 +90,8 @@ type ColumnReport struct {
 	Parses         map[string]int64 `json:"parses"`
 	InferredType   string           `json:"inferred_type"`
 	Confidence     float64          `json:"confidence"`
+	Suggested      contract.Type    `json:"suggested_type"`
+	InferenceNotes []string         `json:"inference_notes,omitempty"`
 	Distinct       int64            `json:"distinct"`
 	DistinctExact  bool             `json:"distinct_exact"`
 	Min            string           `json:"min,omitempty"`

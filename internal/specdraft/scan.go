@@ -26,6 +26,7 @@ const (
 type scanned struct {
 	path, base, format string
 	rows, misfits      int64 // rows Import stages; rows it rejects (wrong field count)
+	trailing           int64 // misfits with one field more than the header, and that one empty
 	unnamed            []int // 1-based positions of columns without a header (Import ignores them)
 	cols               []*scanCol
 	reports            []*profile.ColumnReport // per col
@@ -38,12 +39,9 @@ type scanCol struct {
 	pos    int    // 0-based position in the export row
 	name   string // database column name
 
-	examples                  []string
-	yesNo, trueFalse, zeroOne int64 // values spelled yes/no/y/n, true/false/t/f, 1/0
-	leadingZero               int64 // numbers written with a leading zero ("007")
-	zeroExample               string
-	zeros                     int64 // values that are the number 0 ("0", "0.0", "-0")
-	shapes                    shapes
+	examples []string
+	zeros    int64 // values that are the number 0 ("0", "0.0", "-0")
+	shapes   shapes
 }
 
 // scanFile profiles one export. sentinels are every null marker to count (the defaults and the
@@ -79,6 +77,9 @@ func scanFile(ctx context.Context, path string, sentinels []string, order contra
 	err = ex.Each(ctx, onProgress, func(r exports.Row) error {
 		if r.Misfit != "" {
 			sc.misfits++
+			if n := len(r.Cells); n == len(ex.Header)+1 && strings.TrimSpace(r.Cells[n-1]) == "" {
+				sc.trailing++
+			}
 			return nil
 		}
 		sc.rows++
@@ -151,46 +152,10 @@ func (c *scanCol) add(s string) {
 			c.examples = append(c.examples, e)
 		}
 	}
-	if len(s) <= 5 {
-		switch strings.ToLower(s) {
-		case "yes", "no", "y", "n":
-			c.yesNo++
-		case "true", "false", "t", "f":
-			c.trueFalse++
-		case "1", "0":
-			c.zeroOne++
-		}
-	}
 	if strings.Trim(s, "+-.0") == "" && strings.Contains(s, "0") && strings.Count(s, ".") <= 1 {
 		c.zeros++
 	}
-	if leadingZero(s) {
-		c.leadingZero++
-		if c.zeroExample == "" {
-			c.zeroExample = report.Shorten(s, maxExampleLen)
-		}
-	}
 	c.shapes.add(s)
-}
-
-// leadingZero reports whether s is a plain number written with a leading zero ("007", "-01.5"),
-// which typing as a number would drop.
-func leadingZero(s string) bool {
-	s = strings.TrimLeft(s, "+-")
-	if len(s) < 2 || s[0] != '0' || s[1] < '0' || s[1] > '9' {
-		return false
-	}
-	dot := false
-	for i := 0; i < len(s); i++ {
-		switch {
-		case s[i] >= '0' && s[i] <= '9':
-		case s[i] == '.' && !dot:
-			dot = true
-		default:
-			return false
-		}
-	}
-	return true
 }
 
 // invalidExamples reads the export again and returns, for each column typed in types (by column

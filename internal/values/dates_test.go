@@ -175,7 +175,7 @@ func TestDate(t *testing.T) {
 		{raw: "2025-07-02T00:00", want: "2025-07-02", ch: D},
 		{raw: "2025-07-02 00:00:00.000", want: "2025-07-02", ch: D},
 		{raw: "45678.0000000001", want: "2025-01-21", ch: X}, // 0.00000864 ms: midnight to the millisecond
-		{raw: "2025-07-01 23:59:59.5", err: true},           // a date is never rounded into the next day
+		{raw: "2025-07-01 23:59:59.5", err: true},            // a date is never rounded into the next day
 		{raw: "2024-12-31 23:59:59.999", err: true},
 		{raw: "2025-07-02 00:00:00.000001", err: true},
 		{raw: "1751414400.5", err: true},
