@@ -38,6 +38,7 @@ type fidelityRow struct {
 	id                    int
 	at, day, clock, qty   string    // raw text cells
 	atCell, clockCell     time.Time // XLSX only: written as date cells instead of text when set
+	atNum                 bool      // XLSX only: at is a number cell (General format)
 	wantAt, wantDay       string
 	wantClock, wantQty    string
 	quarantine, quarantCo string // rule and column
@@ -56,9 +57,13 @@ func fidelityRows() []fidelityRow {
 		{id: 5, day: "2024-12-31 23:59:59.999", quarantine: "invalid_date", quarantCo: "day"},
 		{id: 6, at: "2025-07-02 16:21:00.1234567", quarantine: "invalid_timestamp", quarantCo: "at"},
 		{id: 7, clock: "09:00:00.0000001", quarantine: "invalid_time", quarantCo: "clock"},
+		// A bare number among date text is not an Excel serial (1 would be 1900-01-01); the
+		// serial of id 4 falls among the column's dates and is one.
+		{id: 8, at: "1", quarantine: "invalid_timestamp", quarantCo: "at"},
+		{id: 9, day: "1", quarantine: "invalid_date", quarantCo: "day"},
 	}
 	// Enough ordinary rows that the few bad ones stay under the profile's mismatch threshold.
-	for id := 8; id < 70; id++ {
+	for id := 10; id < 70; id++ {
 		rows = append(rows, fidelityRow{id: id, at: "2025-03-01 10:00:00", day: "2025-03-01", clock: "10:00",
 			wantAt: "2025-03-01 10:00:00", wantDay: "2025-03-01", wantClock: "10:00:00"})
 	}
@@ -83,6 +88,9 @@ func writeFidelityExport(t *testing.T, dir, format string, rows []fidelityRow) {
 		c := []xlsx.Cell{xlsx.Num(fmt.Sprint(r.id)), xlsx.Str(r.at), xlsx.Str(r.day), xlsx.Str(r.clock), xlsx.Str(r.qty)}
 		if !r.atCell.IsZero() {
 			c[1] = xlsx.DateCell(r.atCell, xlsx.DateTime)
+		}
+		if r.atNum {
+			c[1] = xlsx.Num(r.at)
 		}
 		if !r.clockCell.IsZero() {
 			c[3] = xlsx.DateCell(r.clockCell, xlsx.TimeOnly)
@@ -162,7 +170,8 @@ func runFidelity(t *testing.T, format string, rows []fidelityRow) {
 
 // TestFractionalSecondsLoadExactly: fractional seconds survive clean and load to the
 // microsecond, in CSV text and in XLSX text and date cells; a date with a time of day and a
-// fraction finer than PostgreSQL's are quarantined, not rounded.
+// fraction finer than PostgreSQL's are quarantined, not rounded; a stray number among date
+// text is quarantined, a serial among the column's dates loads; a contracted integer +5 is 5.
 func TestFractionalSecondsLoadExactly(t *testing.T) {
 	t.Run("csv", func(t *testing.T) {
 		t.Parallel()
@@ -175,6 +184,7 @@ func TestFractionalSecondsLoadExactly(t *testing.T) {
 		rows[0].clockCell = time.Date(1899, 12, 30, 9, 0, 0, 5e8, time.UTC)
 		rows[1].atCell = time.Date(2025, 7, 2, 16, 21, 0, 123e6, time.UTC)
 		rows[1].wantAt = "2025-07-02 16:21:00.123" // a serial carries milliseconds
+		rows[3].atNum, rows[7].atNum = true, true    // the serial and the stray 1 as number cells
 		runFidelity(t, "xlsx", rows)
 	})
 }

@@ -98,6 +98,13 @@ func cmdClean(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer unlock()
+	// Read each date column as its own evidence decided (order, which numbers are dates), as
+	// a run does: the same staged values must clean the same way by either command.
+	p, err := stage.Profile(ctx, s, f.path(stageFile), 0)
+	if err != nil {
+		return err
+	}
+	applyDateOrders(s, p)
 	rep, err := cleanStage(ctx, e, s, f.workdir, *changes)
 	if err != nil {
 		return err

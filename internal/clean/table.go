@@ -139,7 +139,7 @@ func (c *cleaner) table(ctx context.Context, t *contract.Table) (*TableResult, e
 		file := c.files[fileID]
 		failed, rule, reason := -1, "", ""
 		for i, col := range t.Columns {
-			r, err := c.norm.Normalize(col.Type, col.DateOrder, raw[i])
+			r, err := c.norm.NormalizeColumn(col, raw[i])
 			if err != nil {
 				var ve *values.ValueError
 				if !errors.As(err, &ve) {

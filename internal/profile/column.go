@@ -87,6 +87,7 @@ type column struct {
 	hasStamp           bool
 	dateMin, dateMax   [2]time.Time // the same over the values that are dates (midnight exactly)
 	hasDate            bool
+	numbers            numberDates // bare numbers that parse as dates, by month
 }
 
 func newColumn(c *contract.Column, norm *values.Normalizer, sentinels []string) *column {
@@ -117,7 +118,10 @@ func (c *column) add(raw string) {
 	if c.nonNull == 1 || s > c.textMax {
 		c.textMax = s
 	}
-	mask := c.classify(s)
+	mask, number := c.classify(s)
+	if number && (c.want == candDate || c.want == candTimestamp) {
+		return // a number's support is decided with the column's number rule (decideNumbers)
+	}
 	if c.want < 0 || mask&(1<<c.want) != 0 {
 		c.supported++
 	} else if len(c.examples) < maxExamples {
@@ -128,7 +132,9 @@ func (c *column) add(raw string) {
 // classify tries s as every candidate type it could be and counts the successes. Cheap byte
 // checks rule most candidates out without calling a normaliser; they are exact except for the
 // length limit, which never applies to the contracted type, so support is always exact.
-func (c *column) classify(s string) uint8 {
+// number says s is a bare number that parses as a date: its date evidence waits for the
+// column's number rule (numbers.go), and mask leaves the date candidates out.
+func (c *column) classify(s string) (mask uint8, number bool) {
 	try := prefilter(s)
 	if c.want >= 0 {
 		try |= 1 << c.want
@@ -163,7 +169,11 @@ func (c *column) classify(s string) uint8 {
 		// what values.ClassifyDate reports, and success does not depend on the date order (an
 		// ambiguous d/m value is a valid date either way round).
 		t, f, err := values.ParseTimestamp(s, contract.DMY)
-		if err == nil {
+		if err == nil && values.IsNumberForm(f) {
+			midnight := t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 && t.Nanosecond() == 0
+			c.numbers.add(t, f, midnight, s)
+			number = true
+		} else if err == nil {
 			form = f
 			ok |= 1 << candTimestamp
 			midnight := t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 && t.Nanosecond() == 0
@@ -173,13 +183,15 @@ func (c *column) classify(s string) uint8 {
 			c.stamp(t, f, midnight)
 		}
 	}
-	c.forms[form]++
+	if !number {
+		c.forms[form]++
+	}
 	for k := candidate(0); k < nCand; k++ {
 		if ok&(1<<k) != 0 {
 			c.parses[k]++
 		}
 	}
-	return ok
+	return ok, number
 }
 
 // parse normalises s as t when try is set and returns the canonical value.

@@ -24,6 +24,7 @@ func (c *column) report(th *contract.Profile) *ColumnReport {
 	for i, x := range c.sentinels {
 		r.Sentinels[x] += c.sentinelHits[i]
 	}
+	numbers := c.decideNumbers() // before anything reads the parses, forms or support
 	for k, n := range c.parses {
 		r.Parses[candNames[k]] = n
 	}
@@ -38,6 +39,7 @@ func (c *column) report(th *contract.Profile) *ColumnReport {
 			r.DateForms[values.DateForm(f).String()] = n
 		}
 		r.DateOrder = c.decideOrder()
+		r.NumberDates = numbers
 	}
 	r.Min, r.Max = c.minMax(r.InferredType, r.DateOrder)
 

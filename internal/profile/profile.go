@@ -43,6 +43,10 @@
 //	                     evidence = only one order's unambiguous values seen; conflict = both seen;
 //	                     ambiguous = only ambiguous d/m values, read with the contract's order;
 //	                     spec_hint = no d/m values at all, the contract's order (irrelevant)
+//	    number_dates     (date/timestamp columns) which bare numbers (Excel serials, epochs) are dates:
+//	                     {rule: all|span, from, to, read, outside}: all = the column's dates are mostly
+//	                     numbers, every one is read; span = the column's dates are text, a number is
+//	                     read only within from..to (its text dates' months +-12), the rest are misfits
 //	    support          share of non-null values normalising as contract_type (1 for text)
 //	    mismatch         support < min_support, or a date column with conflicting date order
 //	    mismatch_reason  why, in words
@@ -98,6 +102,7 @@ type ColumnReport struct {
 	Max            string           `json:"max,omitempty"`
 	DateForms      map[string]int64 `json:"date_forms,omitempty"`
 	DateOrder      *DateOrder       `json:"date_order,omitempty"`
+	NumberDates    *NumberDates     `json:"number_dates,omitempty"`
 	Support        float64          `json:"support"`
 	Mismatch       bool             `json:"mismatch"`
 	MismatchReason string           `json:"mismatch_reason,omitempty"`

@@ -108,6 +108,9 @@ func (d *Draft) dateOrder(cd *ColumnDraft, r *profile.ColumnReport, c *scanCol) 
 		cd.DateOrder = order
 	}
 	cd.Formats = c.shapes.formats(order)
+	// Only the numbers the column's number rule reads as dates; a stray one is a misfit,
+	// counted in Invalid with the other values the type leaves out.
+	cd.Serials, cd.Epochs = f["excel_serial"], f["epoch_seconds"]+f["epoch_millis"]
 	if cd.Min != "" && (r.DateOrder == nil || order != r.DateOrder.Order) {
 		cd.Min, cd.Max = "", "" // the profiler's extremes read ambiguous values the other way
 	}
@@ -233,27 +236,29 @@ func modifiedColumn(td *TableDraft) string {
 // explainInvalid reads the export again, only when some column's type leaves values out, for
 // examples of those values (their rows will be quarantined, and the reviewer should see why).
 func (d *Draft) explainInvalid(ctx context.Context, sc *scanned, td *TableDraft, sentinels []string) error {
-	types := make([]contract.Type, len(td.Columns))
-	orders := make([]contract.DateOrder, len(td.Columns))
+	cols := make([]*contract.Column, len(td.Columns))
 	need := false
 	for i, cd := range td.Columns {
 		if cd.Invalid > 0 {
-			types[i], need = cd.Type, true
-			orders[i] = cd.DateOrder
-			if orders[i] == "" {
-				orders[i] = d.DateOrder
+			c := &contract.Column{Name: cd.Name, Type: cd.Type, DateOrder: cd.DateOrder}
+			if c.DateOrder == "" {
+				c.DateOrder = d.DateOrder
 			}
+			if nd := sc.reports[i].NumberDates; nd != nil && (c.Type == contract.Date || c.Type == contract.Timestamp) {
+				c.NumberDates = nd.Span // as the run will read them: a stray number is a misfit
+			}
+			cols[i], need = c, true
 		}
 	}
 	if !need {
 		return nil
 	}
-	counts, examples, err := invalidExamples(ctx, sc, sentinels, types, orders)
+	counts, examples, err := invalidExamples(ctx, sc, sentinels, cols)
 	if err != nil {
 		return err
 	}
 	for i, cd := range td.Columns {
-		if types[i] != "" {
+		if cols[i] != nil {
 			cd.Invalid, cd.InvalidEx = counts[i], examples[i]
 		}
 	}

@@ -154,3 +154,30 @@ func TestTrailingDelimiter(t *testing.T) {
 		t.Errorf("notes %q: one misfit row is not a trailing-delimiter file", notes)
 	}
 }
+
+// TestStrayNumberIsAMisfit: a bare 1 among ISO timestamps is not an Excel serial: the draft
+// counts it as a value the type leaves out (its row will be quarantined), with the example,
+// and reports no serials; serials among the column's own dates are format evidence.
+func TestStrayNumberIsAMisfit(t *testing.T) {
+	for _, format := range []string{"csv", "xlsx"} {
+		t.Run(format, func(t *testing.T) {
+			rows := [][]string{{"at"}}
+			for i := 0; i < 30; i++ {
+				rows = append(rows, []string{"2020-01-01 01:02:03"})
+			}
+			rows = append(rows, []string{"1"}, []string{"43831.5"}) // a stray 1; 2020-01-01 12:00
+			d, err := New(context.Background(), Options{Files: []string{writeExport(t, format, rows)}, Schema: "s"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := d.Tables[0].Columns[0]
+			if c.Type != contract.Timestamp || c.Invalid != 1 || strings.Join(c.InvalidEx, ",") != "1" || c.Serials != 1 || c.Max != "2020-01-01 12:00:00" {
+				t.Errorf("got %s, %d invalid %q, %d serials, max %q; want timestamp, 1 invalid [1], 1 serial, max 2020-01-01 12:00:00",
+					c.Type, c.Invalid, c.InvalidEx, c.Serials, c.Max)
+			}
+			if !strings.Contains(string(d.YAML), `Excel serial numbers (1)`) || !strings.Contains(string(d.YAML), `CHECK: 1 value is not timestamp`) {
+				t.Errorf("draft lacks the serial count or the misfit:\n%s", d.YAML)
+			}
+		})
+	}
+}

@@ -158,10 +158,11 @@ func (c *scanCol) add(s string) {
 	c.shapes.add(s)
 }
 
-// invalidExamples reads the export again and returns, for each column typed in types (by column
-// index; text columns are skipped), the values that do not convert: how many and a few examples.
-// It runs only when a column's type leaves values out, to show the reviewer what they are.
-func invalidExamples(ctx context.Context, sc *scanned, sentinels []string, types []contract.Type, orders []contract.DateOrder) ([]int64, [][]string, error) {
+// invalidExamples reads the export again and returns, for each column drafted in cols (by
+// column index; nil and text columns are skipped), the values that do not convert as the clean
+// stage converts them: how many and a few examples. It runs only when a column's type leaves
+// values out, to show the reviewer what they are.
+func invalidExamples(ctx context.Context, sc *scanned, sentinels []string, cols []*contract.Column) ([]int64, [][]string, error) {
 	ex, err := exports.Open(sc.path)
 	if err != nil {
 		return nil, nil, err
@@ -176,10 +177,10 @@ func invalidExamples(ctx context.Context, sc *scanned, sentinels []string, types
 		}
 		row := r.Cells
 		for i, c := range sc.cols {
-			if types[i] == "" || types[i] == contract.Text || c.pos >= len(row) {
+			if cols[i] == nil || cols[i].Type == contract.Text || c.pos >= len(row) {
 				continue
 			}
-			if _, err := norm.Normalize(types[i], orders[i], row[c.pos]); err != nil {
+			if _, err := norm.NormalizeColumn(cols[i], row[c.pos]); err != nil {
 				counts[i]++
 				if e := report.Shorten(strings.TrimSpace(row[c.pos]), maxExampleLen); len(examples[i]) < maxExamples && !contains(examples[i], e) {
 					examples[i] = append(examples[i], e)

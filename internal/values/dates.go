@@ -74,21 +74,22 @@ var (
 )
 
 const (
-	errStampSyntax  = reason("not a recognised date/time (YYYY-MM-DD[ HH:MM[:SS[.f]]], D/M/YYYY[ H:MM[:SS][ AM|PM]], Excel serial or epoch number)")
-	errOffset       = reason("has a time zone (Z or UTC offset); wall-clock times are never shifted")
-	errTwoDigitYear = reason("has a 2-digit year")
-	errYearDigits   = reason("year must have 4 digits")
-	errCalendar     = reason("not a calendar date")
-	errBothOver12   = reason("both day/month parts are > 12")
-	errClockSyntax  = reason("not a time of day (H:MM[:SS[.f]][ AM|PM])")
-	errClock        = reason("time of day out of range")
-	errSerial60     = reason("Excel serial 60 is the fictitious 1900-02-29")
-	errStampNumber  = reason("number is neither an Excel serial (1..2958465), epoch seconds [1e9, 1e10) nor epoch milliseconds [1e12, 1e13)")
-	errYearRange    = reason("year outside 1900..9999")
-	errNotMidnight  = reason("has a time of day other than midnight (a date is never truncated)")
-	errTimeWrap     = reason("rounds to 24:00:00")
-	errFracDigits   = reason("has a fraction of a second finer than a microsecond (PostgreSQL's precision; never rounded)")
-	errDayFraction  = reason("Excel day fraction must be 0 <= f < 1")
+	errStampSyntax   = reason("not a recognised date/time (YYYY-MM-DD[ HH:MM[:SS[.f]]], D/M/YYYY[ H:MM[:SS][ AM|PM]], Excel serial or epoch number)")
+	errOffset        = reason("has a time zone (Z or UTC offset); wall-clock times are never shifted")
+	errTwoDigitYear  = reason("has a 2-digit year")
+	errYearDigits    = reason("year must have 4 digits")
+	errCalendar      = reason("not a calendar date")
+	errBothOver12    = reason("both day/month parts are > 12")
+	errClockSyntax   = reason("not a time of day (H:MM[:SS[.f]][ AM|PM])")
+	errClock         = reason("time of day out of range")
+	errSerial60      = reason("Excel serial 60 is the fictitious 1900-02-29")
+	errStampNumber   = reason("number is neither an Excel serial (1..2958465), epoch seconds [1e9, 1e10) nor epoch milliseconds [1e12, 1e13)")
+	errYearRange     = reason("year outside 1900..9999")
+	errNotMidnight   = reason("has a time of day other than midnight (a date is never truncated)")
+	errTimeWrap      = reason("rounds to 24:00:00")
+	errNumberOutside = reason("is a bare number dated outside the column's dates: a stray number among date text is not an Excel serial or epoch")
+	errFracDigits    = reason("has a fraction of a second finer than a microsecond (PostgreSQL's precision; never rounded)")
+	errDayFraction   = reason("Excel day fraction must be 0 <= f < 1")
 )
 
 // stamp is a parsed timestamp: a day number, a second of that day and a microsecond of that
@@ -410,6 +411,20 @@ func parseClock(s string, ampm bool) (clock, string, reason) {
 
 // ---- converters ----
 
+// IsNumberForm reports whether f is a bare number read as a date (an Excel serial or an
+// epoch), as opposed to date text.
+func IsNumberForm(f DateForm) bool {
+	return f == FormExcelSerial || f == FormEpochSeconds || f == FormEpochMillis
+}
+
+// numberIn checks a number-form stamp against the column's span for numbers, when it has one.
+func numberIn(st stamp, f DateForm, numbers *contract.DaySpan) reason {
+	if numbers != nil && IsNumberForm(f) && (st.days < numbers.From || st.days > numbers.To) {
+		return errNumberOutside
+	}
+	return ""
+}
+
 // stampChange is the change flag of a re-formatted value of the given form.
 func stampChange(f DateForm) Change {
 	switch f {
@@ -423,9 +438,12 @@ func stampChange(f DateForm) Change {
 
 // normTimestamp -> "2006-01-02 15:04:05[.ffffff]" (a fraction only when there is one, without
 // trailing zeros: PostgreSQL's own text form).
-func normTimestamp(s string, order contract.DateOrder) (string, Change, reason) {
+func normTimestamp(s string, order contract.DateOrder, numbers *contract.DaySpan) (string, Change, reason) {
 	st, form, r := parseStamp(s, order)
 	if r != "" {
+		return "", 0, r
+	}
+	if r := numberIn(st, form, numbers); r != "" {
 		return "", 0, r
 	}
 	var buf [26]byte
@@ -440,9 +458,12 @@ func normTimestamp(s string, order contract.DateOrder) (string, Change, reason) 
 }
 
 // normDate -> "2006-01-02"; the value's time of day must be midnight, to the microsecond.
-func normDate(s string, order contract.DateOrder) (string, Change, reason) {
+func normDate(s string, order contract.DateOrder, numbers *contract.DaySpan) (string, Change, reason) {
 	st, form, r := parseStamp(s, order)
 	if r != "" {
+		return "", 0, r
+	}
+	if r := numberIn(st, form, numbers); r != "" {
 		return "", 0, r
 	}
 	if st.sod != 0 || st.us != 0 {
