@@ -184,7 +184,7 @@ func TestFractionalSecondsLoadExactly(t *testing.T) {
 		rows[0].clockCell = time.Date(1899, 12, 30, 9, 0, 0, 5e8, time.UTC)
 		rows[1].atCell = time.Date(2025, 7, 2, 16, 21, 0, 123e6, time.UTC)
 		rows[1].wantAt = "2025-07-02 16:21:00.123" // a serial carries milliseconds
-		rows[3].atNum, rows[7].atNum = true, true    // the serial and the stray 1 as number cells
+		rows[3].atNum, rows[7].atNum = true, true  // the serial and the stray 1 as number cells
 		runFidelity(t, "xlsx", rows)
 	})
 }

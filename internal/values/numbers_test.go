@@ -11,7 +11,9 @@ import (
 // outside it is invalid (a stray 1 is not 1900-01-01), one inside reads as before, and text
 // dates are untouched; without a span every serial reads as always.
 func TestNumbersOutsideTheColumnsDates(t *testing.T) {
-	day := func(y int, m time.Month, d int) int { return int(time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() / 86400) }
+	day := func(y int, m time.Month, d int) int {
+		return int(time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() / 86400)
+	}
 	span := &contract.DaySpan{From: day(2019, 1, 1), To: day(2021, 1, 31)}
 	n := NewNormalizer(nil)
 	for _, c := range []struct {
