@@ -25,9 +25,9 @@ type Type string
 const (
 	Integer   Type = "integer"   // "123" (bigint)
 	Decimal   Type = "decimal"   // "7.5": no exponent, no trailing zeros (numeric)
-	Timestamp Type = "timestamp" // "2025-07-02 16:21:00" (timestamp without time zone)
+	Timestamp Type = "timestamp" // "2025-07-02 16:21:00", "2025-07-02 16:21:00.125" (timestamp without time zone, to the µs)
 	Date      Type = "date"      // "2025-07-02"
-	Time      Type = "time"      // "16:21:00"
+	Time      Type = "time"      // "16:21:00", "09:00:00.5"
 	Flag      Type = "flag"      // "yes" | "no" (text; dashboards compare to 'yes')
 	Month     Type = "month"     // "2025-07" (text)
 	Boolean   Type = "boolean"   // "true" | "false"
