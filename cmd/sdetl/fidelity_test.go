@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -185,6 +186,11 @@ func TestFractionalSecondsLoadExactly(t *testing.T) {
 		rows[1].atCell = time.Date(2025, 7, 2, 16, 21, 0, 123e6, time.UTC)
 		rows[1].wantAt = "2025-07-02 16:21:00.123" // a serial carries milliseconds
 		rows[3].atNum, rows[7].atNum = true, true  // the serial and the stray 1 as number cells
+		// One instant as a date-formatted cell and as a General number cell holding its serial:
+		// the reader and the clean stage read serials alike, to the millisecond.
+		at := time.Date(2025, 3, 1, 10, 0, 0, 123e6, time.UTC)
+		rows[20].atCell, rows[20].wantAt = at, "2025-03-01 10:00:00.123"
+		rows[21].at, rows[21].atNum, rows[21].wantAt = strconv.FormatFloat(45717+(36000000+123)/86400000.0, 'f', -1, 64), true, "2025-03-01 10:00:00.123"
 		runFidelity(t, "xlsx", rows)
 	})
 }
