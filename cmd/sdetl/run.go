@@ -78,9 +78,6 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer unlock()
-	if err := f.work.preflight(); err != nil {
-		return err
-	}
 	o := runOptions{exports: *exports, work: f.work, fresh: *fresh, dryRun: *dry, minQuality: s.Quality.Gate}
 	if minQ.set {
 		o.minQuality = minQ.v
