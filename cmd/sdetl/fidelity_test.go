@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -193,4 +194,54 @@ func TestFractionalSecondsLoadExactly(t *testing.T) {
 		rows[21].at, rows[21].atNum, rows[21].wantAt = strconv.FormatFloat(45717+(36000000+123)/86400000.0, 'f', -1, 64), true, "2025-03-01 10:00:00.123"
 		runFidelity(t, "xlsx", rows)
 	})
+}
+
+// TestLeadingPlusLoadsAsWritten: a phone number written with a leading + is drafted as text
+// (not integer, not the key) and loads exactly as written; the id column is the key.
+func TestLeadingPlusLoadsAsWritten(t *testing.T) {
+	for _, format := range []string{"csv", "xlsx"} {
+		t.Run(format, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			rows := [][]string{{"Contact ID", "Phone"}}
+			for i := 1; i <= 30; i++ {
+				rows = append(rows, []string{strconv.Itoa(i), fmt.Sprintf("+3188554%05d", i)})
+			}
+			file := filepath.Join(dir, "contacts."+format)
+			if format == "csv" {
+				writeCSV(t, file, rows)
+			} else {
+				var cells [][]xlsx.Cell
+				for _, r := range rows {
+					cells = append(cells, strCells(r))
+				}
+				writeXLSX(t, file, cells)
+			}
+			specPath := filepath.Join(t.TempDir(), "c.yaml")
+			mustSdetl(t, "spec", "init", "--from", file, "--out", specPath, "--name", "contacts")
+			dsn := pgtest.DSN(t)
+			mustSdetl(t, "run", "--spec", specPath, "--exports", dir, "--pg", dsn, "--workdir", t.TempDir())
+			ctx := context.Background()
+			conn, err := pgx.Connect(ctx, dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close(ctx)
+			var typ, phone string
+			if err := conn.QueryRow(ctx, `SELECT data_type FROM information_schema.columns
+				WHERE table_schema = 'contacts' AND table_name = 'contacts' AND column_name = 'Phone'`).Scan(&typ); err != nil {
+				t.Fatal(err)
+			}
+			if err := conn.QueryRow(ctx, `SELECT "Phone" FROM contacts.contacts WHERE "Contact ID" = 1`).Scan(&phone); err != nil {
+				t.Fatal(err)
+			}
+			if typ != "text" || phone != "+318855400001" {
+				t.Errorf("phone typed %s, loaded as %q; want text +318855400001", typ, phone)
+			}
+			var key string
+			if err := conn.QueryRow(ctx, `SELECT indexdef FROM pg_indexes WHERE schemaname = 'contacts' AND indexname LIKE '%natural_key'`).Scan(&key); err != nil || !strings.Contains(key, `"Contact ID"`) {
+				t.Errorf("natural key index %q (%v), want it on \"Contact ID\"", key, err)
+			}
+		})
+	}
 }
