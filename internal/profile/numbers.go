@@ -80,7 +80,7 @@ func (m *numMonth) add(t time.Time, f values.DateForm, midnight bool, s string) 
 type numberDates struct {
 	months   map[int]*numMonth
 	overflow numMonth
-	decided  bool
+	decided  *NumberDates // set once folded into the column's counts
 }
 
 func monthIndex(t time.Time) int { return t.Year()*12 + int(t.Month()) - 1 }
@@ -107,6 +107,9 @@ func (nd *numberDates) add(t time.Time, f values.DateForm, midnight bool, s stri
 // contracted date column, as unsupported values.
 func (c *column) decideNumbers() *NumberDates {
 	nd := &c.numbers
+	if nd.decided != nil { // a second report must not fold the numbers in twice
+		return nd.decided
+	}
 	text := c.forms[values.FormISO] + c.forms[values.FormDayFirst] + c.forms[values.FormMonthFirst] + c.forms[values.FormAmbiguous]
 	total := nd.overflow.n
 	for _, m := range nd.months {
@@ -126,10 +129,7 @@ func (c *column) decideNumbers() *NumberDates {
 		d.From, d.To = from.Format(time.DateOnly), to.Format(time.DateOnly)
 		d.Span = &contract.DaySpan{From: int(from.Unix() / 86400), To: int(to.Unix() / 86400)}
 	}
-	if nd.decided {
-		return d
-	}
-	nd.decided = true
+	nd.decided = d
 	fold := func(m *numMonth, read bool) {
 		if m.n == 0 {
 			return
