@@ -159,15 +159,26 @@ func scorePG(ctx context.Context, s *contract.Spec, dsn string) (*quality.Report
 	return quality.Score(ctx, s, postgres.QualitySource(conn, s.Schema), time.Now())
 }
 
-// applyDateOrders makes the clean stage read each date column in the order its own evidence
-// decided, where that differs from the contract (the profile reports every such decision).
+// applyDateOrders makes the clean stage read each date column as its own evidence decided:
+// in the order the evidence shows, where that differs from the contract, and with bare numbers
+// read as dates only where the column's dates are numbers (the profile reports every such
+// decision; the returned lines name the ones that change something).
 func applyDateOrders(s *contract.Spec, p *profile.Report) []string {
 	var changed []string
 	for _, tr := range p.Tables {
 		t := s.Table(tr.Table)
 		for _, cr := range tr.Columns {
 			c := t.Column(cr.Name)
-			if c == nil || cr.DateOrder == nil || cr.DateOrder.Basis != profile.BasisEvidence || cr.DateOrder.Order == c.DateOrder {
+			if c == nil || (c.Type != contract.Date && c.Type != contract.Timestamp) {
+				continue
+			}
+			if nd := cr.NumberDates; nd != nil && nd.Span != nil {
+				c.NumberDates = nd.Span
+				if nd.Outside > 0 {
+					changed = append(changed, fmt.Sprintf("%s.%s: numbers read as dates only within %s (%d outside)", t.Name, c.Name, nd.Span, nd.Outside))
+				}
+			}
+			if cr.DateOrder == nil || cr.DateOrder.Basis != profile.BasisEvidence || cr.DateOrder.Order == c.DateOrder {
 				continue
 			}
 			c.DateOrder = cr.DateOrder.Order

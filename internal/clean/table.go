@@ -186,7 +186,7 @@ func (c *cleaner) newTableWriter(ctx context.Context, tx *sql.Tx, t *contract.Ta
 // be cleaned (-1 when none), with the rule it breaks and why; err is anything but a bad value.
 func (c *cleaner) normalizeRow(t *contract.Table, raw []string, clean []values.Result) (failed int, rule, reason string, err error) {
 	for i, col := range t.Columns {
-		r, err := c.norm.Normalize(col.Type, col.DateOrder, raw[i])
+		r, err := c.norm.NormalizeColumn(col, raw[i])
 		if err != nil {
 			var ve *values.ValueError
 			if !errors.As(err, &ve) {

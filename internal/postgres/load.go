@@ -302,7 +302,8 @@ func pgValue(t contract.Type, v string) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		us := int64(tm.Hour()*3600+tm.Minute()*60+tm.Second()) * 1e6
+		// time.Parse accepts the canonical fraction after the seconds; keep it.
+		us := int64(tm.Hour()*3600+tm.Minute()*60+tm.Second())*1e6 + int64(tm.Nanosecond()/1000)
 		return pgtype.Time{Microseconds: us, Valid: true}, nil
 	case contract.Boolean:
 		switch v {

@@ -114,8 +114,8 @@ func (c *ColumnDraft) commentLines() []string {
 	}
 	lines := []string{first}
 	var dates []string
-	if len(c.Formats) > 0 {
-		dates = append(dates, "format "+describeFormats(c.Formats, 0, 0))
+	if len(c.Formats) > 0 || c.Serials+c.Epochs > 0 {
+		dates = append(dates, "format "+describeFormats(c.Formats, c.Serials, c.Epochs))
 	}
 	if c.OrderNote != "" {
 		dates = append(dates, c.OrderNote)

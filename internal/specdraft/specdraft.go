@@ -83,7 +83,9 @@ type ColumnDraft struct {
 	Exact      bool               `json:"distinct_exact"`
 	Min        string             `json:"min,omitempty"`
 	Max        string             `json:"max,omitempty"`
-	Formats    []FormatCount      `json:"formats,omitempty"` // date and time spellings
+	Formats    []FormatCount      `json:"formats,omitempty"`       // date and time spellings
+	Serials    int64              `json:"excel_serials,omitempty"` // numbers read as Excel serials (the profile's number rule)
+	Epochs     int64              `json:"epochs,omitempty"`        // numbers read as epoch seconds or milliseconds
 	OrderNote  string             `json:"order_note,omitempty"`
 	Invalid    int64              `json:"invalid"` // non-null values that do not convert: rows the clean stage quarantines
 	InvalidEx  []string           `json:"invalid_examples,omitempty"`

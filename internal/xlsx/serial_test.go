@@ -2,43 +2,44 @@ package xlsx
 
 import (
 	"math"
+	"math/big"
 	"math/rand/v2"
 	"strconv"
 	"testing"
 )
 
-// The exact decimal fast path must agree with the float path except at
-// exact half-second ties, where float rounding error decides.
-func TestDecimalSecondsMatchesFloat(t *testing.T) {
+// The exact decimal fast path must agree with exact rational arithmetic.
+func TestDecimalMillisMatchesFloat(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	for range 200_000 {
 		v := rng.Float64() * maxSerial
 		if rng.IntN(4) == 0 {
-			v = math.Round(v*secondsPerDay) / secondsPerDay // whole seconds, as writers produce
+			v = math.Round(v*msPerDay) / msPerDay // whole milliseconds, as writers produce
 		}
 		text := strconv.FormatFloat(v, 'f', -1, 64)
 		if rng.IntN(3) == 0 {
 			text = strconv.FormatFloat(v, 'f', 10, 64)
 		}
-		whole, total, ok := decimalSeconds([]byte(text))
+		whole, total, ok := decimalMillis([]byte(text))
 		if !ok {
 			if len(text) <= 20 {
 				t.Fatalf("%s: fast path refused", text)
 			}
 			continue
 		}
+		// The oracle: the decimal text as an exact rational, times ms per day, half up.
+		r, _ := new(big.Rat).SetString(text)
+		r.Mul(r, big.NewRat(msPerDay, 1))
+		r.Add(r, big.NewRat(1, 2))
+		want := new(big.Int).Quo(r.Num(), r.Denom()) // floor: both positive
 		fv, _ := strconv.ParseFloat(text, 64)
-		frac := fv*secondsPerDay - math.Floor(fv*secondsPerDay)
-		if math.Abs(frac-0.5) < 1e-4 {
-			continue // a tie within float error
-		}
-		if want := int64(math.Round(fv * secondsPerDay)); total != want || whole != int64(fv) {
-			t.Fatalf("%s: got %d,%d want %d,%d", text, whole, total, int64(fv), want)
+		if total != want.Int64() || whole != int64(fv) {
+			t.Fatalf("%s: got %d,%d want %d,%d", text, whole, total, int64(fv), want.Int64())
 		}
 	}
 	for _, bad := range []string{"", ".", "-1", "1e5", "2958466", "1.2.3", "12345678901234567890", "0x10"} {
-		if _, _, ok := decimalSeconds([]byte(bad)); ok {
-			t.Errorf("decimalSeconds(%q) accepted", bad)
+		if _, _, ok := decimalMillis([]byte(bad)); ok {
+			t.Errorf("decimalMillis(%q) accepted", bad)
 		}
 	}
 }
@@ -56,17 +57,21 @@ func TestSerialDays(t *testing.T) {
 		{"61", false, "1900-03-01 00:00:00"},
 		{"45840.681307870368", false, "2025-07-02 16:21:05"},
 		{"4.5840681307870368E4", false, "2025-07-02 16:21:05"},
-		{"2958465.99998", false, "9999-12-31 23:59:58"},
-		{"2958465.9999999", false, ""}, // rounds into the year 10000
+		{"2958465.99998", false, "9999-12-31 23:59:58.272"},
+		{"2958465.99999999", false, "9999-12-31 23:59:59.999"},
+		{"2958465.999999999", false, ""}, // rounds into the year 10000
+		{"45840.681309317130", false, "2025-07-02 16:21:05.125"},
+		{"45840.68130787037", false, "2025-07-02 16:21:05"},
+		{"45840.681307871", false, "2025-07-02 16:21:05"}, // 0.0000864 s off: the millisecond decides
 		{"0", true, "1904-01-01 00:00:00"},
 		{"60", true, "1904-03-01 00:00:00"},
 		{"-1", false, ""},
 		{"NaN", false, ""},
 	} {
 		got := ""
-		if whole, total, ok := serialSeconds([]byte(c.text)); ok {
-			if days, secs, ok := serialDays(whole, total, c.date1904); ok {
-				got = string(appendISO(nil, days, secs, true, true))
+		if whole, total, ok := serialMillis([]byte(c.text)); ok {
+			if days, ms, ok := serialDays(whole, total, c.date1904); ok {
+				got = string(appendISO(nil, days, ms, true, true))
 			}
 		}
 		if got != c.want {
