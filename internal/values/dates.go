@@ -336,7 +336,33 @@ func dayMillis(frac string) int {
 	if first >= 5 {
 		carry++
 	}
-	return carry
+	return snapSecond(frac, carry)
+}
+
+// snapSecond returns the whole second nearest to ms when the fraction's digits cannot tell
+// the two apart: when the fraction is not an exact millisecond and that second lies within
+// one unit of its last digit. A serial cut to a few decimals (0.354166 for 08:30:00, as
+// scripts often write them) reads as the second it was cut from, not as an invented
+// 08:29:59.942; a short serial that is an exact millisecond (0.008645, the shortest float
+// form of 00:12:26.928) keeps it, and so does one precise enough for milliseconds (8 or more
+// decimals). Past 9 digits the unit is under 0.1 ms and rounding already gave the millisecond.
+func snapSecond(frac string, ms int) int {
+	const msPerDay = secondsPerDay * 1000
+	if len(frac) > 9 {
+		return ms
+	}
+	f, unit := 0, 1
+	for i := 0; i < len(frac); i++ {
+		f, unit = f*10+int(frac[i]-'0'), unit*10
+	}
+	if f*msPerDay%unit == 0 { // an exact millisecond
+		return ms
+	}
+	s := (ms + 500) / 1000 * 1000
+	if d := f*msPerDay - s*unit; -msPerDay < d && d < msPerDay { // |0.frac days - s| < 1/unit days
+		return s
+	}
+	return ms
 }
 
 // clock is a parsed time of day.

@@ -113,7 +113,28 @@ func decimalMillis(raw []byte) (whole, total int64, ok bool) {
 	if rem >= p-rem {
 		q++ // half up, like math.Round
 	}
+	if rem != 0 { // not an exact millisecond: maybe a serial cut to a few decimals
+		q = uint64(snapSecond(n/p, n%p, p, int64(q)))
+	}
 	return int64(n / p), int64(q), true
+}
+
+// snapSecond returns the whole second nearest to total (ms) when the serial's digits cannot
+// tell the two apart: when that second lies within one unit of the last decimal (the serial is
+// whole + f/p days, and not an exact millisecond). A serial cut to a few decimals
+// (45678.354166 for 08:30:00) reads as the second it was cut from; an exact millisecond, or a
+// serial precise enough for one (8+ decimals), keeps it. The clean stage's values.dayMillis
+// applies the same rule to serials in text exports.
+func snapSecond(whole, f, p uint64, total int64) int64 {
+	if p > 1e9 { // a unit under 0.1 ms: rounding gave the millisecond
+		return total
+	}
+	day := int64(whole) * msPerDay
+	sec := (total - day + 500) / 1000 * 1000 // the nearest whole second, as ms of the day
+	if d := int64(f*msPerDay) - sec*int64(p); -msPerDay < d && d < msPerDay {
+		return day + sec
+	}
+	return total
 }
 
 var pow10 = [20]uint64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
