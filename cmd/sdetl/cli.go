@@ -120,6 +120,8 @@ func exitFor(stderr io.Writer, err error) int {
 		code = ce.code
 	case errors.Is(err, clean.ErrReconcile), errors.Is(err, postgres.ErrReconcile):
 		code = exitReconcile
+	case errors.Is(err, postgres.ErrNotOwned):
+		code = exitPreflight // refused before anything was read or written
 	case errors.Is(err, context.Canceled):
 		fmt.Fprintln(stderr, "sdetl: interrupted; nothing half-written was left behind")
 		return exitError

@@ -140,6 +140,7 @@ func printClean(w io.Writer, r *clean.Report) {
 func cmdLoad(ctx context.Context, e *env, args []string) error {
 	f := newFlags(e, "load", "[flags]",
 		"Load the clean store into PostgreSQL: COPY into a new schema, check counts, build the\nnatural-key indexes, score the new schema (it must not score below the clean store), then\nreplace the live schema, all in one transaction.").withSpec().withJSON().withPG()
+	adopt := f.String("adopt-schema", "", adoptUsage)
 	if err := f.parse(args); err != nil {
 		return err
 	}
@@ -149,6 +150,9 @@ func cmdLoad(ctx context.Context, e *env, args []string) error {
 	}
 	dsn, err := resolveDSN(ctx, e, f)
 	if err != nil {
+		return err
+	}
+	if err := postgres.CheckOwnership(ctx, dsn, s, *adopt); err != nil {
 		return err
 	}
 	unlock, err := f.lock()
@@ -162,7 +166,7 @@ func cmdLoad(ctx context.Context, e *env, args []string) error {
 	}
 	var pgScore *quality.Report
 	res, err := loadStage(ctx, e, postgres.LoadOptions{Spec: s, Clean: f.path(cleanFile), DSN: dsn,
-		BeforeSwap: scoreBeforeSwap(s, cleanScore, &pgScore)})
+		BeforeSwap: scoreBeforeSwap(s, cleanScore, &pgScore), AdoptSchema: *adopt})
 	if err != nil {
 		return err
 	}
@@ -176,6 +180,9 @@ func cmdLoad(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "loaded into schema %s at %s in %s\n", res.Schema, describeDSN(dsn), res.Duration.Round(time.Millisecond))
 	return nil
 }
+
+// adoptUsage documents --adopt-schema, the upgrade path from versions that kept no records.
+const adoptUsage = "let this load replace the named schema although sdetl has no record of creating it (a schema an earlier sdetl\nversion loaded); refused unless it holds only the contract's tables and quarantine"
 
 func loadStage(ctx context.Context, e *env, o postgres.LoadOptions) (*postgres.LoadResult, error) {
 	p := newProgress(e.stderr, "load")

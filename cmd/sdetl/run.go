@@ -63,6 +63,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	fresh := f.Bool("fresh", false, "start a new staging store instead of adding to the existing one")
 	dry := f.Bool("dry-run", false, "do everything but the load; rehearse the load on a sample in a throwaway schema and print the plan")
 	minQ := f.Float64("min-quality", -1, "quality gate: the clean store's score must reach this (default: the contract's, 80)")
+	adopt := f.String("adopt-schema", "", adoptUsage)
 	if err := f.parse(args); err != nil {
 		return err
 	}
@@ -81,6 +82,11 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	// Before anything is read: a contract naming a schema sdetl does not own stops here.
+	if err := postgres.CheckOwnership(ctx, dsn, s, *adopt); err != nil {
+		return err
+	}
+	o.adopt = *adopt
 	unlock, err := f.lock()
 	if err != nil {
 		return err
@@ -100,6 +106,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 
 type runOptions struct {
 	exports, workdir, dsn string
+	adopt                 string // --adopt-schema
 	fresh, dryRun         bool
 	minQuality            float64
 }
@@ -142,7 +149,7 @@ func pipeline(ctx context.Context, e *env, s *spec.Spec, o runOptions) (*runRepo
 		return finish(err)
 	}
 	lo := postgres.LoadOptions{Spec: s, Clean: filepath.Join(o.workdir, cleanFile), DSN: o.dsn,
-		BeforeSwap: scoreBeforeSwap(s, rep.Scores.Clean, &rep.Scores.Postgres)}
+		BeforeSwap: scoreBeforeSwap(s, rep.Scores.Clean, &rep.Scores.Postgres), AdoptSchema: o.adopt}
 	if o.dryRun {
 		lo.DryRun, lo.SampleEvery = true, 10
 		lo.BeforeSwap = scoreBeforeSwap(s, nil, &rep.Scores.Postgres) // a sample: not comparable
