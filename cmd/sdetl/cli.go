@@ -13,8 +13,8 @@ import (
 	"strings"
 
 	"github.com/sdetl/sdetl/internal/clean"
+	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/postgres"
-	"github.com/sdetl/sdetl/internal/spec"
 	"github.com/sdetl/sdetl/internal/store"
 )
 
@@ -204,7 +204,7 @@ func (f *flags) parseWithFiles(args []string) ([]string, error) {
 	return f.Args(), nil
 }
 
-func (f *flags) spec() (*spec.Spec, error) { return spec.Load(f.specFile) }
+func (f *flags) spec() (*contract.Spec, error) { return contract.Load(f.specFile) }
 
 func (f *flags) path(name string) string { return filepath.Join(f.workdir, name) }
 

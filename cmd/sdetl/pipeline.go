@@ -9,10 +9,10 @@ import (
 	"time"
 
 	"github.com/sdetl/sdetl/internal/clean"
+	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/health"
 	"github.com/sdetl/sdetl/internal/postgres"
 	"github.com/sdetl/sdetl/internal/quality"
-	"github.com/sdetl/sdetl/internal/spec"
 	"github.com/sdetl/sdetl/internal/stage"
 )
 
@@ -56,7 +56,7 @@ func cmdImport(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-func importStage(ctx context.Context, e *env, s *spec.Spec, dir, out string, fresh bool) (*stage.Result, error) {
+func importStage(ctx context.Context, e *env, s *contract.Spec, dir, out string, fresh bool) (*stage.Result, error) {
 	p := newProgress(e.stderr, "import")
 	defer p.done()
 	return stage.Import(ctx, stage.Options{Spec: s, Dir: dir, Out: out, Fresh: fresh, Progress: p.updateDone})
@@ -109,7 +109,7 @@ func cmdClean(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-func cleanStage(ctx context.Context, e *env, s *spec.Spec, workdir string, changes bool) (*clean.Report, error) {
+func cleanStage(ctx context.Context, e *env, s *contract.Spec, workdir string, changes bool) (*clean.Report, error) {
 	p := newProgress(e.stderr, "clean")
 	defer p.done()
 	return clean.Run(ctx, clean.Options{Spec: s, Stage: workdir + "/" + stageFile, Out: workdir + "/" + cleanFile,

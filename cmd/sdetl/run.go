@@ -11,10 +11,10 @@ import (
 	"time"
 
 	"github.com/sdetl/sdetl/internal/clean"
+	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/postgres"
 	"github.com/sdetl/sdetl/internal/profile"
 	"github.com/sdetl/sdetl/internal/quality"
-	"github.com/sdetl/sdetl/internal/spec"
 	"github.com/sdetl/sdetl/internal/stage"
 	"github.com/sdetl/sdetl/internal/store"
 )
@@ -114,7 +114,7 @@ type runOptions struct {
 // pipeline runs import -> profile -> breaker -> score -> clean -> score -> gate -> load (which
 // scores the new schema before it goes live) -> reconciliation. The report is returned with
 // the error when a judgement stopped the run, so the operator sees why.
-func pipeline(ctx context.Context, e *env, s *spec.Spec, o runOptions) (*runReport, error) {
+func pipeline(ctx context.Context, e *env, s *contract.Spec, o runOptions) (*runReport, error) {
 	start := time.Now()
 	rep := &runReport{Exports: o.exports, Database: describeDSN(o.dsn), Schema: s.Schema, DryRun: o.dryRun}
 	rep.Scores.Gate = o.minQuality
@@ -129,7 +129,7 @@ func pipeline(ctx context.Context, e *env, s *spec.Spec, o runOptions) (*runRepo
 	if rep.Import, err = importStage(ctx, e, s, o.exports, filepath.Join(o.workdir, stageFile), o.fresh); err != nil {
 		return nil, err
 	}
-	if rep.Profile, err = profile.FromStage(ctx, s, filepath.Join(o.workdir, stageFile), 0); err != nil {
+	if rep.Profile, err = stage.Profile(ctx, s, filepath.Join(o.workdir, stageFile), 0); err != nil {
 		return nil, err
 	}
 	if halt := rep.Profile.Breaker.Err(); halt != nil {
@@ -173,7 +173,7 @@ func pipeline(ctx context.Context, e *env, s *spec.Spec, o runOptions) (*runRepo
 
 // reconcile fills the report's per-table summary and returns the tables where staged rows !=
 // loaded + quarantined rows, counted in PostgreSQL.
-func reconcile(s *spec.Spec, rep *runReport, live *postgres.LiveCounts) (bad []string) {
+func reconcile(s *contract.Spec, rep *runReport, live *postgres.LiveCounts) (bad []string) {
 	for _, t := range s.Tables {
 		ts := tableSummary{Table: t.Name, Loaded: live.Rows[t.Name], Quarantined: live.Quarantined[t.Name]}
 		for _, a := range rep.Import.Files {

@@ -11,7 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"github.com/sdetl/sdetl/internal/spec"
+	"github.com/sdetl/sdetl/internal/contract"
 )
 
 // Ownership: sdetl only ever drops, renames or replaces a schema it created and recorded. Every
@@ -54,7 +54,7 @@ CREATE TABLE %[1]s.owned_schemas (
 	tables text[] NOT NULL,
 	adopted boolean NOT NULL DEFAULT false,
 	created_at timestamptz NOT NULL DEFAULT now()
-)`, ident(spec.BookkeepingSchema), bookkeepingMarker)
+)`, ident(contract.BookkeepingSchema), bookkeepingMarker)
 
 // querier is what the checks need of a connection or a transaction.
 type querier interface {
@@ -85,19 +85,19 @@ func schemaOID(ctx context.Context, q querier, name string) (uint32, error) {
 
 // bookkeeping reports whether the bookkeeping schema exists, and refuses one sdetl did not make.
 func bookkeeping(ctx context.Context, q querier) (bool, error) {
-	oid, err := schemaOID(ctx, q, spec.BookkeepingSchema)
+	oid, err := schemaOID(ctx, q, contract.BookkeepingSchema)
 	if err != nil || oid == 0 {
 		return false, err
 	}
 	var comment string
 	var table bool
 	if err := q.QueryRow(ctx, `SELECT coalesce(obj_description($1::oid, 'pg_namespace'), ''),
-		to_regclass($2) IS NOT NULL`, oid, ident(spec.BookkeepingSchema, "owned_schemas")).Scan(&comment, &table); err != nil {
-		return false, fmt.Errorf("read schema %s: %w", spec.BookkeepingSchema, err)
+		to_regclass($2) IS NOT NULL`, oid, ident(contract.BookkeepingSchema, "owned_schemas")).Scan(&comment, &table); err != nil {
+		return false, fmt.Errorf("read schema %s: %w", contract.BookkeepingSchema, err)
 	}
 	if !strings.HasPrefix(comment, bookkeepingMarker) || !table {
 		return false, fmt.Errorf("%w: schema %s exists but is not sdetl's bookkeeping schema, which sdetl needs that name for; rename that schema (ALTER SCHEMA %s RENAME TO ...)",
-			ErrNotOwned, spec.BookkeepingSchema, spec.BookkeepingSchema)
+			ErrNotOwned, contract.BookkeepingSchema, contract.BookkeepingSchema)
 	}
 	return true, nil
 }
@@ -121,7 +121,7 @@ func ensureBookkeeping(ctx context.Context, conn *pgx.Conn) error {
 		return err
 	}
 	if _, err := tx.Exec(ctx, bookkeepingDDL); err != nil {
-		return fmt.Errorf("create schema %s: %w", spec.BookkeepingSchema, err)
+		return fmt.Errorf("create schema %s: %w", contract.BookkeepingSchema, err)
 	}
 	return tx.Commit(ctx)
 }
@@ -129,34 +129,34 @@ func ensureBookkeeping(ctx context.Context, conn *pgx.Conn) error {
 // record returns the bookkeeping row for a schema name, nil when there is none.
 func record(ctx context.Context, q querier, name string) (*ownedRecord, error) {
 	var r ownedRecord
-	err := q.QueryRow(ctx, `SELECT schema_oid, purpose, tables FROM `+ident(spec.BookkeepingSchema, "owned_schemas")+
+	err := q.QueryRow(ctx, `SELECT schema_oid, purpose, tables FROM `+ident(contract.BookkeepingSchema, "owned_schemas")+
 		` WHERE name = $1`, name).Scan(&r.oid, &r.purpose, &r.tables)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read %s.owned_schemas: %w", spec.BookkeepingSchema, err)
+		return nil, fmt.Errorf("read %s.owned_schemas: %w", contract.BookkeepingSchema, err)
 	}
 	return &r, nil
 }
 
 // recordSchema records a schema sdetl just created (or adopted) and marks it with a comment.
-func recordSchema(ctx context.Context, q querier, name, purpose, contract string, tables []string, adopted bool) error {
-	if _, err := q.Exec(ctx, `DELETE FROM `+ident(spec.BookkeepingSchema, "owned_schemas")+` WHERE name = $1`, name); err != nil {
+func recordSchema(ctx context.Context, q querier, name, purpose, contractName string, tables []string, adopted bool) error {
+	if _, err := q.Exec(ctx, `DELETE FROM `+ident(contract.BookkeepingSchema, "owned_schemas")+` WHERE name = $1`, name); err != nil {
 		return fmt.Errorf("record schema %s: %w", name, err)
 	}
-	if _, err := q.Exec(ctx, `INSERT INTO `+ident(spec.BookkeepingSchema, "owned_schemas")+
+	if _, err := q.Exec(ctx, `INSERT INTO `+ident(contract.BookkeepingSchema, "owned_schemas")+
 		` (name, schema_oid, purpose, contract, tables, adopted) SELECT $1::text, oid, $2, $3, $4, $5 FROM pg_namespace WHERE nspname = $1::text`,
-		name, purpose, contract, tables, adopted); err != nil {
+		name, purpose, contractName, tables, adopted); err != nil {
 		return fmt.Errorf("record schema %s: %w", name, err)
 	}
-	return markSchema(ctx, q, name, contract)
+	return markSchema(ctx, q, name, contractName)
 }
 
 // markSchema writes the ownership comment. COMMENT also locks the schema against a concurrent
 // DROP until the transaction ends.
-func markSchema(ctx context.Context, q querier, name, contract string) error {
-	c := fmt.Sprintf("%s for contract %s; recorded in %s.owned_schemas", ownedMarker, contract, spec.BookkeepingSchema)
+func markSchema(ctx context.Context, q querier, name, contractName string) error {
+	c := fmt.Sprintf("%s for contract %s; recorded in %s.owned_schemas", ownedMarker, contractName, contract.BookkeepingSchema)
 	if _, err := q.Exec(ctx, fmt.Sprintf("COMMENT ON SCHEMA %s IS %s", ident(name), literal(c))); err != nil {
 		return fmt.Errorf("mark schema %s: %w", name, err)
 	}
@@ -177,7 +177,7 @@ type target struct {
 // read: `run` and `load` call it first. adopt, when it names the contract's schema, accepts a
 // live schema an earlier sdetl version created (it kept no records) if it holds nothing but the
 // contract's tables and quarantine. Nothing is written.
-func CheckOwnership(ctx context.Context, dsn string, s *spec.Spec, adopt string) error {
+func CheckOwnership(ctx context.Context, dsn string, s *contract.Spec, adopt string) error {
 	conn, err := Connect(ctx, dsn)
 	if err != nil {
 		return err
@@ -189,8 +189,8 @@ func CheckOwnership(ctx context.Context, dsn string, s *spec.Spec, adopt string)
 
 // checkOwnership settles, for the live schema and the loader's side schemas, whether each is
 // absent, sdetl's, or someone else's (refused).
-func checkOwnership(ctx context.Context, q querier, s *spec.Spec, adopt string) (*target, error) {
-	if p := spec.SchemaProblem(s.Schema); p != "" { // also for contracts built in code
+func checkOwnership(ctx context.Context, q querier, s *contract.Spec, adopt string) (*target, error) {
+	if p := contract.SchemaProblem(s.Schema); p != "" { // also for contracts built in code
 		return nil, fmt.Errorf("%w: schema %q %s", ErrNotOwned, s.Schema, p)
 	}
 	if adopt != "" && adopt != s.Schema {
@@ -247,8 +247,8 @@ func checkOwnership(ctx context.Context, q querier, s *spec.Spec, adopt string) 
 
 // sideSchemas are the schemas the loader builds beside the live one.
 func sideSchemas(schema string) []string {
-	out := make([]string, len(spec.SchemaSuffixes))
-	for i, suffix := range spec.SchemaSuffixes {
+	out := make([]string, len(contract.SchemaSuffixes))
+	for i, suffix := range contract.SchemaSuffixes {
 		out[i] = schema + suffix
 	}
 	return out
@@ -256,7 +256,7 @@ func sideSchemas(schema string) []string {
 
 // adoptable checks that an unrecorded schema holds only tables the contract defines plus the
 // quarantine, and returns them.
-func adoptable(ctx context.Context, q querier, s *spec.Spec, oid uint32) ([]string, error) {
+func adoptable(ctx context.Context, q querier, s *contract.Spec, oid uint32) ([]string, error) {
 	want := []string{QuarantineTable}
 	for _, t := range s.Tables {
 		want = append(want, t.Name)
@@ -338,7 +338,7 @@ SELECT DISTINCT i.type || ' ' || i.identity FROM (
 ) x, pg_identify_object(x.classid, x.objid, 0) i ORDER BY 1`
 
 // loadedTables are the tables a load creates in its schema.
-func loadedTables(s *spec.Spec) []string {
+func loadedTables(s *contract.Spec) []string {
 	out := make([]string, 0, len(s.Tables)+1)
 	for _, t := range s.Tables {
 		out = append(out, t.Name)
@@ -348,7 +348,7 @@ func loadedTables(s *spec.Spec) []string {
 
 // swapLive replaces the live schema (when there is one) with next and moves next's record to
 // the live name.
-func swapLive(ctx context.Context, tx pgx.Tx, s *spec.Spec, tg *target, next string) error {
+func swapLive(ctx context.Context, tx pgx.Tx, s *contract.Spec, tg *target, next string) error {
 	if tg.live != nil {
 		if tg.adopt {
 			if err := recordSchema(ctx, tx, s.Schema, PurposeLive, s.Name, tg.live.tables, true); err != nil {
@@ -362,7 +362,7 @@ func swapLive(ctx context.Context, tx pgx.Tx, s *spec.Spec, tg *target, next str
 	if _, err := tx.Exec(ctx, fmt.Sprintf("ALTER SCHEMA %s RENAME TO %s", ident(next), ident(s.Schema))); err != nil {
 		return fmt.Errorf("replace schema %s: %w", s.Schema, err)
 	}
-	if _, err := tx.Exec(ctx, `UPDATE `+ident(spec.BookkeepingSchema, "owned_schemas")+` SET name = $1, purpose = $2 WHERE name = $3`,
+	if _, err := tx.Exec(ctx, `UPDATE `+ident(contract.BookkeepingSchema, "owned_schemas")+` SET name = $1, purpose = $2 WHERE name = $3`,
 		s.Schema, PurposeLive, next); err != nil {
 		return fmt.Errorf("record schema %s: %w", s.Schema, err)
 	}
@@ -379,7 +379,7 @@ func dropOwned(ctx context.Context, tx pgx.Tx, name string) error {
 		return err
 	}
 	if rec == nil {
-		return fmt.Errorf("%w: schema %s has no record in %s.owned_schemas; not dropped", ErrNotOwned, name, spec.BookkeepingSchema)
+		return fmt.Errorf("%w: schema %s has no record in %s.owned_schemas; not dropped", ErrNotOwned, name, contract.BookkeepingSchema)
 	}
 	if err := markSchema(ctx, tx, name, "(being replaced)"); err != nil {
 		return err
@@ -403,7 +403,7 @@ func dropOwned(ctx context.Context, tx pgx.Tx, name string) error {
 	if _, err := tx.Exec(ctx, "DROP SCHEMA "+ident(name)+" RESTRICT"); err != nil {
 		return dropErr(name, err)
 	}
-	if _, err := tx.Exec(ctx, `DELETE FROM `+ident(spec.BookkeepingSchema, "owned_schemas")+` WHERE name = $1`, name); err != nil {
+	if _, err := tx.Exec(ctx, `DELETE FROM `+ident(contract.BookkeepingSchema, "owned_schemas")+` WHERE name = $1`, name); err != nil {
 		return fmt.Errorf("record drop of schema %s: %w", name, err)
 	}
 	return nil

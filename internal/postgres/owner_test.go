@@ -12,18 +12,18 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/sdetl/sdetl/internal/clean"
+	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/pgtest"
 	"github.com/sdetl/sdetl/internal/postgres"
-	"github.com/sdetl/sdetl/internal/spec"
 	"github.com/sdetl/sdetl/internal/stage"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
 // fixture is a one-table contract for schema ops and a clean store of three rows.
-func fixture(t *testing.T) (*spec.Spec, string) {
+func fixture(t *testing.T) (*contract.Spec, string) {
 	t.Helper()
-	s, err := spec.Parse([]byte(`{name: ops, schema: ops, tables: [{name: items, key: [id], columns: [
+	s, err := contract.Parse([]byte(`{name: ops, schema: ops, tables: [{name: items, key: [id], columns: [
 		{name: id, type: integer}, {name: label, type: text}]}]}`))
 	if err != nil {
 		t.Fatal(err)

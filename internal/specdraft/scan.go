@@ -9,10 +9,10 @@ import (
 
 	"github.com/sdetl/sdetl/internal/report"
 
-	"github.com/sdetl/sdetl/internal/clean"
+	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/profile"
-	"github.com/sdetl/sdetl/internal/spec"
 	"github.com/sdetl/sdetl/internal/stage"
+	"github.com/sdetl/sdetl/internal/values"
 )
 
 // The full scan of one export: every row Import would stage is fed to the profiler (types,
@@ -51,7 +51,7 @@ type scanCol struct {
 
 // scanFile profiles one export. sentinels are every null marker to count (the defaults and the
 // extra candidates); order is the contract's date order, for ambiguous d/m values.
-func scanFile(ctx context.Context, path string, sentinels []string, order spec.DateOrder, progress func(string, int)) (*scanned, error) {
+func scanFile(ctx context.Context, path string, sentinels []string, order contract.DateOrder, progress func(string, int)) (*scanned, error) {
 	ex, err := stage.OpenExport(path)
 	if err != nil {
 		return nil, err
@@ -61,15 +61,15 @@ func scanFile(ctx context.Context, path string, sentinels []string, order spec.D
 	if err := sc.columns(ex.Header); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	norm := clean.NewNormalizer(sentinels)
+	norm := values.NewNormalizer(sentinels)
 	// Every column is profiled as if contracted as a timestamp, so that the profiler reports
 	// date-form evidence and its date-order decision for all of them; the contract type plays no
 	// other part in what the draft reads (parses, nulls, distinct counts).
-	ps := &spec.Spec{Sentinels: sentinels, DateOrder: order, Profile: spec.DefaultProfile()}
-	pt := &spec.Table{Name: sc.base}
+	ps := &contract.Spec{Sentinels: sentinels, DateOrder: order, Profile: contract.DefaultProfile()}
+	pt := &contract.Table{Name: sc.base}
 	names := make([]string, len(sc.cols))
 	for i, c := range sc.cols {
-		pt.Columns = append(pt.Columns, &spec.Column{Name: c.name, Type: spec.Timestamp, DateOrder: order})
+		pt.Columns = append(pt.Columns, &contract.Column{Name: c.name, Type: contract.Timestamp, DateOrder: order})
 		names[i] = c.name
 	}
 	prof := profile.NewTable(ps, pt)
@@ -211,13 +211,13 @@ func leadingZero(s string) bool {
 // invalidExamples reads the export again and returns, for each column typed in types (by column
 // index; text columns are skipped), the values that do not convert: how many and a few examples.
 // It runs only when a column's type leaves values out, to show the reviewer what they are.
-func invalidExamples(ctx context.Context, sc *scanned, sentinels []string, types []spec.Type, orders []spec.DateOrder) ([]int64, [][]string, error) {
+func invalidExamples(ctx context.Context, sc *scanned, sentinels []string, types []contract.Type, orders []contract.DateOrder) ([]int64, [][]string, error) {
 	ex, err := stage.OpenExport(sc.path)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer ex.Close()
-	norm := clean.NewNormalizer(sentinels)
+	norm := values.NewNormalizer(sentinels)
 	counts := make([]int64, len(sc.cols))
 	examples := make([][]string, len(sc.cols))
 	for n := 1; ; n++ {
@@ -237,7 +237,7 @@ func invalidExamples(ctx context.Context, sc *scanned, sentinels []string, types
 			continue
 		}
 		for i, c := range sc.cols {
-			if types[i] == "" || types[i] == spec.Text || c.pos >= len(row) {
+			if types[i] == "" || types[i] == contract.Text || c.pos >= len(row) {
 				continue
 			}
 			if _, err := norm.Normalize(types[i], orders[i], row[c.pos]); err != nil {

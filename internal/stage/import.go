@@ -19,15 +19,15 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sdetl/sdetl/internal/clean"
-	"github.com/sdetl/sdetl/internal/spec"
+	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/store"
+	"github.com/sdetl/sdetl/internal/values"
 	"github.com/sdetl/sdetl/internal/xlsx"
 )
 
 // Options configure an import.
 type Options struct {
-	Spec *spec.Spec
+	Spec *contract.Spec
 	Dir  string // directory holding <table.File>.xlsx|csv
 	// Files, when set, are the exports to import instead of Dir's: each goes to the table whose
 	// file name it has, else to the one table whose headers it matches. Tables without a file
@@ -101,7 +101,7 @@ func Import(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("staging store %s: %w", o.Out, err)
 	}
-	im := &importer{o: o, db: b.DB, norm: clean.NewNormalizer(o.Spec.Sentinels)}
+	im := &importer{o: o, db: b.DB, norm: values.NewNormalizer(o.Spec.Sentinels)}
 	if err := b.DB.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM import_file`).Scan(&im.lastFile); err != nil {
 		return nil, err
 	}
@@ -167,9 +167,9 @@ func Import(ctx context.Context, o Options) (*Result, error) {
 
 // scopeOrder puts the roster first, then the activity table (it decides which tickets are
 // touched), then the tickets, then the rest in contract order.
-func scopeOrder(s *spec.Spec) []*spec.Table {
+func scopeOrder(s *contract.Spec) []*contract.Table {
 	first := []string{s.Scope.Roster.Table, s.Scope.Activity.Table, s.Scope.Tickets.Table}
-	var out []*spec.Table
+	var out []*contract.Table
 	for _, n := range first {
 		out = append(out, s.Table(n))
 	}
@@ -185,14 +185,14 @@ type importer struct {
 	o        Options
 	db       *sql.DB
 	lastFile int // highest import_file id so far
-	norm     *clean.Normalizer
-	scope    *spec.Scope // nil: no filter
+	norm     *values.Normalizer
+	scope    *contract.Scope // nil: no filter
 	cutoff   string
 	roster   map[string]bool
 	touched  map[int64]bool
 }
 
-func (im *importer) importFile(ctx context.Context, t *spec.Table, path string) (*Audit, error) {
+func (im *importer) importFile(ctx context.Context, t *contract.Table, path string) (*Audit, error) {
 	start := time.Now()
 	a := &Audit{Table: t.Name, Path: path, Format: strings.TrimPrefix(strings.ToLower(filepath.Ext(path)), "."), Scope: "all rows"}
 	var err error
@@ -270,7 +270,7 @@ func (im *importer) importFile(ctx context.Context, t *spec.Table, path string) 
 		}
 		if bad := fieldCountProblem(row, len(header), a.Format); bad != "" {
 			rec, _ := json.Marshal(row)
-			if _, err := rej.ExecContext(ctx, t.Name, fileID, dataRow, line, spec.RuleFieldCount, bad, string(rec)); err != nil {
+			if _, err := rej.ExecContext(ctx, t.Name, fileID, dataRow, line, contract.RuleFieldCount, bad, string(rec)); err != nil {
 				return nil, err
 			}
 			a.InScope++
@@ -403,7 +403,7 @@ func extraJSON(header, row []string, extra []int) any {
 }
 
 // dateCells names the contracted columns whose cell was an XLSX date (staged as ISO text).
-func dateCells(t *spec.Table, m *spec.Mapping, kinds []xlsx.CellKind) any {
+func dateCells(t *contract.Table, m *contract.Mapping, kinds []xlsx.CellKind) any {
 	var names []string
 	for i, p := range m.Source {
 		if p < len(kinds) && kinds[p] == xlsx.Date {

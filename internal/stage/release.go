@@ -12,9 +12,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sdetl/sdetl/internal/clean"
-	"github.com/sdetl/sdetl/internal/spec"
+	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/store"
+	"github.com/sdetl/sdetl/internal/values"
 )
 
 // Columns a quarantine export adds to the contract's, naming the quarantined row each line
@@ -29,7 +29,7 @@ const (
 
 // ReleaseOptions configure a release of quarantined rows.
 type ReleaseOptions struct {
-	Spec  *spec.Spec
+	Spec  *contract.Spec
 	Stage string // the staging store
 	Table string
 	File  string // the operator's fixed rows: a quarantine export, edited
@@ -102,7 +102,7 @@ func Release(ctx context.Context, o ReleaseOptions) (*ReleaseResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	up := &upserter{t: t, norm: clean.NewNormalizer(o.Spec.Sentinels)}
+	up := &upserter{t: t, norm: values.NewNormalizer(o.Spec.Sentinels)}
 	for _, k := range t.Key {
 		up.keyCols = append(up.keyCols, t.ColumnIndex(k))
 	}
@@ -167,7 +167,7 @@ func Release(ctx context.Context, o ReleaseOptions) (*ReleaseResult, error) {
 
 // takeOriginal removes the staged (or rejected) row that a fixed line replaces and returns its
 // raw record as JSON.
-func takeOriginal(ctx context.Context, tx *sql.Tx, t *spec.Table, file string, row int) (string, error) {
+func takeOriginal(ctx context.Context, tx *sql.Tx, t *contract.Table, file string, row int) (string, error) {
 	cols := make([]string, len(t.Columns))
 	for i, c := range t.Columns {
 		cols[i] = "s." + store.Quote(c.Name)

@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/sdetl/sdetl/internal/spec"
+	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/store"
 )
 
@@ -32,7 +32,7 @@ type filter struct {
 }
 
 // filterFor returns the scope filter of table t, or nil when its rows are all kept.
-func (im *importer) filterFor(t *spec.Table, m *spec.Mapping) *filter {
+func (im *importer) filterFor(t *contract.Table, m *contract.Mapping) *filter {
 	sc := im.scope
 	if sc == nil {
 		return nil
@@ -97,7 +97,7 @@ func (im *importer) filterFor(t *spec.Table, m *spec.Mapping) *filter {
 
 // intValue converts a raw id the way the clean stage will; ok=false when it cannot.
 func (im *importer) intValue(raw string) (int64, bool) {
-	r, err := im.norm.Normalize(spec.Integer, im.o.Spec.DateOrder, raw)
+	r, err := im.norm.Normalize(contract.Integer, im.o.Spec.DateOrder, raw)
 	if err != nil || r.Null {
 		return 0, false
 	}
@@ -107,7 +107,7 @@ func (im *importer) intValue(raw string) (int64, bool) {
 
 // dateValue converts a raw date or timestamp to its canonical text (which sorts like the
 // instant), the way the clean stage will; ok=false when it cannot.
-func (im *importer) dateValue(c *spec.Column, raw string) (string, bool) {
+func (im *importer) dateValue(c *contract.Column, raw string) (string, bool) {
 	r, err := im.norm.Normalize(c.Type, c.DateOrder, raw)
 	if err != nil || r.Null {
 		return "", false
@@ -150,7 +150,7 @@ func (im *importer) loadScope(ctx context.Context) error {
 }
 
 // loadRoster takes the roster from the staging store when its file was skipped as unchanged.
-func (im *importer) loadRoster(ctx context.Context, t *spec.Table) error {
+func (im *importer) loadRoster(ctx context.Context, t *contract.Table) error {
 	im.roster = map[string]bool{}
 	rows, err := im.db.QueryContext(ctx, "SELECT "+store.Quote(im.scope.Roster.User)+" FROM "+store.Quote(TableName(t)))
 	if err != nil {

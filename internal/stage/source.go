@@ -8,8 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/csvfile"
-	"github.com/sdetl/sdetl/internal/spec"
 	"github.com/sdetl/sdetl/internal/xlsx"
 )
 
@@ -78,7 +78,7 @@ func exportPaths(o Options) (map[string]string, error) {
 
 // tableOf says which table a file holds: the one named like it, else the only one whose
 // headers it has.
-func tableOf(s *spec.Spec, path string) (*spec.Table, error) {
+func tableOf(s *contract.Spec, path string) (*contract.Table, error) {
 	stem := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
 	for _, t := range s.Tables {
 		if strings.EqualFold(stem, t.File) {
@@ -90,7 +90,7 @@ func tableOf(s *spec.Spec, path string) (*spec.Table, error) {
 		return nil, err
 	}
 	src.Close()
-	var match []*spec.Table
+	var match []*contract.Table
 	for _, t := range s.Tables {
 		if _, err := t.MatchHeaders(header); err == nil {
 			match = append(match, t)
