@@ -52,7 +52,7 @@ func cmdSpecInit(ctx context.Context, e *env, args []string) error {
 	case *order != string(contract.DMY) && *order != string(contract.MDY):
 		return usageError{"spec init: --date-order must be dmy or mdy"}
 	case o.Schema != "" && !specdraft.ValidSchema(o.Schema):
-		return usageError{fmt.Sprintf("spec init: --schema %q: want a lower-case identifier ([a-z_][a-z0-9_]*)", o.Schema)}
+		return usageError{"spec init: --" + specdraft.SchemaError(o.Schema)}
 	}
 	if *out != "" && !*force {
 		if _, err := os.Stat(*out); err == nil {
@@ -89,6 +89,9 @@ func cmdSpecInit(ctx context.Context, e *env, args []string) error {
 
 func printDraft(e *env, d *specdraft.Draft, out string) {
 	fmt.Fprintf(e.stdout, "drafted contract %q (schema %s) in %s\n", d.Name, d.Schema, out)
+	for _, n := range d.Notes {
+		fmt.Fprintf(e.stdout, "note: %s\n", n)
+	}
 	fmt.Fprintf(e.stdout, "%-20s %8s %8s  %-24s %s\n", "table", "rows", "columns", "key", "to check")
 	for _, t := range d.Tables {
 		check := 0

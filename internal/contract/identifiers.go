@@ -62,6 +62,9 @@ var storeTables = []string{"quarantine", "change_log", "cell_change", "import_fi
 // PostgreSQL's system columns (oid is both). Matched ignoring ASCII case, as SQLite does.
 var systemColumns = []string{"rowid", "oid", "_rowid_", "ctid", "xmin", "xmax", "cmin", "cmax", "tableoid"}
 
+// SystemColumnNames are the column names the stores reserve for themselves (lower case).
+func SystemColumnNames() []string { return append([]string(nil), systemColumns...) }
+
 // SchemaProblem says why name cannot be a contract's schema, or "" when it can.
 func SchemaProblem(name string) string {
 	if p := identProblem(name, MaxSchemaBytes()); p != "" {
