@@ -58,4 +58,3 @@ func TestJSONObjectSQLWide(t *testing.T) {
 		}
 	}
 }
-

@@ -44,8 +44,8 @@ type Draft struct {
 	Schema       string             `json:"schema"`
 	DateOrder    contract.DateOrder `json:"date_order"`
 	Sentinels    []string           `json:"sentinels"`
-	SentinelHits map[string]int64   `json:"sentinel_hits"` // values found per sentinel, over all exports
-	Notes        []string           `json:"notes,omitempty"`       // what the reviewer should know about the whole contract
+	SentinelHits map[string]int64   `json:"sentinel_hits"`   // values found per sentinel, over all exports
+	Notes        []string           `json:"notes,omitempty"` // what the reviewer should know about the whole contract
 	Tables       []*TableDraft      `json:"tables"`
 
 	YAML []byte         `json:"-"` // the contract, commented
