@@ -123,7 +123,7 @@ func Load(ctx context.Context, o LoadOptions) (*LoadResult, error) {
 		began := time.Now()
 		n, err := copyTable(ctx, tx, src, next, t, sample, o.Progress)
 		if err != nil {
-			return nil, fmt.Errorf("load %s: %w", t.Name, err)
+			return nil, fmt.Errorf("load %s: %w", t.Name, explainRowTooBig(t, err))
 		}
 		copying := time.Since(began)
 		if err := checkCount(ctx, tx, src, next, t.Name, t.Name, sample, n); err != nil {
