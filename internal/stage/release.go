@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sdetl/sdetl/internal/cellguard"
 	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/store"
 	"github.com/sdetl/sdetl/internal/values"
@@ -68,6 +69,17 @@ func Release(ctx context.Context, o ReleaseOptions) (*ReleaseResult, error) {
 		return nil, err
 	}
 	defer src.Close()
+	// A guarded export (every one since formula guarding) says so in its last column; its
+	// cells lose the one ' the export added. An older export is read as it is.
+	guardCol := -1
+	for i, h := range header {
+		if strings.TrimSpace(h) == cellguard.Column {
+			guardCol = i
+		}
+	}
+	if guardCol >= 0 {
+		header = unguardAll(header)
+	}
 	m, err := t.MatchHeaders(header)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", o.File, err)
@@ -121,6 +133,13 @@ func Release(ctx context.Context, o ReleaseOptions) (*ReleaseResult, error) {
 		if bad := fieldCountProblem(row, len(header), strings.ToLower(strings.TrimPrefix(filepath.Ext(o.File), "."))); bad != "" {
 			return nil, fmt.Errorf("%s: row %d: %s", o.File, dataRow, bad)
 		}
+		if guardCol >= 0 {
+			if g := cell(row, guardCol); g != cellguard.Marker {
+				return nil, fmt.Errorf("%s: row %d, column %s: %q, want %q as exported (the row's cells carry one added leading ')",
+					o.File, dataRow, cellguard.Column, g, cellguard.Marker)
+			}
+			row = unguardAll(row)
+		}
 		origFile := cell(row, fileCol)
 		origRow, err := strconv.Atoi(strings.TrimSpace(cell(row, rowCol)))
 		if err != nil {
@@ -163,6 +182,14 @@ func Release(ctx context.Context, o ReleaseOptions) (*ReleaseResult, error) {
 		return nil, err
 	}
 	return res, nil
+}
+
+// unguardAll removes the quote cellguard.Guard added, from every cell in place.
+func unguardAll(row []string) []string {
+	for i, v := range row {
+		row[i] = cellguard.Unguard(v)
+	}
+	return row
 }
 
 // takeOriginal removes the staged (or rejected) row that a fixed line replaces and returns its
