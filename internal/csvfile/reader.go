@@ -31,6 +31,7 @@ type Reader struct {
 	src     *countingReader
 	closer  io.Closer
 	line    int   // physical lines consumed so far
+	start   int   // line where the record being read starts
 	started bool  // the BOM check has been done
 	err     error // sticky: after an error every Read returns it
 
@@ -116,6 +117,7 @@ func (r *Reader) Read() (fields []string, line int, err error) {
 
 // readRecord parses one record into r.rec and r.ends and returns its start line.
 func (r *Reader) readRecord() (int, error) {
+	r.start = r.line + 1
 	line, err := r.readLine()
 	if err != nil {
 		return 0, err
@@ -136,7 +138,7 @@ func (r *Reader) readRecord() (int, error) {
 					r.rec = append(r.rec, line[pos:]...)
 					if line, err = r.readLine(); err != nil {
 						if err == io.EOF {
-							return 0, r.errorf(qLine, qCol, "quoted field not closed before end of file")
+							return 0, r.errorf(qLine, qCol, ErrQuote)
 						}
 						return 0, err
 					}
@@ -154,7 +156,7 @@ func (r *Reader) readRecord() (int, error) {
 				break
 			}
 			if pos < end && line[pos] != ',' {
-				return 0, r.errorf(r.line, pos+1, "unexpected text after closing quote")
+				return 0, r.errorf(r.line, pos+1, ErrTrailingQuote)
 			}
 		} else {
 			i := bytes.IndexByte(line[pos:end], ',')
@@ -163,7 +165,7 @@ func (r *Reader) readRecord() (int, error) {
 			}
 			field := line[pos : pos+i]
 			if q := bytes.IndexByte(field, '"'); q >= 0 {
-				return 0, r.errorf(r.line, pos+q+1, `bare " in unquoted field`)
+				return 0, r.errorf(r.line, pos+q+1, ErrBareQuote)
 			}
 			r.rec = append(r.rec, field...)
 			pos += i
@@ -202,13 +204,13 @@ func (r *Reader) readLine() ([]byte, error) {
 	// Check per line, before unquoting, so the column points at the raw byte. An LF never
 	// splits a valid UTF-8 sequence, so checking line by line is exact.
 	if !utf8.Valid(line) {
-		return nil, r.errorf(r.line, invalidAt(line)+1, "invalid UTF-8")
+		return nil, r.errorf(r.line, invalidAt(line)+1, ErrInvalidUTF8)
 	}
 	return line, nil
 }
 
-func (r *Reader) errorf(line, col int, msg string) error {
-	return &Error{File: r.name, Line: line, Column: col, Msg: msg}
+func (r *Reader) errorf(line, col int, kind error) error {
+	return &Error{File: r.name, StartLine: r.start, Line: line, Column: col, Err: kind}
 }
 
 // terminatorLen is the length of the line's LF or CRLF terminator (0 on a last line without one).

@@ -52,11 +52,11 @@ var allowed = map[string][]string{
 	"internal/cellguard": nil, // pure: the quarantine export's formula guard, shared by export (clean) and release (stage)
 	"internal/health":    nil,
 	"internal/pgcluster": nil,
-	"internal/stage":     {"internal/cellguard", "internal/contract", "internal/csvfile", "internal/exports", "internal/profile", "internal/quality", "internal/store", "internal/values", "internal/xlsx"},
+	"internal/stage":     {"internal/cellguard", "internal/contract", "internal/exports", "internal/profile", "internal/quality", "internal/store", "internal/values"},
 	"internal/clean":     {"internal/cellguard", "internal/contract", "internal/health", "internal/quality", "internal/store", "internal/values"},
 	"internal/postgres":  {"internal/contract", "internal/quality", "internal/store"},
 	// use cases over the core and the export readers
-	"internal/specdraft": {"internal/contract", "internal/exports", "internal/profile", "internal/report", "internal/stage", "internal/values"},
+	"internal/specdraft": {"internal/contract", "internal/exports", "internal/profile", "internal/report", "internal/values"},
 	"internal/synth":     {"internal/contract", "internal/xlsx"},
 	// tests and test helpers
 	"internal/pgtest":  {"internal/pgcluster"},

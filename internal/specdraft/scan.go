@@ -2,16 +2,14 @@ package specdraft
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/sdetl/sdetl/internal/report"
 
 	"github.com/sdetl/sdetl/internal/contract"
+	"github.com/sdetl/sdetl/internal/exports"
 	"github.com/sdetl/sdetl/internal/profile"
-	"github.com/sdetl/sdetl/internal/stage"
 	"github.com/sdetl/sdetl/internal/values"
 )
 
@@ -22,7 +20,6 @@ import (
 const (
 	maxExamples   = 3
 	maxExampleLen = 40 // runes
-	progressEvery = 4096
 )
 
 // scanned is one export after its scan.
@@ -55,7 +52,7 @@ type scanCol struct {
 // scanFile profiles one export. sentinels are every null marker to count (the defaults and the
 // extra candidates); order is the contract's date order, for ambiguous d/m values.
 func scanFile(ctx context.Context, path string, sentinels []string, order contract.DateOrder, progress func(string, int)) (*scanned, error) {
-	ex, err := stage.OpenExport(path)
+	ex, err := exports.Open(path)
 	if err != nil {
 		return nil, err
 	}
@@ -78,32 +75,19 @@ func scanFile(ctx context.Context, path string, sentinels []string, order contra
 	prof := profile.NewTable(ps, pt)
 	keys := newKeyTracker(norm, names)
 	vals := make([]string, len(sc.cols))
-	for {
-		row, _, _, err := ex.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-		if (sc.rows+sc.misfits)%progressEvery == 0 && sc.rows+sc.misfits > 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-			if progress != nil {
-				progress(sc.base, int(sc.rows+sc.misfits))
-			}
-		}
-		if ex.Misfit(row) != "" {
+	var onProgress func(int64, float64)
+	if progress != nil {
+		onProgress = func(n int64, _ float64) { progress(sc.base, int(n)) }
+	}
+	err = ex.Each(ctx, onProgress, func(r exports.Row) error {
+		if r.Misfit != "" {
 			sc.misfits++
-			continue
+			return nil
 		}
 		sc.rows++
+		row := r.Cells
 		for i, c := range sc.cols {
-			v := ""
-			if c.pos < len(row) {
-				v = row[c.pos]
-			}
+			v := exports.Cell(row, c.pos)
 			vals[i] = v
 			s := strings.TrimSpace(v)
 			null := norm.IsNull(s)
@@ -112,9 +96,10 @@ func scanFile(ctx context.Context, path string, sentinels []string, order contra
 				c.add(s)
 			}
 		}
-		if err := prof.Add(vals); err != nil {
-			return nil, err
-		}
+		return prof.Add(vals)
+	})
+	if err != nil {
+		return nil, err
 	}
 	sc.reports = prof.Report(0).Columns
 	sc.notKey = keys.finish()
@@ -226,7 +211,7 @@ func leadingZero(s string) bool {
 // index; text columns are skipped), the values that do not convert: how many and a few examples.
 // It runs only when a column's type leaves values out, to show the reviewer what they are.
 func invalidExamples(ctx context.Context, sc *scanned, sentinels []string, types []contract.Type, orders []contract.DateOrder) ([]int64, [][]string, error) {
-	ex, err := stage.OpenExport(sc.path)
+	ex, err := exports.Open(sc.path)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -234,22 +219,11 @@ func invalidExamples(ctx context.Context, sc *scanned, sentinels []string, types
 	norm := values.NewNormalizer(sentinels)
 	counts := make([]int64, len(sc.cols))
 	examples := make([][]string, len(sc.cols))
-	for n := 1; ; n++ {
-		row, _, _, err := ex.Read()
-		if errors.Is(err, io.EOF) {
-			break
+	err = ex.Each(ctx, nil, func(r exports.Row) error {
+		if r.Misfit != "" {
+			return nil
 		}
-		if err != nil {
-			return nil, nil, err
-		}
-		if n%progressEvery == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, nil, err
-			}
-		}
-		if ex.Misfit(row) != "" {
-			continue
-		}
+		row := r.Cells
 		for i, c := range sc.cols {
 			if types[i] == "" || types[i] == contract.Text || c.pos >= len(row) {
 				continue
@@ -261,6 +235,10 @@ func invalidExamples(ctx context.Context, sc *scanned, sentinels []string, types
 				}
 			}
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
 	}
 	return counts, examples, nil
 }

@@ -17,7 +17,7 @@ import (
 	"strings"
 
 	"github.com/sdetl/sdetl/internal/contract"
-	"github.com/sdetl/sdetl/internal/stage"
+	"github.com/sdetl/sdetl/internal/exports"
 )
 
 // DefaultSentinels are the null markers of the built-in contract (docs/design.md); a draft
@@ -133,7 +133,7 @@ func New(ctx context.Context, o Options) (*Draft, error) {
 			return nil, fmt.Errorf("spec init: %w", err)
 		}
 		td := d.decideTable(sc, tableName(base, tables))
-		if !stage.IsExportExt(filepath.Base(path)) {
+		if !exports.IsExportExt(filepath.Base(path)) {
 			td.Notes = append(td.Notes, fmt.Sprintf("import looks for %s.xlsx or %s.csv (lower-case extension): rename %s", base, base, filepath.Base(path)))
 		}
 		if err := d.explainInvalid(ctx, sc, td, counted); err != nil {

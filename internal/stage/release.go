@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/sdetl/sdetl/internal/cellguard"
 	"github.com/sdetl/sdetl/internal/contract"
+	"github.com/sdetl/sdetl/internal/exports"
 	"github.com/sdetl/sdetl/internal/store"
 	"github.com/sdetl/sdetl/internal/values"
 )
@@ -64,21 +64,21 @@ func Release(ctx context.Context, o ReleaseOptions) (*ReleaseResult, error) {
 	if err := checkSchema(ctx, b.DB, o.Spec); err != nil {
 		return nil, err
 	}
-	header, src, err := openSource(o.File)
+	ex, err := exports.Open(o.File)
 	if err != nil {
 		return nil, err
 	}
-	defer src.Close()
+	defer ex.Close()
 	// A guarded export (every one since formula guarding) says so in its last column; its
 	// cells lose the one ' the export added. An older export is read as it is.
-	guardCol := -1
+	header, guardCol := ex.Header, -1
 	for i, h := range header {
 		if strings.TrimSpace(h) == cellguard.Column {
 			guardCol = i
 		}
 	}
 	if guardCol >= 0 {
-		header = unguardAll(header)
+		header = unguardAll(append([]string(nil), header...))
 	}
 	m, err := t.MatchHeaders(header)
 	if err != nil {
@@ -122,49 +122,47 @@ func Release(ctx context.Context, o ReleaseOptions) (*ReleaseResult, error) {
 	raw := make([]string, len(t.Columns))
 	vals := make([]any, 4+len(t.Columns)+2)
 	now := time.Now().UTC().Format(time.RFC3339)
-	for {
-		row, dataRow, line, err := src.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-		if bad := fieldCountProblem(row, len(header), strings.ToLower(strings.TrimPrefix(filepath.Ext(o.File), "."))); bad != "" {
-			return nil, fmt.Errorf("%s: row %d: %s", o.File, dataRow, bad)
+	err = ex.Each(ctx, nil, func(r exports.Row) error {
+		row, dataRow := r.Cells, r.DataRow
+		if r.Misfit != "" {
+			return fmt.Errorf("%s: row %d: %s", o.File, dataRow, r.Misfit)
 		}
 		if guardCol >= 0 {
-			if g := cell(row, guardCol); g != cellguard.Marker {
-				return nil, fmt.Errorf("%s: row %d, column %s: %q, want %q as exported (the row's cells carry one added leading ')",
+			if g := exports.Cell(row, guardCol); g != cellguard.Marker {
+				return fmt.Errorf("%s: row %d, column %s: %q, want %q as exported (the row's cells carry one added leading ')",
 					o.File, dataRow, cellguard.Column, g, cellguard.Marker)
 			}
 			row = unguardAll(row)
 		}
-		origFile := cell(row, fileCol)
-		origRow, err := strconv.Atoi(strings.TrimSpace(cell(row, rowCol)))
+		origFile := exports.Cell(row, fileCol)
+		origRow, err := strconv.Atoi(strings.TrimSpace(exports.Cell(row, rowCol)))
 		if err != nil {
-			return nil, fmt.Errorf("%s: row %d, column %s: %q is not a row number", o.File, dataRow, QuarantineRowColumn, cell(row, rowCol))
+			return fmt.Errorf("%s: row %d, column %s: %q is not a row number", o.File, dataRow, QuarantineRowColumn, exports.Cell(row, rowCol))
 		}
 		record, err := takeOriginal(ctx, tx, t, origFile, origRow)
 		if err != nil {
-			return nil, fmt.Errorf("%s: row %d: %w", o.File, dataRow, err)
+			return fmt.Errorf("%s: row %d: %w", o.File, dataRow, err)
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO released VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			t.Name, origFile, origRow, record, fileID, dataRow, now); err != nil {
-			return nil, err
+			return err
 		}
 		for i, p := range m.Source {
-			raw[i] = cell(row, p)
+			raw[i] = exports.Cell(row, p)
 		}
-		vals[0], vals[1], vals[2], vals[3] = fileID, dataRow, line, nullStr(up.key(raw))
+		vals[0], vals[1], vals[2], vals[3] = fileID, dataRow, r.Line, nullStr(up.key(raw))
 		for i := range raw {
 			vals[4+i] = raw[i]
 		}
 		vals[len(vals)-2], vals[len(vals)-1] = nil, nil
 		if _, err := ins.ExecContext(ctx, vals...); err != nil {
-			return nil, err
+			return err
 		}
 		res.Released++
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	sum, size, err := hashFile(o.File)
 	if err != nil {

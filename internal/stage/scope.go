@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/sdetl/sdetl/internal/contract"
+	"github.com/sdetl/sdetl/internal/exports"
 	"github.com/sdetl/sdetl/internal/store"
 )
 
@@ -43,7 +44,7 @@ func (im *importer) filterFor(t *contract.Table, m *contract.Mapping) *filter {
 		im.roster = map[string]bool{}
 		user := src(sc.Roster.User)
 		return &filter{describe: "roster: every row kept", decide: func(im *importer, row []string) (decision, string) {
-			if u := normUser(im, cell(row, user)); u != "" {
+			if u := normUser(im, exports.Cell(row, user)); u != "" {
 				im.roster[u] = true
 			}
 			return keep, ""
@@ -53,15 +54,15 @@ func (im *importer) filterFor(t *contract.Table, m *contract.Mapping) *filter {
 		tmCol := t.Column(sc.Activity.Time)
 		f := &filter{describe: fmt.Sprintf("%s >= %s on a ticket touched by the roster", sc.Activity.Time, im.cutoff)}
 		f.decide = func(im *importer, row []string) (decision, string) {
-			ticket, okT := im.intValue(cell(row, tk))
-			date, okD := im.dateValue(tmCol, cell(row, tm))
+			ticket, okT := im.intValue(exports.Cell(row, tk))
+			date, okD := im.dateValue(tmCol, exports.Cell(row, tm))
 			if !okT || !okD {
 				return keep, date
 			}
 			if date < im.cutoff {
 				return drop, date
 			}
-			if im.roster[normUser(im, cell(row, user))] {
+			if im.roster[normUser(im, exports.Cell(row, user))] {
 				im.touched[ticket] = true
 			}
 			f.lastTicket = ticket
@@ -71,7 +72,7 @@ func (im *importer) filterFor(t *contract.Table, m *contract.Mapping) *filter {
 	case sc.Tickets.Table:
 		key := src(sc.Tickets.Key)
 		return &filter{describe: "touched by the roster after " + im.cutoff, decide: func(im *importer, row []string) (decision, string) {
-			id, ok := im.intValue(cell(row, key))
+			id, ok := im.intValue(exports.Cell(row, key))
 			if ok && !im.touched[id] {
 				return drop, ""
 			}
@@ -85,7 +86,7 @@ func (im *importer) filterFor(t *contract.Table, m *contract.Mapping) *filter {
 		col := t.Column(d.Column)
 		i := src(d.Column)
 		return &filter{describe: fmt.Sprintf("%s >= %s", d.Column, im.cutoff), decide: func(im *importer, row []string) (decision, string) {
-			date, ok := im.dateValue(col, cell(row, i))
+			date, ok := im.dateValue(col, exports.Cell(row, i))
 			if ok && date < im.cutoff {
 				return drop, date
 			}

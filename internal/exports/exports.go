@@ -1,6 +1,12 @@
-package stage
+// Package exports reads a service desk's export files, XLSX or CSV, as one kind of thing: a
+// header row, then data rows of raw cell text with their row numbers. Import, quarantine
+// release and spec init all read exports through File.Each, so each sees exactly the rows,
+// row numbers and field-count rule the others do. It also finds a contract's exports in a
+// directory.
+package exports
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -28,6 +34,17 @@ type source interface {
 // Formats the importer recognises, by file extension.
 var extensions = []string{".xlsx", ".csv"}
 
+// IsExportExt reports whether name has an extension Import looks for. Import builds the path
+// from the contract's file base name plus a lower-case extension, so "X.CSV" is not found.
+func IsExportExt(name string) bool {
+	for _, ext := range extensions {
+		if strings.HasSuffix(name, ext) {
+			return true
+		}
+	}
+	return false
+}
+
 // findExport locates <dir>/<base>.xlsx or .csv; more than one is ambiguous.
 func findExport(dir, base string) (string, error) {
 	var found []string
@@ -46,13 +63,13 @@ func findExport(dir, base string) (string, error) {
 	return "", fmt.Errorf("%s: both %s exist; keep one", dir, strings.Join(found, " and "))
 }
 
-// exportPaths maps tables to the files to import: Dir's <table.File>.xlsx|csv (every table not
-// optional must be there), or the given Files.
-func exportPaths(o Options) (map[string]string, error) {
+// Paths maps tables to the files to import: dir's <table.File>.xlsx|csv (every table not
+// optional must be there), or the given files.
+func Paths(s *contract.Spec, dir string, files []string) (map[string]string, error) {
 	paths := map[string]string{}
-	if len(o.Files) == 0 {
-		for _, t := range o.Spec.Tables {
-			p, err := findExport(o.Dir, t.File)
+	if len(files) == 0 {
+		for _, t := range s.Tables {
+			p, err := findExport(dir, t.File)
 			if err != nil {
 				if t.Optional && errors.Is(err, os.ErrNotExist) {
 					continue
@@ -63,8 +80,8 @@ func exportPaths(o Options) (map[string]string, error) {
 		}
 		return paths, nil
 	}
-	for _, f := range o.Files {
-		t, err := tableOf(o.Spec, f)
+	for _, f := range files {
+		t, err := tableOf(s, f)
 		if err != nil {
 			return nil, err
 		}
@@ -85,14 +102,14 @@ func tableOf(s *contract.Spec, path string) (*contract.Table, error) {
 			return t, nil
 		}
 	}
-	header, src, err := openSource(path)
+	f, err := Open(path)
 	if err != nil {
 		return nil, err
 	}
-	src.Close()
+	f.Close()
 	var match []*contract.Table
 	for _, t := range s.Tables {
-		if _, err := t.MatchHeaders(header); err == nil {
+		if _, err := t.MatchHeaders(f.Header); err == nil {
 			match = append(match, t)
 		}
 	}
@@ -100,6 +117,105 @@ func tableOf(s *contract.Spec, path string) (*contract.Table, error) {
 		return nil, fmt.Errorf("%s: its name and headers match %d tables of the contract; name it after its table (e.g. %s.csv)", path, len(match), s.Tables[0].File)
 	}
 	return match[0], nil
+}
+
+// File is one export opened for reading, its header row read.
+type File struct {
+	Path   string
+	Header []string // the header row as read (BOM and surrounding spaces included)
+	Format string   // "xlsx" or "csv"
+	src    source
+}
+
+// Row is one data row of an export.
+type Row struct {
+	// Cells are the row's raw cell text; XLSX rows may be shorter than the header (trailing
+	// empty cells are omitted). Reused by the next row: copy what you keep.
+	Cells   []string
+	DataRow int // 1-based data row number (the header is row 0)
+	Line    int // CSV: the line where the row starts; 0 for XLSX
+	// Misfit says why Import rejects the row instead of staging it (a wrong field count,
+	// quarantined as field_count), or "" when it fits the header.
+	Misfit string
+}
+
+// Open opens an .xlsx or .csv export and reads its header row.
+func Open(path string) (*File, error) {
+	header, src, err := openSource(path)
+	if err != nil {
+		return nil, err
+	}
+	format := "xlsx"
+	if _, ok := src.(*csvSource); ok {
+		format = "csv"
+	}
+	return &File{Path: path, Header: header, Format: format, src: src}, nil
+}
+
+// every is how often Each checks ctx and reports progress, in rows.
+const every = 4096
+
+// Each calls fn with every data row in order, until the end of the file or an error. Every
+// 4096 rows it checks ctx and calls progress (if not nil) with the rows read so far and the
+// share of the file read (-1 when it cannot be told).
+func (f *File) Each(ctx context.Context, progress func(rows int64, done float64), fn func(Row) error) error {
+	var n int64
+	for {
+		cells, dataRow, line, err := f.src.Read()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if n++; n%every == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if progress != nil {
+				progress(n, f.src.Done())
+			}
+		}
+		r := Row{Cells: cells, DataRow: dataRow, Line: line, Misfit: fieldCountProblem(cells, len(f.Header), f.Format)}
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+}
+
+// DateCell reports whether cell i of the last row read was a date-formatted XLSX cell (which
+// the reader renders as ISO text); always false for CSV.
+func (f *File) DateCell(i int) bool {
+	kinds := f.src.Kinds()
+	return i < len(kinds) && kinds[i] == xlsx.Date
+}
+
+// Close releases the file.
+func (f *File) Close() error { return f.src.Close() }
+
+// Cell is row[i], or "" past the end of a short row.
+func Cell(row []string, i int) string {
+	if i < len(row) {
+		return row[i]
+	}
+	return ""
+}
+
+// fieldCountProblem says why row does not fit a header of n columns, or "". A CSV record must
+// have exactly n fields; an XLSX row may omit trailing empty cells but hold nothing beyond n.
+func fieldCountProblem(row []string, n int, format string) string {
+	if format == "csv" {
+		if len(row) != n {
+			return fmt.Sprintf("%d fields, header has %d", len(row), n)
+		}
+		return ""
+	}
+	for i := n; i < len(row); i++ {
+		if row[i] != "" {
+			return fmt.Sprintf("value in column %d beyond the header's %d columns", i+1, n)
+		}
+	}
+	return ""
 }
 
 // openSource opens path by extension and returns its header row and a row source.
