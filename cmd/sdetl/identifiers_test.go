@@ -189,3 +189,40 @@ func TestRowTooBigExplained(t *testing.T) {
 		t.Errorf("exit %d, stderr %q", code, stderr)
 	}
 }
+
+// TestBadContractRefusedBeforeReading: a hand-written contract with names the stores cannot
+// hold fails when it is read — the exports directory named does not even exist — with one line
+// naming the rule, instead of after import and clean have run.
+func TestBadContractRefusedBeforeReading(t *testing.T) {
+	long := strings.Repeat("x", 63)
+	cases := map[string][2]string{
+		"64-byte name":            {`[{name: ` + long + `y, type: text}]`, "is 64 bytes; PostgreSQL keeps 63"},
+		"equal in first 63":       {`[{name: ` + long + `1, type: text}, {name: ` + long + `2, type: text}]`, "equal in their first 63 bytes"},
+		"case-only duplicates":    {`[{name: Label, type: text}, {name: label, type: text}]`, "one name to SQLite"},
+		"rowid":                   {`[{name: rowid, type: text}]`, "system column name"},
+		"ctid":                    {`[{name: ctid, type: text}]`, "system column name"},
+		"xmin":                    {`[{name: xmin, type: text}]`, "system column name"},
+		"NUL in a column name":    {`[{name: "a\0b", type: text}]`, "NUL byte"},
+		"NUL in a header is fine": {`[{name: ab, headers: ["a\0b"], type: text}]`, ""},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			spec := filepath.Join(t.TempDir(), "spec.yaml")
+			os.WriteFile(spec, []byte("name: c\nschema: c\ntables:\n  - name: t\n    columns: "+c[0]+"\n"), 0o644)
+			work := t.TempDir()
+			code, _, stderr := sdetl(t, "run", "--spec", spec, "--exports", filepath.Join(work, "no-such-dir"), "--pg", "host=/nonexistent port=1", "--workdir", work)
+			if c[1] == "" {
+				if strings.Contains(stderr, "spec ") {
+					t.Errorf("a valid contract refused: %s", stderr)
+				}
+				return
+			}
+			if code != exitError || !strings.Contains(stderr, c[1]) || strings.Count(stderr, "\n") != 1 {
+				t.Errorf("exit %d, stderr %q; want one line with %q", code, stderr, c[1])
+			}
+			if ents, _ := os.ReadDir(work); len(ents) != 0 {
+				t.Errorf("something was written before the refusal: %v", ents)
+			}
+		})
+	}
+}

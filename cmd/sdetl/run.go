@@ -82,10 +82,6 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	// Before anything is read: a contract naming a schema sdetl does not own stops here.
-	if err := postgres.CheckOwnership(ctx, dsn, s, *adopt); err != nil {
-		return err
-	}
 	o.adopt = *adopt
 	unlock, err := f.lock()
 	if err != nil {
@@ -124,6 +120,10 @@ func pipeline(ctx context.Context, e *env, s *contract.Spec, o runOptions) (*run
 			err = werr
 		}
 		return rep, err
+	}
+	// Before anything is read: a contract naming a schema sdetl does not own stops here.
+	if err := postgres.CheckOwnership(ctx, o.dsn, s, o.adopt); err != nil {
+		return nil, err
 	}
 	var err error
 	if rep.Import, err = importStage(ctx, e, s, o.exports, filepath.Join(o.workdir, stageFile), o.fresh); err != nil {

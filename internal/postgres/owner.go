@@ -28,7 +28,7 @@ import (
 // better: before anything is read.
 
 // ErrNotOwned means a schema the load would create or replace exists and is not sdetl's.
-var ErrNotOwned = errors.New("not sdetl's schema")
+var ErrNotOwned = errors.New("refused")
 
 // Purposes of an owned schema.
 const (
@@ -219,6 +219,9 @@ func checkOwnership(ctx context.Context, q querier, s *contract.Spec, adopt stri
 		case rec != nil && rec.oid == oid && name == s.Schema:
 			tg.live = rec
 		case rec != nil && rec.oid == oid:
+			if err := strangers(ctx, q, name, oid, rec.tables); err != nil {
+				return nil, err
+			}
 			tg.leftovers = append(tg.leftovers, name)
 		case name == s.Schema && adopt == name:
 			tables, err := adoptable(ctx, q, s, oid)

@@ -270,3 +270,28 @@ func TestForeignBookkeepingSchema(t *testing.T) {
 		t.Error("schema ops was created")
 	}
 }
+
+// TestOwnedLeftoverDropped: a side schema sdetl recorded and left behind (a future flow may
+// commit one) is dropped before the next build; only its recorded tables go with it.
+func TestOwnedLeftoverDropped(t *testing.T) {
+	ctx := context.Background()
+	s, cleanDB := fixture(t)
+	dsn := pgtest.DSN(t)
+	conn := connect(t, dsn)
+	if _, err := postgres.Load(ctx, postgres.LoadOptions{Spec: s, Clean: cleanDB, DSN: dsn}); err != nil {
+		t.Fatal(err)
+	}
+	exec(t, conn, `ALTER SCHEMA ops RENAME TO ops__next; UPDATE sdetl.owned_schemas SET name = 'ops__next', purpose = 'next' WHERE name = 'ops'`)
+	exec(t, conn, `CREATE TABLE ops__next.stray (n int)`)
+	_, err := postgres.Load(ctx, postgres.LoadOptions{Spec: s, Clean: cleanDB, DSN: dsn})
+	wantNotOwned(t, err, "table ops__next.stray")
+	exec(t, conn, `DROP TABLE ops__next.stray`)
+	if _, err := postgres.Load(ctx, postgres.LoadOptions{Spec: s, Clean: cleanDB, DSN: dsn}); err != nil {
+		t.Fatalf("load over an owned leftover: %v", err)
+	}
+	var n int
+	conn.QueryRow(ctx, `SELECT count(*) FROM sdetl.owned_schemas`).Scan(&n)
+	if got := count(t, conn, "ops.items"); got != 3 || n != 1 {
+		t.Errorf("ops.items %d rows, %d records; want 3 and 1", got, n)
+	}
+}
