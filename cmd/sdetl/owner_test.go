@@ -93,7 +93,7 @@ func TestExportsInPublic(t *testing.T) {
 		t.Errorf("the draft has no comment on the renamed schema:\n%s", b)
 	}
 
-	dsn := pgtest.DSN(t)
+	dsn, work0 := pgtest.DSN(t), t.TempDir()
 	pgExec(t, dsn,
 		`CREATE TABLE public.customers (id int)`, `INSERT INTO public.customers VALUES (1), (2)`,
 		`CREATE VIEW public.customer_ids AS SELECT id FROM public.customers`,
@@ -129,6 +129,14 @@ func TestExportsInPublic(t *testing.T) {
 				}
 			}
 		}
+	}
+	crmDir := ownerFixture(t, "crm")
+	code, _, stderr := sdetl(t, "spec", "init", "--from", filepath.Join(crmDir, "items.csv"), "--pg", dsn, "--out", filepath.Join(work0, "crm.yaml"))
+	if code != exitPreflight || !strings.Contains(stderr, "spec init: refused: schema crm exists and sdetl has no record") || !strings.Contains(stderr, "--schema NAME") {
+		t.Errorf("spec init into existing schema crm: exit %d, %q", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(work0, "crm.yaml")); err == nil {
+		t.Error("spec init wrote a draft it refused")
 	}
 	if !strings.Contains(refusalFix(t, specPath, dir, dsn), "--adopt-schema crm") {
 		t.Error("the refusal of an unrecorded schema does not name the upgrade fix")

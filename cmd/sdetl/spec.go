@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/sdetl/sdetl/internal/contract"
+	"github.com/sdetl/sdetl/internal/postgres"
 	"github.com/sdetl/sdetl/internal/specdraft"
 	"github.com/sdetl/sdetl/internal/store"
 )
@@ -38,6 +40,7 @@ func cmdSpecInit(ctx context.Context, e *env, args []string) error {
 	var from stringList
 	f.Var(&from, "from", "an export (.xlsx or .csv) to draft a table from; repeat for more tables (required)")
 	out := f.String("out", "", "write the contract here (default: print it on stdout)")
+	pg := f.String("pg", "", "PostgreSQL DSN (default: $SDETL_PG_DSN): when given, a drafted schema that exists there and is not sdetl's is refused")
 	force := f.Bool("force", false, "replace --out if it exists")
 	var o specdraft.Options
 	f.StringVar(&o.Schema, "schema", "", "target PostgreSQL schema (default: from --name, else the first export's directory name)")
@@ -66,6 +69,12 @@ func cmdSpecInit(ctx context.Context, e *env, args []string) error {
 	p.done()
 	if err != nil {
 		return err
+	}
+	if dsn := cmp.Or(*pg, os.Getenv("SDETL_PG_DSN")); dsn != "" {
+		// Only where a database is named: spec init never starts the local one.
+		if err := postgres.CheckOwnership(ctx, dsn, d.Spec, ""); err != nil {
+			return fmt.Errorf("spec init: %w (pass --schema NAME to draft another)", err)
+		}
 	}
 	if *out != "" {
 		if err := writeFileAtomic(*out, d.YAML, *force); err != nil {
