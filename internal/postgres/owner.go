@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/sdetl/sdetl/internal/contract"
+	"github.com/sdetl/sdetl/internal/outcome"
 )
 
 // Ownership: sdetl only ever drops, renames or replaces a schema it created and recorded. Every
@@ -27,8 +28,14 @@ import (
 // so nothing else can be swept away by a CASCADE. The checks below only say so earlier and
 // better: before anything is read.
 
-// ErrNotOwned means a schema the load would create or replace exists and is not sdetl's.
-var ErrNotOwned = errors.New("refused")
+// ErrNotOwned means a schema the load would create or replace exists and is not sdetl's. It
+// is a preflight failure (outcome.ErrPreflight): nothing is read or written.
+var ErrNotOwned error = notOwned{}
+
+type notOwned struct{}
+
+func (notOwned) Error() string        { return "refused" }
+func (notOwned) Is(target error) bool { return target == outcome.ErrPreflight }
 
 // Purposes of an owned schema.
 const (
