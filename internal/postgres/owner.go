@@ -293,7 +293,8 @@ func adoptable(ctx context.Context, q querier, s *contract.Spec, oid uint32) ([]
 
 // strangers refuses a live schema that holds, or is depended on by, objects sdetl did not
 // create: replacing it would take them along. Ours are the recorded tables and what hangs on
-// them alone (their indexes, constraints, row types, TOAST tables, triggers).
+// them that sdetl or PostgreSQL made (the natural-key index, NOT NULL, row types, TOAST); an
+// index or trigger a person added to one of them would go with the table, so it is refused too.
 func strangers(ctx context.Context, q querier, schema string, oid uint32, tables []string) error {
 	rows, err := q.Query(ctx, strangersSQL, oid, tables)
 	if err != nil {
@@ -318,7 +319,7 @@ func strangers(ctx context.Context, q querier, schema string, oid uint32, tables
 // and (2) the objects elsewhere (or in the schema but not hanging on a recorded table) that
 // depend on a relation of the schema in the normal way — a view's rule, a foreign key, a
 // function body — and so would block (RESTRICT) or be swept away by (CASCADE) its drop.
-const strangersSQL = `
+var strangersSQL = `
 WITH ours AS (
 	SELECT c.oid FROM pg_class c WHERE c.relnamespace = $1 AND c.relname = ANY($2::text[])
 ), members AS (
@@ -337,9 +338,27 @@ WITH ours AS (
 		END AS rel
 	FROM pg_depend d JOIN pg_class c ON d.refclassid = 'pg_class'::regclass AND d.refobjid = c.oid
 	WHERE c.relnamespace = $1 AND d.deptype = 'n'
+), attached AS (
+	-- what hangs on a recorded table and would go with it, but that sdetl does not make: an
+	-- index other than its natural-key one, a trigger, a policy, a rule, a constraint other
+	-- than NOT NULL, a sequence owned by a column
+	SELECT d.classid, d.objid FROM pg_depend d
+	WHERE d.refclassid = 'pg_class'::regclass AND d.refobjid IN (SELECT oid FROM ours) AND d.deptype = 'a'
+	  AND CASE d.classid
+		WHEN 'pg_class'::regclass THEN NOT EXISTS (
+			SELECT 1 FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
+			WHERE x.indexrelid = d.objid AND i.relname = t.relname || '` + contract.KeyIndexSuffix + `')
+		WHEN 'pg_trigger'::regclass THEN NOT (SELECT tgisinternal FROM pg_trigger WHERE oid = d.objid)
+		WHEN 'pg_constraint'::regclass THEN (SELECT contype FROM pg_constraint WHERE oid = d.objid) <> 'n'
+		WHEN 'pg_policy'::regclass THEN true
+		WHEN 'pg_rewrite'::regclass THEN true
+		ELSE false
+	  END
 )
 SELECT DISTINCT i.type || ' ' || i.identity FROM (
 	SELECT classid, objid FROM members
+	UNION
+	SELECT classid, objid FROM attached
 	UNION
 	-- a view's rule is named as the view
 	SELECT CASE WHEN classid = 'pg_rewrite'::regclass THEN 'pg_class'::regclass ELSE classid END,

@@ -165,6 +165,15 @@ func TestLoadKeepsWhatItDidNotCreate(t *testing.T) {
 	}
 	exec(t, conn, `DROP TABLE ops.notes`)
 
+	// An index and a trigger a person added to a live table would go with it.
+	exec(t, conn, `CREATE INDEX my_label_idx ON ops.items (label)`)
+	wantNotOwned(t, load(), "index ops.my_label_idx")
+	exec(t, conn, `DROP INDEX ops.my_label_idx`)
+	exec(t, conn, `CREATE FUNCTION public.touch() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END'`)
+	exec(t, conn, `CREATE TRIGGER touch BEFORE INSERT ON ops.items FOR EACH ROW EXECUTE FUNCTION public.touch()`)
+	wantNotOwned(t, load(), "trigger touch on ops.items")
+	exec(t, conn, `DROP TRIGGER touch ON ops.items`)
+
 	// A foreign key from elsewhere onto a live table.
 	exec(t, conn, `CREATE TABLE public.orders (item bigint REFERENCES ops.items (id))`)
 	wantNotOwned(t, load(), "public.orders")
