@@ -102,6 +102,9 @@ func TestPgDownRefusesWhileLocked(t *testing.T) {
 	if code == exitOK || !strings.Contains(errs, "refused") || !strings.Contains(errs, "--force") {
 		t.Errorf("pg down under a lock: exit %d, stderr %q; want a refusal naming --force", code, errs)
 	}
+	if code, _, errs := sdetl(t, "run", "--exports", t.TempDir(), "--workdir", work); code != exitPreflight || !strings.Contains(errs, "in use") {
+		t.Errorf("run on a busy work dir: exit %d, stderr %q; want exit 3 (preflight)", code, errs)
+	}
 	if _, _, errs := sdetl(t, "pg", "down", "--force", "--workdir", work); strings.Contains(errs, "refused") {
 		t.Errorf("pg down --force was refused: %q", errs)
 	}

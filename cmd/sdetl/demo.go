@@ -27,9 +27,6 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer unlock()
-	if err := f.work.preflight(); err != nil {
-		return err
-	}
 	dir := f.work.exports()
 	if t, err := synth.ReadTruth(filepath.Join(dir, "truth.json")); err == nil && reflect.DeepEqual(t.Options, o) {
 		fmt.Fprintf(e.stdout, "using the exports already generated in %s\n", dir)

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/sdetl/sdetl/internal/outcome"
 	"github.com/sdetl/sdetl/internal/pgcluster"
 	"github.com/sdetl/sdetl/internal/postgres"
 )
@@ -70,7 +71,7 @@ func cmdPg(ctx context.Context, e *env, args []string) error {
 // localDSN starts (if needed) the local cluster under workdir and returns its DSN.
 func localDSN(ctx context.Context, e *env, w workdir) (string, error) {
 	if _, err := pgcluster.FindBinaries(); err != nil {
-		return "", err
+		return "", fmt.Errorf("%w: %w", outcome.ErrPreflight, err)
 	}
 	dir, err := filepath.Abs(w.pg())
 	if err != nil {

@@ -79,9 +79,6 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer unlock()
-	if err := f.work.preflight(); err != nil {
-		return err
-	}
 	o := runOptions{exports: *exports, work: f.work, fresh: *fresh, dryRun: *dry, minQuality: s.Quality.Gate, adopt: *adopt}
 	if minQ.set {
 		o.minQuality = minQ.v

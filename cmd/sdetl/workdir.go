@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 
 	"github.com/sdetl/sdetl/internal/contract"
-	"github.com/sdetl/sdetl/internal/health"
 	"github.com/sdetl/sdetl/internal/outcome"
 	"github.com/sdetl/sdetl/internal/store"
 )
@@ -32,14 +31,6 @@ func (w workdir) lock() (unlock func(), err error) {
 		return nil, fmt.Errorf("%w: %w", outcome.ErrPreflight, err)
 	}
 	return unlock, nil
-}
-
-// preflight checks the machine before a run starts: the work dir's disk and the memory.
-func (w workdir) preflight() error {
-	if err := health.Defaults(string(w)).Check(); err != nil {
-		return fmt.Errorf("%w: %w", outcome.ErrPreflight, err)
-	}
-	return nil
 }
 
 // setup is what a command over the work dir needs first: its contract and, when it writes

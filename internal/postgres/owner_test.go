@@ -18,7 +18,6 @@ import (
 	"github.com/sdetl/sdetl/internal/stage"
 )
 
-func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
 // fixture is a one-table contract for schema ops and a clean store of three rows.
 func fixture(t *testing.T) (*contract.Spec, string) {
@@ -40,16 +39,6 @@ func fixture(t *testing.T) (*contract.Spec, string) {
 		t.Fatal(err)
 	}
 	return s, filepath.Join(dir, "clean.db")
-}
-
-func connect(t *testing.T, dsn string) *pgx.Conn {
-	t.Helper()
-	conn, err := pgx.Connect(context.Background(), dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close(context.Background()) })
-	return conn
 }
 
 func exec(t *testing.T, conn *pgx.Conn, sql string) {
