@@ -18,7 +18,6 @@ import (
 	"github.com/sdetl/sdetl/internal/stage"
 )
 
-
 // fixture is a one-table contract for schema ops and a clean store of three rows.
 func fixture(t *testing.T) (*contract.Spec, string) {
 	t.Helper()
