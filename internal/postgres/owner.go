@@ -149,7 +149,10 @@ func record(ctx context.Context, q querier, name string) (*ownedRecord, error) {
 
 // recordSchema records a schema sdetl just created (or adopted) and marks it with a comment.
 func recordSchema(ctx context.Context, q querier, name, purpose, contractName string, tables []string, adopted bool) error {
-	if _, err := q.Exec(ctx, `DELETE FROM `+ident(contract.BookkeepingSchema, "owned_schemas")+` WHERE name = $1`, name); err != nil {
+	// A record left by a schema someone else dropped is stale: by this name, or by this oid
+	// (PostgreSQL may give a new schema a dropped one's oid).
+	if _, err := q.Exec(ctx, `DELETE FROM `+ident(contract.BookkeepingSchema, "owned_schemas")+
+		` WHERE name = $1 OR schema_oid = (SELECT oid FROM pg_namespace WHERE nspname = $1)`, name); err != nil {
 		return fmt.Errorf("record schema %s: %w", name, err)
 	}
 	if _, err := q.Exec(ctx, `INSERT INTO `+ident(contract.BookkeepingSchema, "owned_schemas")+
@@ -387,6 +390,8 @@ func swapLive(ctx context.Context, tx pgx.Tx, s *contract.Spec, tg *target, next
 		if err := dropOwned(ctx, tx, s.Schema); err != nil {
 			return err
 		}
+	} else if _, err := tx.Exec(ctx, `DELETE FROM `+ident(contract.BookkeepingSchema, "owned_schemas")+` WHERE name = $1`, s.Schema); err != nil {
+		return fmt.Errorf("forget the record of dropped schema %s: %w", s.Schema, err) // no schema has the name: its record is stale
 	}
 	if _, err := tx.Exec(ctx, fmt.Sprintf("ALTER SCHEMA %s RENAME TO %s", ident(next), ident(s.Schema))); err != nil {
 		return fmt.Errorf("replace schema %s: %w", s.Schema, err)

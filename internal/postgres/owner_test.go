@@ -292,3 +292,28 @@ func TestOwnedLeftoverDropped(t *testing.T) {
 		t.Errorf("ops.items %d rows, %d records; want 3 and 1", got, n)
 	}
 }
+
+// TestLiveDroppedByHand: someone drops the live schema (a benchmark's clean slate does): its
+// record is stale, and the next load records the new schema in its place.
+func TestLiveDroppedByHand(t *testing.T) {
+	ctx := context.Background()
+	s, cleanDB := fixture(t)
+	dsn := pgtest.DSN(t)
+	conn := connect(t, dsn)
+	for i := range 3 {
+		if _, err := postgres.Load(ctx, postgres.LoadOptions{Spec: s, Clean: cleanDB, DSN: dsn}); err != nil {
+			t.Fatalf("load %d: %v", i+1, err)
+		}
+		exec(t, conn, `DROP SCHEMA ops CASCADE`)
+	}
+	if _, err := postgres.Load(ctx, postgres.LoadOptions{Spec: s, Clean: cleanDB, DSN: dsn}); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM sdetl.owned_schemas o JOIN pg_namespace n ON n.oid = o.schema_oid AND n.nspname = o.name`).Scan(&n); err != nil || n != 1 {
+		t.Errorf("%d valid records (%v), want 1", n, err)
+	}
+	if got := count(t, conn, "sdetl.owned_schemas"); got != 1 {
+		t.Errorf("%d records, want 1", got)
+	}
+}
