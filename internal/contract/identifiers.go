@@ -161,6 +161,10 @@ func FoldName(s string) string {
 
 // validateIdentifiers checks every name of the contract against both stores' rules.
 func (s *Spec) validateIdentifiers() error {
+	// The name is stored as text in both databases (stage.db's meta, PostgreSQL's records).
+	if strings.IndexByte(s.Name, 0) >= 0 || !utf8.ValidString(s.Name) {
+		return fmt.Errorf("name %q holds a NUL byte or invalid UTF-8, which PostgreSQL text cannot; choose another name", s.Name)
+	}
 	if p := SchemaProblem(s.Schema); p != "" {
 		return fmt.Errorf("schema %q %s; choose another schema name", s.Schema, p)
 	}

@@ -127,3 +127,10 @@ func TestInvalidUTF8Names(t *testing.T) {
 		}
 	}
 }
+
+func TestContractNameNUL(t *testing.T) {
+	_, err := Parse([]byte(`{name: "a\0b", schema: ops, tables: [{name: t, columns: [{name: a, type: text}]}]}`))
+	if err == nil || !strings.Contains(err.Error(), "NUL byte") {
+		t.Errorf("err %v", err)
+	}
+}
