@@ -17,6 +17,8 @@ import (
 	"io"
 	"os"
 	"unicode/utf8"
+
+	"github.com/sdetl/sdetl/internal/countio"
 )
 
 // bufSize is large so that ReadSlice finds most lines without assembling them in r.long.
@@ -28,7 +30,7 @@ var bom = []byte("\xEF\xBB\xBF")
 type Reader struct {
 	name    string
 	br      *bufio.Reader
-	src     *countingReader
+	src     *countio.Reader
 	closer  io.Closer
 	line    int   // physical lines consumed so far
 	start   int   // line where the record being read starts
@@ -55,23 +57,12 @@ func Open(path string) (*Reader, error) {
 // NewReader reads CSV from rd; name identifies the input in errors. A UTF-8 BOM at the start of
 // the stream is skipped.
 func NewReader(rd io.Reader, name string) *Reader {
-	c := &countingReader{r: rd}
+	c := &countio.Reader{R: rd}
 	return &Reader{name: name, br: bufio.NewReaderSize(c, bufSize), src: c}
 }
 
 // Offset is how many bytes of the input the records returned so far consumed (for progress).
-func (r *Reader) Offset() int64 { return r.src.n - int64(r.br.Buffered()) }
-
-type countingReader struct {
-	r io.Reader
-	n int64
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	return n, err
-}
+func (r *Reader) Offset() int64 { return r.src.N - int64(r.br.Buffered()) }
 
 // Close closes the file opened by Open; for a Reader from NewReader it does nothing.
 func (r *Reader) Close() error {

@@ -46,8 +46,9 @@ var allowed = map[string][]string{
 	"internal/profile":  {"internal/contract", "internal/outcome", "internal/report", "internal/values"},
 	"internal/quality":  {"internal/contract", "internal/outcome", "internal/report", "internal/values"},
 	// adapters: each wraps one store, database, file format or machine resource
-	"internal/xlsx":      nil,
-	"internal/csvfile":   nil,
+	"internal/countio":   nil,
+	"internal/xlsx":      {"internal/countio"},
+	"internal/csvfile":   {"internal/countio"},
 	"internal/exports":   {"internal/contract", "internal/csvfile", "internal/xlsx"},
 	"internal/store":     nil,
 	"internal/cellguard": nil, // pure: the quarantine export's formula guard, shared by export (clean) and release (stage)

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/sdetl/sdetl/internal/countio"
 )
 
 // Reader streams the rows of the first worksheet of an XLSX workbook.
@@ -26,7 +28,7 @@ type Reader struct {
 	styles    []dateClass
 	date1904  bool
 
-	consumed *countingReader // sheet XML handed to the scanner, for Done
+	consumed *countio.Reader // sheet XML handed to the scanner, for Done
 	size     uint64          // uncompressed size of the sheet XML, from the zip directory
 
 	rowNum int        // number of the last row returned
@@ -91,7 +93,7 @@ func open(path string, f *os.File) (*Reader, error) {
 	}
 	var src io.Reader
 	src, r.stopAhead = readAhead(r.sheet, info.sheet.UncompressedSize64)
-	r.consumed = &countingReader{r: src}
+	r.consumed = &countio.Reader{R: src}
 	r.size = info.sheet.UncompressedSize64
 	r.sc = newScanner(r.consumed, info.sheet.UncompressedSize64)
 	r.sc.skipText = true
@@ -204,16 +206,5 @@ func (r *Reader) Done() float64 {
 	if r.size == 0 || r.consumed == nil {
 		return -1
 	}
-	return min(float64(r.consumed.n)/float64(r.size), 1)
-}
-
-type countingReader struct {
-	r io.Reader
-	n int64
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	return n, err
+	return min(float64(r.consumed.N)/float64(r.size), 1)
 }
