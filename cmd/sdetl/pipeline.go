@@ -23,6 +23,7 @@ type runOptions struct {
 	work          workdir
 	fresh, dryRun bool
 	minQuality    float64
+	adopt         string // --adopt-schema
 }
 
 // pipeline runs import -> profile -> breaker -> score -> clean -> score -> gate -> load (which
@@ -46,6 +47,10 @@ func pipeline(ctx context.Context, e *env, s *contract.Spec, o runOptions) (*run
 }
 
 func runStages(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep *runReport) error {
+	// Before anything is read: a contract naming a schema sdetl does not own stops here.
+	if err := postgres.CheckOwnership(ctx, o.dsn, s, o.adopt); err != nil {
+		return err
+	}
 	var err error
 	if rep.Import, err = importStage(ctx, e, s, o.exports, o.work.stage(), o.fresh); err != nil {
 		return err
@@ -70,7 +75,7 @@ func runStages(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep 
 		return err
 	}
 	lo := postgres.LoadOptions{Spec: s, Clean: o.work.clean(), DSN: o.dsn,
-		BeforeSwap: scoreBeforeSwap(s, rep.Scores.Clean, &rep.Scores.Postgres)}
+		BeforeSwap: scoreBeforeSwap(s, rep.Scores.Clean, &rep.Scores.Postgres), AdoptSchema: o.adopt}
 	if o.dryRun {
 		lo.DryRun, lo.SampleEvery = true, 10
 		lo.BeforeSwap = scoreBeforeSwap(s, nil, &rep.Scores.Postgres) // a sample: not comparable
@@ -128,6 +133,9 @@ func cleanStage(ctx context.Context, e *env, s *contract.Spec, w workdir, change
 	return clean.Run(ctx, clean.Options{Spec: s, Stage: w.stage(), Out: w.clean(),
 		CellChanges: changes, Progress: p.update, Health: health.Defaults(string(w))})
 }
+
+// adoptUsage documents --adopt-schema, the upgrade path from versions that kept no records.
+const adoptUsage = "let this load replace the named `schema` although sdetl has no record of creating it (one an earlier sdetl\nversion loaded); refused unless it holds only the contract's tables and quarantine"
 
 func loadStage(ctx context.Context, e *env, o postgres.LoadOptions) (*postgres.LoadResult, error) {
 	p := newProgress(e.stderr, "load")

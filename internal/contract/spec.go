@@ -203,6 +203,9 @@ func (s *Spec) validate() error {
 			return fmt.Errorf("table %s: %w", t.Name, err)
 		}
 	}
+	if err := s.validateIdentifiers(); err != nil {
+		return err
+	}
 	if s.Scope != nil {
 		if err := s.Scope.validate(s); err != nil {
 			return fmt.Errorf("scope: %w", err)

@@ -44,6 +44,9 @@ func (d *Draft) decideTable(sc *scanned, name string) *TableDraft {
 func (d *Draft) decideColumn(c *scanCol, r *profile.ColumnReport, th contract.Profile) *ColumnDraft {
 	cd := &ColumnDraft{Name: c.name, Header: c.header, NonNull: r.NonNull, Nulls: r.Nulls, Distinct: r.Distinct,
 		Exact: r.DistinctExact, Examples: c.examples, Sentinels: map[string]int64{}}
+	if c.renamed != "" {
+		cd.Notes = append(cd.Notes, c.renamed)
+	}
 	for x, n := range r.Sentinels {
 		if n > 0 {
 			cd.Sentinels[x] = n

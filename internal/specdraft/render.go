@@ -33,6 +33,9 @@ func (d *Draft) render() []byte {
 	w("# No scope section: every row is loaded. No profile section and, beyond zero_ids, no quality\n")
 	w("# section: their defaults apply.\n")
 	w("name: %s\n", yamlString(d.Name))
+	for _, n := range d.Notes {
+		headLines(&b, "", []string{n})
+	}
 	w("schema: %s\n", yamlString(d.Schema))
 	w("date_order: %s%s\n", d.DateOrder, comment(fmt.Sprintf("ambiguous d/m values (both parts <= 12) are read %s unless a column says otherwise", orderWord(d.DateOrder))))
 	w("sentinels: %s%s\n", flowList(d.Sentinels), comment(d.sentinelNote()))

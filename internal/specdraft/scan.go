@@ -38,6 +38,9 @@ type scanCol struct {
 	header string // as the export spells it, trimmed, without a BOM
 	pos    int    // 0-based position in the export row
 	name   string // database column name
+	// renamed says why name is not the header, when the stores could not take the header as
+	// it is (a dropped leading _ alone goes without saying).
+	renamed string
 
 	examples []string
 	zeros    int64 // values that are the number 0 ("0", "0.0", "-0")
@@ -125,10 +128,18 @@ func (sc *scanned) columns(header []string) error {
 	if len(sc.cols) == 0 {
 		return fmt.Errorf("the header row names no columns")
 	}
-	// Headers usable as they are keep their spelling; the others are renamed around them.
+	if n, limit := len(sc.cols), contract.MaxTableColumns(); n > limit {
+		return fmt.Errorf("%d columns; a table holds at most %d (PostgreSQL's limit of %d columns per table, less the loader's lineage columns): split the export",
+			n, limit, contract.PostgresMaxColumns)
+	}
+	// Headers usable as they are keep their spelling; the others are renamed around them, and
+	// never to a system column name.
 	taken := map[string]bool{}
+	for _, r := range contract.SystemColumnNames() {
+		taken[r] = true
+	}
 	for _, c := range sc.cols {
-		if asIs(c.header) {
+		if asIs(c.header) && !taken[strings.ToLower(c.header)] {
 			c.name = c.header
 			taken[strings.ToLower(c.name)] = true
 		}
@@ -136,13 +147,16 @@ func (sc *scanned) columns(header []string) error {
 	for _, c := range sc.cols {
 		if c.name == "" {
 			c.name = columnName(c.header, c.pos, taken)
+			if strings.TrimLeft(c.header, "_") != c.name {
+				c.renamed = fmt.Sprintf("named %s: %s", c.name, renameReason(c.header))
+			}
 		}
 	}
 	return nil
 }
 
 // asIs reports whether a header can be its column's database name unchanged.
-func asIs(h string) bool { return !strings.HasPrefix(h, "_") && len(h) <= maxIdent }
+func asIs(h string) bool { return contract.ColumnProblem(h) == "" }
 
 // add records a trimmed, non-null value.
 func (c *scanCol) add(s string) {
