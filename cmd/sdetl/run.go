@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"time"
 
 	"github.com/sdetl/sdetl/internal/clean"
 	"github.com/sdetl/sdetl/internal/postgres"
@@ -31,6 +32,8 @@ type runReport struct {
 	Load       *postgres.LoadResult `json:"load"`
 	Tables     []tableSummary       `json:"tables"`
 	Plan       *plan                `json:"plan,omitempty"`
+	RunID      int64                `json:"run_id,omitempty"`    // the ledger's (sdetl.runs)
+	Recovered  []string             `json:"recovered,omitempty"` // what was cleaned up after killed runs
 	Seconds    float64              `json:"seconds"`
 	// How the run ended: outcome ok, usage, error, preflight_failed, breaker_halted,
 	// gate_failed, reconciliation_failed or interrupted; the exit code; the error line, if any.
@@ -67,6 +70,8 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	dry := f.Bool("dry-run", false, "do everything but the load; rehearse the load on a sample in a throwaway schema and print the plan")
 	var minQ optFloat
 	adopt := f.String("adopt-schema", "", adoptUsage)
+	var mig migrateFlags
+	f.withMigrate(&mig, true)
 	f.Var(&minQ, "min-quality", "quality gate `N`, 0..100: the clean store's score must reach this (default: the contract's gate, 80 for the built-in one)")
 	if _, err := f.parse(args); err != nil {
 		return err
@@ -79,7 +84,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer unlock()
-	o := runOptions{exports: *exports, work: f.work, fresh: *fresh, dryRun: *dry, minQuality: s.Quality.Gate, adopt: *adopt}
+	o := runOptions{exports: *exports, work: f.work, fresh: *fresh, dryRun: *dry, minQuality: s.Quality.Gate, adopt: *adopt, mig: mig}
 	if minQ.set {
 		o.minQuality = minQ.v
 	}
@@ -150,7 +155,24 @@ func printRun(w io.Writer, r *runReport) {
 		}
 		fmt.Fprintln(w, "   (per column: sdetl clean --json, or run.json)")
 	}
-	fmt.Fprintf(w, "\nloaded into schema %s at %s in %.1fs\n", r.Schema, r.Database, r.Seconds)
+	if r.Load.NothingToDo {
+		fmt.Fprintf(w, "\nnothing to do: schema %s at %s already holds exactly these rows (%.1fs)\n", r.Schema, r.Database, r.Seconds)
+		return
+	}
+	fmt.Fprintf(w, "\nloaded generation %s (run %d) and made it live as %s at %s in %.1fs\n", r.Load.Generation, r.RunID, r.Schema, r.Database, r.Seconds)
+	if sw := r.Load.Swap; sw != nil {
+		fmt.Fprintf(w, "swap: %s in %s (%d attempt(s))", sw.To, sw.Duration.Round(time.Millisecond), sw.Attempts)
+		if sw.From != "" {
+			fmt.Fprintf(w, "; the previous live schema is retained as %s", sw.From)
+		}
+		fmt.Fprintln(w)
+	}
+	for _, d := range r.Load.Dropped {
+		fmt.Fprintf(w, "dropped old generation %s\n", d)
+	}
+	for _, x := range r.Load.Warnings {
+		fmt.Fprintf(w, "warning: %s\n", x)
+	}
 }
 
 // writeJSONFile writes v to path atomically (temp, fsync, rename).

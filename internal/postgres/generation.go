@@ -6,11 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/outcome"
@@ -28,14 +30,19 @@ import (
 // as building).
 
 // migrate is Load without DryRun.
-func migrate(ctx context.Context, o LoadOptions) (*LoadResult, error) {
+func migrate(ctx context.Context, o LoadOptions) (res *LoadResult, err error) {
+	defer func() {
+		if err != nil && lostConnection(err) {
+			err = fmt.Errorf("lost the PostgreSQL connection while building the new generation (server restarted or stopped?): %w; live is unchanged, and the next run drops the partial generation", err)
+		}
+	}()
 	start := time.Now()
 	r := o.Run
 	if r == nil || r.conn == nil {
 		return nil, errors.New("load: no run (BeginRun) holds the lock")
 	}
 	s := o.Spec
-	res := &LoadResult{Schema: s.Schema, RunID: r.ID, Seconds: map[string]float64{}}
+	res = &LoadResult{Schema: s.Schema, RunID: r.ID, Seconds: map[string]float64{}}
 	lap := func(stage string, since time.Time) { res.Seconds[stage] += time.Since(since).Seconds() }
 	if o.Want == nil {
 		return nil, errors.New("load: the clean store's measures are needed to reconcile the generation")
@@ -47,7 +54,7 @@ func migrate(ctx context.Context, o LoadOptions) (*LoadResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, name := range tg.leftovers {
+	for _, name := range tg.leftovers { // owned __next / __dryrun schemas an older version left
 		if err := dropGeneration(ctx, r.conn, name, lockTimeout(o)); err != nil {
 			return nil, err
 		}
@@ -330,4 +337,15 @@ func grant(ctx context.Context, conn *pgx.Conn, gen, role string) error {
 		}
 	}
 	return nil
+}
+
+// lostConnection reports whether err means the server went away (shut down, restarted, the
+// connection broken) rather than refused something.
+func lostConnection(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "57P01" || pe.Code == "57P02" || pe.Code == "57P03" // admin_shutdown, crash_shutdown, cannot_connect_now
+	}
+	var ce *pgconn.ConnectError
+	return errors.As(err, &ce) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || strings.Contains(err.Error(), "conn closed")
 }
