@@ -46,6 +46,8 @@ func ending(ctx context.Context, err error) (code int, name string) {
 		return exitBreaker, "breaker_halted"
 	case errors.Is(err, outcome.ErrGate):
 		return exitGate, "gate_failed"
+	case errors.Is(err, outcome.ErrCanary):
+		return exitReconcile, "canary_failed"
 	case errors.Is(err, outcome.ErrReconcile):
 		return exitReconcile, "reconciliation_failed"
 	}

@@ -23,10 +23,14 @@ type runOptions struct {
 	work          workdir
 	fresh, dryRun bool
 	minQuality    float64
-	adopt         string // --adopt-schema
+	adopt         string   // --adopt-schema
+	noCanary      bool     // --no-canary
+	canarySeed    uint64   // --canary-seed
+	canaryQueries []string // --canary-query files
 }
 
-// pipeline runs import -> profile -> breaker -> score -> clean -> score -> gate -> load (which
+// pipeline runs import -> profile -> breaker -> score -> clean -> score -> gate -> canary (a
+// sample loaded and checked in a throwaway schema, exit 6 when it fails) -> load (which
 // scores the new schema before it goes live) -> reconciliation. The report always comes back,
 // also written to run.json, and says how the run ended; when a judgement stopped the run, it
 // shows why.
@@ -72,6 +76,11 @@ func runStages(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep 
 		return err
 	}
 	if err := quality.Gate(rep.Scores.Clean, o.minQuality); err != nil {
+		return err
+	}
+	if o.dryRun || o.noCanary {
+		rep.Canary = &canaryReport{Skipped: true}
+	} else if rep.Canary, err = canaryStage(ctx, e, s, o, rep.Profile); err != nil {
 		return err
 	}
 	lo := postgres.LoadOptions{Spec: s, Clean: o.work.clean(), DSN: o.dsn,
