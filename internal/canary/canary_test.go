@@ -62,7 +62,9 @@ func TestCheck(t *testing.T) {
 		{"range", func(o *Observed) { o.Tables[0].Columns[1].Min = "1900-01-01 00:00:00" }, "tickets.created: values 1900-01-01 00:00:00 .. 2025-11-30 17:00:00.5, outside the profile's range"},
 		{"missing column", func(o *Observed) { o.Tables[0].Columns = o.Tables[0].Columns[:2] }, "tickets.status: the column is missing"},
 		{"missing table", func(o *Observed) { o.Tables = nil }, "tickets: the table was not loaded"},
-		{"query", func(o *Observed) { o.Queries = append(o.Queries, QueryResult{Name: "kpi", Error: "column x does not exist"}) }, "query kpi: column x does not exist"},
+		{"query", func(o *Observed) {
+			o.Queries = append(o.Queries, QueryResult{Name: "kpi", Error: "column x does not exist"})
+		}, "query kpi: column x does not exist"},
 	}
 	for _, c := range cases {
 		_, e, o := fixture(t)

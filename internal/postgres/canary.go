@@ -207,39 +207,53 @@ func observe(ctx context.Context, conn *pgx.Conn, s *contract.Spec, schema strin
 		if err != nil {
 			return nil, fmt.Errorf("canary: columns of %s: %w", t.Name, err)
 		}
-		// One scan of the table: count(*), then per column count(col), min and max as text.
-		sel := []string{"count(*)"}
-		for _, c := range to.Columns {
-			q := ident(c.Name)
-			sel = append(sel, "count("+q+")", "min("+q+"::text)", "max("+q+"::text)")
-			if isDateType(c.Type) { // chronological, not text order (they agree for ISO, not for a broken type)
-				sel[len(sel)-2], sel[len(sel)-1] = "min("+q+")::text", "max("+q+")::text"
-			}
-		}
-		vals := make([]any, 0, len(sel))
-		vals = append(vals, &to.Rows)
-		nonNull := make([]int64, len(to.Columns))
-		mins, maxs := make([]*string, len(to.Columns)), make([]*string, len(to.Columns))
-		for i := range to.Columns {
-			vals = append(vals, &nonNull[i], &mins[i], &maxs[i])
-		}
-		if err := conn.QueryRow(ctx, "SELECT "+strings.Join(sel, ", ")+" FROM "+ident(schema, t.Name)).Scan(vals...); err != nil {
+		if err := measure(ctx, conn, schema, t, &to); err != nil {
 			return nil, fmt.Errorf("canary: measure %s: %w", t.Name, err)
-		}
-		for i := range to.Columns {
-			c := &to.Columns[i]
-			c.Nulls = to.Rows - nonNull[i]
-			if mins[i] != nil && maxs[i] != nil && (isDateType(c.Type) || c.Type == "text") {
-				c.Min, c.Max = *mins[i], *maxs[i]
-			}
 		}
 		obs.Tables = append(obs.Tables, to)
 	}
 	return obs, nil
 }
 
-func isDateType(t string) bool {
-	return t == "date" || strings.HasPrefix(t, "timestamp")
+// measureBatch is how many columns one measuring scan covers: PostgreSQL allows 1,664 entries
+// in a select list and a date column takes three (a contract table may hold 1,598 columns).
+const measureBatch = 500
+
+// measure counts the rows and each column's NULLs and reads the extremes of the contract's date,
+// timestamp and month columns, as PostgreSQL's text (chronological order for dates, which is
+// also text order for months).
+func measure(ctx context.Context, conn *pgx.Conn, schema string, t *contract.Table, to *canary.TableObserved) error {
+	dated := map[string]bool{}
+	for _, c := range t.Columns {
+		dated[c.Name] = c.Type == contract.Date || c.Type == contract.Timestamp || c.Type == contract.Month
+	}
+	if err := conn.QueryRow(ctx, "SELECT count(*) FROM "+ident(schema, t.Name)).Scan(&to.Rows); err != nil {
+		return err
+	}
+	for lo := 0; lo < len(to.Columns); lo += measureBatch {
+		cols := to.Columns[lo:min(lo+measureBatch, len(to.Columns))]
+		var sel []string
+		var dest []any
+		nonNull := make([]int64, len(cols))
+		mins, maxs := make([]*string, len(cols)), make([]*string, len(cols))
+		for i, c := range cols {
+			q := ident(c.Name)
+			sel, dest = append(sel, "count("+q+")"), append(dest, &nonNull[i])
+			if dated[c.Name] {
+				sel, dest = append(sel, "min("+q+")::text", "max("+q+")::text"), append(dest, &mins[i], &maxs[i])
+			}
+		}
+		if err := conn.QueryRow(ctx, "SELECT "+strings.Join(sel, ", ")+" FROM "+ident(schema, t.Name)).Scan(dest...); err != nil {
+			return err
+		}
+		for i := range cols {
+			cols[i].Nulls = to.Rows - nonNull[i]
+			if mins[i] != nil && maxs[i] != nil {
+				cols[i].Min, cols[i].Max = *mins[i], *maxs[i]
+			}
+		}
+	}
+	return nil
 }
 
 // FormatType names a contract type as PostgreSQL's format_type does, for the canary's type check.
