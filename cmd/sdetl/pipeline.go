@@ -27,6 +27,7 @@ func cmdImport(ctx context.Context, e *env, args []string) error {
 		"Stage the exports (tickets, comments, timesheets, roster.csv; .xlsx or .csv) losslessly,\nwith source file and row for every value, applying the scope filter.").withSpec().withJSON()
 	exports := f.String("exports", "", "directory holding the exports (required)")
 	fresh := f.Bool("fresh", false, "start a new staging store instead of adding to the existing one")
+	limits := f.withLimits()
 	files, err := f.parseWithFiles(args)
 	if err != nil {
 		return err
@@ -44,7 +45,7 @@ func cmdImport(ctx context.Context, e *env, args []string) error {
 	}
 	defer unlock()
 	p := newProgress(e.stderr, "import")
-	res, err := stage.Import(ctx, stage.Options{Spec: s, Dir: *exports, Files: files, Out: f.path(stageFile), Fresh: *fresh, Progress: p.updateDone})
+	res, err := stage.Import(ctx, stage.Options{Spec: s, Dir: *exports, Files: files, Out: f.path(stageFile), Fresh: *fresh, Limits: *limits, Progress: p.updateDone})
 	p.done()
 	if err != nil {
 		return err
@@ -56,10 +57,10 @@ func cmdImport(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-func importStage(ctx context.Context, e *env, s *spec.Spec, dir, out string, fresh bool) (*stage.Result, error) {
+func importStage(ctx context.Context, e *env, s *spec.Spec, dir, out string, fresh bool, lim stage.Limits) (*stage.Result, error) {
 	p := newProgress(e.stderr, "import")
 	defer p.done()
-	return stage.Import(ctx, stage.Options{Spec: s, Dir: dir, Out: out, Fresh: fresh, Progress: p.updateDone})
+	return stage.Import(ctx, stage.Options{Spec: s, Dir: dir, Out: out, Fresh: fresh, Limits: lim, Progress: p.updateDone})
 }
 
 func printImport(w io.Writer, r *stage.Result) {

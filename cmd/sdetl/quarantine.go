@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/sdetl/sdetl/internal/clean"
+	"github.com/sdetl/sdetl/internal/inputfile"
 	"github.com/sdetl/sdetl/internal/report"
 	"github.com/sdetl/sdetl/internal/stage"
 	"github.com/sdetl/sdetl/internal/store"
@@ -51,7 +52,7 @@ func cmdQuarantine(ctx context.Context, e *env, args []string) error {
 				rows = append(rows, q)
 				return nil
 			}
-			fmt.Fprintf(tw, "%s\t%s:%d\t%s\t%s\t%q\t%s\n", q.Table, q.File, q.Row, q.Column, q.Rule, report.Shorten(q.Raw, 30), report.Shorten(q.Reason, 60))
+			fmt.Fprintf(tw, "%s\t%s:%d\t%s\t%s\t%q\t%s\n", q.Table, inputfile.Display(q.File), q.Row, q.Column, q.Rule, report.Shorten(q.Raw, 30), inputfile.Display(report.Shorten(q.Reason, 60)))
 			return nil
 		})
 		if err != nil {

@@ -63,6 +63,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	fresh := f.Bool("fresh", false, "start a new staging store instead of adding to the existing one")
 	dry := f.Bool("dry-run", false, "do everything but the load; rehearse the load on a sample in a throwaway schema and print the plan")
 	minQ := f.Float64("min-quality", -1, "quality gate: the clean store's score must reach this (default: the contract's, 80)")
+	limits := f.withLimits()
 	if err := f.parse(args); err != nil {
 		return err
 	}
@@ -73,7 +74,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	o := runOptions{exports: *exports, workdir: f.workdir, fresh: *fresh, dryRun: *dry, minQuality: s.Quality.Gate}
+	o := runOptions{exports: *exports, workdir: f.workdir, fresh: *fresh, dryRun: *dry, minQuality: s.Quality.Gate, limits: *limits}
 	if *minQ >= 0 {
 		o.minQuality = *minQ
 	}
@@ -102,6 +103,7 @@ type runOptions struct {
 	exports, workdir, dsn string
 	fresh, dryRun         bool
 	minQuality            float64
+	limits                stage.Limits
 }
 
 // pipeline runs import -> profile -> breaker -> score -> clean -> score -> gate -> load (which
@@ -119,7 +121,7 @@ func pipeline(ctx context.Context, e *env, s *spec.Spec, o runOptions) (*runRepo
 		return rep, err
 	}
 	var err error
-	if rep.Import, err = importStage(ctx, e, s, o.exports, filepath.Join(o.workdir, stageFile), o.fresh); err != nil {
+	if rep.Import, err = importStage(ctx, e, s, o.exports, filepath.Join(o.workdir, stageFile), o.fresh, o.limits); err != nil {
 		return nil, err
 	}
 	if rep.Profile, err = profile.FromStage(ctx, s, filepath.Join(o.workdir, stageFile), 0); err != nil {

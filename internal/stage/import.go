@@ -7,9 +7,7 @@ package stage
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,6 +18,7 @@ import (
 	"time"
 
 	"github.com/sdetl/sdetl/internal/clean"
+	"github.com/sdetl/sdetl/internal/inputfile"
 	"github.com/sdetl/sdetl/internal/spec"
 	"github.com/sdetl/sdetl/internal/store"
 	"github.com/sdetl/sdetl/internal/xlsx"
@@ -36,6 +35,8 @@ type Options struct {
 	Out   string // the staging store (a new version replaces it atomically)
 	// Fresh starts a new staging store instead of adding to the existing one.
 	Fresh bool
+	// Limits bound what one file may make the readers hold or yield (zero: the defaults).
+	Limits Limits
 	// Progress, when set, is called every few thousand rows with the rows read so far and the
 	// share of the file read (-1 when the format cannot tell).
 	Progress func(table string, rows int, done float64)
@@ -56,6 +57,8 @@ type Audit struct {
 	Inserted     int    `json:"rows_inserted"`
 	Updated      int    `json:"rows_updated"`
 	Unchanged    int    `json:"rows_unchanged"`
+	// BlankLines is the number of blank lines (CSV) skipped: no fields at all, so no row.
+	BlankLines int `json:"blank_lines"`
 	// Skipped: the same file (by SHA-256) was imported before as file SameAs; nothing was read.
 	Skipped  bool          `json:"skipped"`
 	SameAs   int           `json:"same_as_file,omitempty"`
@@ -81,7 +84,7 @@ type Result struct {
 // renamed into place: on error nothing changes. When every file was skipped, the store is not
 // rewritten at all.
 func Import(ctx context.Context, o Options) (*Result, error) {
-	paths, err := exportPaths(o)
+	paths, err := exportPaths(ctx, o)
 	if err != nil {
 		return nil, err
 	}
@@ -196,7 +199,7 @@ func (im *importer) importFile(ctx context.Context, t *spec.Table, path string) 
 	start := time.Now()
 	a := &Audit{Table: t.Name, Path: path, Format: strings.TrimPrefix(strings.ToLower(filepath.Ext(path)), "."), Scope: "all rows"}
 	var err error
-	if a.SHA256, a.Size, err = hashFile(path); err != nil {
+	if a.SHA256, a.Size, err = hashFile(ctx, path); err != nil {
 		return nil, err
 	}
 	err = im.db.QueryRowContext(ctx, `SELECT id FROM import_file WHERE table_name = ? AND sha256 = ?`, t.Name, a.SHA256).Scan(&a.SameAs)
@@ -213,14 +216,17 @@ func (im *importer) importFile(ctx context.Context, t *spec.Table, path string) 
 	im.lastFile++
 	fileID := im.lastFile
 	a.fileID = fileID
-	header, src, err := openSource(path)
+	header, src, err := openSource(ctx, path, im.o.Limits)
 	if err != nil {
 		return nil, err
 	}
 	defer src.Close()
 	m, err := t.MatchHeaders(header)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", inputfile.Display(path), err)
+	}
+	if x, ok := src.(*xlsxSource); ok {
+		x.r.SetDateColumns(serialDateColumns(t, m, len(header)))
 	}
 	a.Dialect = t.DialectName(m)
 	for _, i := range m.Extra {
@@ -296,7 +302,7 @@ func (im *importer) importFile(ctx context.Context, t *spec.Table, path string) 
 		key, updatedBefore := up.key(raw), a.Updated
 		switch outcome, err := up.existing(ctx, key, raw); {
 		case err != nil:
-			return nil, fmt.Errorf("%s: row %d: stage: %w", path, dataRow, err)
+			return nil, fmt.Errorf("%s: row %d: stage: %w", inputfile.Display(path), dataRow, err)
 		case outcome == unchanged:
 			a.Unchanged++
 			continue
@@ -313,7 +319,7 @@ func (im *importer) importFile(ctx context.Context, t *spec.Table, path string) 
 		vals[len(vals)-1] = dateCells(t, m, src.Kinds())
 		r, err := ins.ExecContext(ctx, vals...)
 		if err != nil {
-			return nil, fmt.Errorf("%s: row %d: stage: %w", path, dataRow, err)
+			return nil, fmt.Errorf("%s: row %d: stage: %w", inputfile.Display(path), dataRow, err)
 		}
 		if decision == keepIfTouched {
 			id, _ := r.LastInsertId()
@@ -341,6 +347,7 @@ func (im *importer) importFile(ctx context.Context, t *spec.Table, path string) 
 			a.DroppedScope++
 		}
 	}
+	a.BlankLines = src.Blank()
 	if err := im.saveTouched(ctx, tx); err != nil {
 		return nil, err
 	}
@@ -417,31 +424,17 @@ func dateCells(t *spec.Table, m *spec.Mapping, kinds []xlsx.CellKind) any {
 	return string(b)
 }
 
-func hashFile(path string) (string, int64, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", 0, err
-	}
-	defer f.Close()
-	h := sha256.New()
-	n, err := io.Copy(h, f)
-	if err != nil {
-		return "", 0, fmt.Errorf("%s: %w", path, err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), n, nil
-}
-
 func (im *importer) writeAudit(ctx context.Context, res *Result) error {
 	for _, a := range res.Files {
 		if a.Skipped {
 			continue
 		}
 		extra, _ := json.Marshal(a.Extra)
-		_, err := im.db.ExecContext(ctx, `INSERT INTO import_file VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		_, err := im.db.ExecContext(ctx, `INSERT INTO import_file VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			a.fileID, a.Table, a.Path, filepath.Base(a.Path), a.Format, a.Dialect, a.Size, a.SHA256,
 			a.RowsRead, a.InScope, a.DroppedScope, a.Rejected, a.Inserted, a.Updated, a.Unchanged,
 			string(extra), nullStr(a.MinDate), nullStr(a.MaxDate),
-			a.Scope, time.Now().Add(-a.Duration).UTC().Format(time.RFC3339), a.Duration.Milliseconds())
+			a.Scope, time.Now().Add(-a.Duration).UTC().Format(time.RFC3339), a.Duration.Milliseconds(), a.BlankLines)
 		if err != nil {
 			return fmt.Errorf("import audit: %w", err)
 		}

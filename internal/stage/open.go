@@ -1,6 +1,9 @@
 package stage
 
-import "strings"
+import (
+	"context"
+	"strings"
+)
 
 // Export is one export file opened exactly as Import reads it: same readers, same header row,
 // same data row numbers, same field-count rule. Tools that look at an export before there is a
@@ -13,7 +16,7 @@ type Export struct {
 
 // OpenExport opens an .xlsx or .csv export and reads its header row.
 func OpenExport(path string) (*Export, error) {
-	header, src, err := openSource(path)
+	header, src, err := openSource(context.Background(), path, Limits{})
 	if err != nil {
 		return nil, err
 	}

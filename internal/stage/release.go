@@ -63,7 +63,7 @@ func Release(ctx context.Context, o ReleaseOptions) (*ReleaseResult, error) {
 	if err := checkSchema(ctx, b.DB, o.Spec); err != nil {
 		return nil, err
 	}
-	header, src, err := openSource(o.File)
+	header, src, err := openSource(ctx, o.File, Limits{})
 	if err != nil {
 		return nil, err
 	}
@@ -147,11 +147,11 @@ func Release(ctx context.Context, o ReleaseOptions) (*ReleaseResult, error) {
 		}
 		res.Released++
 	}
-	sum, size, err := hashFile(o.File)
+	sum, size, err := hashFile(ctx, o.File)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO import_file VALUES (?, ?, ?, ?, ?, '', ?, ?, ?, ?, 0, 0, ?, 0, 0, '[]', NULL, NULL, ?, ?, 0)`,
+	if _, err := tx.ExecContext(ctx, `INSERT INTO import_file VALUES (?, ?, ?, ?, ?, '', ?, ?, ?, ?, 0, 0, ?, 0, 0, '[]', NULL, NULL, ?, ?, 0, 0)`,
 		fileID, t.Name, o.File, filepath.Base(o.File), strings.TrimPrefix(filepath.Ext(o.File), "."), size, sum,
 		res.Released, res.Released, res.Released, "release of quarantined rows", now); err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package stage
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/sdetl/sdetl/internal/csvfile"
+	"github.com/sdetl/sdetl/internal/inputfile"
 	"github.com/sdetl/sdetl/internal/spec"
 	"github.com/sdetl/sdetl/internal/xlsx"
 )
@@ -22,6 +24,8 @@ type source interface {
 	Done() float64
 	// Kinds are the cell kinds of the last row (XLSX), or nil when the format has none (CSV).
 	Kinds() []xlsx.CellKind
+	// Blank is the number of blank lines skipped (CSV; 0 for XLSX).
+	Blank() int
 	Close() error
 }
 
@@ -48,7 +52,7 @@ func findExport(dir, base string) (string, error) {
 
 // exportPaths maps tables to the files to import: Dir's <table.File>.xlsx|csv (every table not
 // optional must be there), or the given Files.
-func exportPaths(o Options) (map[string]string, error) {
+func exportPaths(ctx context.Context, o Options) (map[string]string, error) {
 	paths := map[string]string{}
 	if len(o.Files) == 0 {
 		for _, t := range o.Spec.Tables {
@@ -64,7 +68,7 @@ func exportPaths(o Options) (map[string]string, error) {
 		return paths, nil
 	}
 	for _, f := range o.Files {
-		t, err := tableOf(o.Spec, f)
+		t, err := tableOf(ctx, o.Spec, f, o.Limits)
 		if err != nil {
 			return nil, err
 		}
@@ -78,14 +82,14 @@ func exportPaths(o Options) (map[string]string, error) {
 
 // tableOf says which table a file holds: the one named like it, else the only one whose
 // headers it has.
-func tableOf(s *spec.Spec, path string) (*spec.Table, error) {
+func tableOf(ctx context.Context, s *spec.Spec, path string, lim Limits) (*spec.Table, error) {
 	stem := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
 	for _, t := range s.Tables {
 		if strings.EqualFold(stem, t.File) {
 			return t, nil
 		}
 	}
-	header, src, err := openSource(path)
+	header, src, err := openSource(ctx, path, lim)
 	if err != nil {
 		return nil, err
 	}
@@ -102,11 +106,12 @@ func tableOf(s *spec.Spec, path string) (*spec.Table, error) {
 	return match[0], nil
 }
 
-// openSource opens path by extension and returns its header row and a row source.
-func openSource(path string) (header []string, src source, err error) {
+// openSource opens path by extension and returns its header row and a row source. Only a
+// regular file is opened (see inputfile); reads stop when ctx is done.
+func openSource(ctx context.Context, path string, lim Limits) (header []string, src source, err error) {
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".csv":
-		r, err := csvfile.Open(path)
+		r, err := csvfile.OpenContext(ctx, path, lim.CSV)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -122,7 +127,7 @@ func openSource(path string) (header []string, src source, err error) {
 		s.n = 0
 		return append([]string(nil), h...), s, nil
 	case ".xlsx":
-		r, err := xlsx.Open(path)
+		r, err := xlsx.OpenContext(ctx, path, lim.XLSX)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -133,12 +138,12 @@ func openSource(path string) (header []string, src source, err error) {
 		}
 		return append([]string(nil), h...), &xlsxSource{r: r, headerRow: rowNum}, nil
 	}
-	return nil, nil, fmt.Errorf("%s: unsupported file type (want .xlsx or .csv)", path)
+	return nil, nil, fmt.Errorf("%s: unsupported file type (want .xlsx or .csv)", inputfile.Display(path))
 }
 
 func headerErr(path string, err error) error {
 	if errors.Is(err, io.EOF) {
-		return fmt.Errorf("%s: empty file (no header row)", path)
+		return fmt.Errorf("%s: empty file (no header row)", inputfile.Display(path))
 	}
 	return err
 }
@@ -169,6 +174,8 @@ func (s *csvSource) Close() error { return s.r.Close() }
 
 func (s *csvSource) Kinds() []xlsx.CellKind { return nil }
 
+func (s *csvSource) Blank() int { return s.r.Blank() }
+
 type xlsxSource struct {
 	r         *xlsx.Reader
 	headerRow int
@@ -187,3 +194,5 @@ func (s *xlsxSource) Close() error { return s.r.Close() }
 func (s *xlsxSource) Done() float64 { return s.r.Done() }
 
 func (s *xlsxSource) Kinds() []xlsx.CellKind { return s.r.Kinds() }
+
+func (s *xlsxSource) Blank() int { return 0 }
