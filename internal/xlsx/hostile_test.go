@@ -50,10 +50,10 @@ func TestHostileSheets(t *testing.T) {
 		lim         Limits
 		want        string
 	}{
-		{"repeated row number", `<row r="1"/><row r="2"/><row r="2"/>`, Limits{}, "row 3: row number 2 after row 2: rows must be in ascending order"},
-		{"row numbers out of order", `<row r="5"/><row r="3"/>`, Limits{}, "row 6: row number 3 after row 5"},
-		{"numbered after unnumbered", `<row/><row/><row r="2"/>`, Limits{}, "row 3: row number 2 after row 2"},
-		{"unnumbered past the limit", `<row r="1048576"/><row/>`, Limits{}, "row 1048577: more than 1048576 rows"},
+		{"repeated row number", `<row r="1"/><row r="2"/><row r="2"/>`, Limits{}, "row number 2 after row 2: rows must be in ascending order, each once"},
+		{"row numbers out of order", `<row r="5"/><row r="3"/>`, Limits{}, ": row number 3 after row 5"},
+		{"numbered after unnumbered", `<row/><row/><row r="2"/>`, Limits{}, ": row number 2 after row 2"},
+		{"unnumbered past the limit", `<row r="1048576"/><row/>`, Limits{}, ": row 1048577 (unnumbered, after row 1048576) is past the format's limit of 1048576 rows"},
 		{"cell reference in another row", `<row r="1"><c r="A2"><v>1</v></c></row>`, Limits{}, `row 1: cell reference "A2" is not in row 1`},
 		{"cell reference in another row, token path", `<row r="3"><c r="B7" t="inlineStr"><is><t>x</t></is></c></row>`, Limits{}, `row 3: cell reference "B7" is not in row 3`},
 		{"duplicate cell", `<row r="1"><c r="B1"><v>1</v></c><c r="B1"><v>2</v></c></row>`, Limits{}, `row 1: cell "B1" after cell B1: cells must be in column order, each once`},
@@ -123,7 +123,7 @@ func TestRowsWithoutNumbers(t *testing.T) {
 	}
 	path := book(t, "", `<sst/>`, strings.Repeat(`<row><c><v>1</v></c></row>`, maxRows+1))
 	n, err := readErrWith(t, path, Limits{})
-	if n != maxRows || err == nil || !strings.HasSuffix(err.Error(), "row 1048577: more than 1048576 rows (the format's limit)") {
+	if n != maxRows || err == nil || !strings.HasSuffix(err.Error(), "row 1048577 (unnumbered, after row 1048576) is past the format's limit of 1048576 rows") {
 		t.Errorf("after %d rows: %v", n, err)
 	}
 }

@@ -36,7 +36,7 @@ const (
 var DefaultLimits = Limits{
 	MaxCellBytes:         16 << 20,
 	MaxRowBytes:          32 << 20,
-	MaxSharedStrings:     16 << 20,
+	MaxSharedStrings:     8 << 20,
 	MaxSharedStringBytes: maxSSTSize,
 	MaxExpansion:         16,
 }

@@ -51,7 +51,7 @@ func (r *Reader) readRow() error {
 			}
 			num, err := rowAttr(s.attrs, r.rowNum)
 			if err != nil {
-				return r.rowErr(r.rowNum+1, err)
+				return fmt.Errorf("%s: %w", r.path, err) // the message has the row numbers
 			}
 			r.rowNum = num
 			r.cells, r.buf = r.cells[:0], r.buf[:0]
@@ -354,7 +354,7 @@ func rowAttr(a []byte, prev int) (int, error) {
 		name, val, rest, ok := nextAttr(a)
 		if !ok {
 			if prev >= maxRows {
-				return 0, fmt.Errorf("more than %d rows (the format's limit)", maxRows)
+				return 0, fmt.Errorf("row %d (unnumbered, after row %d) is past the format's limit of %d rows", prev+1, prev, maxRows)
 			}
 			return prev + 1, nil
 		}
@@ -362,7 +362,7 @@ func rowAttr(a []byte, prev int) (int, error) {
 		if string(name) == "r" {
 			n, ok := atoi(val)
 			if !ok || n < 1 || n > maxRows {
-				return 0, fmt.Errorf("invalid row number %.32q", val)
+				return 0, fmt.Errorf("invalid row number %.32q after row %d", val, prev)
 			}
 			if n <= prev {
 				return 0, fmt.Errorf("row number %d after row %d: rows must be in ascending order, each once", n, prev)
