@@ -191,7 +191,11 @@ func (r *Reader) emit() error {
 				return err
 			}
 		case c.kind != Empty:
-			v = text[c.start:c.end]
+			// Checked while collected too; this is exact (a date or boolean
+			// is longer than the number it was).
+			if v = text[c.start:c.end]; len(v) > r.lim.MaxCellBytes {
+				return fmt.Errorf("cell %s: %w", r.ref(i), limitErr("value", int64(r.lim.MaxCellBytes), FlagMaxCellBytes))
+			}
 		}
 		// Shared strings are where a small workbook yields much text: a row
 		// and the sheet are bounded by what they yield, not what they store.
