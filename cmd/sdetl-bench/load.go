@@ -21,9 +21,9 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/sdetl/sdetl/internal/clean"
+	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/pgcluster"
 	"github.com/sdetl/sdetl/internal/postgres"
-	"github.com/sdetl/sdetl/internal/spec"
 	"github.com/sdetl/sdetl/internal/stage"
 	"github.com/sdetl/sdetl/internal/store"
 	"github.com/sdetl/sdetl/internal/synth"
@@ -53,7 +53,7 @@ const (
 )
 
 // loadTables are the clean store's tables that every tool loads: the contract's and the quarantine.
-func loadTables(s *spec.Spec) []string {
+func loadTables(s *contract.Spec) []string {
 	var names []string
 	for _, t := range s.Tables {
 		names = append(names, t.Name)
@@ -184,7 +184,7 @@ type loadConfig struct {
 
 func runLoadBench(ctx context.Context, cfg loadConfig) (rep *loadReport, err error) {
 	logf := cfg.logf
-	sp := spec.ServiceDesk()
+	sp := contract.ServiceDesk()
 	rep = &loadReport{
 		Date:       time.Now().Format(time.RFC3339),
 		Command:    fmt.Sprintf("go run ./cmd/sdetl-bench load -scale %g -runs %d", cfg.scale, cfg.runs),
@@ -457,7 +457,7 @@ func checkLoaded(ctx context.Context, conn *pgx.Conn, schema string, want []tabl
 }
 
 // runSdetl is one timed postgres.Load; the CPU time is this process's.
-func runSdetl(ctx context.Context, sp *spec.Spec, cleanDB, dsn string) (loadRun, error) {
+func runSdetl(ctx context.Context, sp *contract.Spec, cleanDB, dsn string) (loadRun, error) {
 	cpu0 := selfCPU()
 	began := time.Now()
 	res, err := postgres.Load(ctx, postgres.LoadOptions{Spec: sp, Clean: cleanDB, DSN: dsn})

@@ -15,8 +15,8 @@ import (
 	"unicode"
 
 	"github.com/sdetl/sdetl/internal/clean"
+	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/postgres"
-	"github.com/sdetl/sdetl/internal/spec"
 	"github.com/sdetl/sdetl/internal/store"
 )
 
@@ -221,7 +221,7 @@ func (f *flags) parseWithFiles(args []string) ([]string, error) {
 	return f.Args(), nil
 }
 
-func (f *flags) spec() (*spec.Spec, error) { return spec.Load(f.specFile) }
+func (f *flags) spec() (*contract.Spec, error) { return contract.Load(f.specFile) }
 
 func (f *flags) path(name string) string { return filepath.Join(f.workdir, name) }
 

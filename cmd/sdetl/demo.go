@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"reflect"
 
-	"github.com/sdetl/sdetl/internal/spec"
+	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/synth"
 )
 
@@ -43,7 +43,7 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
-	s := spec.ServiceDesk()
+	s := contract.ServiceDesk()
 	rep, err := pipeline(ctx, e, s, runOptions{exports: dir, workdir: f.workdir, dsn: dsn, fresh: true, minQuality: s.Quality.Gate})
 	if rep != nil {
 		printRun(e.stdout, rep)

@@ -11,9 +11,9 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/pgtest"
 	"github.com/sdetl/sdetl/internal/postgres"
-	"github.com/sdetl/sdetl/internal/spec"
 	"github.com/sdetl/sdetl/internal/synth"
 )
 
@@ -77,7 +77,7 @@ func TestRunMatchesTruth(t *testing.T) {
 
 func checkAgainstTruth(t *testing.T, dsn string, truth *synth.Truth) {
 	t.Helper()
-	s := spec.ServiceDesk()
+	s := contract.ServiceDesk()
 	live, err := postgres.Counts(context.Background(), dsn, s)
 	if err != nil {
 		t.Fatal(err)
@@ -103,8 +103,8 @@ func checkAgainstTruth(t *testing.T, dsn string, truth *synth.Truth) {
 			if err != nil {
 				t.Fatalf("%s.%s: %v", tb.Name, c.Name, err)
 			}
-			want := map[spec.Type]string{spec.Timestamp: "timestamp without time zone", spec.Date: "date",
-				spec.Time: "time without time zone", spec.Integer: "bigint", spec.Decimal: "numeric"}[c.Type]
+			want := map[contract.Type]string{contract.Timestamp: "timestamp without time zone", contract.Date: "date",
+				contract.Time: "time without time zone", contract.Integer: "bigint", contract.Decimal: "numeric"}[c.Type]
 			if want != "" && got != want {
 				t.Errorf("%s.%s: type %s, want %s", tb.Name, c.Name, got, want)
 			}
@@ -215,8 +215,8 @@ func TestFieldCountQuarantined(t *testing.T) {
 	if err := conn.QueryRow(context.Background(), `SELECT rule, source_row FROM servicedesk.quarantine WHERE table_name = 'timesheets'`).Scan(&rule, &row); err != nil {
 		t.Fatal(err)
 	}
-	if want := truth.Counts["timesheets"].Exported + 1; rule != spec.RuleFieldCount || row != want {
-		t.Errorf("quarantined %s at row %d, want %s at %d", rule, row, spec.RuleFieldCount, want)
+	if want := truth.Counts["timesheets"].Exported + 1; rule != contract.RuleFieldCount || row != want {
+		t.Errorf("quarantined %s at row %d, want %s at %d", rule, row, contract.RuleFieldCount, want)
 	}
 }
 
@@ -226,7 +226,7 @@ func TestFieldCountQuarantined(t *testing.T) {
 func checkLoadedContent(t *testing.T, dsn string) {
 	t.Helper()
 	ctx := context.Background()
-	s := spec.ServiceDesk()
+	s := contract.ServiceDesk()
 	conn, err := pgx.Connect(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)
@@ -240,16 +240,16 @@ func checkLoadedContent(t *testing.T, dsn string) {
 			var q string
 			var args []any
 			switch c.Type {
-			case spec.Text, spec.Flag, spec.Month:
+			case contract.Text, contract.Flag, contract.Month:
 				q = fmt.Sprintf(`SELECT count(*) FROM %s WHERE lower(%s) = ANY($1) OR %s <> btrim(%s, E' \t\n\r')`, tbl, col, col, col)
 				args = []any{sentinels}
-				if c.Type == spec.Flag {
+				if c.Type == contract.Flag {
 					q += fmt.Sprintf(` OR %s NOT IN ('yes', 'no')`, col)
 				}
-				if c.Type == spec.Month {
+				if c.Type == contract.Month {
 					q += fmt.Sprintf(` OR %s !~ '^[0-9]{4}-(0[1-9]|1[0-2])$'`, col)
 				}
-			case spec.Timestamp, spec.Date:
+			case contract.Timestamp, contract.Date:
 				q = fmt.Sprintf(`SELECT count(*) FROM %s WHERE %s < '2020-01-01' OR %s > now() + interval '30 days'`, tbl, col, col)
 			default:
 				continue

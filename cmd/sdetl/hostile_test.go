@@ -18,7 +18,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sdetl/sdetl/internal/spec"
+	"github.com/sdetl/sdetl/internal/contract"
 )
 
 // The hostile corpus (issue 14 items 2, 3, 5, 8; issue 15 item 2): each input is fed to
@@ -234,7 +234,7 @@ func assertOnlyLock(t *testing.T, dir string) {
 // ticketHeader is the header of a tickets export, so that inputs reach their hostile part.
 func ticketHeader() []string {
 	var h []string
-	for _, c := range spec.ServiceDesk().Table("tickets").Columns {
+	for _, c := range contract.ServiceDesk().Table("tickets").Columns {
 		h = append(h, c.Headers[0])
 	}
 	return h

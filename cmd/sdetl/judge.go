@@ -8,10 +8,12 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/sdetl/sdetl/internal/clean"
+	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/postgres"
 	"github.com/sdetl/sdetl/internal/profile"
 	"github.com/sdetl/sdetl/internal/quality"
-	"github.com/sdetl/sdetl/internal/spec"
+	"github.com/sdetl/sdetl/internal/stage"
 	"github.com/sdetl/sdetl/internal/store"
 )
 
@@ -28,7 +30,7 @@ func cmdProfile(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	r, err := profile.FromStage(ctx, s, f.path(stageFile), *sample)
+	r, err := stage.Profile(ctx, s, f.path(stageFile), *sample)
 	if err != nil {
 		return err
 	}
@@ -89,10 +91,10 @@ func cmdScore(ctx context.Context, e *env, args []string) error {
 }
 
 // scoreStore scores the staging or the clean store of a work dir.
-func scoreStore(ctx context.Context, s *spec.Spec, which, workdir string) (*quality.Report, error) {
-	path, src := workdir+"/"+stageFile, quality.StageSource
+func scoreStore(ctx context.Context, s *contract.Spec, which, workdir string) (*quality.Report, error) {
+	path, src := workdir+"/"+stageFile, stage.QualitySource
 	if which == "clean" {
-		path, src = workdir+"/"+cleanFile, quality.CleanSource
+		path, src = workdir+"/"+cleanFile, clean.QualitySource
 	}
 	db, err := store.OpenReadOnly(path)
 	if err != nil {
@@ -102,13 +104,13 @@ func scoreStore(ctx context.Context, s *spec.Spec, which, workdir string) (*qual
 	return quality.Score(ctx, s, src(db), time.Now())
 }
 
-func scorePG(ctx context.Context, s *spec.Spec, dsn string) (*quality.Report, error) {
+func scorePG(ctx context.Context, s *contract.Spec, dsn string) (*quality.Report, error) {
 	conn, err := postgres.Connect(ctx, dsn)
 	if err != nil {
 		return nil, err
 	}
 	defer conn.Close(context.Background())
-	return quality.Score(ctx, s, quality.PostgresSource(conn, s.Schema), time.Now())
+	return quality.Score(ctx, s, postgres.QualitySource(conn, s.Schema), time.Now())
 }
 
 // gate maps a failed quality gate to its exit code.
@@ -124,7 +126,7 @@ func gate(r *quality.Report, min float64) error {
 
 // applyDateOrders makes the clean stage read each date column in the order its own evidence
 // decided, where that differs from the contract (the profile reports every such decision).
-func applyDateOrders(s *spec.Spec, p *profile.Report) []string {
+func applyDateOrders(s *contract.Spec, p *profile.Report) []string {
 	var changed []string
 	for _, tr := range p.Tables {
 		t := s.Table(tr.Table)
@@ -142,9 +144,9 @@ func applyDateOrders(s *spec.Spec, p *profile.Report) []string {
 
 // scoreBeforeSwap scores the new schema inside the load transaction; a score below the clean
 // store's means the load lost or damaged something, so the swap must not happen.
-func scoreBeforeSwap(s *spec.Spec, clean *quality.Report, out **quality.Report) func(context.Context, pgx.Tx, string) error {
+func scoreBeforeSwap(s *contract.Spec, clean *quality.Report, out **quality.Report) func(context.Context, pgx.Tx, string) error {
 	return func(ctx context.Context, tx pgx.Tx, schema string) error {
-		r, err := quality.Score(ctx, s, quality.PostgresSource(tx.Conn(), schema), time.Now())
+		r, err := quality.Score(ctx, s, postgres.QualitySource(tx.Conn(), schema), time.Now())
 		if err != nil {
 			return fmt.Errorf("score the loaded schema: %w", err)
 		}

@@ -12,9 +12,9 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/csvfile"
 	"github.com/sdetl/sdetl/internal/pgtest"
-	"github.com/sdetl/sdetl/internal/spec"
 	"github.com/sdetl/sdetl/internal/synth"
 )
 
@@ -35,10 +35,10 @@ func corrupt(t *testing.T, path string, cols []string, pick func(row int) bool) 
 }
 
 func TestBreakerHaltsBeforeAnythingIsLoaded(t *testing.T) {
-	ticketCols := spec.ServiceDesk().Table("tickets")
+	ticketCols := contract.ServiceDesk().Table("tickets")
 	var typed []string
 	for _, c := range ticketCols.Columns {
-		if c.Type != spec.Text && !c.Required && len(typed) < 9 { // 9 of 60 columns: 15%
+		if c.Type != contract.Text && !c.Required && len(typed) < 9 { // 9 of 60 columns: 15%
 			typed = append(typed, c.Name)
 		}
 	}

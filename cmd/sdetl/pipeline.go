@@ -9,10 +9,11 @@ import (
 	"time"
 
 	"github.com/sdetl/sdetl/internal/clean"
+	"github.com/sdetl/sdetl/internal/contract"
+	"github.com/sdetl/sdetl/internal/exports"
 	"github.com/sdetl/sdetl/internal/health"
 	"github.com/sdetl/sdetl/internal/postgres"
 	"github.com/sdetl/sdetl/internal/quality"
-	"github.com/sdetl/sdetl/internal/spec"
 	"github.com/sdetl/sdetl/internal/stage"
 )
 
@@ -57,7 +58,7 @@ func cmdImport(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-func importStage(ctx context.Context, e *env, s *spec.Spec, dir, out string, fresh bool, lim stage.Limits) (*stage.Result, error) {
+func importStage(ctx context.Context, e *env, s *contract.Spec, dir, out string, fresh bool, lim exports.Limits) (*stage.Result, error) {
 	p := newProgress(e.stderr, "import")
 	defer p.done()
 	return stage.Import(ctx, stage.Options{Spec: s, Dir: dir, Out: out, Fresh: fresh, Limits: lim, Progress: p.updateDone})
@@ -110,7 +111,7 @@ func cmdClean(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-func cleanStage(ctx context.Context, e *env, s *spec.Spec, workdir string, changes bool) (*clean.Report, error) {
+func cleanStage(ctx context.Context, e *env, s *contract.Spec, workdir string, changes bool) (*clean.Report, error) {
 	p := newProgress(e.stderr, "clean")
 	defer p.done()
 	return clean.Run(ctx, clean.Options{Spec: s, Stage: workdir + "/" + stageFile, Out: workdir + "/" + cleanFile,

@@ -7,9 +7,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/postgres"
 	"github.com/sdetl/sdetl/internal/quality"
-	"github.com/sdetl/sdetl/internal/spec"
 )
 
 // plan is what a dry run says a real run would do.
@@ -27,7 +27,7 @@ type planTable struct {
 	RowsPerSec  float64        `json:"rehearsal_rows_per_second"`
 }
 
-func makePlan(s *spec.Spec, r *runReport) *plan {
+func makePlan(s *contract.Spec, r *runReport) *plan {
 	p := &plan{}
 	for _, t := range s.Tables {
 		pt := planTable{Table: t.Name, Types: map[string]int{}}

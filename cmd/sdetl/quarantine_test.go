@@ -9,9 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/pgtest"
 	"github.com/sdetl/sdetl/internal/postgres"
-	"github.com/sdetl/sdetl/internal/spec"
 	"github.com/sdetl/sdetl/internal/synth"
 )
 
@@ -45,7 +45,7 @@ func TestQuarantineRoundTrip(t *testing.T) {
 		t.Fatalf("exported %d rows, truth quarantined %d", len(rows)-1, c.Quarantined)
 	}
 	// Fix: a fresh id, a ticket that exists, a date and a text wherever one is missing.
-	tickets := spec.ServiceDesk().Table("comments")
+	tickets := contract.ServiceDesk().Table("comments")
 	col := func(name string) int { return tickets.ColumnIndex(name) }
 	var someTicket string
 	for _, r := range rows[1:] {
@@ -77,7 +77,7 @@ func TestQuarantineRoundTrip(t *testing.T) {
 	mustSdetl(t, "quarantine", "release", "--workdir", work, "--table", "comments", "--file", fix)
 	mustSdetl(t, "clean", "--workdir", work)
 	mustSdetl(t, "load", "--workdir", work, "--pg", dsn)
-	live, err := postgres.Counts(context.Background(), dsn, spec.ServiceDesk())
+	live, err := postgres.Counts(context.Background(), dsn, contract.ServiceDesk())
 	if err != nil {
 		t.Fatal(err)
 	}

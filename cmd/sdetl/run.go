@@ -11,10 +11,11 @@ import (
 	"time"
 
 	"github.com/sdetl/sdetl/internal/clean"
+	"github.com/sdetl/sdetl/internal/contract"
+	"github.com/sdetl/sdetl/internal/exports"
 	"github.com/sdetl/sdetl/internal/postgres"
 	"github.com/sdetl/sdetl/internal/profile"
 	"github.com/sdetl/sdetl/internal/quality"
-	"github.com/sdetl/sdetl/internal/spec"
 	"github.com/sdetl/sdetl/internal/stage"
 	"github.com/sdetl/sdetl/internal/store"
 )
@@ -103,13 +104,13 @@ type runOptions struct {
 	exports, workdir, dsn string
 	fresh, dryRun         bool
 	minQuality            float64
-	limits                stage.Limits
+	limits                exports.Limits
 }
 
 // pipeline runs import -> profile -> breaker -> score -> clean -> score -> gate -> load (which
 // scores the new schema before it goes live) -> reconciliation. The report is returned with
 // the error when a judgement stopped the run, so the operator sees why.
-func pipeline(ctx context.Context, e *env, s *spec.Spec, o runOptions) (*runReport, error) {
+func pipeline(ctx context.Context, e *env, s *contract.Spec, o runOptions) (*runReport, error) {
 	start := time.Now()
 	rep := &runReport{Exports: o.exports, Database: describeDSN(o.dsn), Schema: s.Schema, DryRun: o.dryRun}
 	rep.Scores.Gate = o.minQuality
@@ -124,7 +125,7 @@ func pipeline(ctx context.Context, e *env, s *spec.Spec, o runOptions) (*runRepo
 	if rep.Import, err = importStage(ctx, e, s, o.exports, filepath.Join(o.workdir, stageFile), o.fresh, o.limits); err != nil {
 		return nil, err
 	}
-	if rep.Profile, err = profile.FromStage(ctx, s, filepath.Join(o.workdir, stageFile), 0); err != nil {
+	if rep.Profile, err = stage.Profile(ctx, s, filepath.Join(o.workdir, stageFile), 0); err != nil {
 		return nil, err
 	}
 	if halt := rep.Profile.Breaker.Err(); halt != nil {
@@ -168,7 +169,7 @@ func pipeline(ctx context.Context, e *env, s *spec.Spec, o runOptions) (*runRepo
 
 // reconcile fills the report's per-table summary and returns the tables where staged rows !=
 // loaded + quarantined rows, counted in PostgreSQL.
-func reconcile(s *spec.Spec, rep *runReport, live *postgres.LiveCounts) (bad []string) {
+func reconcile(s *contract.Spec, rep *runReport, live *postgres.LiveCounts) (bad []string) {
 	for _, t := range s.Tables {
 		ts := tableSummary{Table: t.Name, Loaded: live.Rows[t.Name], Quarantined: live.Quarantined[t.Name]}
 		for _, a := range rep.Import.Files {

@@ -8,7 +8,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/sdetl/sdetl/internal/spec"
+	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/specdraft"
 	"github.com/sdetl/sdetl/internal/store"
 )
@@ -49,7 +49,7 @@ func cmdSpecInit(ctx context.Context, e *env, args []string) error {
 	switch {
 	case len(from) == 0:
 		return usageError{"spec init: --from FILE is required"}
-	case *order != string(spec.DMY) && *order != string(spec.MDY):
+	case *order != string(contract.DMY) && *order != string(contract.MDY):
 		return usageError{"spec init: --date-order must be dmy or mdy"}
 	case o.Schema != "" && !specdraft.ValidSchema(o.Schema):
 		return usageError{fmt.Sprintf("spec init: --schema %q: want a lower-case identifier ([a-z_][a-z0-9_]*)", o.Schema)}
@@ -59,7 +59,7 @@ func cmdSpecInit(ctx context.Context, e *env, args []string) error {
 			return fmt.Errorf("spec init: %s exists; pass --force to replace it", *out)
 		}
 	}
-	o.Files, o.DateOrder = from, spec.DateOrder(*order)
+	o.Files, o.DateOrder = from, contract.DateOrder(*order)
 	p := newProgress(e.stderr, "spec init")
 	o.Progress = p.update
 	d, err := specdraft.New(ctx, o)

@@ -13,9 +13,9 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/pgtest"
 	"github.com/sdetl/sdetl/internal/postgres"
-	"github.com/sdetl/sdetl/internal/spec"
 	"github.com/sdetl/sdetl/internal/xlsx"
 )
 
@@ -168,7 +168,7 @@ func TestSpecInitRunsUnedited(t *testing.T) {
 			specPath := filepath.Join(t.TempDir(), "f.yaml")
 			mustSdetl(t, "spec", "init", "--from", files[0], "--from", files[1], "--out", specPath, "--name", "helpdesk")
 
-			s, err := spec.Load(specPath)
+			s, err := contract.Load(specPath)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -202,9 +202,9 @@ func TestSpecInitRunsUnedited(t *testing.T) {
 	}
 }
 
-func checkDraftedSpec(t *testing.T, s *spec.Spec) {
+func checkDraftedSpec(t *testing.T, s *contract.Spec) {
 	t.Helper()
-	if s.Name != "helpdesk" || s.Schema != "helpdesk" || s.DateOrder != spec.DMY || s.Scope != nil {
+	if s.Name != "helpdesk" || s.Schema != "helpdesk" || s.DateOrder != contract.DMY || s.Scope != nil {
 		t.Errorf("name %q schema %q date_order %q scope %v", s.Name, s.Schema, s.DateOrder, s.Scope)
 	}
 	if !strings.Contains(strings.Join(s.Sentinels, " "), "?") {
@@ -224,16 +224,16 @@ func checkDraftedSpec(t *testing.T, s *spec.Spec) {
 		t.Errorf("agents key %q, want Login", got)
 	}
 	type col struct {
-		typ      spec.Type
-		order    spec.DateOrder
+		typ      contract.Type
+		order    contract.DateOrder
 		required bool
 	}
 	want := map[string]col{
-		"Case Number": {spec.Integer, spec.DMY, true}, "Opened At": {spec.Timestamp, spec.MDY, false},
-		"Customer": {spec.Text, spec.DMY, false}, "Escalated?": {spec.Flag, spec.DMY, false},
-		"Hours Spent": {spec.Decimal, spec.DMY, false}, "Due Date": {spec.Date, spec.DMY, false},
-		"Priority": {spec.Text, spec.DMY, false}, "Shift Start": {spec.Time, spec.DMY, false},
-		"Login": {spec.Text, spec.DMY, true}, "Full Name": {spec.Text, spec.DMY, false}, "Active": {spec.Boolean, spec.DMY, false},
+		"Case Number": {contract.Integer, contract.DMY, true}, "Opened At": {contract.Timestamp, contract.MDY, false},
+		"Customer": {contract.Text, contract.DMY, false}, "Escalated?": {contract.Flag, contract.DMY, false},
+		"Hours Spent": {contract.Decimal, contract.DMY, false}, "Due Date": {contract.Date, contract.DMY, false},
+		"Priority": {contract.Text, contract.DMY, false}, "Shift Start": {contract.Time, contract.DMY, false},
+		"Login": {contract.Text, contract.DMY, true}, "Full Name": {contract.Text, contract.DMY, false}, "Active": {contract.Boolean, contract.DMY, false},
 	}
 	for _, tb := range s.Tables {
 		for _, c := range tb.Columns {
@@ -311,7 +311,7 @@ func TestSpecInitCommandLine(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "spec.yaml")
 
 	stdout := mustSdetl(t, "spec", "init", "--from", files[1], "--schema", "team")
-	if _, err := spec.Parse([]byte(stdout)); err != nil || !strings.Contains(stdout, "schema: team") {
+	if _, err := contract.Parse([]byte(stdout)); err != nil || !strings.Contains(stdout, "schema: team") {
 		t.Errorf("stdout is not the contract (%v):\n%s", err, stdout)
 	}
 

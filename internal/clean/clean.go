@@ -1,7 +1,6 @@
-// Package clean owns the cleaning stage: pure normalisers that turn a raw cell into its
-// canonical clean text per contracted type, and the stage that reads the staging store and
-// writes a NEW clean store (clean.db) with the typed rows, a quarantine of every row that
-// cannot be fixed (with rule, severity, source file and row, and the raw record), a change log,
+// Package clean is the clean-store adapter: it reads the staging store, normalises every cell
+// with package values, and writes a NEW clean store (clean.db) with the typed rows, a
+// quarantine of every row that cannot be fixed (with rule, severity, source file and row, and the raw record), a change log,
 // and an exact reconciliation: staged rows = clean rows + quarantined rows, per table.
 package clean
 
@@ -14,14 +13,15 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/health"
-	"github.com/sdetl/sdetl/internal/spec"
 	"github.com/sdetl/sdetl/internal/store"
+	"github.com/sdetl/sdetl/internal/values"
 )
 
 // Options configure a clean run.
 type Options struct {
-	Spec        *spec.Spec
+	Spec        *contract.Spec
 	Stage       string // the staging store to read (never written)
 	Out         string // the clean store to write (replaced atomically)
 	CellChanges bool   // also record every changed cell (before/after)
@@ -79,7 +79,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if err := createSchema(ctx, b.DB, o.Spec); err != nil {
 		return nil, err
 	}
-	c := &cleaner{o: o, src: src, dst: b.DB, files: files, norm: NewNormalizer(o.Spec.Sentinels),
+	c := &cleaner{o: o, src: src, dst: b.DB, files: files, norm: values.NewNormalizer(o.Spec.Sentinels),
 		changes: map[changeKey]int{}, quarantine: map[string]int{}, healthy: func() error { return nil }}
 	if o.Health.Dir != "" {
 		c.healthy = o.Health.Ticker()
@@ -117,7 +117,7 @@ type cleaner struct {
 	o          Options
 	src, dst   *sql.DB
 	files      map[int64]string
-	norm       *Normalizer
+	norm       *values.Normalizer
 	changes    map[changeKey]int
 	quarantine map[string]int // rows per rule
 	healthy    func() error   // the health check, run once per row
@@ -153,13 +153,13 @@ func (c *cleaner) finish(ctx context.Context, stagePath string) error {
 	}
 	r, err := c.dst.ExecContext(ctx, `INSERT INTO quarantine
 		SELECT s.table_name, f.name, s._row, s._line, NULL, s.rule, ?, NULL, s.reason, s.record
-		FROM stg.stg_rejects s JOIN stg.import_file f ON f.id = s._file_id`, spec.Critical)
+		FROM stg.stg_rejects s JOIN stg.import_file f ON f.id = s._file_id`, contract.Critical)
 	if err != nil {
 		return err
 	}
 	n, _ := r.RowsAffected()
 	if n > 0 {
-		c.quarantine[spec.RuleFieldCount] += int(n)
+		c.quarantine[contract.RuleFieldCount] += int(n)
 	}
 	return nil
 }
@@ -219,7 +219,7 @@ func writeChangeLog(ctx context.Context, db *sql.DB, changes []ChangeCount) erro
 }
 
 // recordJSON renders a raw record as a JSON object keyed by database column name.
-func recordJSON(t *spec.Table, raw []string, extra sql.NullString) string {
+func recordJSON(t *contract.Table, raw []string, extra sql.NullString) string {
 	m := make(map[string]any, len(raw)+1)
 	for i, c := range t.Columns {
 		m[c.Name] = raw[i]

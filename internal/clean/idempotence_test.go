@@ -13,7 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/sdetl/sdetl/internal/clean"
-	"github.com/sdetl/sdetl/internal/spec"
+	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/stage"
 	"github.com/sdetl/sdetl/internal/store"
 	"github.com/sdetl/sdetl/internal/synth"
@@ -24,7 +24,7 @@ import (
 // logged but the declared derivation.
 func TestCleaningCleanDataChangesNothing(t *testing.T) {
 	ctx := context.Background()
-	s := spec.ServiceDesk()
+	s := contract.ServiceDesk()
 	dir, work := t.TempDir(), t.TempDir()
 	if _, err := synth.Generate(ctx, dir, synth.Options{Scale: 0.02, Seed: 17, Format: "csv", Dialect: "legacy", Dirt: "realistic"}); err != nil {
 		t.Fatal(err)
@@ -65,7 +65,7 @@ func TestCleaningCleanDataChangesNothing(t *testing.T) {
 	}
 }
 
-func cleanDir(t *testing.T, s *spec.Spec, dir, stagePath, cleanPath string) *clean.Report {
+func cleanDir(t *testing.T, s *contract.Spec, dir, stagePath, cleanPath string) *clean.Report {
 	t.Helper()
 	if _, err := stage.Import(context.Background(), stage.Options{Spec: s, Dir: dir, Out: stagePath}); err != nil {
 		t.Fatal(err)
@@ -77,7 +77,7 @@ func cleanDir(t *testing.T, s *spec.Spec, dir, stagePath, cleanPath string) *cle
 	return rep
 }
 
-func contractColumns(tb *spec.Table) []string {
+func contractColumns(tb *contract.Table) []string {
 	var cols []string
 	for _, c := range tb.Columns {
 		cols = append(cols, store.Quote(c.Name))
@@ -89,7 +89,7 @@ func contractColumns(tb *spec.Table) []string {
 }
 
 // writeTableCSV writes a clean table as an export: the contract's headers, NULL as empty.
-func writeTableCSV(t *testing.T, db *sql.DB, tb *spec.Table, path string) {
+func writeTableCSV(t *testing.T, db *sql.DB, tb *contract.Table, path string) {
 	t.Helper()
 	f, err := os.Create(path)
 	if err != nil {

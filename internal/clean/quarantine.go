@@ -8,7 +8,7 @@ import (
 	"io"
 	"strconv"
 
-	"github.com/sdetl/sdetl/internal/spec"
+	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/store"
 )
 
@@ -58,7 +58,7 @@ func Quarantine(ctx context.Context, cleanPath, table, rule string, fn func(*Qua
 // (_quarantine_file, _quarantine_row), why it was quarantined, and, for a row whose fields
 // could not be mapped, its raw fields as JSON. The edited file goes back with
 // `sdetl quarantine release`.
-func ExportQuarantine(ctx context.Context, cleanPath string, t *spec.Table, w io.Writer) (int, error) {
+func ExportQuarantine(ctx context.Context, cleanPath string, t *contract.Table, w io.Writer) (int, error) {
 	cw := csv.NewWriter(w)
 	header := make([]string, 0, len(t.Columns)+5)
 	for _, c := range t.Columns {

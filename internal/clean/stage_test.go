@@ -12,8 +12,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/sdetl/sdetl/internal/clean"
+	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/health"
-	"github.com/sdetl/sdetl/internal/spec"
 	"github.com/sdetl/sdetl/internal/stage"
 	"github.com/sdetl/sdetl/internal/store"
 )
@@ -87,7 +87,7 @@ var miniFiles = map[string]string{
 }
 
 func TestImportScopeAndClean(t *testing.T) {
-	s, err := spec.Parse([]byte(miniSpec))
+	s, err := contract.Parse([]byte(miniSpec))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,7 +237,7 @@ func query(t *testing.T, db *sql.DB, q string) [][]string {
 // TestCleanStopsWhenUnhealthy: a failing health check stops the clean stage with its reason
 // and leaves no clean store behind.
 func TestCleanStopsWhenUnhealthy(t *testing.T) {
-	s, err := spec.Parse([]byte(miniSpec))
+	s, err := contract.Parse([]byte(miniSpec))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,8 +8,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/sdetl/sdetl/internal/spec"
+	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/store"
+	"github.com/sdetl/sdetl/internal/values"
 )
 
 // The clean store's layout: one table per contract table with lineage (_file_id, _row) and
@@ -33,7 +34,7 @@ CREATE TABLE cell_change (table_name TEXT NOT NULL, source_file TEXT NOT NULL, s
 	column_name TEXT NOT NULL, before TEXT NOT NULL, after TEXT, rules TEXT NOT NULL);
 `
 
-func createSchema(ctx context.Context, db *sql.DB, s *spec.Spec) error {
+func createSchema(ctx context.Context, db *sql.DB, s *contract.Spec) error {
 	if _, err := db.ExecContext(ctx, cleanDDL); err != nil {
 		return fmt.Errorf("create clean schema: %w", err)
 	}
@@ -54,15 +55,15 @@ func createSchema(ctx context.Context, db *sql.DB, s *spec.Spec) error {
 }
 
 // sqliteType keeps canonical text exact: only integers get numeric affinity.
-func sqliteType(t spec.Type) string {
-	if t == spec.Integer {
+func sqliteType(t contract.Type) string {
+	if t == contract.Integer {
 		return "INTEGER"
 	}
 	return "TEXT"
 }
 
 // table cleans one staged table row by row, then resolves duplicate natural keys.
-func (c *cleaner) table(ctx context.Context, t *spec.Table) (*TableResult, error) {
+func (c *cleaner) table(ctx context.Context, t *contract.Table) (*TableResult, error) {
 	cols := []string{"_file_id", "_row", "_line"}
 	for _, col := range t.Columns {
 		cols = append(cols, store.Quote(col.Name))
@@ -119,7 +120,7 @@ func (c *cleaner) table(ctx context.Context, t *spec.Table) (*TableResult, error
 	for i, d := range t.Derived {
 		derivedFrom[i] = t.ColumnIndex(d.From)
 	}
-	clean := make([]Result, len(t.Columns))
+	clean := make([]values.Result, len(t.Columns))
 	for rows.Next() {
 		if err := rows.Scan(scan...); err != nil {
 			return nil, err
@@ -140,7 +141,7 @@ func (c *cleaner) table(ctx context.Context, t *spec.Table) (*TableResult, error
 		for i, col := range t.Columns {
 			r, err := c.norm.Normalize(col.Type, col.DateOrder, raw[i])
 			if err != nil {
-				var ve *ValueError
+				var ve *values.ValueError
 				if !errors.As(err, &ve) {
 					return nil, err
 				}
@@ -148,12 +149,12 @@ func (c *cleaner) table(ctx context.Context, t *spec.Table) (*TableResult, error
 				break
 			}
 			if r.Null && col.Required {
-				failed, rule, reason = i, spec.RuleMissingRequired, "required value is empty"
+				failed, rule, reason = i, contract.RuleMissingRequired, "required value is empty"
 				break
 			}
 			if b := col.RejectOutside; b != nil && !r.Null {
 				if v, err := strconv.ParseFloat(r.Value, 64); err != nil || !b.Contains(v) {
-					failed, rule, reason = i, spec.RuleOutOfDomain, fmt.Sprintf("%s is outside %s", r.Value, b)
+					failed, rule, reason = i, contract.RuleOutOfDomain, fmt.Sprintf("%s is outside %s", r.Value, b)
 					break
 				}
 			}
@@ -161,7 +162,7 @@ func (c *cleaner) table(ctx context.Context, t *spec.Table) (*TableResult, error
 		}
 		if failed >= 0 {
 			col := t.Columns[failed]
-			if _, err := quar.ExecContext(ctx, t.Name, file, row, line, col.Name, rule, spec.Critical,
+			if _, err := quar.ExecContext(ctx, t.Name, file, row, line, col.Name, rule, contract.Critical,
 				raw[failed], fmt.Sprintf("%s: %s", col.Name, reason), recordJSON(t, raw, extra)); err != nil {
 				return nil, err
 			}
@@ -219,7 +220,7 @@ func (c *cleaner) table(ctx context.Context, t *spec.Table) (*TableResult, error
 
 // dedupe keeps, per natural key, the row with the newest `modified` value (NULL oldest; ties:
 // the later file, then the later row) and moves every other row of the key to the quarantine.
-func (c *cleaner) dedupe(ctx context.Context, tx *sql.Tx, t *spec.Table) error {
+func (c *cleaner) dedupe(ctx context.Context, tx *sql.Tx, t *contract.Table) error {
 	if len(t.Key) == 0 {
 		return nil
 	}
@@ -252,12 +253,12 @@ func (c *cleaner) dedupe(ctx context.Context, tx *sql.Tx, t *spec.Table) error {
 		SELECT ?, f.name, d._row, 0, ?, ?, ?, %s, 'an older row of natural key ' || %s, json_object(%s)
 		FROM temp.losers l JOIN %s d ON d.rowid = l.rid JOIN import_file_names f ON f.id = d._file_id
 		ORDER BY d.rowid`, keyText, keyText, strings.Join(rec, ", "), tbl),
-		t.Name, t.Key[0], spec.RuleDuplicateKey, spec.High)
+		t.Name, t.Key[0], contract.RuleDuplicateKey, contract.High)
 	if err != nil {
 		return fmt.Errorf("duplicates: %w", err)
 	}
 	if n, _ := r.RowsAffected(); n > 0 {
-		c.quarantine[spec.RuleDuplicateKey] += int(n)
+		c.quarantine[contract.RuleDuplicateKey] += int(n)
 	}
 	_, err = tx.ExecContext(ctx, fmt.Sprintf(`DELETE FROM %s WHERE rowid IN (SELECT rid FROM temp.losers)`, tbl))
 	return err

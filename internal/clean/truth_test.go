@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/sdetl/sdetl/internal/clean"
-	"github.com/sdetl/sdetl/internal/spec"
+	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/stage"
 	"github.com/sdetl/sdetl/internal/store"
 	"github.com/sdetl/sdetl/internal/synth"
@@ -54,7 +54,7 @@ func checkCleanTruth(t *testing.T, o synth.Options) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := spec.ServiceDesk()
+	s := contract.ServiceDesk()
 	stagePath, cleanPath := filepath.Join(work, "stage.db"), filepath.Join(work, "clean.db")
 	if _, err := stage.Import(ctx, stage.Options{Spec: s, Dir: dir, Out: stagePath}); err != nil {
 		t.Fatal(err)
@@ -171,7 +171,7 @@ func str(p *string) string {
 }
 
 // cleanRows reads a clean table keyed by source row (the generator writes one file per table).
-func cleanRows(t *testing.T, db *sql.DB, tb *spec.Table) map[int][]*string {
+func cleanRows(t *testing.T, db *sql.DB, tb *contract.Table) map[int][]*string {
 	t.Helper()
 	cols := make([]string, len(tb.Columns))
 	for i, c := range tb.Columns {

@@ -1,16 +1,35 @@
 package csvfile
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+)
 
-// Error is a syntax or encoding error at a position in the input. It is fatal: the file cannot be
-// split into records reliably past it, so every later Read returns the same error.
+// The kinds of Error, for errors.Is.
+var (
+	ErrBareQuote     = errors.New(`bare " in unquoted field`)
+	ErrTrailingQuote = errors.New("unexpected text after closing quote")
+	ErrQuote         = errors.New("quoted field not closed before end of file")
+	ErrInvalidUTF8   = errors.New("invalid UTF-8")
+)
+
+// Error is a syntax or encoding error at a position in the input, like encoding/csv's
+// ParseError. It is fatal: the file cannot be split into records reliably past it, so every
+// later Read returns the same error.
 type Error struct {
-	File   string // the name given to NewReader, or the path given to Open
-	Line   int    // 1-based physical line of the offending byte (not the record's start line)
-	Column int    // 1-based byte offset in that line; a leading BOM is not counted
-	Msg    string
+	File      string // the name given to NewReader, or the path given to Open
+	StartLine int    // 1-based line where the record holding the error starts
+	Line      int    // 1-based physical line of the offending byte
+	Column    int    // 1-based byte offset in that line; a leading BOM is not counted
+	Err       error  // one of the Err* kinds above
 }
 
 func (e *Error) Error() string {
-	return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Column, e.Msg)
+	if e.StartLine != e.Line {
+		return fmt.Sprintf("%s:%d:%d: %v (record starts on line %d)", e.File, e.Line, e.Column, e.Err, e.StartLine)
+	}
+	return fmt.Sprintf("%s:%d:%d: %v", e.File, e.Line, e.Column, e.Err)
 }
+
+// Unwrap returns the kind of error, so errors.Is(err, csvfile.ErrInvalidUTF8) works.
+func (e *Error) Unwrap() error { return e.Err }

@@ -38,6 +38,7 @@ type Reader struct {
 	src     *countingReader
 	closer  io.Closer
 	line    int   // physical lines consumed so far
+	start   int   // line where the record being read starts
 	started bool  // the BOM check and the line-end detection have been done
 	eol     byte  // '\n' (LF or CRLF line ends) or '\r' (CR-only)
 	err     error // sticky: after an error every Read returns it
@@ -146,7 +147,8 @@ func (r *Reader) readRecord() (int, error) {
 	var line []byte
 	var err error
 	for {
-		if line, err = r.readLine(budget, 1, false, r.line+1); err != nil {
+		r.start = r.line + 1
+		if line, err = r.readLine(budget, 1, false, r.start); err != nil {
 			return 0, err
 		}
 		if len(line) > terminatorLen(line, r.eol) {
@@ -175,7 +177,7 @@ func (r *Reader) readRecord() (int, error) {
 					}
 					if line, err = r.readLine(budget, len(r.ends)+1, true, start); err != nil {
 						if err == io.EOF {
-							return 0, r.errorf(qLine, qCol, "quoted field not closed before end of file")
+							return 0, r.errorf(qLine, qCol, ErrQuote)
 						}
 						return 0, err
 					}
@@ -197,7 +199,7 @@ func (r *Reader) readRecord() (int, error) {
 				return 0, err
 			}
 			if pos < end && line[pos] != ',' {
-				return 0, r.errorf(r.line, pos+1, "unexpected text after closing quote")
+				return 0, r.errorf(r.line, pos+1, ErrTrailingQuote)
 			}
 		} else {
 			i := bytes.IndexByte(line[pos:end], ',')
@@ -206,7 +208,7 @@ func (r *Reader) readRecord() (int, error) {
 			}
 			field := line[pos : pos+i]
 			if q := bytes.IndexByte(field, '"'); q >= 0 {
-				return 0, r.errorf(r.line, pos+q+1, `bare " in unquoted field`)
+				return 0, r.errorf(r.line, pos+q+1, ErrBareQuote)
 			}
 			r.rec = append(r.rec, field...)
 			if err := r.checkField(fieldStart, start); err != nil {
@@ -270,7 +272,7 @@ func (r *Reader) readLine(budget, field int, quoted bool, startLine int) ([]byte
 	// Check per line, before unquoting, so the column points at the raw byte. A line end never
 	// splits a valid UTF-8 sequence, so checking line by line is exact.
 	if !utf8.Valid(line) {
-		return nil, r.errorf(r.line, invalidAt(line)+1, "invalid UTF-8")
+		return nil, r.errorf(r.line, invalidAt(line)+1, ErrInvalidUTF8)
 	}
 	return line, nil
 }
@@ -314,8 +316,8 @@ func fieldsBefore(b []byte, quoted bool) int {
 	return n
 }
 
-func (r *Reader) errorf(line, col int, msg string) error {
-	return &Error{File: r.name, Line: line, Column: col, Msg: msg}
+func (r *Reader) errorf(line, col int, kind error) error {
+	return &Error{File: r.name, StartLine: r.start, Line: line, Column: col, Err: kind}
 }
 
 // terminatorLen is the length of the line's end: LF or CRLF, or CR when eol is CR (0 on a last

@@ -103,14 +103,14 @@ func TestReadErrors(t *testing.T) {
 		ok   []record // records read before the error
 		want Error
 	}{
-		{"bare quote", "a,b\nx,y\"z\n", []record{rec(1, "a", "b")}, Error{"t.csv", 2, 4, `bare " in unquoted field`}},
-		{"text after closing quote", `"a"b,c`, nil, Error{"t.csv", 1, 4, "unexpected text after closing quote"}},
-		{"space after closing quote", "x, \"b\" \n", nil, Error{"t.csv", 1, 4, `bare " in unquoted field`}},
-		{"text after multi-line quote", "a\n\"x\ny\"z\n", []record{rec(1, "a")}, Error{"t.csv", 3, 3, "unexpected text after closing quote"}},
-		{"unclosed quote", "a\nb,\"c\nd\n", []record{rec(1, "a")}, Error{"t.csv", 2, 3, "quoted field not closed before end of file"}},
-		{"invalid utf-8", "a\nb,c\xff\n", []record{rec(1, "a")}, Error{"t.csv", 2, 4, "invalid UTF-8"}},
-		{"invalid utf-8 in quoted continuation", "\"a\nb\xc3(\"\n", nil, Error{"t.csv", 2, 2, "invalid UTF-8"}},
-		{"invalid utf-8 after bom", "\xEF\xBB\xBFa\xff\n", nil, Error{"t.csv", 1, 2, "invalid UTF-8"}},
+		{"bare quote", "a,b\nx,y\"z\n", []record{rec(1, "a", "b")}, Error{"t.csv", 2, 2, 4, ErrBareQuote}},
+		{"text after closing quote", `"a"b,c`, nil, Error{"t.csv", 1, 1, 4, ErrTrailingQuote}},
+		{"space after closing quote", "x, \"b\" \n", nil, Error{"t.csv", 1, 1, 4, ErrBareQuote}},
+		{"text after multi-line quote", "a\n\"x\ny\"z\n", []record{rec(1, "a")}, Error{"t.csv", 2, 3, 3, ErrTrailingQuote}},
+		{"unclosed quote", "a\nb,\"c\nd\n", []record{rec(1, "a")}, Error{"t.csv", 2, 2, 3, ErrQuote}},
+		{"invalid utf-8", "a\nb,c\xff\n", []record{rec(1, "a")}, Error{"t.csv", 2, 2, 4, ErrInvalidUTF8}},
+		{"invalid utf-8 in quoted continuation", "\"a\nb\xc3(\"\n", nil, Error{"t.csv", 1, 2, 2, ErrInvalidUTF8}},
+		{"invalid utf-8 after bom", "\xEF\xBB\xBFa\xff\n", nil, Error{"t.csv", 1, 1, 2, ErrInvalidUTF8}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -135,9 +135,16 @@ func TestReadErrors(t *testing.T) {
 }
 
 func TestErrorString(t *testing.T) {
-	e := &Error{File: "x.csv", Line: 3, Column: 7, Msg: "invalid UTF-8"}
+	e := &Error{File: "x.csv", StartLine: 3, Line: 3, Column: 7, Err: ErrInvalidUTF8}
 	if got, want := e.Error(), "x.csv:3:7: invalid UTF-8"; got != want {
 		t.Errorf("Error() = %q, want %q", got, want)
+	}
+	e = &Error{File: "x.csv", StartLine: 2, Line: 3, Column: 7, Err: ErrQuote}
+	if got, want := e.Error(), "x.csv:3:7: quoted field not closed before end of file (record starts on line 2)"; got != want {
+		t.Errorf("Error() = %q, want %q", got, want)
+	}
+	if !errors.Is(fmt.Errorf("import: %w", e), ErrQuote) {
+		t.Error("a wrapped *Error is not errors.Is its kind")
 	}
 }
 

@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/sdetl/sdetl/internal/spec"
+	"github.com/sdetl/sdetl/internal/contract"
 )
 
 // LiveCounts are the row and quarantine counts of each table in the live schema.
@@ -14,7 +14,7 @@ type LiveCounts struct {
 }
 
 // Counts reads the live schema's counts, for the run's final reconciliation.
-func Counts(ctx context.Context, dsn string, s *spec.Spec) (*LiveCounts, error) {
+func Counts(ctx context.Context, dsn string, s *contract.Spec) (*LiveCounts, error) {
 	conn, err := Connect(ctx, dsn)
 	if err != nil {
 		return nil, err

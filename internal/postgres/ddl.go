@@ -10,23 +10,23 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/sdetl/sdetl/internal/spec"
+	"github.com/sdetl/sdetl/internal/contract"
 )
 
 // PGType is the PostgreSQL type of a contracted type.
-func PGType(t spec.Type) string {
+func PGType(t contract.Type) string {
 	switch t {
-	case spec.Integer:
+	case contract.Integer:
 		return "bigint"
-	case spec.Decimal:
+	case contract.Decimal:
 		return "numeric"
-	case spec.Timestamp:
+	case contract.Timestamp:
 		return "timestamp"
-	case spec.Date:
+	case contract.Date:
 		return "date"
-	case spec.Time:
+	case contract.Time:
 		return "time"
-	case spec.Boolean:
+	case contract.Boolean:
 		return "boolean"
 	}
 	return "text" // text, flag, month
@@ -38,7 +38,7 @@ func ident(parts ...string) string { return pgx.Identifier(parts).Sanitize() }
 var lineage = []string{"_source_file", "_source_row"}
 
 // tableDDL creates one contract table in schema.
-func tableDDL(schema string, t *spec.Table) string {
+func tableDDL(schema string, t *contract.Table) string {
 	cols := []string{}
 	for _, c := range t.Columns {
 		def := ident(c.Name) + " " + PGType(c.Type)
@@ -55,7 +55,7 @@ func tableDDL(schema string, t *spec.Table) string {
 }
 
 // keyDDL makes the natural key unique once the data is in (indexes after the load are faster).
-func keyDDL(schema string, t *spec.Table) string {
+func keyDDL(schema string, t *contract.Table) string {
 	if len(t.Key) == 0 {
 		return ""
 	}
@@ -85,7 +85,7 @@ func quarantineDDL(schema string) string {
 }
 
 // DDL returns the whole target schema, for review and golden tests.
-func DDL(s *spec.Spec) string {
+func DDL(s *contract.Spec) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "CREATE SCHEMA %s;\n", ident(s.Schema))
 	for _, t := range s.Tables {

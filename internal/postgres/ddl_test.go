@@ -7,7 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/sdetl/sdetl/internal/spec"
+	"github.com/sdetl/sdetl/internal/contract"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -15,7 +15,7 @@ var update = flag.Bool("update", false, "rewrite the golden files")
 // TestDDLGolden: the target schema generated from the ServiceDesk contract; a change to it is
 // a change dashboards see, so it shows in review as a diff of testdata/servicedesk.sql.
 func TestDDLGolden(t *testing.T) {
-	got := DDL(spec.ServiceDesk())
+	got := DDL(contract.ServiceDesk())
 	const golden = "testdata/servicedesk.sql"
 	if *update {
 		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {

@@ -12,13 +12,13 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 
-	"github.com/sdetl/sdetl/internal/spec"
+	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/store"
 )
 
 // LoadOptions configure a load.
 type LoadOptions struct {
-	Spec  *spec.Spec
+	Spec  *contract.Spec
 	Clean string // the clean store
 	DSN   string
 	// Progress, when set, is called every few thousand rows with the rows copied so far.
@@ -174,9 +174,9 @@ func checkCount(ctx context.Context, tx pgx.Tx, src *sql.DB, schema, pgTable, cl
 	return nil
 }
 
-func copyTable(ctx context.Context, tx pgx.Tx, src *sql.DB, schema string, t *spec.Table, where string, progress func(string, int)) (int64, error) {
+func copyTable(ctx context.Context, tx pgx.Tx, src *sql.DB, schema string, t *contract.Table, where string, progress func(string, int)) (int64, error) {
 	var sel, dst []string
-	var types []spec.Type
+	var types []contract.Type
 	for _, c := range t.Columns {
 		sel, dst, types = append(sel, store.Quote(c.Name)), append(dst, c.Name), append(types, c.Type)
 	}
@@ -190,7 +190,7 @@ func copyTable(ctx context.Context, tx pgx.Tx, src *sql.DB, schema string, t *sp
 		return 0, err
 	}
 	defer rows.Close()
-	s := newRowSource(rows, append(types, spec.Text, spec.Integer), t.Name, progress)
+	s := newRowSource(rows, append(types, contract.Text, contract.Integer), t.Name, progress)
 	n, err := tx.CopyFrom(ctx, pgx.Identifier{schema, t.Name}, append(dst, lineage...), s)
 	if err == nil {
 		err = s.err
@@ -205,7 +205,7 @@ func copyQuarantine(ctx context.Context, tx pgx.Tx, src *sql.DB, schema string) 
 		return 0, err
 	}
 	defer rows.Close()
-	types := []spec.Type{spec.Text, spec.Text, spec.Integer, spec.Integer, spec.Text, spec.Text, spec.Text, spec.Text, spec.Text, spec.Text}
+	types := []contract.Type{contract.Text, contract.Text, contract.Integer, contract.Integer, contract.Text, contract.Text, contract.Text, contract.Text, contract.Text, contract.Text}
 	s := newRowSource(rows, types, QuarantineTable, nil)
 	s.escapeNUL = true
 	cols := []string{"table_name", "source_file", "source_row", "source_line", "column_name", "rule", "severity", "raw_value", "reason", "record"}
@@ -219,7 +219,7 @@ func copyQuarantine(ctx context.Context, tx pgx.Tx, src *sql.DB, schema string) 
 // rowSource streams clean-store rows into COPY, converting canonical text to typed values.
 type rowSource struct {
 	rows      *sql.Rows
-	types     []spec.Type
+	types     []contract.Type
 	raw       []sql.NullString
 	scan      []any
 	vals      []any
@@ -230,7 +230,7 @@ type rowSource struct {
 	escapeNUL bool // the quarantine keeps raw text; PostgreSQL text cannot hold NUL
 }
 
-func newRowSource(rows *sql.Rows, types []spec.Type, table string, progress func(string, int)) *rowSource {
+func newRowSource(rows *sql.Rows, types []contract.Type, table string, progress func(string, int)) *rowSource {
 	s := &rowSource{rows: rows, types: types, raw: make([]sql.NullString, len(types)),
 		scan: make([]any, len(types)), vals: make([]any, len(types)), table: table, progress: progress}
 	for i := range s.raw {
@@ -279,32 +279,32 @@ func (s *rowSource) Err() error {
 }
 
 // pgValue converts a canonical clean value to the Go value pgx encodes for its column type.
-func pgValue(t spec.Type, v string) (any, error) {
+func pgValue(t contract.Type, v string) (any, error) {
 	switch t {
-	case spec.Integer:
+	case contract.Integer:
 		var n pgtype.Int8
 		if err := n.Scan(v); err != nil {
 			return nil, fmt.Errorf("integer %q: %w", v, err)
 		}
 		return n, nil
-	case spec.Decimal:
+	case contract.Decimal:
 		var n pgtype.Numeric
 		if err := n.Scan(v); err != nil {
 			return nil, fmt.Errorf("decimal %q: %w", v, err)
 		}
 		return n, nil
-	case spec.Timestamp:
+	case contract.Timestamp:
 		return time.ParseInLocation(time.DateTime, v, time.UTC)
-	case spec.Date:
+	case contract.Date:
 		return time.ParseInLocation(time.DateOnly, v, time.UTC)
-	case spec.Time:
+	case contract.Time:
 		tm, err := time.Parse(time.TimeOnly, v)
 		if err != nil {
 			return nil, err
 		}
 		us := int64(tm.Hour()*3600+tm.Minute()*60+tm.Second()) * 1e6
 		return pgtype.Time{Microseconds: us, Valid: true}, nil
-	case spec.Boolean:
+	case contract.Boolean:
 		switch v {
 		case "true":
 			return true, nil

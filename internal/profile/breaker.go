@@ -3,7 +3,7 @@ package profile
 import (
 	"fmt"
 
-	"github.com/sdetl/sdetl/internal/spec"
+	"github.com/sdetl/sdetl/internal/contract"
 )
 
 // Breaker is the circuit breaker's verdict: halt the run, changing nothing downstream, when
@@ -49,7 +49,7 @@ func (b *Breaker) Err() error {
 // table, so a shifted or swapped block of columns in one export cannot hide among the other
 // tables' columns), or when more than date_unparseable of any contracted date/timestamp/time
 // column's non-null values do not parse.
-func decide(s *spec.Spec, tables []*TableReport) Breaker {
+func decide(s *contract.Spec, tables []*TableReport) Breaker {
 	th := s.Profile
 	b := Breaker{Trips: []Trip{}}
 	for _, tr := range tables {
@@ -70,7 +70,7 @@ func decide(s *spec.Spec, tables []*TableReport) Breaker {
 		}
 		for _, c := range tr.Columns {
 			switch c.ContractType {
-			case spec.Date, spec.Timestamp, spec.Time:
+			case contract.Date, contract.Timestamp, contract.Time:
 			default:
 				continue
 			}

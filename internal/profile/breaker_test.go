@@ -3,7 +3,7 @@ package profile
 import (
 	"testing"
 
-	"github.com/sdetl/sdetl/internal/spec"
+	"github.com/sdetl/sdetl/internal/contract"
 )
 
 func TestBreakerBoundaries(t *testing.T) {
@@ -12,14 +12,14 @@ func TestBreakerBoundaries(t *testing.T) {
 	table := func(n, mismatched int, bad int64) *TableReport {
 		tr := &TableReport{Table: "t"}
 		for i := 0; i < n; i++ {
-			c := &ColumnReport{Name: string(rune('a' + i)), ContractType: spec.Text, Support: 1}
+			c := &ColumnReport{Name: string(rune('a' + i)), ContractType: contract.Text, Support: 1}
 			if i < mismatched {
 				c.Mismatch, c.Examples = true, []string{"x"}
 				tr.Mismatches++
 			}
 			tr.Columns = append(tr.Columns, c)
 		}
-		tr.Columns = append(tr.Columns, &ColumnReport{Name: "ts", ContractType: spec.Timestamp, NonNull: 100, Unparseable: bad})
+		tr.Columns = append(tr.Columns, &ColumnReport{Name: "ts", ContractType: contract.Timestamp, NonNull: 100, Unparseable: bad})
 		return tr
 	}
 	tests := []struct {
@@ -34,7 +34,7 @@ func TestBreakerBoundaries(t *testing.T) {
 		{"21% unparseable trips", table(9, 0, 21), []string{TripDateUnparseable}},
 		{"both", table(4, 1, 21), []string{TripMismatchColumns, TripDateUnparseable}},
 	}
-	s := spec.ServiceDesk()
+	s := contract.ServiceDesk()
 	for _, tt := range tests {
 		b := decide(s, []*TableReport{tt.tr})
 		var got []string
@@ -54,7 +54,7 @@ func TestBreakerBoundaries(t *testing.T) {
 }
 
 func TestBreakerThresholdsFromSpec(t *testing.T) {
-	s := spec.ServiceDesk()
+	s := contract.ServiceDesk()
 	s.Profile.MismatchColumns = 0 // strict: any mismatch halts
 	tr := &TableReport{Table: "t", Mismatches: 1, Columns: []*ColumnReport{{Name: "a", Mismatch: true}, {Name: "b"}}}
 	if b := decide(s, []*TableReport{tr}); !b.Halt {

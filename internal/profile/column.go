@@ -6,8 +6,8 @@ import (
 
 	"github.com/sdetl/sdetl/internal/report"
 
-	"github.com/sdetl/sdetl/internal/clean"
-	"github.com/sdetl/sdetl/internal/spec"
+	"github.com/sdetl/sdetl/internal/contract"
+	"github.com/sdetl/sdetl/internal/values"
 )
 
 // The candidate types a value is tried as, most specific first: inference takes the first one
@@ -28,21 +28,21 @@ const (
 var candNames = [nCand]string{"boolean", "integer", "decimal", "month", "time", "date", "timestamp"}
 
 // candidateOf maps a contracted type to the candidate that supports it; -1 for text.
-func candidateOf(t spec.Type) candidate {
+func candidateOf(t contract.Type) candidate {
 	switch t {
-	case spec.Flag, spec.Boolean:
+	case contract.Flag, contract.Boolean:
 		return candBoolean
-	case spec.Integer:
+	case contract.Integer:
 		return candInteger
-	case spec.Decimal:
+	case contract.Decimal:
 		return candDecimal
-	case spec.Month:
+	case contract.Month:
 		return candMonth
-	case spec.Time:
+	case contract.Time:
 		return candTime
-	case spec.Date:
+	case contract.Date:
 		return candDate
-	case spec.Timestamp:
+	case contract.Timestamp:
 		return candTimestamp
 	}
 	return -1
@@ -58,9 +58,9 @@ const (
 // amount of state (the distinct counter switches to a sketch; min/max and examples are a few
 // strings).
 type column struct {
-	col         *spec.Column
+	col         *contract.Column
 	want        candidate // the contracted type's candidate, -1 for text
-	norm        *clean.Normalizer
+	norm        *values.Normalizer
 	sentinels   []string // trimmed spec sentinels
 	sentinelMax int      // longest value that can match one: case folding can triple a rune's bytes
 
@@ -69,7 +69,7 @@ type column struct {
 	nonNull      int64
 	parses       [nCand]int64
 	supported    int64 // non-null values normalising as the contracted type
-	forms        [clean.FormInvalid + 1]int64
+	forms        [values.FormInvalid + 1]int64
 	distinct     distinct
 	examples     []string
 
@@ -81,14 +81,14 @@ type column struct {
 	hasStamp           bool
 }
 
-func newColumn(c *spec.Column, norm *clean.Normalizer, sentinels []string) *column {
+func newColumn(c *contract.Column, norm *values.Normalizer, sentinels []string) *column {
 	return &column{col: c, want: candidateOf(c.Type), norm: norm, sentinels: sentinels,
 		sentinelMax: 3 * maxSentinelLen(sentinels), sentinelHits: make([]int64, len(sentinels)), distinct: newDistinct()}
 }
 
 func (c *column) add(raw string) {
 	c.rows++
-	s := clean.TrimSpace(raw)
+	s := values.TrimSpace(raw)
 	if s == "" {
 		c.empty++
 		return
@@ -129,31 +129,31 @@ func (c *column) classify(s string) uint8 {
 		}
 	}
 	var ok uint8
-	if _, yes := c.parse(spec.Flag, s, try&(1<<candBoolean) != 0); yes {
+	if _, yes := c.parse(contract.Flag, s, try&(1<<candBoolean) != 0); yes {
 		ok |= 1 << candBoolean
 	}
 	// Every integer spelling is a decimal spelling with the same canonical text.
-	if v, yes := c.parse(spec.Integer, s, try&(1<<candInteger) != 0); yes {
+	if v, yes := c.parse(contract.Integer, s, try&(1<<candInteger) != 0); yes {
 		ok |= 1<<candInteger | 1<<candDecimal
 		c.number(v)
-	} else if v, yes := c.parse(spec.Decimal, s, try&(1<<candDecimal) != 0); yes {
+	} else if v, yes := c.parse(contract.Decimal, s, try&(1<<candDecimal) != 0); yes {
 		ok |= 1 << candDecimal
 		c.number(v)
 	}
-	if v, yes := c.parse(spec.Month, s, try&(1<<candMonth) != 0); yes {
+	if v, yes := c.parse(contract.Month, s, try&(1<<candMonth) != 0); yes {
 		ok |= 1 << candMonth
 		c.monthMin, c.monthMax = minMax(c.parses[candMonth] == 0, c.monthMin, c.monthMax, v, strings.Compare)
 	}
-	if v, yes := c.parse(spec.Time, s, try&(1<<candTime) != 0); yes {
+	if v, yes := c.parse(contract.Time, s, try&(1<<candTime) != 0); yes {
 		ok |= 1 << candTime
 		c.clockMin, c.clockMax = minMax(c.parses[candTime] == 0, c.clockMin, c.clockMax, v, strings.Compare)
 	}
-	form := clean.FormInvalid
+	form := values.FormInvalid
 	if try&(1<<candTimestamp|1<<candDate) != 0 {
 		// One parse serves timestamp, date (midnight) and the date-form evidence; the form is
-		// what clean.ClassifyDate reports, and success does not depend on the date order (an
+		// what values.ClassifyDate reports, and success does not depend on the date order (an
 		// ambiguous d/m value is a valid date either way round).
-		t, f, err := clean.ParseTimestamp(s, spec.DMY)
+		t, f, err := values.ParseTimestamp(s, contract.DMY)
 		if err == nil {
 			form = f
 			ok |= 1 << candTimestamp
@@ -173,11 +173,11 @@ func (c *column) classify(s string) uint8 {
 }
 
 // parse normalises s as t when try is set and returns the canonical value.
-func (c *column) parse(t spec.Type, s string, try bool) (string, bool) {
+func (c *column) parse(t contract.Type, s string, try bool) (string, bool) {
 	if !try {
 		return "", false
 	}
-	r, err := c.norm.Normalize(t, spec.DMY, s)
+	r, err := c.norm.Normalize(t, contract.DMY, s)
 	return r.Value, err == nil
 }
 
@@ -188,9 +188,9 @@ func (c *column) number(v string) {
 
 // stamp tracks the timestamp min/max under both readings of ambiguous d/m values, because
 // the column's date order is only decided once all its evidence is in.
-func (c *column) stamp(t time.Time, f clean.DateForm) {
+func (c *column) stamp(t time.Time, f values.DateForm) {
 	alt := t
-	if f == clean.FormAmbiguous { // read day-first; the month-first reading swaps day and month
+	if f == values.FormAmbiguous { // read day-first; the month-first reading swaps day and month
 		alt = time.Date(t.Year(), time.Month(t.Day()), int(t.Month()), t.Hour(), t.Minute(), t.Second(), 0, time.UTC)
 	}
 	for i, v := range [2]time.Time{t, alt} {

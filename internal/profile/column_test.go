@@ -5,16 +5,16 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/sdetl/sdetl/internal/clean"
-	"github.com/sdetl/sdetl/internal/spec"
+	"github.com/sdetl/sdetl/internal/contract"
+	"github.com/sdetl/sdetl/internal/values"
 )
 
 // profileColumn profiles one column of contracted type t holding values.
-func profileColumn(t *testing.T, typ spec.Type, order spec.DateOrder, values ...string) *ColumnReport {
+func profileColumn(t *testing.T, typ contract.Type, order contract.DateOrder, values ...string) *ColumnReport {
 	t.Helper()
-	s := spec.ServiceDesk()
-	col := &spec.Column{Name: "c", Type: typ, DateOrder: order}
-	tb := &spec.Table{Name: "t", Columns: []*spec.Column{col}}
+	s := contract.ServiceDesk()
+	col := &contract.Column{Name: "c", Type: typ, DateOrder: order}
+	tb := &contract.Table{Name: "t", Columns: []*contract.Column{col}}
 	p := NewTable(s, tb)
 	for _, v := range values {
 		if err := p.Add([]string{v}); err != nil {
@@ -25,7 +25,7 @@ func profileColumn(t *testing.T, typ spec.Type, order spec.DateOrder, values ...
 }
 
 func TestColumnNullsAndSentinels(t *testing.T) {
-	c := profileColumn(t, spec.Text, spec.DMY, "", "  ", "\t", "nan", "NaN", " NULL ", "n/a", "?", "-", "x", " y ")
+	c := profileColumn(t, contract.Text, contract.DMY, "", "  ", "\t", "nan", "NaN", " NULL ", "n/a", "?", "-", "x", " y ")
 	want := map[string]int64{"nan": 2, "NULL": 1, "N/A": 1, "?": 1, "-": 1}
 	if d := cmp.Diff(want, c.Sentinels); d != "" {
 		t.Errorf("sentinels (-want +got):\n%s", d)
@@ -55,7 +55,7 @@ func TestColumnInference(t *testing.T) {
 	}
 	tests := []struct {
 		name     string
-		typ      spec.Type
+		typ      contract.Type
 		values   []string
 		inferred string
 		conf     float64
@@ -63,24 +63,24 @@ func TestColumnInference(t *testing.T) {
 		mismatch bool
 		min, max string
 	}{
-		{"flags", spec.Flag, many(20, "yes", "No", "Y", "false"), "boolean", 1, 1, false, "No", "yes"},
-		{"integers with a float-looking one", spec.Integer, []string{"3", "-12", "3652948.0", "007"}, "integer", 1, 1, false, "-12", "3652948"},
-		{"decimals", spec.Decimal, []string{"7.50", ".5", "+8", "10"}, "decimal", 1, 1, false, "0.5", "10"},
-		{"decimal in integer column", spec.Integer, []string{"1", "2", "3", "3652948.5"}, "decimal", 1, 0.75, true, "1", "3652948.5"},
-		{"months", spec.Month, many(20, "2025-07", "2025-7", "2024-12"), "month", 1, 1, false, "2024-12", "2025-07"},
-		{"times", spec.Time, []string{"8:30", "16:21:05", "8:30 PM", "0.5"}, "time", 1, 1, false, "08:30:00", "20:30:00"},
-		{"dates", spec.Date, []string{"2/07/2025", "2025-07-01", "20/05/2025"}, "date", 1, 1, false, "2025-05-20", "2025-07-02"},
-		{"timestamps", spec.Timestamp, []string{"20/05/2025 8:42", "2025-07-02 16:21:00", "45678.5"}, "timestamp", 1, 1, false, "2025-01-21 12:00:00", "2025-07-02 16:21:00"},
-		{"timestamp column of text", spec.Timestamp, many(40, "soon", "later"), "category", 1, 0, true, "later", "soon"},
-		{"mostly integers", spec.Integer, append(many(19, "5"), "x"), "integer", 0.95, 0.95, false, "5", "5"},
-		{"too few integers: a category", spec.Integer, append(many(54, "5"), many(6, "x", "y")...), "category", 1, 0.9, true, "5", "y"},
-		{"too few integers and too many distinct values", spec.Integer, append(many(18, "5"), "x", "y"), "text", 1, 0.9, true, "5", "y"},
-		{"many distinct strings", spec.Text, distinctValues(100), "text", 1, 1, false, "vaaa", "vzca"},
-		{"all null", spec.Timestamp, []string{"", "nan"}, "empty", 0, 1, false, "", ""},
+		{"flags", contract.Flag, many(20, "yes", "No", "Y", "false"), "boolean", 1, 1, false, "No", "yes"},
+		{"integers with a float-looking one", contract.Integer, []string{"3", "-12", "3652948.0", "007"}, "integer", 1, 1, false, "-12", "3652948"},
+		{"decimals", contract.Decimal, []string{"7.50", ".5", "+8", "10"}, "decimal", 1, 1, false, "0.5", "10"},
+		{"decimal in integer column", contract.Integer, []string{"1", "2", "3", "3652948.5"}, "decimal", 1, 0.75, true, "1", "3652948.5"},
+		{"months", contract.Month, many(20, "2025-07", "2025-7", "2024-12"), "month", 1, 1, false, "2024-12", "2025-07"},
+		{"times", contract.Time, []string{"8:30", "16:21:05", "8:30 PM", "0.5"}, "time", 1, 1, false, "08:30:00", "20:30:00"},
+		{"dates", contract.Date, []string{"2/07/2025", "2025-07-01", "20/05/2025"}, "date", 1, 1, false, "2025-05-20", "2025-07-02"},
+		{"timestamps", contract.Timestamp, []string{"20/05/2025 8:42", "2025-07-02 16:21:00", "45678.5"}, "timestamp", 1, 1, false, "2025-01-21 12:00:00", "2025-07-02 16:21:00"},
+		{"timestamp column of text", contract.Timestamp, many(40, "soon", "later"), "category", 1, 0, true, "later", "soon"},
+		{"mostly integers", contract.Integer, append(many(19, "5"), "x"), "integer", 0.95, 0.95, false, "5", "5"},
+		{"too few integers: a category", contract.Integer, append(many(54, "5"), many(6, "x", "y")...), "category", 1, 0.9, true, "5", "y"},
+		{"too few integers and too many distinct values", contract.Integer, append(many(18, "5"), "x", "y"), "text", 1, 0.9, true, "5", "y"},
+		{"many distinct strings", contract.Text, distinctValues(100), "text", 1, 1, false, "vaaa", "vzca"},
+		{"all null", contract.Timestamp, []string{"", "nan"}, "empty", 0, 1, false, "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := profileColumn(t, tt.typ, spec.DMY, tt.values...)
+			c := profileColumn(t, tt.typ, contract.DMY, tt.values...)
 			if c.InferredType != tt.inferred || c.Confidence != tt.conf {
 				t.Errorf("inferred %s (%.3f), want %s (%.3f); parses %v", c.InferredType, c.Confidence, tt.inferred, tt.conf, c.Parses)
 			}
@@ -97,22 +97,22 @@ func TestColumnInference(t *testing.T) {
 func TestColumnDateOrder(t *testing.T) {
 	tests := []struct {
 		name     string
-		hint     spec.DateOrder
+		hint     contract.DateOrder
 		values   []string
 		want     DateOrder
 		mismatch bool
 		min, max string
 	}{
-		{"day-first evidence", spec.MDY, []string{"20/05/2025 8:42", "03/04/2025 9:00"}, DateOrder{spec.DMY, BasisEvidence, spec.MDY}, false, "2025-04-03 09:00:00", "2025-05-20 08:42:00"},
-		{"month-first evidence", spec.DMY, []string{"05/20/2025 8:42", "03/04/2025 9:00"}, DateOrder{spec.MDY, BasisEvidence, spec.DMY}, false, "2025-03-04 09:00:00", "2025-05-20 08:42:00"},
-		{"conflict", spec.DMY, []string{"20/05/2025", "05/20/2025", "2025-01-01"}, DateOrder{spec.DMY, BasisConflict, spec.DMY}, true, "2025-01-01 00:00:00", "2025-05-20 00:00:00"},
-		{"only ambiguous", spec.DMY, []string{"03/04/2025", "2025-01-01"}, DateOrder{spec.DMY, BasisAmbiguous, spec.DMY}, false, "2025-01-01 00:00:00", "2025-04-03 00:00:00"},
-		{"only ambiguous, mdy hint", spec.MDY, []string{"03/04/2025"}, DateOrder{spec.MDY, BasisAmbiguous, spec.MDY}, false, "2025-03-04 00:00:00", "2025-03-04 00:00:00"},
-		{"iso and serial only", spec.DMY, []string{"2025-07-02 16:21", "45678"}, DateOrder{spec.DMY, BasisSpecHint, spec.DMY}, false, "2025-01-21 00:00:00", "2025-07-02 16:21:00"},
+		{"day-first evidence", contract.MDY, []string{"20/05/2025 8:42", "03/04/2025 9:00"}, DateOrder{contract.DMY, BasisEvidence, contract.MDY}, false, "2025-04-03 09:00:00", "2025-05-20 08:42:00"},
+		{"month-first evidence", contract.DMY, []string{"05/20/2025 8:42", "03/04/2025 9:00"}, DateOrder{contract.MDY, BasisEvidence, contract.DMY}, false, "2025-03-04 09:00:00", "2025-05-20 08:42:00"},
+		{"conflict", contract.DMY, []string{"20/05/2025", "05/20/2025", "2025-01-01"}, DateOrder{contract.DMY, BasisConflict, contract.DMY}, true, "2025-01-01 00:00:00", "2025-05-20 00:00:00"},
+		{"only ambiguous", contract.DMY, []string{"03/04/2025", "2025-01-01"}, DateOrder{contract.DMY, BasisAmbiguous, contract.DMY}, false, "2025-01-01 00:00:00", "2025-04-03 00:00:00"},
+		{"only ambiguous, mdy hint", contract.MDY, []string{"03/04/2025"}, DateOrder{contract.MDY, BasisAmbiguous, contract.MDY}, false, "2025-03-04 00:00:00", "2025-03-04 00:00:00"},
+		{"iso and serial only", contract.DMY, []string{"2025-07-02 16:21", "45678"}, DateOrder{contract.DMY, BasisSpecHint, contract.DMY}, false, "2025-01-21 00:00:00", "2025-07-02 16:21:00"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := profileColumn(t, spec.Timestamp, tt.hint, tt.values...)
+			c := profileColumn(t, contract.Timestamp, tt.hint, tt.values...)
 			if c.DateOrder == nil || *c.DateOrder != tt.want {
 				t.Fatalf("date order %+v, want %+v", c.DateOrder, tt.want)
 			}
@@ -128,7 +128,7 @@ func TestColumnDateOrder(t *testing.T) {
 }
 
 func TestColumnDateForms(t *testing.T) {
-	c := profileColumn(t, spec.Timestamp, spec.DMY,
+	c := profileColumn(t, contract.Timestamp, contract.DMY,
 		"2025-07-02", "20/05/2025", "05/20/2025", "03/04/2025", "45678.25", "1751443200", "1751443200000",
 		"31/04/2025", "soon", "a much longer free text value that must never be parsed as a date at all, really")
 	want := map[string]int64{"iso": 1, "day_first": 1, "month_first": 1, "ambiguous": 1, "excel_serial": 1,
@@ -146,7 +146,7 @@ func TestColumnDateForms(t *testing.T) {
 }
 
 func TestColumnExamplesDistinctAndCapped(t *testing.T) {
-	c := profileColumn(t, spec.Integer, spec.DMY, "a", "a", "b", "1", "c", "d", "e", "f", "g")
+	c := profileColumn(t, contract.Integer, contract.DMY, "a", "a", "b", "1", "c", "d", "e", "f", "g")
 	if d := cmp.Diff([]string{"a", "b", "c", "d", "e"}, c.Examples); d != "" {
 		t.Errorf("examples (-want +got):\n%s", d)
 	}
@@ -158,15 +158,15 @@ func FuzzPrefilter(f *testing.F) {
 		"2025-07-02T16:21:05.5", "45678.35", "1751443200", "yes", "F", "20/05/2025", "12:00:00.999"} {
 		f.Add(s)
 	}
-	norm := clean.NewNormalizer(nil)
+	norm := values.NewNormalizer(nil)
 	f.Fuzz(func(t *testing.T, s string) {
-		s = clean.TrimSpace(s)
+		s = values.TrimSpace(s)
 		if s == "" || len(s) > maxCandidateLen {
 			return
 		}
 		m := prefilter(s)
-		for k, typ := range [nCand]spec.Type{spec.Flag, spec.Integer, spec.Decimal, spec.Month, spec.Time, spec.Date, spec.Timestamp} {
-			if _, err := norm.Normalize(typ, spec.DMY, s); err == nil && m&(1<<k) == 0 {
+		for k, typ := range [nCand]contract.Type{contract.Flag, contract.Integer, contract.Decimal, contract.Month, contract.Time, contract.Date, contract.Timestamp} {
+			if _, err := norm.Normalize(typ, contract.DMY, s); err == nil && m&(1<<k) == 0 {
 				t.Errorf("prefilter(%q) skips %s, which parses", s, typ)
 			}
 		}

@@ -24,7 +24,7 @@
 //	    sentinels        {sentinel: count} for every spec sentinel (case-insensitive, trimmed)
 //	    nulls, non_null  empty + sentinels; the rest
 //	    parses           {candidate: non-null values parsing as it} for boolean, integer, decimal,
-//	                     month, time, date, timestamp (clean.Normalize decides)
+//	                     month, time, date, timestamp (values.Normalize decides)
 //	    inferred_type    the most specific candidate with confidence >= min_confidence; else
 //	                     category (few distinct values) or text; empty when all values are null
 //	    confidence       share of non-null values parsing as inferred_type (1 for category/text)
@@ -32,7 +32,7 @@
 //	    min, max         by inferred type: numeric for numbers, chronological for dates and times
 //	                     (in canonical form), lexicographic otherwise; shortened to 60 characters
 //	    date_forms       (date/timestamp columns) {iso, day_first, month_first, ambiguous,
-//	                     excel_serial, epoch_seconds, epoch_millis, invalid} counts (clean.ClassifyDate forms)
+//	                     excel_serial, epoch_seconds, epoch_millis, invalid} counts (values.ClassifyDate forms)
 //	    date_order       (date/timestamp columns) {order: dmy|mdy, basis: evidence|conflict|ambiguous|spec_hint,
 //	                     contract: the contract's order}:
 //	                     evidence = only one order's unambiguous values seen; conflict = both seen;
@@ -50,18 +50,18 @@ package profile
 import (
 	"fmt"
 
-	"github.com/sdetl/sdetl/internal/clean"
-	"github.com/sdetl/sdetl/internal/spec"
+	"github.com/sdetl/sdetl/internal/contract"
+	"github.com/sdetl/sdetl/internal/values"
 )
 
 // Report is a whole profile.
 type Report struct {
-	Spec       string         `json:"spec"`
-	Source     string         `json:"source"`
-	Sample     int            `json:"sample"`
-	Thresholds spec.Profile   `json:"thresholds"`
-	Tables     []*TableReport `json:"tables"`
-	Breaker    Breaker        `json:"breaker"`
+	Spec       string           `json:"spec"`
+	Source     string           `json:"source"`
+	Sample     int              `json:"sample"`
+	Thresholds contract.Profile `json:"thresholds"`
+	Tables     []*TableReport   `json:"tables"`
+	Breaker    Breaker          `json:"breaker"`
 }
 
 // TableReport profiles one table.
@@ -76,7 +76,7 @@ type TableReport struct {
 // ColumnReport profiles one contracted column (field meanings: see the package comment).
 type ColumnReport struct {
 	Name           string           `json:"name"`
-	ContractType   spec.Type        `json:"contract_type"`
+	ContractType   contract.Type    `json:"contract_type"`
 	Rows           int64            `json:"rows"`
 	Empty          int64            `json:"empty"`
 	Sentinels      map[string]int64 `json:"sentinels"`
@@ -100,9 +100,9 @@ type ColumnReport struct {
 
 // DateOrder is the date order decided for a column and what it rests on.
 type DateOrder struct {
-	Order    spec.DateOrder `json:"order"`
-	Basis    string         `json:"basis"`
-	Contract spec.DateOrder `json:"contract"` // the contract's order, for comparison with evidence
+	Order    contract.DateOrder `json:"order"`
+	Basis    string             `json:"basis"`
+	Contract contract.DateOrder `json:"contract"` // the contract's order, for comparison with evidence
 }
 
 // Date-order bases.
@@ -122,17 +122,17 @@ const (
 
 // Table accumulates the profile of one table from its rows. It is not safe for concurrent use.
 type Table struct {
-	s    *spec.Spec
-	t    *spec.Table
+	s    *contract.Spec
+	t    *contract.Table
 	cols []*column
 }
 
 // NewTable starts profiling table t of contract s.
-func NewTable(s *spec.Spec, t *spec.Table) *Table {
-	norm := clean.NewNormalizer(s.Sentinels)
+func NewTable(s *contract.Spec, t *contract.Table) *Table {
+	norm := values.NewNormalizer(s.Sentinels)
 	var sentinels []string
 	for _, x := range s.Sentinels {
-		if x = clean.TrimSpace(x); x != "" {
+		if x = values.TrimSpace(x); x != "" {
 			sentinels = append(sentinels, x)
 		}
 	}
@@ -173,7 +173,7 @@ func (p *Table) Report(totalRows int64) *TableReport {
 }
 
 // NewReport assembles table profiles into a report and decides the circuit breaker.
-func NewReport(s *spec.Spec, source string, sample int, tables []*TableReport) *Report {
+func NewReport(s *contract.Spec, source string, sample int, tables []*TableReport) *Report {
 	r := &Report{Spec: s.Name, Source: source, Sample: sample, Thresholds: s.Profile, Tables: tables}
 	r.Breaker = decide(s, tables)
 	return r

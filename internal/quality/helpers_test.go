@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/pgtest"
-	"github.com/sdetl/sdetl/internal/spec"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
@@ -60,9 +60,9 @@ quality:
   text: {max_length: 50, max_newline_run: 5, truncation_lengths: [10], ellipsis_min_length: 12}
 `
 
-func mini(t *testing.T) *spec.Spec {
+func mini(t *testing.T) *contract.Spec {
 	t.Helper()
-	s, err := spec.Parse([]byte(miniSpec))
+	s, err := contract.Parse([]byte(miniSpec))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +74,7 @@ var now = time.Date(2025, 8, 1, 12, 0, 0, 0, time.UTC)
 
 // perfect returns metrics under which every rule of s scores 1: rows rows per table, every
 // value populated and valid, 90% timesheet-style orphans and 20% admin share.
-func perfect(s *spec.Spec, rows int64) *Metrics {
+func perfect(s *contract.Spec, rows int64) *Metrics {
 	m := &Metrics{Source: "test", Tables: map[string]*TableMetrics{}, Orders: map[string]*OrderMetrics{},
 		Refs: map[string]*RefMetrics{}, Shares: map[string]*ShareMetrics{}}
 	for _, t := range s.Tables {

@@ -10,11 +10,13 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/sdetl/sdetl/internal/clean"
+	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/pgtest"
 	"github.com/sdetl/sdetl/internal/postgres"
 	"github.com/sdetl/sdetl/internal/profile"
 	"github.com/sdetl/sdetl/internal/quality"
-	"github.com/sdetl/sdetl/internal/spec"
+	"github.com/sdetl/sdetl/internal/stage"
 	"github.com/sdetl/sdetl/internal/store"
 )
 
@@ -26,11 +28,11 @@ func TestMeasureWorkdir(t *testing.T) {
 	if dir == "" {
 		t.Skip("SDETL_MEASURE_WORKDIR not set")
 	}
-	s := spec.ServiceDesk()
+	s := contract.ServiceDesk()
 	ctx := context.Background()
 	now := time.Now()
 	start := time.Now()
-	pr, err := profile.FromStage(ctx, s, filepath.Join(dir, "stage.db"), 0)
+	pr, err := stage.Profile(ctx, s, filepath.Join(dir, "stage.db"), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,9 +47,9 @@ func TestMeasureWorkdir(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer db.Close()
-		src := quality.CleanSource(db)
+		src := clean.QualitySource(db)
 		if name == "stage" {
-			src = quality.StageSource(db)
+			src = stage.QualitySource(db)
 		}
 		start = time.Now()
 		r, err := quality.Score(ctx, s, src, now)
@@ -75,7 +77,7 @@ func TestMeasureWorkdir(t *testing.T) {
 	}
 	defer conn.Close(ctx)
 	start = time.Now()
-	r, err := quality.Score(ctx, s, quality.PostgresSource(conn, s.Schema), now)
+	r, err := quality.Score(ctx, s, postgres.QualitySource(conn, s.Schema), now)
 	if err != nil {
 		t.Fatal(err)
 	}

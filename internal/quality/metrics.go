@@ -11,8 +11,8 @@ import (
 
 	"github.com/sdetl/sdetl/internal/report"
 
-	"github.com/sdetl/sdetl/internal/clean"
-	"github.com/sdetl/sdetl/internal/spec"
+	"github.com/sdetl/sdetl/internal/contract"
+	"github.com/sdetl/sdetl/internal/values"
 )
 
 // Metrics are the counts the rules are computed from: everything the score knows about a store.
@@ -33,7 +33,7 @@ type TableMetrics struct {
 	Keys    *KeyMetrics               // natural-key uniqueness; nil for a table without a key
 }
 
-// ColumnMetrics are one column's counts. Every value is judged by what clean.Normalize makes
+// ColumnMetrics are one column's counts. Every value is judged by what values.Normalize makes
 // of it under the contracted type, so raw and canonical stores are measured by one yardstick.
 type ColumnMetrics struct {
 	NonNull     int64 // not '', whitespace or a sentinel
@@ -86,10 +86,10 @@ type ShareMetrics struct {
 }
 
 // OrderKey identifies an order rule: "tickets: a <= b <= c".
-func OrderKey(o spec.Order) string { return o.Table + ": " + strings.Join(o.Columns, " <= ") }
+func OrderKey(o contract.Order) string { return o.Table + ": " + strings.Join(o.Columns, " <= ") }
 
 // RefKey identifies a reference rule: "comments.ticket_id -> tickets.TKT-Ticket ID".
-func RefKey(r spec.Reference) string {
+func RefKey(r contract.Reference) string {
 	return r.Table + "." + r.Column + " -> " + r.To + "." + r.ToColumn
 }
 
@@ -125,9 +125,9 @@ func addExample(xs []string, e string) []string {
 // accumulator turns a table's rows (contracted columns as text, in contract order; NULL as "")
 // into its column, order and share metrics. It keeps no rows: memory is bounded by the examples.
 type accumulator struct {
-	t     *spec.Table
-	norm  *clean.Normalizer
-	text  spec.TextRules
+	t     *contract.Table
+	norm  *values.Normalizer
+	text  contract.TextRules
 	cols  []colCheck
 	canon []string // the current row's canonical values ("" = null or invalid)
 
@@ -137,12 +137,12 @@ type accumulator struct {
 }
 
 type colCheck struct {
-	c        *spec.Column
+	c        *contract.Column
 	m        *ColumnMetrics
-	zeroOK   bool        // integer: 0 is a valid id
-	rng      *spec.Range // numeric: configured plausible range
-	lo, hi   string      // dated: plausible window in the type's canonical form
-	canonize bool        // text: a share needs the canonical value
+	zeroOK   bool            // integer: 0 is a valid id
+	rng      *contract.Range // numeric: configured plausible range
+	lo, hi   string          // dated: plausible window in the type's canonical form
+	canonize bool            // text: a share needs the canonical value
 }
 
 type orderCheck struct {
@@ -156,9 +156,9 @@ type shareCheck struct {
 	m     *ShareMetrics
 }
 
-func newAccumulator(s *spec.Spec, t *spec.Table, m *Metrics, now time.Time) *accumulator {
+func newAccumulator(s *contract.Spec, t *contract.Table, m *Metrics, now time.Time) *accumulator {
 	q := &s.Quality
-	a := &accumulator{t: t, norm: clean.NewNormalizer(s.Sentinels), text: q.Text, canon: make([]string, len(t.Columns))}
+	a := &accumulator{t: t, norm: values.NewNormalizer(s.Sentinels), text: q.Text, canon: make([]string, len(t.Columns))}
 	lo, hi := q.DateWindow(now)
 	tm := m.Tables[t.Name]
 	for _, c := range t.Columns {
@@ -169,11 +169,11 @@ func newAccumulator(s *spec.Spec, t *spec.Table, m *Metrics, now time.Time) *acc
 			}
 		}
 		switch c.Type {
-		case spec.Timestamp:
+		case contract.Timestamp:
 			cc.lo, cc.hi = lo.Format(time.DateTime), hi.Format(time.DateTime)
-		case spec.Date:
+		case contract.Date:
 			cc.lo, cc.hi = lo.Format(time.DateOnly), hi.Format(time.DateOnly)
-		case spec.Month:
+		case contract.Month:
 			cc.lo, cc.hi = lo.Format("2006-01"), hi.Format("2006-01")
 		}
 		tm.Cols[c.Name] = cc.m
@@ -232,7 +232,7 @@ func (a *accumulator) add(row []string) error {
 // value measures one cell and returns its canonical text ("" when null or invalid).
 func (a *accumulator) value(cc *colCheck, raw string) (string, error) {
 	m, name := cc.m, cc.c.Name
-	if cc.c.Type == spec.Text && !cc.canonize {
+	if cc.c.Type == contract.Text && !cc.canonize {
 		// Text never fails to normalise; only its null-ness matters, and the checks below
 		// judge the value as stored.
 		if a.norm.IsNull(raw) {
@@ -244,7 +244,7 @@ func (a *accumulator) value(cc *colCheck, raw string) (string, error) {
 	}
 	r, err := a.norm.Normalize(cc.c.Type, cc.c.DateOrder, raw)
 	if err != nil {
-		var ve *clean.ValueError
+		var ve *values.ValueError
 		if !errors.As(err, &ve) {
 			return "", fmt.Errorf("%s.%s: %w", a.t.Name, name, err)
 		}
@@ -258,21 +258,21 @@ func (a *accumulator) value(cc *colCheck, raw string) (string, error) {
 	m.NonNull++
 	v := r.Value
 	switch cc.c.Type {
-	case spec.Integer:
-		if r.Changes&(clean.ChangeFloatInt|clean.ChangeNumber) != 0 {
+	case contract.Integer:
+		if r.Changes&(values.ChangeFloatInt|values.ChangeNumber) != 0 {
 			m.Reformatted.add(name, raw)
 		}
 		if v[0] == '-' || v == "0" && !cc.zeroOK {
 			m.NotPositive.add(name, raw)
 		}
 		a.checkRange(cc, v, raw)
-	case spec.Decimal:
+	case contract.Decimal:
 		a.checkRange(cc, v, raw)
-	case spec.Timestamp, spec.Date, spec.Month:
+	case contract.Timestamp, contract.Date, contract.Month:
 		if v < cc.lo || v > cc.hi {
 			m.OutOfRange.add(name, v)
 		}
-	case spec.Text:
+	case contract.Text:
 		a.checkText(cc, raw)
 	}
 	return v, nil

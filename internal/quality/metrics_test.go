@@ -9,7 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/sdetl/sdetl/internal/spec"
+	"github.com/sdetl/sdetl/internal/contract"
 )
 
 // fakeSource serves rows from memory; key and orphan metrics are canned (the SQL ones are
@@ -23,7 +23,7 @@ type fakeSource struct {
 
 func (f *fakeSource) Name() string { return "fake" }
 
-func (f *fakeSource) Columns(_ context.Context, t *spec.Table) ([]string, error) {
+func (f *fakeSource) Columns(_ context.Context, t *contract.Table) ([]string, error) {
 	if c, ok := f.columns[t.Name]; ok {
 		if c == nil {
 			return nil, fmt.Errorf("%w: table %s", ErrMissing, t.Name)
@@ -37,7 +37,7 @@ func (f *fakeSource) Columns(_ context.Context, t *spec.Table) ([]string, error)
 	return cols, nil
 }
 
-func (f *fakeSource) Rows(_ context.Context, t *spec.Table, fn func([]string) error) error {
+func (f *fakeSource) Rows(_ context.Context, t *contract.Table, fn func([]string) error) error {
 	if f.err != nil {
 		return f.err
 	}
@@ -49,11 +49,11 @@ func (f *fakeSource) Rows(_ context.Context, t *spec.Table, fn func([]string) er
 	return nil
 }
 
-func (f *fakeSource) Keys(context.Context, *spec.Spec, *spec.Table) (*KeyMetrics, error) {
+func (f *fakeSource) Keys(context.Context, *contract.Spec, *contract.Table) (*KeyMetrics, error) {
 	return &KeyMetrics{}, f.keysErr
 }
 
-func (f *fakeSource) Orphans(context.Context, *spec.Spec, spec.Reference) (*RefMetrics, error) {
+func (f *fakeSource) Orphans(context.Context, *contract.Spec, contract.Reference) (*RefMetrics, error) {
 	return &RefMetrics{}, nil
 }
 

@@ -31,7 +31,7 @@ import (
 	"sort"
 	"time"
 
-	"github.com/sdetl/sdetl/internal/spec"
+	"github.com/sdetl/sdetl/internal/contract"
 )
 
 // Info is the severity of a rule that is reported but never fails and carries no weight.
@@ -148,7 +148,7 @@ func Gate(r *Report, min float64) error {
 	for _, rr := range r.Rules {
 		if !rr.Pass {
 			failed = append(failed, rr.ID)
-			if rr.Severity == spec.Critical {
+			if rr.Severity == contract.Critical {
 				critical = append(critical, rr.ID)
 			}
 		}

@@ -6,13 +6,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sdetl/sdetl/internal/spec"
+	"github.com/sdetl/sdetl/internal/contract"
 )
 
 // Evaluate turns metrics into the report: every rule of SPEC section 5 for every table of the
 // contract, each computed from counts (no rule is an average of other rules). Metrics that a
 // rule needs but m lacks are an error: the score fails closed.
-func Evaluate(s *spec.Spec, m *Metrics, now time.Time) (*Report, error) {
+func Evaluate(s *contract.Spec, m *Metrics, now time.Time) (*Report, error) {
 	if err := complete(s, m); err != nil {
 		return nil, err
 	}
@@ -40,7 +40,7 @@ func Evaluate(s *spec.Spec, m *Metrics, now time.Time) (*Report, error) {
 }
 
 // complete checks that m holds every metric the contract's rules need.
-func complete(s *spec.Spec, m *Metrics) error {
+func complete(s *contract.Spec, m *Metrics) error {
 	for _, t := range s.Tables {
 		tm := m.Tables[t.Name]
 		if tm == nil {
@@ -74,8 +74,8 @@ func complete(s *spec.Spec, m *Metrics) error {
 }
 
 type evaluator struct {
-	s *spec.Spec
-	q *spec.Quality
+	s *contract.Spec
+	q *contract.Quality
 	m *Metrics
 }
 
@@ -114,9 +114,9 @@ func band(rate, lo, hi float64) (float64, bool) {
 
 // ---- schema ----
 
-func (e *evaluator) schema(t *spec.Table) []RuleResult {
+func (e *evaluator) schema(t *contract.Table) []RuleResult {
 	tm := e.m.Tables[t.Name]
-	req := newRule(Schema, "required_columns", t.Name, "", spec.Critical, "every contracted column present")
+	req := newRule(Schema, "required_columns", t.Name, "", contract.Critical, "every contracted column present")
 	present := 0
 	for _, c := range t.Columns {
 		if slices.Contains(tm.Columns, c.Name) {
@@ -130,7 +130,7 @@ func (e *evaluator) schema(t *spec.Table) []RuleResult {
 	req.Pass = present == len(t.Columns)
 
 	lo, hi := len(t.Columns), len(t.Columns)+len(t.Derived)
-	cnt := newRule(Schema, "column_count", t.Name, "", spec.Medium, fmt.Sprintf("%d..%d columns (contracted, plus derived)", lo, hi))
+	cnt := newRule(Schema, "column_count", t.Name, "", contract.Medium, fmt.Sprintf("%d..%d columns (contracted, plus derived)", lo, hi))
 	cnt.Counts["columns"], cnt.Counts["min"], cnt.Counts["max"] = int64(len(tm.Columns)), int64(lo), int64(hi)
 	known := map[string]bool{}
 	for _, c := range t.Columns {
@@ -148,7 +148,7 @@ func (e *evaluator) schema(t *spec.Table) []RuleResult {
 		cnt.Score, cnt.Pass = 1, true
 	}
 
-	ne := newRule(Schema, "non_empty", t.Name, "", spec.Critical, "at least one row")
+	ne := newRule(Schema, "non_empty", t.Name, "", contract.Critical, "at least one row")
 	if t.Optional {
 		ne.Expect = "may be empty (optional export)"
 	}
@@ -161,7 +161,7 @@ func (e *evaluator) schema(t *spec.Table) []RuleResult {
 
 // ---- completeness ----
 
-func (e *evaluator) completeness(t *spec.Table) []RuleResult {
+func (e *evaluator) completeness(t *contract.Table) []RuleResult {
 	tm := e.m.Tables[t.Name]
 	var out []RuleResult
 	for _, c := range t.Columns {
@@ -169,9 +169,9 @@ func (e *evaluator) completeness(t *spec.Table) []RuleResult {
 		if !ok {
 			continue
 		}
-		sev := spec.High
+		sev := contract.High
 		if slices.Contains(t.Key, c.Name) {
-			sev = spec.Critical
+			sev = contract.Critical
 		}
 		rr := newRule(Completeness, "populated", t.Name, c.Name, sev, fmt.Sprintf(">= %s populated", pct(min)))
 		populated := tm.Cols[c.Name].NonNull
@@ -196,8 +196,8 @@ func (e *evaluator) completeness(t *spec.Table) []RuleResult {
 // ---- validity ----
 
 // columnsOf returns t's columns of the given types.
-func columnsOf(t *spec.Table, types ...spec.Type) []*spec.Column {
-	var out []*spec.Column
+func columnsOf(t *contract.Table, types ...contract.Type) []*contract.Column {
+	var out []*contract.Column
 	for _, c := range t.Columns {
 		if slices.Contains(types, c.Type) {
 			out = append(out, c)
@@ -207,7 +207,7 @@ func columnsOf(t *spec.Table, types ...spec.Type) []*spec.Column {
 }
 
 // sum adds up one issue over columns: judged values, bad values and examples.
-func (e *evaluator) sum(t *spec.Table, cols []*spec.Column, judged func(*ColumnMetrics) int64, issues ...func(*ColumnMetrics) *Issue) (int64, int64, []string) {
+func (e *evaluator) sum(t *contract.Table, cols []*contract.Column, judged func(*ColumnMetrics) int64, issues ...func(*ColumnMetrics) *Issue) (int64, int64, []string) {
 	var j, b int64
 	var ex []string
 	for _, c := range cols {
@@ -229,9 +229,9 @@ func (e *evaluator) sum(t *spec.Table, cols []*spec.Column, judged func(*ColumnM
 func nonNull(cm *ColumnMetrics) int64 { return cm.NonNull }
 func valid(cm *ColumnMetrics) int64   { return cm.NonNull - cm.Invalid.N }
 
-func (e *evaluator) validity(t *spec.Table) []RuleResult {
+func (e *evaluator) validity(t *contract.Table) []RuleResult {
 	var out []RuleResult
-	add := func(name, sev, expect string, cols []*spec.Column, judged func(*ColumnMetrics) int64, issues ...func(*ColumnMetrics) *Issue) {
+	add := func(name, sev, expect string, cols []*contract.Column, judged func(*ColumnMetrics) int64, issues ...func(*ColumnMetrics) *Issue) {
 		if len(cols) == 0 {
 			return
 		}
@@ -241,26 +241,26 @@ func (e *evaluator) validity(t *spec.Table) []RuleResult {
 		out = append(out, rr)
 	}
 	pass := fmt.Sprintf(" in >= %s of values", pct(e.q.PassScore))
-	add("ids", spec.Critical, "integers, positive (0 where allowed)"+pass, columnsOf(t, spec.Integer), nonNull,
+	add("ids", contract.Critical, "integers, positive (0 where allowed)"+pass, columnsOf(t, contract.Integer), nonNull,
 		func(cm *ColumnMetrics) *Issue { return &cm.Invalid }, func(cm *ColumnMetrics) *Issue { return &cm.NotPositive })
-	add("numbers", spec.High, "decimals"+pass, columnsOf(t, spec.Decimal), nonNull,
+	add("numbers", contract.High, "decimals"+pass, columnsOf(t, contract.Decimal), nonNull,
 		func(cm *ColumnMetrics) *Issue { return &cm.Invalid })
 	for _, rg := range e.q.Ranges {
 		if rg.Table != t.Name {
 			continue
 		}
-		j, b, ex := e.sum(t, []*spec.Column{t.Column(rg.Column)}, valid, func(cm *ColumnMetrics) *Issue { return &cm.OutOfRange })
-		rr := newRule(Validity, "range", t.Name, rg.Column, spec.Medium, "in "+rg.String()+pass).ratio(j, b, e.q.PassScore)
+		j, b, ex := e.sum(t, []*contract.Column{t.Column(rg.Column)}, valid, func(cm *ColumnMetrics) *Issue { return &cm.OutOfRange })
+		rr := newRule(Validity, "range", t.Name, rg.Column, contract.Medium, "in "+rg.String()+pass).ratio(j, b, e.q.PassScore)
 		rr.Examples = ex
 		out = append(out, rr)
 	}
-	add("dates_parse", spec.High, "dates, times and months parse"+pass, columnsOf(t, spec.Timestamp, spec.Date, spec.Time, spec.Month), nonNull,
+	add("dates_parse", contract.High, "dates, times and months parse"+pass, columnsOf(t, contract.Timestamp, contract.Date, contract.Time, contract.Month), nonNull,
 		func(cm *ColumnMetrics) *Issue { return &cm.Invalid })
-	add("dates_in_range", spec.Medium, fmt.Sprintf("within [%s, now + %d days]%s", e.q.Dates.Min, e.q.Dates.MaxAheadDays, pass),
-		columnsOf(t, spec.Timestamp, spec.Date, spec.Month), valid, func(cm *ColumnMetrics) *Issue { return &cm.OutOfRange })
-	add("flags", spec.Medium, "yes/no and true/false values"+pass, columnsOf(t, spec.Flag, spec.Boolean), nonNull,
+	add("dates_in_range", contract.Medium, fmt.Sprintf("within [%s, now + %d days]%s", e.q.Dates.Min, e.q.Dates.MaxAheadDays, pass),
+		columnsOf(t, contract.Timestamp, contract.Date, contract.Month), valid, func(cm *ColumnMetrics) *Issue { return &cm.OutOfRange })
+	add("flags", contract.Medium, "yes/no and true/false values"+pass, columnsOf(t, contract.Flag, contract.Boolean), nonNull,
 		func(cm *ColumnMetrics) *Issue { return &cm.Invalid })
-	add("text_length", spec.Low, fmt.Sprintf("at most %d characters%s", e.q.Text.MaxLength, pass), columnsOf(t, spec.Text), nonNull,
+	add("text_length", contract.Low, fmt.Sprintf("at most %d characters%s", e.q.Text.MaxLength, pass), columnsOf(t, contract.Text), nonNull,
 		func(cm *ColumnMetrics) *Issue { return &cm.TooLong })
 	return out
 }
@@ -271,7 +271,7 @@ func (e *evaluator) consistency() []RuleResult {
 	var out []RuleResult
 	for _, o := range e.q.Order {
 		om := e.m.Orders[OrderKey(o)]
-		rr := newRule(Consistency, "date_order", o.Table, strings.Join(o.Columns, " <= "), spec.Medium,
+		rr := newRule(Consistency, "date_order", o.Table, strings.Join(o.Columns, " <= "), contract.Medium,
 			fmt.Sprintf("non-decreasing in >= %s of rows", pct(e.q.PassScore))).ratio(om.Compared, om.Violations, e.q.PassScore)
 		rr.Examples = om.Examples
 		out = append(out, rr)
@@ -281,14 +281,14 @@ func (e *evaluator) consistency() []RuleResult {
 			continue
 		}
 		km := e.m.Tables[t.Name].Keys
-		rr := newRule(Consistency, "key_unique", t.Name, strings.Join(t.Key, ", "), spec.Critical, "no two rows share a natural key")
+		rr := newRule(Consistency, "key_unique", t.Name, strings.Join(t.Key, ", "), contract.Critical, "no two rows share a natural key")
 		rr = rr.ratio(km.Keyed, km.Duplicates, 1)
 		rr.Counts["groups"] = km.Groups
 		rr.Examples = km.Examples
 		out = append(out, rr)
 	}
 	for _, t := range e.s.Tables {
-		if ints := columnsOf(t, spec.Integer); len(ints) > 0 {
+		if ints := columnsOf(t, contract.Integer); len(ints) > 0 {
 			out = append(out, e.oneType(t, ints))
 		}
 	}
@@ -298,8 +298,8 @@ func (e *evaluator) consistency() []RuleResult {
 // oneType scores how uniformly each id column is spelled: plain integers, other numeric
 // spellings ("3652948.0"), or text. The score is the share of values in their column's
 // dominant class; a column mixing classes is what makes joins silently match nothing.
-func (e *evaluator) oneType(t *spec.Table, cols []*spec.Column) RuleResult {
-	rr := newRule(Consistency, "one_type", t.Name, "", spec.High, fmt.Sprintf("one spelling per id column in >= %s of values", pct(e.q.PassScore)))
+func (e *evaluator) oneType(t *contract.Table, cols []*contract.Column) RuleResult {
+	rr := newRule(Consistency, "one_type", t.Name, "", contract.High, fmt.Sprintf("one spelling per id column in >= %s of values", pct(e.q.PassScore)))
 	var judged, dominant int64
 	for _, c := range cols {
 		cm := e.m.Tables[t.Name].Cols[c.Name]
@@ -329,7 +329,7 @@ func (e *evaluator) referential() []RuleResult {
 	var out []RuleResult
 	for _, r := range e.q.References {
 		rm := e.m.Refs[RefKey(r)]
-		sev, expect := spec.High, fmt.Sprintf("orphan rate in [%s, %s]", pct(r.Min), pct(r.Max))
+		sev, expect := contract.High, fmt.Sprintf("orphan rate in [%s, %s]", pct(r.Min), pct(r.Max))
 		if r.Info {
 			sev, expect = Info, expect+" (information only)"
 		}
@@ -348,7 +348,7 @@ func (e *evaluator) referential() []RuleResult {
 	}
 	for _, sh := range e.q.Shares {
 		sm := e.m.Shares[sh.Name]
-		rr := newRule(Referential, "share", sh.Table, sh.Column, spec.Low,
+		rr := newRule(Referential, "share", sh.Table, sh.Column, contract.Low,
 			fmt.Sprintf("%s (value %q) in [%s, %s] of values", sh.Name, sh.Value, pct(sh.Min), pct(sh.Max)))
 		rr.ID = "share(" + sh.Name + ")"
 		rr.Counts["values"], rr.Counts["matches"] = sm.Values, sm.Matches
@@ -364,8 +364,8 @@ func (e *evaluator) referential() []RuleResult {
 
 // ---- text ----
 
-func (e *evaluator) text(t *spec.Table) []RuleResult {
-	cols := columnsOf(t, spec.Text)
+func (e *evaluator) text(t *contract.Table) []RuleResult {
+	cols := columnsOf(t, contract.Text)
 	if len(cols) == 0 {
 		return nil
 	}
@@ -379,7 +379,7 @@ func (e *evaluator) text(t *spec.Table) []RuleResult {
 		{"newline_runs", fmt.Sprintf("no runs of %d+ newlines", tr.MaxNewlineRun), func(cm *ColumnMetrics) *Issue { return &cm.NewlineRun }},
 	} {
 		j, b, ex := e.sum(t, cols, nonNull, x.issue)
-		rr := newRule(Text, x.name, t.Name, "", spec.Low, x.expect).ratio(j, b, 1)
+		rr := newRule(Text, x.name, t.Name, "", contract.Low, x.expect).ratio(j, b, 1)
 		rr.Examples = ex
 		out = append(out, rr)
 	}
@@ -390,9 +390,9 @@ func (e *evaluator) text(t *spec.Table) []RuleResult {
 // where at least two values have exactly one of the suspicious lengths (255, 32767) and none is
 // longer, those values. One value at 255 characters is chance; values piling up at a length
 // nothing exceeds is a cut.
-func (e *evaluator) truncation(t *spec.Table, cols []*spec.Column) RuleResult {
+func (e *evaluator) truncation(t *contract.Table, cols []*contract.Column) RuleResult {
 	tr := e.q.Text
-	rr := newRule(Text, "truncation", t.Name, "", spec.Low, fmt.Sprintf(
+	rr := newRule(Text, "truncation", t.Name, "", contract.Low, fmt.Sprintf(
 		"no values piling up at exactly %v characters with none longer; none of %d+ characters ending mid-word with ...",
 		tr.TruncationLengths, tr.EllipsisMinLength))
 	var judged, bad int64

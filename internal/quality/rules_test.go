@@ -5,7 +5,7 @@ import (
 	"math"
 	"testing"
 
-	"github.com/sdetl/sdetl/internal/spec"
+	"github.com/sdetl/sdetl/internal/contract"
 )
 
 func TestPerfectMetricsScore100(t *testing.T) {
@@ -193,8 +193,8 @@ func TestGate(t *testing.T) {
 	}{
 		{&Report{Composite: 80}, true},
 		{&Report{Composite: 79.99, Rules: []RuleResult{{ID: "x(t)", Pass: false}}}, false},
-		{&Report{Composite: 99, Rules: []RuleResult{{ID: "low(t)", Severity: spec.Low, Pass: false}}}, true},
-		{&Report{Composite: 99, Rules: []RuleResult{{ID: "key(t)", Severity: spec.Critical, Pass: false}}}, false},
+		{&Report{Composite: 99, Rules: []RuleResult{{ID: "low(t)", Severity: contract.Low, Pass: false}}}, true},
+		{&Report{Composite: 99, Rules: []RuleResult{{ID: "key(t)", Severity: contract.Critical, Pass: false}}}, false},
 		{nil, false},
 	}
 	for _, tt := range tests {

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sdetl/sdetl/internal/spec"
+	"github.com/sdetl/sdetl/internal/contract"
 )
 
 // Source is a store the score reads: the staging store (raw text), the clean store (canonical
@@ -19,14 +19,14 @@ type Source interface {
 	Name() string
 	// Columns lists the columns a table holds, lineage (names starting with _) excluded. A
 	// missing table is an error wrapping ErrMissing.
-	Columns(ctx context.Context, t *spec.Table) ([]string, error)
+	Columns(ctx context.Context, t *contract.Table) ([]string, error)
 	// Rows calls fn with every row's contracted columns as text, in contract order; NULL is "".
 	// fn must not keep row, which is reused.
-	Rows(ctx context.Context, t *spec.Table, fn func(row []string) error) error
+	Rows(ctx context.Context, t *contract.Table, fn func(row []string) error) error
 	// Keys measures the uniqueness of t's natural key; a row with a null key column takes no part.
-	Keys(ctx context.Context, s *spec.Spec, t *spec.Table) (*KeyMetrics, error)
+	Keys(ctx context.Context, s *contract.Spec, t *contract.Table) (*KeyMetrics, error)
 	// Orphans measures a foreign key.
-	Orphans(ctx context.Context, s *spec.Spec, r spec.Reference) (*RefMetrics, error)
+	Orphans(ctx context.Context, s *contract.Spec, r contract.Reference) (*RefMetrics, error)
 }
 
 // ErrMissing means a table or column the contract requires is not in the store: the score
@@ -34,7 +34,7 @@ type Source interface {
 var ErrMissing = errors.New("missing from the store")
 
 // Score measures src and scores it: one score, whatever the store.
-func Score(ctx context.Context, s *spec.Spec, src Source, now time.Time) (*Report, error) {
+func Score(ctx context.Context, s *contract.Spec, src Source, now time.Time) (*Report, error) {
 	m, err := Collect(ctx, s, src, now)
 	if err != nil {
 		return nil, err
@@ -43,7 +43,7 @@ func Score(ctx context.Context, s *spec.Spec, src Source, now time.Time) (*Repor
 }
 
 // Collect measures every metric the rules need from src. now fixes the plausible date window.
-func Collect(ctx context.Context, s *spec.Spec, src Source, now time.Time) (*Metrics, error) {
+func Collect(ctx context.Context, s *contract.Spec, src Source, now time.Time) (*Metrics, error) {
 	m := &Metrics{Source: src.Name(), Tables: map[string]*TableMetrics{}, Orders: map[string]*OrderMetrics{},
 		Refs: map[string]*RefMetrics{}, Shares: map[string]*ShareMetrics{}}
 	for _, t := range s.Tables {
@@ -61,7 +61,7 @@ func Collect(ctx context.Context, s *spec.Spec, src Source, now time.Time) (*Met
 	return m, nil
 }
 
-func collectTable(ctx context.Context, s *spec.Spec, src Source, t *spec.Table, m *Metrics, now time.Time) error {
+func collectTable(ctx context.Context, s *contract.Spec, src Source, t *contract.Table, m *Metrics, now time.Time) error {
 	cols, err := src.Columns(ctx, t)
 	if err != nil {
 		return err

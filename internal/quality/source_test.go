@@ -1,4 +1,4 @@
-package quality
+package quality_test
 
 import (
 	"context"
@@ -11,9 +11,10 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/sdetl/sdetl/internal/clean"
+	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/pgtest"
 	"github.com/sdetl/sdetl/internal/postgres"
-	"github.com/sdetl/sdetl/internal/spec"
+	"github.com/sdetl/sdetl/internal/quality"
 	"github.com/sdetl/sdetl/internal/stage"
 	"github.com/sdetl/sdetl/internal/store"
 )
@@ -44,7 +45,7 @@ var miniFiles = map[string]string{
 }
 
 // buildStores imports miniFiles and cleans them; it returns the two store paths.
-func buildStores(t *testing.T, s *spec.Spec) (stagePath, cleanPath string) {
+func buildStores(t *testing.T, s *contract.Spec) (stagePath, cleanPath string) {
 	t.Helper()
 	dir, work := t.TempDir(), t.TempDir()
 	for name, body := range miniFiles {
@@ -63,17 +64,17 @@ func buildStores(t *testing.T, s *spec.Spec) (stagePath, cleanPath string) {
 	return stagePath, cleanPath
 }
 
-func scoreStore(t *testing.T, s *spec.Spec, path string, open func(*testing.T, string) Source) *Report {
+func scoreStore(t *testing.T, s *contract.Spec, path string, open func(*testing.T, string) quality.Source) *quality.Report {
 	t.Helper()
-	r, err := Score(context.Background(), s, open(t, path), now)
+	r, err := quality.Score(context.Background(), s, open(t, path), quality.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return r
 }
 
-func openStage(t *testing.T, path string) Source { return StageSource(openDB(t, path)) }
-func openClean(t *testing.T, path string) Source { return CleanSource(openDB(t, path)) }
+func openStage(t *testing.T, path string) quality.Source { return stage.QualitySource(openDB(t, path)) }
+func openClean(t *testing.T, path string) quality.Source { return clean.QualitySource(openDB(t, path)) }
 
 func openDB(t *testing.T, path string) *sql.DB {
 	t.Helper()
@@ -86,7 +87,7 @@ func openDB(t *testing.T, path string) *sql.DB {
 }
 
 func TestStageScoresLowerThanClean(t *testing.T) {
-	s := mini(t)
+	s := quality.Mini(t)
 	stagePath, cleanPath := buildStores(t, s)
 	raw := scoreStore(t, s, stagePath, openStage)
 	cln := scoreStore(t, s, cleanPath, openClean)
@@ -142,10 +143,10 @@ func TestStageScoresLowerThanClean(t *testing.T) {
 	approx := cmpopts.EquateApprox(0, 1e-9)
 	for _, tt := range tests {
 		for _, side := range []struct {
-			r    *Report
+			r    *quality.Report
 			want verdict
 		}{{raw, tt.stage}, {cln, tt.cln}} {
-			rr := rule(side.r, tt.id)
+			rr := quality.RuleFor(side.r, tt.id)
 			if rr == nil {
 				t.Errorf("%s: no rule %s", side.r.Source, tt.id)
 				continue
@@ -155,26 +156,26 @@ func TestStageScoresLowerThanClean(t *testing.T) {
 			}
 		}
 	}
-	if ex := rule(raw, "orphans(comments.ticket -> tickets.id)").Examples; !cmp.Equal(ex, []string{"3", "99"}) {
+	if ex := quality.RuleFor(raw, "orphans(comments.ticket -> tickets.id)").Examples; !cmp.Equal(ex, []string{"3", "99"}) {
 		t.Errorf("stage orphan examples %q, want [3 99]", ex)
 	}
-	if ex := rule(raw, "key_unique(tickets.id)").Examples; !cmp.Equal(ex, []string{"2"}) {
+	if ex := quality.RuleFor(raw, "key_unique(tickets.id)").Examples; !cmp.Equal(ex, []string{"2"}) {
 		t.Errorf("stage duplicate keys %q, want [2]", ex)
 	}
 }
 
 func TestMissingTableIsAnError(t *testing.T) {
-	s := mini(t)
+	s := quality.Mini(t)
 	_, cleanPath := buildStores(t, s)
-	s.Tables = append(s.Tables, &spec.Table{Name: "absent", Columns: []*spec.Column{{Name: "a", Type: spec.Text}}})
-	if _, err := Score(context.Background(), s, openClean(t, cleanPath), now); err == nil {
+	s.Tables = append(s.Tables, &contract.Table{Name: "absent", Columns: []*contract.Column{{Name: "a", Type: contract.Text}}})
+	if _, err := quality.Score(context.Background(), s, openClean(t, cleanPath), quality.Now); err == nil {
 		t.Error("a contract table missing from the store was scored")
 	}
 }
 
 // The loaded schema scores exactly what the clean store it was loaded from scores.
 func TestPostgresScoreEqualsClean(t *testing.T) {
-	s := mini(t)
+	s := quality.Mini(t)
 	_, cleanPath := buildStores(t, s)
 	want := scoreStore(t, s, cleanPath, openClean)
 
@@ -192,17 +193,17 @@ func TestPostgresScoreEqualsClean(t *testing.T) {
 	if _, err := conn.Exec(ctx, "SET DateStyle = 'SQL, DMY'"); err != nil {
 		t.Fatal(err)
 	}
-	got, err := Score(ctx, s, PostgresSource(conn, s.Schema), now)
+	got, err := quality.Score(ctx, s, postgres.QualitySource(conn, s.Schema), quality.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got.Source != "postgres" {
 		t.Errorf("source %q, want postgres", got.Source)
 	}
-	if d := cmp.Diff(want, got, cmpopts.IgnoreFields(Report{}, "Source")); d != "" {
+	if d := cmp.Diff(want, got, cmpopts.IgnoreFields(quality.Report{}, "Source")); d != "" {
 		t.Errorf("PostgreSQL report differs from the clean store's (-clean +postgres):\n%s", d)
 	}
-	if _, err := Score(ctx, s, PostgresSource(conn, "no_such_schema"), now); err == nil {
+	if _, err := quality.Score(ctx, s, postgres.QualitySource(conn, "no_such_schema"), quality.Now); err == nil {
 		t.Error("a missing schema was scored")
 	}
 
@@ -212,11 +213,11 @@ func TestPostgresScoreEqualsClean(t *testing.T) {
 		INSERT INTO dup.hours SELECT * FROM mini.hours WHERE "user" = 'ann'`); err != nil {
 		t.Fatal(err)
 	}
-	km, err := PostgresSource(conn, "dup").Keys(ctx, s, s.Table("hours"))
+	km, err := postgres.QualitySource(conn, "dup").Keys(ctx, s, s.Table("hours"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantKeys := &KeyMetrics{Keyed: 7, Duplicates: 2, Groups: 2, Examples: []string{"ann | 2025-07-01", "ann | 2025-07-02"}}
+	wantKeys := &quality.KeyMetrics{Keyed: 7, Duplicates: 2, Groups: 2, Examples: []string{"ann | 2025-07-01", "ann | 2025-07-02"}}
 	if d := cmp.Diff(wantKeys, km); d != "" {
 		t.Errorf("PostgreSQL duplicate keys (-want +got):\n%s", d)
 	}

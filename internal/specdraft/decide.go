@@ -6,8 +6,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/profile"
-	"github.com/sdetl/sdetl/internal/spec"
 )
 
 // The draft's decisions, from the scan's evidence: a type per column, a date order where the
@@ -18,7 +18,7 @@ var candidates = []string{"boolean", "integer", "decimal", "month", "time", "dat
 
 // decideTable turns a scanned export into its table.
 func (d *Draft) decideTable(sc *scanned, name string) *TableDraft {
-	th := spec.DefaultProfile()
+	th := contract.DefaultProfile()
 	td := &TableDraft{Table: name, File: sc.base, Path: sc.path, Format: sc.format, Rows: sc.rows, Misfits: sc.misfits, KeyCandidates: []string{}}
 	for i, c := range sc.cols {
 		cd := d.decideColumn(c, sc.reports[i], th)
@@ -51,7 +51,7 @@ func lineBreakWarnings(sc *scanned) []string {
 }
 
 // decideColumn picks the column's type and explains it.
-func (d *Draft) decideColumn(c *scanCol, r *profile.ColumnReport, th spec.Profile) *ColumnDraft {
+func (d *Draft) decideColumn(c *scanCol, r *profile.ColumnReport, th contract.Profile) *ColumnDraft {
 	cd := &ColumnDraft{Name: c.name, Header: c.header, NonNull: r.NonNull, Nulls: r.Nulls, Distinct: r.Distinct,
 		Exact: r.DistinctExact, Examples: c.examples, Sentinels: map[string]int64{}}
 	for x, n := range r.Sentinels {
@@ -61,7 +61,7 @@ func (d *Draft) decideColumn(c *scanCol, r *profile.ColumnReport, th spec.Profil
 		}
 	}
 	if r.NonNull == 0 {
-		cd.Type = spec.Text
+		cd.Type = contract.Text
 		if r.Rows == 0 {
 			cd.Notes = append(cd.Notes, "no rows to infer from: typed text")
 		} else {
@@ -78,10 +78,10 @@ func (d *Draft) decideColumn(c *scanCol, r *profile.ColumnReport, th spec.Profil
 		if r.InferredType == profile.TypeCategory {
 			cd.Notes = append(cd.Notes, fmt.Sprintf("a category: %s", plural(r.Distinct, "distinct value")))
 		}
-	case (cd.Type == spec.Integer || cd.Type == spec.Decimal) && c.leadingZero > 0:
+	case (cd.Type == contract.Integer || cd.Type == contract.Decimal) && c.leadingZero > 0:
 		// A number type would drop the zeros: "007" loads as 7. Codes are text.
 		cd.Notes = append(cd.Notes, fmt.Sprintf("%s written with leading zeros (e.g. %q): typed text so the zeros are kept", plural(c.leadingZero, "number"), c.zeroExample))
-		cd.Type, cd.Confidence = spec.Text, 1
+		cd.Type, cd.Confidence = contract.Text, 1
 	default:
 		cd.Confidence = float64(r.Parses[cand]) / float64(r.NonNull)
 		cd.Invalid = r.NonNull - r.Parses[cand]
@@ -89,15 +89,15 @@ func (d *Draft) decideColumn(c *scanCol, r *profile.ColumnReport, th spec.Profil
 			cd.Min, cd.Max = r.Min, r.Max
 		}
 	}
-	if cd.Type == spec.Integer && c.zeros > 0 {
+	if cd.Type == contract.Integer && c.zeros > 0 {
 		// The quality score reads integer columns as ids, where 0 means "no id" unless listed.
 		cd.ZeroID = true
 		cd.Notes = append(cd.Notes, fmt.Sprintf("0 is a value here (%s): listed in quality.zero_ids", plural(c.zeros, "zero")))
 	}
 	switch cd.Type {
-	case spec.Date, spec.Timestamp:
+	case contract.Date, contract.Timestamp:
 		d.dateOrder(cd, r, c)
-	case spec.Time:
+	case contract.Time:
 		cd.Formats = c.shapes.formats(d.DateOrder)
 	}
 	return cd
@@ -127,17 +127,17 @@ func chooseCandidate(parses map[string]int64, nonNull int64, c *scanCol, minConf
 
 // typeOf maps a candidate to the contract type. yes/no spellings make a flag (text "yes"/"no"),
 // true/false spellings a boolean.
-func typeOf(cand string, c *scanCol) spec.Type {
+func typeOf(cand string, c *scanCol) contract.Type {
 	switch cand {
 	case "":
-		return spec.Text
+		return contract.Text
 	case "boolean":
 		if c.trueFalse > c.yesNo {
-			return spec.Boolean
+			return contract.Boolean
 		}
-		return spec.Flag
+		return contract.Flag
 	}
-	return spec.Type(cand)
+	return contract.Type(cand)
 }
 
 // dateOrder reads the profiler's date-order decision into the column: its date_order where the
@@ -149,7 +149,7 @@ func (d *Draft) dateOrder(cd *ColumnDraft, r *profile.ColumnReport, c *scanCol) 
 		switch o.Basis {
 		case profile.BasisEvidence:
 			order = o.Order
-			if order == spec.MDY {
+			if order == contract.MDY {
 				cd.OrderNote = fmt.Sprintf("month-first by evidence: %s only %s m/d", plural(f["month_first"], "value"), verb(f["month_first"], "fits", "fit"))
 			} else {
 				cd.OrderNote = fmt.Sprintf("day-first by evidence: %s only %s d/m", plural(f["day_first"], "value"), verb(f["day_first"], "fits", "fit"))
@@ -177,7 +177,7 @@ func (d *Draft) dateOrder(cd *ColumnDraft, r *profile.ColumnReport, c *scanCol) 
 // one export usually spells every date the same way.
 func (d *Draft) siblingOrders(td *TableDraft) {
 	var decided []string
-	var order spec.DateOrder
+	var order contract.DateOrder
 	for _, cd := range td.Columns {
 		if cd.DateOrder != "" {
 			decided, order = append(decided, cd.Name), cd.DateOrder
@@ -193,8 +193,8 @@ func (d *Draft) siblingOrders(td *TableDraft) {
 	}
 }
 
-func orderWord(o spec.DateOrder) string {
-	if o == spec.MDY {
+func orderWord(o contract.DateOrder) string {
+	if o == contract.MDY {
 		return "month-first"
 	}
 	return "day-first"
@@ -210,11 +210,11 @@ func (d *Draft) decideKey(td *TableDraft, sc *scanned) {
 	}
 	var cs []cand
 	for i, cd := range td.Columns {
-		if sc.notKey[i] != "" || td.Rows == 0 || cd.Nulls > 0 || cd.Invalid > 0 || (cd.Type != spec.Integer && cd.Type != spec.Text) {
+		if sc.notKey[i] != "" || td.Rows == 0 || cd.Nulls > 0 || cd.Invalid > 0 || (cd.Type != contract.Integer && cd.Type != contract.Text) {
 			continue
 		}
 		p := 0
-		if cd.Type == spec.Integer {
+		if cd.Type == contract.Integer {
 			p += 2
 		}
 		if keyish(cd.Name) {
@@ -251,12 +251,12 @@ func (d *Draft) decideKey(td *TableDraft, sc *scanned) {
 func whyNot(td *TableDraft, sc *scanned) string {
 	var why []string
 	for i, cd := range td.Columns {
-		if keyish(cd.Name) || cd.Type == spec.Integer {
+		if keyish(cd.Name) || cd.Type == contract.Integer {
 			r := sc.notKey[i]
 			switch {
 			case r == "" && cd.Invalid > 0:
 				r = fmt.Sprintf("has %s that %s not %s", plural(cd.Invalid, "value"), verb(cd.Invalid, "is", "are"), cd.Type)
-			case r == "" && cd.Type != spec.Integer && cd.Type != spec.Text:
+			case r == "" && cd.Type != contract.Integer && cd.Type != contract.Text:
 				r = "is a " + string(cd.Type)
 			case r == "":
 				continue
@@ -277,7 +277,7 @@ func whyNot(td *TableDraft, sc *scanned) string {
 // decides which row of a duplicated key is newest when a later export repeats rows.
 func modifiedColumn(td *TableDraft) string {
 	for _, cd := range td.Columns {
-		if cd.Type != spec.Timestamp && cd.Type != spec.Date {
+		if cd.Type != contract.Timestamp && cd.Type != contract.Date {
 			continue
 		}
 		for _, w := range words(cd.Name) {
@@ -293,8 +293,8 @@ func modifiedColumn(td *TableDraft) string {
 // explainInvalid reads the export again, only when some column's type leaves values out, for
 // examples of those values (their rows will be quarantined, and the reviewer should see why).
 func (d *Draft) explainInvalid(ctx context.Context, sc *scanned, td *TableDraft, sentinels []string) error {
-	types := make([]spec.Type, len(td.Columns))
-	orders := make([]spec.DateOrder, len(td.Columns))
+	types := make([]contract.Type, len(td.Columns))
+	orders := make([]contract.DateOrder, len(td.Columns))
 	need := false
 	for i, cd := range td.Columns {
 		if cd.Invalid > 0 {

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sdetl/sdetl/internal/spec"
+	"github.com/sdetl/sdetl/internal/contract"
 )
 
 func writeCSV(t *testing.T, path string, rows [][]string) string {
@@ -29,7 +29,7 @@ func writeCSV(t *testing.T, path string, rows [][]string) string {
 }
 
 // column writes a one-column export and drafts it.
-func column(t *testing.T, order spec.DateOrder, values ...string) (*Draft, *ColumnDraft) {
+func column(t *testing.T, order contract.DateOrder, values ...string) (*Draft, *ColumnDraft) {
 	t.Helper()
 	rows := [][]string{{"c"}}
 	for _, v := range values {
@@ -55,28 +55,28 @@ func TestColumnTypes(t *testing.T) {
 	tests := []struct {
 		name    string
 		values  []string
-		typ     spec.Type
+		typ     contract.Type
 		conf    float64
 		invalid int64
 		note    string // substring of a note, "" = no notes
 	}{
-		{"integers", []string{"1", "22", "-3", "4.0"}, spec.Integer, 1, 0, ""},
-		{"decimals", []string{"1.5", "7.50", "3", ".25"}, spec.Decimal, 1, 0, ""},
-		{"yes/no is a flag", []string{"Yes", "no", "Y", "N", "1"}, spec.Flag, 1, 0, ""},
-		{"true/false is a boolean", []string{"true", "FALSE", "t", "yes"}, spec.Boolean, 1, 0, ""},
-		{"only 0 and 1 is an integer", []string{"0", "1", "1"}, spec.Integer, 1, 0, "only 0 and 1"},
-		{"leading zeros stay text", []string{"007", "010", "123"}, spec.Text, 1, 0, "leading zeros"},
-		{"months", []string{"2025-07", "2025-7", "2024-12"}, spec.Month, 1, 0, ""},
-		{"times", []string{"8:30 AM", "14:05", "23:59:59"}, spec.Time, 1, 0, ""},
-		{"ISO dates", []string{"2025-03-25", "2025-12-01"}, spec.Date, 1, 0, ""},
-		{"a few times of day make a timestamp", append(repeat(24, "2025-03-25"), "2025-03-25 10:00"), spec.Timestamp, 1, 0, ""},
-		{"mostly integers: the rest is quarantined", append(repeat(24, "5"), "five"), spec.Integer, 0.96, 1, ""},
-		{"too few integers: text", append(repeat(18, "5"), "x", "y"), spec.Text, 1, 0, ""},
-		{"all null", []string{"", "?", " nan "}, spec.Text, 0, 0, "every value is null"},
+		{"integers", []string{"1", "22", "-3", "4.0"}, contract.Integer, 1, 0, ""},
+		{"decimals", []string{"1.5", "7.50", "3", ".25"}, contract.Decimal, 1, 0, ""},
+		{"yes/no is a flag", []string{"Yes", "no", "Y", "N", "1"}, contract.Flag, 1, 0, ""},
+		{"true/false is a boolean", []string{"true", "FALSE", "t", "yes"}, contract.Boolean, 1, 0, ""},
+		{"only 0 and 1 is an integer", []string{"0", "1", "1"}, contract.Integer, 1, 0, "only 0 and 1"},
+		{"leading zeros stay text", []string{"007", "010", "123"}, contract.Text, 1, 0, "leading zeros"},
+		{"months", []string{"2025-07", "2025-7", "2024-12"}, contract.Month, 1, 0, ""},
+		{"times", []string{"8:30 AM", "14:05", "23:59:59"}, contract.Time, 1, 0, ""},
+		{"ISO dates", []string{"2025-03-25", "2025-12-01"}, contract.Date, 1, 0, ""},
+		{"a few times of day make a timestamp", append(repeat(24, "2025-03-25"), "2025-03-25 10:00"), contract.Timestamp, 1, 0, ""},
+		{"mostly integers: the rest is quarantined", append(repeat(24, "5"), "five"), contract.Integer, 0.96, 1, ""},
+		{"too few integers: text", append(repeat(18, "5"), "x", "y"), contract.Text, 1, 0, ""},
+		{"all null", []string{"", "?", " nan "}, contract.Text, 0, 0, "every value is null"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, c := column(t, spec.DMY, tt.values...)
+			_, c := column(t, contract.DMY, tt.values...)
 			if c.Type != tt.typ || c.Confidence != tt.conf || c.Invalid != tt.invalid {
 				t.Errorf("got %s (%.2f, %d invalid), want %s (%.2f, %d invalid)", c.Type, c.Confidence, c.Invalid, tt.typ, tt.conf, tt.invalid)
 			}
@@ -89,8 +89,8 @@ func TestColumnTypes(t *testing.T) {
 }
 
 func TestInvalidExamples(t *testing.T) {
-	_, c := column(t, spec.DMY, append(repeat(60, "5"), "five", "six", "five")...)
-	if c.Type != spec.Integer || c.Invalid != 3 || strings.Join(c.InvalidEx, ",") != "five,six" {
+	_, c := column(t, contract.DMY, append(repeat(60, "5"), "five", "six", "five")...)
+	if c.Type != contract.Integer || c.Invalid != 3 || strings.Join(c.InvalidEx, ",") != "five,six" {
 		t.Errorf("got %s, %d invalid %q; want integer, 3 invalid [five six]", c.Type, c.Invalid, c.InvalidEx)
 	}
 }
@@ -98,22 +98,22 @@ func TestInvalidExamples(t *testing.T) {
 func TestDateOrder(t *testing.T) {
 	tests := []struct {
 		name   string
-		spec   spec.DateOrder
+		spec   contract.DateOrder
 		values []string
-		typ    spec.Type
-		order  spec.DateOrder // the column's date_order ("" = the contract's)
-		note   string         // prefix
-		format string         // most frequent
+		typ    contract.Type
+		order  contract.DateOrder // the column's date_order ("" = the contract's)
+		note   string             // prefix
+		format string             // most frequent
 	}{
-		{"month-first evidence", spec.DMY, []string{"03/25/2025 14:05", "03/04/2025 09:00", "?"}, spec.Timestamp, spec.MDY,
+		{"month-first evidence", contract.DMY, []string{"03/25/2025 14:05", "03/04/2025 09:00", "?"}, contract.Timestamp, contract.MDY,
 			"month-first by evidence: 1 value only fits m/d (1 ambiguous value read the same way)", "MM/DD/YYYY hh:mm"},
-		{"day-first evidence", spec.DMY, []string{"25/03/2025", "03/04/2025", "3/04/2025"}, spec.Date, "", "day-first by evidence: 1 value only fits d/m (2 ambiguous values read the same way)", "DD/MM/YYYY"},
-		{"day-first evidence against an mdy contract", spec.MDY, []string{"25/03/2025", "03/04/2025"}, spec.Date, spec.DMY, "day-first by evidence", "DD/MM/YYYY"},
-		{"ambiguous", spec.DMY, []string{"03/04/2025", "01/02/2025"}, spec.Date, "",
+		{"day-first evidence", contract.DMY, []string{"25/03/2025", "03/04/2025", "3/04/2025"}, contract.Date, "", "day-first by evidence: 1 value only fits d/m (2 ambiguous values read the same way)", "DD/MM/YYYY"},
+		{"day-first evidence against an mdy contract", contract.MDY, []string{"25/03/2025", "03/04/2025"}, contract.Date, contract.DMY, "day-first by evidence", "DD/MM/YYYY"},
+		{"ambiguous", contract.DMY, []string{"03/04/2025", "01/02/2025"}, contract.Date, "",
 			"ambiguous: all values <= 12 in both d/m parts (2 values), using the spec default dmy — check this", "DD/MM/YYYY"},
-		{"ambiguous, mdy contract", spec.MDY, []string{"03/04/2025"}, spec.Date, "", "ambiguous: all values <= 12 in both d/m parts (1 value), using the spec default mdy", "MM/DD/YYYY"},
-		{"conflict", spec.DMY, []string{"25/03/2025", "03/25/2025", "01/02/2025"}, spec.Date, "", "conflicting evidence: 1 value only fits d/m, 1 only m/d", "DD/MM/YYYY"},
-		{"ISO only", spec.DMY, []string{"2025-03-04 10:00:00"}, spec.Timestamp, "", "", "YYYY-MM-DD hh:mm:ss"},
+		{"ambiguous, mdy contract", contract.MDY, []string{"03/04/2025"}, contract.Date, "", "ambiguous: all values <= 12 in both d/m parts (1 value), using the spec default mdy", "MM/DD/YYYY"},
+		{"conflict", contract.DMY, []string{"25/03/2025", "03/25/2025", "01/02/2025"}, contract.Date, "", "conflicting evidence: 1 value only fits d/m, 1 only m/d", "DD/MM/YYYY"},
+		{"ISO only", contract.DMY, []string{"2025-03-04 10:00:00"}, contract.Timestamp, "", "", "YYYY-MM-DD hh:mm:ss"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -221,7 +221,7 @@ func TestSentinels(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d, c := column(t, spec.DMY, tt.values...)
+			d, c := column(t, contract.DMY, tt.values...)
 			if strings.Join(d.Spec.Sentinels, "|") != strings.Join(tt.want, "|") {
 				t.Errorf("sentinels %q, want %q", d.Spec.Sentinels, tt.want)
 			}
@@ -230,7 +230,7 @@ func TestSentinels(t *testing.T) {
 					t.Errorf("%q: %d hits (column %d), want %d", x, d.SentinelHits[x], c.Sentinels[x], n)
 				}
 			}
-			if c.Type != spec.Integer {
+			if c.Type != contract.Integer {
 				t.Errorf("type %s, want integer: sentinels are nulls", c.Type)
 			}
 		})
@@ -288,7 +288,7 @@ func TestZeroIDs(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d, c := column(t, spec.DMY, tt.values...)
+			d, c := column(t, contract.DMY, tt.values...)
 			got := d.Spec.Quality.ZeroID("t", "c")
 			if c.ZeroID != tt.want || got != tt.want {
 				t.Errorf("zero id %v, in the parsed quality section %v; want %v", c.ZeroID, got, tt.want)
@@ -309,7 +309,7 @@ func TestEmptyExport(t *testing.T) {
 		t.Errorf("rows %d key %q note %q", td.Rows, td.Key, td.KeyNote)
 	}
 	for _, c := range td.Columns {
-		if c.Type != spec.Text || len(c.Notes) != 1 || !strings.HasPrefix(c.Notes[0], "no rows") {
+		if c.Type != contract.Text || len(c.Notes) != 1 || !strings.HasPrefix(c.Notes[0], "no rows") {
 			t.Errorf("%s: %s %q", c.Name, c.Type, c.Notes)
 		}
 	}

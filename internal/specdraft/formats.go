@@ -5,7 +5,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/sdetl/sdetl/internal/spec"
+	"github.com/sdetl/sdetl/internal/contract"
 )
 
 // Date formats for the reviewer: the profiler counts date forms (ISO, day-first, ...), but a
@@ -59,7 +59,7 @@ type FormatCount struct {
 }
 
 // formats renders the counted shapes with the column's date order, most frequent first.
-func (sh *shapes) formats(order spec.DateOrder) []FormatCount {
+func (sh *shapes) formats(order contract.DateOrder) []FormatCount {
 	agg := map[string]int64{}
 	for k, n := range sh.n {
 		agg[renderShape(k, order)] += n
@@ -82,12 +82,12 @@ func (sh *shapes) formats(order spec.DateOrder) []FormatCount {
 
 // renderShape names the digit runs of a shape: D/M or M/D and YYYY for a slash date (by order),
 // YYYY-MM-DD for ISO, then hh, mm, ss and f for the time of day. A run it cannot place stays 9s.
-func renderShape(shape string, order spec.DateOrder) string {
+func renderShape(shape string, order contract.DateOrder) string {
 	var fields []string
 	switch {
 	case strings.Count(shape, "/") == 2:
 		fields = []string{"D", "M", "Y"}
-		if order == spec.MDY {
+		if order == contract.MDY {
 			fields = []string{"M", "D", "Y"}
 		}
 	case len(shape) >= 10 && shape[4] == '-':

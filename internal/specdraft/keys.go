@@ -5,8 +5,8 @@ import (
 	"slices"
 	"strconv"
 
-	"github.com/sdetl/sdetl/internal/clean"
-	"github.com/sdetl/sdetl/internal/spec"
+	"github.com/sdetl/sdetl/internal/contract"
+	"github.com/sdetl/sdetl/internal/values"
 )
 
 // Natural-key detection needs exact uniqueness over a full scan, which a distinct-count sketch
@@ -32,7 +32,7 @@ const (
 
 // keyTracker follows every column that could still be a natural key.
 type keyTracker struct {
-	norm     *clean.Normalizer
+	norm     *values.Normalizer
 	cols     []*keyCol
 	total    int // words held over all columns
 	budget   int // keyBudget (tests lower it)
@@ -48,7 +48,7 @@ type keyCol struct {
 	out    string // why it dropped out; "" while in the running
 }
 
-func newKeyTracker(norm *clean.Normalizer, names []string) *keyTracker {
+func newKeyTracker(norm *values.Normalizer, names []string) *keyTracker {
 	k := &keyTracker{norm: norm, budget: keyBudget, earlyCap: keyEarlySet}
 	for _, n := range names {
 		k.cols = append(k.cols, &keyCol{name: n, keyish: keyish(n), allInt: true, early: map[uint64]struct{}{}})
@@ -92,19 +92,19 @@ func (k *keyTracker) add(i int, s string, null bool) {
 // "7" and "7.0" are the same key), else a hash of the clean text. ok is false for values that
 // make the column a date, time or decimal column, which the draft never proposes as a key.
 func (k *keyTracker) word(c *keyCol, s string) (uint64, bool) {
-	if r, err := k.norm.Normalize(spec.Integer, spec.DMY, s); err == nil {
+	if r, err := k.norm.Normalize(contract.Integer, contract.DMY, s); err == nil {
 		v, _ := strconv.ParseInt(r.Value, 10, 64)
 		return uint64(v), true
 	}
 	c.allInt = false
-	switch clean.ClassifyDate(s) {
-	case clean.FormISO, clean.FormDayFirst, clean.FormMonthFirst, clean.FormAmbiguous:
+	switch values.ClassifyDate(s) {
+	case values.FormISO, values.FormDayFirst, values.FormMonthFirst, values.FormAmbiguous:
 		return 0, false
 	}
-	if _, err := k.norm.Normalize(spec.Decimal, spec.DMY, s); err == nil {
+	if _, err := k.norm.Normalize(contract.Decimal, contract.DMY, s); err == nil {
 		return 0, false
 	}
-	r, _ := k.norm.Normalize(spec.Text, spec.DMY, s)
+	r, _ := k.norm.Normalize(contract.Text, contract.DMY, s)
 	h := fnv.New64a()
 	h.Write([]byte(r.Value))
 	return h.Sum64(), true

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/sdetl/sdetl/internal/clean"
+	"github.com/sdetl/sdetl/internal/values"
 )
 
 func TestKeyTracker(t *testing.T) {
@@ -30,7 +30,7 @@ func TestKeyTracker(t *testing.T) {
 		{"dates are never keys", []string{"2025-01-01", "2025-01-02"}, notKeyShape},
 		{"fractions are never keys", []string{"1.5", "2.5"}, notKeyShape},
 	}
-	norm := clean.NewNormalizer(DefaultSentinels)
+	norm := values.NewNormalizer(DefaultSentinels)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			k := newKeyTracker(norm, []string{"c"})
@@ -71,7 +71,7 @@ func TestKeyTrackerBudget(t *testing.T) {
 			func(col, row int) string { return fmt.Sprint(row) },
 			[]string{""}},
 	}
-	norm := clean.NewNormalizer(DefaultSentinels)
+	norm := values.NewNormalizer(DefaultSentinels)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			k := newKeyTracker(norm, tt.columns)

@@ -117,7 +117,7 @@ func cut(s string, n int) string {
 	return s[:n]
 }
 
-// normHeader is how spec.MatchHeaders compares headers: without a BOM, trimmed, case-insensitive.
+// normHeader is how contract.MatchHeaders compares headers: without a BOM, trimmed, case-insensitive.
 func normHeader(h string) string { return strings.ToLower(trimHeader(h)) }
 
 // trimHeader is a header as the contract should spell it: without a BOM, trimmed.

@@ -10,7 +10,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/sdetl/sdetl/internal/spec"
+	"github.com/sdetl/sdetl/internal/contract"
 )
 
 // Rendering: the YAML is written by hand, in the layout of the built-in contract (one flow
@@ -109,7 +109,7 @@ func (c *ColumnDraft) commentLines() []string {
 	if !c.Exact {
 		first += " (estimated)"
 	}
-	if c.Min != "" && c.Type != spec.Text && c.Type != spec.Flag && c.Type != spec.Boolean {
+	if c.Min != "" && c.Type != contract.Text && c.Type != contract.Flag && c.Type != contract.Boolean {
 		first += fmt.Sprintf("; range %s .. %s", c.Min, c.Max)
 	}
 	lines := []string{first}
@@ -125,7 +125,7 @@ func (c *ColumnDraft) commentLines() []string {
 	}
 	if c.Invalid > 0 {
 		lines = append(lines, fmt.Sprintf("  CHECK: %s %s not %s, so %s quarantined (%s): %s",
-			plural(c.Invalid, "value"), verb(c.Invalid, "is", "are"), c.Type, verb(c.Invalid, "its row is", "their rows are"), spec.RuleInvalid(c.Type), quoteList(c.InvalidEx)))
+			plural(c.Invalid, "value"), verb(c.Invalid, "is", "are"), c.Type, verb(c.Invalid, "its row is", "their rows are"), contract.RuleInvalid(c.Type), quoteList(c.InvalidEx)))
 	}
 	for _, n := range c.Notes {
 		lines = append(lines, "  "+n)

@@ -5,7 +5,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/sdetl/sdetl/internal/spec"
+	"github.com/sdetl/sdetl/internal/contract"
 )
 
 // TestYAMLStringRoundTrip: every string reads back exactly, alone and inside a flow mapping
@@ -50,17 +50,17 @@ func TestYAMLStringRoundTrip(t *testing.T) {
 func TestRenderShape(t *testing.T) {
 	tests := []struct {
 		value string
-		order spec.DateOrder
+		order contract.DateOrder
 		want  string
 	}{
-		{"03/25/2025 14:05", spec.MDY, "MM/DD/YYYY hh:mm"},
-		{"3/5/2025", spec.MDY, "M/D/YYYY"},
-		{"25/03/2025 14:05:09", spec.DMY, "DD/MM/YYYY hh:mm:ss"},
-		{"2/07/2025 4:21 pm", spec.DMY, "D/MM/YYYY h:mm PM"},
-		{"2025-03-25", spec.DMY, "YYYY-MM-DD"},
-		{"2025-03-25T14:05:09.123", spec.MDY, "YYYY-MM-DDThh:mm:ss.fff"},
-		{"8:30", spec.DMY, "h:mm"},
-		{"08:30:00 AM", spec.DMY, "hh:mm:ss AM"},
+		{"03/25/2025 14:05", contract.MDY, "MM/DD/YYYY hh:mm"},
+		{"3/5/2025", contract.MDY, "M/D/YYYY"},
+		{"25/03/2025 14:05:09", contract.DMY, "DD/MM/YYYY hh:mm:ss"},
+		{"2/07/2025 4:21 pm", contract.DMY, "D/MM/YYYY h:mm PM"},
+		{"2025-03-25", contract.DMY, "YYYY-MM-DD"},
+		{"2025-03-25T14:05:09.123", contract.MDY, "YYYY-MM-DDThh:mm:ss.fff"},
+		{"8:30", contract.DMY, "h:mm"},
+		{"08:30:00 AM", contract.DMY, "hh:mm:ss AM"},
 	}
 	for _, tt := range tests {
 		var sh shapes
@@ -79,7 +79,7 @@ func TestShapesAreBounded(t *testing.T) {
 	}
 	sh.add("not a date")
 	sh.add("12345")
-	fs := sh.formats(spec.DMY)
+	fs := sh.formats(contract.DMY)
 	var total int64
 	for _, f := range fs {
 		total += f.Count

@@ -2,17 +2,15 @@ package specdraft
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/sdetl/sdetl/internal/report"
 
-	"github.com/sdetl/sdetl/internal/clean"
+	"github.com/sdetl/sdetl/internal/contract"
+	"github.com/sdetl/sdetl/internal/exports"
 	"github.com/sdetl/sdetl/internal/profile"
-	"github.com/sdetl/sdetl/internal/spec"
-	"github.com/sdetl/sdetl/internal/stage"
+	"github.com/sdetl/sdetl/internal/values"
 )
 
 // The full scan of one export: every row Import would stage is fed to the profiler (types,
@@ -22,7 +20,6 @@ import (
 const (
 	maxExamples   = 3
 	maxExampleLen = 40 // runes
-	progressEvery = 4096
 )
 
 // scanned is one export after its scan.
@@ -51,8 +48,8 @@ type scanCol struct {
 
 // scanFile profiles one export. sentinels are every null marker to count (the defaults and the
 // extra candidates); order is the contract's date order, for ambiguous d/m values.
-func scanFile(ctx context.Context, path string, sentinels []string, order spec.DateOrder, progress func(string, int)) (*scanned, error) {
-	ex, err := stage.OpenExport(path)
+func scanFile(ctx context.Context, path string, sentinels []string, order contract.DateOrder, progress func(string, int)) (*scanned, error) {
+	ex, err := exports.Open(path)
 	if err != nil {
 		return nil, err
 	}
@@ -61,46 +58,33 @@ func scanFile(ctx context.Context, path string, sentinels []string, order spec.D
 	if err := sc.columns(ex.Header); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	norm := clean.NewNormalizer(sentinels)
+	norm := values.NewNormalizer(sentinels)
 	// Every column is profiled as if contracted as a timestamp, so that the profiler reports
 	// date-form evidence and its date-order decision for all of them; the contract type plays no
 	// other part in what the draft reads (parses, nulls, distinct counts).
-	ps := &spec.Spec{Sentinels: sentinels, DateOrder: order, Profile: spec.DefaultProfile()}
-	pt := &spec.Table{Name: sc.base}
+	ps := &contract.Spec{Sentinels: sentinels, DateOrder: order, Profile: contract.DefaultProfile()}
+	pt := &contract.Table{Name: sc.base}
 	names := make([]string, len(sc.cols))
 	for i, c := range sc.cols {
-		pt.Columns = append(pt.Columns, &spec.Column{Name: c.name, Type: spec.Timestamp, DateOrder: order})
+		pt.Columns = append(pt.Columns, &contract.Column{Name: c.name, Type: contract.Timestamp, DateOrder: order})
 		names[i] = c.name
 	}
 	prof := profile.NewTable(ps, pt)
 	keys := newKeyTracker(norm, names)
 	vals := make([]string, len(sc.cols))
-	for {
-		row, _, _, err := ex.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-		if (sc.rows+sc.misfits)%progressEvery == 0 && sc.rows+sc.misfits > 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-			if progress != nil {
-				progress(sc.base, int(sc.rows+sc.misfits))
-			}
-		}
-		if ex.Misfit(row) != "" {
+	var onProgress func(int64, float64)
+	if progress != nil {
+		onProgress = func(n int64, _ float64) { progress(sc.base, int(n)) }
+	}
+	err = ex.Each(ctx, onProgress, func(r exports.Row) error {
+		if r.Misfit != "" {
 			sc.misfits++
-			continue
+			return nil
 		}
 		sc.rows++
+		row := r.Cells
 		for i, c := range sc.cols {
-			v := ""
-			if c.pos < len(row) {
-				v = row[c.pos]
-			}
+			v := exports.Cell(row, c.pos)
 			vals[i] = v
 			s := strings.TrimSpace(v)
 			null := norm.IsNull(s)
@@ -109,9 +93,10 @@ func scanFile(ctx context.Context, path string, sentinels []string, order spec.D
 				c.add(s)
 			}
 		}
-		if err := prof.Add(vals); err != nil {
-			return nil, err
-		}
+		return prof.Add(vals)
+	})
+	if err != nil {
+		return nil, err
 	}
 	sc.reports = prof.Report(0).Columns
 	sc.notKey = keys.finish()
@@ -211,33 +196,22 @@ func leadingZero(s string) bool {
 // invalidExamples reads the export again and returns, for each column typed in types (by column
 // index; text columns are skipped), the values that do not convert: how many and a few examples.
 // It runs only when a column's type leaves values out, to show the reviewer what they are.
-func invalidExamples(ctx context.Context, sc *scanned, sentinels []string, types []spec.Type, orders []spec.DateOrder) ([]int64, [][]string, error) {
-	ex, err := stage.OpenExport(sc.path)
+func invalidExamples(ctx context.Context, sc *scanned, sentinels []string, types []contract.Type, orders []contract.DateOrder) ([]int64, [][]string, error) {
+	ex, err := exports.Open(sc.path)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer ex.Close()
-	norm := clean.NewNormalizer(sentinels)
+	norm := values.NewNormalizer(sentinels)
 	counts := make([]int64, len(sc.cols))
 	examples := make([][]string, len(sc.cols))
-	for n := 1; ; n++ {
-		row, _, _, err := ex.Read()
-		if errors.Is(err, io.EOF) {
-			break
+	err = ex.Each(ctx, nil, func(r exports.Row) error {
+		if r.Misfit != "" {
+			return nil
 		}
-		if err != nil {
-			return nil, nil, err
-		}
-		if n%progressEvery == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, nil, err
-			}
-		}
-		if ex.Misfit(row) != "" {
-			continue
-		}
+		row := r.Cells
 		for i, c := range sc.cols {
-			if types[i] == "" || types[i] == spec.Text || c.pos >= len(row) {
+			if types[i] == "" || types[i] == contract.Text || c.pos >= len(row) {
 				continue
 			}
 			if _, err := norm.Normalize(types[i], orders[i], row[c.pos]); err != nil {
@@ -247,6 +221,10 @@ func invalidExamples(ctx context.Context, sc *scanned, sentinels []string, types
 				}
 			}
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
 	}
 	return counts, examples, nil
 }

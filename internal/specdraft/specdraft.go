@@ -6,7 +6,7 @@
 // column is fully populated and unique. Every decision is explained in a YAML comment beside it,
 // because a draft is for a person to review: the evidence is the data, not knowledge of it.
 //
-// The draft is rendered as YAML and parsed back with spec.Parse before it is returned, so what
+// The draft is rendered as YAML and parsed back with contract.Parse before it is returned, so what
 // it proposes is exactly what the pipeline will read.
 package specdraft
 
@@ -16,8 +16,8 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/sdetl/sdetl/internal/spec"
-	"github.com/sdetl/sdetl/internal/stage"
+	"github.com/sdetl/sdetl/internal/contract"
+	"github.com/sdetl/sdetl/internal/exports"
 )
 
 // DefaultSentinels are the null markers of the built-in contract (docs/design.md); a draft
@@ -30,25 +30,25 @@ var extraSentinels = []string{"#N/A", "NaT", "(null)", "(blank)", "--"}
 
 // Options configure a draft.
 type Options struct {
-	Files     []string       // the exports: .xlsx or .csv, one table each
-	Schema    string         // target PostgreSQL schema; "" = from Name, else the first export's directory
-	Name      string         // contract name; "" = the schema
-	DateOrder spec.DateOrder // the contract's order for ambiguous d/m values; "" = dmy
+	Files     []string           // the exports: .xlsx or .csv, one table each
+	Schema    string             // target PostgreSQL schema; "" = from Name, else the first export's directory
+	Name      string             // contract name; "" = the schema
+	DateOrder contract.DateOrder // the contract's order for ambiguous d/m values; "" = dmy
 	// Progress, when set, is called every few thousand rows with the rows read so far.
 	Progress func(file string, rows int)
 }
 
 // Draft is a drafted contract and the evidence behind it.
 type Draft struct {
-	Name         string           `json:"name"`
-	Schema       string           `json:"schema"`
-	DateOrder    spec.DateOrder   `json:"date_order"`
-	Sentinels    []string         `json:"sentinels"`
-	SentinelHits map[string]int64 `json:"sentinel_hits"` // values found per sentinel, over all exports
-	Tables       []*TableDraft    `json:"tables"`
+	Name         string             `json:"name"`
+	Schema       string             `json:"schema"`
+	DateOrder    contract.DateOrder `json:"date_order"`
+	Sentinels    []string           `json:"sentinels"`
+	SentinelHits map[string]int64   `json:"sentinel_hits"` // values found per sentinel, over all exports
+	Tables       []*TableDraft      `json:"tables"`
 
-	YAML []byte     `json:"-"` // the contract, commented
-	Spec *spec.Spec `json:"-"` // the contract as spec.Parse reads YAML
+	YAML []byte         `json:"-"` // the contract, commented
+	Spec *contract.Spec `json:"-"` // the contract as contract.Parse reads YAML
 }
 
 // TableDraft is one export's table.
@@ -69,26 +69,26 @@ type TableDraft struct {
 
 // ColumnDraft is one column and the evidence for its type.
 type ColumnDraft struct {
-	Name       string           `json:"name"`   // database column name
-	Header     string           `json:"header"` // as the export spells it
-	Type       spec.Type        `json:"type"`
-	Required   bool             `json:"required"`
-	ZeroID     bool             `json:"zero_id,omitempty"`    // an integer column where 0 is a value (quality.zero_ids)
-	DateOrder  spec.DateOrder   `json:"date_order,omitempty"` // set only where it differs from the contract's
-	Confidence float64          `json:"confidence"`           // share of non-null values converting to Type
-	NonNull    int64            `json:"non_null"`
-	Nulls      int64            `json:"nulls"`
-	Sentinels  map[string]int64 `json:"sentinels,omitempty"` // nulls per sentinel found
-	Distinct   int64            `json:"distinct"`
-	Exact      bool             `json:"distinct_exact"`
-	Min        string           `json:"min,omitempty"`
-	Max        string           `json:"max,omitempty"`
-	Formats    []FormatCount    `json:"formats,omitempty"` // date and time spellings
-	OrderNote  string           `json:"order_note,omitempty"`
-	Invalid    int64            `json:"invalid"` // non-null values that do not convert: rows the clean stage quarantines
-	InvalidEx  []string         `json:"invalid_examples,omitempty"`
-	Examples   []string         `json:"examples,omitempty"`
-	Notes      []string         `json:"notes,omitempty"`
+	Name       string             `json:"name"`   // database column name
+	Header     string             `json:"header"` // as the export spells it
+	Type       contract.Type      `json:"type"`
+	Required   bool               `json:"required"`
+	ZeroID     bool               `json:"zero_id,omitempty"`    // an integer column where 0 is a value (quality.zero_ids)
+	DateOrder  contract.DateOrder `json:"date_order,omitempty"` // set only where it differs from the contract's
+	Confidence float64            `json:"confidence"`           // share of non-null values converting to Type
+	NonNull    int64              `json:"non_null"`
+	Nulls      int64              `json:"nulls"`
+	Sentinels  map[string]int64   `json:"sentinels,omitempty"` // nulls per sentinel found
+	Distinct   int64              `json:"distinct"`
+	Exact      bool               `json:"distinct_exact"`
+	Min        string             `json:"min,omitempty"`
+	Max        string             `json:"max,omitempty"`
+	Formats    []FormatCount      `json:"formats,omitempty"` // date and time spellings
+	OrderNote  string             `json:"order_note,omitempty"`
+	Invalid    int64              `json:"invalid"` // non-null values that do not convert: rows the clean stage quarantines
+	InvalidEx  []string           `json:"invalid_examples,omitempty"`
+	Examples   []string           `json:"examples,omitempty"`
+	Notes      []string           `json:"notes,omitempty"`
 }
 
 // New profiles the exports and drafts their contract.
@@ -110,9 +110,9 @@ func New(ctx context.Context, o Options) (*Draft, error) {
 		d.Name = d.Schema
 	}
 	if d.DateOrder == "" {
-		d.DateOrder = spec.DMY
+		d.DateOrder = contract.DMY
 	}
-	if d.DateOrder != spec.DMY && d.DateOrder != spec.MDY {
+	if d.DateOrder != contract.DMY && d.DateOrder != contract.MDY {
 		return nil, fmt.Errorf("spec init: date order %q: want dmy or mdy", d.DateOrder)
 	}
 	counted := append(append([]string(nil), DefaultSentinels...), extraSentinels...)
@@ -129,7 +129,7 @@ func New(ctx context.Context, o Options) (*Draft, error) {
 			return nil, fmt.Errorf("spec init: %w", err)
 		}
 		td := d.decideTable(sc, tableName(base, tables))
-		if !stage.IsExportExt(filepath.Base(path)) {
+		if !exports.IsExportExt(filepath.Base(path)) {
 			td.Notes = append(td.Notes, fmt.Sprintf("import looks for %s.xlsx or %s.csv (lower-case extension): rename %s", base, base, filepath.Base(path)))
 		}
 		if err := d.explainInvalid(ctx, sc, td, counted); err != nil {
@@ -144,7 +144,7 @@ func New(ctx context.Context, o Options) (*Draft, error) {
 		}
 	}
 	d.YAML = d.render()
-	s, err := spec.Parse(d.YAML)
+	s, err := contract.Parse(d.YAML)
 	if err != nil {
 		return nil, fmt.Errorf("spec init: the draft does not parse (a bug, please report it): %w", err)
 	}
@@ -156,18 +156,18 @@ func New(ctx context.Context, o Options) (*Draft, error) {
 }
 
 // check compares the parsed contract with the draft, field by field.
-func (d *Draft) check(s *spec.Spec) error {
+func (d *Draft) check(s *contract.Spec) error {
 	if s.Name != d.Name || s.Schema != d.Schema || s.DateOrder != d.DateOrder || s.Scope != nil {
 		return fmt.Errorf("name/schema/date_order/scope read back as %q/%q/%q/%v", s.Name, s.Schema, s.DateOrder, s.Scope != nil)
 	}
 	if strings.Join(s.Sentinels, "\x00") != strings.Join(d.Sentinels, "\x00") {
 		return fmt.Errorf("sentinels read back as %q", s.Sentinels)
 	}
-	var zeros []spec.ColumnRef
+	var zeros []contract.ColumnRef
 	for _, t := range d.Tables {
 		for _, c := range t.Columns {
 			if c.ZeroID {
-				zeros = append(zeros, spec.ColumnRef{Table: t.Table, Column: c.Name})
+				zeros = append(zeros, contract.ColumnRef{Table: t.Table, Column: c.Name})
 			}
 		}
 	}

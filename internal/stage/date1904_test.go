@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/sdetl/sdetl/internal/clean"
-	"github.com/sdetl/sdetl/internal/spec"
+	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/stage"
 	"github.com/sdetl/sdetl/internal/store"
 )
@@ -31,7 +31,7 @@ tables:
 // 2027-03-16 (it loaded as 2023-03-15 from the General cell); an integer column keeps its
 // number; and a 1900 workbook is unchanged.
 func TestDate1904(t *testing.T) {
-	s, err := spec.Parse([]byte(spec1904))
+	s, err := contract.Parse([]byte(spec1904))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,22 +11,21 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
-	"github.com/sdetl/sdetl/internal/clean"
+	"github.com/sdetl/sdetl/internal/contract"
+	"github.com/sdetl/sdetl/internal/exports"
 	"github.com/sdetl/sdetl/internal/inputfile"
-	"github.com/sdetl/sdetl/internal/spec"
 	"github.com/sdetl/sdetl/internal/store"
-	"github.com/sdetl/sdetl/internal/xlsx"
+	"github.com/sdetl/sdetl/internal/values"
 )
 
 // Options configure an import.
 type Options struct {
-	Spec *spec.Spec
+	Spec *contract.Spec
 	Dir  string // directory holding <table.File>.xlsx|csv
 	// Files, when set, are the exports to import instead of Dir's: each goes to the table whose
 	// file name it has, else to the one table whose headers it matches. Tables without a file
@@ -36,7 +35,7 @@ type Options struct {
 	// Fresh starts a new staging store instead of adding to the existing one.
 	Fresh bool
 	// Limits bound what one file may make the readers hold or yield (zero: the defaults).
-	Limits Limits
+	Limits exports.Limits
 	// Progress, when set, is called every few thousand rows with the rows read so far and the
 	// share of the file read (-1 when the format cannot tell).
 	Progress func(table string, rows int, done float64)
@@ -84,7 +83,7 @@ type Result struct {
 // renamed into place: on error nothing changes. When every file was skipped, the store is not
 // rewritten at all.
 func Import(ctx context.Context, o Options) (*Result, error) {
-	paths, err := exportPaths(ctx, o)
+	paths, err := exports.Paths(o.Spec, o.Dir, o.Files)
 	if err != nil {
 		return nil, err
 	}
@@ -104,7 +103,7 @@ func Import(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("staging store %s: %w", o.Out, err)
 	}
-	im := &importer{o: o, db: b.DB, norm: clean.NewNormalizer(o.Spec.Sentinels)}
+	im := &importer{o: o, db: b.DB, norm: values.NewNormalizer(o.Spec.Sentinels)}
 	if err := b.DB.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM import_file`).Scan(&im.lastFile); err != nil {
 		return nil, err
 	}
@@ -170,9 +169,9 @@ func Import(ctx context.Context, o Options) (*Result, error) {
 
 // scopeOrder puts the roster first, then the activity table (it decides which tickets are
 // touched), then the tickets, then the rest in contract order.
-func scopeOrder(s *spec.Spec) []*spec.Table {
+func scopeOrder(s *contract.Spec) []*contract.Table {
 	first := []string{s.Scope.Roster.Table, s.Scope.Activity.Table, s.Scope.Tickets.Table}
-	var out []*spec.Table
+	var out []*contract.Table
 	for _, n := range first {
 		out = append(out, s.Table(n))
 	}
@@ -188,14 +187,14 @@ type importer struct {
 	o        Options
 	db       *sql.DB
 	lastFile int // highest import_file id so far
-	norm     *clean.Normalizer
-	scope    *spec.Scope // nil: no filter
+	norm     *values.Normalizer
+	scope    *contract.Scope // nil: no filter
 	cutoff   string
 	roster   map[string]bool
 	touched  map[int64]bool
 }
 
-func (im *importer) importFile(ctx context.Context, t *spec.Table, path string) (*Audit, error) {
+func (im *importer) importFile(ctx context.Context, t *contract.Table, path string) (*Audit, error) {
 	start := time.Now()
 	a := &Audit{Table: t.Name, Path: path, Format: strings.TrimPrefix(strings.ToLower(filepath.Ext(path)), "."), Scope: "all rows"}
 	var err error
@@ -214,140 +213,45 @@ func (im *importer) importFile(ctx context.Context, t *spec.Table, path string) 
 		return nil, err
 	}
 	im.lastFile++
-	fileID := im.lastFile
-	a.fileID = fileID
-	header, src, err := openSource(ctx, path, im.o.Limits)
+	a.fileID = im.lastFile
+	ex, err := exports.OpenContext(ctx, path, im.o.Limits)
 	if err != nil {
 		return nil, err
 	}
-	defer src.Close()
-	m, err := t.MatchHeaders(header)
+	defer ex.Close()
+	m, err := t.MatchHeaders(ex.Header)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", inputfile.Display(path), err)
 	}
-	if x, ok := src.(*xlsxSource); ok {
-		x.r.SetDateColumns(serialDateColumns(t, m, len(header)))
-	}
+	ex.SetDateColumns(t, m)
 	a.Dialect = t.DialectName(m)
 	for _, i := range m.Extra {
-		a.Extra = append(a.Extra, strings.TrimSpace(header[i]))
+		a.Extra = append(a.Extra, strings.TrimSpace(ex.Header[i]))
 	}
-	f := im.filterFor(t, m)
-	if f != nil {
-		a.Scope = f.describe
-	}
-
 	tx, err := im.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback()
-	ins, err := tx.PrepareContext(ctx, insertSQL(t))
-	if err != nil {
+	fi := &fileImport{im: im, t: t, a: a, ex: ex, m: m, f: im.filterFor(t, m),
+		vals: make([]any, 4+len(t.Columns)+2), raw: make([]string, len(t.Columns))}
+	if fi.f != nil {
+		a.Scope = fi.f.describe
+	}
+	if err := fi.prepare(ctx, tx); err != nil {
 		return nil, err
 	}
-	rej, err := tx.PrepareContext(ctx, `INSERT INTO stg_rejects VALUES (?, ?, ?, ?, ?, ?, ?)`)
-	if err != nil {
+	var progress func(int64, float64)
+	if im.o.Progress != nil {
+		progress = func(n int64, done float64) { im.o.Progress(t.Name, int(n), done) }
+	}
+	if err := ex.Each(ctx, progress, func(r exports.Row) error { return fi.row(ctx, r) }); err != nil {
 		return nil, err
 	}
-	up, err := newUpserter(ctx, tx, t, im.norm, fileID)
-	if err != nil {
+	if err := fi.dropUntouched(ctx, tx); err != nil {
 		return nil, err
 	}
-	vals := make([]any, 4+len(t.Columns)+2)
-	raw := make([]string, len(t.Columns))
-	var pending []pendingRow // activity rows whose ticket may turn out untouched
-	for {
-		row, dataRow, line, err := src.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-		a.RowsRead++
-		if a.RowsRead%4096 == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-			if im.o.Progress != nil {
-				im.o.Progress(t.Name, a.RowsRead, src.Done())
-			}
-		}
-		if bad := fieldCountProblem(row, len(header), a.Format); bad != "" {
-			rec, _ := json.Marshal(row)
-			if _, err := rej.ExecContext(ctx, t.Name, fileID, dataRow, line, spec.RuleFieldCount, bad, string(rec)); err != nil {
-				return nil, err
-			}
-			a.InScope++
-			a.Rejected++
-			continue
-		}
-		decision := keep
-		if f != nil {
-			var date string
-			decision, date = f.decide(im, row)
-			if date != "" {
-				a.MinDate, a.MaxDate = minStr(a.MinDate, date), maxStr(a.MaxDate, date)
-			}
-		}
-		if decision == drop {
-			a.DroppedScope++
-			continue
-		}
-		for i, p := range m.Source {
-			raw[i] = cell(row, p)
-		}
-		a.InScope++
-		key, updatedBefore := up.key(raw), a.Updated
-		switch outcome, err := up.existing(ctx, key, raw); {
-		case err != nil:
-			return nil, fmt.Errorf("%s: row %d: stage: %w", inputfile.Display(path), dataRow, err)
-		case outcome == unchanged:
-			a.Unchanged++
-			continue
-		case outcome == replaced:
-			a.Updated++
-		default:
-			a.Inserted++
-		}
-		vals[0], vals[1], vals[2], vals[3] = fileID, dataRow, line, nullStr(key)
-		for i := range raw {
-			vals[4+i] = raw[i]
-		}
-		vals[len(vals)-2] = extraJSON(header, row, m.Extra)
-		vals[len(vals)-1] = dateCells(t, m, src.Kinds())
-		r, err := ins.ExecContext(ctx, vals...)
-		if err != nil {
-			return nil, fmt.Errorf("%s: row %d: stage: %w", inputfile.Display(path), dataRow, err)
-		}
-		if decision == keepIfTouched {
-			id, _ := r.LastInsertId()
-			pending = append(pending, pendingRow{rowid: id, ticket: f.lastTicket, updated: a.Updated > updatedBefore})
-		}
-	}
-	if len(pending) > 0 {
-		del, err := tx.PrepareContext(ctx, "DELETE FROM "+store.Quote(TableName(t))+" WHERE rowid = ?")
-		if err != nil {
-			return nil, err
-		}
-		for _, p := range pending {
-			if im.touched[p.ticket] {
-				continue
-			}
-			if _, err := del.ExecContext(ctx, p.rowid); err != nil {
-				return nil, err
-			}
-			a.InScope--
-			if p.updated {
-				a.Updated--
-			} else {
-				a.Inserted--
-			}
-			a.DroppedScope++
-		}
-	}
-	a.BlankLines = src.Blank()
+	a.BlankLines = ex.Blank()
 	if err := im.saveTouched(ctx, tx); err != nil {
 		return nil, err
 	}
@@ -361,41 +265,132 @@ func (im *importer) importFile(ctx context.Context, t *spec.Table, path string) 
 	return a, nil
 }
 
+// fileImport is the import of one export file inside its transaction.
+type fileImport struct {
+	im      *importer
+	t       *contract.Table
+	a       *Audit
+	ex      *exports.File
+	m       *contract.Mapping
+	f       *filter // nil: every row is in scope
+	ins     *sql.Stmt
+	rej     *sql.Stmt
+	up      *upserter
+	vals    []any
+	raw     []string
+	pending []pendingRow // activity rows whose ticket may turn out untouched
+}
+
+func (fi *fileImport) prepare(ctx context.Context, tx *sql.Tx) error {
+	var err error
+	if fi.ins, err = tx.PrepareContext(ctx, insertSQL(fi.t)); err != nil {
+		return err
+	}
+	if fi.rej, err = tx.PrepareContext(ctx, `INSERT INTO stg_rejects VALUES (?, ?, ?, ?, ?, ?, ?)`); err != nil {
+		return err
+	}
+	fi.up, err = newUpserter(ctx, tx, fi.t, fi.im.norm, fi.a.fileID)
+	return err
+}
+
+// row stages one data row: rejected for its field count, dropped by the scope filter, or
+// upserted by natural key.
+func (fi *fileImport) row(ctx context.Context, r exports.Row) error {
+	a, row := fi.a, r.Cells
+	a.RowsRead++
+	if r.Misfit != "" {
+		rec, _ := json.Marshal(row)
+		if _, err := fi.rej.ExecContext(ctx, fi.t.Name, a.fileID, r.DataRow, r.Line, contract.RuleFieldCount, r.Misfit, string(rec)); err != nil {
+			return err
+		}
+		a.InScope++
+		a.Rejected++
+		return nil
+	}
+	decision := keep
+	if fi.f != nil {
+		var date string
+		decision, date = fi.f.decide(fi.im, row)
+		if date != "" {
+			a.MinDate, a.MaxDate = minStr(a.MinDate, date), maxStr(a.MaxDate, date)
+		}
+	}
+	if decision == drop {
+		a.DroppedScope++
+		return nil
+	}
+	for i, p := range fi.m.Source {
+		fi.raw[i] = exports.Cell(row, p)
+	}
+	a.InScope++
+	key, updatedBefore := fi.up.key(fi.raw), a.Updated
+	switch outcome, err := fi.up.existing(ctx, key, fi.raw); {
+	case err != nil:
+		return fmt.Errorf("%s: row %d: stage: %w", inputfile.Display(a.Path), r.DataRow, err)
+	case outcome == unchanged:
+		a.Unchanged++
+		return nil
+	case outcome == replaced:
+		a.Updated++
+	default:
+		a.Inserted++
+	}
+	vals := fi.vals
+	vals[0], vals[1], vals[2], vals[3] = a.fileID, r.DataRow, r.Line, nullStr(key)
+	for i := range fi.raw {
+		vals[4+i] = fi.raw[i]
+	}
+	vals[len(vals)-2] = extraJSON(fi.ex.Header, row, fi.m.Extra)
+	vals[len(vals)-1] = dateCells(fi.t, fi.m, fi.ex.DateCell)
+	res, err := fi.ins.ExecContext(ctx, vals...)
+	if err != nil {
+		return fmt.Errorf("%s: row %d: stage: %w", inputfile.Display(a.Path), r.DataRow, err)
+	}
+	if decision == keepIfTouched {
+		id, _ := res.LastInsertId()
+		fi.pending = append(fi.pending, pendingRow{rowid: id, ticket: fi.f.lastTicket, updated: a.Updated > updatedBefore})
+	}
+	return nil
+}
+
+// dropUntouched deletes the activity rows kept pending whose ticket no team member touched.
+func (fi *fileImport) dropUntouched(ctx context.Context, tx *sql.Tx) error {
+	if len(fi.pending) == 0 {
+		return nil
+	}
+	del, err := tx.PrepareContext(ctx, "DELETE FROM "+store.Quote(TableName(fi.t))+" WHERE rowid = ?")
+	if err != nil {
+		return err
+	}
+	for _, p := range fi.pending {
+		if fi.im.touched[p.ticket] {
+			continue
+		}
+		if _, err := del.ExecContext(ctx, p.rowid); err != nil {
+			return err
+		}
+		a := fi.a
+		a.InScope--
+		if p.updated {
+			a.Updated--
+		} else {
+			a.Inserted--
+		}
+		a.DroppedScope++
+	}
+	return nil
+}
+
 type pendingRow struct {
 	rowid   int64
 	ticket  int64
 	updated bool // it replaced an earlier row (counted as updated, not inserted)
 }
 
-// fieldCountProblem says why a row cannot be mapped to the header, or "" if it can.
-// CSV rows must have exactly the header's field count; XLSX rows may omit trailing empty cells
-// but must not have values beyond the header.
-func fieldCountProblem(row []string, n int, format string) string {
-	if format == "csv" {
-		if len(row) != n {
-			return fmt.Sprintf("%d fields, header has %d", len(row), n)
-		}
-		return ""
-	}
-	for i := n; i < len(row); i++ {
-		if row[i] != "" {
-			return fmt.Sprintf("value in column %d beyond the header's %d columns", i+1, n)
-		}
-	}
-	return ""
-}
-
-func cell(row []string, i int) string {
-	if i < len(row) {
-		return row[i]
-	}
-	return ""
-}
-
 func extraJSON(header, row []string, extra []int) any {
 	var m map[string]string
 	for _, i := range extra {
-		if v := cell(row, i); v != "" {
+		if v := exports.Cell(row, i); v != "" {
 			if m == nil {
 				m = map[string]string{}
 			}
@@ -410,10 +405,10 @@ func extraJSON(header, row []string, extra []int) any {
 }
 
 // dateCells names the contracted columns whose cell was an XLSX date (staged as ISO text).
-func dateCells(t *spec.Table, m *spec.Mapping, kinds []xlsx.CellKind) any {
+func dateCells(t *contract.Table, m *contract.Mapping, isDate func(int) bool) any {
 	var names []string
 	for i, p := range m.Source {
-		if p < len(kinds) && kinds[p] == xlsx.Date {
+		if isDate(p) {
 			names = append(names, t.Columns[i].Name)
 		}
 	}

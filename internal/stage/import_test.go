@@ -12,8 +12,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/csvfile"
-	"github.com/sdetl/sdetl/internal/spec"
 	"github.com/sdetl/sdetl/internal/stage"
 	"github.com/sdetl/sdetl/internal/store"
 	"github.com/sdetl/sdetl/internal/synth"
@@ -32,7 +32,7 @@ func TestImportStagesInScope(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			res, err := stage.Import(context.Background(), stage.Options{Spec: spec.ServiceDesk(), Dir: dir, Out: filepath.Join(t.TempDir(), "stage.db")})
+			res, err := stage.Import(context.Background(), stage.Options{Spec: contract.ServiceDesk(), Dir: dir, Out: filepath.Join(t.TempDir(), "stage.db")})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -57,7 +57,7 @@ func TestImportIncremental(t *testing.T) {
 	if _, err := synth.Generate(ctx, dir, o); err != nil {
 		t.Fatal(err)
 	}
-	s := spec.ServiceDesk()
+	s := contract.ServiceDesk()
 	out := filepath.Join(t.TempDir(), "stage.db")
 	first, err := stage.Import(ctx, stage.Options{Spec: s, Dir: dir, Out: out})
 	if err != nil {
@@ -183,7 +183,7 @@ func quoteCSV(f string) string {
 // cells arrive as ISO text and are marked in _date_cells.
 func TestStagedValuesAreRawText(t *testing.T) {
 	ctx := context.Background()
-	s := spec.ServiceDesk()
+	s := contract.ServiceDesk()
 	staged := map[string]map[string]map[int][]string{} // format -> table -> row -> values
 	marked := 0
 	for _, format := range []string{"csv", "xlsx"} {
@@ -278,7 +278,7 @@ func TestImportFiles(t *testing.T) {
 	if err := os.Rename(filepath.Join(dir, "comments.csv"), renamed); err != nil {
 		t.Fatal(err)
 	}
-	s := spec.ServiceDesk()
+	s := contract.ServiceDesk()
 	out := filepath.Join(t.TempDir(), "stage.db")
 	files := []string{filepath.Join(dir, "roster.csv"), renamed, filepath.Join(dir, "tickets.csv")}
 	res, err := stage.Import(ctx, stage.Options{Spec: s, Files: files, Out: out})
@@ -315,7 +315,7 @@ func TestImportSkipsBlankLines(t *testing.T) {
 	if truth.BlankLines["tickets"] == 0 || truth.BlankLines["comments"] != 1 || truth.BlankLines["roster"] != 0 {
 		t.Fatalf("the generator wrote blank lines %v, want some in tickets, one in comments, none in the roster", truth.BlankLines)
 	}
-	res, err := stage.Import(context.Background(), stage.Options{Spec: spec.ServiceDesk(), Dir: dir, Out: filepath.Join(t.TempDir(), "stage.db")})
+	res, err := stage.Import(context.Background(), stage.Options{Spec: contract.ServiceDesk(), Dir: dir, Out: filepath.Join(t.TempDir(), "stage.db")})
 	if err != nil {
 		t.Fatal(err)
 	}

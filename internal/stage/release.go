@@ -6,15 +6,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/sdetl/sdetl/internal/clean"
-	"github.com/sdetl/sdetl/internal/spec"
+	"github.com/sdetl/sdetl/internal/contract"
+	"github.com/sdetl/sdetl/internal/exports"
 	"github.com/sdetl/sdetl/internal/store"
+	"github.com/sdetl/sdetl/internal/values"
 )
 
 // Columns a quarantine export adds to the contract's, naming the quarantined row each line
@@ -29,7 +29,7 @@ const (
 
 // ReleaseOptions configure a release of quarantined rows.
 type ReleaseOptions struct {
-	Spec  *spec.Spec
+	Spec  *contract.Spec
 	Stage string // the staging store
 	Table string
 	File  string // the operator's fixed rows: a quarantine export, edited
@@ -63,17 +63,17 @@ func Release(ctx context.Context, o ReleaseOptions) (*ReleaseResult, error) {
 	if err := checkSchema(ctx, b.DB, o.Spec); err != nil {
 		return nil, err
 	}
-	header, src, err := openSource(ctx, o.File, Limits{})
+	ex, err := exports.OpenContext(ctx, o.File, exports.Limits{})
 	if err != nil {
 		return nil, err
 	}
-	defer src.Close()
-	m, err := t.MatchHeaders(header)
+	defer ex.Close()
+	m, err := t.MatchHeaders(ex.Header)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", o.File, err)
 	}
 	fileCol, rowCol := -1, -1
-	for i, h := range header {
+	for i, h := range ex.Header {
 		switch strings.TrimSpace(h) {
 		case QuarantineFileColumn:
 			fileCol = i
@@ -102,7 +102,7 @@ func Release(ctx context.Context, o ReleaseOptions) (*ReleaseResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	up := &upserter{t: t, norm: clean.NewNormalizer(o.Spec.Sentinels)}
+	up := &upserter{t: t, norm: values.NewNormalizer(o.Spec.Sentinels)}
 	for _, k := range t.Key {
 		up.keyCols = append(up.keyCols, t.ColumnIndex(k))
 	}
@@ -110,42 +110,40 @@ func Release(ctx context.Context, o ReleaseOptions) (*ReleaseResult, error) {
 	raw := make([]string, len(t.Columns))
 	vals := make([]any, 4+len(t.Columns)+2)
 	now := time.Now().UTC().Format(time.RFC3339)
-	for {
-		row, dataRow, line, err := src.Read()
-		if errors.Is(err, io.EOF) {
-			break
+	err = ex.Each(ctx, nil, func(r exports.Row) error {
+		row, dataRow := r.Cells, r.DataRow
+		if r.Misfit != "" {
+			return fmt.Errorf("%s: row %d: %s", o.File, dataRow, r.Misfit)
 		}
+		origFile := exports.Cell(row, fileCol)
+		origRow, err := strconv.Atoi(strings.TrimSpace(exports.Cell(row, rowCol)))
 		if err != nil {
-			return nil, err
-		}
-		if bad := fieldCountProblem(row, len(header), strings.ToLower(strings.TrimPrefix(filepath.Ext(o.File), "."))); bad != "" {
-			return nil, fmt.Errorf("%s: row %d: %s", o.File, dataRow, bad)
-		}
-		origFile := cell(row, fileCol)
-		origRow, err := strconv.Atoi(strings.TrimSpace(cell(row, rowCol)))
-		if err != nil {
-			return nil, fmt.Errorf("%s: row %d, column %s: %q is not a row number", o.File, dataRow, QuarantineRowColumn, cell(row, rowCol))
+			return fmt.Errorf("%s: row %d, column %s: %q is not a row number", o.File, dataRow, QuarantineRowColumn, exports.Cell(row, rowCol))
 		}
 		record, err := takeOriginal(ctx, tx, t, origFile, origRow)
 		if err != nil {
-			return nil, fmt.Errorf("%s: row %d: %w", o.File, dataRow, err)
+			return fmt.Errorf("%s: row %d: %w", o.File, dataRow, err)
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO released VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			t.Name, origFile, origRow, record, fileID, dataRow, now); err != nil {
-			return nil, err
+			return err
 		}
 		for i, p := range m.Source {
-			raw[i] = cell(row, p)
+			raw[i] = exports.Cell(row, p)
 		}
-		vals[0], vals[1], vals[2], vals[3] = fileID, dataRow, line, nullStr(up.key(raw))
+		vals[0], vals[1], vals[2], vals[3] = fileID, dataRow, r.Line, nullStr(up.key(raw))
 		for i := range raw {
 			vals[4+i] = raw[i]
 		}
 		vals[len(vals)-2], vals[len(vals)-1] = nil, nil
 		if _, err := ins.ExecContext(ctx, vals...); err != nil {
-			return nil, err
+			return err
 		}
 		res.Released++
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	sum, size, err := hashFile(ctx, o.File)
 	if err != nil {
@@ -167,7 +165,7 @@ func Release(ctx context.Context, o ReleaseOptions) (*ReleaseResult, error) {
 
 // takeOriginal removes the staged (or rejected) row that a fixed line replaces and returns its
 // raw record as JSON.
-func takeOriginal(ctx context.Context, tx *sql.Tx, t *spec.Table, file string, row int) (string, error) {
+func takeOriginal(ctx context.Context, tx *sql.Tx, t *contract.Table, file string, row int) (string, error) {
 	cols := make([]string, len(t.Columns))
 	for i, c := range t.Columns {
 		cols[i] = "s." + store.Quote(c.Name)

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/sdetl/sdetl/internal/spec"
+	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/store"
 )
 
@@ -61,9 +61,9 @@ CREATE TABLE scope_touched (ticket INTEGER PRIMARY KEY);
 `
 
 // TableName is the staging table of a contract table.
-func TableName(t *spec.Table) string { return "stg_" + t.Name }
+func TableName(t *contract.Table) string { return "stg_" + t.Name }
 
-func createSchema(ctx context.Context, db *sql.DB, s *spec.Spec) error {
+func createSchema(ctx context.Context, db *sql.DB, s *contract.Spec) error {
 	if _, err := db.ExecContext(ctx, auditDDL); err != nil {
 		return fmt.Errorf("create staging schema: %w", err)
 	}
@@ -88,7 +88,7 @@ func createSchema(ctx context.Context, db *sql.DB, s *spec.Spec) error {
 
 // checkSchema refuses a staging store of another layout or contract: mixing them would stage
 // values under the wrong columns.
-func checkSchema(ctx context.Context, db *sql.DB, s *spec.Spec) error {
+func checkSchema(ctx context.Context, db *sql.DB, s *contract.Spec) error {
 	got := map[string]string{}
 	rows, err := db.QueryContext(ctx, `SELECT key, value FROM meta`)
 	if err != nil {
@@ -109,7 +109,7 @@ func checkSchema(ctx context.Context, db *sql.DB, s *spec.Spec) error {
 	return rows.Err()
 }
 
-func insertSQL(t *spec.Table) string {
+func insertSQL(t *contract.Table) string {
 	cols := []string{"_file_id", "_row", "_line", "_key"}
 	for _, c := range t.Columns {
 		cols = append(cols, store.Quote(c.Name))

@@ -7,7 +7,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/sdetl/sdetl/internal/spec"
+	"github.com/sdetl/sdetl/internal/contract"
+	"github.com/sdetl/sdetl/internal/exports"
 	"github.com/sdetl/sdetl/internal/store"
 )
 
@@ -32,7 +33,7 @@ type filter struct {
 }
 
 // filterFor returns the scope filter of table t, or nil when its rows are all kept.
-func (im *importer) filterFor(t *spec.Table, m *spec.Mapping) *filter {
+func (im *importer) filterFor(t *contract.Table, m *contract.Mapping) *filter {
 	sc := im.scope
 	if sc == nil {
 		return nil
@@ -43,7 +44,7 @@ func (im *importer) filterFor(t *spec.Table, m *spec.Mapping) *filter {
 		im.roster = map[string]bool{}
 		user := src(sc.Roster.User)
 		return &filter{describe: "roster: every row kept", decide: func(im *importer, row []string) (decision, string) {
-			if u := normUser(im, cell(row, user)); u != "" {
+			if u := normUser(im, exports.Cell(row, user)); u != "" {
 				im.roster[u] = true
 			}
 			return keep, ""
@@ -53,15 +54,15 @@ func (im *importer) filterFor(t *spec.Table, m *spec.Mapping) *filter {
 		tmCol := t.Column(sc.Activity.Time)
 		f := &filter{describe: fmt.Sprintf("%s >= %s on a ticket touched by the roster", sc.Activity.Time, im.cutoff)}
 		f.decide = func(im *importer, row []string) (decision, string) {
-			ticket, okT := im.intValue(cell(row, tk))
-			date, okD := im.dateValue(tmCol, cell(row, tm))
+			ticket, okT := im.intValue(exports.Cell(row, tk))
+			date, okD := im.dateValue(tmCol, exports.Cell(row, tm))
 			if !okT || !okD {
 				return keep, date
 			}
 			if date < im.cutoff {
 				return drop, date
 			}
-			if im.roster[normUser(im, cell(row, user))] {
+			if im.roster[normUser(im, exports.Cell(row, user))] {
 				im.touched[ticket] = true
 			}
 			f.lastTicket = ticket
@@ -71,7 +72,7 @@ func (im *importer) filterFor(t *spec.Table, m *spec.Mapping) *filter {
 	case sc.Tickets.Table:
 		key := src(sc.Tickets.Key)
 		return &filter{describe: "touched by the roster after " + im.cutoff, decide: func(im *importer, row []string) (decision, string) {
-			id, ok := im.intValue(cell(row, key))
+			id, ok := im.intValue(exports.Cell(row, key))
 			if ok && !im.touched[id] {
 				return drop, ""
 			}
@@ -85,7 +86,7 @@ func (im *importer) filterFor(t *spec.Table, m *spec.Mapping) *filter {
 		col := t.Column(d.Column)
 		i := src(d.Column)
 		return &filter{describe: fmt.Sprintf("%s >= %s", d.Column, im.cutoff), decide: func(im *importer, row []string) (decision, string) {
-			date, ok := im.dateValue(col, cell(row, i))
+			date, ok := im.dateValue(col, exports.Cell(row, i))
 			if ok && date < im.cutoff {
 				return drop, date
 			}
@@ -97,7 +98,7 @@ func (im *importer) filterFor(t *spec.Table, m *spec.Mapping) *filter {
 
 // intValue converts a raw id the way the clean stage will; ok=false when it cannot.
 func (im *importer) intValue(raw string) (int64, bool) {
-	r, err := im.norm.Normalize(spec.Integer, im.o.Spec.DateOrder, raw)
+	r, err := im.norm.Normalize(contract.Integer, im.o.Spec.DateOrder, raw)
 	if err != nil || r.Null {
 		return 0, false
 	}
@@ -107,7 +108,7 @@ func (im *importer) intValue(raw string) (int64, bool) {
 
 // dateValue converts a raw date or timestamp to its canonical text (which sorts like the
 // instant), the way the clean stage will; ok=false when it cannot.
-func (im *importer) dateValue(c *spec.Column, raw string) (string, bool) {
+func (im *importer) dateValue(c *contract.Column, raw string) (string, bool) {
 	r, err := im.norm.Normalize(c.Type, c.DateOrder, raw)
 	if err != nil || r.Null {
 		return "", false
@@ -150,7 +151,7 @@ func (im *importer) loadScope(ctx context.Context) error {
 }
 
 // loadRoster takes the roster from the staging store when its file was skipped as unchanged.
-func (im *importer) loadRoster(ctx context.Context, t *spec.Table) error {
+func (im *importer) loadRoster(ctx context.Context, t *contract.Table) error {
 	im.roster = map[string]bool{}
 	rows, err := im.db.QueryContext(ctx, "SELECT "+store.Quote(im.scope.Roster.User)+" FROM "+store.Quote(TableName(t)))
 	if err != nil {

@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/sdetl/sdetl/internal/clean"
-	"github.com/sdetl/sdetl/internal/spec"
+	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/store"
+	"github.com/sdetl/sdetl/internal/values"
 )
 
 // outcome is what staging one row did to rows of earlier files with the same natural key.
@@ -27,8 +27,8 @@ const keySep = "\x1f"
 // Rows of the file being imported never replace each other: duplicates within one export are
 // the clean stage's to resolve (and to quarantine).
 type upserter struct {
-	t       *spec.Table
-	norm    *clean.Normalizer
+	t       *contract.Table
+	norm    *values.Normalizer
 	keyCols []int
 	fileID  int
 	active  bool // earlier files staged rows of this table
@@ -38,7 +38,7 @@ type upserter struct {
 	scan    []any
 }
 
-func newUpserter(ctx context.Context, tx *sql.Tx, t *spec.Table, norm *clean.Normalizer, fileID int) (*upserter, error) {
+func newUpserter(ctx context.Context, tx *sql.Tx, t *contract.Table, norm *values.Normalizer, fileID int) (*upserter, error) {
 	u := &upserter{t: t, norm: norm, fileID: fileID}
 	for _, k := range t.Key {
 		u.keyCols = append(u.keyCols, t.ColumnIndex(k))

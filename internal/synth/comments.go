@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sdetl/sdetl/internal/spec"
+	"github.com/sdetl/sdetl/internal/contract"
 )
 
 const (
@@ -63,7 +63,7 @@ type comment struct {
 
 type commentCols struct{ id, ticket, text, userID, user, owner, created, vis, ctype, team int }
 
-func newCommentCols(t *spec.Table) commentCols {
+func newCommentCols(t *contract.Table) commentCols {
 	c := func(n string) int { return colIndex(t, n) }
 	return commentCols{c("comment_id"), c("ticket_id"), c("comment_text"), c("user_id"), c("user_name"),
 		c("owner_type"), c("created_time"), c("visible_to_customer"), c("comment_type"), c("team")}
@@ -437,7 +437,7 @@ func (g *gen) anyAuthor(r *rand.Rand) *person {
 	return g.cast.human(r, 0.6)
 }
 
-func (g *gen) renderComment(r *row, tbl *spec.Table, c *commentCols, cm *comment) {
+func (g *gen) renderComment(r *row, tbl *contract.Table, c *commentCols, cm *comment) {
 	r.reset(tbl)
 	idText := strconv.FormatInt(cm.id, 10)
 	r.key = idText
@@ -461,7 +461,7 @@ func (g *gen) renderComment(r *row, tbl *spec.Table, c *commentCols, cm *comment
 	r.cells[c.team] = textCell(cm.team)
 
 	if cm.isLoser {
-		r.quarantine(c.id, KindDuplicateKey, spec.RuleDuplicateKey, idText)
+		r.quarantine(c.id, KindDuplicateKey, contract.RuleDuplicateKey, idText)
 		return
 	}
 	kind := cm.broken
@@ -488,28 +488,28 @@ func (g *gen) renderComment(r *row, tbl *spec.Table, c *commentCols, cm *comment
 		if kind == garbageText {
 			frag := fragment(d, 6)
 			r.cells[c.id] = cell{val: frag, kind: kStr, raw: frag}
-			r.quarantine(c.id, KindGarbageID, spec.RuleInvalid(spec.Integer), frag)
+			r.quarantine(c.id, KindGarbageID, contract.RuleInvalid(contract.Integer), frag)
 		} else {
 			r.cells[c.id] = nullCell()
-			r.quarantine(c.id, KindGarbageID, spec.RuleMissingRequired, "")
+			r.quarantine(c.id, KindGarbageID, contract.RuleMissingRequired, "")
 		}
 	case noTicket:
 		r.cells[c.ticket] = nullCell()
-		r.quarantine(c.ticket, KindMissingRequired, spec.RuleMissingRequired, "")
+		r.quarantine(c.ticket, KindMissingRequired, contract.RuleMissingRequired, "")
 	case noText:
 		raw := ""
 		if cm.id%5 == 0 {
 			raw = "nan" // a pandas artefact: a sentinel, so still missing
 		}
 		r.cells[c.text] = cell{null: true, kind: kStr, raw: raw}
-		r.quarantine(c.text, KindMissingRequired, spec.RuleMissingRequired, raw)
+		r.quarantine(c.text, KindMissingRequired, contract.RuleMissingRequired, raw)
 	case noTime:
 		r.cells[c.created] = nullCell()
-		r.quarantine(c.created, KindMissingRequired, spec.RuleMissingRequired, "")
+		r.quarantine(c.created, KindMissingRequired, contract.RuleMissingRequired, "")
 	case fieldCount:
 		r.key = ""
 		r.line = g.fieldCountLine(r, c, cm)
-		r.quarantine(-1, KindFieldCount, spec.RuleFieldCount, r.line)
+		r.quarantine(-1, KindFieldCount, contract.RuleFieldCount, r.line)
 	}
 	if kind != notBroken {
 		if kind == noText && r.cells[c.text].raw == "" {

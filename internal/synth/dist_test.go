@@ -28,7 +28,7 @@ func (lt *loadedTable) get(row []*string, col string) string {
 func loadTable(t *testing.T, o Options, name string) *loadedTable {
 	t.Helper()
 	lt := &loadedTable{idx: map[string]int{}}
-	for i, c := range contract.Table(name).Columns {
+	for i, c := range serviceDesk.Table(name).Columns {
 		lt.idx[c.Name] = i
 	}
 	err := ExpectedRows(o, name, func(_ int, v []*string) error {

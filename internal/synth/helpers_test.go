@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/csvfile"
-	"github.com/sdetl/sdetl/internal/spec"
 )
 
 // generate writes a data set into a fresh temporary directory.
@@ -52,7 +52,7 @@ func readCSV(t *testing.T, path string) ([]string, [][]string) {
 
 // export is one CSV export read back, with its columns mapped to the contract.
 type export struct {
-	tbl  *spec.Table
+	tbl  *contract.Table
 	head []string
 	rows [][]string // rows[i] is data row i+1
 	src  []int      // src[c] = field index of contract column c
@@ -60,7 +60,7 @@ type export struct {
 
 func readExport(t *testing.T, dir, table string) *export {
 	t.Helper()
-	tbl := spec.ServiceDesk().Table(table)
+	tbl := contract.ServiceDesk().Table(table)
 	head, rows := readCSV(t, filepath.Join(dir, tbl.File+".csv"))
 	m, err := tbl.MatchHeaders(head)
 	if err != nil {

@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/sdetl/sdetl/internal/spec"
+	"github.com/sdetl/sdetl/internal/contract"
 )
 
 // A row is rendered from the model in two halves per cell: the canonical clean value (what the
@@ -146,7 +146,7 @@ const (
 // row is one data row of an export, reused between rows by the generators: a sink must copy
 // what it keeps.
 type row struct {
-	tbl     *spec.Table
+	tbl     *contract.Table
 	cells   []cell
 	state   rowState
 	key     string   // the natural key as text ("" when it does not parse)
@@ -154,7 +154,7 @@ type row struct {
 	line    string   // CSV only: written verbatim instead of the cells (field_count)
 }
 
-func (r *row) reset(t *spec.Table) {
+func (r *row) reset(t *contract.Table) {
 	r.tbl = t
 	if cap(r.cells) < len(t.Columns) {
 		r.cells = make([]cell, len(t.Columns))
@@ -208,7 +208,7 @@ func (r *row) values() []*string {
 
 // colIndex resolves database column names of a table once; a name missing from the contract is
 // a programming error caught by every test.
-func colIndex(t *spec.Table, name string) int {
+func colIndex(t *contract.Table, name string) int {
 	i := t.ColumnIndex(name)
 	if i < 0 {
 		panic(fmt.Sprintf("synth: %s has no column %q", t.Name, name))

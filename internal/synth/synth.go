@@ -23,7 +23,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/sdetl/sdetl/internal/spec"
+	"github.com/sdetl/sdetl/internal/contract"
 )
 
 // Options select what Generate writes. The same Options give byte-identical files.
@@ -52,7 +52,7 @@ func (o *Options) normalize() error {
 	if o.Dialect == "" {
 		o.Dialect = "legacy"
 	}
-	if !slices.Contains(spec.ServiceDesk().Table("comments").Dialects, o.Dialect) {
+	if !slices.Contains(contract.ServiceDesk().Table("comments").Dialects, o.Dialect) {
 		return fmt.Errorf("synth: dialect %q: want legacy or 2026", o.Dialect)
 	}
 	if o.Dirt == "" {
@@ -68,7 +68,7 @@ func (o *Options) normalize() error {
 // comments and timesheets refer to. It is read-only once built, so tables render concurrently.
 type gen struct {
 	o      Options
-	sp     *spec.Spec
+	sp     *contract.Spec
 	cutoff time.Time
 	qEnd   time.Time // last second of the quarter after the cutoff
 	cast   *cast
@@ -80,7 +80,7 @@ func newGen(o Options) (*gen, error) {
 	if err := o.normalize(); err != nil {
 		return nil, err
 	}
-	sp := spec.ServiceDesk()
+	sp := contract.ServiceDesk()
 	cutoff, err := sp.Scope.CutoffTime()
 	if err != nil {
 		return nil, err

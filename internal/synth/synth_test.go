@@ -9,10 +9,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sdetl/sdetl/internal/spec"
+	"github.com/sdetl/sdetl/internal/contract"
 )
 
-var contract = spec.ServiceDesk()
+var serviceDesk = contract.ServiceDesk()
 
 var exportFiles = []string{"tickets", "comments", "timesheets"}
 
@@ -121,7 +121,7 @@ func TestScopeFilter(t *testing.T) {
 	o := smallOptions("csv")
 	o.Raw = true
 	dir, tr := generate(t, o)
-	cutoff, _ := spec.ServiceDesk().Scope.CutoffTime()
+	cutoff, _ := contract.ServiceDesk().Scope.CutoffTime()
 
 	roster := map[string]bool{}
 	ro := readExport(t, dir, "roster")
@@ -180,7 +180,7 @@ func TestScopeFilter(t *testing.T) {
 	// Every in-scope ticket must be touched by a loaded, clean roster comment: the scope must
 	// not depend on a quarantined row.
 	loadedTouch := map[int64]bool{}
-	coTbl := spec.ServiceDesk().Table("comments")
+	coTbl := contract.ServiceDesk().Table("comments")
 	err := ExpectedRows(o, "comments", func(_ int, v []*string) error {
 		u := v[coTbl.ColumnIndex("user_name")]
 		if u != nil && roster[strings.ToLower(*u)] {
@@ -292,7 +292,7 @@ func deref(p *string) any {
 
 // baseMismatch says why a clean cell's raw is not the column's normal rendering of its
 // canonical value, or "".
-func baseMismatch(table string, c *spec.Column, raw string, v *string) string {
+func baseMismatch(table string, c *contract.Column, raw string, v *string) string {
 	if v == nil {
 		if raw != "" {
 			return "a NULL written as a value"
@@ -303,7 +303,7 @@ func baseMismatch(table string, c *spec.Column, raw string, v *string) string {
 		return "a value written as empty"
 	}
 	switch c.Type {
-	case spec.Timestamp:
+	case contract.Timestamp:
 		if table == "comments" {
 			t, ok := parseStamp(raw)
 			if !ok || strings.Count(raw, "/") != 2 || t.Format(isoStamp) != *v {
@@ -311,18 +311,18 @@ func baseMismatch(table string, c *spec.Column, raw string, v *string) string {
 			}
 			return ""
 		}
-	case spec.Date:
+	case contract.Date:
 		if d, ok := parseDate(raw); !ok || d.Format(isoDate) != *v {
 			return "not the day-first form of the date"
 		}
 		return ""
-	case spec.Time:
+	case contract.Time:
 		if s, ok := parseClock(raw); !ok || s != *v {
 			return "not the H:MM form of the time"
 		}
 		return ""
-	case spec.Text:
-		if contract.IsSentinel(raw) || strings.ContainsAny(raw, "\x00\r") ||
+	case contract.Text:
+		if serviceDesk.IsSentinel(raw) || strings.ContainsAny(raw, "\x00\r") ||
 			strings.Contains(raw, "\n\n\n\n") || strings.TrimSpace(raw) != raw {
 			return "text that is not canonical"
 		}

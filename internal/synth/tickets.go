@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/sdetl/sdetl/internal/spec"
+	"github.com/sdetl/sdetl/internal/contract"
 )
 
 // Reference volumes (SPEC section 2).
@@ -79,7 +79,7 @@ const (
 	flClosedLastMonth
 )
 
-func newTicketCols(t *spec.Table) ticketCols {
+func newTicketCols(t *contract.Table) ticketCols {
 	c := func(n string) int { return colIndex(t, n) }
 	return ticketCols{
 		id: c("TKT-Ticket ID"), parent: c("TKT-Parent ID"), account: c("TKT-Account Id"),
@@ -414,7 +414,7 @@ var slaNames = map[string]string{"P1": "P1 - 4 Hours", "P2": "P2 - 8 Hours", "P3
 
 var hostPrefixes = []string{"srv-app", "srv-db", "srv-web", "vm-prod", "vm-test", "fw", "sw-core", "aks-node", "ec2-web"}
 
-func (g *gen) renderTicket(r *row, tbl *spec.Table, c *ticketCols, cr *cellRand, t *ticket, mode rowMode) {
+func (g *gen) renderTicket(r *row, tbl *contract.Table, c *ticketCols, cr *cellRand, t *ticket, mode rowMode) {
 	r.reset(tbl)
 	x := cr.at(streamTicketCells, t.id)
 	idText := strconv.FormatInt(t.id, 10)
@@ -522,7 +522,7 @@ func (g *gen) renderTicket(r *row, tbl *spec.Table, c *ticketCols, cr *cellRand,
 
 	switch {
 	case mode == rowLoser:
-		r.quarantine(c.id, KindDuplicateKey, spec.RuleDuplicateKey, idText)
+		r.quarantine(c.id, KindDuplicateKey, contract.RuleDuplicateKey, idText)
 		return
 	case mode == rowOut:
 		// Out-of-scope rows carry the real-data placeholder too, but the filter drops them, so

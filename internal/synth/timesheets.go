@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/sdetl/sdetl/internal/spec"
+	"github.com/sdetl/sdetl/internal/contract"
 )
 
 const (
@@ -52,7 +52,7 @@ type tsCols struct {
 	master, ccID, ccDesc, selcom, acctName, bill, internal, dept                                   int
 }
 
-func newTSCols(t *spec.Table) tsCols {
+func newTSCols(t *contract.Table) tsCols {
 	c := func(n string) int { return colIndex(t, n) }
 	return tsCols{
 		fullName: c("TS-User Full Name"), user: c("TS-User Username"), title: c("TS-Title"), desc: c("TS-Description"),
@@ -242,7 +242,7 @@ func (g *gen) emitTimesheets(ctx context.Context, fn func(*row) error) error {
 		})
 }
 
-func (g *gen) renderTimesheet(r *row, tbl *spec.Table, c *tsCols, ts *timesheet) {
+func (g *gen) renderTimesheet(r *row, tbl *contract.Table, c *tsCols, ts *timesheet) {
 	r.reset(tbl)
 	r.cells[c.fullName] = textCell(ts.user.name)
 	r.cells[c.user] = textCell(ts.user.user)
@@ -278,7 +278,7 @@ func (g *gen) renderTimesheet(r *row, tbl *spec.Table, c *tsCols, ts *timesheet)
 
 	switch {
 	case ts.isLoser:
-		r.quarantine(c.user, KindDuplicateKey, spec.RuleDuplicateKey, r.cells[c.user].raw)
+		r.quarantine(c.user, KindDuplicateKey, contract.RuleDuplicateKey, r.cells[c.user].raw)
 	case ts.future:
 		r.dirty(c.date, KindFutureDate, r.cells[c.date].raw)
 	}

@@ -1,4 +1,4 @@
-package profile_test
+package stage_test
 
 import (
 	"context"
@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/profile"
-	"github.com/sdetl/sdetl/internal/spec"
 	"github.com/sdetl/sdetl/internal/stage"
 	"github.com/sdetl/sdetl/internal/synth"
 )
@@ -28,12 +28,12 @@ func TestProfileAgainstTruth(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			s := spec.ServiceDesk()
+			s := contract.ServiceDesk()
 			stagePath := filepath.Join(work, "stage.db")
 			if _, err := stage.Import(ctx, stage.Options{Spec: s, Dir: dir, Out: stagePath}); err != nil {
 				t.Fatal(err)
 			}
-			r, err := profile.FromStage(ctx, s, stagePath, 0)
+			r, err := stage.Profile(ctx, s, stagePath, 0)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -62,7 +62,7 @@ func TestProfileAgainstTruth(t *testing.T) {
 			}
 			for _, col := range [][2]string{{"comments", "created_time"}, {"timesheets", "TS-Date"}} {
 				c := column(r, col[0], col[1])
-				if c == nil || c.DateOrder == nil || c.DateOrder.Order != spec.DMY || c.DateOrder.Basis != profile.BasisEvidence {
+				if c == nil || c.DateOrder == nil || c.DateOrder.Order != contract.DMY || c.DateOrder.Basis != profile.BasisEvidence {
 					t.Errorf("%s.%s: date order %+v, want dmy by evidence", col[0], col[1], c.DateOrder)
 				}
 			}

@@ -1,4 +1,4 @@
-package spec
+package contract
 
 import (
 	"strings"

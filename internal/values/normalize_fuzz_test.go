@@ -1,4 +1,4 @@
-package clean
+package values
 
 import (
 	"errors"
@@ -8,10 +8,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sdetl/sdetl/internal/spec"
+	"github.com/sdetl/sdetl/internal/contract"
 )
 
-var allTypes = []spec.Type{spec.Integer, spec.Decimal, spec.Timestamp, spec.Date, spec.Time, spec.Flag, spec.Month, spec.Boolean, spec.Text}
+var allTypes = []contract.Type{contract.Integer, contract.Decimal, contract.Timestamp, contract.Date, contract.Time, contract.Flag, contract.Month, contract.Boolean, contract.Text}
 
 var fuzzSeeds = []string{
 	"", " ", "\u00a0", "nan", "NULL", "-", "?", "N/A", "0", "1", "-0", "+5", "007", "123", "123.0", "123.",
@@ -35,9 +35,9 @@ func FuzzNormalize(f *testing.F) {
 	n := NewNormalizer(testSentinels)
 	f.Fuzz(func(t *testing.T, ti uint8, mdy bool, raw string) {
 		typ := allTypes[int(ti)%len(allTypes)]
-		order := spec.DMY
+		order := contract.DMY
 		if mdy {
-			order = spec.MDY
+			order = contract.MDY
 		}
 		checkNormalize(t, n, typ, order, raw)
 	})
@@ -45,12 +45,12 @@ func FuzzNormalize(f *testing.F) {
 
 // checkNormalize checks the invariants of one normalisation: no panic, errors are ValueErrors of
 // the type, Changes == 0 means Value == raw, and the output normalises to itself unchanged.
-func checkNormalize(t *testing.T, n *Normalizer, typ spec.Type, order spec.DateOrder, raw string) {
+func checkNormalize(t *testing.T, n *Normalizer, typ contract.Type, order contract.DateOrder, raw string) {
 	t.Helper()
 	r, err := n.Normalize(typ, order, raw)
 	if err != nil {
 		var ve *ValueError
-		if !errors.As(err, &ve) || ve.Type != typ || ve.Raw != raw || ve.Rule() != spec.RuleInvalid(typ) {
+		if !errors.As(err, &ve) || ve.Type != typ || ve.Raw != raw || ve.Rule() != contract.RuleInvalid(typ) {
 			t.Fatalf("%s %q: error %v is not a ValueError for the type", typ, raw, err)
 		}
 		if r != (Result{}) {
@@ -81,9 +81,9 @@ func checkNormalize(t *testing.T, n *Normalizer, typ spec.Type, order spec.DateO
 		t.Fatalf("%s %q -> %q: normalising again gives %+v (%v), want it unchanged", typ, raw, r.Value, again, err)
 	}
 	// The other date order must give the same answer for a canonical value.
-	other := spec.MDY
-	if order == spec.MDY {
-		other = spec.DMY
+	other := contract.MDY
+	if order == contract.MDY {
+		other = contract.DMY
 	}
 	if again, err := n.Normalize(typ, other, r.Value); err != nil || again != (Result{Value: r.Value}) {
 		t.Fatalf("%s %q -> %q: normalising with order %s gives %+v (%v)", typ, raw, r.Value, other, again, err)
@@ -96,8 +96,8 @@ func checkNormalize(t *testing.T, n *Normalizer, typ spec.Type, order spec.DateO
 func TestCanonicalIdempotent(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	n := NewNormalizer(testSentinels)
-	gen := map[spec.Type]func() string{
-		spec.Integer: func() string {
+	gen := map[contract.Type]func() string{
+		contract.Integer: func() string {
 			switch rng.IntN(3) {
 			case 0:
 				return strconv.FormatInt(rng.Int64(), 10)
@@ -106,7 +106,7 @@ func TestCanonicalIdempotent(t *testing.T) {
 			}
 			return strconv.Itoa(rng.IntN(1000) - 500)
 		},
-		spec.Decimal: func() string {
+		contract.Decimal: func() string {
 			var b strings.Builder
 			if rng.IntN(2) == 0 {
 				b.WriteByte('-')
@@ -132,20 +132,20 @@ func TestCanonicalIdempotent(t *testing.T) {
 			}
 			return s
 		},
-		spec.Timestamp: func() string { return randTime(rng).Format(time.DateTime) },
-		spec.Date:      func() string { return randTime(rng).Format(time.DateOnly) },
-		spec.Time:      func() string { return randTime(rng).Format(time.TimeOnly) },
-		spec.Flag:      func() string { return []string{"yes", "no"}[rng.IntN(2)] },
-		spec.Boolean:   func() string { return []string{"true", "false"}[rng.IntN(2)] },
-		spec.Month:     func() string { return randTime(rng).Format("2006-01") },
-		spec.Text: func() string {
+		contract.Timestamp: func() string { return randTime(rng).Format(time.DateTime) },
+		contract.Date:      func() string { return randTime(rng).Format(time.DateOnly) },
+		contract.Time:      func() string { return randTime(rng).Format(time.TimeOnly) },
+		contract.Flag:      func() string { return []string{"yes", "no"}[rng.IntN(2)] },
+		contract.Boolean:   func() string { return []string{"true", "false"}[rng.IntN(2)] },
+		contract.Month:     func() string { return randTime(rng).Format("2006-01") },
+		contract.Text: func() string {
 			const alphabet = "ab -\n\t\r\x00?nN\u00a0é😀"
 			rs := []rune(alphabet)
 			var b strings.Builder
 			for range 1 + rng.IntN(30) {
 				b.WriteRune(rs[rng.IntN(len(rs))])
 			}
-			r, err := n.Normalize(spec.Text, spec.DMY, b.String())
+			r, err := n.Normalize(contract.Text, contract.DMY, b.String())
 			if err != nil || r.Null {
 				return "x"
 			}
@@ -172,14 +172,14 @@ func TestCanonicalIdempotent(t *testing.T) {
 	for _, typ := range allTypes {
 		for range 3000 {
 			v := gen[typ]()
-			for _, order := range []spec.DateOrder{spec.DMY, spec.MDY} {
+			for _, order := range []contract.DateOrder{contract.DMY, contract.MDY} {
 				r, err := n.Normalize(typ, order, v)
 				if err != nil || r != (Result{Value: v}) {
 					t.Fatalf("canonical %s %q (order %s): got %+v, %v; want it unchanged", typ, v, order, r, err)
 				}
 			}
 			for _, p := range perturb {
-				checkNormalize(t, n, typ, spec.DMY, p(v))
+				checkNormalize(t, n, typ, contract.DMY, p(v))
 			}
 		}
 	}
@@ -195,12 +195,12 @@ func TestCanonicalIdempotent(t *testing.T) {
 		serial := strconv.FormatInt(days, 10) + "." + pad(strconv.FormatInt(int64(sod)*1e12/86400+1, 10), 12) // +1: just above the exact second
 		for _, c := range []struct {
 			raw   string
-			order spec.DateOrder
-		}{{dmy, spec.DMY}, {mdy, spec.MDY}, {tm.Format("2006-01-02T15:04:05.000"), spec.DMY}, {serial, spec.DMY}} {
+			order contract.DateOrder
+		}{{dmy, contract.DMY}, {mdy, contract.MDY}, {tm.Format("2006-01-02T15:04:05.000"), contract.DMY}, {serial, contract.DMY}} {
 			if days < 61 && c.raw == serial {
 				continue
 			}
-			r, err := n.Normalize(spec.Timestamp, c.order, c.raw)
+			r, err := n.Normalize(contract.Timestamp, c.order, c.raw)
 			if err != nil || r.Value != want {
 				t.Fatalf("timestamp %q (%s): got %+v, %v; want %s", c.raw, c.order, r, err, want)
 			}

@@ -1,4 +1,4 @@
-package profile_test
+package stage_test
 
 import (
 	"bytes"
@@ -12,8 +12,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/profile"
-	"github.com/sdetl/sdetl/internal/spec"
 	"github.com/sdetl/sdetl/internal/stage"
 )
 
@@ -37,7 +37,7 @@ tables:
 `
 
 // stageStore imports files (name -> CSV body) into a new staging store.
-func stageStore(t *testing.T, s *spec.Spec, files map[string]string) string {
+func stageStore(t *testing.T, s *contract.Spec, files map[string]string) string {
 	t.Helper()
 	dir := t.TempDir()
 	for name, body := range files {
@@ -53,7 +53,7 @@ func stageStore(t *testing.T, s *spec.Spec, files map[string]string) string {
 }
 
 func TestFromStage(t *testing.T) {
-	s, err := spec.Parse([]byte(miniSpec))
+	s, err := contract.Parse([]byte(miniSpec))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +77,7 @@ func TestFromStage(t *testing.T) {
 	}
 	path := stageStore(t, s, map[string]string{"tickets.csv": tickets.String(), "hours.csv": hours.String()})
 
-	r, err := profile.FromStage(context.Background(), s, path, 0)
+	r, err := stage.Profile(context.Background(), s, path, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +106,7 @@ func TestFromStage(t *testing.T) {
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("columns (-want +got):\n%s", d)
 	}
-	if o := r.Tables[0].Columns[1].DateOrder; o == nil || o.Order != spec.DMY || o.Basis != profile.BasisEvidence {
+	if o := r.Tables[0].Columns[1].DateOrder; o == nil || o.Order != contract.DMY || o.Basis != profile.BasisEvidence {
 		t.Errorf("created date order %+v, want dmy from evidence", o)
 	}
 
@@ -150,7 +150,7 @@ func TestFromStage(t *testing.T) {
 }
 
 func TestFromStageSampleSpreads(t *testing.T) {
-	s, err := spec.Parse([]byte(miniSpec))
+	s, err := contract.Parse([]byte(miniSpec))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +171,7 @@ func TestFromStageSampleSpreads(t *testing.T) {
 		{5000, 1000, "1", "1000"},
 	}
 	for _, tt := range tests {
-		r, err := profile.FromStage(context.Background(), s, path, tt.sample)
+		r, err := stage.Profile(context.Background(), s, path, tt.sample)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -181,10 +181,10 @@ func TestFromStageSampleSpreads(t *testing.T) {
 			t.Errorf("sample %d: %d of %d rows, ids %s..%s; want %d of 1000, %s..%s", tt.sample, tr.Rows, tr.TotalRows, id.Min, id.Max, tt.rows, tt.min, tt.max)
 		}
 	}
-	if _, err := profile.FromStage(context.Background(), s, path, -1); err == nil {
+	if _, err := stage.Profile(context.Background(), s, path, -1); err == nil {
 		t.Error("negative sample accepted")
 	}
-	if _, err := profile.FromStage(context.Background(), s, filepath.Join(t.TempDir(), "none.db"), 0); err == nil {
+	if _, err := stage.Profile(context.Background(), s, filepath.Join(t.TempDir(), "none.db"), 0); err == nil {
 		t.Error("missing store accepted")
 	}
 }

@@ -3,13 +3,13 @@
 // rounding of time fractions to the second) or truncated: a value that does not fit its type is
 // a *ValueError and its row is quarantined by the caller.
 
-package clean
+package values
 
 import (
 	"strconv"
 	"strings"
 
-	"github.com/sdetl/sdetl/internal/spec"
+	"github.com/sdetl/sdetl/internal/contract"
 )
 
 // Change flags say what normalisation did to a value (a value can have several).
@@ -85,7 +85,7 @@ type Result struct {
 
 // ValueError says that a raw value does not convert to its contracted type.
 type ValueError struct {
-	Type   spec.Type
+	Type   contract.Type
 	Raw    string
 	Reason string
 }
@@ -95,15 +95,15 @@ func (e *ValueError) Error() string {
 }
 
 // Rule is the quarantine rule for the value, e.g. "invalid_timestamp".
-func (e *ValueError) Rule() string { return spec.RuleInvalid(e.Type) }
+func (e *ValueError) Rule() string { return contract.RuleInvalid(e.Type) }
 
-func invalid(t spec.Type, raw, reason string) error {
+func invalid(t contract.Type, raw, reason string) error {
 	return &ValueError{Type: t, Raw: raw, Reason: reason}
 }
 
 // UnknownTypeError is returned by Normalize for a type the contract does not define.
-// spec.Parse rejects such types, so this is a programming error, not a data error.
-type UnknownTypeError struct{ Type spec.Type }
+// contract.Parse rejects such types, so this is a programming error, not a data error.
+type UnknownTypeError struct{ Type contract.Type }
 
 func (e *UnknownTypeError) Error() string {
 	return "clean: unknown type " + strconv.Quote(string(e.Type))
@@ -176,7 +176,7 @@ func isASCII(s string) bool {
 // Normalize converts one raw cell to the canonical text of type t. order decides ambiguous
 // d/m values (both parts <= 12); "" means dmy. A value that does not convert is a
 // *ValueError; NULL is Result{Null: true}.
-func (n *Normalizer) Normalize(t spec.Type, order spec.DateOrder, raw string) (Result, error) {
+func (n *Normalizer) Normalize(t contract.Type, order contract.DateOrder, raw string) (Result, error) {
 	s := TrimSpace(raw)
 	if n.nullTrimmed(s) {
 		if raw == "" {
@@ -194,23 +194,23 @@ func (n *Normalizer) Normalize(t spec.Type, order spec.DateOrder, raw string) (R
 		r reason
 	)
 	switch t {
-	case spec.Text:
+	case contract.Text:
 		return n.text(raw, s, ch)
-	case spec.Integer:
+	case contract.Integer:
 		v, c, r = normInteger(s)
-	case spec.Decimal:
+	case contract.Decimal:
 		v, c, r = normDecimal(s)
-	case spec.Timestamp:
+	case contract.Timestamp:
 		v, c, r = normTimestamp(s, order)
-	case spec.Date:
+	case contract.Date:
 		v, c, r = normDate(s, order)
-	case spec.Time:
+	case contract.Time:
 		v, c, r = normTime(s)
-	case spec.Flag:
+	case contract.Flag:
 		v, c, r = normYesNo(s, "yes", "no")
-	case spec.Boolean:
+	case contract.Boolean:
 		v, c, r = normYesNo(s, "true", "false")
-	case spec.Month:
+	case contract.Month:
 		v, c, r = normMonth(s)
 	default:
 		return Result{}, &UnknownTypeError{Type: t}

@@ -1,16 +1,16 @@
-package clean
+package values
 
 import (
 	"errors"
 	"testing"
 	"time"
 
-	"github.com/sdetl/sdetl/internal/spec"
+	"github.com/sdetl/sdetl/internal/contract"
 )
 
 func TestTimestamp(t *testing.T) {
 	const D, X, E = ChangeDate, ChangeExcelSerial, ChangeEpoch
-	runCases(t, spec.Timestamp, []nc{
+	runCases(t, contract.Timestamp, []nc{
 		// ISO
 		{raw: "2025-07-02 16:21:00", want: "2025-07-02 16:21:00"},
 		{raw: " 2025-07-02 16:21:00 ", want: "2025-07-02 16:21:00", ch: ChangeTrim},
@@ -58,11 +58,11 @@ func TestTimestamp(t *testing.T) {
 		// slash dates
 		{raw: "2/07/2025 16:21", want: "2025-07-02 16:21:00", ch: D},
 		{raw: "20/05/2025 8:42", want: "2025-05-20 08:42:00", ch: D},
-		{raw: "20/05/2025 8:42", want: "2025-05-20 08:42:00", ch: D, order: spec.MDY}, // only d/m fits
-		{raw: "05/20/2025 8:42", want: "2025-05-20 08:42:00", ch: D},                  // only m/d fits
-		{raw: "03/04/2025", want: "2025-04-03 00:00:00", ch: D, order: spec.DMY},
+		{raw: "20/05/2025 8:42", want: "2025-05-20 08:42:00", ch: D, order: contract.MDY}, // only d/m fits
+		{raw: "05/20/2025 8:42", want: "2025-05-20 08:42:00", ch: D},                      // only m/d fits
+		{raw: "03/04/2025", want: "2025-04-03 00:00:00", ch: D, order: contract.DMY},
 		{raw: "03/04/2025", want: "2025-04-03 00:00:00", ch: D}, // default order is dmy
-		{raw: "03/04/2025", want: "2025-03-04 00:00:00", ch: D, order: spec.MDY},
+		{raw: "03/04/2025", want: "2025-03-04 00:00:00", ch: D, order: contract.MDY},
 		{raw: "2/07/2025 16:21:05", want: "2025-07-02 16:21:05", ch: D},
 		{raw: "2/7/2025   4:21:05 pm", want: "2025-07-02 16:21:05", ch: D},
 		{raw: "2/7/2025 4:21PM", want: "2025-07-02 16:21:00", ch: D},
@@ -148,7 +148,7 @@ func TestTimestamp(t *testing.T) {
 
 func TestDate(t *testing.T) {
 	const D, X, E = ChangeDate, ChangeExcelSerial, ChangeEpoch
-	runCases(t, spec.Date, []nc{
+	runCases(t, contract.Date, []nc{
 		{raw: "2025-07-02", want: "2025-07-02"},
 		{raw: "2025-07-02 00:00:00", want: "2025-07-02", ch: D},
 		{raw: "2025-07-02T00:00", want: "2025-07-02", ch: D},
@@ -156,8 +156,8 @@ func TestDate(t *testing.T) {
 		{raw: "2/07/2025", want: "2025-07-02", ch: D},
 		{raw: "02/07/2025 00:00", want: "2025-07-02", ch: D},
 		{raw: "02/07/2025 12:00 AM", want: "2025-07-02", ch: D},
-		{raw: "03/04/2025", want: "2025-04-03", ch: D, order: spec.DMY},
-		{raw: "03/04/2025", want: "2025-03-04", ch: D, order: spec.MDY},
+		{raw: "03/04/2025", want: "2025-04-03", ch: D, order: contract.DMY},
+		{raw: "03/04/2025", want: "2025-03-04", ch: D, order: contract.MDY},
 		{raw: "29/02/2024", want: "2024-02-29", ch: D},
 		{raw: "45678", want: "2025-01-21", ch: X},
 		{raw: "45678.0", want: "2025-01-21", ch: X},
@@ -179,7 +179,7 @@ func TestDate(t *testing.T) {
 
 func TestTime(t *testing.T) {
 	const D, X = ChangeDate, ChangeExcelSerial
-	runCases(t, spec.Time, []nc{
+	runCases(t, contract.Time, []nc{
 		{raw: "15:04:05", want: "15:04:05"},
 		{raw: "00:00:00", want: "00:00:00"},
 		{raw: "23:59:59", want: "23:59:59"},
@@ -280,17 +280,17 @@ func TestClassifyDate(t *testing.T) {
 func TestParseTimestamp(t *testing.T) {
 	cases := []struct {
 		raw   string
-		order spec.DateOrder
+		order contract.DateOrder
 		want  time.Time
 		form  DateForm
 	}{
-		{"2025-07-02 16:21:00.5", spec.DMY, time.Date(2025, 7, 2, 16, 21, 1, 0, time.UTC), FormISO},
-		{"03/04/2025 4:00 pm", spec.DMY, time.Date(2025, 4, 3, 16, 0, 0, 0, time.UTC), FormAmbiguous},
-		{"03/04/2025 4:00 pm", spec.MDY, time.Date(2025, 3, 4, 16, 0, 0, 0, time.UTC), FormAmbiguous},
-		{"20/05/2025 8:42", spec.MDY, time.Date(2025, 5, 20, 8, 42, 0, 0, time.UTC), FormDayFirst},
-		{"45678.99999", spec.DMY, time.Date(2025, 1, 21, 23, 59, 59, 0, time.UTC), FormExcelSerial},
-		{"1700000000", spec.DMY, time.Unix(1700000000, 0).UTC(), FormEpochSeconds},
-		{"1700000000500", spec.DMY, time.Unix(1700000001, 0).UTC(), FormEpochMillis},
+		{"2025-07-02 16:21:00.5", contract.DMY, time.Date(2025, 7, 2, 16, 21, 1, 0, time.UTC), FormISO},
+		{"03/04/2025 4:00 pm", contract.DMY, time.Date(2025, 4, 3, 16, 0, 0, 0, time.UTC), FormAmbiguous},
+		{"03/04/2025 4:00 pm", contract.MDY, time.Date(2025, 3, 4, 16, 0, 0, 0, time.UTC), FormAmbiguous},
+		{"20/05/2025 8:42", contract.MDY, time.Date(2025, 5, 20, 8, 42, 0, 0, time.UTC), FormDayFirst},
+		{"45678.99999", contract.DMY, time.Date(2025, 1, 21, 23, 59, 59, 0, time.UTC), FormExcelSerial},
+		{"1700000000", contract.DMY, time.Unix(1700000000, 0).UTC(), FormEpochSeconds},
+		{"1700000000500", contract.DMY, time.Unix(1700000001, 0).UTC(), FormEpochMillis},
 	}
 	for _, c := range cases {
 		got, form, err := ParseTimestamp(c.raw, c.order)
@@ -299,9 +299,9 @@ func TestParseTimestamp(t *testing.T) {
 		}
 	}
 	for _, raw := range []string{"31/04/2025", "2025-07-02Z", "", "nan", "60"} {
-		got, form, err := ParseTimestamp(raw, spec.DMY)
+		got, form, err := ParseTimestamp(raw, contract.DMY)
 		var ve *ValueError
-		if !errors.As(err, &ve) || ve.Type != spec.Timestamp || form != FormInvalid || !got.IsZero() {
+		if !errors.As(err, &ve) || ve.Type != contract.Timestamp || form != FormInvalid || !got.IsZero() {
 			t.Errorf("ParseTimestamp(%q) = %v, %v, %v; want a timestamp ValueError", raw, got, form, err)
 		}
 	}
@@ -340,7 +340,7 @@ func TestExcelSerialsAgainstTime(t *testing.T) {
 			want = want.AddDate(0, 0, 1)
 		}
 		raw := itoa(serial)
-		got, err := n.Normalize(spec.Date, spec.DMY, raw)
+		got, err := n.Normalize(contract.Date, contract.DMY, raw)
 		if err != nil || got.Value != want.Format(time.DateOnly) {
 			t.Fatalf("date serial %s = %+v, %v; want %s", raw, got, err, want.Format(time.DateOnly))
 		}

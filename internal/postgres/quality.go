@@ -1,25 +1,27 @@
-package quality
+package postgres
 
 import (
 	"context"
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/sdetl/sdetl/internal/spec"
+	"github.com/sdetl/sdetl/internal/contract"
+	"github.com/sdetl/sdetl/internal/quality"
 )
 
-// PostgresSource reads the loaded tables of schema (e.g. servicedesk) through conn, rendering
+// QualitySource reads the loaded tables of schema (e.g. servicedesk) through conn, rendering
 // every typed value as its canonical text, so the score of a loaded schema equals the score of
 // the clean store it was loaded from.
-func PostgresSource(conn *pgx.Conn, schema string) Source {
-	return &sqlSource{name: "postgres", q: pgQ{conn}, schema: schema, typed: true,
-		table: func(t *spec.Table) string { return t.Name }}
+func QualitySource(conn *pgx.Conn, schema string) quality.Source {
+	return quality.NewSQLSource(quality.SQLStore{Name: "postgres", Q: pgQ{conn}, Schema: schema, Typed: true,
+		Table: func(t *contract.Table) string { return t.Name },
+		Quote: func(name string) string { return pgx.Identifier{name}.Sanitize() }})
 }
 
 // pgQ runs SQL on PostgreSQL.
 type pgQ struct{ conn *pgx.Conn }
 
-func (q pgQ) columns(ctx context.Context, schema, table string) ([]string, error) {
+func (q pgQ) Columns(ctx context.Context, schema, table string) ([]string, error) {
 	rows, err := q.conn.Query(ctx, `SELECT column_name FROM information_schema.columns
 		WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position`, schema, table)
 	if err != nil {
@@ -28,11 +30,11 @@ func (q pgQ) columns(ctx context.Context, schema, table string) ([]string, error
 	return pgx.CollectRows(rows, pgx.RowTo[string])
 }
 
-func (q pgQ) row(ctx context.Context, sqlText string, dest ...any) error {
+func (q pgQ) Row(ctx context.Context, sqlText string, dest ...any) error {
 	return q.conn.QueryRow(ctx, sqlText).Scan(dest...)
 }
 
-func (q pgQ) each(ctx context.Context, sqlText string, n int, fn func([]string) error) error {
+func (q pgQ) Each(ctx context.Context, sqlText string, n int, fn func([]string) error) error {
 	rows, err := q.conn.Query(ctx, sqlText)
 	if err != nil {
 		return err

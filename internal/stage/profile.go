@@ -1,4 +1,4 @@
-package profile
+package stage
 
 import (
 	"context"
@@ -6,16 +6,16 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/sdetl/sdetl/internal/spec"
-	"github.com/sdetl/sdetl/internal/stage"
+	"github.com/sdetl/sdetl/internal/contract"
+	"github.com/sdetl/sdetl/internal/profile"
 	"github.com/sdetl/sdetl/internal/store"
 )
 
-// FromStage profiles every contract table of the staging store at stagePath (stg_<table>,
+// Profile profiles every contract table of the staging store at stagePath (stg_<table>,
 // every contracted column TEXT exactly as read). sample 0 reads every row; sample N reads
 // about N rows per table spread evenly over the whole table by rowid stride — never the
 // first N, which would profile only the oldest export's head.
-func FromStage(ctx context.Context, s *spec.Spec, stagePath string, sample int) (*Report, error) {
+func Profile(ctx context.Context, s *contract.Spec, stagePath string, sample int) (*profile.Report, error) {
 	if sample < 0 {
 		return nil, fmt.Errorf("profile: sample %d: want 0 (all rows) or a row count", sample)
 	}
@@ -24,7 +24,7 @@ func FromStage(ctx context.Context, s *spec.Spec, stagePath string, sample int) 
 		return nil, fmt.Errorf("profile: staging store: %w", err)
 	}
 	defer db.Close()
-	var tables []*TableReport
+	var tables []*profile.TableReport
 	for _, t := range s.Tables {
 		tr, err := profileTable(ctx, db, s, t, sample)
 		if err != nil {
@@ -32,11 +32,11 @@ func FromStage(ctx context.Context, s *spec.Spec, stagePath string, sample int) 
 		}
 		tables = append(tables, tr)
 	}
-	return NewReport(s, stagePath, sample, tables), nil
+	return profile.NewReport(s, stagePath, sample, tables), nil
 }
 
-func profileTable(ctx context.Context, db *sql.DB, s *spec.Spec, t *spec.Table, sample int) (*TableReport, error) {
-	tbl := store.Quote(stage.TableName(t))
+func profileTable(ctx context.Context, db *sql.DB, s *contract.Spec, t *contract.Table, sample int) (*profile.TableReport, error) {
+	tbl := store.Quote(TableName(t))
 	var total, lo, hi int64
 	if err := db.QueryRowContext(ctx, "SELECT count(*), coalesce(min(rowid), 0), coalesce(max(rowid), 0) FROM "+tbl).Scan(&total, &lo, &hi); err != nil {
 		return nil, err
@@ -56,7 +56,7 @@ func profileTable(ctx context.Context, db *sql.DB, s *spec.Spec, t *spec.Table, 
 		return nil, err
 	}
 	defer rows.Close()
-	p := NewTable(s, t)
+	p := profile.NewTable(s, t)
 	vals := make([]string, len(cols))
 	ptrs := make([]any, len(cols))
 	for i := range vals {

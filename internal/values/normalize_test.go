@@ -1,4 +1,4 @@
-package clean
+package values
 
 import (
 	"errors"
@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sdetl/sdetl/internal/spec"
+	"github.com/sdetl/sdetl/internal/contract"
 )
 
 var testSentinels = []string{"nan", "NULL", "N/A", "?", "-"}
@@ -19,10 +19,10 @@ type nc struct {
 	ch    Change
 	null  bool
 	err   bool
-	order spec.DateOrder
+	order contract.DateOrder
 }
 
-func runCases(t *testing.T, typ spec.Type, cases []nc) {
+func runCases(t *testing.T, typ contract.Type, cases []nc) {
 	t.Helper()
 	n := NewNormalizer(testSentinels)
 	for _, c := range cases {
@@ -33,7 +33,7 @@ func runCases(t *testing.T, typ spec.Type, cases []nc) {
 				t.Errorf("%s %q (order %q): got %+v, %v; want a ValueError", typ, c.raw, c.order, got, err)
 				continue
 			}
-			if ve.Type != typ || ve.Raw != c.raw || ve.Reason == "" || ve.Rule() != spec.RuleInvalid(typ) {
+			if ve.Type != typ || ve.Raw != c.raw || ve.Reason == "" || ve.Rule() != contract.RuleInvalid(typ) {
 				t.Errorf("%s %q: ValueError %+v, rule %q", typ, c.raw, *ve, ve.Rule())
 			}
 			continue
@@ -51,7 +51,7 @@ func runCases(t *testing.T, typ spec.Type, cases []nc) {
 }
 
 func TestNullsEveryType(t *testing.T) {
-	types := []spec.Type{spec.Integer, spec.Decimal, spec.Timestamp, spec.Date, spec.Time, spec.Flag, spec.Month, spec.Boolean, spec.Text}
+	types := []contract.Type{contract.Integer, contract.Decimal, contract.Timestamp, contract.Date, contract.Time, contract.Flag, contract.Month, contract.Boolean, contract.Text}
 	for _, typ := range types {
 		runCases(t, typ, []nc{
 			{raw: "", null: true},
@@ -83,7 +83,7 @@ func TestNullsEveryType(t *testing.T) {
 }
 
 func TestInteger(t *testing.T) {
-	runCases(t, spec.Integer, []nc{
+	runCases(t, contract.Integer, []nc{
 		{raw: "123", want: "123"},
 		{raw: "-5", want: "-5"},
 		{raw: "0", want: "0"},
@@ -128,10 +128,10 @@ func TestInteger(t *testing.T) {
 func TestDecimal(t *testing.T) {
 	// "-" is a sentinel with the default set; test it as a syntax error with no sentinels.
 	n := NewNormalizer(nil)
-	if _, err := n.Normalize(spec.Decimal, "", "-"); err == nil {
+	if _, err := n.Normalize(contract.Decimal, "", "-"); err == nil {
 		t.Errorf(`decimal "-" without sentinels: want an error`)
 	}
-	runCases(t, spec.Decimal, []nc{
+	runCases(t, contract.Decimal, []nc{
 		{raw: "7.5", want: "7.5"},
 		{raw: "8", want: "8"},
 		{raw: "0.25", want: "0.25"},
@@ -173,7 +173,7 @@ func TestDecimal(t *testing.T) {
 }
 
 func TestFlagAndBoolean(t *testing.T) {
-	runCases(t, spec.Flag, []nc{
+	runCases(t, contract.Flag, []nc{
 		{raw: "yes", want: "yes"},
 		{raw: "no", want: "no"},
 		{raw: "Yes", want: "yes", ch: ChangeFlag},
@@ -199,7 +199,7 @@ func TestFlagAndBoolean(t *testing.T) {
 		{raw: "off", err: true},
 		{raw: "x", err: true},
 	})
-	runCases(t, spec.Boolean, []nc{
+	runCases(t, contract.Boolean, []nc{
 		{raw: "true", want: "true"},
 		{raw: "false", want: "false"},
 		{raw: "True", want: "true", ch: ChangeFlag},
@@ -218,7 +218,7 @@ func TestFlagAndBoolean(t *testing.T) {
 }
 
 func TestMonth(t *testing.T) {
-	runCases(t, spec.Month, []nc{
+	runCases(t, contract.Month, []nc{
 		{raw: "2025-07", want: "2025-07"},
 		{raw: "2025-12", want: "2025-12"},
 		{raw: "2025-7", want: "2025-07", ch: ChangeMonth},
@@ -240,7 +240,7 @@ func TestMonth(t *testing.T) {
 }
 
 func TestText(t *testing.T) {
-	runCases(t, spec.Text, []nc{
+	runCases(t, contract.Text, []nc{
 		{raw: "hello", want: "hello"},
 		{raw: "a\nb", want: "a\nb"},
 		{raw: "a\n\n\nb", want: "a\n\n\nb"},
@@ -280,7 +280,7 @@ func TestUnknownType(t *testing.T) {
 }
 
 func TestValueError(t *testing.T) {
-	_, err := NewNormalizer(nil).Normalize(spec.Integer, "", "12a")
+	_, err := NewNormalizer(nil).Normalize(contract.Integer, "", "12a")
 	var ve *ValueError
 	if !errors.As(err, &ve) {
 		t.Fatalf("got %v", err)
@@ -328,19 +328,19 @@ func TestChangeNames(t *testing.T) {
 func TestUnchangedNoAlloc(t *testing.T) {
 	n := NewNormalizer(testSentinels)
 	cases := []struct {
-		typ spec.Type
+		typ contract.Type
 		raw string
 	}{
-		{spec.Integer, "123456"}, {spec.Integer, "3652948.0"}, {spec.Integer, " 007 "},
-		{spec.Decimal, "7.5"}, {spec.Decimal, "7.50"}, {spec.Decimal, "+0.25"},
-		{spec.Timestamp, "2025-07-02 16:21:00"}, {spec.Date, "2025-07-02"}, {spec.Time, "16:21:00"},
-		{spec.Flag, "yes"}, {spec.Flag, "Y"}, {spec.Boolean, "false"}, {spec.Month, "2025-07"},
-		{spec.Text, "Cloud - Infrastructure"}, {spec.Text, strings.Repeat("long comment text\n", 100)},
-		{spec.Text, " PendingAssignment"}, {spec.Text, ""}, {spec.Integer, "nan"},
+		{contract.Integer, "123456"}, {contract.Integer, "3652948.0"}, {contract.Integer, " 007 "},
+		{contract.Decimal, "7.5"}, {contract.Decimal, "7.50"}, {contract.Decimal, "+0.25"},
+		{contract.Timestamp, "2025-07-02 16:21:00"}, {contract.Date, "2025-07-02"}, {contract.Time, "16:21:00"},
+		{contract.Flag, "yes"}, {contract.Flag, "Y"}, {contract.Boolean, "false"}, {contract.Month, "2025-07"},
+		{contract.Text, "Cloud - Infrastructure"}, {contract.Text, strings.Repeat("long comment text\n", 100)},
+		{contract.Text, " PendingAssignment"}, {contract.Text, ""}, {contract.Integer, "nan"},
 	}
 	for _, c := range cases {
 		allocs := testing.AllocsPerRun(100, func() {
-			if _, err := n.Normalize(c.typ, spec.DMY, c.raw); err != nil {
+			if _, err := n.Normalize(c.typ, contract.DMY, c.raw); err != nil {
 				t.Fatal(err)
 			}
 		})

@@ -1,10 +1,10 @@
-package clean
+package values
 
 import (
 	"strings"
 	"time"
 
-	"github.com/sdetl/sdetl/internal/spec"
+	"github.com/sdetl/sdetl/internal/contract"
 )
 
 // DateForm is the shape of a raw date/time value, as the profiler reports it.
@@ -37,7 +37,7 @@ func (f DateForm) String() string {
 // which is not a real date/time (31/04/2025, 25:00, year 1800, ...) is FormInvalid; so is a
 // value with both d/m parts > 12. Classification does not depend on a date order.
 func ClassifyDate(raw string) DateForm {
-	_, form, r := parseStamp(strings.TrimSpace(raw), spec.DMY)
+	_, form, r := parseStamp(strings.TrimSpace(raw), contract.DMY)
 	if r != "" {
 		return FormInvalid
 	}
@@ -47,11 +47,11 @@ func ClassifyDate(raw string) DateForm {
 // ParseTimestamp parses a timestamp value exactly as Normalize does for type timestamp
 // (rounded to the second) and returns it as a wall-clock time in time.UTC, with its form.
 // raw should already be trimmed and non-null (surrounding whitespace is ignored anyway).
-// An error is a *ValueError for spec.Timestamp and comes with FormInvalid.
-func ParseTimestamp(raw string, order spec.DateOrder) (time.Time, DateForm, error) {
+// An error is a *ValueError for contract.Timestamp and comes with FormInvalid.
+func ParseTimestamp(raw string, order contract.DateOrder) (time.Time, DateForm, error) {
 	st, form, r := parseStamp(strings.TrimSpace(raw), order)
 	if r != "" {
-		return time.Time{}, FormInvalid, invalid(spec.Timestamp, raw, string(r))
+		return time.Time{}, FormInvalid, invalid(contract.Timestamp, raw, string(r))
 	}
 	y, m, d := civilFromDays(st.days)
 	return time.Date(y, time.Month(m), d, st.sod/3600, st.sod/60%60, st.sod%60, 0, time.UTC), form, nil
@@ -109,7 +109,7 @@ func (st *stamp) normalise() reason {
 }
 
 // parseStamp parses a trimmed timestamp value in any accepted form.
-func parseStamp(s string, order spec.DateOrder) (stamp, DateForm, reason) {
+func parseStamp(s string, order contract.DateOrder) (stamp, DateForm, reason) {
 	switch {
 	case len(s) >= 10 && s[4] == '-' && isDigit(s[0]) && isDigit(s[1]) && isDigit(s[2]) && isDigit(s[3]):
 		st, r := parseISO(s)
@@ -159,7 +159,7 @@ func isOffsetStart(b byte) bool { return b == 'Z' || b == 'z' || b == '+' || b =
 
 // parseSlash: D/M/YYYY or M/D/YYYY (1 or 2 digit parts), then optional spaces and
 // H:MM[:SS[.fraction]][ AM|PM].
-func parseSlash(s string, order spec.DateOrder) (stamp, DateForm, reason) {
+func parseSlash(s string, order contract.DateOrder) (stamp, DateForm, reason) {
 	a, i := digits12(s, 0)
 	if i < 0 || i >= len(s) || s[i] != '/' {
 		return stamp{}, FormInvalid, errStampSyntax
@@ -194,7 +194,7 @@ func parseSlash(s string, order spec.DateOrder) (stamp, DateForm, reason) {
 		form, m, d = FormMonthFirst, a, b
 	default:
 		form = FormAmbiguous
-		if order == spec.MDY {
+		if order == contract.MDY {
 			m, d = a, b
 		} else {
 			d, m = a, b
@@ -395,7 +395,7 @@ func stampChange(f DateForm) Change {
 }
 
 // normTimestamp -> "2006-01-02 15:04:05".
-func normTimestamp(s string, order spec.DateOrder) (string, Change, reason) {
+func normTimestamp(s string, order contract.DateOrder) (string, Change, reason) {
 	st, form, r := parseStamp(s, order)
 	if r != "" {
 		return "", 0, r
@@ -411,7 +411,7 @@ func normTimestamp(s string, order spec.DateOrder) (string, Change, reason) {
 }
 
 // normDate -> "2006-01-02"; the value's time of day must be midnight.
-func normDate(s string, order spec.DateOrder) (string, Change, reason) {
+func normDate(s string, order contract.DateOrder) (string, Change, reason) {
 	st, form, r := parseStamp(s, order)
 	if r != "" {
 		return "", 0, r

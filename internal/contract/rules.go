@@ -1,4 +1,4 @@
-package spec
+package contract
 
 // Quarantine rules: why a row could not be loaded. The generator's truth.json uses the same
 // names, so tests compare reasons exactly.

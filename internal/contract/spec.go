@@ -1,8 +1,8 @@
-// Package spec owns the data contract: the tables an export holds, their database columns,
+// Package contract owns the data contract: the tables an export holds, their database columns,
 // the header aliases that identify them in each export dialect, contracted types, natural keys,
 // required columns, null sentinels and the scope filter. The ServiceDesk contract is embedded;
 // users may load their own YAML file. Code reads the contract; it never hard-codes column lists.
-package spec
+package contract
 
 import (
 	"bytes"

@@ -1,0 +1,160 @@
+package deptest
+
+import (
+	"bufio"
+	"bytes"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/sdetl/sdetl/"
+
+// core packages hold what the pipeline computes: the contract, the value rules, the profile
+// and the score. They must reach no driver, store or file format, so they can be read, tested
+// and reused without any of them.
+var core = []string{"internal/contract", "internal/values", "internal/report", "internal/profile", "internal/quality"}
+
+// forbidden are the packages no core package may reach, directly or not.
+var forbidden = []string{
+	"database/sql",
+	"github.com/jackc/pgx/",
+	"modernc.org/sqlite",
+	module + "internal/xlsx",
+	module + "internal/csvfile",
+	module + "internal/exports",
+	module + "internal/store",
+	module + "internal/stage",
+	module + "internal/clean",
+	module + "internal/postgres",
+	module + "internal/pgcluster",
+}
+
+// allowed lists the module's packages each package may import directly: the picture at the
+// top of docs/design.md. A new package must be placed here, which is the point: where it sits
+// is decided, not drifted into. Only the commands import everything.
+var allowed = map[string][]string{
+	// core
+	"internal/contract": nil,
+	"internal/values":   {"internal/contract"},
+	"internal/report":   nil,
+	"internal/profile":  {"internal/contract", "internal/report", "internal/values"},
+	"internal/quality":  {"internal/contract", "internal/report", "internal/values"},
+	// adapters: each wraps one store, database, file format or machine resource
+	"internal/inputfile": nil,
+	"internal/xlsx":      {"internal/inputfile"},
+	"internal/csvfile":   {"internal/inputfile"},
+	"internal/exports":   {"internal/contract", "internal/csvfile", "internal/inputfile", "internal/xlsx"},
+	"internal/store":     nil,
+	"internal/health":    nil,
+	"internal/pgcluster": nil,
+	"internal/stage":     {"internal/contract", "internal/exports", "internal/inputfile", "internal/profile", "internal/quality", "internal/store", "internal/values"},
+	"internal/clean":     {"internal/contract", "internal/health", "internal/quality", "internal/store", "internal/values"},
+	"internal/postgres":  {"internal/contract", "internal/quality", "internal/store"},
+	// use cases over the core and the export readers
+	"internal/specdraft": {"internal/contract", "internal/exports", "internal/profile", "internal/report", "internal/values"},
+	"internal/synth":     {"internal/contract", "internal/xlsx"},
+	// tests and test helpers
+	"internal/pgtest":  {"internal/pgcluster"},
+	"internal/deptest": nil,
+	// the commands: the only importers of everything
+	"cmd/sdetl":       {"*"},
+	"cmd/sdetl-bench": {"*"},
+}
+
+// goList runs go list at the module root and returns its output lines.
+func goList(t *testing.T, args ...string) []string {
+	t.Helper()
+	openSources(t)
+	cmd := exec.Command("go", append([]string{"list"}, args...)...)
+	cmd.Dir = "../.."
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list %s: %v\n%s", strings.Join(args, " "), err, stderr.Bytes())
+	}
+	var lines []string
+	for sc := bufio.NewScanner(bytes.NewReader(out)); sc.Scan(); {
+		if l := strings.TrimSpace(sc.Text()); l != "" {
+			lines = append(lines, l)
+		}
+	}
+	return lines
+}
+
+func TestCoreReachesNoAdapter(t *testing.T) {
+	for _, p := range core {
+		for _, dep := range goList(t, "-deps", "./"+p) {
+			for _, f := range forbidden {
+				if dep == f || strings.HasPrefix(dep, strings.TrimSuffix(f, "/")+"/") {
+					t.Errorf("core package %s depends on %s", p, dep)
+				}
+			}
+		}
+	}
+}
+
+func TestImportsFollowThePicture(t *testing.T) {
+	for _, line := range goList(t, "-f", "{{.ImportPath}} {{join .Imports \" \"}}", "./...") {
+		fields := strings.Fields(line)
+		pkg := strings.TrimPrefix(fields[0], module)
+		want, ok := allowed[pkg]
+		if !ok {
+			t.Errorf("package %s is not in the picture: add it to allowed (and to docs/design.md)", pkg)
+			continue
+		}
+		if slices.Contains(want, "*") {
+			continue
+		}
+		for _, imp := range fields[1:] {
+			if dep, ours := strings.CutPrefix(imp, module); ours && !slices.Contains(want, dep) {
+				t.Errorf("%s imports %s, which the picture does not allow", pkg, dep)
+			}
+		}
+	}
+}
+
+func TestEveryPackageHasAComment(t *testing.T) {
+	for _, line := range goList(t, "-f", "{{.ImportPath}}|{{.Doc}}", "./...") {
+		pkg, doc, _ := strings.Cut(line, "|")
+		if strings.TrimSpace(doc) == "" {
+			t.Errorf("package %s has no package comment", pkg)
+		}
+	}
+}
+
+// openSources opens every directory and Go file of the module from this process. go test
+// caches a result by the files the test itself opened; go list reads them in a child process,
+// so without this a forbidden import added later would pass from the cache.
+func openSources(t *testing.T) {
+	t.Helper()
+	err := filepath.WalkDir("../..", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		name := d.Name()
+		if d.IsDir() && path != "../.." && (strings.HasPrefix(name, ".") || name == "testdata") {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || strings.HasSuffix(name, ".go") || name == "go.mod" {
+			f, err := os.Open(path)
+			if err != nil {
+				return err
+			}
+			if d.IsDir() {
+				_, err = f.ReadDir(-1)
+			}
+			f.Close()
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
