@@ -332,3 +332,27 @@ func writeBook(t *testing.T, dir string, sst func(io.Writer), rows string, level
 	}
 	return p
 }
+
+// TestQuarantineListQuotesFileNames (issue 14 item 8): a file name carrying ANSI escapes reaches
+// `quarantine list` quoted, never raw.
+func TestQuarantineListQuotesFileNames(t *testing.T) {
+	dir, work := t.TempDir(), t.TempDir()
+	name := "export\x1b[2J\x1b[31m.csv"
+	p := filepath.Join(dir, name)
+	header := ticketHeader()
+	row := make([]string, len(header)) // no ticket id: quarantined as missing_required
+	var b bytes.Buffer
+	w := csv.NewWriter(&b)
+	w.Write(header)
+	w.Write(row)
+	w.Flush()
+	if err := os.WriteFile(p, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mustSdetl(t, "import", "--workdir", work, p)
+	mustSdetl(t, "clean", "--workdir", work)
+	out := mustSdetl(t, "quarantine", "list", "--workdir", work)
+	if strings.Contains(out, "\x1b") || !strings.Contains(out, strconv.Quote(name)) {
+		t.Errorf("quarantine list shows the name raw or not at all:\n%q", out)
+	}
+}
