@@ -5,7 +5,10 @@ import (
 	"bufio"
 	"bytes"
 	"compress/flate"
+	"context"
 	"encoding/csv"
+	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -19,6 +22,7 @@ import (
 	"time"
 
 	"github.com/sdetl/sdetl/internal/contract"
+	"github.com/sdetl/sdetl/internal/store"
 )
 
 // The hostile corpus (issue 14 items 2, 3, 5, 8; issue 15 item 2): each input is fed to
@@ -30,12 +34,17 @@ import (
 const maxRSS = 300 << 20
 
 type hostile struct {
-	name  string
-	make  func(t *testing.T, dir string) string // writes the input, returns the path to import
-	args  []string                              // extra import flags
-	want  string                                // the error line after "sdetl: ", with {path}
-	short bool                                  // cheap enough for -short
+	name string
+	make func(t *testing.T, dir string) string // writes the input, returns the path to import
+	// fixture, when set, is the input's file under testdata/hostile, which the test imports
+	// (as tickets.<ext>) instead of calling make; make writes it with -update-hostile.
+	fixture string
+	args    []string // extra import flags
+	want    string   // the error line after "sdetl: ", with {path}
+	short   bool     // cheap enough for -short
 }
+
+var updateHostile = flag.Bool("update-hostile", false, "rewrite the small inputs of the hostile corpus under testdata/hostile")
 
 func TestHostileCorpus(t *testing.T) {
 	for _, h := range hostileCorpus() {
@@ -45,7 +54,7 @@ func TestHostileCorpus(t *testing.T) {
 			}
 			t.Parallel()
 			dir, work, tmp := t.TempDir(), t.TempDir(), t.TempDir()
-			path := h.make(t, dir)
+			path := hostileInput(t, h, dir)
 			start := time.Now()
 			code, stderr, rss := sdetlChild(t, tmp, nil, append(append([]string{"import", "--workdir", work}, h.args...), path)...)
 			want := "sdetl: " + strings.NewReplacer("{path}", path, "{quoted}", strconv.Quote(path)).Replace(h.want) + "\n"
@@ -87,7 +96,7 @@ func hostileCorpus() []hostile {
 				w.WriteString("\"\n")
 			})
 		}, want: "{path}: row 1 (line 2), column 3: field longer than 16777216 bytes (limit --max-field-bytes)"},
-		{name: "csv field past a lowered limit", short: true, args: []string{"--max-field-bytes", "64"}, make: func(t *testing.T, dir string) string {
+		{name: "csv field past a lowered limit", short: true, fixture: "long-field.csv", args: []string{"--max-field-bytes", "64"}, make: func(t *testing.T, dir string) string {
 			return writeTicketsCSV(t, dir, func(w *bufio.Writer) { w.WriteString("1," + strings.Repeat("z", 65) + "\n") })
 		}, want: "{path}: row 1 (line 2), column 2: field longer than 64 bytes (limit --max-field-bytes)"},
 		{name: "fifo", short: true, make: func(t *testing.T, dir string) string {
@@ -147,25 +156,55 @@ func hostileCorpus() []hostile {
 				bw.Flush()
 			})
 		}, want: "{path}: xl/sharedStrings.xml: more than 8388608 shared strings (limit --max-shared-strings)"},
-		{name: "xlsx rows without numbers past the limit", short: true, make: func(t *testing.T, dir string) string {
+		{name: "xlsx rows without numbers past the limit", short: true, fixture: "unnumbered-past-limit.xlsx", make: func(t *testing.T, dir string) string {
 			return workbook(t, dir, `r="1048575"`, `<sst/>`, `<row/><row><c><v>1</v></c></row>`)
 		}, want: "{path}: row 1048577 (unnumbered, after row 1048576) is past the format's limit of 1048576 rows"},
-		{name: "xlsx rows out of order", short: true, make: func(t *testing.T, dir string) string {
+		{name: "xlsx rows out of order", short: true, fixture: "rows-out-of-order.xlsx", make: func(t *testing.T, dir string) string {
 			return workbook(t, dir, `r="1"`, `<sst/>`, `<row r="3"><c r="A3"><v>1</v></c></row><row r="2"><c r="A2"><v>2</v></c></row>`)
 		}, want: "{path}: row number 2 after row 3: rows must be in ascending order, each once"},
-		{name: "xlsx repeated row", short: true, make: func(t *testing.T, dir string) string {
+		{name: "xlsx repeated row", short: true, fixture: "repeated-row.xlsx", make: func(t *testing.T, dir string) string {
 			return workbook(t, dir, `r="1"`, `<sst/>`, `<row r="2"><c r="A2"><v>1</v></c></row><row r="2"><c r="A2"><v>2</v></c></row>`)
 		}, want: "{path}: row number 2 after row 2: rows must be in ascending order, each once"},
-		{name: "xlsx cell reference in another row", short: true, make: func(t *testing.T, dir string) string {
+		{name: "xlsx cell reference in another row", short: true, fixture: "cell-in-another-row.xlsx", make: func(t *testing.T, dir string) string {
 			return workbook(t, dir, `r="1"`, `<sst/>`, `<row r="2"><c r="A7"><v>1</v></c></row>`)
 		}, want: `{path}: row 2: cell reference "A7" is not in row 2`},
-		{name: "xlsx duplicate cell", short: true, make: func(t *testing.T, dir string) string {
+		{name: "xlsx duplicate cell", short: true, fixture: "duplicate-cell.xlsx", make: func(t *testing.T, dir string) string {
 			return workbook(t, dir, `r="1"`, `<sst/>`, `<row r="2"><c r="A2"><v>1</v></c><c r="A2"><v>2</v></c></row>`)
 		}, want: `{path}: row 2: cell "A2" after cell A2: cells must be in column order, each once`},
-		{name: "xlsx invalid utf-8", short: true, make: func(t *testing.T, dir string) string {
+		{name: "xlsx invalid utf-8", short: true, fixture: "invalid-utf8.xlsx", make: func(t *testing.T, dir string) string {
 			return workbook(t, dir, `r="1"`, `<sst/>`, `<row r="2"><c r="A2"><v>1</v></c><c r="C2" t="inlineStr"><is><t>caf`+"\xe9"+`</t></is></c></row>`)
 		}, want: `{path}: row 2: cell C2: value is not valid UTF-8`},
 	}
+}
+
+// hostileInput returns the input of h in dir: its testdata fixture, or what make writes.
+func hostileInput(t *testing.T, h hostile, dir string) string {
+	if h.fixture == "" {
+		return h.make(t, dir)
+	}
+	fixture := filepath.Join("testdata", "hostile", h.fixture)
+	if *updateHostile {
+		made := h.make(t, t.TempDir())
+		b, err := os.ReadFile(made)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll(filepath.Dir(fixture), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(fixture, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b, err := os.ReadFile(fixture)
+	if err != nil {
+		t.Fatalf("%v (go test ./cmd/sdetl -run TestHostileCorpus -update-hostile writes it)", err)
+	}
+	p := filepath.Join(dir, "tickets"+filepath.Ext(h.fixture))
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 // TestSignalStopsImport: SIGTERM (and SIGINT) stop an import in the middle of a long read
@@ -354,5 +393,49 @@ func TestQuarantineListQuotesFileNames(t *testing.T) {
 	out := mustSdetl(t, "quarantine", "list", "--workdir", work)
 	if strings.Contains(out, "\x1b") || !strings.Contains(out, strconv.Quote(name)) {
 		t.Errorf("quarantine list shows the name raw or not at all:\n%q", out)
+	}
+}
+
+// TestCROnlyAndBlankLines (issue 15 items 2 and 5): a tickets export saved with CR-only line
+// ends and blank lines imports every row (it imported 0 rows with exit 0), with no reject, and
+// the audit counts the blank lines.
+func TestCROnlyAndBlankLines(t *testing.T) {
+	dir, work := t.TempDir(), t.TempDir()
+	header := ticketHeader()
+	var b strings.Builder
+	for i, h := range header {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(h)
+	}
+	empty := strings.Repeat(",", len(header)-4)                                       // 4 fields before it
+	b.WriteString("\r\r101,,,\"first\rline\"" + empty + "\r102,,,x" + empty + "\r\r") // a blank line after the header and at the end
+	p := filepath.Join(dir, "tickets.csv")
+	if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := mustSdetl(t, "import", "--workdir", work, "--json", p)
+	var res struct {
+		Files []struct {
+			RowsRead, Inserted, Rejected, BlankLines int
+		} `json:"files"`
+	}
+	if err := json.Unmarshal([]byte(strings.NewReplacer("rows_read", "RowsRead", "rows_inserted", "Inserted", "rows_rejected", "Rejected", "blank_lines", "BlankLines").Replace(out)), &res); err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Files) != 1 || res.Files[0].RowsRead != 2 || res.Files[0].Inserted != 2 || res.Files[0].Rejected != 0 || res.Files[0].BlankLines != 2 {
+		t.Errorf("import audit %+v, want 2 rows read and inserted, none rejected, 2 blank lines", res.Files)
+	}
+	// The CR inside the quoted field is data, staged byte for byte.
+	db, err := store.OpenReadOnly(filepath.Join(work, stageFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var v string
+	q := "SELECT " + store.Quote(header[3]) + " FROM stg_tickets WHERE _row = 1"
+	if err := db.QueryRowContext(context.Background(), q).Scan(&v); err != nil || v != "first\rline" {
+		t.Errorf("staged %q (%v), want %q", v, err, "first\rline")
 	}
 }
