@@ -187,7 +187,7 @@ func runLoadBench(ctx context.Context, cfg loadConfig) (rep *loadReport, err err
 	sp := contract.ServiceDesk()
 	rep = &loadReport{
 		Date:       time.Now().Format(time.RFC3339),
-		Command:    fmt.Sprintf("go run ./cmd/sdetl-bench load -scale %g -runs %d", cfg.scale, cfg.runs),
+		Command:    fmt.Sprintf("go -C cmd/sdetl-bench run . load -scale %g -runs %d", cfg.scale, cfg.runs),
 		GoVersion:  runtime.Version(),
 		GOOS:       runtime.GOOS,
 		GOARCH:     runtime.GOARCH,

@@ -12,22 +12,22 @@ import (
 
 func cmdDemo(ctx context.Context, e *env, args []string) error {
 	f := newFlags(e, "demo", "[flags]",
-		"The newcomer's first command: generate a quarter of synthetic exports into the work dir,\nstart the local throwaway PostgreSQL, run the whole pipeline, and say how to look at the data.").withPG()
+		"The newcomer's first command: generate a quarter of synthetic exports into the work dir,\nstart the local throwaway PostgreSQL, run the whole pipeline, and say how to look at the data.").withWorkdir().withPG()
 	o := synth.Options{Seed: 1, Format: "xlsx", Dialect: "legacy", Dirt: "realistic"}
 	f.Float64Var(&o.Scale, "scale", 1, "volume of the generated exports (1 = the reference quarter, about 260K rows)")
 	f.StringVar(&o.Format, "format", "xlsx", "xlsx or csv")
-	if err := f.parse(args); err != nil {
+	if _, err := f.parse(args); err != nil {
 		return err
 	}
-	if o.Scale <= 0 || (o.Format != "xlsx" && o.Format != "csv") {
-		return usageError{"demo: --scale must be > 0 and --format xlsx or csv"}
+	if err := synthOptions(&o); err != nil {
+		return err
 	}
-	unlock, err := f.lock()
+	unlock, err := f.work.lock()
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	dir := f.path("exports")
+	dir := f.work.exports()
 	if t, err := synth.ReadTruth(filepath.Join(dir, "truth.json")); err == nil && reflect.DeepEqual(t.Options, o) {
 		fmt.Fprintf(e.stdout, "using the exports already generated in %s\n", dir)
 	} else {
@@ -38,21 +38,18 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	}
 	dsn := f.pg
 	if dsn == "" {
-		var err error
-		if dsn, err = localDSN(ctx, e, f.workdir); err != nil {
+		if dsn, err = localDSN(ctx, e, f.work); err != nil {
 			return err
 		}
 	}
 	s := contract.ServiceDesk()
-	rep, err := pipeline(ctx, e, s, runOptions{exports: dir, workdir: f.workdir, dsn: dsn, fresh: true, minQuality: s.Quality.Gate})
-	if rep != nil {
-		printRun(e.stdout, rep)
-	}
+	rep, err := pipeline(ctx, e, s, runOptions{exports: dir, work: f.work, dsn: dsn, fresh: true, minQuality: s.Quality.Gate})
+	printRun(e.stdout, rep)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "\nThe data is in schema %s (tables tickets, comments, timesheets, roster, quarantine).\n", rep.Schema)
 	fmt.Fprintf(e.stdout, "Look at it:  psql \"%s\" -c 'select count(*) from %s.tickets'\n", describeDSN(dsn), rep.Schema)
-	fmt.Fprintf(e.stdout, "Run report:  %s   Stop the database:  sdetl pg down --workdir %s\n", filepath.Join(f.workdir, "run.json"), f.workdir)
+	fmt.Fprintf(e.stdout, "Run report:  %s   Stop the database:  sdetl pg down --workdir %s\n", f.work.runJSON(), f.work)
 	return nil
 }

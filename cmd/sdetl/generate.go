@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/sdetl/sdetl/internal/synth"
 )
@@ -20,20 +21,14 @@ func cmdGenerate(ctx context.Context, e *env, args []string) error {
 	f.StringVar(&o.Dialect, "dialect", "legacy", "comments header dialect: legacy or 2026")
 	f.BoolVar(&o.Raw, "raw", false, "add out-of-scope rows up to the raw export volumes")
 	f.StringVar(&o.Dirt, "dirt", "realistic", "realistic or none")
-	if err := f.parse(args); err != nil {
+	if _, err := f.parse(args); err != nil {
 		return err
 	}
-	switch {
-	case *out == "":
+	if *out == "" {
 		return usageError{"generate: --out DIR is required"}
-	case o.Scale <= 0:
-		return usageError{"generate: --scale must be > 0"}
-	case o.Format != "xlsx" && o.Format != "csv":
-		return usageError{"generate: --format must be xlsx or csv"}
-	case o.Dialect != "legacy" && o.Dialect != "2026":
-		return usageError{"generate: --dialect must be legacy or 2026"}
-	case o.Dirt != "realistic" && o.Dirt != "none":
-		return usageError{"generate: --dirt must be realistic or none"}
+	}
+	if err := synthOptions(&o); err != nil {
+		return err
 	}
 	t, err := synth.Generate(ctx, *out, o)
 	if err != nil {
@@ -43,6 +38,15 @@ func cmdGenerate(ctx context.Context, e *env, args []string) error {
 	for _, name := range slices.Sorted(maps.Keys(t.Counts)) {
 		c := t.Counts[name]
 		fmt.Fprintf(e.stdout, "  %-11s exported %8d  in scope %8d  loaded %8d  quarantined %6d\n", name, c.Exported, c.InScope, c.Loaded, c.Quarantined)
+	}
+	return nil
+}
+
+// synthOptions validates generator options given on the command line: synth.Validate is the
+// one check, and its complaint is a usage error.
+func synthOptions(o *synth.Options) error {
+	if err := o.Validate(); err != nil {
+		return usageError{strings.TrimPrefix(err.Error(), "synth: ")}
 	}
 	return nil
 }

@@ -222,8 +222,8 @@ func TestSignalStopsImport(t *testing.T) {
 			if took := time.Since(start); took > 10*time.Second {
 				t.Errorf("the import took %v to stop", took)
 			}
-			if want := "sdetl: interrupted; nothing half-written was left behind\n"; code != exitError || stderr != want {
-				t.Errorf("exit %d, stderr %q; want 1 and %q", code, stderr, want)
+			if want := "sdetl: interrupted; nothing half-written was left behind\n"; code != exitInterrupted || stderr != want {
+				t.Errorf("exit %d, stderr %q; want %d and %q", code, stderr, exitInterrupted, want)
 			}
 			assertOnlyLock(t, work)
 		})
@@ -428,7 +428,7 @@ func TestCROnlyAndBlankLines(t *testing.T) {
 		t.Errorf("import audit %+v, want 2 rows read and inserted, none rejected, 2 blank lines", res.Files)
 	}
 	// The CR inside the quoted field is data, staged byte for byte.
-	db, err := store.OpenReadOnly(filepath.Join(work, stageFile))
+	db, err := store.OpenReadOnly(workdir(work).stage())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -90,9 +90,21 @@ func TestGateAndScores(t *testing.T) {
 			sc.Stage.Composite, sc.Clean.Composite, sc.Postgres.Composite)
 	}
 
-	// A gate the data cannot reach: exit 5, and the live schema from the first run stays.
+	// A gate the data cannot reach: exit 5, and the live schema from the first run stays. The
+	// clean data scores 100, and the gate is 0..100, so a contract that wants every ticket
+	// closed makes 100 unreachable.
 	before := liveTickets(t, dsn)
-	code, out, errs := sdetl(t, "run", "--exports", dir, "--pg", dsn, "--workdir", work, "--min-quality", "100.5")
+	builtin, err := os.ReadFile("../../internal/contract/servicedesk.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	strict := strings.Replace(string(builtin), `  completeness:              # share`,
+		"  completeness:\n    - {table: tickets, column: \"TKT-Closure Date\", min: 1.0}\n  # share", 1)
+	strictPath := filepath.Join(t.TempDir(), "strict.yaml")
+	if err := os.WriteFile(strictPath, []byte(strict), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := sdetl(t, "run", "--exports", dir, "--pg", dsn, "--workdir", work, "--spec", strictPath, "--min-quality", "100")
 	if code != exitGate || !strings.Contains(errs, "quality gate failed") || !strings.Contains(out, "FAILS the gate") {
 		t.Fatalf("exit %d (want %d)\nstdout: %s\nstderr: %s", code, exitGate, out, errs)
 	}

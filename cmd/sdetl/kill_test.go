@@ -17,6 +17,9 @@ import (
 // TestCleanSurvivesKill kills `sdetl clean` with SIGKILL at random points: the staging store
 // must never change, and the clean store must always be either the previous complete one or a
 // complete new one — never a partial file. The next run removes the killed run's temp file.
+// A kill counts only if it landed mid-write (the process died by the signal, leaving its temp
+// file behind); the test fails unless most kills did, so it cannot pass by killing too early
+// or too late.
 func TestCleanSurvivesKill(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills subprocesses")
@@ -25,7 +28,7 @@ func TestCleanSurvivesKill(t *testing.T) {
 	work := t.TempDir()
 	mustSdetl(t, "import", "--exports", dir, "--workdir", work)
 	mustSdetl(t, "clean", "--workdir", work)
-	stagePath, cleanPath := filepath.Join(work, stageFile), filepath.Join(work, cleanFile)
+	stagePath, cleanPath := workdir(work).stage(), workdir(work).clean()
 	stageHash := hashOf(t, stagePath)
 	want := cleanCounts(t, cleanPath)
 
@@ -34,15 +37,22 @@ func TestCleanSurvivesKill(t *testing.T) {
 	full := time.Since(start)
 
 	rng := rand.New(rand.NewPCG(1, 2))
-	for i := 0; i < 8; i++ {
+	const kills = 8
+	midWrite := 0
+	for i := 0; i < kills; i++ {
 		cmd := exec.Command(os.Args[0], "clean", "--workdir", work)
 		cmd.Env = append(os.Environ(), "SDETL_TEST_AS_MAIN=1")
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(time.Duration(rng.Int64N(int64(full) + 1)))
+		// Between 20% and 80% of a full run: past the start-up, before the rename.
+		time.Sleep(full/5 + time.Duration(rng.Int64N(int64(full)*3/5+1)))
 		cmd.Process.Kill()
-		cmd.Wait()
+		err := cmd.Wait()
+		tmps, _ := filepath.Glob(filepath.Join(work, ".*.tmp-*"))
+		if ee, ok := err.(*exec.ExitError); ok && !ee.Exited() && len(tmps) > 0 {
+			midWrite++
+		}
 		if hashOf(t, stagePath) != stageHash {
 			t.Fatalf("kill %d: the staging store changed", i)
 		}
@@ -50,6 +60,10 @@ func TestCleanSurvivesKill(t *testing.T) {
 			t.Fatalf("kill %d: clean store counts %v, want %v", i, got, want)
 		}
 	}
+	if midWrite < kills/2 {
+		t.Fatalf("only %d of %d kills landed mid-write: the test did not test its property", midWrite, kills)
+	}
+	t.Logf("%d of %d kills landed mid-write", midWrite, kills)
 	mustSdetl(t, "clean", "--workdir", work)
 	if tmps, _ := filepath.Glob(filepath.Join(work, ".*.tmp-*")); len(tmps) != 0 {
 		t.Errorf("temp files left after a clean run: %v", tmps)

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/sdetl/sdetl/internal/outcome"
 	"github.com/sdetl/sdetl/internal/pgcluster"
 	"github.com/sdetl/sdetl/internal/postgres"
 )
@@ -14,27 +15,41 @@ import (
 const localDB = "sdetl"
 
 func cmdPg(ctx context.Context, e *env, args []string) error {
-	f := newFlags(e, "pg", "up|down|status|dsn [--workdir DIR]",
-		"Manage the local PostgreSQL kept under the work dir (unix socket only, no TCP).")
-	var action string
-	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
-		action, args = args[0], args[1:]
+	f := newFlags(e, "pg", "up|down|status|dsn [flags]",
+		"Manage the local PostgreSQL kept under the work dir (unix socket only, no TCP).\n"+
+			"  up      start it (initialising it the first time) and print how to connect\n"+
+			"  down    stop it; refused while a command holds the work dir (see --force)\n"+
+			"  status  running or stopped\n"+
+			"  dsn     print its DSN").withWorkdir()
+	force := f.Bool("force", false, "down: stop the database even while a command (e.g. sdetl run) is using the work dir")
+	action, args := splitAction(args)
+	if wantsHelp(action, args) {
+		args = []string{"--help"}
 	}
-	if err := f.parse(args); err != nil {
+	if _, err := f.parse(args); err != nil {
 		return err
 	}
-	c, err := pgcluster.New(f.path("pg"))
+	c, err := pgcluster.New(f.work.pg())
 	if err != nil {
 		return err
 	}
 	switch action {
 	case "up":
-		dsn, err := localDSN(ctx, e, f.workdir)
+		dsn, err := localDSN(ctx, e, f.work)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(e.stdout, "local PostgreSQL is up: psql \"%s\"\n", dsn)
 	case "down":
+		if !*force {
+			// A run holds the work dir's lock from start to end: stopping the database under it
+			// would fail its load half-way.
+			unlock, err := f.work.lock()
+			if err != nil {
+				return fmt.Errorf("pg down: refused, a command is using %s (wait for it, or pass --force): %w", f.work, err)
+			}
+			defer unlock()
+		}
 		if err := c.Stop(ctx); err != nil {
 			return err
 		}
@@ -48,17 +63,17 @@ func cmdPg(ctx context.Context, e *env, args []string) error {
 	case "dsn":
 		fmt.Fprintln(e.stdout, c.DSN(localDB))
 	default:
-		return usageError{"pg: want one of up, down, status, dsn"}
+		return usageError{"pg: want one of up, down, status, dsn (see sdetl help pg)"}
 	}
 	return nil
 }
 
 // localDSN starts (if needed) the local cluster under workdir and returns its DSN.
-func localDSN(ctx context.Context, e *env, workdir string) (string, error) {
+func localDSN(ctx context.Context, e *env, w workdir) (string, error) {
 	if _, err := pgcluster.FindBinaries(); err != nil {
-		return "", err
+		return "", fmt.Errorf("%w: %w", outcome.ErrPreflight, err)
 	}
-	dir, err := filepath.Abs(filepath.Join(workdir, "pg"))
+	dir, err := filepath.Abs(w.pg())
 	if err != nil {
 		return "", err
 	}
@@ -67,7 +82,7 @@ func localDSN(ctx context.Context, e *env, workdir string) (string, error) {
 		return "", err
 	}
 	if !c.Running() {
-		fmt.Fprintf(e.stderr, "sdetl: starting the local PostgreSQL in %s (stop it with: sdetl pg down --workdir %s)\n", dir, workdir)
+		fmt.Fprintf(e.stderr, "sdetl: starting the local PostgreSQL in %s (stop it with: sdetl pg down --workdir %s)\n", dir, w)
 		if err := c.Init(ctx); err != nil {
 			return "", err
 		}
@@ -95,7 +110,7 @@ func resolveDSN(ctx context.Context, e *env, f *flags) (string, error) {
 			return "", nil // pgx reads the PG* environment itself
 		}
 	}
-	return localDSN(ctx, e, f.workdir)
+	return localDSN(ctx, e, f.work)
 }
 
 // describeDSN says where a DSN points, without the password.

@@ -3,59 +3,119 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
-	"maps"
-	"slices"
 	"time"
 
 	"github.com/sdetl/sdetl/internal/clean"
 	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/exports"
 	"github.com/sdetl/sdetl/internal/health"
+	"github.com/sdetl/sdetl/internal/outcome"
 	"github.com/sdetl/sdetl/internal/postgres"
+	"github.com/sdetl/sdetl/internal/profile"
 	"github.com/sdetl/sdetl/internal/quality"
 	"github.com/sdetl/sdetl/internal/stage"
+	"github.com/sdetl/sdetl/internal/store"
 )
 
-// The work dir's artifacts.
-const (
-	stageFile = "stage.db"
-	cleanFile = "clean.db"
-)
+// The pipeline run and demo share, and the stages the single-stage commands share with it.
 
-func cmdImport(ctx context.Context, e *env, args []string) error {
-	f := newFlags(e, "import", "--exports DIR | FILE... [flags]",
-		"Stage the exports (tickets, comments, timesheets, roster.csv; .xlsx or .csv) losslessly,\nwith source file and row for every value, applying the scope filter.").withSpec().withJSON()
-	exports := f.String("exports", "", "directory holding the exports (required)")
-	fresh := f.Bool("fresh", false, "start a new staging store instead of adding to the existing one")
-	limits := f.withLimits()
-	files, err := f.parseWithFiles(args)
+type runOptions struct {
+	exports, dsn  string
+	work          workdir
+	fresh, dryRun bool
+	minQuality    float64
+	limits        exports.Limits
+}
+
+// pipeline runs import -> profile -> breaker -> score -> clean -> score -> gate -> load (which
+// scores the new schema before it goes live) -> reconciliation. The report always comes back,
+// also written to run.json, and says how the run ended; when a judgement stopped the run, it
+// shows why.
+func pipeline(ctx context.Context, e *env, s *contract.Spec, o runOptions) (*runReport, error) {
+	start := time.Now()
+	rep := &runReport{Exports: o.exports, Database: describeDSN(o.dsn), Schema: s.Schema, DryRun: o.dryRun}
+	rep.Scores.Gate = o.minQuality
+	err := runStages(ctx, e, s, o, rep)
+	rep.Seconds = time.Since(start).Seconds()
+	rep.ExitCode, rep.Outcome = ending(ctx, err)
+	if err != nil {
+		rep.Error = oneLine(err.Error())
+	}
+	if werr := writeJSONFile(o.work.runJSON(), rep); err == nil {
+		err = werr
+	}
+	return rep, err
+}
+
+func runStages(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep *runReport) error {
+	var err error
+	if rep.Import, err = importStage(ctx, e, s, o.exports, o.work.stage(), o.fresh, o.limits); err != nil {
+		return err
+	}
+	if rep.Profile, err = stage.Profile(ctx, s, o.work.stage(), 0); err != nil {
+		return err
+	}
+	if halt := rep.Profile.Breaker.Err(); halt != nil {
+		return fmt.Errorf("%w; nothing was cleaned or loaded (sdetl profile shows every column)", halt)
+	}
+	rep.DateOrders = applyDateOrders(s, rep.Profile)
+	if rep.Scores.Stage, err = scoreStore(ctx, s, "stage", o.work); err != nil {
+		return err
+	}
+	if rep.Clean, err = cleanStage(ctx, e, s, o.work, false); err != nil {
+		return err
+	}
+	if rep.Scores.Clean, err = scoreStore(ctx, s, "clean", o.work); err != nil {
+		return err
+	}
+	if err := quality.Gate(rep.Scores.Clean, o.minQuality); err != nil {
+		return err
+	}
+	lo := postgres.LoadOptions{Spec: s, Clean: o.work.clean(), DSN: o.dsn,
+		BeforeSwap: scoreBeforeSwap(s, rep.Scores.Clean, &rep.Scores.Postgres)}
+	if o.dryRun {
+		lo.DryRun, lo.SampleEvery = true, 10
+		lo.BeforeSwap = scoreBeforeSwap(s, nil, &rep.Scores.Postgres) // a sample: not comparable
+	}
+	if rep.Load, err = loadStage(ctx, e, lo); err != nil {
+		return err
+	}
+	if o.dryRun {
+		rep.Plan = makePlan(s, rep)
+		return nil
+	}
+	live, err := postgres.Counts(ctx, o.dsn, s)
 	if err != nil {
 		return err
 	}
-	if (*exports == "") == (len(files) == 0) {
-		return usageError{"import: give --exports DIR or export files, not both"}
+	if bad := reconcile(s, rep, live); len(bad) > 0 {
+		return fmt.Errorf("%w: %v", outcome.ErrReconcile, bad)
 	}
-	s, err := f.spec()
-	if err != nil {
-		return err
-	}
-	unlock, err := f.lock()
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	p := newProgress(e.stderr, "import")
-	res, err := stage.Import(ctx, stage.Options{Spec: s, Dir: *exports, Files: files, Out: f.path(stageFile), Fresh: *fresh, Limits: *limits, Progress: p.updateDone})
-	p.done()
-	if err != nil {
-		return err
-	}
-	if f.json {
-		return printJSON(e.stdout, res)
-	}
-	printImport(e.stdout, res)
 	return nil
+}
+
+// reconcile fills the report's per-table summary and returns the tables where staged rows !=
+// loaded + quarantined rows, counted in PostgreSQL.
+func reconcile(s *contract.Spec, rep *runReport, live *postgres.LiveCounts) (bad []string) {
+	for _, t := range s.Tables {
+		ts := tableSummary{Table: t.Name, Loaded: live.Rows[t.Name], Quarantined: live.Quarantined[t.Name]}
+		for _, a := range rep.Import.Files {
+			if a.Table == t.Name {
+				ts.Read, ts.InScope = a.RowsRead, a.InScope
+			}
+		}
+		for _, c := range rep.Clean.Tables {
+			if c.Table == t.Name {
+				ts.Staged = c.Staged
+			}
+		}
+		ts.Reconciled = int64(ts.Staged) == ts.Loaded+ts.Quarantined
+		if !ts.Reconciled {
+			bad = append(bad, fmt.Sprintf("%s: staged %d != loaded %d + quarantined %d", t.Name, ts.Staged, ts.Loaded, ts.Quarantined))
+		}
+		rep.Tables = append(rep.Tables, ts)
+	}
+	return bad
 }
 
 func importStage(ctx context.Context, e *env, s *contract.Spec, dir, out string, fresh bool, lim exports.Limits) (*stage.Result, error) {
@@ -64,119 +124,11 @@ func importStage(ctx context.Context, e *env, s *contract.Spec, dir, out string,
 	return stage.Import(ctx, stage.Options{Spec: s, Dir: dir, Out: out, Fresh: fresh, Limits: lim, Progress: p.updateDone})
 }
 
-func printImport(w io.Writer, r *stage.Result) {
-	fmt.Fprintf(w, "scope filter: %s\n", r.Scope)
-	fmt.Fprintf(w, "%-11s %-7s %-7s %9s %9s %9s %8s %9s %9s %9s\n", "table", "format", "dialect", "read", "in scope", "dropped", "rejected", "inserted", "updated", "unchanged")
-	for _, a := range r.Files {
-		if a.Skipped {
-			fmt.Fprintf(w, "%-11s %-7s %-7s %s\n", a.Table, a.Format, orDash(a.Dialect), a.Scope)
-			continue
-		}
-		fmt.Fprintf(w, "%-11s %-7s %-7s %9d %9d %9d %8d %9d %9d %9d\n", a.Table, a.Format, orDash(a.Dialect),
-			a.RowsRead, a.InScope, a.DroppedScope, a.Rejected, a.Inserted, a.Updated, a.Unchanged)
-	}
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
-}
-
-func cmdClean(ctx context.Context, e *env, args []string) error {
-	f := newFlags(e, "clean", "[flags]",
-		"Write a new clean store from the staging store: canonical typed values, a quarantine of\nevery row that cannot be fixed, a change log. The staging store is never modified.").withSpec().withJSON()
-	changes := f.Bool("changes", false, "also record every changed cell (before/after)")
-	if err := f.parse(args); err != nil {
-		return err
-	}
-	s, err := f.spec()
-	if err != nil {
-		return err
-	}
-	unlock, err := f.lock()
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	rep, err := cleanStage(ctx, e, s, f.workdir, *changes)
-	if err != nil {
-		return err
-	}
-	if f.json {
-		return printJSON(e.stdout, rep)
-	}
-	printClean(e.stdout, rep)
-	return nil
-}
-
-func cleanStage(ctx context.Context, e *env, s *contract.Spec, workdir string, changes bool) (*clean.Report, error) {
+func cleanStage(ctx context.Context, e *env, s *contract.Spec, w workdir, changes bool) (*clean.Report, error) {
 	p := newProgress(e.stderr, "clean")
 	defer p.done()
-	return clean.Run(ctx, clean.Options{Spec: s, Stage: workdir + "/" + stageFile, Out: workdir + "/" + cleanFile,
-		CellChanges: changes, Progress: p.update, Health: health.Defaults(workdir)})
-}
-
-func printClean(w io.Writer, r *clean.Report) {
-	fmt.Fprintf(w, "%-11s %10s %10s %12s\n", "table", "staged", "clean", "quarantined")
-	for _, t := range r.Tables {
-		fmt.Fprintf(w, "%-11s %10d %10d %12d\n", t.Table, t.Staged, t.Clean, t.Quarantined)
-	}
-	if len(r.Quarantine) > 0 {
-		fmt.Fprintln(w, "quarantined rows by rule:")
-		for _, k := range slices.Sorted(maps.Keys(r.Quarantine)) {
-			fmt.Fprintf(w, "  %-20s %d\n", k, r.Quarantine[k])
-		}
-	}
-	fmt.Fprintf(w, "change log: %d (table, column, rule) entries; cells changed per rule:\n", len(r.Changes))
-	per := map[string]int{}
-	for _, c := range r.Changes {
-		per[c.Rule] += c.Count
-	}
-	for _, k := range slices.Sorted(maps.Keys(per)) {
-		fmt.Fprintf(w, "  %-20s %d\n", k, per[k])
-	}
-}
-
-func cmdLoad(ctx context.Context, e *env, args []string) error {
-	f := newFlags(e, "load", "[flags]",
-		"Load the clean store into PostgreSQL: COPY into a new schema, check counts, build the\nnatural-key indexes, score the new schema (it must not score below the clean store), then\nreplace the live schema, all in one transaction.").withSpec().withJSON().withPG()
-	if err := f.parse(args); err != nil {
-		return err
-	}
-	s, err := f.spec()
-	if err != nil {
-		return err
-	}
-	dsn, err := resolveDSN(ctx, e, f)
-	if err != nil {
-		return err
-	}
-	unlock, err := f.lock()
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	cleanScore, err := scoreStore(ctx, s, "clean", f.workdir)
-	if err != nil {
-		return err
-	}
-	var pgScore *quality.Report
-	res, err := loadStage(ctx, e, postgres.LoadOptions{Spec: s, Clean: f.path(cleanFile), DSN: dsn,
-		BeforeSwap: scoreBeforeSwap(s, cleanScore, &pgScore)})
-	if err != nil {
-		return err
-	}
-	if f.json {
-		return printJSON(e.stdout, res)
-	}
-	for _, t := range res.Tables {
-		fmt.Fprintf(e.stdout, "%-11s %10d rows\n", t.Table, t.Rows)
-	}
-	fmt.Fprintf(e.stdout, "quality: clean %.2f -> loaded %.2f\n", cleanScore.Composite, pgScore.Composite)
-	fmt.Fprintf(e.stdout, "loaded into schema %s at %s in %s\n", res.Schema, describeDSN(dsn), res.Duration.Round(time.Millisecond))
-	return nil
+	return clean.Run(ctx, clean.Options{Spec: s, Stage: w.stage(), Out: w.clean(),
+		CellChanges: changes, Progress: p.update, Health: health.Defaults(string(w))})
 }
 
 func loadStage(ctx context.Context, e *env, o postgres.LoadOptions) (*postgres.LoadResult, error) {
@@ -184,4 +136,61 @@ func loadStage(ctx context.Context, e *env, o postgres.LoadOptions) (*postgres.L
 	defer p.done()
 	o.Progress = p.update
 	return postgres.Load(ctx, o)
+}
+
+// scoreStore scores the staging or the clean store of a work dir.
+func scoreStore(ctx context.Context, s *contract.Spec, which string, w workdir) (*quality.Report, error) {
+	path, src := w.stage(), stage.QualitySource
+	if which == "clean" {
+		path, src = w.clean(), clean.QualitySource
+	}
+	db, err := store.OpenReadOnly(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s store: %w", which, err)
+	}
+	defer db.Close()
+	return quality.Score(ctx, s, src(db), time.Now())
+}
+
+func scorePG(ctx context.Context, s *contract.Spec, dsn string) (*quality.Report, error) {
+	conn, err := postgres.Connect(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close(context.Background())
+	return quality.Score(ctx, s, postgres.QualitySource(conn, s.Schema), time.Now())
+}
+
+// applyDateOrders makes the clean stage read each date column in the order its own evidence
+// decided, where that differs from the contract (the profile reports every such decision).
+func applyDateOrders(s *contract.Spec, p *profile.Report) []string {
+	var changed []string
+	for _, tr := range p.Tables {
+		t := s.Table(tr.Table)
+		for _, cr := range tr.Columns {
+			c := t.Column(cr.Name)
+			if c == nil || cr.DateOrder == nil || cr.DateOrder.Basis != profile.BasisEvidence || cr.DateOrder.Order == c.DateOrder {
+				continue
+			}
+			c.DateOrder = cr.DateOrder.Order
+			changed = append(changed, fmt.Sprintf("%s.%s: %s by evidence", t.Name, c.Name, c.DateOrder))
+		}
+	}
+	return changed
+}
+
+// scoreBeforeSwap scores the new schema inside the load transaction; a score below the clean
+// store's means the load lost or damaged something, so the swap must not happen.
+func scoreBeforeSwap(s *contract.Spec, clean *quality.Report, out **quality.Report) func(context.Context, quality.Source) error {
+	return func(ctx context.Context, src quality.Source) error {
+		r, err := quality.Score(ctx, s, src, time.Now())
+		if err != nil {
+			return fmt.Errorf("score the loaded schema: %w", err)
+		}
+		*out = r
+		if clean != nil && r.Composite < clean.Composite {
+			return fmt.Errorf("%w: the loaded schema scores %.2f, below the clean store's %.2f", outcome.ErrReconcile, r.Composite, clean.Composite)
+		}
+		return nil
+	}
 }

@@ -18,24 +18,26 @@ func cmdQuarantine(ctx context.Context, e *env, args []string) error {
 		"Review and fix quarantined rows.\n"+
 			"  list                         show them (from the clean store)\n"+
 			"  export --table T --out F.csv write one table's rows as CSV to fix by hand\n"+
-			"  release --table T --file F   re-ingest the fixed rows; then run sdetl clean and sdetl load").withSpec().withJSON()
-	var action string
-	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
-		action, args = args[0], args[1:]
+			"  release --table T --file F   re-ingest the fixed rows; then run sdetl clean and sdetl load").withWorkdir().withSpec().withJSON()
+	action, args := splitAction(args)
+	if wantsHelp(action, args) {
+		args = []string{"--help"}
 	}
 	table := f.String("table", "", "table (comments, tickets, ...)")
 	rule := f.String("rule", "", "list: only this rule")
 	limit := f.Int("limit", 50, "list: at most this many rows (0 = all)")
 	out := f.String("out", "", "export: the CSV file to write")
 	file := f.String("file", "", "release: the fixed CSV or XLSX file")
-	if err := f.parse(args); err != nil {
+	if _, err := f.parse(args); err != nil {
 		return err
 	}
-	s, err := f.spec()
+	// Only release writes the work dir; list and export read the clean store.
+	s, unlock, err := f.setup(action == "release")
 	if err != nil {
 		return err
 	}
-	cleanPath := f.path(cleanFile)
+	defer unlock()
+	cleanPath := f.work.clean()
 	switch action {
 	case "list":
 		var rows []*clean.QuarantinedRow
@@ -85,12 +87,7 @@ func cmdQuarantine(ctx context.Context, e *env, args []string) error {
 		if *table == "" || *file == "" {
 			return usageError{"quarantine release: --table and --file are required"}
 		}
-		unlock, err := f.lock()
-		if err != nil {
-			return err
-		}
-		defer unlock()
-		res, err := stage.Release(ctx, stage.ReleaseOptions{Spec: s, Stage: f.path(stageFile), Table: *table, File: *file})
+		res, err := stage.Release(ctx, stage.ReleaseOptions{Spec: s, Stage: f.work.stage(), Table: *table, File: *file})
 		if err != nil {
 			return err
 		}
@@ -100,5 +97,5 @@ func cmdQuarantine(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "released %d %s rows into the staging store; now run: sdetl clean && sdetl load\n", res.Released, res.Table)
 		return nil
 	}
-	return usageError{"quarantine: want one of list, export, release"}
+	return usageError{"quarantine: want one of list, export, release (see sdetl help quarantine)"}
 }

@@ -8,11 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"time"
 
 	"github.com/sdetl/sdetl/internal/clean"
-	"github.com/sdetl/sdetl/internal/contract"
-	"github.com/sdetl/sdetl/internal/exports"
 	"github.com/sdetl/sdetl/internal/postgres"
 	"github.com/sdetl/sdetl/internal/profile"
 	"github.com/sdetl/sdetl/internal/quality"
@@ -35,6 +32,11 @@ type runReport struct {
 	Tables     []tableSummary       `json:"tables"`
 	Plan       *plan                `json:"plan,omitempty"`
 	Seconds    float64              `json:"seconds"`
+	// How the run ended: outcome ok, usage, error, preflight_failed, breaker_halted,
+	// gate_failed, reconciliation_failed or interrupted; the exit code; the error line, if any.
+	Outcome  string `json:"outcome"`
+	ExitCode int    `json:"exit_code"`
+	Error    string `json:"error"`
 }
 
 // scores are the quality reports before cleaning, after cleaning and after loading.
@@ -59,139 +61,44 @@ type tableSummary struct {
 
 func cmdRun(ctx context.Context, e *env, args []string) error {
 	f := newFlags(e, "run", "--exports DIR [flags]",
-		"Run the pipeline: import the exports, clean them, load them into PostgreSQL, and reconcile\nevery row end to end (rows in scope = rows loaded + rows quarantined).").withSpec().withJSON().withPG()
+		"Run the pipeline: import the exports, clean them, load them into PostgreSQL, and reconcile\nevery row end to end (rows in scope = rows loaded + rows quarantined).").withWorkdir().withSpec().withJSON().withPG()
 	exports := f.String("exports", "", "directory holding the exports (required)")
 	fresh := f.Bool("fresh", false, "start a new staging store instead of adding to the existing one")
 	dry := f.Bool("dry-run", false, "do everything but the load; rehearse the load on a sample in a throwaway schema and print the plan")
-	minQ := f.Float64("min-quality", -1, "quality gate: the clean store's score must reach this (default: the contract's, 80)")
+	var minQ optFloat
+	f.Var(&minQ, "min-quality", "quality gate `N`, 0..100: the clean store's score must reach this (default: the contract's gate, 80 for the built-in one)")
 	limits := f.withLimits()
-	if err := f.parse(args); err != nil {
+	if _, err := f.parse(args); err != nil {
 		return err
 	}
 	if *exports == "" {
 		return usageError{"run: --exports DIR is required"}
 	}
-	s, err := f.spec()
-	if err != nil {
-		return err
-	}
-	o := runOptions{exports: *exports, workdir: f.workdir, fresh: *fresh, dryRun: *dry, minQuality: s.Quality.Gate, limits: *limits}
-	if *minQ >= 0 {
-		o.minQuality = *minQ
-	}
-	dsn, err := resolveDSN(ctx, e, f)
-	if err != nil {
-		return err
-	}
-	unlock, err := f.lock()
+	s, unlock, err := f.setup(true)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	o.dsn = dsn
+	o := runOptions{exports: *exports, work: f.work, fresh: *fresh, dryRun: *dry, minQuality: s.Quality.Gate, limits: *limits}
+	if minQ.set {
+		o.minQuality = minQ.v
+	}
+	if o.dsn, err = resolveDSN(ctx, e, f); err != nil {
+		return err
+	}
 	rep, err := pipeline(ctx, e, s, o)
-	if rep != nil { // also when a judgement stopped the run: the report says why
-		if f.json {
-			printJSON(e.stdout, rep)
-		} else {
-			printRun(e.stdout, rep)
-		}
+	if f.json {
+		printJSON(e.stdout, rep)
+	} else {
+		printRun(e.stdout, rep)
 	}
 	return err
 }
 
-type runOptions struct {
-	exports, workdir, dsn string
-	fresh, dryRun         bool
-	minQuality            float64
-	limits                exports.Limits
-}
-
-// pipeline runs import -> profile -> breaker -> score -> clean -> score -> gate -> load (which
-// scores the new schema before it goes live) -> reconciliation. The report is returned with
-// the error when a judgement stopped the run, so the operator sees why.
-func pipeline(ctx context.Context, e *env, s *contract.Spec, o runOptions) (*runReport, error) {
-	start := time.Now()
-	rep := &runReport{Exports: o.exports, Database: describeDSN(o.dsn), Schema: s.Schema, DryRun: o.dryRun}
-	rep.Scores.Gate = o.minQuality
-	finish := func(err error) (*runReport, error) {
-		rep.Seconds = time.Since(start).Seconds()
-		if werr := writeJSONFile(filepath.Join(o.workdir, "run.json"), rep); err == nil {
-			err = werr
-		}
-		return rep, err
-	}
-	var err error
-	if rep.Import, err = importStage(ctx, e, s, o.exports, filepath.Join(o.workdir, stageFile), o.fresh, o.limits); err != nil {
-		return nil, err
-	}
-	if rep.Profile, err = stage.Profile(ctx, s, filepath.Join(o.workdir, stageFile), 0); err != nil {
-		return nil, err
-	}
-	if halt := rep.Profile.Breaker.Err(); halt != nil {
-		return finish(exitCodeError{exitBreaker, fmt.Errorf("%w; nothing was cleaned or loaded (sdetl profile shows every column)", halt)})
-	}
-	rep.DateOrders = applyDateOrders(s, rep.Profile)
-	if rep.Scores.Stage, err = scoreStore(ctx, s, "stage", o.workdir); err != nil {
-		return nil, err
-	}
-	if rep.Clean, err = cleanStage(ctx, e, s, o.workdir, false); err != nil {
-		return nil, err
-	}
-	if rep.Scores.Clean, err = scoreStore(ctx, s, "clean", o.workdir); err != nil {
-		return nil, err
-	}
-	if err := gate(rep.Scores.Clean, o.minQuality); err != nil {
-		return finish(err)
-	}
-	lo := postgres.LoadOptions{Spec: s, Clean: filepath.Join(o.workdir, cleanFile), DSN: o.dsn,
-		BeforeSwap: scoreBeforeSwap(s, rep.Scores.Clean, &rep.Scores.Postgres)}
-	if o.dryRun {
-		lo.DryRun, lo.SampleEvery = true, 10
-		lo.BeforeSwap = scoreBeforeSwap(s, nil, &rep.Scores.Postgres) // a sample: not comparable
-	}
-	if rep.Load, err = loadStage(ctx, e, lo); err != nil {
-		return finish(err)
-	}
-	if o.dryRun {
-		rep.Plan = makePlan(s, rep)
-		return finish(nil)
-	}
-	live, err := postgres.Counts(ctx, o.dsn, s)
-	if err != nil {
-		return nil, err
-	}
-	if bad := reconcile(s, rep, live); len(bad) > 0 {
-		return finish(fmt.Errorf("%w: %v", postgres.ErrReconcile, bad))
-	}
-	return finish(nil)
-}
-
-// reconcile fills the report's per-table summary and returns the tables where staged rows !=
-// loaded + quarantined rows, counted in PostgreSQL.
-func reconcile(s *contract.Spec, rep *runReport, live *postgres.LiveCounts) (bad []string) {
-	for _, t := range s.Tables {
-		ts := tableSummary{Table: t.Name, Loaded: live.Rows[t.Name], Quarantined: live.Quarantined[t.Name]}
-		for _, a := range rep.Import.Files {
-			if a.Table == t.Name {
-				ts.Read, ts.InScope = a.RowsRead, a.InScope
-			}
-		}
-		for _, c := range rep.Clean.Tables {
-			if c.Table == t.Name {
-				ts.Staged = c.Staged
-			}
-		}
-		ts.Reconciled = int64(ts.Staged) == ts.Loaded+ts.Quarantined
-		if !ts.Reconciled {
-			bad = append(bad, fmt.Sprintf("%s: staged %d != loaded %d + quarantined %d", t.Name, ts.Staged, ts.Loaded, ts.Quarantined))
-		}
-		rep.Tables = append(rep.Tables, ts)
-	}
-	return bad
-}
-
 func printRun(w io.Writer, r *runReport) {
+	if r.Import == nil {
+		return // the import failed: the error line says why
+	}
 	fmt.Fprintf(w, "scope filter: %s\n", r.Import.Scope)
 	for _, d := range r.DateOrders {
 		fmt.Fprintf(w, "date order: %s\n", d)
@@ -211,7 +118,7 @@ func printRun(w io.Writer, r *runReport) {
 		printPlan(w, r.Plan)
 		return
 	}
-	if r.Load == nil {
+	if r.Load == nil || r.Tables == nil {
 		return
 	}
 	fmt.Fprintln(w)
@@ -236,10 +143,7 @@ func printRun(w io.Writer, r *runReport) {
 		fmt.Fprintln(w)
 	}
 	if len(r.Clean.Changes) > 0 {
-		per := map[string]int{}
-		for _, c := range r.Clean.Changes {
-			per[c.Rule] += c.Count
-		}
+		per := changesPerRule(r.Clean)
 		fmt.Fprint(w, "cells changed by rule:")
 		for _, k := range slices.Sorted(maps.Keys(per)) {
 			fmt.Fprintf(w, "  %s %d", k, per[k])

@@ -14,14 +14,18 @@ import (
 )
 
 func cmdSpec(ctx context.Context, e *env, args []string) error {
-	if len(args) > 0 && args[0] == "init" {
-		return cmdSpecInit(ctx, e, args[1:])
-	}
-	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
-		fmt.Fprintln(e.stderr, "Usage: sdetl spec init --from FILE [--from FILE...] [--out spec.yaml] [flags]")
+	action, args := splitAction(args)
+	switch {
+	case action == "init":
+		return cmdSpecInit(ctx, e, args)
+	case wantsHelp(action, args):
+		fmt.Fprint(e.stdout, "Usage: sdetl spec init --from FILE [--from FILE...] [--out spec.yaml] [flags]\n\n"+
+			"Data contracts. The one action, init, drafts a contract for exports the tool has never\n"+
+			"seen by profiling every row of them; see sdetl spec init --help for its flags and\n"+
+			"docs/spec-format.md for the format.\n")
 		return nil
 	}
-	return usageError{"spec: want init (sdetl spec init --from FILE ...)"}
+	return usageError{"spec: want init (sdetl spec init --from FILE ...; see sdetl help spec)"}
 }
 
 // stringList is a repeatable string flag.
@@ -43,7 +47,7 @@ func cmdSpecInit(ctx context.Context, e *env, args []string) error {
 	f.StringVar(&o.Schema, "schema", "", "target PostgreSQL schema (default: from --name, else the first export's directory name)")
 	f.StringVar(&o.Name, "name", "", "contract name (default: the schema)")
 	order := f.String("date-order", "dmy", "how ambiguous d/m values are read where a column has no evidence: dmy or mdy")
-	if err := f.parse(args); err != nil {
+	if _, err := f.parse(args); err != nil {
 		return err
 	}
 	switch {

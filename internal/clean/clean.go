@@ -8,13 +8,13 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
 
 	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/health"
+	"github.com/sdetl/sdetl/internal/outcome"
 	"github.com/sdetl/sdetl/internal/store"
 	"github.com/sdetl/sdetl/internal/values"
 )
@@ -108,9 +108,6 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	return res, nil
 }
 
-// ErrReconcile means staged rows != clean rows + quarantined rows for some table.
-var ErrReconcile = errors.New("reconciliation failed")
-
 type changeKey struct{ table, column, rule string }
 
 type cleaner struct {
@@ -185,7 +182,7 @@ func reconcile(ctx context.Context, src, dst *sql.DB, tables []*TableResult) err
 		}
 		tr.Staged, tr.Clean, tr.Quarantined = staged+rejects, cleanN, quar
 		if tr.Staged != tr.Clean+tr.Quarantined {
-			return fmt.Errorf("%w: %s: staged %d != clean %d + quarantined %d", ErrReconcile, tr.Table, tr.Staged, tr.Clean, tr.Quarantined)
+			return fmt.Errorf("%w: %s: staged %d != clean %d + quarantined %d", outcome.ErrReconcile, tr.Table, tr.Staged, tr.Clean, tr.Quarantined)
 		}
 	}
 	return nil

@@ -17,7 +17,7 @@ const module = "github.com/sdetl/sdetl/"
 // core packages hold what the pipeline computes: the contract, the value rules, the profile
 // and the score. They must reach no driver, store or file format, so they can be read, tested
 // and reused without any of them.
-var core = []string{"internal/contract", "internal/values", "internal/report", "internal/profile", "internal/quality"}
+var core = []string{"internal/contract", "internal/outcome", "internal/values", "internal/report", "internal/profile", "internal/quality"}
 
 // forbidden are the packages no core package may reach, directly or not.
 var forbidden = []string{
@@ -40,10 +40,11 @@ var forbidden = []string{
 var allowed = map[string][]string{
 	// core
 	"internal/contract": nil,
+	"internal/outcome":  nil,
 	"internal/values":   {"internal/contract"},
 	"internal/report":   nil,
-	"internal/profile":  {"internal/contract", "internal/report", "internal/values"},
-	"internal/quality":  {"internal/contract", "internal/report", "internal/values"},
+	"internal/profile":  {"internal/contract", "internal/outcome", "internal/report", "internal/values"},
+	"internal/quality":  {"internal/contract", "internal/outcome", "internal/report", "internal/values"},
 	// adapters: each wraps one store, database, file format or machine resource
 	"internal/inputfile": nil,
 	"internal/xlsx":      {"internal/inputfile"},
@@ -53,8 +54,8 @@ var allowed = map[string][]string{
 	"internal/health":    nil,
 	"internal/pgcluster": nil,
 	"internal/stage":     {"internal/contract", "internal/exports", "internal/inputfile", "internal/profile", "internal/quality", "internal/store", "internal/values"},
-	"internal/clean":     {"internal/contract", "internal/health", "internal/quality", "internal/store", "internal/values"},
-	"internal/postgres":  {"internal/contract", "internal/quality", "internal/store"},
+	"internal/clean":     {"internal/contract", "internal/health", "internal/outcome", "internal/quality", "internal/store", "internal/values"},
+	"internal/postgres":  {"internal/contract", "internal/outcome", "internal/quality", "internal/store"},
 	// use cases over the core and the export readers
 	"internal/specdraft": {"internal/contract", "internal/exports", "internal/profile", "internal/report", "internal/values"},
 	"internal/synth":     {"internal/contract", "internal/xlsx"},
@@ -62,8 +63,7 @@ var allowed = map[string][]string{
 	"internal/pgtest":  {"internal/pgcluster"},
 	"internal/deptest": nil,
 	// the commands: the only importers of everything
-	"cmd/sdetl":       {"*"},
-	"cmd/sdetl-bench": {"*"},
+	"cmd/sdetl": {"*"},
 }
 
 // goList runs go list at the module root and returns its output lines.
@@ -114,6 +114,29 @@ func TestImportsFollowThePicture(t *testing.T) {
 		for _, imp := range fields[1:] {
 			if dep, ours := strings.CutPrefix(imp, module); ours && !slices.Contains(want, dep) {
 				t.Errorf("%s imports %s, which the picture does not allow", pkg, dep)
+			}
+		}
+	}
+}
+
+// drivers are the outside libraries that only their adapters may import directly; the
+// commands reach them only through the adapters (e.g. cmd/sdetl scores a schema without pgx).
+var drivers = map[string][]string{
+	"github.com/jackc/pgx/":    {"internal/postgres", "internal/pgcluster", "internal/pgtest"},
+	"database/sql":             {"internal/store", "internal/stage", "internal/clean", "internal/postgres"},
+	"modernc.org/sqlite":       {"internal/store"},
+	"github.com/xuri/excelize": nil, // the benchmark's peer, in its own module (cmd/sdetl-bench)
+}
+
+func TestDriversStayInTheirAdapters(t *testing.T) {
+	for _, line := range goList(t, "-f", "{{.ImportPath}} {{join .Imports \" \"}}", "./...") {
+		fields := strings.Fields(line)
+		pkg := strings.TrimPrefix(fields[0], module)
+		for _, imp := range fields[1:] {
+			for d, owners := range drivers {
+				if (imp == strings.TrimSuffix(d, "/") || strings.HasPrefix(imp, d)) && !slices.Contains(owners, pkg) {
+					t.Errorf("%s imports %s; only %v may", pkg, imp, owners)
+				}
 			}
 		}
 	}

@@ -7,8 +7,12 @@ import (
 
 func TestCheck(t *testing.T) {
 	dir := t.TempDir()
-	if err := Defaults(dir).Check(); err != nil {
-		t.Fatalf("defaults on this machine: %v", err)
+	// Limits any machine meets pass (the defaults' 512 MiB of free disk need not be there).
+	if err := (Limits{Dir: dir, MinFreeDisk: 1, MinFreeMem: 1}).Check(); err != nil {
+		t.Fatalf("one byte of disk and memory: %v", err)
+	}
+	if d := Defaults(dir); d.MinFreeDisk != 512<<20 || d.MinFreeMem != 256<<20 || d.Every != 10000 {
+		t.Errorf("defaults %+v, want the documented 512 MiB disk, 256 MiB memory, every 10,000 rows", d)
 	}
 	cases := []struct {
 		name string

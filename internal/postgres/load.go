@@ -13,6 +13,8 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/sdetl/sdetl/internal/contract"
+	"github.com/sdetl/sdetl/internal/outcome"
+	"github.com/sdetl/sdetl/internal/quality"
 	"github.com/sdetl/sdetl/internal/store"
 )
 
@@ -23,9 +25,10 @@ type LoadOptions struct {
 	DSN   string
 	// Progress, when set, is called every few thousand rows with the rows copied so far.
 	Progress func(table string, rows int)
-	// BeforeSwap, when set, runs inside the load transaction on the fully loaded new schema
-	// (named by its argument) before it replaces the live one; an error rolls everything back.
-	BeforeSwap func(ctx context.Context, tx pgx.Tx, schema string) error
+	// BeforeSwap, when set, runs inside the load transaction on the fully loaded new schema,
+	// read through src, before it replaces the live one; an error rolls everything back. It
+	// sees the schema as the score does, so no caller needs the driver.
+	BeforeSwap func(ctx context.Context, src quality.Source) error
 	// DryRun rehearses the load in a throwaway schema and rolls it back: the live schema is
 	// never touched. With SampleEvery > 1 only every SampleEvery-th row of each table is copied.
 	DryRun      bool
@@ -46,9 +49,6 @@ type LoadResult struct {
 	Tables   []TableLoad   `json:"tables"`
 	Duration time.Duration `json:"duration_ns"`
 }
-
-// ErrReconcile means a loaded table's count differs from the clean store's.
-var ErrReconcile = errors.New("reconciliation failed")
 
 // ErrLocked means another run holds the advisory lock.
 var ErrLocked = errors.New("another sdetl run holds the lock on this database")
@@ -124,7 +124,7 @@ func Load(ctx context.Context, o LoadOptions) (*LoadResult, error) {
 	}
 	res.Tables = append(res.Tables, TableLoad{Table: QuarantineTable, Rows: n})
 	if o.BeforeSwap != nil {
-		if err := o.BeforeSwap(ctx, tx, next); err != nil {
+		if err := o.BeforeSwap(ctx, QualitySource(tx.Conn(), next)); err != nil {
 			return nil, err
 		}
 	}
@@ -169,7 +169,7 @@ func checkCount(ctx context.Context, tx pgx.Tx, src *sql.DB, schema, pgTable, cl
 		return fmt.Errorf("count loaded %s: %w", pgTable, err)
 	}
 	if got != want || copied != want {
-		return fmt.Errorf("%w: %s: clean store has %d rows, copied %d, PostgreSQL counts %d", ErrReconcile, pgTable, want, copied, got)
+		return fmt.Errorf("%w: %s: clean store has %d rows, copied %d, PostgreSQL counts %d", outcome.ErrReconcile, pgTable, want, copied, got)
 	}
 	return nil
 }

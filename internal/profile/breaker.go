@@ -2,8 +2,10 @@ package profile
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/sdetl/sdetl/internal/contract"
+	"github.com/sdetl/sdetl/internal/outcome"
 )
 
 // Breaker is the circuit breaker's verdict: halt the run, changing nothing downstream, when
@@ -35,14 +37,11 @@ func (b *Breaker) Err() error {
 	if !b.Halt {
 		return nil
 	}
-	msg := "circuit breaker:"
+	msgs := make([]string, len(b.Trips))
 	for i, t := range b.Trips {
-		if i > 0 {
-			msg += ";"
-		}
-		msg += " " + t.Message
+		msgs[i] = t.Message
 	}
-	return fmt.Errorf("%s", msg)
+	return fmt.Errorf("%w: %s", outcome.ErrBreaker, strings.Join(msgs, "; "))
 }
 
 // decide trips when more than mismatch_columns of a table's contracted columns mismatch (per

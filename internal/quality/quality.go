@@ -25,13 +25,13 @@
 package quality
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"sort"
 	"time"
 
 	"github.com/sdetl/sdetl/internal/contract"
+	"github.com/sdetl/sdetl/internal/outcome"
 )
 
 // Info is the severity of a rule that is reported but never fails and carries no weight.
@@ -132,8 +132,9 @@ func assemble(r *Report, w map[string]float64) {
 	r.Grade = Grade(r.Composite)
 }
 
-// ErrGate is wrapped by the error Gate returns when a score is below the gate.
-var ErrGate = errors.New("quality gate failed")
+// ErrGate is wrapped by the error Gate returns when a score is below the gate: the one
+// outcome.ErrGate, so the command maps it to its exit code.
+var ErrGate = outcome.ErrGate
 
 // Gate returns nil when the report's composite reaches min and no CRITICAL rule fails, else an
 // error wrapping ErrGate that names the failing rules. The composite dilutes a single broken

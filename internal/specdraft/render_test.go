@@ -3,7 +3,7 @@ package specdraft
 import (
 	"testing"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/sdetl/sdetl/internal/contract"
 )

@@ -62,7 +62,10 @@ func TestProfileAgainstTruth(t *testing.T) {
 			}
 			for _, col := range [][2]string{{"comments", "created_time"}, {"timesheets", "TS-Date"}} {
 				c := column(r, col[0], col[1])
-				if c == nil || c.DateOrder == nil || c.DateOrder.Order != contract.DMY || c.DateOrder.Basis != profile.BasisEvidence {
+				switch {
+				case c == nil:
+					t.Errorf("%s.%s: not in the profile", col[0], col[1])
+				case c.DateOrder == nil || c.DateOrder.Order != contract.DMY || c.DateOrder.Basis != profile.BasisEvidence:
 					t.Errorf("%s.%s: date order %+v, want dmy by evidence", col[0], col[1], c.DateOrder)
 				}
 			}

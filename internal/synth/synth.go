@@ -39,7 +39,9 @@ type Options struct {
 // Tables lists the tables Generate writes, in truth order.
 var Tables = []string{"tickets", "comments", "timesheets", "roster"}
 
-func (o *Options) normalize() error {
+// Validate fills the defaults of o and checks it: the one place the options are validated,
+// for the CLI and for Generate alike.
+func (o *Options) Validate() error {
 	if !(o.Scale > 0) || math.IsInf(o.Scale, 0) {
 		return fmt.Errorf("synth: scale %v: want a positive number", o.Scale)
 	}
@@ -77,7 +79,7 @@ type gen struct {
 }
 
 func newGen(o Options) (*gen, error) {
-	if err := o.normalize(); err != nil {
+	if err := o.Validate(); err != nil {
 		return nil, err
 	}
 	sp := contract.ServiceDesk()

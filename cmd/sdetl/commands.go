@@ -1,0 +1,86 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+)
+
+// env carries what every subcommand gets.
+type env struct {
+	stdout, stderr io.Writer
+}
+
+type command struct {
+	name, args, summary string
+	run                 func(ctx context.Context, e *env, args []string) error
+}
+
+var commands []command
+
+func init() {
+	commands = []command{
+		{"run", "--exports DIR [--pg DSN] [--dry-run]", "import, judge, clean and load the exports into PostgreSQL", cmdRun},
+		{"demo", "[--scale F]", "generate exports and run the pipeline on a local throwaway PostgreSQL", cmdDemo},
+		{"generate", "--out DIR [--scale F] [--seed N] [--format xlsx|csv]", "write synthetic exports with known dirt and truth.json", cmdGenerate},
+		{"import", "--exports DIR", "stage the exports losslessly with lineage and the scope filter", cmdImport},
+		{"profile", "[--sample N]", "profile every staged column against the contract; exit 4 if the breaker would halt", cmdProfile},
+		{"score", "[--store stage|clean|pg]", "the quality score (0-100) of a store, one implementation for all three", cmdScore},
+		{"clean", "[--changes]", "write the clean store: typed values, quarantine, change log", cmdClean},
+		{"load", "[--pg DSN]", "load the clean store into PostgreSQL and make it live", cmdLoad},
+		{"quarantine", "list|export|release", "review quarantined rows, export them to fix, release the fixes", cmdQuarantine},
+		{"spec", "init --from FILE... [--out spec.yaml]", "draft a contract for new exports by profiling them", cmdSpec},
+		{"pg", "up|down|status|dsn", "manage the local PostgreSQL kept under the work dir", cmdPg},
+		{"version", "", "print the version", cmdVersion},
+	}
+}
+
+// run runs one command line and returns its exit code; main only adds the signal context.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
+	defer func() {
+		if r := recover(); r != nil { // a bug must still end in one readable line and a code
+			fmt.Fprintf(stderr, "sdetl: internal error: %v (please report it with the command you ran)\n", r)
+			if os.Getenv("SDETL_DEBUG") != "" {
+				stderr.Write(debug.Stack())
+			}
+			code = exitError
+		}
+	}()
+	e := &env{stdout: stdout, stderr: stderr}
+	if len(args) == 0 {
+		usage(stdout)
+		return exitUsage
+	}
+	name, rest := args[0], args[1:]
+	switch name {
+	case "-h", "--help":
+		usage(stdout)
+		return exitOK
+	case "help": // sdetl help [command]: the command's own help, on stdout
+		if len(rest) == 0 {
+			usage(stdout)
+			return exitOK
+		}
+		name, rest = rest[0], []string{"--help"}
+	}
+	for _, c := range commands {
+		if c.name == name {
+			return exitWith(ctx, stderr, c.run(ctx, e, rest))
+		}
+	}
+	fmt.Fprintf(stderr, "sdetl: unknown command %q (see sdetl help)\n", name)
+	return exitUsage
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "sdetl — service-desk exports to PostgreSQL, typed, checked and reconciled.")
+	fmt.Fprintln(w, "\nUsage: sdetl <command> [flags]   (sdetl help <command> or sdetl <command> --help for its flags)")
+	fmt.Fprintln(w, "\nCommands:")
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-10s %-44s %s\n", c.name, c.args, c.summary)
+	}
+	fmt.Fprintln(w, "\nExit codes: 0 ok, 1 error, 2 usage, 3 preflight failed, 4 circuit breaker halted,")
+	fmt.Fprintln(w, "5 quality gate failed, 6 canary or reconciliation failed (live schema untouched), 130 interrupted.")
+}
