@@ -1,6 +1,9 @@
 package csvfile
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+)
 
 // Limits bound the memory one record can take, whatever the file holds: without them a file of
 // one 2 GB line is assembled in memory whole before anything can say it is wrong. The defaults
@@ -31,6 +34,12 @@ func (l Limits) withDefaults() Limits {
 	return l
 }
 
+// The kinds of LimitError, for errors.Is (as Error's kinds are).
+var (
+	ErrFieldTooLong  = errors.New("field longer than --" + FlagMaxFieldBytes)
+	ErrRecordTooLong = errors.New("record longer than --" + FlagMaxRecordBytes)
+)
+
 // LimitError is a record or field beyond a limit. Like Error it is fatal for the file.
 type LimitError struct {
 	File   string
@@ -51,4 +60,12 @@ func (e *LimitError) Error() string {
 		row = "header row"
 	}
 	return fmt.Sprintf("%s: %s (line %d), column %d: %s longer than %d bytes (limit --%s)", e.File, row, e.Line, e.Column, what, e.Max, e.Flag)
+}
+
+// Unwrap returns the kind of limit, so errors.Is(err, csvfile.ErrFieldTooLong) works.
+func (e *LimitError) Unwrap() error {
+	if e.Flag == FlagMaxRecordBytes {
+		return ErrRecordTooLong
+	}
+	return ErrFieldTooLong
 }

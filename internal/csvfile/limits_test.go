@@ -50,6 +50,9 @@ func TestLimits(t *testing.T) {
 			if _, _, again := r.Read(); again != err {
 				t.Errorf("Read after error = %v, want the same error", again)
 			}
+			if kind := map[string]error{FlagMaxFieldBytes: ErrFieldTooLong, FlagMaxRecordBytes: ErrRecordTooLong}[tt.want.Flag]; !errors.Is(err, kind) {
+				t.Errorf("errors.Is(%v, %v) is false", err, kind)
+			}
 		})
 	}
 	// At the limit exactly: fine.
