@@ -95,8 +95,8 @@ func (r *Reader) readCells() error {
 		switch s.kind {
 		case tokText:
 			r.buf = appendText(r.buf, s.text, s.cdata)
-			if err := r.checkSize(&c); err != nil {
-				return err
+			if n := len(r.buf); n-c.start > r.lim.MaxCellBytes || n > r.lim.MaxRowBytes {
+				return r.sizeErr(&c)
 			}
 		case tokStart, tokEmpty:
 			switch string(s.name) {
@@ -219,17 +219,17 @@ func (r *Reader) fastCell(prevCol *int) (bool, error) {
 	c.start, c.hasValue = len(r.buf), hasValue
 	r.buf = appendText(r.buf, val, false)
 	s.pos += n // val is not used past this point
-	if err := r.checkSize(&c); err != nil {
-		return false, err
+	if n := len(r.buf); n-c.start > r.lim.MaxCellBytes || n > r.lim.MaxRowBytes {
+		return false, r.sizeErr(&c)
 	}
 	return true, r.endCell(&c)
 }
 
-// checkSize fails once the text collected for cell c, or for its row, is
-// past the limits: checked while collecting, so that neither is ever held
-// much beyond them. (Measured before _xHHHH_ decoding, which only shortens;
-// emit checks the values exactly.)
-func (r *Reader) checkSize(c *cellState) error {
+// sizeErr is the error of text collected for cell c, or for its row, past
+// the limits. They are checked while collecting (inline, on the hot path),
+// so that neither is ever held much beyond them; measured before _xHHHH_
+// decoding, which only shortens: emit checks the values exactly.
+func (r *Reader) sizeErr(c *cellState) error {
 	if n := len(r.buf) - c.start; n > r.lim.MaxCellBytes {
 		return fmt.Errorf("cell %s%d: %w", colName(c.col), r.rowNum, limitErr("value", int64(r.lim.MaxCellBytes), FlagMaxCellBytes))
 	}
@@ -301,49 +301,44 @@ func cellAttrs(a []byte, prevCol, rowNum int) (c cellState, rest []byte, err err
 }
 
 // cellRef converts a reference ("AB12") to a 0-based column index and its
-// row number (0 if the reference has none).
+// row number (0 if the reference has none), in one pass: it runs for every
+// cell.
 func cellRef(ref []byte) (col, row int, err error) {
-	col, err = colIndex(ref)
-	if err != nil {
-		return 0, 0, err
-	}
 	i := 0
-	for i < len(ref) && ref[i] > '9' {
-		i++
-	}
-	if i == len(ref) {
-		return col, 0, nil
-	}
-	row, ok := atoi(ref[i:])
-	if !ok || row < 1 || row > maxRows {
-		return 0, 0, fmt.Errorf("invalid cell reference %.32q", ref)
-	}
-	return col, row, nil
-}
-
-// colIndex converts the column letters of a reference ("AB12") to a 0-based
-// index.
-func colIndex(ref []byte) (int, error) {
-	col, i := 0, 0
 	for ; i < len(ref); i++ {
-		c := ref[i] &^ 0x20 // upper case
+		c := ref[i] &^ 0x20 // upper case; digits fall below 'A'
 		if c < 'A' || c > 'Z' {
 			break
 		}
 		col = col*26 + int(c-'A') + 1
 		if col > maxCols {
-			return 0, fmt.Errorf("cell reference %.32q beyond column XFD", ref)
+			return 0, 0, fmt.Errorf("cell reference %.32q beyond column XFD", ref)
 		}
 	}
 	if i == 0 {
-		return 0, fmt.Errorf("invalid cell reference %.32q", ref)
+		return 0, 0, fmt.Errorf("invalid cell reference %.32q", ref)
 	}
+	digits := len(ref) - i
 	for ; i < len(ref); i++ {
-		if ref[i] < '0' || ref[i] > '9' {
-			return 0, fmt.Errorf("invalid cell reference %.32q", ref)
+		d := ref[i] - '0'
+		if d > 9 {
+			return 0, 0, fmt.Errorf("invalid cell reference %.32q", ref)
+		}
+		if row = row*10 + int(d); row > maxRows {
+			return 0, 0, fmt.Errorf("invalid cell reference %.32q", ref)
 		}
 	}
-	return col - 1, nil
+	if digits > 0 && row == 0 {
+		return 0, 0, fmt.Errorf("invalid cell reference %.32q", ref)
+	}
+	return col - 1, row, nil
+}
+
+// colIndex converts the column letters of a reference ("AB12") to a 0-based
+// index.
+func colIndex(ref []byte) (int, error) {
+	col, _, err := cellRef(ref)
+	return col, err
 }
 
 // rowAttr returns the row number from r, or the one after prev. Rows must

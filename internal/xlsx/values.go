@@ -177,6 +177,7 @@ func (r *Reader) emit() error {
 	text := string(r.buf)
 	r.row, r.kinds = r.row[:0], r.kinds[:0]
 	size := r.expanded
+	maxCell, maxSize := r.lim.MaxCellBytes, r.expanded+int64(r.lim.MaxRowBytes) // loaded once: this loop runs per cell
 	for i, c := range r.cells[:n] {
 		v := ""
 		switch {
@@ -193,13 +194,13 @@ func (r *Reader) emit() error {
 		case c.kind != Empty:
 			// Checked while collected too; this is exact (a date or boolean
 			// is longer than the number it was).
-			if v = text[c.start:c.end]; len(v) > r.lim.MaxCellBytes {
+			if v = text[c.start:c.end]; len(v) > maxCell {
 				return fmt.Errorf("cell %s: %w", r.ref(i), limitErr("value", int64(r.lim.MaxCellBytes), FlagMaxCellBytes))
 			}
 		}
 		// Shared strings are where a small workbook yields much text: a row
 		// and the sheet are bounded by what they yield, not what they store.
-		if size += int64(len(v)); size-r.expanded > int64(r.lim.MaxRowBytes) {
+		if size += int64(len(v)); size > maxSize {
 			return fmt.Errorf("cell %s: %w", r.ref(i), limitErr("row", int64(r.lim.MaxRowBytes), FlagMaxRowBytes))
 		}
 		r.row = append(r.row, v)
