@@ -185,19 +185,7 @@ type loadConfig struct {
 func runLoadBench(ctx context.Context, cfg loadConfig) (rep *loadReport, err error) {
 	logf := cfg.logf
 	sp := contract.ServiceDesk()
-	rep = &loadReport{
-		Date:       time.Now().Format(time.RFC3339),
-		Command:    fmt.Sprintf("go -C cmd/sdetl-bench run . load -scale %g -runs %d", cfg.scale, cfg.runs),
-		GoVersion:  runtime.Version(),
-		GOOS:       runtime.GOOS,
-		GOARCH:     runtime.GOARCH,
-		NumCPU:     runtime.NumCPU(),
-		MemTotalMB: memTotalMB(),
-		CPUModel:   cpuModel(),
-		Scale:      cfg.scale,
-		N:          cfg.runs,
-	}
-
+	rep = newLoadReport(cfg)
 	// pgloader is optional: say so in one line and measure the rest.
 	pgloaderPath, lookErr := exec.LookPath("pgloader")
 	if lookErr != nil {
@@ -225,37 +213,12 @@ func runLoadBench(ctx context.Context, cfg loadConfig) (rep *loadReport, err err
 		}
 	}
 
-	// 1. The input: exports -> stage.db -> clean.db.
-	began := time.Now()
-	exports, work := filepath.Join(tmp, "exports"), filepath.Join(tmp, "work")
-	if err := os.MkdirAll(work, 0o755); err != nil {
+	cleanDB, tables, err := buildInput(ctx, cfg, sp, tmp, rep)
+	if err != nil {
 		return nil, err
 	}
-	logf("generating scale %g CSV exports", cfg.scale)
-	if _, err := synth.Generate(ctx, exports, synth.Options{Scale: cfg.scale, Seed: 1, Format: "csv"}); err != nil {
-		return nil, fmt.Errorf("generate: %w", err)
-	}
-	stageDB, cleanDB := filepath.Join(work, "stage.db"), filepath.Join(work, "clean.db")
-	logf("import")
-	if _, err := stage.Import(ctx, stage.Options{Spec: sp, Dir: exports, Out: stageDB, Fresh: true}); err != nil {
-		return nil, fmt.Errorf("import: %w", err)
-	}
-	logf("clean")
-	if _, err := clean.Run(ctx, clean.Options{Spec: sp, Stage: stageDB, Out: cleanDB}); err != nil {
-		return nil, fmt.Errorf("clean: %w", err)
-	}
-	os.Remove(stageDB) // not needed any more
-	rep.BuildSecs = time.Since(began).Seconds()
-	tables := loadTables(sp)
-	if err := countClean(ctx, cleanDB, tables, rep); err != nil {
-		return nil, err
-	}
-	if st, err := os.Stat(cleanDB); err == nil {
-		rep.CleanMB = float64(st.Size()) / 1e6
-	}
-	logf("clean.db: %s rows in %d tables, %.0f MB (built in %.1fs)", count(rep.Rows), len(tables), rep.CleanMB, rep.BuildSecs)
 
-	// 2. The throwaway cluster, with the defaults users get from `sdetl pg up` (durable).
+	// The throwaway cluster, with the defaults users get from `sdetl pg up` (durable).
 	c, err := pgcluster.New(filepath.Join(tmp, "pg"))
 	if err != nil {
 		return nil, err
@@ -285,81 +248,14 @@ func runLoadBench(ctx context.Context, cfg loadConfig) (rep *loadReport, err err
 		return nil, err
 	}
 
-	// 3. Untimed setup: one sdetl load, whose tables give the floor its CSVs and its DDL.
-	logf("setup: one untimed sdetl load, CSV export for the floor")
-	if _, err := postgres.Load(ctx, postgres.LoadOptions{Spec: sp, Clean: cleanDB, DSN: dsn}); err != nil {
-		return nil, fmt.Errorf("setup load: %w", err)
-	}
-	csvDir := filepath.Join(tmp, "csv")
-	if err := os.MkdirAll(csvDir, 0o755); err != nil {
+	csvDir, err := setupFloor(ctx, cfg, sp, admin, cleanDB, dsn, tmp, tables, rep)
+	if err != nil {
 		return nil, err
 	}
-	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+pgx.Identifier{templateSchema}.Sanitize()); err != nil {
+	tools, pgl, floor, err := benchTools(ctx, sp, admin, c, cleanDB, dsn, tmp, csvDir, tables, pgloaderPath, lookErr == nil, psqlPath, rep)
+	if err != nil {
 		return nil, err
 	}
-	var csvBytes int64
-	for _, t := range tables {
-		n, err := exportCSV(ctx, admin, pgx.Identifier{sp.Schema, t}, filepath.Join(csvDir, t+".csv"))
-		if err != nil {
-			return nil, fmt.Errorf("export %s: %w", t, err)
-		}
-		csvBytes += n
-		q := fmt.Sprintf("CREATE TABLE %s (LIKE %s)", pgx.Identifier{templateSchema, t}.Sanitize(), pgx.Identifier{sp.Schema, t}.Sanitize())
-		if _, err := admin.Exec(ctx, q); err != nil {
-			return nil, err
-		}
-	}
-	rep.CSVMB = float64(csvBytes) / 1e6
-
-	// The tools, each a prepare (untimed) and a run (timed).
-	type tool struct {
-		res     *loadTool
-		schema  string
-		prepare func() error
-		run     func() (loadRun, error)
-	}
-	sd := &loadTool{Tool: toolSdetl, Label: "sdetl load (pgx binary COPY + count checks + natural-key indexes + swap, one transaction)", Measured: true}
-	tools := []*tool{{res: sd, schema: sp.Schema, run: func() (loadRun, error) {
-		return runSdetl(ctx, sp, cleanDB, dsn)
-	}}}
-	var pgl *loadTool
-	if lookErr == nil {
-		pgl = &loadTool{Tool: toolPgloader, Label: "pgloader " + rep.Pgloader + " (SQLite -> PostgreSQL, its own type mapping, no indexes)", Measured: true}
-		cmdFile := filepath.Join(tmp, "bench.load")
-		if err := os.WriteFile(cmdFile, []byte(pgloaderCommand(cleanDB, c, tables)), 0o644); err != nil {
-			return nil, err
-		}
-		root := filepath.Join(tmp, "pgloader")
-		tools = append(tools, &tool{res: pgl, schema: pgloaderSchema,
-			prepare: func() error {
-				_, err := admin.Exec(ctx, "CREATE SCHEMA "+pgx.Identifier{pgloaderSchema}.Sanitize())
-				return err
-			},
-			run: func() (loadRun, error) { return runProcess(ctx, pgloaderPath, "-D", root, cmdFile) }})
-	}
-	floor := &loadTool{Tool: toolFloor, Measured: true}
-	if psqlPath != "" {
-		floor.Label = "COPY floor: psql \\copy of pre-exported CSVs into the same typed tables, one transaction, no indexes"
-		script := filepath.Join(tmp, "floor.sql")
-		if err := os.WriteFile(script, []byte(floorScript(csvDir, tables)), 0o644); err != nil {
-			return nil, err
-		}
-		tools = append(tools, &tool{res: floor, schema: floorSchema, run: func() (loadRun, error) {
-			return runProcess(ctx, psqlPath, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", dsn, "-f", script)
-		}})
-	} else {
-		floor.Label = "COPY floor: pgx COPY FROM STDIN (CSV) of pre-exported CSVs into the same typed tables, one transaction, no indexes (psql not found)"
-		tools = append(tools, &tool{res: floor, schema: floorSchema, run: func() (loadRun, error) {
-			return runFloorPgx(ctx, dsn, csvDir, tables)
-		}})
-	}
-	for _, t := range tools {
-		rep.Tools = append(rep.Tools, t.res)
-	}
-	if pgl == nil {
-		rep.Tools = append(rep.Tools, &loadTool{Tool: toolPgloader, Label: "pgloader (not installed)"})
-	}
-
 	if cfg.cpuprofile != "" {
 		f, err := os.Create(cfg.cpuprofile)
 		if err != nil {
@@ -372,7 +268,152 @@ func runLoadBench(ctx context.Context, cfg loadConfig) (rep *loadReport, err err
 		defer pprof.StopCPUProfile()
 	}
 
-	// 4. The timed runs. The order rotates between rounds so that no tool always runs first.
+	if err := timedRounds(ctx, cfg, admin, tools, rep); err != nil {
+		return nil, err
+	}
+	summarize(rep, pgl, floor)
+	return rep, nil
+}
+
+func newLoadReport(cfg loadConfig) *loadReport {
+	return &loadReport{
+		Date:       time.Now().Format(time.RFC3339),
+		Command:    fmt.Sprintf("go -C cmd/sdetl-bench run . load -scale %g -runs %d", cfg.scale, cfg.runs),
+		GoVersion:  runtime.Version(),
+		GOOS:       runtime.GOOS,
+		GOARCH:     runtime.GOARCH,
+		NumCPU:     runtime.NumCPU(),
+		MemTotalMB: memTotalMB(),
+		CPUModel:   cpuModel(),
+		Scale:      cfg.scale,
+		N:          cfg.runs,
+	}
+}
+
+// buildInput makes the benchmark's input in tmp: exports -> stage.db -> clean.db.
+func buildInput(ctx context.Context, cfg loadConfig, sp *contract.Spec, tmp string, rep *loadReport) (cleanDB string, tables []string, err error) {
+	logf := cfg.logf
+	began := time.Now()
+	exports, work := filepath.Join(tmp, "exports"), filepath.Join(tmp, "work")
+	if err := os.MkdirAll(work, 0o755); err != nil {
+		return "", nil, err
+	}
+	logf("generating scale %g CSV exports", cfg.scale)
+	if _, err := synth.Generate(ctx, exports, synth.Options{Scale: cfg.scale, Seed: 1, Format: "csv"}); err != nil {
+		return "", nil, fmt.Errorf("generate: %w", err)
+	}
+	stageDB, cleanDB := filepath.Join(work, "stage.db"), filepath.Join(work, "clean.db")
+	logf("import")
+	if _, err := stage.Import(ctx, stage.Options{Spec: sp, Dir: exports, Out: stageDB, Fresh: true}); err != nil {
+		return "", nil, fmt.Errorf("import: %w", err)
+	}
+	logf("clean")
+	if _, err := clean.Run(ctx, clean.Options{Spec: sp, Stage: stageDB, Out: cleanDB}); err != nil {
+		return "", nil, fmt.Errorf("clean: %w", err)
+	}
+	os.Remove(stageDB) // not needed any more
+	rep.BuildSecs = time.Since(began).Seconds()
+	tables = loadTables(sp)
+	if err := countClean(ctx, cleanDB, tables, rep); err != nil {
+		return "", nil, err
+	}
+	if st, err := os.Stat(cleanDB); err == nil {
+		rep.CleanMB = float64(st.Size()) / 1e6
+	}
+	logf("clean.db: %s rows in %d tables, %.0f MB (built in %.1fs)", count(rep.Rows), len(tables), rep.CleanMB, rep.BuildSecs)
+
+	return cleanDB, tables, nil
+}
+
+// setupFloor runs one untimed sdetl load, whose tables give the floor its CSVs and its DDL.
+func setupFloor(ctx context.Context, cfg loadConfig, sp *contract.Spec, admin *pgx.Conn, cleanDB, dsn, tmp string, tables []string, rep *loadReport) (csvDir string, err error) {
+	logf := cfg.logf
+	logf("setup: one untimed sdetl load, CSV export for the floor")
+	if _, err := postgres.Load(ctx, postgres.LoadOptions{Spec: sp, Clean: cleanDB, DSN: dsn}); err != nil {
+		return "", fmt.Errorf("setup load: %w", err)
+	}
+	csvDir = filepath.Join(tmp, "csv")
+	if err := os.MkdirAll(csvDir, 0o755); err != nil {
+		return "", err
+	}
+	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+pgx.Identifier{templateSchema}.Sanitize()); err != nil {
+		return "", err
+	}
+	var csvBytes int64
+	for _, t := range tables {
+		n, err := exportCSV(ctx, admin, pgx.Identifier{sp.Schema, t}, filepath.Join(csvDir, t+".csv"))
+		if err != nil {
+			return "", fmt.Errorf("export %s: %w", t, err)
+		}
+		csvBytes += n
+		q := fmt.Sprintf("CREATE TABLE %s (LIKE %s)", pgx.Identifier{templateSchema, t}.Sanitize(), pgx.Identifier{sp.Schema, t}.Sanitize())
+		if _, err := admin.Exec(ctx, q); err != nil {
+			return "", err
+		}
+	}
+	rep.CSVMB = float64(csvBytes) / 1e6
+
+	return csvDir, nil
+}
+
+// benchTool is one measured tool: a prepare (untimed) and a run (timed).
+type benchTool struct {
+	res     *loadTool
+	schema  string
+	prepare func() error
+	run     func() (loadRun, error)
+}
+
+// benchTools lists the tools to measure: sdetl, pgloader when installed, and the COPY floor.
+func benchTools(ctx context.Context, sp *contract.Spec, admin *pgx.Conn, c *pgcluster.Cluster, cleanDB, dsn, tmp, csvDir string, tables []string,
+	pgloaderPath string, havePgloader bool, psqlPath string, rep *loadReport) (tools []*benchTool, pgl, floor *loadTool, err error) {
+	sd := &loadTool{Tool: toolSdetl, Label: "sdetl load (pgx binary COPY + count checks + natural-key indexes + swap, one transaction)", Measured: true}
+	tools = []*benchTool{{res: sd, schema: sp.Schema, run: func() (loadRun, error) {
+		return runSdetl(ctx, sp, cleanDB, dsn)
+	}}}
+	if havePgloader {
+		pgl = &loadTool{Tool: toolPgloader, Label: "pgloader " + rep.Pgloader + " (SQLite -> PostgreSQL, its own type mapping, no indexes)", Measured: true}
+		cmdFile := filepath.Join(tmp, "bench.load")
+		if err := os.WriteFile(cmdFile, []byte(pgloaderCommand(cleanDB, c, tables)), 0o644); err != nil {
+			return nil, nil, nil, err
+		}
+		root := filepath.Join(tmp, "pgloader")
+		tools = append(tools, &benchTool{res: pgl, schema: pgloaderSchema,
+			prepare: func() error {
+				_, err := admin.Exec(ctx, "CREATE SCHEMA "+pgx.Identifier{pgloaderSchema}.Sanitize())
+				return err
+			},
+			run: func() (loadRun, error) { return runProcess(ctx, pgloaderPath, "-D", root, cmdFile) }})
+	}
+	floor = &loadTool{Tool: toolFloor, Measured: true}
+	if psqlPath != "" {
+		floor.Label = "COPY floor: psql \\copy of pre-exported CSVs into the same typed tables, one transaction, no indexes"
+		script := filepath.Join(tmp, "floor.sql")
+		if err := os.WriteFile(script, []byte(floorScript(csvDir, tables)), 0o644); err != nil {
+			return nil, nil, nil, err
+		}
+		tools = append(tools, &benchTool{res: floor, schema: floorSchema, run: func() (loadRun, error) {
+			return runProcess(ctx, psqlPath, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", dsn, "-f", script)
+		}})
+	} else {
+		floor.Label = "COPY floor: pgx COPY FROM STDIN (CSV) of pre-exported CSVs into the same typed tables, one transaction, no indexes (psql not found)"
+		tools = append(tools, &benchTool{res: floor, schema: floorSchema, run: func() (loadRun, error) {
+			return runFloorPgx(ctx, dsn, csvDir, tables)
+		}})
+	}
+	for _, t := range tools {
+		rep.Tools = append(rep.Tools, t.res)
+	}
+	if pgl == nil {
+		rep.Tools = append(rep.Tools, &loadTool{Tool: toolPgloader, Label: "pgloader (not installed)"})
+	}
+
+	return tools, pgl, floor, nil
+}
+
+// timedRounds runs every tool cfg.runs times. The order rotates between rounds so that no tool
+// always runs first.
+func timedRounds(ctx context.Context, cfg loadConfig, admin *pgx.Conn, tools []*benchTool, rep *loadReport) error {
 	rep.LoadBefore = loadAvg()
 	for round := range cfg.runs {
 		for i := range tools {
@@ -382,14 +423,14 @@ func runLoadBench(ctx context.Context, cfg loadConfig) (rep *loadReport, err err
 			}
 			// A clean slate: no target schema, no dirty buffers of the previous run to write.
 			if _, err := admin.Exec(ctx, "DROP SCHEMA IF EXISTS "+pgx.Identifier{t.schema}.Sanitize()+" CASCADE"); err != nil {
-				return nil, err
+				return err
 			}
 			if _, err := admin.Exec(ctx, "CHECKPOINT"); err != nil {
-				return nil, err
+				return err
 			}
 			if t.prepare != nil {
 				if err := t.prepare(); err != nil {
-					return nil, err
+					return err
 				}
 			}
 			runtime.GC()
@@ -398,7 +439,7 @@ func runLoadBench(ctx context.Context, cfg loadConfig) (rep *loadReport, err err
 				err = checkLoaded(ctx, admin, t.schema, rep.TableRows)
 			}
 			if ctx.Err() != nil {
-				return nil, ctx.Err()
+				return ctx.Err()
 			}
 			if err != nil {
 				t.res.Error = err.Error()
@@ -413,11 +454,10 @@ func runLoadBench(ctx context.Context, cfg loadConfig) (rep *loadReport, err err
 	rep.LoadAfter = loadAvg()
 	for _, t := range tools {
 		if _, err := admin.Exec(ctx, "DROP SCHEMA IF EXISTS "+pgx.Identifier{t.schema}.Sanitize()+" CASCADE"); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	summarize(rep, pgl, floor)
-	return rep, nil
+	return nil
 }
 
 // countClean counts the rows of every loaded table in the clean store.

@@ -1,5 +1,5 @@
 // Command sdetl-bench measures sdetl's components against a peer in the same
-// run and prints the ratios (see shared/DESIGN.md, "Testing").
+// run and prints the ratios (see docs/benchmarks.md).
 //
 //	sdetl-bench xlsx [-n 3] [-json] FILE.xlsx [FILE.xlsx...]
 //	sdetl-bench load [-scale 1] [-runs 3] [-json]

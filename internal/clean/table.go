@@ -80,35 +80,15 @@ func (c *cleaner) table(ctx context.Context, t *contract.Table) (*TableResult, e
 		return nil, err
 	}
 	defer tx.Rollback()
-	out := []string{"_file_id", "_row"}
-	for _, col := range t.Columns {
-		out = append(out, store.Quote(col.Name))
-	}
-	for _, d := range t.Derived {
-		out = append(out, store.Quote(d.Name))
-	}
-	ins, err := tx.PrepareContext(ctx, fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s)", store.Quote(t.Name),
-		strings.Join(out, ", "), strings.TrimSuffix(strings.Repeat("?, ", len(out)), ", ")))
+	w, err := c.newTableWriter(ctx, tx, t)
 	if err != nil {
 		return nil, err
 	}
-	quar, err := tx.PrepareContext(ctx, `INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-	if err != nil {
-		return nil, err
-	}
-	var cellCh *sql.Stmt
-	if c.o.CellChanges {
-		if cellCh, err = tx.PrepareContext(ctx, `INSERT INTO cell_change VALUES (?, ?, ?, ?, ?, ?, ?)`); err != nil {
-			return nil, err
-		}
-	}
-
 	var (
 		fileID, row, line int64
 		extra             sql.NullString
 		raw               = make([]string, len(t.Columns))
 		scan              = make([]any, 0, len(cols))
-		vals              = make([]any, len(out))
 		n                 int
 	)
 	scan = append(scan, &fileID, &row, &line)
@@ -116,11 +96,6 @@ func (c *cleaner) table(ctx context.Context, t *contract.Table) (*TableResult, e
 		scan = append(scan, &raw[i])
 	}
 	scan = append(scan, &extra)
-	derivedFrom := make([]int, len(t.Derived))
-	for i, d := range t.Derived {
-		derivedFrom[i] = t.ColumnIndex(d.From)
-	}
-	clean := make([]values.Result, len(t.Columns))
 	for rows.Next() {
 		if err := rows.Scan(scan...); err != nil {
 			return nil, err
@@ -137,70 +112,21 @@ func (c *cleaner) table(ctx context.Context, t *contract.Table) (*TableResult, e
 			}
 		}
 		file := c.files[fileID]
-		failed, rule, reason := -1, "", ""
-		for i, col := range t.Columns {
-			r, err := c.norm.Normalize(col.Type, col.DateOrder, raw[i])
-			if err != nil {
-				var ve *values.ValueError
-				if !errors.As(err, &ve) {
-					return nil, err
-				}
-				failed, rule, reason = i, ve.Rule(), ve.Error()
-				break
-			}
-			if r.Null && col.Required {
-				failed, rule, reason = i, contract.RuleMissingRequired, "required value is empty"
-				break
-			}
-			if b := col.RejectOutside; b != nil && !r.Null {
-				if v, err := strconv.ParseFloat(r.Value, 64); err != nil || !b.Contains(v) {
-					failed, rule, reason = i, contract.RuleOutOfDomain, fmt.Sprintf("%s is outside %s", r.Value, b)
-					break
-				}
-			}
-			clean[i] = r
+		failed, rule, reason, err := c.normalizeRow(t, raw, w.clean)
+		if err != nil {
+			return nil, err
 		}
 		if failed >= 0 {
 			col := t.Columns[failed]
-			if _, err := quar.ExecContext(ctx, t.Name, file, row, line, col.Name, rule, contract.Critical,
+			if _, err := w.quar.ExecContext(ctx, t.Name, file, row, line, col.Name, rule, contract.Critical,
 				raw[failed], fmt.Sprintf("%s: %s", col.Name, reason), recordJSON(t, raw, extra)); err != nil {
 				return nil, err
 			}
 			c.quarantine[rule]++
 			continue
 		}
-		vals[0], vals[1] = fileID, row
-		for i, col := range t.Columns {
-			r := clean[i]
-			if r.Null {
-				vals[2+i] = nil
-			} else {
-				vals[2+i] = r.Value
-			}
-			if r.Changes == 0 {
-				continue
-			}
-			for _, name := range r.Changes.Names() {
-				c.changes[changeKey{t.Name, col.Name, name}]++
-			}
-			if cellCh != nil {
-				if _, err := cellCh.ExecContext(ctx, t.Name, file, row, col.Name, raw[i], vals[2+i],
-					strings.Join(r.Changes.Names(), ",")); err != nil {
-					return nil, err
-				}
-			}
-		}
-		for i, d := range t.Derived {
-			vals[2+len(t.Columns)+i] = nil
-			if src := clean[derivedFrom[i]]; !src.Null {
-				if v, ok := d.Map[src.Value]; ok {
-					vals[2+len(t.Columns)+i] = v
-					c.changes[changeKey{t.Name, d.Name, "derive"}]++
-				}
-			}
-		}
-		if _, err := ins.ExecContext(ctx, vals...); err != nil {
-			return nil, fmt.Errorf("row %d: %w", row, err)
+		if err := c.writeClean(ctx, w, file, fileID, row, raw); err != nil {
+			return nil, err
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -216,6 +142,109 @@ func (c *cleaner) table(ctx context.Context, t *contract.Table) (*TableResult, e
 		c.o.Progress(t.Name, n)
 	}
 	return &TableResult{Table: t.Name}, nil
+}
+
+// tableWriter holds one table's prepared statements and reused buffers.
+type tableWriter struct {
+	t                *contract.Table
+	ins, quar, cellC *sql.Stmt // cellC is nil unless cell changes are recorded
+	clean            []values.Result
+	vals             []any
+	derivedFrom      []int // per derived column, the index of its source column
+}
+
+func (c *cleaner) newTableWriter(ctx context.Context, tx *sql.Tx, t *contract.Table) (*tableWriter, error) {
+	out := []string{"_file_id", "_row"}
+	for _, col := range t.Columns {
+		out = append(out, store.Quote(col.Name))
+	}
+	for _, d := range t.Derived {
+		out = append(out, store.Quote(d.Name))
+	}
+	w := &tableWriter{t: t, clean: make([]values.Result, len(t.Columns)), vals: make([]any, len(out)),
+		derivedFrom: make([]int, len(t.Derived))}
+	for i, d := range t.Derived {
+		w.derivedFrom[i] = t.ColumnIndex(d.From)
+	}
+	var err error
+	if w.ins, err = tx.PrepareContext(ctx, fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s)", store.Quote(t.Name),
+		strings.Join(out, ", "), strings.TrimSuffix(strings.Repeat("?, ", len(out)), ", "))); err != nil {
+		return nil, err
+	}
+	if w.quar, err = tx.PrepareContext(ctx, `INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`); err != nil {
+		return nil, err
+	}
+	if c.o.CellChanges {
+		if w.cellC, err = tx.PrepareContext(ctx, `INSERT INTO cell_change VALUES (?, ?, ?, ?, ?, ?, ?)`); err != nil {
+			return nil, err
+		}
+	}
+	return w, nil
+}
+
+// normalizeRow normalises every cell of raw into clean. failed is the first column that cannot
+// be cleaned (-1 when none), with the rule it breaks and why; err is anything but a bad value.
+func (c *cleaner) normalizeRow(t *contract.Table, raw []string, clean []values.Result) (failed int, rule, reason string, err error) {
+	for i, col := range t.Columns {
+		r, err := c.norm.NormalizeColumn(col, raw[i])
+		if err != nil {
+			var ve *values.ValueError
+			if !errors.As(err, &ve) {
+				return -1, "", "", err
+			}
+			return i, ve.Rule(), ve.Error(), nil
+		}
+		if r.Null && col.Required {
+			return i, contract.RuleMissingRequired, "required value is empty", nil
+		}
+		if b := col.RejectOutside; b != nil && !r.Null {
+			if v, err := strconv.ParseFloat(r.Value, 64); err != nil || !b.Contains(v) {
+				return i, contract.RuleOutOfDomain, fmt.Sprintf("%s is outside %s", r.Value, b), nil
+			}
+		}
+		clean[i] = r
+	}
+	return -1, "", "", nil
+}
+
+// writeClean inserts a row whose cells all cleaned, counting (and, if asked, recording) every
+// change and filling the derived columns.
+func (c *cleaner) writeClean(ctx context.Context, w *tableWriter, file string, fileID, row int64, raw []string) error {
+	t, vals := w.t, w.vals
+	vals[0], vals[1] = fileID, row
+	for i, col := range t.Columns {
+		r := w.clean[i]
+		if r.Null {
+			vals[2+i] = nil
+		} else {
+			vals[2+i] = r.Value
+		}
+		if r.Changes == 0 {
+			continue
+		}
+		for _, name := range r.Changes.Names() {
+			c.changes[changeKey{t.Name, col.Name, name}]++
+		}
+		if w.cellC != nil {
+			if _, err := w.cellC.ExecContext(ctx, t.Name, file, row, col.Name, raw[i], vals[2+i],
+				strings.Join(r.Changes.Names(), ",")); err != nil {
+				return err
+			}
+		}
+	}
+	for i, d := range t.Derived {
+		vals[2+len(t.Columns)+i] = nil
+		if src := w.clean[w.derivedFrom[i]]; !src.Null {
+			if v, ok := d.Map[src.Value]; ok {
+				vals[2+len(t.Columns)+i] = v
+				c.changes[changeKey{t.Name, d.Name, "derive"}]++
+			}
+		}
+	}
+	if _, err := w.ins.ExecContext(ctx, vals...); err != nil {
+		return fmt.Errorf("row %d: %w", row, err)
+	}
+	return nil
 }
 
 // dedupe keeps, per natural key, the row with the newest `modified` value (NULL oldest; ties:
@@ -250,9 +279,9 @@ func (c *cleaner) dedupe(ctx context.Context, tx *sql.Tx, t *contract.Table) err
 	}
 	keyText := "d." + strings.Join(keys, " || '|' || d.")
 	r, err := tx.ExecContext(ctx, fmt.Sprintf(`INSERT INTO quarantine
-		SELECT ?, f.name, d._row, 0, ?, ?, ?, %s, 'an older row of natural key ' || %s, json_object(%s)
+		SELECT ?, f.name, d._row, 0, ?, ?, ?, %s, 'an older row of natural key ' || %s, %s
 		FROM temp.losers l JOIN %s d ON d.rowid = l.rid JOIN import_file_names f ON f.id = d._file_id
-		ORDER BY d.rowid`, keyText, keyText, strings.Join(rec, ", "), tbl),
+		ORDER BY d.rowid`, keyText, keyText, jsonObjectSQL(rec), tbl),
 		t.Name, t.Key[0], contract.RuleDuplicateKey, contract.High)
 	if err != nil {
 		return fmt.Errorf("duplicates: %w", err)

@@ -23,6 +23,7 @@ import (
 	"io"
 	"unicode/utf8"
 
+	"github.com/sdetl/sdetl/internal/countio"
 	"github.com/sdetl/sdetl/internal/inputfile"
 )
 
@@ -35,7 +36,7 @@ var bom = []byte("\xEF\xBB\xBF")
 type Reader struct {
 	name    string
 	br      *bufio.Reader
-	src     *countingReader
+	src     *countio.Reader
 	closer  io.Closer
 	line    int   // physical lines consumed so far
 	start   int   // line where the record being read starts
@@ -73,7 +74,7 @@ func OpenContext(ctx context.Context, path string, lim Limits) (*Reader, error) 
 // NewReader reads CSV from rd with the default limits; name identifies the input in errors. A
 // UTF-8 BOM at the start of the stream is skipped.
 func NewReader(rd io.Reader, name string) *Reader {
-	c := &countingReader{r: rd}
+	c := &countio.Reader{R: rd}
 	return &Reader{name: name, br: bufio.NewReaderSize(c, bufSize), src: c, eol: '\n', lim: DefaultLimits}
 }
 
@@ -84,18 +85,7 @@ func (r *Reader) SetLimits(l Limits) { r.lim = l.withDefaults() }
 func (r *Reader) Blank() int { return r.blank }
 
 // Offset is how many bytes of the input the records returned so far consumed (for progress).
-func (r *Reader) Offset() int64 { return r.src.n - int64(r.br.Buffered()) }
-
-type countingReader struct {
-	r io.Reader
-	n int64
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	return n, err
-}
+func (r *Reader) Offset() int64 { return r.src.N - int64(r.br.Buffered()) }
 
 // Close closes the file opened by Open; for a Reader from NewReader it does nothing.
 func (r *Reader) Close() error {

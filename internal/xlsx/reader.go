@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/sdetl/sdetl/internal/countio"
 	"github.com/sdetl/sdetl/internal/inputfile"
 )
 
@@ -17,8 +18,8 @@ import (
 // Values come back as text: strings as stored, numbers exactly as written in
 // the file, booleans as TRUE/FALSE, errors as their text, and numbers whose
 // style is a date/time format as ISO text ("2006-01-02 15:04:05",
-// "2006-01-02" or "15:04:05"). Formulas are never evaluated; their cached
-// values are returned.
+// "2006-01-02" or "15:04:05", with ".fff" when the serial has milliseconds).
+// Formulas are never evaluated; their cached values are returned.
 type Reader struct {
 	path      string
 	file      *os.File
@@ -29,7 +30,7 @@ type Reader struct {
 	styles    []dateClass
 	date1904  bool
 
-	consumed *countingReader // sheet XML handed to the scanner, for Done
+	consumed *countio.Reader // sheet XML handed to the scanner, for Done
 	size     uint64          // uncompressed size of the sheet XML, from the zip directory
 
 	lim      Limits
@@ -111,7 +112,7 @@ func open(ctx context.Context, path string, f *os.File, lim Limits) (*Reader, er
 	}
 	var src io.Reader
 	src, r.stopAhead = readAhead(r.sheet, info.sheet.UncompressedSize64)
-	r.consumed = &countingReader{r: src}
+	r.consumed = &countio.Reader{R: src}
 	r.size = info.sheet.UncompressedSize64
 	r.sc = newScanner(r.consumed, info.sheet.UncompressedSize64)
 	r.sc.skipText = true
@@ -224,16 +225,5 @@ func (r *Reader) Done() float64 {
 	if r.size == 0 || r.consumed == nil {
 		return -1
 	}
-	return min(float64(r.consumed.n)/float64(r.size), 1)
-}
-
-type countingReader struct {
-	r io.Reader
-	n int64
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	return n, err
+	return min(float64(r.consumed.N)/float64(r.size), 1)
 }

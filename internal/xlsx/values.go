@@ -83,33 +83,33 @@ func (r *Reader) endCell(c *cellState) error {
 // dateText appends the ISO form of serial number text to dst. ok is false
 // if the text is not a number or not a representable date.
 func (r *Reader) dateText(dst, raw []byte, cl dateClass) ([]byte, bool) {
-	whole, total, ok := serialSeconds(raw)
+	whole, total, ok := serialMillis(raw)
 	if !ok {
 		return nil, false
 	}
 	if cl == hasTimePart { // time of day only: the date part is irrelevant
-		return appendISO(dst, 0, total%secondsPerDay, false, true), true
+		return appendISO(dst, 0, total%msPerDay, false, true), true
 	}
-	days, secs, ok := serialDays(whole, total, r.date1904)
+	days, ms, ok := serialDays(whole, total, r.date1904)
 	if !ok {
 		return nil, false
 	}
-	return appendISO(dst, days, secs, true, cl&hasTimePart != 0), true
+	return appendISO(dst, days, ms, true, cl&hasTimePart != 0), true
 }
 
 // serialText is dateText for a number in a column SetDateColumns named: the
 // date, and the time of day only when there is one, so that nothing is
 // dropped.
 func (r *Reader) serialText(dst, raw []byte) ([]byte, bool) {
-	whole, total, ok := serialSeconds(raw)
+	whole, total, ok := serialMillis(raw)
 	if !ok {
 		return nil, false
 	}
-	days, secs, ok := serialDays(whole, total, r.date1904)
+	days, ms, ok := serialDays(whole, total, r.date1904)
 	if !ok {
 		return nil, false
 	}
-	return appendISO(dst, days, secs, true, secs != 0), true
+	return appendISO(dst, days, ms, true, ms != 0), true
 }
 
 // SetDateColumns names the columns (by 0-based index) whose numbers are
@@ -134,10 +134,12 @@ func (r *Reader) SetDateColumns(cols []bool) {
 // Date1904 reports whether the workbook uses the 1904 date system.
 func (r *Reader) Date1904() bool { return r.date1904 }
 
-// isoDate converts a t="d" value (ISO 8601) to the reader's date text, the
-// time rounded to the second. A value with an offset (or Z) is not a wall
-// clock time: it is returned as the string it is (ok false), for the clean
-// stage to refuse, rather than shifted or stripped.
+// isoDate converts a t="d" value (ISO 8601) to the reader's date text. A
+// fraction of a second is kept as written (to the nanosecond), never rounded:
+// the clean stage keeps up to microseconds and refuses anything finer. A
+// value with an offset (or Z) is not a wall-clock time: it is returned as the
+// string it is (ok false), for the clean stage to refuse, rather than shifted
+// or stripped (docs/design.md).
 func isoDate(dst, raw []byte) ([]byte, bool) {
 	s := string(raw)
 	for _, layout := range []string{"2006-01-02T15:04:05.999999999", "2006-01-02T15:04", "2006-01-02"} {
@@ -145,17 +147,14 @@ func isoDate(dst, raw []byte) ([]byte, bool) {
 		if err != nil {
 			continue
 		}
-		if t.Nanosecond() >= 500_000_000 {
-			t = t.Add(time.Second)
-		}
 		if layout == "2006-01-02" {
 			return t.AppendFormat(dst, "2006-01-02"), true
 		}
-		return t.AppendFormat(dst, "2006-01-02 15:04:05"), true
+		return t.AppendFormat(dst, "2006-01-02 15:04:05.999999999"), true
 	}
 	if len(s) >= 8 && s[2] == ':' { // time only, "15:04:05"
 		if t, err := time.Parse("15:04:05.999999999", s); err == nil {
-			return t.Add(time.Duration(t.Nanosecond()/500_000_000)*time.Second).AppendFormat(dst, "15:04:05"), true
+			return t.AppendFormat(dst, "15:04:05.999999999"), true
 		}
 	}
 	return nil, false
