@@ -14,6 +14,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -230,13 +231,37 @@ func TestSignalStopsImport(t *testing.T) {
 	}
 }
 
+// The child side of sdetlChild: the real command, then the child's own peak RSS written to
+// $SDETL_TEST_HWM_FILE. It is read from /proc/self/status (VmHWM, the high-water mark of this
+// process's memory since exec), not from the parent's rusage: Go starts children with
+// vfork-style clone, and Linux carries the parent's high-water mark across exec into the
+// child's Maxrss, so a child of a 200 MB test process would report 200 MB whatever it used.
+func init() {
+	out := os.Getenv("SDETL_TEST_HWM_FILE")
+	if out == "" || os.Getenv("SDETL_TEST_AS_MAIN") != "1" {
+		return
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	status, err := os.ReadFile("/proc/self/status")
+	for _, line := range strings.Split(string(status), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok && err == nil {
+			os.WriteFile(out, []byte(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB"))), 0o644)
+		}
+	}
+	os.Exit(code)
+}
+
 // sdetlChild runs the test binary as sdetl with args (TMPDIR=tmp) and returns its exit code,
-// stderr and peak RSS. during, if set, is called with the running process. A child still
-// running after a minute is killed: a hang is a failure, not a stuck test.
+// stderr and peak RSS (its VmHWM; if the child could not tell, its rusage Maxrss, which
+// overstates). during, if set, is called with the running process. A child still running after
+// a minute is killed: a hang is a failure, not a stuck test.
 func sdetlChild(t *testing.T, tmp string, during func(*os.Process), args ...string) (code int, stderr string, rss int64) {
 	t.Helper()
+	hwm := filepath.Join(t.TempDir(), "hwm")
 	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(os.Environ(), "SDETL_TEST_AS_MAIN=1", "TMPDIR="+tmp)
+	cmd.Env = append(os.Environ(), "SDETL_TEST_AS_MAIN=1", "TMPDIR="+tmp, "SDETL_TEST_HWM_FILE="+hwm)
 	var errb bytes.Buffer
 	cmd.Stderr = &errb
 	if err := cmd.Start(); err != nil {
@@ -250,6 +275,11 @@ func sdetlChild(t *testing.T, tmp string, during func(*os.Process), args ...stri
 	err := cmd.Wait()
 	if _, ok := err.(*exec.ExitError); err != nil && !ok {
 		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(hwm); err == nil {
+		if kb, err := strconv.ParseInt(string(b), 10, 64); err == nil {
+			return cmd.ProcessState.ExitCode(), errb.String(), kb << 10
+		}
 	}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		rss = ru.Maxrss << 10 // KiB on Linux
