@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/sdetl/sdetl/internal/clean"
+	"github.com/sdetl/sdetl/internal/stage"
 )
 
 func cmdClean(ctx context.Context, e *env, args []string) error {
@@ -22,6 +23,13 @@ func cmdClean(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer unlock()
+	// Read each date column as its own evidence decided (order, which numbers are dates), as
+	// a run does: the same staged values must clean the same way by either command.
+	p, err := stage.Profile(ctx, s, f.work.stage(), 0)
+	if err != nil {
+		return err
+	}
+	applyDateOrders(s, p)
 	rep, err := cleanStage(ctx, e, s, f.work, *changes)
 	if err != nil {
 		return err

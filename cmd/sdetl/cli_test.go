@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sdetl/sdetl/internal/pgtest"
 	"github.com/sdetl/sdetl/internal/store"
 )
 
@@ -113,7 +114,8 @@ func TestPgDownRefusesWhileLocked(t *testing.T) {
 // the error, also when the run fails before the load.
 func TestRunReportSaysHowItEnded(t *testing.T) {
 	work := t.TempDir()
-	code, out, _ := sdetl(t, "run", "--exports", t.TempDir(), "--pg", "host=/nonexistent port=1", "--workdir", work, "--json")
+	// A reachable database: run checks the schema's ownership there before it reads anything.
+	code, out, _ := sdetl(t, "run", "--exports", t.TempDir(), "--pg", pgtest.DSN(t), "--workdir", work, "--json")
 	var rep struct {
 		Outcome  string  `json:"outcome"`
 		ExitCode int     `json:"exit_code"`

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/sdetl/sdetl/internal/outcome"
+	"github.com/sdetl/sdetl/internal/postgres"
 	"github.com/sdetl/sdetl/internal/quality"
 )
 
@@ -25,6 +26,7 @@ func TestEnding(t *testing.T) {
 		{usageError{"bad flag"}, exitUsage, "usage"},
 		{errors.New("disk on fire"), exitError, "error"},
 		{wrap(fmt.Errorf("%w: work dir busy", outcome.ErrPreflight)), exitPreflight, "preflight_failed"},
+		{wrap(fmt.Errorf("%w: schema crm is not sdetl's", postgres.ErrNotOwned)), exitPreflight, "preflight_failed"},
 		{wrap(fmt.Errorf("%w: 3 columns mismatch", outcome.ErrBreaker)), exitBreaker, "breaker_halted"},
 		{wrap(fmt.Errorf("%w: score 42", quality.ErrGate)), exitGate, "gate_failed"},
 		{wrap(fmt.Errorf("%w: staged 3 != 2 + 0", outcome.ErrReconcile)), exitReconcile, "reconciliation_failed"},

@@ -12,6 +12,7 @@ import (
 func cmdLoad(ctx context.Context, e *env, args []string) error {
 	f := newFlags(e, "load", "[flags]",
 		"Load the clean store into PostgreSQL: COPY into a new schema, check counts, build the\nnatural-key indexes, score the new schema (it must not score below the clean store), then\nreplace the live schema, all in one transaction.").withWorkdir().withSpec().withJSON().withPG()
+	adopt := f.String("adopt-schema", "", adoptUsage)
 	if _, err := f.parse(args); err != nil {
 		return err
 	}
@@ -24,13 +25,17 @@ func cmdLoad(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	// Before the clean store is read: a contract naming a schema sdetl does not own stops here.
+	if err := postgres.CheckOwnership(ctx, dsn, s, *adopt); err != nil {
+		return err
+	}
 	cleanScore, err := scoreStore(ctx, s, "clean", f.work)
 	if err != nil {
 		return err
 	}
 	var pgScore *quality.Report
 	res, err := loadStage(ctx, e, postgres.LoadOptions{Spec: s, Clean: f.work.clean(), DSN: dsn,
-		BeforeSwap: scoreBeforeSwap(s, cleanScore, &pgScore)})
+		BeforeSwap: scoreBeforeSwap(s, cleanScore, &pgScore), AdoptSchema: *adopt})
 	if err != nil {
 		return err
 	}

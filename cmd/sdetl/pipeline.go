@@ -23,6 +23,7 @@ type runOptions struct {
 	work          workdir
 	fresh, dryRun bool
 	minQuality    float64
+	adopt         string // --adopt-schema
 }
 
 // pipeline runs import -> profile -> breaker -> score -> clean -> score -> gate -> load (which
@@ -46,6 +47,10 @@ func pipeline(ctx context.Context, e *env, s *contract.Spec, o runOptions) (*run
 }
 
 func runStages(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep *runReport) error {
+	// Before anything is read: a contract naming a schema sdetl does not own stops here.
+	if err := postgres.CheckOwnership(ctx, o.dsn, s, o.adopt); err != nil {
+		return err
+	}
 	var err error
 	if rep.Import, err = importStage(ctx, e, s, o.exports, o.work.stage(), o.fresh); err != nil {
 		return err
@@ -70,7 +75,7 @@ func runStages(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep 
 		return err
 	}
 	lo := postgres.LoadOptions{Spec: s, Clean: o.work.clean(), DSN: o.dsn,
-		BeforeSwap: scoreBeforeSwap(s, rep.Scores.Clean, &rep.Scores.Postgres)}
+		BeforeSwap: scoreBeforeSwap(s, rep.Scores.Clean, &rep.Scores.Postgres), AdoptSchema: o.adopt}
 	if o.dryRun {
 		lo.DryRun, lo.SampleEvery = true, 10
 		lo.BeforeSwap = scoreBeforeSwap(s, nil, &rep.Scores.Postgres) // a sample: not comparable
@@ -129,6 +134,9 @@ func cleanStage(ctx context.Context, e *env, s *contract.Spec, w workdir, change
 		CellChanges: changes, Progress: p.update, Health: health.Defaults(string(w))})
 }
 
+// adoptUsage documents --adopt-schema, the upgrade path from versions that kept no records.
+const adoptUsage = "let this load replace the named `schema` although sdetl has no record of creating it (one an earlier sdetl\nversion loaded); refused unless it holds only the contract's tables and quarantine"
+
 func loadStage(ctx context.Context, e *env, o postgres.LoadOptions) (*postgres.LoadResult, error) {
 	p := newProgress(e.stderr, "load")
 	defer p.done()
@@ -159,15 +167,26 @@ func scorePG(ctx context.Context, s *contract.Spec, dsn string) (*quality.Report
 	return quality.Score(ctx, s, postgres.QualitySource(conn, s.Schema), time.Now())
 }
 
-// applyDateOrders makes the clean stage read each date column in the order its own evidence
-// decided, where that differs from the contract (the profile reports every such decision).
+// applyDateOrders makes the clean stage read each date column as its own evidence decided:
+// in the order the evidence shows, where that differs from the contract, and with bare numbers
+// read as dates only where the column's dates are numbers (the profile reports every such
+// decision; the returned lines name the ones that change something).
 func applyDateOrders(s *contract.Spec, p *profile.Report) []string {
 	var changed []string
 	for _, tr := range p.Tables {
 		t := s.Table(tr.Table)
 		for _, cr := range tr.Columns {
 			c := t.Column(cr.Name)
-			if c == nil || cr.DateOrder == nil || cr.DateOrder.Basis != profile.BasisEvidence || cr.DateOrder.Order == c.DateOrder {
+			if c == nil || (c.Type != contract.Date && c.Type != contract.Timestamp) {
+				continue
+			}
+			if nd := cr.NumberDates; nd != nil && nd.Span != nil {
+				c.NumberDates = nd.Span
+				if nd.Outside > 0 {
+					changed = append(changed, fmt.Sprintf("%s.%s: numbers read as dates only within %s (%d outside)", t.Name, c.Name, nd.Span, nd.Outside))
+				}
+			}
+			if cr.DateOrder == nil || cr.DateOrder.Basis != profile.BasisEvidence || cr.DateOrder.Order == c.DateOrder {
 				continue
 			}
 			c.DateOrder = cr.DateOrder.Order

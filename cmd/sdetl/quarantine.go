@@ -81,6 +81,7 @@ func cmdQuarantine(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		fmt.Fprintf(e.stdout, "wrote %d quarantined %s rows to %s; fix them, then: sdetl quarantine release --table %s --file %s\n", n, t.Name, *out, t.Name, *out)
+		fmt.Fprintf(e.stdout, "cells starting with = + - @ tab CR or ' carry one added leading ' so a spreadsheet shows them as text; release removes it\n")
 		return nil
 	case "release":
 		if *table == "" || *file == "" {

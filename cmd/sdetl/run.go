@@ -66,6 +66,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	fresh := f.Bool("fresh", false, "start a new staging store instead of adding to the existing one")
 	dry := f.Bool("dry-run", false, "do everything but the load; rehearse the load on a sample in a throwaway schema and print the plan")
 	var minQ optFloat
+	adopt := f.String("adopt-schema", "", adoptUsage)
 	f.Var(&minQ, "min-quality", "quality gate `N`, 0..100: the clean store's score must reach this (default: the contract's gate, 80 for the built-in one)")
 	if _, err := f.parse(args); err != nil {
 		return err
@@ -78,7 +79,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer unlock()
-	o := runOptions{exports: *exports, work: f.work, fresh: *fresh, dryRun: *dry, minQuality: s.Quality.Gate}
+	o := runOptions{exports: *exports, work: f.work, fresh: *fresh, dryRun: *dry, minQuality: s.Quality.Gate, adopt: *adopt}
 	if minQ.set {
 		o.minQuality = minQ.v
 	}

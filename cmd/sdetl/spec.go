@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/sdetl/sdetl/internal/contract"
+	"github.com/sdetl/sdetl/internal/postgres"
 	"github.com/sdetl/sdetl/internal/specdraft"
 	"github.com/sdetl/sdetl/internal/store"
 )
@@ -42,6 +44,7 @@ func cmdSpecInit(ctx context.Context, e *env, args []string) error {
 	var from stringList
 	f.Var(&from, "from", "an export (.xlsx or .csv) to draft a table from; repeat for more tables (required)")
 	out := f.String("out", "", "write the contract here (default: print it on stdout)")
+	pg := f.String("pg", "", "PostgreSQL DSN (default: $SDETL_PG_DSN): when given, a drafted schema that exists there and is not sdetl's is refused")
 	force := f.Bool("force", false, "replace --out if it exists")
 	var o specdraft.Options
 	f.StringVar(&o.Schema, "schema", "", "target PostgreSQL schema (default: from --name, else the first export's directory name)")
@@ -56,7 +59,7 @@ func cmdSpecInit(ctx context.Context, e *env, args []string) error {
 	case *order != string(contract.DMY) && *order != string(contract.MDY):
 		return usageError{"spec init: --date-order must be dmy or mdy"}
 	case o.Schema != "" && !specdraft.ValidSchema(o.Schema):
-		return usageError{fmt.Sprintf("spec init: --schema %q: want a lower-case identifier ([a-z_][a-z0-9_]*)", o.Schema)}
+		return usageError{"spec init: --" + specdraft.SchemaError(o.Schema)}
 	}
 	if *out != "" && !*force {
 		if _, err := os.Stat(*out); err == nil {
@@ -70,6 +73,12 @@ func cmdSpecInit(ctx context.Context, e *env, args []string) error {
 	p.done()
 	if err != nil {
 		return err
+	}
+	if dsn := cmp.Or(*pg, os.Getenv("SDETL_PG_DSN")); dsn != "" {
+		// Only where a database is named: spec init never starts the local one.
+		if err := postgres.CheckOwnership(ctx, dsn, d.Spec, ""); err != nil {
+			return fmt.Errorf("spec init: %w (pass --schema NAME to draft another)", err)
+		}
 	}
 	if *out != "" {
 		if err := writeFileAtomic(*out, d.YAML, *force); err != nil {
@@ -93,6 +102,9 @@ func cmdSpecInit(ctx context.Context, e *env, args []string) error {
 
 func printDraft(e *env, d *specdraft.Draft, out string) {
 	fmt.Fprintf(e.stdout, "drafted contract %q (schema %s) in %s\n", d.Name, d.Schema, out)
+	for _, n := range d.Notes {
+		fmt.Fprintf(e.stdout, "note: %s\n", n)
+	}
 	fmt.Fprintf(e.stdout, "%-20s %8s %8s  %-24s %s\n", "table", "rows", "columns", "key", "to check")
 	for _, t := range d.Tables {
 		check := 0

@@ -8,6 +8,7 @@ import (
 	"io"
 	"strconv"
 
+	"github.com/sdetl/sdetl/internal/cellguard"
 	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/store"
 )
@@ -58,14 +59,19 @@ func Quarantine(ctx context.Context, cleanPath, table, rule string, fn func(*Qua
 // (_quarantine_file, _quarantine_row), why it was quarantined, and, for a row whose fields
 // could not be mapped, its raw fields as JSON. The edited file goes back with
 // `sdetl quarantine release`.
+//
+// Every cell is guarded against formula injection (internal/cellguard): a value starting with
+// =, +, -, @, a tab, a carriage return or ' gets one leading ', and the last column,
+// _quarantine_guard, says so on every row; release removes exactly that quote, so the values
+// come back byte for byte.
 func ExportQuarantine(ctx context.Context, cleanPath string, t *contract.Table, w io.Writer) (int, error) {
 	cw := csv.NewWriter(w)
 	header := make([]string, 0, len(t.Columns)+5)
 	for _, c := range t.Columns {
 		header = append(header, c.Header(0))
 	}
-	header = append(header, "_quarantine_file", "_quarantine_row", "_quarantine_rule", "_quarantine_reason", "_quarantine_raw")
-	if err := cw.Write(header); err != nil {
+	header = append(header, "_quarantine_file", "_quarantine_row", "_quarantine_rule", "_quarantine_reason", "_quarantine_raw", cellguard.Column)
+	if err := cw.Write(guardAll(header)); err != nil {
 		return 0, err
 	}
 	n := 0
@@ -77,18 +83,27 @@ func ExportQuarantine(ctx context.Context, cleanPath string, t *contract.Table, 
 				line[i] = text(rec[c.Name])
 			}
 		} else {
-			line[len(header)-1] = q.Record // a JSON array of fields: not mappable to columns
+			line[len(header)-2] = q.Record // a JSON array of fields: not mappable to columns
 		}
 		k := len(t.Columns)
 		line[k], line[k+1], line[k+2], line[k+3] = q.File, strconv.Itoa(q.Row), q.Rule, q.Reason
+		line[len(header)-1] = cellguard.Marker
 		n++
-		return cw.Write(line)
+		return cw.Write(guardAll(line))
 	})
 	if err != nil {
 		return n, err
 	}
 	cw.Flush()
 	return n, cw.Error()
+}
+
+// guardAll guards every cell of a line in place.
+func guardAll(line []string) []string {
+	for i, v := range line {
+		line[i] = cellguard.Guard(v)
+	}
+	return line
 }
 
 func text(v any) string {

@@ -186,7 +186,7 @@ func (c *cleaner) newTableWriter(ctx context.Context, tx *sql.Tx, t *contract.Ta
 // be cleaned (-1 when none), with the rule it breaks and why; err is anything but a bad value.
 func (c *cleaner) normalizeRow(t *contract.Table, raw []string, clean []values.Result) (failed int, rule, reason string, err error) {
 	for i, col := range t.Columns {
-		r, err := c.norm.Normalize(col.Type, col.DateOrder, raw[i])
+		r, err := c.norm.NormalizeColumn(col, raw[i])
 		if err != nil {
 			var ve *values.ValueError
 			if !errors.As(err, &ve) {
@@ -279,9 +279,9 @@ func (c *cleaner) dedupe(ctx context.Context, tx *sql.Tx, t *contract.Table) err
 	}
 	keyText := "d." + strings.Join(keys, " || '|' || d.")
 	r, err := tx.ExecContext(ctx, fmt.Sprintf(`INSERT INTO quarantine
-		SELECT ?, f.name, d._row, 0, ?, ?, ?, %s, 'an older row of natural key ' || %s, json_object(%s)
+		SELECT ?, f.name, d._row, 0, ?, ?, ?, %s, 'an older row of natural key ' || %s, %s
 		FROM temp.losers l JOIN %s d ON d.rowid = l.rid JOIN import_file_names f ON f.id = d._file_id
-		ORDER BY d.rowid`, keyText, keyText, strings.Join(rec, ", "), tbl),
+		ORDER BY d.rowid`, keyText, keyText, jsonObjectSQL(rec), tbl),
 		t.Name, t.Key[0], contract.RuleDuplicateKey, contract.High)
 	if err != nil {
 		return fmt.Errorf("duplicates: %w", err)

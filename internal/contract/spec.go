@@ -25,9 +25,9 @@ type Type string
 const (
 	Integer   Type = "integer"   // "123" (bigint)
 	Decimal   Type = "decimal"   // "7.5": no exponent, no trailing zeros (numeric)
-	Timestamp Type = "timestamp" // "2025-07-02 16:21:00" (timestamp without time zone)
+	Timestamp Type = "timestamp" // "2025-07-02 16:21:00", "2025-07-02 16:21:00.125" (timestamp without time zone, to the µs)
 	Date      Type = "date"      // "2025-07-02"
-	Time      Type = "time"      // "16:21:00"
+	Time      Type = "time"      // "16:21:00", "09:00:00.5"
 	Flag      Type = "flag"      // "yes" | "no" (text; dashboards compare to 'yes')
 	Month     Type = "month"     // "2025-07" (text)
 	Boolean   Type = "boolean"   // "true" | "false"
@@ -86,6 +86,20 @@ type Column struct {
 	// RejectOutside quarantines a row whose (integer or decimal) value lies outside these
 	// bounds: a value that cannot be true, e.g. more than 24 hours in a day.
 	RejectOutside *Bounds `yaml:"reject_outside"`
+	// NumberDates, when set, is where a bare number (Excel serial, epoch) in this date or
+	// timestamp column may fall to be read as a date; a number dated outside it is invalid.
+	// It is never read from YAML: the profile decides it from the column's own evidence (a
+	// stray 1 among 2020 text dates is not 1900-01-01), and the run applies it.
+	NumberDates *DaySpan `yaml:"-"`
+}
+
+// DaySpan is an inclusive range of days, counted from 1970-01-01.
+type DaySpan struct{ From, To int }
+
+// String renders the span as "2019-01-01..2026-12-31".
+func (d DaySpan) String() string {
+	day := func(n int) string { return time.Unix(int64(n)*86400, 0).UTC().Format(time.DateOnly) }
+	return day(d.From) + ".." + day(d.To)
 }
 
 // Derived is a column computed from another by a declared mapping (SPEC 6.3).
@@ -188,6 +202,9 @@ func (s *Spec) validate() error {
 		if err := t.validate(s); err != nil {
 			return fmt.Errorf("table %s: %w", t.Name, err)
 		}
+	}
+	if err := s.validateIdentifiers(); err != nil {
+		return err
 	}
 	if s.Scope != nil {
 		if err := s.Scope.validate(s); err != nil {

@@ -33,6 +33,9 @@ type LoadOptions struct {
 	// never touched. With SampleEvery > 1 only every SampleEvery-th row of each table is copied.
 	DryRun      bool
 	SampleEvery int
+	// AdoptSchema, when it names the contract's schema, lets the load replace a live schema an
+	// earlier sdetl version created without recording it (see CheckOwnership).
+	AdoptSchema string
 }
 
 // TableLoad is one table's loaded row count.
@@ -75,11 +78,27 @@ func Load(ctx context.Context, o LoadOptions) (*LoadResult, error) {
 	}
 	defer unlock()
 
+	if !o.DryRun { // a rehearsal leaves nothing behind, not even the bookkeeping schema
+		if err := ensureBookkeeping(ctx, conn); err != nil {
+			return nil, err
+		}
+	}
 	tx, err := conn.Begin(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback(context.Background())
+	// Settled again here, under the lock and in the load's transaction: the check `run` made
+	// before reading anything may be minutes old.
+	tg, err := checkOwnership(ctx, tx, o.Spec, o.AdoptSchema)
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range tg.leftovers {
+		if err := dropOwned(ctx, tx, name); err != nil {
+			return nil, err
+		}
+	}
 	next := o.Spec.Schema + "__next"
 	sample := ""
 	if o.DryRun {
@@ -91,6 +110,11 @@ func Load(ctx context.Context, o LoadOptions) (*LoadResult, error) {
 	if _, err := tx.Exec(ctx, "CREATE SCHEMA "+ident(next)); err != nil {
 		return nil, fmt.Errorf("create schema %s: %w", next, err)
 	}
+	if !o.DryRun {
+		if err := recordSchema(ctx, tx, next, PurposeNext, o.Spec.Name, loadedTables(o.Spec), false); err != nil {
+			return nil, err
+		}
+	}
 	res := &LoadResult{Schema: o.Spec.Schema, DryRun: o.DryRun}
 	for _, t := range o.Spec.Tables {
 		if _, err := tx.Exec(ctx, tableDDL(next, t)); err != nil {
@@ -99,7 +123,7 @@ func Load(ctx context.Context, o LoadOptions) (*LoadResult, error) {
 		began := time.Now()
 		n, err := copyTable(ctx, tx, src, next, t, sample, o.Progress)
 		if err != nil {
-			return nil, fmt.Errorf("load %s: %w", t.Name, err)
+			return nil, fmt.Errorf("load %s: %w", t.Name, explainRowTooBig(t, err))
 		}
 		copying := time.Since(began)
 		if err := checkCount(ctx, tx, src, next, t.Name, t.Name, sample, n); err != nil {
@@ -132,10 +156,8 @@ func Load(ctx context.Context, o LoadOptions) (*LoadResult, error) {
 		res.Duration = time.Since(start)
 		return res, tx.Rollback(ctx) // a rehearsal: nothing stays
 	}
-	swap := fmt.Sprintf("DROP SCHEMA IF EXISTS %s CASCADE; ALTER SCHEMA %s RENAME TO %s",
-		ident(o.Spec.Schema), ident(next), ident(o.Spec.Schema))
-	if _, err := tx.Exec(ctx, swap); err != nil {
-		return nil, fmt.Errorf("replace schema %s: %w", o.Spec.Schema, err)
+	if err := swapLive(ctx, tx, o.Spec, tg, next); err != nil {
+		return nil, err
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return nil, fmt.Errorf("commit load: %w", err)
@@ -302,7 +324,8 @@ func pgValue(t contract.Type, v string) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		us := int64(tm.Hour()*3600+tm.Minute()*60+tm.Second()) * 1e6
+		// time.Parse accepts the canonical fraction after the seconds; keep it.
+		us := int64(tm.Hour()*3600+tm.Minute()*60+tm.Second())*1e6 + int64(tm.Nanosecond()/1000)
 		return pgtype.Time{Microseconds: us, Valid: true}, nil
 	case contract.Boolean:
 		switch v {

@@ -69,6 +69,12 @@ type column struct {
 	nonNull      int64
 	parses       [nCand]int64
 	supported    int64 // non-null values normalising as the contracted type
+	yesNo        int64 // boolean values spelled yes/no/y/n
+	trueFalse    int64 // boolean values spelled true/false/t/f
+	leadingZero  int64 // numbers written with a leading zero ("007")
+	plus         int64 // numbers written with a leading + ("+318855443322")
+	zeroEx       string
+	plusEx       string
 	forms        [values.FormInvalid + 1]int64
 	distinct     distinct
 	examples     []string
@@ -79,6 +85,9 @@ type column struct {
 	monthMin, monthMax string       // canonical months
 	stampMin, stampMax [2]time.Time // [0] reading ambiguous d/m values day-first, [1] month-first
 	hasStamp           bool
+	dateMin, dateMax   [2]time.Time // the same over the values that are dates (midnight exactly)
+	hasDate            bool
+	numbers            numberDates // bare numbers that parse as dates, by month
 }
 
 func newColumn(c *contract.Column, norm *values.Normalizer, sentinels []string) *column {
@@ -109,7 +118,10 @@ func (c *column) add(raw string) {
 	if c.nonNull == 1 || s > c.textMax {
 		c.textMax = s
 	}
-	mask := c.classify(s)
+	mask, number := c.classify(s)
+	if number && (c.want == candDate || c.want == candTimestamp) {
+		return // a number's support is decided with the column's number rule (decideNumbers)
+	}
 	if c.want < 0 || mask&(1<<c.want) != 0 {
 		c.supported++
 	} else if len(c.examples) < maxExamples {
@@ -120,7 +132,9 @@ func (c *column) add(raw string) {
 // classify tries s as every candidate type it could be and counts the successes. Cheap byte
 // checks rule most candidates out without calling a normaliser; they are exact except for the
 // length limit, which never applies to the contracted type, so support is always exact.
-func (c *column) classify(s string) uint8 {
+// number says s is a bare number that parses as a date: its date evidence waits for the
+// column's number rule (numbers.go), and mask leaves the date candidates out.
+func (c *column) classify(s string) (mask uint8, number bool) {
 	try := prefilter(s)
 	if c.want >= 0 {
 		try |= 1 << c.want
@@ -131,14 +145,15 @@ func (c *column) classify(s string) uint8 {
 	var ok uint8
 	if _, yes := c.parse(contract.Flag, s, try&(1<<candBoolean) != 0); yes {
 		ok |= 1 << candBoolean
+		c.spelling(s)
 	}
 	// Every integer spelling is a decimal spelling with the same canonical text.
 	if v, yes := c.parse(contract.Integer, s, try&(1<<candInteger) != 0); yes {
 		ok |= 1<<candInteger | 1<<candDecimal
-		c.number(v)
+		c.number(s, v)
 	} else if v, yes := c.parse(contract.Decimal, s, try&(1<<candDecimal) != 0); yes {
 		ok |= 1 << candDecimal
-		c.number(v)
+		c.number(s, v)
 	}
 	if v, yes := c.parse(contract.Month, s, try&(1<<candMonth) != 0); yes {
 		ok |= 1 << candMonth
@@ -154,22 +169,29 @@ func (c *column) classify(s string) uint8 {
 		// what values.ClassifyDate reports, and success does not depend on the date order (an
 		// ambiguous d/m value is a valid date either way round).
 		t, f, err := values.ParseTimestamp(s, contract.DMY)
-		if err == nil {
+		if err == nil && values.IsNumberForm(f) {
+			midnight := t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 && t.Nanosecond() == 0
+			c.numbers.add(t, f, midnight, s)
+			number = true
+		} else if err == nil {
 			form = f
 			ok |= 1 << candTimestamp
-			if t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 {
+			midnight := t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 && t.Nanosecond() == 0
+			if midnight {
 				ok |= 1 << candDate
 			}
-			c.stamp(t, f)
+			c.stamp(t, f, midnight)
 		}
 	}
-	c.forms[form]++
+	if !number {
+		c.forms[form]++
+	}
 	for k := candidate(0); k < nCand; k++ {
 		if ok&(1<<k) != 0 {
 			c.parses[k]++
 		}
 	}
-	return ok
+	return ok, number
 }
 
 // parse normalises s as t when try is set and returns the canonical value.
@@ -181,27 +203,65 @@ func (c *column) parse(t contract.Type, s string, try bool) (string, bool) {
 	return r.Value, err == nil
 }
 
-// number tracks the numeric min/max by exact comparison of canonical decimals.
-func (c *column) number(v string) {
+// number tracks the numeric min/max by exact comparison of canonical decimals, and the
+// spellings a number type would lose (s is the value as written, v its canonical text).
+func (c *column) number(s, v string) {
 	c.numMin, c.numMax = minMax(c.parses[candDecimal] == 0, c.numMin, c.numMax, v, compareDecimal)
+	switch {
+	case s[0] == '+':
+		if c.plus++; c.plusEx == "" {
+			c.plusEx = report.Shorten(s, maxExampleLen)
+		}
+	case leadingZero(s):
+		if c.leadingZero++; c.zeroEx == "" {
+			c.zeroEx = report.Shorten(s, maxExampleLen)
+		}
+	}
+}
+
+// spelling counts how a boolean value is spelled: 1 and 0 alone do not say yes/no.
+func (c *column) spelling(s string) {
+	switch s[0] {
+	case 'y', 'Y', 'n', 'N':
+		c.yesNo++
+	case 't', 'T', 'f', 'F':
+		c.trueFalse++
+	}
+}
+
+// evidence is what Infer reads from the column.
+func (c *column) evidence(distinct int64) Evidence {
+	return Evidence{NonNull: c.nonNull, Rows: c.rows, Distinct: distinct, Parses: c.parses,
+		YesNo: c.yesNo, TrueFalse: c.trueFalse, LeadingZero: c.leadingZero, Plus: c.plus,
+		ZeroExample: c.zeroEx, PlusEx: c.plusEx}
 }
 
 // stamp tracks the timestamp min/max under both readings of ambiguous d/m values, because
-// the column's date order is only decided once all its evidence is in.
-func (c *column) stamp(t time.Time, f values.DateForm) {
+// the column's date order is only decided once all its evidence is in; and the date min/max
+// over the midnight values, so that a date column's extremes are never a truncated timestamp.
+func (c *column) stamp(t time.Time, f values.DateForm, midnight bool) {
 	alt := t
 	if f == values.FormAmbiguous { // read day-first; the month-first reading swaps day and month
-		alt = time.Date(t.Year(), time.Month(t.Day()), int(t.Month()), t.Hour(), t.Minute(), t.Second(), 0, time.UTC)
+		alt = time.Date(t.Year(), time.Month(t.Day()), int(t.Month()), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
 	}
 	for i, v := range [2]time.Time{t, alt} {
-		if !c.hasStamp || v.Before(c.stampMin[i]) {
-			c.stampMin[i] = v
-		}
-		if !c.hasStamp || v.After(c.stampMax[i]) {
-			c.stampMax[i] = v
+		c.stampMin[i], c.stampMax[i] = minMaxTime(!c.hasStamp, c.stampMin[i], c.stampMax[i], v)
+		if midnight {
+			c.dateMin[i], c.dateMax[i] = minMaxTime(!c.hasDate, c.dateMin[i], c.dateMax[i], v)
 		}
 	}
 	c.hasStamp = true
+	c.hasDate = c.hasDate || midnight
+}
+
+func minMaxTime(first bool, lo, hi, v time.Time) (time.Time, time.Time) {
+	if first || v.Before(lo) {
+		lo = v
+	}
+	if first || v.After(hi) {
+		hi = v
+	}
+	return lo, hi
 }
 
 func (c *column) addExample(s string) {

@@ -24,11 +24,13 @@ func (c *column) report(th *contract.Profile) *ColumnReport {
 	for i, x := range c.sentinels {
 		r.Sentinels[x] += c.sentinelHits[i]
 	}
+	numbers := c.decideNumbers() // before anything reads the parses, forms or support
 	for k, n := range c.parses {
 		r.Parses[candNames[k]] = n
 	}
 	r.Distinct, r.DistinctExact = c.distinct.count()
-	r.InferredType, r.Confidence = c.infer(th, r.Distinct)
+	inf := Infer(c.evidence(r.Distinct), th)
+	r.InferredType, r.Confidence, r.Suggested, r.InferenceNotes = inf.Type, inf.Confidence, inf.Contract, inf.Notes
 
 	dated := c.want == candDate || c.want == candTimestamp || r.InferredType == candNames[candDate] || r.InferredType == candNames[candTimestamp]
 	if dated {
@@ -37,6 +39,7 @@ func (c *column) report(th *contract.Profile) *ColumnReport {
 			r.DateForms[values.DateForm(f).String()] = n
 		}
 		r.DateOrder = c.decideOrder()
+		r.NumberDates = numbers
 	}
 	r.Min, r.Max = c.minMax(r.InferredType, r.DateOrder)
 
@@ -58,23 +61,6 @@ func (c *column) report(th *contract.Profile) *ColumnReport {
 	}
 	r.Examples = c.examples
 	return r
-}
-
-// infer returns the most specific candidate that at least min_confidence of the non-null
-// values parse as; else category (few distinct values) or text.
-func (c *column) infer(th *contract.Profile, distinct int64) (string, float64) {
-	if c.nonNull == 0 {
-		return TypeEmpty, 0
-	}
-	for k, n := range c.parses {
-		if conf := float64(n) / float64(c.nonNull); n > 0 && conf >= th.MinConfidence {
-			return candNames[k], conf
-		}
-	}
-	if distinct <= int64(th.CategoryMaxDistinct) && float64(distinct) <= th.CategoryMaxShare*float64(c.rows) {
-		return TypeCategory, 1
-	}
-	return TypeText, 1
 }
 
 // decideOrder reads the column's date-form evidence: values that can only be day-first or only
@@ -109,22 +95,28 @@ func (c *column) minMax(inferred string, order *DateOrder) (string, string) {
 	case candNames[candTime]:
 		return c.clockMin, c.clockMax
 	case candNames[candDate], candNames[candTimestamp]:
-		if !c.hasStamp {
-			return "", ""
-		}
 		i := 0
 		if order != nil && order.Order == contract.MDY {
 			i = 1
 		}
-		layout := time.DateTime
 		if inferred == candNames[candDate] {
-			layout = time.DateOnly
+			if !c.hasDate {
+				return "", ""
+			}
+			return c.dateMin[i].Format(time.DateOnly), c.dateMax[i].Format(time.DateOnly)
 		}
-		return c.stampMin[i].Format(layout), c.stampMax[i].Format(layout)
+		if !c.hasStamp {
+			return "", ""
+		}
+		return c.stampMin[i].Format(canonicalStamp), c.stampMax[i].Format(canonicalStamp)
 	case TypeEmpty:
 		return "", ""
 	}
 	return report.Shorten(c.textMin, maxExampleLen), report.Shorten(c.textMax, maxExampleLen)
 }
+
+// canonicalStamp formats a timestamp as the clean stage does: a fraction only when there is
+// one, without trailing zeros.
+const canonicalStamp = "2006-01-02 15:04:05.999999"
 
 func pct(x float64) string { return fmt.Sprintf("%.1f%%", 100*x) }

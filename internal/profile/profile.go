@@ -25,9 +25,14 @@
 //	    nulls, non_null  empty + sentinels; the rest
 //	    parses           {candidate: non-null values parsing as it} for boolean, integer, decimal,
 //	                     month, time, date, timestamp (values.Normalize decides)
-//	    inferred_type    the most specific candidate with confidence >= min_confidence; else
-//	                     category (few distinct values) or text; empty when all values are null
+//	    inferred_type    the candidate most values parse as among those with confidence >=
+//	                     min_confidence (ties: the more specific); 0/1 alone is integer, numbers
+//	                     with leading zeros or a leading + are text; else category (few distinct
+//	                     values) or text; empty when all values are null (profile.Infer, which
+//	                     spec init drafts from too)
 //	    confidence       share of non-null values parsing as inferred_type (1 for category/text)
+//	    suggested_type   the contract type to declare for inferred_type (flag or boolean by spelling)
+//	    inference_notes  why, where the choice is not the plain majority
 //	    distinct         distinct non-null values (trimmed); distinct_exact false = HyperLogLog estimate
 //	    min, max         by inferred type: numeric for numbers, chronological for dates and times
 //	                     (in canonical form), lexicographic otherwise; shortened to 60 characters
@@ -38,6 +43,10 @@
 //	                     evidence = only one order's unambiguous values seen; conflict = both seen;
 //	                     ambiguous = only ambiguous d/m values, read with the contract's order;
 //	                     spec_hint = no d/m values at all, the contract's order (irrelevant)
+//	    number_dates     (date/timestamp columns) which bare numbers (Excel serials, epochs) are dates:
+//	                     {rule: all|span, from, to, read, outside}: all = the column's dates are mostly
+//	                     numbers, every one is read; span = the column's dates are text, a number is
+//	                     read only within from..to (its text dates' months +-12), the rest are misfits
 //	    support          share of non-null values normalising as contract_type (1 for text)
 //	    mismatch         support < min_support, or a date column with conflicting date order
 //	    mismatch_reason  why, in words
@@ -85,12 +94,15 @@ type ColumnReport struct {
 	Parses         map[string]int64 `json:"parses"`
 	InferredType   string           `json:"inferred_type"`
 	Confidence     float64          `json:"confidence"`
+	Suggested      contract.Type    `json:"suggested_type"`
+	InferenceNotes []string         `json:"inference_notes,omitempty"`
 	Distinct       int64            `json:"distinct"`
 	DistinctExact  bool             `json:"distinct_exact"`
 	Min            string           `json:"min,omitempty"`
 	Max            string           `json:"max,omitempty"`
 	DateForms      map[string]int64 `json:"date_forms,omitempty"`
 	DateOrder      *DateOrder       `json:"date_order,omitempty"`
+	NumberDates    *NumberDates     `json:"number_dates,omitempty"`
 	Support        float64          `json:"support"`
 	Mismatch       bool             `json:"mismatch"`
 	MismatchReason string           `json:"mismatch_reason,omitempty"`

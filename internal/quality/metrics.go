@@ -242,7 +242,7 @@ func (a *accumulator) value(cc *colCheck, raw string) (string, error) {
 		a.checkText(cc, raw)
 		return raw, nil
 	}
-	r, err := a.norm.Normalize(cc.c.Type, cc.c.DateOrder, raw)
+	r, err := a.norm.NormalizeColumn(cc.c, raw)
 	if err != nil {
 		var ve *values.ValueError
 		if !errors.As(err, &ve) {

@@ -3,6 +3,7 @@ package quality_test
 import (
 	"context"
 	"database/sql"
+	"maps"
 	"os"
 	"path/filepath"
 	"testing"
@@ -47,8 +48,14 @@ var miniFiles = map[string]string{
 // buildStores imports miniFiles and cleans them; it returns the two store paths.
 func buildStores(t *testing.T, s *contract.Spec) (stagePath, cleanPath string) {
 	t.Helper()
+	return buildStoresFrom(t, s, miniFiles)
+}
+
+// buildStoresFrom imports files (name -> CSV body) and cleans them.
+func buildStoresFrom(t *testing.T, s *contract.Spec, files map[string]string) (stagePath, cleanPath string) {
+	t.Helper()
 	dir, work := t.TempDir(), t.TempDir()
-	for name, body := range miniFiles {
+	for name, body := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -220,5 +227,37 @@ func TestPostgresScoreEqualsClean(t *testing.T) {
 	wantKeys := &quality.KeyMetrics{Keyed: 7, Duplicates: 2, Groups: 2, Examples: []string{"ann | 2025-07-01", "ann | 2025-07-02"}}
 	if d := cmp.Diff(wantKeys, km); d != "" {
 		t.Errorf("PostgreSQL duplicate keys (-want +got):\n%s", d)
+	}
+}
+
+// TestPostgresScoreKeepsFractions: the loaded schema is scored on the same canonical text as
+// the clean store, fractions of a second included: a ticket closed half a second before it
+// was created breaks the order rule in both (PostgreSQL's text must not drop the fraction).
+func TestPostgresScoreKeepsFractions(t *testing.T) {
+	s := quality.Mini(t)
+	files := maps.Clone(miniFiles)
+	files["tickets.csv"] += "5,2025-05-24 09:00:00.9,2025-05-24 09:00:00.5,2025-05,no,closed half a second early\n"
+	_, cleanPath := buildStoresFrom(t, s, files)
+	want := scoreStore(t, s, cleanPath, openClean)
+	ctx := context.Background()
+	dsn := pgtest.DSN(t)
+	if _, err := postgres.Load(ctx, postgres.LoadOptions{Spec: s, Clean: cleanPath, DSN: dsn}); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := postgres.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	got, err := quality.Score(ctx, s, postgres.QualitySource(conn, s.Schema), quality.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(want, got, cmpopts.IgnoreFields(quality.Report{}, "Source")); d != "" {
+		t.Errorf("PostgreSQL report differs from the clean store's (-clean +postgres):\n%s", d)
+	}
+	order := quality.RuleFor(want, "date_order(tickets.created <= closed)")
+	if order == nil || order.Counts["bad"] != 1 {
+		t.Errorf("the clean store's order rule %+v: want ticket 5 as its one violation", order)
 	}
 }

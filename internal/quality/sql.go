@@ -70,7 +70,9 @@ func (s *sqlSource) text(expr string, t contract.Type) string {
 	}
 	switch t {
 	case contract.Timestamp:
-		return "to_char(" + expr + ", 'YYYY-MM-DD HH24:MI:SS')"
+		// The canonical fraction has no trailing zeros and no point for a whole second: trim
+		// the microseconds' zeros, then a bare point (rtrim stops at the point).
+		return "rtrim(rtrim(to_char(" + expr + ", 'YYYY-MM-DD HH24:MI:SS.US'), '0'), '.')"
 	case contract.Date:
 		return "to_char(" + expr + ", 'YYYY-MM-DD')"
 	}

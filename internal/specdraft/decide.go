@@ -13,9 +13,6 @@ import (
 // The draft's decisions, from the scan's evidence: a type per column, a date order where the
 // evidence decides one, a natural key, the `modified` column.
 
-// candidates are the profiler's parse candidates, most specific first.
-var candidates = []string{"boolean", "integer", "decimal", "month", "time", "date", "timestamp"}
-
 // decideTable turns a scanned export into its table.
 func (d *Draft) decideTable(sc *scanned, name string) *TableDraft {
 	th := contract.DefaultProfile()
@@ -29,6 +26,14 @@ func (d *Draft) decideTable(sc *scanned, name string) *TableDraft {
 	if sc.misfits > 0 {
 		td.Notes = append(td.Notes, fmt.Sprintf("%s with a wrong field count: import quarantines them (field_count)", plural(sc.misfits, "row")))
 	}
+	if sc.trailing > 0 && sc.trailing*2 >= sc.misfits+sc.rows {
+		// Most rows end with a delimiter the header line lacks: every value is still in its
+		// column, but each row has an empty extra field, so each is a misfit.
+		td.Notes = append(td.Notes, fmt.Sprintf("%s of %d %s one field more than the header, and it is empty: "+
+			"the data lines end with a trailing delimiter the header line lacks. Add a delimiter at the end of the header line "+
+			"too (import then ignores that unnamed column) or remove the trailing ones, and draft again",
+			plural(sc.trailing, "row"), sc.misfits+sc.rows, verb(sc.trailing, "has", "have")))
+	}
 	for _, p := range sc.unnamed {
 		td.Notes = append(td.Notes, fmt.Sprintf("column %d has no header: import ignores its values", p))
 	}
@@ -39,6 +44,9 @@ func (d *Draft) decideTable(sc *scanned, name string) *TableDraft {
 func (d *Draft) decideColumn(c *scanCol, r *profile.ColumnReport, th contract.Profile) *ColumnDraft {
 	cd := &ColumnDraft{Name: c.name, Header: c.header, NonNull: r.NonNull, Nulls: r.Nulls, Distinct: r.Distinct,
 		Exact: r.DistinctExact, Examples: c.examples, Sentinels: map[string]int64{}}
+	if c.renamed != "" {
+		cd.Notes = append(cd.Notes, c.renamed)
+	}
 	for x, n := range r.Sentinels {
 		if n > 0 {
 			cd.Sentinels[x] = n
@@ -54,25 +62,12 @@ func (d *Draft) decideColumn(c *scanCol, r *profile.ColumnReport, th contract.Pr
 		}
 		return cd
 	}
-	cand, notes := chooseCandidate(r.Parses, r.NonNull, c, th.MinConfidence)
-	cd.Notes = append(cd.Notes, notes...)
-	cd.Type = typeOf(cand, c)
-	switch {
-	case cand == "":
-		cd.Confidence = 1
-		if r.InferredType == profile.TypeCategory {
-			cd.Notes = append(cd.Notes, fmt.Sprintf("a category: %s", plural(r.Distinct, "distinct value")))
-		}
-	case (cd.Type == contract.Integer || cd.Type == contract.Decimal) && c.leadingZero > 0:
-		// A number type would drop the zeros: "007" loads as 7. Codes are text.
-		cd.Notes = append(cd.Notes, fmt.Sprintf("%s written with leading zeros (e.g. %q): typed text so the zeros are kept", plural(c.leadingZero, "number"), c.zeroExample))
-		cd.Type, cd.Confidence = contract.Text, 1
-	default:
-		cd.Confidence = float64(r.Parses[cand]) / float64(r.NonNull)
+	// The profiler's inference, so that spec init and profile give one answer per column.
+	cd.Type, cd.Confidence = r.Suggested, r.Confidence
+	cd.Notes = append(cd.Notes, r.InferenceNotes...)
+	if cand := r.InferredType; cd.Type != contract.Text {
 		cd.Invalid = r.NonNull - r.Parses[cand]
-		if r.InferredType == cand {
-			cd.Min, cd.Max = r.Min, r.Max
-		}
+		cd.Min, cd.Max = r.Min, r.Max
 	}
 	if cd.Type == contract.Integer && c.zeros > 0 {
 		// The quality score reads integer columns as ids, where 0 means "no id" unless listed.
@@ -86,43 +81,6 @@ func (d *Draft) decideColumn(c *scanCol, r *profile.ColumnReport, th contract.Pr
 		cd.Formats = c.shapes.formats(d.DateOrder)
 	}
 	return cd
-}
-
-// chooseCandidate returns the candidate most non-null values convert to, among those reaching
-// min confidence; ties go to the more specific. (The profiler takes the first candidate that
-// reaches it; a draft prefers the type that quarantines fewest rows: a column that is 96%
-// midnight dates and 4% timestamps is a timestamp column.) "" means text.
-func chooseCandidate(parses map[string]int64, nonNull int64, c *scanCol, minConf float64) (string, []string) {
-	best, bestN := "", int64(0)
-	var notes []string
-	for _, k := range candidates {
-		n := parses[k]
-		if n == 0 || float64(n)/float64(nonNull) < minConf || n <= bestN {
-			continue
-		}
-		if k == "boolean" && c.yesNo+c.trueFalse == 0 {
-			// Only 1 and 0: as likely a count as a yes/no. An integer loads them all the same.
-			notes = append(notes, "only 0 and 1: typed integer; make it flag or boolean if it means yes/no")
-			continue
-		}
-		best, bestN = k, n
-	}
-	return best, notes
-}
-
-// typeOf maps a candidate to the contract type. yes/no spellings make a flag (text "yes"/"no"),
-// true/false spellings a boolean.
-func typeOf(cand string, c *scanCol) contract.Type {
-	switch cand {
-	case "":
-		return contract.Text
-	case "boolean":
-		if c.trueFalse > c.yesNo {
-			return contract.Boolean
-		}
-		return contract.Flag
-	}
-	return contract.Type(cand)
 }
 
 // dateOrder reads the profiler's date-order decision into the column: its date_order where the
@@ -153,6 +111,9 @@ func (d *Draft) dateOrder(cd *ColumnDraft, r *profile.ColumnReport, c *scanCol) 
 		cd.DateOrder = order
 	}
 	cd.Formats = c.shapes.formats(order)
+	// Only the numbers the column's number rule reads as dates; a stray one is a misfit,
+	// counted in Invalid with the other values the type leaves out.
+	cd.Serials, cd.Epochs = f["excel_serial"], f["epoch_seconds"]+f["epoch_millis"]
 	if cd.Min != "" && (r.DateOrder == nil || order != r.DateOrder.Order) {
 		cd.Min, cd.Max = "", "" // the profiler's extremes read ambiguous values the other way
 	}
@@ -278,27 +239,29 @@ func modifiedColumn(td *TableDraft) string {
 // explainInvalid reads the export again, only when some column's type leaves values out, for
 // examples of those values (their rows will be quarantined, and the reviewer should see why).
 func (d *Draft) explainInvalid(ctx context.Context, sc *scanned, td *TableDraft, sentinels []string) error {
-	types := make([]contract.Type, len(td.Columns))
-	orders := make([]contract.DateOrder, len(td.Columns))
+	cols := make([]*contract.Column, len(td.Columns))
 	need := false
 	for i, cd := range td.Columns {
 		if cd.Invalid > 0 {
-			types[i], need = cd.Type, true
-			orders[i] = cd.DateOrder
-			if orders[i] == "" {
-				orders[i] = d.DateOrder
+			c := &contract.Column{Name: cd.Name, Type: cd.Type, DateOrder: cd.DateOrder}
+			if c.DateOrder == "" {
+				c.DateOrder = d.DateOrder
 			}
+			if nd := sc.reports[i].NumberDates; nd != nil && (c.Type == contract.Date || c.Type == contract.Timestamp) {
+				c.NumberDates = nd.Span // as the run will read them: a stray number is a misfit
+			}
+			cols[i], need = c, true
 		}
 	}
 	if !need {
 		return nil
 	}
-	counts, examples, err := invalidExamples(ctx, sc, sentinels, types, orders)
+	counts, examples, err := invalidExamples(ctx, sc, sentinels, cols)
 	if err != nil {
 		return err
 	}
 	for i, cd := range td.Columns {
-		if types[i] != "" {
+		if cols[i] != nil {
 			cd.Invalid, cd.InvalidEx = counts[i], examples[i]
 		}
 	}

@@ -28,6 +28,7 @@ const (
 	notKeyDuplicate = "has duplicates"
 	notKeyShape     = "holds dates or fractions" // keys are integers or text
 	notKeyBudget    = "too many rows to check uniqueness in memory"
+	notKeySigned    = "is numbers written with a leading + (phone numbers, not identifiers)"
 )
 
 // keyTracker follows every column that could still be a natural key.
@@ -65,6 +66,14 @@ func (k *keyTracker) add(i int, s string, null bool) {
 	if null {
 		k.drop(c, notKeyNull)
 		return
+	}
+	if s[0] == '+' {
+		if _, err := k.norm.Normalize(contract.Decimal, contract.DMY, s); err == nil {
+			// An identifier is never signed; and typed text (as a + keeps it), "+31" and "31"
+			// would be two keys where the integer reading sees one.
+			k.drop(c, notKeySigned)
+			return
+		}
 	}
 	w, ok := k.word(c, s)
 	if !ok {

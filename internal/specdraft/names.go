@@ -5,26 +5,23 @@ import (
 	"path/filepath"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/sdetl/sdetl/internal/contract"
 )
 
 // Naming: a drafted name must survive every store the pipeline writes — SQLite (stage.db,
 // clean.db: names are case-insensitive, and the stores hold tables of their own) and PostgreSQL
 // (identifiers are cut at 63 bytes, and the loader adds suffixes to table and schema names).
 
-const (
-	maxIdent       = 63                             // PostgreSQL NAMEDATALEN - 1
-	maxTableName   = maxIdent - len("_natural_key") // the loader names the key index <table>_natural_key
-	maxSchemaName  = maxIdent - len("__next")       // the loader builds the new generation in <schema>__next
-	fallbackSchema = "draft"
+// The limits are the contract's (contract.SchemaProblem, TableProblem, ColumnProblem): a draft
+// is parsed back with the contract's own validation, so what it proposes is what will run.
+var (
+	maxIdent      = contract.MaxIdentBytes
+	maxTableName  = contract.MaxTableBytes()  // the loader names the key index <table>_natural_key
+	maxSchemaName = contract.MaxSchemaBytes() // the loader builds <schema>__next and <schema>__dryrun
 )
 
-// reservedTables are names the stores use for their own tables: a contract table of that name
-// (or, in stage.db, stg_<name>) would collide with them. Temporary tables count too: SQLite
-// resolves an unqualified name to a temporary table first.
-var reservedTables = map[string]bool{
-	"quarantine": true, "change_log": true, "cell_change": true, "import_file": true,
-	"import_file_names": true, "losers": true, "meta": true, "rejects": true, // stage.db has stg_rejects
-}
+const fallbackSchema = "draft"
 
 // baseName is an export's file name without its extension: the contract's `file:`.
 func baseName(path string) string {
@@ -55,43 +52,83 @@ func tableName(base string, taken map[string]bool) string {
 		n = "export"
 	}
 	// stage.db indexes table t as stg_<t>_key, in the namespace its tables share.
-	if reservedTables[n] || strings.HasPrefix(n, "sqlite_") || strings.HasSuffix(n, "_key") {
+	if contract.TableProblem(n) != "" || strings.HasSuffix(n, "_key") {
 		n += "_data"
 	}
 	return unique(cut(n, maxTableName), maxTableName, taken)
 }
 
-// defaultSchema derives the schema (and spec name) from the first export's directory.
-func defaultSchema(firstPath string) string {
+// defaultSchema derives the schema (and spec name) from the first export's directory. A
+// directory named like a schema sdetl may never replace (public, pg_*, information_schema,
+// sdetl) gives a renamed schema and a note saying so.
+func defaultSchema(firstPath string) (name, note string) {
 	abs, err := filepath.Abs(firstPath)
 	if err != nil {
-		return fallbackSchema
+		return fallbackSchema, ""
 	}
-	n := cut(sanitize(filepath.Base(filepath.Dir(abs))), maxSchemaName)
-	if !ValidSchema(n) || strings.Trim(n, "_") == "" {
-		return fallbackSchema
+	dir := filepath.Base(filepath.Dir(abs))
+	n := cut(sanitize(dir), maxSchemaName)
+	if n == "" || n[0] >= '0' && n[0] <= '9' || strings.Trim(n, "_") == "" {
+		return fallbackSchema, ""
 	}
-	return n
+	if p := contract.SchemaProblem(n); p != "" {
+		r := n + "_data"
+		if strings.HasPrefix(r, "pg_") {
+			r = "data_" + n
+		}
+		r = cut(r, maxSchemaName)
+		if !ValidSchema(r) {
+			return fallbackSchema, fmt.Sprintf("schema %s, not %s (the exports' directory): %s %s", fallbackSchema, n, n, p)
+		}
+		return r, fmt.Sprintf("schema %s, not %s (the exports' directory): %s %s", r, n, n, p)
+	}
+	return n, ""
 }
 
 // ValidSchema reports whether s can be the drafted schema: a plain lower-case identifier that
-// needs no quoting in SQL, short enough for the loader's suffixes.
+// needs no quoting in SQL, short enough for the loader's suffixes, and not a schema sdetl may
+// never replace.
 func ValidSchema(s string) bool {
 	if s == "" || len(s) > maxSchemaName || s[0] >= '0' && s[0] <= '9' {
 		return false
 	}
-	return sanitize(s) == s
+	return sanitize(s) == s && contract.SchemaProblem(s) == ""
 }
 
-// columnName derives the database column name of a header: the header itself (trimmed, without
-// a BOM) unless the contract reserves it (a leading _ is lineage) or PostgreSQL would cut it.
-// taken holds the lower-cased names already used in the table (SQLite ignores case).
+// SchemaError says why s cannot be the drafted schema.
+func SchemaError(s string) string {
+	if p := contract.SchemaProblem(s); p != "" {
+		return fmt.Sprintf("schema %q %s", s, p)
+	}
+	return fmt.Sprintf("schema %q: want a lower-case identifier ([a-z_][a-z0-9_]*, at most %d bytes)", s, maxSchemaName)
+}
+
+// columnName derives the database column name of a header the stores cannot take as it is: a
+// leading _ (lineage) is dropped, NUL and other control bytes and invalid UTF-8 become _, a
+// system column name (rowid, ctid, xmin, ...) or a taken one gets a number, and PostgreSQL's
+// 63 bytes are kept to. taken holds the lower-cased names already used in the table (SQLite
+// ignores case) and, from the caller, the system column names.
 func columnName(header string, pos int, taken map[string]bool) string {
-	n := strings.TrimLeft(header, "_")
+	n := strings.ToValidUTF8(header, "_")
+	n = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return '_'
+		}
+		return r
+	}, n)
+	n = strings.TrimLeft(n, "_")
 	if n == "" {
 		n = fmt.Sprintf("column_%d", pos+1)
 	}
 	return unique(cut(n, maxIdent), maxIdent, taken)
+}
+
+// renameReason says why a header is not its column's name, for the draft's comment.
+func renameReason(header string) string {
+	if p := contract.ColumnProblem(header); p != "" {
+		return "the header " + p
+	}
+	return "the header is taken by another column once case is ignored, as SQLite does"
 }
 
 // unique returns n, or n_2, n_3, ... (kept within limit bytes), whichever taken (lower-cased)

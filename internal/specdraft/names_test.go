@@ -1,6 +1,10 @@
 package specdraft
 
-import "testing"
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+)
 
 func TestTableName(t *testing.T) {
 	taken := map[string]bool{}
@@ -36,6 +40,12 @@ func TestColumnNames(t *testing.T) {
 		{"only underscores", []string{"__", "x"}, []string{"column_1", "x"}},
 		{"cut at 63 bytes", []string{long}, []string{long[:63]}},
 		{"cut inside a rune", []string{"ééééééééééééééééééééééééééééééééééé"}, []string{"ééééééééééééééééééééééééééééééé"}},
+		{"system columns", []string{"rowid", "CTID", "xmin", "oid", "tableoid", "xmax", "cmin", "cmax"},
+			[]string{"rowid_2", "CTID_2", "xmin_2", "oid_2", "tableoid_2", "xmax_2", "cmin_2", "cmax_2"}},
+		{"system column next to its rename", []string{"rowid", "rowid_2"}, []string{"rowid_3", "rowid_2"}},
+		{"NUL bytes", []string{"a\x00b", "c\td", "e\x00b"}, []string{"a_b", "c\td", "e_b"}}, // a tab is a legal name
+		{"equal in the first 63 bytes", []string{long + " one", long + " two"}, []string{long[:63], long[:61] + "_2"}},
+		{"case-only duplicates are one header", []string{"Name", "x"}, []string{"Name", "x"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -105,12 +115,35 @@ func TestValidSchema(t *testing.T) {
 		want bool
 	}{
 		{"helpdesk", true}, {"_x1", true}, {"", false}, {"1x", false}, {"Help", false}, {"a-b", false},
-		{"a23456789012345678901234567890123456789012345678901234567", true},
-		{"a234567890123456789012345678901234567890123456789012345678", false},
+		{"a234567890123456789012345678901234567890123456789012345", true},   // 55 bytes: + __dryrun = 63
+		{"a2345678901234567890123456789012345678901234567890123456", false}, // 56: __dryrun would be cut
+		{"public", false}, {"information_schema", false}, {"pg_catalog", false}, {"pg_x", false}, {"sdetl", false},
+		{"ops__next", false},
 	}
 	for _, tt := range tests {
 		if got := ValidSchema(tt.s); got != tt.want {
 			t.Errorf("ValidSchema(%q) = %v, want %v", tt.s, got, tt.want)
+		}
+	}
+}
+
+// TestDefaultSchemaRenamesReserved: exports in a directory named like a schema sdetl may never
+// replace give a renamed schema and a note saying so.
+func TestDefaultSchemaRenamesReserved(t *testing.T) {
+	for dir, want := range map[string]string{"public": "public_data", "information_schema": "information_schema_data",
+		"pg_catalog": "data_pg_catalog", "pg_toast": "data_pg_toast", "sdetl": "sdetl_data", "Public": "public_data", "helpdesk": "helpdesk"} {
+		got, note := defaultSchema(filepath.Join("/exports", dir, "tickets.csv"))
+		if got != want {
+			t.Errorf("%s: schema %q, want %q", dir, got, want)
+		}
+		if (note != "") != (want != dir && want != strings.ToLower(dir)) && dir != "Public" {
+			t.Errorf("%s: note %q", dir, note)
+		}
+		if want != "helpdesk" && !strings.Contains(note, "schema "+want+", not ") {
+			t.Errorf("%s: note %q does not say what it was renamed to", dir, note)
+		}
+		if !ValidSchema(got) {
+			t.Errorf("%s: %q is not a valid schema", dir, got)
 		}
 	}
 }

@@ -33,6 +33,9 @@ func (d *Draft) render() []byte {
 	w("# No scope section: every row is loaded. No profile section and, beyond zero_ids, no quality\n")
 	w("# section: their defaults apply.\n")
 	w("name: %s\n", yamlString(d.Name))
+	for _, n := range d.Notes {
+		headLines(&b, "", []string{n})
+	}
 	w("schema: %s\n", yamlString(d.Schema))
 	w("date_order: %s%s\n", d.DateOrder, comment(fmt.Sprintf("ambiguous d/m values (both parts <= 12) are read %s unless a column says otherwise", orderWord(d.DateOrder))))
 	w("sentinels: %s%s\n", flowList(d.Sentinels), comment(d.sentinelNote()))
@@ -114,8 +117,8 @@ func (c *ColumnDraft) commentLines() []string {
 	}
 	lines := []string{first}
 	var dates []string
-	if len(c.Formats) > 0 {
-		dates = append(dates, "format "+describeFormats(c.Formats, 0, 0))
+	if len(c.Formats) > 0 || c.Serials+c.Epochs > 0 {
+		dates = append(dates, "format "+describeFormats(c.Formats, c.Serials, c.Epochs))
 	}
 	if c.OrderNote != "" {
 		dates = append(dates, c.OrderNote)

@@ -26,6 +26,7 @@ const (
 type scanned struct {
 	path, base, format string
 	rows, misfits      int64 // rows Import stages; rows it rejects (wrong field count)
+	trailing           int64 // misfits with one field more than the header, and that one empty
 	unnamed            []int // 1-based positions of columns without a header (Import ignores them)
 	cols               []*scanCol
 	reports            []*profile.ColumnReport // per col
@@ -37,13 +38,13 @@ type scanCol struct {
 	header string // as the export spells it, trimmed, without a BOM
 	pos    int    // 0-based position in the export row
 	name   string // database column name
+	// renamed says why name is not the header, when the stores could not take the header as
+	// it is (a dropped leading _ alone goes without saying).
+	renamed string
 
-	examples                  []string
-	yesNo, trueFalse, zeroOne int64 // values spelled yes/no/y/n, true/false/t/f, 1/0
-	leadingZero               int64 // numbers written with a leading zero ("007")
-	zeroExample               string
-	zeros                     int64 // values that are the number 0 ("0", "0.0", "-0")
-	shapes                    shapes
+	examples []string
+	zeros    int64 // values that are the number 0 ("0", "0.0", "-0")
+	shapes   shapes
 }
 
 // scanFile profiles one export. sentinels are every null marker to count (the defaults and the
@@ -79,6 +80,9 @@ func scanFile(ctx context.Context, path string, sentinels []string, order contra
 	err = ex.Each(ctx, onProgress, func(r exports.Row) error {
 		if r.Misfit != "" {
 			sc.misfits++
+			if n := len(r.Cells); n == len(ex.Header)+1 && strings.TrimSpace(r.Cells[n-1]) == "" {
+				sc.trailing++
+			}
 			return nil
 		}
 		sc.rows++
@@ -124,10 +128,18 @@ func (sc *scanned) columns(header []string) error {
 	if len(sc.cols) == 0 {
 		return fmt.Errorf("the header row names no columns")
 	}
-	// Headers usable as they are keep their spelling; the others are renamed around them.
+	if n, limit := len(sc.cols), contract.MaxTableColumns(); n > limit {
+		return fmt.Errorf("%d columns; a table holds at most %d (PostgreSQL's limit of %d columns per table, less the loader's lineage columns): split the export",
+			n, limit, contract.PostgresMaxColumns)
+	}
+	// Headers usable as they are keep their spelling; the others are renamed around them, and
+	// never to a system column name.
 	taken := map[string]bool{}
+	for _, r := range contract.SystemColumnNames() {
+		taken[r] = true
+	}
 	for _, c := range sc.cols {
-		if asIs(c.header) {
+		if asIs(c.header) && !taken[strings.ToLower(c.header)] {
 			c.name = c.header
 			taken[strings.ToLower(c.name)] = true
 		}
@@ -135,13 +147,16 @@ func (sc *scanned) columns(header []string) error {
 	for _, c := range sc.cols {
 		if c.name == "" {
 			c.name = columnName(c.header, c.pos, taken)
+			if strings.TrimLeft(c.header, "_") != c.name {
+				c.renamed = fmt.Sprintf("named %s: %s", c.name, renameReason(c.header))
+			}
 		}
 	}
 	return nil
 }
 
 // asIs reports whether a header can be its column's database name unchanged.
-func asIs(h string) bool { return !strings.HasPrefix(h, "_") && len(h) <= maxIdent }
+func asIs(h string) bool { return contract.ColumnProblem(h) == "" }
 
 // add records a trimmed, non-null value.
 func (c *scanCol) add(s string) {
@@ -151,52 +166,17 @@ func (c *scanCol) add(s string) {
 			c.examples = append(c.examples, e)
 		}
 	}
-	if len(s) <= 5 {
-		switch strings.ToLower(s) {
-		case "yes", "no", "y", "n":
-			c.yesNo++
-		case "true", "false", "t", "f":
-			c.trueFalse++
-		case "1", "0":
-			c.zeroOne++
-		}
-	}
 	if strings.Trim(s, "+-.0") == "" && strings.Contains(s, "0") && strings.Count(s, ".") <= 1 {
 		c.zeros++
-	}
-	if leadingZero(s) {
-		c.leadingZero++
-		if c.zeroExample == "" {
-			c.zeroExample = report.Shorten(s, maxExampleLen)
-		}
 	}
 	c.shapes.add(s)
 }
 
-// leadingZero reports whether s is a plain number written with a leading zero ("007", "-01.5"),
-// which typing as a number would drop.
-func leadingZero(s string) bool {
-	s = strings.TrimLeft(s, "+-")
-	if len(s) < 2 || s[0] != '0' || s[1] < '0' || s[1] > '9' {
-		return false
-	}
-	dot := false
-	for i := 0; i < len(s); i++ {
-		switch {
-		case s[i] >= '0' && s[i] <= '9':
-		case s[i] == '.' && !dot:
-			dot = true
-		default:
-			return false
-		}
-	}
-	return true
-}
-
-// invalidExamples reads the export again and returns, for each column typed in types (by column
-// index; text columns are skipped), the values that do not convert: how many and a few examples.
-// It runs only when a column's type leaves values out, to show the reviewer what they are.
-func invalidExamples(ctx context.Context, sc *scanned, sentinels []string, types []contract.Type, orders []contract.DateOrder) ([]int64, [][]string, error) {
+// invalidExamples reads the export again and returns, for each column drafted in cols (by
+// column index; nil and text columns are skipped), the values that do not convert as the clean
+// stage converts them: how many and a few examples. It runs only when a column's type leaves
+// values out, to show the reviewer what they are.
+func invalidExamples(ctx context.Context, sc *scanned, sentinels []string, cols []*contract.Column) ([]int64, [][]string, error) {
 	ex, err := exports.Open(sc.path)
 	if err != nil {
 		return nil, nil, err
@@ -211,10 +191,10 @@ func invalidExamples(ctx context.Context, sc *scanned, sentinels []string, types
 		}
 		row := r.Cells
 		for i, c := range sc.cols {
-			if types[i] == "" || types[i] == contract.Text || c.pos >= len(row) {
+			if cols[i] == nil || cols[i].Type == contract.Text || c.pos >= len(row) {
 				continue
 			}
-			if _, err := norm.Normalize(types[i], orders[i], row[c.pos]); err != nil {
+			if _, err := norm.NormalizeColumn(cols[i], row[c.pos]); err != nil {
 				counts[i]++
 				if e := report.Shorten(strings.TrimSpace(row[c.pos]), maxExampleLen); len(examples[i]) < maxExamples && !contains(examples[i], e) {
 					examples[i] = append(examples[i], e)

@@ -44,7 +44,8 @@ type Draft struct {
 	Schema       string             `json:"schema"`
 	DateOrder    contract.DateOrder `json:"date_order"`
 	Sentinels    []string           `json:"sentinels"`
-	SentinelHits map[string]int64   `json:"sentinel_hits"` // values found per sentinel, over all exports
+	SentinelHits map[string]int64   `json:"sentinel_hits"`   // values found per sentinel, over all exports
+	Notes        []string           `json:"notes,omitempty"` // what the reviewer should know about the whole contract
 	Tables       []*TableDraft      `json:"tables"`
 
 	YAML []byte         `json:"-"` // the contract, commented
@@ -83,7 +84,9 @@ type ColumnDraft struct {
 	Exact      bool               `json:"distinct_exact"`
 	Min        string             `json:"min,omitempty"`
 	Max        string             `json:"max,omitempty"`
-	Formats    []FormatCount      `json:"formats,omitempty"` // date and time spellings
+	Formats    []FormatCount      `json:"formats,omitempty"`       // date and time spellings
+	Serials    int64              `json:"excel_serials,omitempty"` // numbers read as Excel serials (the profile's number rule)
+	Epochs     int64              `json:"epochs,omitempty"`        // numbers read as epoch seconds or milliseconds
 	OrderNote  string             `json:"order_note,omitempty"`
 	Invalid    int64              `json:"invalid"` // non-null values that do not convert: rows the clean stage quarantines
 	InvalidEx  []string           `json:"invalid_examples,omitempty"`
@@ -101,10 +104,13 @@ func New(ctx context.Context, o Options) (*Draft, error) {
 		d.Schema = sanitize(o.Name)
 	}
 	if d.Schema == "" {
-		d.Schema = defaultSchema(o.Files[0])
+		var note string
+		if d.Schema, note = defaultSchema(o.Files[0]); note != "" {
+			d.Notes = append(d.Notes, note)
+		}
 	}
 	if !ValidSchema(d.Schema) {
-		return nil, fmt.Errorf("spec init: schema %q: want a lower-case identifier ([a-z_][a-z0-9_]*, at most %d bytes)", d.Schema, maxSchemaName)
+		return nil, fmt.Errorf("spec init: %s", SchemaError(d.Schema))
 	}
 	if d.Name == "" {
 		d.Name = d.Schema

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sdetl/sdetl/internal/cellguard"
 	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/exports"
 	"github.com/sdetl/sdetl/internal/store"
@@ -68,12 +69,23 @@ func Release(ctx context.Context, o ReleaseOptions) (*ReleaseResult, error) {
 		return nil, err
 	}
 	defer ex.Close()
-	m, err := t.MatchHeaders(ex.Header)
+	// A guarded export (every one since formula guarding) says so in its last column; its
+	// cells lose the one ' the export added. An older export is read as it is.
+	header, guardCol := ex.Header, -1
+	for i, h := range header {
+		if strings.TrimSpace(h) == cellguard.Column {
+			guardCol = i
+		}
+	}
+	if guardCol >= 0 {
+		header = unguardAll(append([]string(nil), header...))
+	}
+	m, err := t.MatchHeaders(header)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", o.File, err)
 	}
 	fileCol, rowCol := -1, -1
-	for i, h := range ex.Header {
+	for i, h := range header {
 		switch strings.TrimSpace(h) {
 		case QuarantineFileColumn:
 			fileCol = i
@@ -114,6 +126,13 @@ func Release(ctx context.Context, o ReleaseOptions) (*ReleaseResult, error) {
 		row, dataRow := r.Cells, r.DataRow
 		if r.Misfit != "" {
 			return fmt.Errorf("%s: row %d: %s", o.File, dataRow, r.Misfit)
+		}
+		if guardCol >= 0 {
+			if g := exports.Cell(row, guardCol); g != cellguard.Marker {
+				return fmt.Errorf("%s: row %d, column %s: %q, want %q as exported (the row's cells carry one added leading ')",
+					o.File, dataRow, cellguard.Column, g, cellguard.Marker)
+			}
+			row = unguardAll(row)
 		}
 		origFile := exports.Cell(row, fileCol)
 		origRow, err := strconv.Atoi(strings.TrimSpace(exports.Cell(row, rowCol)))
@@ -161,6 +180,14 @@ func Release(ctx context.Context, o ReleaseOptions) (*ReleaseResult, error) {
 		return nil, err
 	}
 	return res, nil
+}
+
+// unguardAll removes the quote cellguard.Guard added, from every cell in place.
+func unguardAll(row []string) []string {
+	for i, v := range row {
+		row[i] = cellguard.Unguard(v)
+	}
+	return row
 }
 
 // takeOriginal removes the staged (or rejected) row that a fixed line replaces and returns its

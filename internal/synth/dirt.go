@@ -4,7 +4,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -31,14 +30,13 @@ func dayFirst(t time.Time, withTime bool) string {
 // excelEpoch is serial day 0 of the 1900 date system (valid for serials >= 61).
 var excelEpoch = time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC)
 
-// excelSerial writes t (whole seconds) as an Excel serial number with 8 decimals, trailing
-// zeros dropped: 8 decimals are 0.4 ms, so rounding to the second recovers t exactly.
+// excelSerial writes t (to the millisecond) as Excel stores it: the float64 serial, in the
+// shortest text that reads back as that float64. The clean stage reads serials to the
+// millisecond, which gives t back exactly, fraction included.
 func excelSerial(t time.Time) string {
 	days := int64(time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC).Sub(excelEpoch) / (24 * time.Hour))
-	secs := t.Hour()*3600 + t.Minute()*60 + t.Second()
-	s := strconv.FormatFloat(float64(days)+float64(secs)/86400, 'f', 8, 64)
-	s = strings.TrimRight(s, "0")
-	return strings.TrimSuffix(s, ".")
+	ms := int64(t.Hour()*3600+t.Minute()*60+t.Second())*1000 + int64(t.Nanosecond()/1e6)
+	return strconv.FormatFloat(float64(days)+float64(ms)/86400000, 'f', -1, 64)
 }
 
 // dirtCount is how many cells a defect kind gets: rate*n rounded, but at least atLeast once n

@@ -87,15 +87,15 @@ func parseID(s string) (int64, bool) {
 	return v, err == nil
 }
 
-// parseStamp reads "2/07/2025 8:42" or an Excel serial.
+// parseStamp reads "2/07/2025 8:42" or an Excel serial (to the millisecond).
 func parseStamp(s string) (time.Time, bool) {
 	s = strings.TrimSpace(s)
 	if t, err := time.Parse("2/01/2006 15:04", s); err == nil {
 		return t, true
 	}
 	if v, err := strconv.ParseFloat(s, 64); err == nil && v > 1 {
-		secs := int64(math.Round(v * 86400))
-		return excelEpoch.Add(time.Duration(secs) * time.Second), true
+		ms := int64(math.Round(v * 86400000)) // serials carry milliseconds
+		return excelEpoch.Add(time.Duration(ms) * time.Millisecond), true
 	}
 	return time.Time{}, false
 }

@@ -37,7 +37,7 @@ type cell struct {
 
 // Canonical layouts (docs/design.md, "Canonical clean values").
 const (
-	isoStamp = "2006-01-02 15:04:05"
+	isoStamp = "2006-01-02 15:04:05.999999" // a fraction only when there is one
 	isoDate  = "2006-01-02"
 	isoClock = "15:04:05"
 	isoMonth = "2006-01"

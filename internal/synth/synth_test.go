@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sdetl/sdetl/internal/contract"
 )
@@ -371,6 +372,9 @@ func TestExcelSerialRoundTrip(t *testing.T) {
 	r := newRand(1, 99)
 	for i := 0; i < 10000; i++ {
 		want := between(r, g.cutoff.AddDate(-1, 0, 0), g.qEnd)
+		if i%2 == 0 {
+			want = want.Add(time.Duration(r.IntN(1000)) * time.Millisecond) // system-stamped times
+		}
 		got, ok := parseStamp(excelSerial(want))
 		if !ok || !got.Equal(want) {
 			t.Fatalf("%v -> %s -> %v", want, excelSerial(want), got)
@@ -379,6 +383,37 @@ func TestExcelSerialRoundTrip(t *testing.T) {
 	if s := dayFirst(g.cutoff.Add(8*3600e9+42*60e9), true); s != "1/07/2025 8:42" {
 		t.Errorf("dayFirst = %q", s)
 	}
+}
+
+// TestFractionalSeconds: some exported modification times carry milliseconds (as text in CSV;
+// TestXLSXMatchesCSV checks the XLSX date cells read back as the same text), and the truth
+// expects them loaded exactly.
+func TestFractionalSeconds(t *testing.T) {
+	dir, truth := generate(t, smallOptions("csv"))
+	e := readExport(t, dir, "tickets")
+	frac := 0
+	for n := range e.rows {
+		v, ok := e.cell(n+1, "TKT-Modified Time")
+		if ok && len(v) > 19 && v[19] == '.' {
+			frac++
+			if _, err := time.Parse("2006-01-02 15:04:05.000", v+strings.Repeat("0", 23-len(v))); err != nil || len(v) > 23 {
+				t.Fatalf("row %d: modified %q is not a millisecond timestamp", n+1, v)
+			}
+		}
+	}
+	if frac < len(e.rows)/5 {
+		t.Errorf("%d of %d modification times have a fraction, want about a third", frac, len(e.rows))
+	}
+	serials := 0
+	for _, d := range truth.Defects {
+		if d.Kind == KindExcelSerial && d.Expected != nil && strings.Contains(*d.Expected, ".") {
+			serials++
+		}
+	}
+	if serials == 0 {
+		t.Error("no Excel serial defect with a fraction of a second")
+	}
+	t.Logf("%d fractional modification times in %d tickets; %d Excel serial defects with a fraction", frac, len(e.rows), serials)
 }
 
 // TestTinyScales: a handful of rows still satisfy every invariant (each ticket has its toucher).

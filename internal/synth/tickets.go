@@ -194,6 +194,7 @@ func (g *gen) newTicket(r *rand.Rand, id int64, created, horizon time.Time, inSc
 		t.modified = between(r, t.actStart, horizon)
 		t.actEnd = horizon
 	}
+	t.modified = systemStamp(t.modified, created, t.closure, horizon)
 	pResp := 0.31
 	if t.resolved {
 		pResp = 0.75
@@ -298,17 +299,19 @@ func (g *gen) planTicketDirt(p *ticketPlan) {
 		}
 	}
 	perm := r.Perm(n)
-	assign := func(kind string, k int, ok func(t *ticket) bool) {
+	assign := func(kind string, k int, ok func(t *ticket) bool) int {
+		done := 0
 		for _, i := range perm {
-			if k == 0 {
-				return
+			if done == k {
+				break
 			}
 			if t := p.tickets[i]; !used[i] && ok(t) {
 				used[i] = true
 				t.dirt = &ticketDirt{kind: kind, rnd: r.Uint64()}
-				k--
+				done++
 			}
 		}
+		return done
 	}
 	all := func(*ticket) bool { return true }
 	countIf := func(ok func(*ticket) bool) int {
@@ -324,7 +327,11 @@ func (g *gen) planTicketDirt(p *ticketPlan) {
 	noRes := func(t *ticket) bool { return !t.hasResolution }
 	hasParent := func(t *ticket) bool { return t.parent != 0 }
 	assign(KindDayFirst, dirtCount(countIf(hasResp), 0.0008, 2, 100), hasResp)
-	assign(KindExcelSerial, dirtCount(n, 0.0006, 2, 100), all)
+	// One serial goes to a system-stamped (millisecond) modification time, if there is one, so
+	// every export has a serial whose fraction of a second must survive.
+	fracModified := func(t *ticket) bool { return t.modified.Nanosecond() != 0 }
+	nSerial := dirtCount(n, 0.0006, 2, 100)
+	assign(KindExcelSerial, nSerial-assign(KindExcelSerial, min(nSerial, 1), fracModified), all)
 	assign(KindEmptyString, dirtCount(countIf(noRes), 0.01, 1, 100), noRes)
 	assign(KindSentinel, dirtCount(n, 0.004, 1, 100), all)
 	assign(KindFloatInt, dirtCount(countIf(hasParent), 0.15, 1, 1), hasParent)
@@ -543,6 +550,22 @@ func (g *gen) renderTicket(r *row, tbl *contract.Table, c *ticketCols, cr *cellR
 	}
 }
 
+// systemStamp gives about a third of the modification times the milliseconds a ticketing
+// system stamps them with (the rest were exported to the second), so exports carry fractional
+// seconds that must load exactly. The fraction is a function of the creation time, so no
+// random stream shifts, and it never moves the time past the closure or the export's horizon.
+func systemStamp(modified, created, closure, horizon time.Time) time.Time {
+	k := created.Unix() * 7919 % 3000
+	if k%3 != 0 {
+		return modified
+	}
+	m := modified.Add(time.Duration(k/3) * time.Millisecond)
+	if (!closure.IsZero() && m.After(closure)) || m.After(horizon) {
+		return modified
+	}
+	return m
+}
+
 // applyTicketDirt renders the planned defect of t into r.
 func (g *gen) applyTicketDirt(r *row, c *ticketCols, t *ticket) {
 	d := rand.New(rand.NewPCG(t.dirt.rnd, 1))
@@ -555,6 +578,9 @@ func (g *gen) applyTicketDirt(r *row, c *ticketCols, t *ticket) {
 			cands = append(cands, c.closure, c.slaClosure)
 		}
 		i := oneOf(d, cands)
+		if r.cells[c.modified].t.Nanosecond() != 0 {
+			i = c.modified // a system-stamped time as a serial: its milliseconds must survive
+		}
 		r.dirty(i, KindExcelSerial, excelSerial(r.cells[i].t))
 	case KindEmptyString:
 		r.dirty(c.resolution, KindEmptyString, "")

@@ -45,7 +45,8 @@ func ClassifyDate(raw string) DateForm {
 }
 
 // ParseTimestamp parses a timestamp value exactly as Normalize does for type timestamp
-// (rounded to the second) and returns it as a wall-clock time in time.UTC, with its form.
+// (fractional seconds kept to the microsecond) and returns it as a wall-clock time in
+// time.UTC, with its form.
 // raw should already be trimmed and non-null (surrounding whitespace is ignored anyway).
 // An error is a *ValueError for contract.Timestamp and comes with FormInvalid.
 func ParseTimestamp(raw string, order contract.DateOrder) (time.Time, DateForm, error) {
@@ -54,7 +55,7 @@ func ParseTimestamp(raw string, order contract.DateOrder) (time.Time, DateForm, 
 		return time.Time{}, FormInvalid, invalid(contract.Timestamp, raw, string(r))
 	}
 	y, m, d := civilFromDays(st.days)
-	return time.Date(y, time.Month(m), d, st.sod/3600, st.sod/60%60, st.sod%60, 0, time.UTC), form, nil
+	return time.Date(y, time.Month(m), d, st.sod/3600, st.sod/60%60, st.sod%60, st.us*1000, time.UTC), form, nil
 }
 
 const (
@@ -73,30 +74,35 @@ var (
 )
 
 const (
-	errStampSyntax  = reason("not a recognised date/time (YYYY-MM-DD[ HH:MM[:SS[.f]]], D/M/YYYY[ H:MM[:SS][ AM|PM]], Excel serial or epoch number)")
-	errOffset       = reason("has a time zone (Z or UTC offset); wall-clock times are never shifted")
-	errTwoDigitYear = reason("has a 2-digit year")
-	errYearDigits   = reason("year must have 4 digits")
-	errCalendar     = reason("not a calendar date")
-	errBothOver12   = reason("both day/month parts are > 12")
-	errClockSyntax  = reason("not a time of day (H:MM[:SS[.f]][ AM|PM])")
-	errClock        = reason("time of day out of range")
-	errSerial60     = reason("Excel serial 60 is the fictitious 1900-02-29")
-	errStampNumber  = reason("number is neither an Excel serial (1..2958465), epoch seconds [1e9, 1e10) nor epoch milliseconds [1e12, 1e13)")
-	errYearRange    = reason("year outside 1900..9999")
-	errNotMidnight  = reason("has a time of day other than midnight (a date is never truncated)")
-	errTimeWrap     = reason("rounds to 24:00:00")
-	errDayFraction  = reason("Excel day fraction must be 0 <= f < 1")
+	errStampSyntax   = reason("not a recognised date/time (YYYY-MM-DD[ HH:MM[:SS[.f]]], D/M/YYYY[ H:MM[:SS][ AM|PM]], Excel serial or epoch number)")
+	errOffset        = reason("has a time zone (Z or UTC offset); wall-clock times are never shifted")
+	errTwoDigitYear  = reason("has a 2-digit year")
+	errYearDigits    = reason("year must have 4 digits")
+	errCalendar      = reason("not a calendar date")
+	errBothOver12    = reason("both day/month parts are > 12")
+	errClockSyntax   = reason("not a time of day (H:MM[:SS[.f]][ AM|PM])")
+	errClock         = reason("time of day out of range")
+	errSerial60      = reason("Excel serial 60 is the fictitious 1900-02-29")
+	errStampNumber   = reason("number is neither an Excel serial (1..2958465), epoch seconds [1e9, 1e10) nor epoch milliseconds [1e12, 1e13)")
+	errYearRange     = reason("year outside 1900..9999")
+	errNotMidnight   = reason("has a time of day other than midnight (a date is never truncated)")
+	errTimeWrap      = reason("rounds to 24:00:00")
+	errNumberOutside = reason("is a bare number dated outside the column's dates: a stray number among date text is not an Excel serial or epoch")
+	errFracDigits    = reason("has a fraction of a second finer than a microsecond (PostgreSQL's precision; never rounded)")
+	errDayFraction   = reason("Excel day fraction must be 0 <= f < 1")
 )
 
-// stamp is a parsed timestamp: a day number and a second of that day.
+// stamp is a parsed timestamp: a day number, a second of that day and a microsecond of that
+// second.
 type stamp struct {
 	days int // days since 1970-01-01
 	sod  int // second of day, 0 .. 86399 after normalisation
+	us   int // microsecond, 0 .. 999999
 }
 
-// normalise carries a second of day of 86400 (after rounding up) into the next day and checks
-// the year range.
+// normalise carries a second of day of 86400 (an Excel serial rounded up to the next
+// millisecond) into the next day and checks the year range. Text values never carry: their
+// fraction is kept, not rounded.
 func (st *stamp) normalise() reason {
 	if st.sod >= secondsPerDay {
 		st.days += st.sod / secondsPerDay
@@ -147,10 +153,7 @@ func parseISO(s string) (stamp, reason) {
 			}
 			return stamp{}, errStampSyntax
 		}
-		st.sod = c.sod
-		if c.up {
-			st.sod++
-		}
+		st.sod, st.us = c.sod, c.us
 	}
 	return st, st.normalise()
 }
@@ -221,10 +224,7 @@ func parseSlash(s string, order contract.DateOrder) (stamp, DateForm, reason) {
 			}
 			return stamp{}, FormInvalid, errStampSyntax
 		}
-		st.sod = c.sod
-		if c.up {
-			st.sod++
-		}
+		st.sod, st.us = c.sod, c.us
 	}
 	if r := st.normalise(); r != "" {
 		return stamp{}, FormInvalid, r
@@ -275,20 +275,23 @@ func parseStampNumber(s string) (stamp, DateForm, reason) {
 		} else {
 			st.days = excelBase + v
 		}
-		st.sod = daySeconds(frac)
+		ms := dayMillis(frac)
+		st.sod, st.us = ms/1000, ms%1000*1000
 	case 1e9 <= v && v < 1e10:
 		form = FormEpochSeconds
-		st.days, st.sod = v/secondsPerDay, v%secondsPerDay
-		if frac != "" && frac[0] >= '5' {
-			st.sod++
+		us, ok := micros(frac, 6)
+		if !ok {
+			return stamp{}, FormInvalid, errFracDigits
 		}
+		st.days, st.sod, st.us = v/secondsPerDay, v%secondsPerDay, us
 	case 1e12 <= v && v < 1e13:
 		form = FormEpochMillis
-		sec := v / 1000
-		st.days, st.sod = sec/secondsPerDay, sec%secondsPerDay
-		if v%1000 >= 500 { // any fraction of a millisecond cannot lift 499.x to .5 s
-			st.sod++
+		us, ok := micros(frac, 3) // a fraction of a millisecond: 3 more digits to the microsecond
+		if !ok {
+			return stamp{}, FormInvalid, errFracDigits
 		}
+		sec := v / 1000
+		st.days, st.sod, st.us = sec/secondsPerDay, sec%secondsPerDay, int(v%1000)*1000+us
 	default:
 		return stamp{}, FormInvalid, errStampNumber
 	}
@@ -298,26 +301,74 @@ func parseStampNumber(s string) (stamp, DateForm, reason) {
 	return st, form, ""
 }
 
-// daySeconds returns round-half-up(0.frac * 86400), exactly, for a fraction of any length
-// (0 .. 86400). It multiplies the digit string by 86400 from the right: the carry out of the
-// leftmost digit is the integer part and that digit's product digit is the first decimal.
-func daySeconds(frac string) int {
+// micros reads fraction digits as a count of 10^-width units: micros("5", 6) = 500000 (µs of a
+// second), micros("25", 3) = 250 (µs of a millisecond). Digits past width must be zeros: a
+// finer fraction would have to be rounded, and PostgreSQL holds microseconds.
+func micros(frac string, width int) (int, bool) {
+	v := 0
+	for i := 0; i < width; i++ {
+		v *= 10
+		if i < len(frac) {
+			v += int(frac[i] - '0')
+		}
+	}
+	if len(frac) > width && !allZeros(frac[width:]) {
+		return 0, false
+	}
+	return v, true
+}
+
+// dayMillis returns round-half-up(0.frac * 86400000), exactly, for a fraction of a day of any
+// length (0 .. 86400000): an Excel serial's time of day to the millisecond. A serial is a
+// binary fraction of a day that holds no exact decimal second; the millisecond is Excel's own
+// finest display and what the float64 serial of a millisecond timestamp reads back as exactly,
+// so rounding there keeps every time Excel can show and invents no digits it cannot. It
+// multiplies the digit string by 86400000 from the right: the carry out of the leftmost digit
+// is the integer part and that digit's product digit is the first decimal.
+func dayMillis(frac string) int {
+	const msPerDay = secondsPerDay * 1000
 	carry, first := 0, 0
 	for i := len(frac) - 1; i >= 0; i-- {
-		d := int(frac[i]-'0')*secondsPerDay + carry
+		d := int(frac[i]-'0')*msPerDay + carry
 		carry = d / 10
 		first = d % 10
 	}
 	if first >= 5 {
 		carry++
 	}
-	return carry
+	return snapSecond(frac, carry)
+}
+
+// snapSecond returns the whole second nearest to ms when the fraction's digits cannot tell
+// the two apart: when the fraction is not an exact millisecond and that second lies within
+// one unit of its last digit. A serial cut to a few decimals (0.354166 for 08:30:00, as
+// scripts often write them) reads as the second it was cut from, not as an invented
+// 08:29:59.942; a short serial that is an exact millisecond (0.008645, the shortest float
+// form of 00:12:26.928) keeps it, and so does one precise enough for milliseconds (8 or more
+// decimals). Past 9 digits the unit is under 0.1 ms and rounding already gave the millisecond.
+func snapSecond(frac string, ms int) int {
+	const msPerDay = secondsPerDay * 1000
+	if len(frac) > 9 {
+		return ms
+	}
+	f, unit := 0, 1
+	for i := 0; i < len(frac); i++ {
+		f, unit = f*10+int(frac[i]-'0'), unit*10
+	}
+	if f*msPerDay%unit == 0 { // an exact millisecond
+		return ms
+	}
+	s := (ms + 500) / 1000 * 1000
+	if d := f*msPerDay - s*unit; -msPerDay < d && d < msPerDay { // |0.frac days - s| < 1/unit days
+		return s
+	}
+	return ms
 }
 
 // clock is a parsed time of day.
 type clock struct {
-	sod int  // second of day before rounding
-	up  bool // the fraction of a second is >= .5: add one second
+	sod int // second of day
+	us  int // microsecond of the second, kept exactly
 }
 
 // parseClock reads H:MM[:SS[.fraction]] and, when ampm, optional spaces and AM or PM
@@ -329,8 +380,7 @@ func parseClock(s string, ampm bool) (clock, string, reason) {
 	}
 	mi := int(s[i+1]-'0')*10 + int(s[i+2]-'0')
 	i += 3
-	sec := 0
-	var up bool
+	sec, us := 0, 0
 	if i < len(s) && s[i] == ':' {
 		if i+3 > len(s) || !isDigit(s[i+1]) || !isDigit(s[i+2]) {
 			return clock{}, "", errClockSyntax
@@ -342,9 +392,13 @@ func parseClock(s string, ampm bool) (clock, string, reason) {
 			if i >= len(s) || !isDigit(s[i]) {
 				return clock{}, "", errClockSyntax
 			}
-			up = s[i] >= '5'
+			f := i
 			for i < len(s) && isDigit(s[i]) {
 				i++
+			}
+			var ok bool
+			if us, ok = micros(s[f:i], 6); !ok {
+				return clock{}, "", errFracDigits
 			}
 		}
 	}
@@ -371,17 +425,31 @@ func parseClock(s string, ampm bool) (clock, string, reason) {
 				if pm {
 					h += 12
 				}
-				return clock{sod: h*3600 + mi*60 + sec, up: up}, s[j+2:], ""
+				return clock{sod: h*3600 + mi*60 + sec, us: us}, s[j+2:], ""
 			}
 		}
 	}
 	if h > 23 {
 		return clock{}, "", errClock
 	}
-	return clock{sod: h*3600 + mi*60 + sec, up: up}, s[i:], ""
+	return clock{sod: h*3600 + mi*60 + sec, us: us}, s[i:], ""
 }
 
 // ---- converters ----
+
+// IsNumberForm reports whether f is a bare number read as a date (an Excel serial or an
+// epoch), as opposed to date text.
+func IsNumberForm(f DateForm) bool {
+	return f == FormExcelSerial || f == FormEpochSeconds || f == FormEpochMillis
+}
+
+// numberIn checks a number-form stamp against the column's span for numbers, when it has one.
+func numberIn(st stamp, f DateForm, numbers *contract.DaySpan) reason {
+	if numbers != nil && IsNumberForm(f) && (st.days < numbers.From || st.days > numbers.To) {
+		return errNumberOutside
+	}
+	return ""
+}
 
 // stampChange is the change flag of a re-formatted value of the given form.
 func stampChange(f DateForm) Change {
@@ -394,29 +462,37 @@ func stampChange(f DateForm) Change {
 	return ChangeDate
 }
 
-// normTimestamp -> "2006-01-02 15:04:05".
-func normTimestamp(s string, order contract.DateOrder) (string, Change, reason) {
+// normTimestamp -> "2006-01-02 15:04:05[.ffffff]" (a fraction only when there is one, without
+// trailing zeros: PostgreSQL's own text form).
+func normTimestamp(s string, order contract.DateOrder, numbers *contract.DaySpan) (string, Change, reason) {
 	st, form, r := parseStamp(s, order)
 	if r != "" {
 		return "", 0, r
 	}
-	var buf [19]byte
+	if r := numberIn(st, form, numbers); r != "" {
+		return "", 0, r
+	}
+	var buf [26]byte
 	b := appendDate(buf[:0], st.days)
 	b = append(b, ' ')
 	b = appendClock(b, st.sod)
+	b = appendMicros(b, st.us)
 	if string(b) == s {
 		return s, 0, ""
 	}
 	return string(b), stampChange(form), ""
 }
 
-// normDate -> "2006-01-02"; the value's time of day must be midnight.
-func normDate(s string, order contract.DateOrder) (string, Change, reason) {
+// normDate -> "2006-01-02"; the value's time of day must be midnight, to the microsecond.
+func normDate(s string, order contract.DateOrder, numbers *contract.DaySpan) (string, Change, reason) {
 	st, form, r := parseStamp(s, order)
 	if r != "" {
 		return "", 0, r
 	}
-	if st.sod != 0 {
+	if r := numberIn(st, form, numbers); r != "" {
+		return "", 0, r
+	}
+	if st.sod != 0 || st.us != 0 {
 		return "", 0, errNotMidnight
 	}
 	var buf [10]byte
@@ -427,9 +503,10 @@ func normDate(s string, order contract.DateOrder) (string, Change, reason) {
 	return string(b), stampChange(form), ""
 }
 
-// normTime -> "15:04:05": a clock time or an Excel day fraction 0 <= f < 1.
+// normTime -> "15:04:05[.ffffff]": a clock time (its fraction kept exactly) or an Excel day
+// fraction 0 <= f < 1 (to the millisecond, as serials are).
 func normTime(s string) (string, Change, reason) {
-	var sod int
+	var sod, us int
 	var ch Change
 	if strings.IndexByte(s, ':') >= 0 {
 		c, rest, r := parseClock(s, true)
@@ -439,10 +516,7 @@ func normTime(s string) (string, Change, reason) {
 		if rest != "" {
 			return "", 0, errClockSyntax
 		}
-		sod = c.sod
-		if c.up {
-			sod++
-		}
+		sod, us = c.sod, c.us
 		ch = ChangeDate
 	} else {
 		n, ok := scanNumber(s, false)
@@ -452,18 +526,34 @@ func normTime(s string) (string, Change, reason) {
 		if !allZeros(s[n.iStart:n.iEnd]) {
 			return "", 0, errDayFraction
 		}
-		sod = daySeconds(s[n.fStart:n.fEnd])
+		ms := dayMillis(s[n.fStart:n.fEnd])
+		sod, us = ms/1000, ms%1000*1000
 		ch = ChangeExcelSerial
 	}
 	if sod >= secondsPerDay {
 		return "", 0, errTimeWrap
 	}
-	var buf [8]byte
+	var buf [15]byte
 	b := appendClock(buf[:0], sod)
+	b = appendMicros(b, us)
 	if string(b) == s {
 		return s, 0, ""
 	}
 	return string(b), ch, ""
+}
+
+// appendMicros appends ".ffffff" without trailing zeros, or nothing for a whole second.
+func appendMicros(b []byte, us int) []byte {
+	if us == 0 {
+		return b
+	}
+	b = append(b, '.',
+		byte('0'+us/100000), byte('0'+us/10000%10), byte('0'+us/1000%10),
+		byte('0'+us/100%10), byte('0'+us/10%10), byte('0'+us%10))
+	for b[len(b)-1] == '0' {
+		b = b[:len(b)-1]
+	}
+	return b
 }
 
 // appendDate appends YYYY-MM-DD of a day number (years 0..9999).

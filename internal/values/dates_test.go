@@ -2,6 +2,7 @@ package values
 
 import (
 	"errors"
+	"strconv"
 	"testing"
 	"time"
 
@@ -20,17 +21,27 @@ func TestTimestamp(t *testing.T) {
 		{raw: "2025-07-02T6:21:07", want: "2025-07-02 06:21:07", ch: D},
 		{raw: "2025-07-02", want: "2025-07-02 00:00:00", ch: D},
 		{raw: "2025-07-02 16:21:00.000", want: "2025-07-02 16:21:00", ch: D},
-		{raw: "2025-07-02 16:21:00.4999999", want: "2025-07-02 16:21:00", ch: D},
-		{raw: "2025-07-02 16:21:00.5", want: "2025-07-02 16:21:01", ch: D},
-		{raw: "2025-07-02 16:21:59.5", want: "2025-07-02 16:22:00", ch: D},
-		{raw: "2025-07-02 23:59:59.5", want: "2025-07-03 00:00:00", ch: D},
-		{raw: "2025-12-31 23:59:59.9", want: "2026-01-01 00:00:00", ch: D},
-		{raw: "2024-02-28 23:59:59.5", want: "2024-02-29 00:00:00", ch: D},
-		{raw: "2025-02-28 23:59:59.5", want: "2025-03-01 00:00:00", ch: D},
+		// fractions of a second: kept exactly to the microsecond, never rounded or carried
+		{raw: "2025-07-02 16:21:00.5", want: "2025-07-02 16:21:00.5"},
+		{raw: "2025-07-02 16:21:00.50", want: "2025-07-02 16:21:00.5", ch: D},
+		{raw: "2025-07-02 16:21:00.123456", want: "2025-07-02 16:21:00.123456"},
+		{raw: "2025-07-02 16:21:00.1234560", want: "2025-07-02 16:21:00.123456", ch: D},
+		{raw: "2025-07-02 16:21:00.000001", want: "2025-07-02 16:21:00.000001"},
+		{raw: "2025-07-02 16:21:00.000000000", want: "2025-07-02 16:21:00", ch: D},
+		{raw: "2025-07-02T16:21:59.5", want: "2025-07-02 16:21:59.5", ch: D},
+		{raw: "2024-12-31 23:59:59.999", want: "2024-12-31 23:59:59.999"},
+		{raw: "2024-12-31T23:59:59.999999", want: "2024-12-31 23:59:59.999999", ch: D},
+		{raw: "2025-12-31 23:59:59.9", want: "2025-12-31 23:59:59.9"},
+		{raw: "2025-02-28 23:59:59.5", want: "2025-02-28 23:59:59.5"},
+		{raw: "9999-12-31 23:59:59.5", want: "9999-12-31 23:59:59.5"},
+		{raw: "2/07/2025 16:21:05.25", want: "2025-07-02 16:21:05.25", ch: D},
+		{raw: "2/07/2025 4:21:05.250 pm", want: "2025-07-02 16:21:05.25", ch: D},
+		{raw: "2025-07-02 16:21:00.4999999", err: true}, // finer than a microsecond: never rounded
+		{raw: "2024-12-31 23:59:59.9999995", err: true},
+		{raw: "2025-07-02 16:21:00.5Z", err: true},
 		{raw: "2024-02-29 10:00:00", want: "2024-02-29 10:00:00"},
 		{raw: "1900-01-01 00:00:00", want: "1900-01-01 00:00:00"},
 		{raw: "9999-12-31 23:59:59", want: "9999-12-31 23:59:59"},
-		{raw: "9999-12-31 23:59:59.5", err: true}, // rounds into year 10000
 		{raw: "1899-12-31 23:59:59", err: true},
 		{raw: "0000-01-01", err: true},
 		{raw: "2025-07-02T16:21:00Z", err: true},
@@ -96,12 +107,17 @@ func TestTimestamp(t *testing.T) {
 		{raw: "45678", want: "2025-01-21 00:00:00", ch: X},
 		{raw: "45658", want: "2025-01-01 00:00:00", ch: X},
 		{raw: "45678.35", want: "2025-01-21 08:24:00", ch: X},
-		{raw: "45678.354166", want: "2025-01-21 08:30:00", ch: X},
+		{raw: "45678.354166", want: "2025-01-21 08:30:00", ch: X}, // cut to 6 decimals: the second it was cut from
 		{raw: "45678.5", want: "2025-01-21 12:00:00", ch: X},
-		{raw: "45678.99999", want: "2025-01-21 23:59:59", ch: X},      // 86399.136 s
-		{raw: "45678.999995", want: "2025-01-22 00:00:00", ch: X},     // 86399.568 s rounds into the next day
-		{raw: "45678.0000057870", want: "2025-01-21 00:00:00", ch: X}, // 0.49999968 s
-		{raw: "45678.00000578704", want: "2025-01-21 00:00:01", ch: X},
+		{raw: "45678.99999", want: "2025-01-21 23:59:59.136", ch: X},        // 86399.136 s
+		{raw: "45678.999995", want: "2025-01-21 23:59:59.568", ch: X},       // 86399.568 s
+		{raw: "45678.999999999", want: "2025-01-22 00:00:00", ch: X},        // 86399.9999136 s: within 0.5 ms of midnight
+		{raw: "45678.0000057870", want: "2025-01-21 00:00:00.5", ch: X},     // 499.9968 ms
+		{raw: "45678.00000578704", want: "2025-01-21 00:00:00.5", ch: X},    // 500.000256 ms
+		{raw: "45678.0000057812", want: "2025-01-21 00:00:00.499", ch: X},   // 499.49568 ms
+		{raw: "45678.351388888886", want: "2025-01-21 08:26:00", ch: X},     // float64 of 08:26:00
+		{raw: "45678.35138889", want: "2025-01-21 08:26:00", ch: X},         // 8 decimals: 0.43 ms off
+		{raw: "45678.351390335645", want: "2025-01-21 08:26:00.125", ch: X}, // float64 of 08:26:00.125
 		{raw: "1", want: "1900-01-01 00:00:00", ch: X},
 		{raw: "59", want: "1900-02-28 00:00:00", ch: X},
 		{raw: "59.5", want: "1900-02-28 12:00:00", ch: X},
@@ -111,7 +127,8 @@ func TestTimestamp(t *testing.T) {
 		{raw: "2958465.5", want: "9999-12-31 12:00:00", ch: X},
 		{raw: "0045678", want: "2025-01-21 00:00:00", ch: X},
 		{raw: " 45678 ", want: "2025-01-21 00:00:00", ch: X | ChangeTrim},
-		{raw: "2958465.99999999", err: true}, // rounds into year 10000
+		{raw: "2958465.99999999", want: "9999-12-31 23:59:59.999", ch: X},
+		{raw: "2958465.999999999", err: true}, // rounds into year 10000
 		{raw: "60", err: true},
 		{raw: "60.5", err: true},
 		{raw: "0", err: true},
@@ -125,13 +142,17 @@ func TestTimestamp(t *testing.T) {
 		// epochs
 		{raw: "1700000000", want: "2023-11-14 22:13:20", ch: E},
 		{raw: "1751470860", want: "2025-07-02 15:41:00", ch: E},
-		{raw: "1751470860.4", want: "2025-07-02 15:41:00", ch: E},
-		{raw: "1751470860.5", want: "2025-07-02 15:41:01", ch: E},
+		{raw: "1751470860.4", want: "2025-07-02 15:41:00.4", ch: E},
+		{raw: "1751470860.5", want: "2025-07-02 15:41:00.5", ch: E},
+		{raw: "1751470860.123456", want: "2025-07-02 15:41:00.123456", ch: E},
+		{raw: "1751470860.1234567", err: true},
 		{raw: "1000000000", want: "2001-09-09 01:46:40", ch: E},
 		{raw: "1700000000000", want: "2023-11-14 22:13:20", ch: E},
-		{raw: "1700000000499", want: "2023-11-14 22:13:20", ch: E},
-		{raw: "1700000000499.9", want: "2023-11-14 22:13:20", ch: E},
-		{raw: "1700000000500", want: "2023-11-14 22:13:21", ch: E},
+		{raw: "1700000000499", want: "2023-11-14 22:13:20.499", ch: E},
+		{raw: "1700000000499.9", want: "2023-11-14 22:13:20.4999", ch: E},
+		{raw: "1700000000499.999", want: "2023-11-14 22:13:20.499999", ch: E},
+		{raw: "1700000000499.9999", err: true},
+		{raw: "1700000000500", want: "2023-11-14 22:13:20.5", ch: E},
 		{raw: "1000000000000", want: "2001-09-09 01:46:40", ch: E},
 		{raw: "999999999", err: true},
 		{raw: "10000000000", err: true},
@@ -152,7 +173,12 @@ func TestDate(t *testing.T) {
 		{raw: "2025-07-02", want: "2025-07-02"},
 		{raw: "2025-07-02 00:00:00", want: "2025-07-02", ch: D},
 		{raw: "2025-07-02T00:00", want: "2025-07-02", ch: D},
-		{raw: "2025-07-01 23:59:59.5", want: "2025-07-02", ch: D}, // rounds to midnight
+		{raw: "2025-07-02 00:00:00.000", want: "2025-07-02", ch: D},
+		{raw: "45678.0000000001", want: "2025-01-21", ch: X}, // 0.00000864 ms: midnight to the millisecond
+		{raw: "2025-07-01 23:59:59.5", err: true},            // a date is never rounded into the next day
+		{raw: "2024-12-31 23:59:59.999", err: true},
+		{raw: "2025-07-02 00:00:00.000001", err: true},
+		{raw: "1751414400.5", err: true},
 		{raw: "2/07/2025", want: "2025-07-02", ch: D},
 		{raw: "02/07/2025 00:00", want: "2025-07-02", ch: D},
 		{raw: "02/07/2025 12:00 AM", want: "2025-07-02", ch: D},
@@ -186,10 +212,14 @@ func TestTime(t *testing.T) {
 		{raw: "8:30", want: "08:30:00", ch: D},
 		{raw: "08:30", want: "08:30:00", ch: D},
 		{raw: "8:30:15", want: "08:30:15", ch: D},
-		{raw: "08:30:00.4", want: "08:30:00", ch: D},
-		{raw: "08:30:00.5", want: "08:30:01", ch: D},
-		{raw: "08:59:59.5", want: "09:00:00", ch: D},
-		{raw: "23:59:59.4", want: "23:59:59", ch: D},
+		{raw: "08:30:00.4", want: "08:30:00.4"},
+		{raw: "09:00:00.5", want: "09:00:00.5"},
+		{raw: "9:00:00.5", want: "09:00:00.5", ch: D},
+		{raw: "08:59:59.5", want: "08:59:59.5"},
+		{raw: "23:59:59.999999", want: "23:59:59.999999"},
+		{raw: "23:59:59.6", want: "23:59:59.6"},
+		{raw: "11:59:59.5 PM", want: "23:59:59.5", ch: D},
+		{raw: "08:30:00.1234567", err: true},
 		{raw: "8:30 AM", want: "08:30:00", ch: D},
 		{raw: "8:30 am", want: "08:30:00", ch: D},
 		{raw: "8:30:15 pm", want: "20:30:15", ch: D},
@@ -201,14 +231,13 @@ func TestTime(t *testing.T) {
 		{raw: "11:59:59 PM", want: "23:59:59", ch: D},
 		{raw: " 15:04:05 ", want: "15:04:05", ch: ChangeTrim},
 		{raw: "0.5", want: "12:00:00", ch: X},
-		{raw: "0.354166", want: "08:30:00", ch: X},
+		{raw: "0.354166", want: "08:30:00", ch: X}, {raw: "0.0086458", want: "00:12:27", ch: X}, {raw: "0.008645", want: "00:12:26.928", ch: X},
 		{raw: ".25", want: "06:00:00", ch: X},
 		{raw: "0", want: "00:00:00", ch: X},
 		{raw: "0.0", want: "00:00:00", ch: X},
-		{raw: "0.99999", want: "23:59:59", ch: X},
-		{raw: "0.99999999", err: true}, // rounds to 24:00:00
-		{raw: "23:59:59.6", err: true},
-		{raw: "11:59:59.5 PM", err: true},
+		{raw: "0.99999", want: "23:59:59.136", ch: X},
+		{raw: "0.99999999", want: "23:59:59.999", ch: X},
+		{raw: "0.999999999", err: true}, // rounds to 24:00:00
 		{raw: "1", err: true},
 		{raw: "1.0", err: true},
 		{raw: "1.5", err: true},
@@ -284,13 +313,14 @@ func TestParseTimestamp(t *testing.T) {
 		want  time.Time
 		form  DateForm
 	}{
-		{"2025-07-02 16:21:00.5", contract.DMY, time.Date(2025, 7, 2, 16, 21, 1, 0, time.UTC), FormISO},
+		{"2025-07-02 16:21:00.5", contract.DMY, time.Date(2025, 7, 2, 16, 21, 0, 5e8, time.UTC), FormISO},
+		{"2024-12-31 23:59:59.999999", contract.DMY, time.Date(2024, 12, 31, 23, 59, 59, 999999000, time.UTC), FormISO},
 		{"03/04/2025 4:00 pm", contract.DMY, time.Date(2025, 4, 3, 16, 0, 0, 0, time.UTC), FormAmbiguous},
 		{"03/04/2025 4:00 pm", contract.MDY, time.Date(2025, 3, 4, 16, 0, 0, 0, time.UTC), FormAmbiguous},
 		{"20/05/2025 8:42", contract.MDY, time.Date(2025, 5, 20, 8, 42, 0, 0, time.UTC), FormDayFirst},
-		{"45678.99999", contract.DMY, time.Date(2025, 1, 21, 23, 59, 59, 0, time.UTC), FormExcelSerial},
+		{"45678.99999", contract.DMY, time.Date(2025, 1, 21, 23, 59, 59, 136e6, time.UTC), FormExcelSerial},
 		{"1700000000", contract.DMY, time.Unix(1700000000, 0).UTC(), FormEpochSeconds},
-		{"1700000000500", contract.DMY, time.Unix(1700000001, 0).UTC(), FormEpochMillis},
+		{"1700000000500", contract.DMY, time.Unix(1700000000, 5e8).UTC(), FormEpochMillis},
 	}
 	for _, c := range cases {
 		got, form, err := ParseTimestamp(c.raw, c.order)
@@ -347,23 +377,41 @@ func TestExcelSerialsAgainstTime(t *testing.T) {
 	}
 }
 
-// TestDaySecondsExact compares the digit-string rounding with integer arithmetic.
-func TestDaySecondsExact(t *testing.T) {
-	for f := 0; f < 1000000; f += 13 {
+// TestDayMillisExact compares the digit-string rounding with integer arithmetic.
+func TestDayMillisExact(t *testing.T) {
+	for f := 0; f < 1000000000; f += 7919 {
 		frac := itoa(f)
-		for len(frac) < 6 {
+		for len(frac) < 9 {
 			frac = "0" + frac
 		}
-		want := (f*86400 + 500000) / 1000000 // round half up, f/1e6 * 86400
-		if got := daySeconds(frac); got != want {
-			t.Fatalf("daySeconds(%q) = %d; want %d", frac, got, want)
+		want := (f*864 + 5000) / 10000 // round half up of f/1e9 * 86400000
+		if got := dayMillis(frac); got != want {
+			t.Fatalf("dayMillis(%q) = %d; want %d", frac, got, want)
 		}
 	}
-	// exact ties: 1/86400 * k/2 for odd k are representable when the fraction has enough digits
-	// 0.5 s = 1/172800 day = 0.000005787037037... (not finite); 0.0000625 day = 5.4 s
-	for frac, want := range map[string]int{"": 0, "0": 0, "5": 43200, "0000625": 5, "000005787037037037037": 0, "000005787037037037038": 1} {
-		if got := daySeconds(frac); got != want {
-			t.Errorf("daySeconds(%q) = %d; want %d", frac, got, want)
+	// 0.5 ms = 1/172800000 day = 0.000000005787037037... (not finite): the digits decide.
+	for frac, want := range map[string]int{"": 0, "0": 0, "5": 43200000, "0000000625": 5, "000000005787037037037": 0, "000000005787037037038": 1} {
+		if got := dayMillis(frac); got != want {
+			t.Errorf("dayMillis(%q) = %d; want %d", frac, got, want)
+		}
+	}
+}
+
+// TestSerialsOfMillisecondTimes: the float64 serial of any millisecond timestamp, written as
+// Go (and Excel) write the shortest text that reads back as that float64, gives back exactly
+// that millisecond.
+func TestSerialsOfMillisecondTimes(t *testing.T) {
+	n := NewNormalizer(nil)
+	base := time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC)
+	for _, day := range []time.Time{time.Date(1900, 3, 1, 0, 0, 0, 0, time.UTC), time.Date(2025, 1, 21, 0, 0, 0, 0, time.UTC), time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)} {
+		days := int((day.Unix() - base.Unix()) / 86400)
+		for ms := 0; ms < 86400000; ms += 86400000/50000 + 1 {
+			serial := strconv.FormatFloat(float64(days)+float64(ms)/86400000, 'f', -1, 64)
+			want := day.Add(time.Duration(ms) * time.Millisecond).Format("2006-01-02 15:04:05.999")
+			got, err := n.Normalize(contract.Timestamp, contract.DMY, serial)
+			if err != nil || got.Value != want {
+				t.Fatalf("serial %s = %+v, %v; want %s", serial, got, err, want)
+			}
 		}
 	}
 }

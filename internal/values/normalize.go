@@ -1,7 +1,7 @@
 // The pure value normalisers: raw cell text -> canonical clean text per contracted type
-// (docs/design.md, "Canonical clean values"). Nothing is guessed, rounded (beyond the documented
-// rounding of time fractions to the second) or truncated: a value that does not fit its type is
-// a *ValueError and its row is quarantined by the caller.
+// (docs/design.md, "Canonical clean values"). Nothing is guessed, rounded or truncated (the one
+// documented rounding is of Excel serials, binary fractions of a day, to the millisecond): a
+// value that does not fit its type is a *ValueError and its row is quarantined by the caller.
 
 package values
 
@@ -177,6 +177,16 @@ func isASCII(s string) bool {
 // d/m values (both parts <= 12); "" means dmy. A value that does not convert is a
 // *ValueError; NULL is Result{Null: true}.
 func (n *Normalizer) Normalize(t contract.Type, order contract.DateOrder, raw string) (Result, error) {
+	return n.normalize(t, order, nil, raw)
+}
+
+// NormalizeColumn converts one raw cell of column c: Normalize with the column's type and date
+// order, reading a bare number as a date only inside c.NumberDates when that is set.
+func (n *Normalizer) NormalizeColumn(c *contract.Column, raw string) (Result, error) {
+	return n.normalize(c.Type, c.DateOrder, c.NumberDates, raw)
+}
+
+func (n *Normalizer) normalize(t contract.Type, order contract.DateOrder, numbers *contract.DaySpan, raw string) (Result, error) {
 	s := TrimSpace(raw)
 	if n.nullTrimmed(s) {
 		if raw == "" {
@@ -201,9 +211,9 @@ func (n *Normalizer) Normalize(t contract.Type, order contract.DateOrder, raw st
 	case contract.Decimal:
 		v, c, r = normDecimal(s)
 	case contract.Timestamp:
-		v, c, r = normTimestamp(s, order)
+		v, c, r = normTimestamp(s, order, numbers)
 	case contract.Date:
-		v, c, r = normDate(s, order)
+		v, c, r = normDate(s, order, numbers)
 	case contract.Time:
 		v, c, r = normTime(s)
 	case contract.Flag:

@@ -88,3 +88,24 @@ func BenchmarkNormalizeTypes(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkNormalizeFractions: canonical values with fractions of a second stay allocation-free.
+func BenchmarkNormalizeFractions(b *testing.B) {
+	cells := []struct {
+		typ contract.Type
+		raw string
+	}{
+		{contract.Timestamp, "2024-12-31 23:59:59.999"}, {contract.Timestamp, "2025-07-02 16:21:00.123456"},
+		{contract.Time, "09:00:00.5"}, {contract.Date, "2025-07-02"},
+	}
+	n := NewNormalizer(testSentinels)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		c := cells[i%len(cells)]
+		if r, err := n.Normalize(c.typ, contract.DMY, c.raw); err != nil || r.Changes != 0 {
+			b.Fatal(r, err)
+		}
+		i++
+	}
+}

@@ -24,6 +24,8 @@ var fuzzSeeds = []string{
 	"1700000000", "1700000000500", "0.5", "0.99999999", "12:00 AM", "8:30:15 pm", "23:59:59.6",
 	"a\x00b", "a\r\nb", "a\rb", "a\n\n\n\n\nb", " PendingAssignment", "na\x00n", "\x00", "\xff",
 	"\r\n\r\n\r\n\r\n", "x\n\n\n\n", "\n\n\n\nx\r",
+	"2024-12-31 23:59:59.999", "09:00:00.5", "2025-07-02 16:21:00.1234567", "2025-07-02 16:21:00.1234560",
+	"45678.351390335645", "45678.999999999", "1751470860.123456", "1700000000499.999", "0.354166",
 }
 
 func FuzzNormalize(f *testing.F) {
@@ -75,6 +77,13 @@ func checkNormalize(t *testing.T, n *Normalizer, typ contract.Type, order contra
 	}
 	if r.Changes.Has(ChangeNull) {
 		t.Fatalf("%s %q: non-NULL value with null_sentinel change", typ, raw)
+	}
+	if typ == contract.Timestamp {
+		// The profile reads timestamps through ParseTimestamp: it must see the same instant.
+		tm, _, err := ParseTimestamp(r.Value, order)
+		if err != nil || tm.Format("2006-01-02 15:04:05.999999") != r.Value {
+			t.Fatalf("%s %q -> %q: ParseTimestamp gives %v (%v)", typ, raw, r.Value, tm, err)
+		}
 	}
 	again, err := n.Normalize(typ, order, r.Value)
 	if err != nil || again != (Result{Value: r.Value}) {
@@ -132,9 +141,9 @@ func TestCanonicalIdempotent(t *testing.T) {
 			}
 			return s
 		},
-		contract.Timestamp: func() string { return randTime(rng).Format(time.DateTime) },
+		contract.Timestamp: func() string { return randFracTime(rng).Format("2006-01-02 15:04:05.999999") },
 		contract.Date:      func() string { return randTime(rng).Format(time.DateOnly) },
-		contract.Time:      func() string { return randTime(rng).Format(time.TimeOnly) },
+		contract.Time:      func() string { return randFracTime(rng).Format("15:04:05.999999") },
 		contract.Flag:      func() string { return []string{"yes", "no"}[rng.IntN(2)] },
 		contract.Boolean:   func() string { return []string{"true", "false"}[rng.IntN(2)] },
 		contract.Month:     func() string { return randTime(rng).Format("2006-01") },
@@ -193,6 +202,13 @@ func TestCanonicalIdempotent(t *testing.T) {
 		days := (tm.Unix() - time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC).Unix()) / 86400
 		sod := tm.Hour()*3600 + tm.Minute()*60 + tm.Second()
 		serial := strconv.FormatInt(days, 10) + "." + pad(strconv.FormatInt(int64(sod)*1e12/86400+1, 10), 12) // +1: just above the exact second
+		msTime := tm.Add(time.Duration(rng.IntN(1000)) * time.Millisecond)
+		msSerial := strconv.FormatFloat(float64(days)+float64(int64(sod)*1000+int64(msTime.Nanosecond()/1e6))/86400000, 'f', -1, 64)
+		if days >= 61 {
+			if r, err := n.Normalize(contract.Timestamp, contract.DMY, msSerial); err != nil || r.Value != msTime.Format("2006-01-02 15:04:05.999") {
+				t.Fatalf("serial %s of %v: got %+v, %v", msSerial, msTime, r, err)
+			}
+		}
 		for _, c := range []struct {
 			raw   string
 			order contract.DateOrder
@@ -206,6 +222,18 @@ func TestCanonicalIdempotent(t *testing.T) {
 			}
 		}
 	}
+}
+
+// randFracTime is randTime, half the time with microseconds (and then often only milliseconds).
+func randFracTime(rng *rand.Rand) time.Time {
+	tm := randTime(rng)
+	switch rng.IntN(4) {
+	case 0:
+		return tm.Add(time.Duration(rng.IntN(1e6)) * time.Microsecond)
+	case 1:
+		return tm.Add(time.Duration(rng.IntN(1e3)) * time.Millisecond)
+	}
+	return tm
 }
 
 func pad(s string, n int) string {

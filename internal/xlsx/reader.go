@@ -16,8 +16,8 @@ import (
 // Values come back as text: strings as stored, numbers exactly as written in
 // the file, booleans as TRUE/FALSE, errors as their text, and numbers whose
 // style is a date/time format as ISO text ("2006-01-02 15:04:05",
-// "2006-01-02" or "15:04:05"). Formulas are never evaluated; their cached
-// values are returned.
+// "2006-01-02" or "15:04:05", with ".fff" when the serial has milliseconds).
+// Formulas are never evaluated; their cached values are returned.
 type Reader struct {
 	path      string
 	file      *os.File

@@ -76,23 +76,24 @@ func (r *Reader) endCell(c *cellState) error {
 // dateText appends the ISO form of serial number text to dst. ok is false
 // if the text is not a number or not a representable date.
 func (r *Reader) dateText(dst, raw []byte, cl dateClass) ([]byte, bool) {
-	whole, total, ok := serialSeconds(raw)
+	whole, total, ok := serialMillis(raw)
 	if !ok {
 		return nil, false
 	}
 	if cl == hasTimePart { // time of day only: the date part is irrelevant
-		return appendISO(dst, 0, total%secondsPerDay, false, true), true
+		return appendISO(dst, 0, total%msPerDay, false, true), true
 	}
-	days, secs, ok := serialDays(whole, total, r.date1904)
+	days, ms, ok := serialDays(whole, total, r.date1904)
 	if !ok {
 		return nil, false
 	}
-	return appendISO(dst, days, secs, true, cl&hasTimePart != 0), true
+	return appendISO(dst, days, ms, true, cl&hasTimePart != 0), true
 }
 
 // isoDate converts a t="d" value (ISO 8601) to the reader's date text; the
-// offset, if any, is dropped (wall clock kept) and the time rounded to the
-// second.
+// offset, if any, is dropped (wall clock kept). A fraction of a second is kept
+// as written (to the nanosecond), never rounded: the clean stage keeps up to
+// microseconds and refuses anything finer.
 func isoDate(dst, raw []byte) ([]byte, bool) {
 	s := string(raw)
 	for _, layout := range []string{"2006-01-02T15:04:05.999999999Z07:00", "2006-01-02T15:04:05.999999999", "2006-01-02T15:04Z07:00", "2006-01-02T15:04", "2006-01-02"} {
@@ -100,17 +101,14 @@ func isoDate(dst, raw []byte) ([]byte, bool) {
 		if err != nil {
 			continue
 		}
-		if t.Nanosecond() >= 500_000_000 {
-			t = t.Add(time.Second)
-		}
 		if layout == "2006-01-02" {
 			return t.AppendFormat(dst, "2006-01-02"), true
 		}
-		return t.AppendFormat(dst, "2006-01-02 15:04:05"), true
+		return t.AppendFormat(dst, "2006-01-02 15:04:05.999999999"), true
 	}
 	if len(s) >= 8 && s[2] == ':' { // time only, "15:04:05"
 		if t, err := time.Parse("15:04:05.999999999", s); err == nil {
-			return t.Add(time.Duration(t.Nanosecond()/500_000_000)*time.Second).AppendFormat(dst, "15:04:05"), true
+			return t.AppendFormat(dst, "15:04:05.999999999"), true
 		}
 	}
 	return nil, false

@@ -20,6 +20,7 @@ func TestRoundTrip(t *testing.T) {
 		{},
 		{Str("x\x01\x1f\uFFFE<&>\"'"), Str(long + "\r\n\x00_x0041_"), DateCell(time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC), DateTime), DateCell(tm.Add(999*time.Millisecond), DateTime)},
 		{Str("a\x00b"), Str("id")}, // repeated shared strings
+		{DateCell(tm.Add(500*time.Millisecond), TimeOnly), DateCell(time.Date(2024, 12, 31, 23, 59, 59, 999e6, time.UTC), DateTime), DateCell(tm.Add(1), DateTime)},
 	}
 	want := []readRow{
 		{1, []string{"id", "text", "when"}, []CellKind{String, String, String}},
@@ -28,8 +29,9 @@ func TestRoundTrip(t *testing.T) {
 		{4, []string{"2025-07-02 16:21:05", "2025-07-02", "16:21:05", "", "1900-01-01", "1900-03-01 06:00:00"}, []CellKind{Date, Date, Date, Empty, Date, Date}},
 		{5, []string{"", "", "gap before", "", ""}, []CellKind{Empty, Empty, String, Empty, String}},
 		{6, nil, nil},
-		{7, []string{"x\x01\x1f\uFFFE<&>\"'", long + "\r\n\x00_x0041_", "9999-12-31 23:59:59", "2025-07-02 16:21:06"}, []CellKind{String, String, Date, Date}},
+		{7, []string{"x\x01\x1f\uFFFE<&>\"'", long + "\r\n\x00_x0041_", "9999-12-31 23:59:59", "2025-07-02 16:21:05.999"}, []CellKind{String, String, Date, Date}},
 		{8, []string{"a\x00b", "id"}, []CellKind{String, String}},
+		{9, []string{"16:21:05.5", "2024-12-31 23:59:59.999", "2025-07-02 16:21:05"}, []CellKind{Date, Date, Date}},
 	}
 	got := readAll(t, writeRows(t, rows))
 	if len(got) != len(want) {
@@ -87,7 +89,8 @@ func TestSerialText(t *testing.T) {
 		{time.Date(1900, 3, 1, 0, 0, 0, 0, time.UTC), DateOnly, "61"},
 		{time.Date(2025, 7, 2, 12, 0, 0, 0, time.UTC), DateTime, "45840.5"},
 		{time.Date(2025, 7, 2, 12, 0, 0, 0, time.UTC), TimeOnly, "0.5"},
-		{time.Date(2025, 7, 2, 23, 59, 59, 600e6, time.UTC), DateTime, "45841"},
+		{time.Date(2025, 7, 2, 23, 59, 59, 999600e3, time.UTC), DateTime, "45841"}, // rounds to the millisecond
+		{time.Date(2025, 7, 2, 12, 0, 0, 500e6, time.UTC), TimeOnly, "0.500005787037037"},
 	} {
 		if got := serialText(c.t, c.f); got != c.want {
 			t.Errorf("serialText(%v, %d) = %s, want %s", c.t, c.f, got, c.want)
