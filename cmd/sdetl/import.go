@@ -33,7 +33,7 @@ func cmdImport(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if f.json {
-		return printJSON(e.stdout, res)
+		return printReport(ctx, e.stdout, res, nil)
 	}
 	printImport(e.stdout, res)
 	return nil

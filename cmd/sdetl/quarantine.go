@@ -93,7 +93,7 @@ func cmdQuarantine(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		if f.json {
-			return printJSON(e.stdout, res)
+			return printReport(ctx, e.stdout, res, nil)
 		}
 		fmt.Fprintf(e.stdout, "released %d %s rows into the staging store; now run: sdetl clean && sdetl load\n", res.Released, res.Table)
 		return nil
