@@ -101,3 +101,39 @@ func writeZip(t *testing.T, path string, files ...string) {
 	}
 	f.Close()
 }
+
+// TestISODateWithOffsetRefused (issue 14 item 8): a t="d" cell with an offset loses nothing: it
+// is staged as the text it is and quarantined by the clean stage as an invalid timestamp (its
+// offset was stripped and the value loaded as if local).
+func TestISODateWithOffsetRefused(t *testing.T) {
+	s, err := contract.Parse([]byte(spec1904))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, work := t.TempDir(), t.TempDir()
+	path := filepath.Join(dir, "events.xlsx")
+	writeZip(t, path,
+		"xl/workbook.xml", `<workbook xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="S" r:id="rId1"/></sheets></workbook>`,
+		"xl/_rels/workbook.xml.rels", `<Relationships><Relationship Id="rId1" Target="worksheets/sheet1.xml"/></Relationships>`,
+		"xl/worksheets/sheet1.xml", `<worksheet><sheetData>`+
+			`<row r="1"><c r="A1" t="inlineStr"><is><t>id</t></is></c><c r="B1" t="inlineStr"><is><t>at</t></is></c><c r="C1" t="inlineStr"><is><t>day</t></is></c><c r="D1" t="inlineStr"><is><t>n</t></is></c></row>`+
+			`<row r="2"><c r="A2"><v>1</v></c><c r="B2" t="d"><v>2024-02-29T13:14:15+02:00</v></c></row>`+
+			`<row r="3"><c r="A3"><v>2</v></c><c r="B3" t="d"><v>2024-02-29T13:14:15</v></c></row>`+
+			`</sheetData></worksheet>`)
+	ctx := context.Background()
+	stagePath, cleanPath := filepath.Join(work, "stage.db"), filepath.Join(work, "clean.db")
+	if _, err := stage.Import(ctx, stage.Options{Spec: s, Files: []string{path}, Out: stagePath}); err != nil {
+		t.Fatal(err)
+	}
+	var staged string
+	query(t, stagePath, `SELECT at FROM stg_events WHERE _row = 1`, &staged)
+	if _, err := clean.Run(ctx, clean.Options{Spec: s, Stage: stagePath, Out: cleanPath}); err != nil {
+		t.Fatal(err)
+	}
+	var rule, loaded string
+	query(t, cleanPath, `SELECT rule FROM quarantine WHERE source_row = 1`, &rule)
+	query(t, cleanPath, `SELECT at FROM events WHERE id = '2'`, &loaded)
+	if staged != "2024-02-29T13:14:15+02:00" || rule != "invalid_timestamp" || loaded != "2024-02-29 13:14:15" {
+		t.Errorf("staged %q, quarantined as %q, row 2 loaded as %q; want the text kept, invalid_timestamp, 2024-02-29 13:14:15", staged, rule, loaded)
+	}
+}
