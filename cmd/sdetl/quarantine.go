@@ -61,7 +61,14 @@ func cmdQuarantine(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		if f.json {
-			return printJSON(e.stdout, rows)
+			shown := struct {
+				Rows  []*clean.QuarantinedRow `json:"rows"`
+				Total int                     `json:"total"` // rows matching, beyond --limit too
+			}{rows, n}
+			if shown.Rows == nil {
+				shown.Rows = []*clean.QuarantinedRow{}
+			}
+			return printReport(ctx, e.stdout, shown, nil)
 		}
 		tw.Flush()
 		if *limit > 0 && n > *limit {
