@@ -7,6 +7,7 @@ import (
 
 	"github.com/sdetl/sdetl/internal/clean"
 	"github.com/sdetl/sdetl/internal/contract"
+	"github.com/sdetl/sdetl/internal/exports"
 	"github.com/sdetl/sdetl/internal/health"
 	"github.com/sdetl/sdetl/internal/outcome"
 	"github.com/sdetl/sdetl/internal/postgres"
@@ -23,7 +24,8 @@ type runOptions struct {
 	work          workdir
 	fresh, dryRun bool
 	minQuality    float64
-	adopt         string   // --adopt-schema
+	adopt         string // --adopt-schema
+	limits        exports.Limits
 	noCanary      bool     // --no-canary
 	canarySeed    uint64   // --canary-seed
 	canaryQueries []string // --canary-query files
@@ -56,7 +58,7 @@ func runStages(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep 
 		return err
 	}
 	var err error
-	if rep.Import, err = importStage(ctx, e, s, o.exports, o.work.stage(), o.fresh); err != nil {
+	if rep.Import, err = importStage(ctx, e, s, o.exports, o.work.stage(), o.fresh, o.limits); err != nil {
 		return err
 	}
 	if rep.Profile, err = stage.Profile(ctx, s, o.work.stage(), 0); err != nil {
@@ -130,10 +132,10 @@ func reconcile(s *contract.Spec, rep *runReport, live *postgres.LiveCounts) (bad
 	return bad
 }
 
-func importStage(ctx context.Context, e *env, s *contract.Spec, dir, out string, fresh bool) (*stage.Result, error) {
+func importStage(ctx context.Context, e *env, s *contract.Spec, dir, out string, fresh bool, lim exports.Limits) (*stage.Result, error) {
 	p := newProgress(e.stderr, "import")
 	defer p.done()
-	return stage.Import(ctx, stage.Options{Spec: s, Dir: dir, Out: out, Fresh: fresh, Progress: p.updateDone})
+	return stage.Import(ctx, stage.Options{Spec: s, Dir: dir, Out: out, Fresh: fresh, Limits: lim, Progress: p.updateDone})
 }
 
 func cleanStage(ctx context.Context, e *env, s *contract.Spec, w workdir, changes bool) (*clean.Report, error) {

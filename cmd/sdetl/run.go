@@ -73,6 +73,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	var minQ optFloat
 	adopt := f.String("adopt-schema", "", adoptUsage)
 	f.Var(&minQ, "min-quality", "quality gate `N`, 0..100: the clean store's score must reach this (default: the contract's gate, 80 for the built-in one)")
+	limits := f.withLimits()
 	if _, err := f.parse(args); err != nil {
 		return err
 	}
@@ -84,7 +85,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer unlock()
-	o := runOptions{exports: *exports, work: f.work, fresh: *fresh, dryRun: *dry, minQuality: s.Quality.Gate, adopt: *adopt,
+	o := runOptions{exports: *exports, work: f.work, fresh: *fresh, dryRun: *dry, minQuality: s.Quality.Gate, adopt: *adopt, limits: *limits,
 		noCanary: *noCanary, canarySeed: *seed, canaryQueries: cq}
 	if minQ.set {
 		o.minQuality = minQ.v

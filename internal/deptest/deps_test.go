@@ -48,14 +48,15 @@ var allowed = map[string][]string{
 	"internal/canary":   {"internal/contract", "internal/profile"}, // the canary's pure judgement
 	// adapters: each wraps one store, database, file format or machine resource
 	"internal/countio":   nil,
-	"internal/xlsx":      {"internal/countio"},
-	"internal/csvfile":   {"internal/countio"},
-	"internal/exports":   {"internal/contract", "internal/csvfile", "internal/xlsx"},
+	"internal/inputfile": nil,
+	"internal/xlsx":      {"internal/countio", "internal/inputfile"},
+	"internal/csvfile":   {"internal/countio", "internal/inputfile"},
+	"internal/exports":   {"internal/contract", "internal/csvfile", "internal/inputfile", "internal/xlsx"},
 	"internal/store":     nil,
 	"internal/cellguard": nil, // pure: the quarantine export's formula guard, shared by export (clean) and release (stage)
 	"internal/health":    nil,
 	"internal/pgcluster": nil,
-	"internal/stage":     {"internal/cellguard", "internal/contract", "internal/exports", "internal/profile", "internal/quality", "internal/store", "internal/values"},
+	"internal/stage":     {"internal/cellguard", "internal/contract", "internal/exports", "internal/inputfile", "internal/profile", "internal/quality", "internal/store", "internal/values"},
 	"internal/clean":     {"internal/cellguard", "internal/contract", "internal/health", "internal/outcome", "internal/quality", "internal/store", "internal/values"},
 	"internal/postgres":  {"internal/canary", "internal/contract", "internal/outcome", "internal/quality", "internal/store"},
 	// use cases over the core and the export readers
