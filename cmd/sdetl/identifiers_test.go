@@ -184,7 +184,7 @@ func TestRowTooBigExplained(t *testing.T) {
 	os.MkdirAll(exports, 0o755)
 	writeCSV(t, filepath.Join(exports, "cases.csv"), [][]string{header, row})
 	code, _, stderr := sdetl(t, "run", "--spec", specPath, "--exports", exports, "--pg", pgtest.DSN(t), "--workdir", t.TempDir())
-	if code != exitError || !strings.Contains(stderr, "load cases into wide__g1: a row of its 1200 columns is wider than the 8160 bytes PostgreSQL stores per row") ||
+	if code != exitError || !strings.Contains(stderr, "load cases: a row of its 1200 columns is wider than the 8160 bytes PostgreSQL stores per row") ||
 		strings.Count(stderr, "\n") != 1 {
 		t.Errorf("exit %d, stderr %q", code, stderr)
 	}

@@ -15,8 +15,8 @@ import (
 	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/pgtest"
 	"github.com/sdetl/sdetl/internal/postgres"
-	"github.com/sdetl/sdetl/internal/reconcile"
 	"github.com/sdetl/sdetl/internal/quality"
+	"github.com/sdetl/sdetl/internal/reconcile"
 	"github.com/sdetl/sdetl/internal/stage"
 	"github.com/sdetl/sdetl/internal/store"
 )
