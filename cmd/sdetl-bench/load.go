@@ -127,7 +127,8 @@ type loadReport struct {
 }
 
 func loadUsage(w io.Writer) {
-	fmt.Fprint(w, `usage: sdetl-bench load [-scale S] [-runs N] [-json] [-q] [-keep] [-cpuprofile FILE]
+	fmt.Fprint(w, `usage: sdetl-bench load [-scale S] [-runs N] [-inputs scale,raw] [-json] [-q] [-keep] [-cpuprofile FILE]
+       sdetl-bench load -from REPORT.json
 
 load  builds a clean store (synthetic CSV exports at scale S, import, clean) and a throwaway
       PostgreSQL cluster (unix socket only, stopped at the end), then loads the same clean.db
@@ -148,6 +149,7 @@ func benchLoad(args []string, stdout, stderr io.Writer) int {
 	quiet := fs.Bool("q", false, "no progress on stderr")
 	keep := fs.Bool("keep", false, "keep the temporary directory (exports, stores, CSVs; the cluster is stopped)")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of this process during the timed runs (it only works in sdetl's) to FILE (with several inputs: FILE.scale, FILE.raw)")
+	from := fs.String("from", "", "print a saved -json report (REPORT.json) as markdown instead of measuring")
 	inputs := fs.String("inputs", "scale,raw", "the inputs to measure, side by side: scale (the exports at -scale) and/or raw (the same with the raw volumes, sdetl generate --raw)")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -164,6 +166,18 @@ func benchLoad(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	var reps []*loadReport
+	if *from != "" {
+		b, err := os.ReadFile(*from)
+		if err == nil {
+			err = json.Unmarshal(b, &reps)
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, "sdetl-bench load -from:", err)
+			return 1
+		}
+		writeLoadReports(stdout, reps)
+		return 0
+	}
 	variants := strings.Split(*inputs, ",")
 	for _, v := range variants {
 		if v != "scale" && v != "raw" {
@@ -194,13 +208,18 @@ func benchLoad(args []string, stdout, stderr io.Writer) int {
 		}
 		return 0
 	}
+	writeLoadReports(stdout, reps)
+	return 0
+}
+
+// writeLoadReports prints the reports of one run, one section per input.
+func writeLoadReports(stdout io.Writer, reps []*loadReport) {
 	for _, rep := range reps {
 		if len(reps) > 1 {
 			fmt.Fprintf(stdout, "\n#### scale %g%s\n\n", rep.Scale, map[bool]string{true: ", raw volumes (`generate --raw`, no roster: every row in scope)"}[rep.Raw])
 		}
 		writeLoadMarkdown(stdout, rep)
 	}
-	return 0
 }
 
 type loadConfig struct {
