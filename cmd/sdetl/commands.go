@@ -30,6 +30,7 @@ func init() {
 		{"score", "[--store stage|clean|pg]", "the quality score (0-100) of a store, one implementation for all three", cmdScore},
 		{"clean", "[--changes]", "write the clean store: typed values, quarantine, change log", cmdClean},
 		{"load", "[--pg DSN]", "load the clean store into PostgreSQL and make it live", cmdLoad},
+		{"kpi", "[--json] [--only NAMES]", "the 23 KPIs against the live schema, with green/amber/red status", cmdKPI},
 		{"quarantine", "list|export|release", "review quarantined rows, export them to fix, release the fixes", cmdQuarantine},
 		{"spec", "init --from FILE... [--out spec.yaml]", "draft a contract for new exports by profiling them", cmdSpec},
 		{"pg", "up|down|status|dsn", "manage the local PostgreSQL kept under the work dir", cmdPg},

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/sdetl/sdetl/internal/contract"
+	"github.com/sdetl/sdetl/internal/kpi"
 )
 
 // Options select what Generate writes. The same Options give byte-identical files.
@@ -177,10 +178,11 @@ func Generate(ctx context.Context, dir string, o Options) (*Truth, error) {
 		err     error
 	}
 	results := make([]result, len(Tables))
+	kc := &kpiCollector{}
 	var wg sync.WaitGroup
 	for i, name := range Tables {
 		wg.Go(func() {
-			c, d, err := g.writeTable(ctx, dir, name)
+			c, d, err := g.writeTable(ctx, dir, name, kc)
 			results[i] = result{c, d, err}
 		})
 	}
@@ -197,14 +199,16 @@ func Generate(ctx context.Context, dir string, o Options) (*Truth, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
+	truth.KPIs = kc.truth(kpi.DefaultParams())
 	if err := writeTruth(filepath.Join(dir, "truth.json"), truth); err != nil {
 		return nil, err
 	}
 	return truth, nil
 }
 
-// writeTable renders one table to its export file and accounts for its rows.
-func (g *gen) writeTable(ctx context.Context, dir, name string) (*Count, []Defect, error) {
+// writeTable renders one table to its export file and accounts for its rows; kc collects its
+// loaded rows for the KPI truth (each table writes only its own part of kc).
+func (g *gen) writeTable(ctx context.Context, dir, name string, kc *kpiCollector) (*Count, []Defect, error) {
 	tbl := g.sp.Table(name)
 	format := g.o.Format
 	if name == "roster" {
@@ -238,6 +242,9 @@ func (g *gen) writeTable(ctx context.Context, dir, name string) (*Count, []Defec
 				return fmt.Errorf("synth: internal error: %s row %d has no value", name, count.Exported+1)
 			}
 			count.add(r)
+			if err := kc.collect(r); err != nil {
+				return fmt.Errorf("synth: %s row %d: kpi truth: %w", name, count.Exported, err)
+			}
 			for _, d := range r.defects {
 				d.Row = count.Exported
 				defects = append(defects, d)
@@ -336,4 +343,20 @@ func CountRows(ctx context.Context, o Options) (map[string]*Count, error) {
 		out[name] = c
 	}
 	return out, nil
+}
+
+// KPITruth computes truth.json's kpis for o with p, from the model alone (no files): what
+// every KPI must answer on the loaded exports.
+func KPITruth(ctx context.Context, o Options, p kpi.Params) (*kpi.Truth, error) {
+	g, err := newGen(o)
+	if err != nil {
+		return nil, err
+	}
+	kc := &kpiCollector{}
+	for _, name := range Tables {
+		if err := g.emit(ctx, name, kc.collect); err != nil {
+			return nil, err
+		}
+	}
+	return kc.truth(p), nil
 }

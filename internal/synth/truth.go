@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+
+	"github.com/sdetl/sdetl/internal/kpi"
 )
 
 // Truth is what the generator knows about the files it wrote (truth.json): per table how many
@@ -15,6 +17,8 @@ type Truth struct {
 	Cutoff  string            `json:"cutoff"`
 	Counts  map[string]*Count `json:"counts"` // tickets, comments, timesheets, roster
 	Defects []Defect          `json:"defects"`
+	// KPIs holds the true answer of every KPI (docs/kpis.md), computed from the model.
+	KPIs *kpi.Truth `json:"kpis,omitempty"`
 }
 
 // Count is one table's row accounting; InScope == Loaded + Quarantined.
@@ -86,7 +90,8 @@ func writeTruth(path string, t *Truth) error {
 			Options Options           `json:"options"`
 			Cutoff  string            `json:"cutoff"`
 			Counts  map[string]*Count `json:"counts"`
-		}{t.Options, t.Cutoff, t.Counts}
+			KPIs    *kpi.Truth        `json:"kpis,omitempty"`
+		}{t.Options, t.Cutoff, t.Counts, t.KPIs}
 		b, err := json.Marshal(head)
 		if err != nil {
 			return err
