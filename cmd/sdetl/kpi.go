@@ -21,6 +21,10 @@ func cmdKPI(ctx context.Context, e *env, args []string) error {
 	f.IntVar(&p.CellMin, "cell-min", p.CellMin, "a specialisation cell is shown with at least `N` tickets")
 	f.IntVar(&p.SampleSize, "sample-size", p.SampleSize, "KPI 19: `N` tickets per root-cause category")
 	f.StringVar(&p.Seed, "seed", p.Seed, "KPI 19: the audit sample's `SEED` (same seed, same sample)")
+	f.Func("resolved", "statuses that count as resolved (comma-separated `LIST`; default Closed,Resolved,Incident Resolved)", func(v string) error {
+		p.Resolved = strings.Split(v, ",")
+		return nil
+	})
 	if _, err := f.parse(args); err != nil {
 		return err
 	}
@@ -53,10 +57,13 @@ func printKPIs(w io.Writer, rep *postgres.KPIReport, brief bool) {
 	fmt.Fprintf(w, "KPIs of schema %s (%d in %s)\n", rep.Schema, len(rep.Results), rep.Duration.Round(time.Millisecond))
 	for _, r := range rep.Results {
 		status := string(r.Status)
-		if status == "" {
+		switch r.Status {
+		case kpi.None:
 			status = "-"
+		case kpi.NotAvailable:
+			status = "n/a"
 		}
-		fmt.Fprintf(w, "%2d %-40s %-13s %s\n", r.ID, r.Title, status, headline(&r))
+		fmt.Fprintf(w, "%2d %-44s %-5s %s\n", r.ID, r.Title, status, headline(&r))
 		if brief || len(r.Rows) == 0 || (len(r.Rows) == 1 && len(r.Rows[0].Labels) == 0) {
 			continue
 		}

@@ -4,7 +4,9 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -92,7 +94,7 @@ var defs = []Def{
 	{ID: 7, Name: "root_cause_top10", Title: "Root-cause distribution (top 10)", Tier: "high", Labels: 1},
 	// SPEC: "share >30% red"; amber is not defined, so green and red meet at 30.
 	{ID: 8, Name: "team_workload", Title: "Team workload distribution", Tier: "high", Labels: 1, RAG: lo("share_pct", 30, 30)},
-	{ID: 9, Name: "team_efficiency", Title: "Team efficiency (comments per resolved Support ticket)", Tier: "high", Labels: 1, RAG: lo("comments_per_ticket", 12, 18)},
+	{ID: 9, Name: "team_efficiency", Title: "Team efficiency (comments per Support ticket)", Tier: "high", Labels: 1, RAG: lo("comments_per_ticket", 12, 18)},
 	{ID: 10, Name: "quality_tiers", Title: "Quality tier distribution", Tier: "high", Labels: 1, Quality: true},
 	{ID: 11, Name: "monthly_volume", Title: "Monthly ticket volume", Tier: "high", Labels: 1},
 	{ID: 12, Name: "resolution_by_team", Title: "Resolution time by team", Tier: "high", Unit: "days", Labels: 1, RAG: lo("avg_days", 3, 7)},
@@ -140,20 +142,64 @@ func ByName(name string) (Def, bool) {
 	return Def{}, false
 }
 
-// Query is one shipped query, for callers that only execute them (the canary, the dry run).
+// Query is one shipped query with its parameters written in, for callers that only execute
+// them (the canary, the dry run, the dashboards' tests).
 type Query struct {
 	Name string
 	SQL  string
 }
 
-// Queries returns every shipped KPI query; execute each with Params.Args under a search_path of
-// the live schema and its _ext schema (see SearchPath).
-func Queries() []Query {
+// Queries returns every shipped KPI query with p written in as literals (so it runs over the
+// simple protocol, in a Grafana panel or psql, without bind parameters) and comment_quality
+// named as qualityTable (e.g. "servicedesk_ext".comment_quality; "" keeps it unqualified, for
+// a search_path that holds the _ext schema). The tickets, comments and timesheets tables stay
+// unqualified: run them with search_path set to the schema under test.
+func Queries(p Params, qualityTable string) []Query {
 	out := make([]Query, len(defs))
 	for i, d := range defs {
-		out[i] = Query{Name: d.Name, SQL: d.SQL}
+		out[i] = Query{Name: d.Name, SQL: d.Inline(p, qualityTable)}
 	}
 	return out
+}
+
+var (
+	paramRef   = regexp.MustCompile(`@([a-z_]+)`)
+	qualityRef = regexp.MustCompile(`\bcomment_quality\b`)
+)
+
+// Inline returns the KPI's SQL with p's values in place of its @parameters, and
+// comment_quality as qualityTable unless that is "".
+func (d *Def) Inline(p Params, qualityTable string) string {
+	args := p.literals()
+	sql := paramRef.ReplaceAllStringFunc(d.SQL, func(m string) string {
+		v, ok := args[m[1:]]
+		if !ok {
+			panic(fmt.Sprintf("kpi %s: unknown parameter %s", d.Name, m))
+		}
+		return v
+	})
+	if qualityTable != "" {
+		sql = qualityRef.ReplaceAllLiteralString(sql, qualityTable)
+	}
+	return sql
+}
+
+// literals are the SQL literals of the parameters (standard_conforming_strings: only ' needs
+// doubling).
+func (p Params) literals() map[string]string {
+	quote := func(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+	var set []string
+	for _, s := range p.Resolved {
+		set = append(set, quote(s))
+	}
+	return map[string]string{
+		"resolved":    "ARRAY[" + strings.Join(set, ", ") + "]::text[]",
+		"unassigned":  quote(p.Unassigned),
+		"team_min":    strconv.Itoa(p.TeamMin),
+		"cell_min":    strconv.Itoa(p.CellMin),
+		"sample_size": strconv.Itoa(p.SampleSize),
+		"seed":        quote(p.Seed),
+	}
 }
 
 // Params are the conventions of SPEC 6.1.
@@ -176,18 +222,6 @@ func DefaultParams() Params {
 		CellMin:    10,
 		SampleSize: 25,
 		Seed:       "sdetl",
-	}
-}
-
-// Args are the named arguments (@resolved, ...) the queries use.
-func (p Params) Args() map[string]any {
-	return map[string]any{
-		"resolved":    p.Resolved,
-		"unassigned":  p.Unassigned,
-		"team_min":    p.TeamMin,
-		"cell_min":    p.CellMin,
-		"sample_size": p.SampleSize,
-		"seed":        p.Seed,
 	}
 }
 

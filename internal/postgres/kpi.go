@@ -111,11 +111,10 @@ func KPIs(ctx context.Context, tx pgx.Tx, schema string, p kpi.Params, defs []kp
 	if err := tx.QueryRow(ctx, "SELECT count(*) FROM "+ident(kpi.ExtSchema(schema), kpi.QualityTable)).Scan(&qualityRows); err != nil {
 		return nil, fmt.Errorf("count %s: %w", kpi.QualityTable, err)
 	}
-	args := pgx.NamedArgs(p.Args())
 	out := make([]kpi.Result, 0, len(defs))
 	for i := range defs {
 		d := &defs[i]
-		r, err := runKPI(ctx, tx, d, args)
+		r, err := runKPI(ctx, tx, d, d.Inline(p, ""))
 		if err != nil {
 			return nil, fmt.Errorf("kpi %d %s (%s): %w", d.ID, d.Name, d.File, err)
 		}
@@ -125,8 +124,8 @@ func KPIs(ctx context.Context, tx pgx.Tx, schema string, p kpi.Params, defs []kp
 	return out, nil
 }
 
-func runKPI(ctx context.Context, tx pgx.Tx, d *kpi.Def, args pgx.NamedArgs) (*kpi.Result, error) {
-	rows, err := tx.Query(ctx, d.SQL, args)
+func runKPI(ctx context.Context, tx pgx.Tx, d *kpi.Def, sql string) (*kpi.Result, error) {
+	rows, err := tx.Query(ctx, sql)
 	if err != nil {
 		return nil, err
 	}
@@ -214,3 +213,17 @@ func number(v any) (*float64, error) {
 	}
 	return &f, nil
 }
+
+// EnsureQuality is EnsureQualityTable over its own connection; a run calls it before the
+// canary, so the canary's KPI queries find the table on a first run too.
+func EnsureQuality(ctx context.Context, dsn, schema string) error {
+	conn, err := Connect(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.Background())
+	return EnsureQualityTable(ctx, conn, schema)
+}
+
+// QualityTableName is comment_quality's quoted, schema-qualified name for the live schema.
+func QualityTableName(schema string) string { return ident(kpi.ExtSchema(schema), kpi.QualityTable) }

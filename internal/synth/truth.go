@@ -17,6 +17,9 @@ type Truth struct {
 	Cutoff  string            `json:"cutoff"`
 	Counts  map[string]*Count `json:"counts"` // tickets, comments, timesheets, roster
 	Defects []Defect          `json:"defects"`
+	// BlankLines is, per table, how many blank lines its CSV export holds: no rows, skipped and
+	// counted by the importer.
+	BlankLines map[string]int `json:"blank_lines,omitempty"`
 	// KPIs holds the true answer of every KPI (docs/kpis.md), computed from the model.
 	KPIs *kpi.Truth `json:"kpis,omitempty"`
 }
@@ -87,11 +90,12 @@ func ReadTruth(path string) (*Truth, error) {
 func writeTruth(path string, t *Truth) error {
 	return writeAtomic(path, func(w *bufio.Writer) error {
 		head := struct {
-			Options Options           `json:"options"`
-			Cutoff  string            `json:"cutoff"`
-			Counts  map[string]*Count `json:"counts"`
-			KPIs    *kpi.Truth        `json:"kpis,omitempty"`
-		}{t.Options, t.Cutoff, t.Counts, t.KPIs}
+			Options    Options           `json:"options"`
+			Cutoff     string            `json:"cutoff"`
+			Counts     map[string]*Count `json:"counts"`
+			BlankLines map[string]int    `json:"blank_lines,omitempty"`
+			KPIs       *kpi.Truth        `json:"kpis,omitempty"`
+		}{t.Options, t.Cutoff, t.Counts, t.BlankLines, t.KPIs}
 		b, err := json.Marshal(head)
 		if err != nil {
 			return err
