@@ -74,8 +74,10 @@ func canaryStage(ctx context.Context, e *env, s *contract.Spec, o runOptions, pr
 // file.
 func canaryQueries(s *contract.Spec, files []string) ([]canary.Query, error) {
 	qs := canary.DefaultQueries(s)
-	for _, q := range kpi.Queries(kpi.DefaultParams(), postgres.QualityTableName(s.Schema)) {
-		qs = append(qs, canary.Query{Name: "kpi " + q.Name, SQL: q.SQL})
+	if kpiApplies(s) {
+		for _, q := range kpi.Queries(kpi.DefaultParams(), postgres.QualityTableName(s.Schema)) {
+			qs = append(qs, canary.Query{Name: "kpi " + q.Name, SQL: q.SQL})
+		}
 	}
 	for _, f := range files {
 		b, err := os.ReadFile(f)

@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/kpi"
 	"github.com/sdetl/sdetl/internal/postgres"
 )
@@ -33,6 +35,9 @@ func cmdKPI(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer unlock()
+	if !kpiApplies(s) {
+		return fmt.Errorf("contract %s has no KPIs: they read tickets, comments and timesheets as in the built-in ServiceDesk contract (docs/kpis.md)", s.Schema)
+	}
 	dsn, err := resolveDSN(ctx, e, f)
 	if err != nil {
 		return err
@@ -50,6 +55,23 @@ func cmdKPI(ctx context.Context, e *env, args []string) error {
 	}
 	printKPIs(e.stdout, rep, false)
 	return nil
+}
+
+// kpiApplies reports whether the contract has every column the KPI queries read (the built-in
+// ServiceDesk contract does; one drafted for other exports does not, and has no KPIs).
+func kpiApplies(s *contract.Spec) bool {
+	for tbl, cols := range kpi.Needs() {
+		t := s.Table(tbl)
+		if t == nil {
+			return false
+		}
+		for _, c := range cols {
+			if t.ColumnIndex(c) < 0 && !slices.ContainsFunc(t.Derived, func(d *contract.Derived) bool { return d.Name == c }) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // printKPIs prints one line per KPI, and the distributions' rows unless brief.

@@ -249,3 +249,14 @@ func (p Params) String() string {
 	return fmt.Sprintf("resolved=%s unassigned=%q team_min=%d cell_min=%d sample=%d seed=%q",
 		strings.Join(p.Resolved, "|"), p.Unassigned, p.TeamMin, p.CellMin, p.SampleSize, p.Seed)
 }
+
+// Needs lists, per table, the columns the KPI queries read: a contract without them (one drafted
+// by spec init for other exports) has no KPIs, and the canary does not run them.
+func Needs() map[string][]string {
+	return map[string][]string{
+		"tickets": {"TKT-Ticket ID", "TKT-Created Time", "TKT-Actual Resolution Date", "TKT-SLA Met", "TKT-Status",
+			"TKT-Team", "TKT-Category", "TKT-Root Cause Category", "TKT-Assigned To User"},
+		"comments":   {"comment_id", "ticket_id", "customer_facing"},
+		"timesheets": {"TS-User Username", "TS-Crm ID", "TS-Hours"},
+	}
+}

@@ -38,6 +38,15 @@ func TestSQLNamesExistingColumns(t *testing.T) {
 			cols[c.Name] = true
 		}
 	}
+	needed := map[string]bool{"C": true}
+	for tbl, cs := range Needs() {
+		for _, c := range cs {
+			needed[c] = true
+			if tb := s.Table(tbl); tb == nil || (tb.ColumnIndex(c) < 0 && !derived(tb, c)) {
+				t.Errorf("Needs: %s.%s is not in the built-in contract", tbl, c)
+			}
+		}
+	}
 	quoted := regexp.MustCompile(`"([^"]+)"`)
 	for _, d := range Defs() {
 		for _, wrong := range []string{"TKT-Priority", "TKT-Assigned To\"", "TKT-Resolved Time", "TKT-Closed Time", "TKT-Due Date"} {
@@ -49,6 +58,9 @@ func TestSQLNamesExistingColumns(t *testing.T) {
 		for _, m := range quoted.FindAllStringSubmatch(code, -1) {
 			if !cols[m[1]] {
 				t.Errorf("%s: %q is no contract column", d.File, m[1])
+			}
+			if !needed[m[1]] {
+				t.Errorf("%s reads %q, which Needs does not list", d.File, m[1])
 			}
 		}
 	}
@@ -104,4 +116,13 @@ func TestFinishWorstRowAndNotAvailable(t *testing.T) {
 	if r.Available || r.Status != NotAvailable {
 		t.Errorf("comment quality on an empty table: %+v", r)
 	}
+}
+
+func derived(tb *contract.Table, name string) bool {
+	for _, d := range tb.Derived {
+		if d.Name == name {
+			return true
+		}
+	}
+	return false
 }
