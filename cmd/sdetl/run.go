@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"time"
 
 	"github.com/sdetl/sdetl/internal/clean"
 	"github.com/sdetl/sdetl/internal/postgres"
@@ -32,6 +33,8 @@ type runReport struct {
 	Load       *postgres.LoadResult `json:"load"`
 	Tables     []tableSummary       `json:"tables"`
 	Plan       *plan                `json:"plan,omitempty"`
+	RunID      int64                `json:"run_id,omitempty"`    // the ledger's (sdetl.runs)
+	Recovered  []string             `json:"recovered,omitempty"` // what was cleaned up after killed runs
 	Seconds    float64              `json:"seconds"`
 	// How the run ended: outcome ok, usage, error, preflight_failed, breaker_halted,
 	// gate_failed, reconciliation_failed or interrupted; the exit code; the error line, if any.
@@ -72,6 +75,8 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	f.Var(&cq, "canary-query", "an SQL `file` the canary must see execute on the sample (repeatable; tables unqualified or as {{schema}}.table)")
 	var minQ optFloat
 	adopt := f.String("adopt-schema", "", adoptUsage)
+	var mig migrateFlags
+	f.withMigrate(&mig, true)
 	f.Var(&minQ, "min-quality", "quality gate `N`, 0..100: the clean store's score must reach this (default: the contract's gate, 80 for the built-in one)")
 	limits := f.withLimits()
 	if _, err := f.parse(args); err != nil {
@@ -86,7 +91,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	}
 	defer unlock()
 	o := runOptions{exports: *exports, work: f.work, fresh: *fresh, dryRun: *dry, minQuality: s.Quality.Gate, adopt: *adopt, limits: *limits,
-		noCanary: *noCanary, canarySeed: *seed, canaryQueries: cq}
+		noCanary: *noCanary, canarySeed: *seed, canaryQueries: cq, mig: mig}
 	if minQ.set {
 		o.minQuality = minQ.v
 	}
@@ -171,7 +176,24 @@ func printRun(w io.Writer, r *runReport) {
 		}
 		fmt.Fprintln(w, "   (per column: sdetl clean --json, or run.json)")
 	}
-	fmt.Fprintf(w, "\nloaded into schema %s at %s in %.1fs\n", r.Schema, r.Database, r.Seconds)
+	if r.Load.NothingToDo {
+		fmt.Fprintf(w, "\nnothing to do: schema %s at %s already holds exactly these rows (%.1fs)\n", r.Schema, r.Database, r.Seconds)
+		return
+	}
+	fmt.Fprintf(w, "\nloaded generation %s (run %d) and made it live as %s at %s in %.1fs\n", r.Load.Generation, r.RunID, r.Schema, r.Database, r.Seconds)
+	if sw := r.Load.Swap; sw != nil {
+		fmt.Fprintf(w, "swap: %s in %s (%d attempt(s))", sw.To, sw.Duration.Round(time.Millisecond), sw.Attempts)
+		if sw.From != "" {
+			fmt.Fprintf(w, "; the previous live schema is retained as %s", sw.From)
+		}
+		fmt.Fprintln(w)
+	}
+	for _, d := range r.Load.Dropped {
+		fmt.Fprintf(w, "dropped old generation %s\n", d)
+	}
+	for _, x := range r.Load.Warnings {
+		fmt.Fprintf(w, "warning: %s\n", x)
+	}
 }
 
 // writeJSONFile writes v to path atomically (temp, fsync, rename).
