@@ -23,6 +23,7 @@ var commands []command
 func init() {
 	commands = []command{
 		{"run", "--exports DIR [--pg DSN] [--dry-run]", "import, judge, clean and load the exports into PostgreSQL", cmdRun},
+		{"preflight", "[--exports DIR] [--strict]", "check disk, memory, PostgreSQL, pg_dump, inputs and the work dir before a run", cmdPreflight},
 		{"demo", "[--scale F]", "generate exports and run the pipeline on a local throwaway PostgreSQL", cmdDemo},
 		{"generate", "--out DIR [--scale F] [--seed N] [--format xlsx|csv]", "write synthetic exports with known dirt and truth.json", cmdGenerate},
 		{"import", "--exports DIR", "stage the exports losslessly with lineage and the scope filter", cmdImport},

@@ -67,6 +67,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	dry := f.Bool("dry-run", false, "do everything but the load; rehearse the load on a sample in a throwaway schema and print the plan")
 	var minQ optFloat
 	adopt := f.String("adopt-schema", "", adoptUsage)
+	skipPreflight := f.Bool("skip-preflight", false, "do not run the preflight checks first (sdetl preflight runs them alone)")
 	f.Var(&minQ, "min-quality", "quality gate `N`, 0..100: the clean store's score must reach this (default: the contract's gate, 80 for the built-in one)")
 	if _, err := f.parse(args); err != nil {
 		return err
@@ -74,18 +75,33 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	if *exports == "" {
 		return usageError{"run: --exports DIR is required"}
 	}
-	s, unlock, err := f.setup(true)
+	s, _, err := f.setup(false)
 	if err != nil {
 		return err
 	}
-	defer unlock()
 	o := runOptions{exports: *exports, work: f.work, fresh: *fresh, dryRun: *dry, minQuality: s.Quality.Gate, adopt: *adopt}
 	if minQ.set {
 		o.minQuality = minQ.v
 	}
+	// A busy work dir is found before the local PostgreSQL is started for the preflight.
+	if err := f.work.busy(); err != nil {
+		return err
+	}
 	if o.dsn, err = resolveDSN(ctx, e, f); err != nil {
 		return err
 	}
+	// Preflight before the lock and before anything is read or written: a run that cannot
+	// succeed here stops in seconds, not after import and clean.
+	if !*skipPreflight {
+		if err := runPreflight(ctx, e, s, f.work, o.exports, o.dsn); err != nil {
+			return err
+		}
+	}
+	unlock, err := f.work.lock()
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	rep, err := pipeline(ctx, e, s, o)
 	if f.json {
 		printJSON(e.stdout, rep)

@@ -17,7 +17,7 @@ const module = "github.com/sdetl/sdetl/"
 // core packages hold what the pipeline computes: the contract, the value rules, the profile
 // and the score. They must reach no driver, store or file format, so they can be read, tested
 // and reused without any of them.
-var core = []string{"internal/contract", "internal/outcome", "internal/values", "internal/report", "internal/profile", "internal/quality"}
+var core = []string{"internal/contract", "internal/outcome", "internal/preflight", "internal/values", "internal/report", "internal/profile", "internal/quality"}
 
 // forbidden are the packages no core package may reach, directly or not.
 var forbidden = []string{
@@ -39,12 +39,13 @@ var forbidden = []string{
 // is decided, not drifted into. Only the commands import everything.
 var allowed = map[string][]string{
 	// core
-	"internal/contract": nil,
-	"internal/outcome":  nil,
-	"internal/values":   {"internal/contract"},
-	"internal/report":   nil,
-	"internal/profile":  {"internal/contract", "internal/outcome", "internal/report", "internal/values"},
-	"internal/quality":  {"internal/contract", "internal/outcome", "internal/report", "internal/values"},
+	"internal/contract":  nil,
+	"internal/outcome":   nil,
+	"internal/preflight": nil, // pure judgements over probed facts; the probes are adapters'
+	"internal/values":    {"internal/contract"},
+	"internal/report":    nil,
+	"internal/profile":   {"internal/contract", "internal/outcome", "internal/report", "internal/values"},
+	"internal/quality":   {"internal/contract", "internal/outcome", "internal/report", "internal/values"},
 	// adapters: each wraps one store, database, file format or machine resource
 	"internal/countio":   nil,
 	"internal/xlsx":      {"internal/countio"},
@@ -54,6 +55,7 @@ var allowed = map[string][]string{
 	"internal/cellguard": nil, // pure: the quarantine export's formula guard, shared by export (clean) and release (stage)
 	"internal/health":    nil,
 	"internal/pgcluster": nil,
+	"internal/pgtools":   nil,
 	"internal/stage":     {"internal/cellguard", "internal/contract", "internal/exports", "internal/profile", "internal/quality", "internal/store", "internal/values"},
 	"internal/clean":     {"internal/cellguard", "internal/contract", "internal/health", "internal/outcome", "internal/quality", "internal/store", "internal/values"},
 	"internal/postgres":  {"internal/contract", "internal/outcome", "internal/quality", "internal/store"},
