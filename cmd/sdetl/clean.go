@@ -35,7 +35,7 @@ func cmdClean(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if f.json {
-		return printJSON(e.stdout, rep)
+		return printReport(ctx, e.stdout, rep, nil)
 	}
 	printClean(e.stdout, rep)
 	return nil

@@ -133,3 +133,21 @@ func TestRunReportSaysHowItEnded(t *testing.T) {
 		t.Errorf("run.json: %v %s", err, b)
 	}
 }
+
+// TestJSONReportsSayHowTheyEnded: a single-stage command's JSON report carries the ending too.
+func TestJSONReportsSayHowTheyEnded(t *testing.T) {
+	roster := filepath.Join(t.TempDir(), "roster.csv")
+	if err := os.WriteFile(roster, []byte("Name,Email,username\nAnn,ann@example.com,ann\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := mustSdetl(t, "import", roster, "--workdir", t.TempDir(), "--json")
+	var rep struct {
+		Files    []json.RawMessage `json:"files"`
+		Outcome  string            `json:"outcome"`
+		ExitCode *int              `json:"exit_code"`
+		Error    *string           `json:"error"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || len(rep.Files) != 1 || rep.Outcome != "ok" || rep.ExitCode == nil || *rep.ExitCode != 0 || rep.Error == nil {
+		t.Errorf("import --json: %v %+v\n%s", err, rep, out)
+	}
+}

@@ -6,7 +6,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/sdetl/sdetl/internal/outcome"
 )
@@ -46,6 +48,8 @@ func ending(ctx context.Context, err error) (code int, name string) {
 		return exitBreaker, "breaker_halted"
 	case errors.Is(err, outcome.ErrGate):
 		return exitGate, "gate_failed"
+	case errors.Is(err, outcome.ErrCanary):
+		return exitReconcile, "canary_failed"
 	case errors.Is(err, outcome.ErrReconcile):
 		return exitReconcile, "reconciliation_failed"
 	}
@@ -65,6 +69,23 @@ func exitWith(ctx context.Context, stderr io.Writer, err error) int {
 	return code
 }
 
+// oneLine makes an error one line that is safe on a terminal: whitespace runs collapse to a
+// space and any other control character (an ANSI escape in a file name, say) is shown escaped,
+// as %q would, so that input can never rewrite the operator's screen.
 func oneLine(s string) string {
-	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " ")
+	return escapeControls(strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " "))
+}
+
+// escapeControls replaces each non-printable rune by its Go escape (\x1b, \u200b).
+func escapeControls(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if unicode.IsPrint(r) {
+			b.WriteRune(r)
+			continue
+		}
+		q := strconv.QuoteRune(r)
+		b.WriteString(q[1 : len(q)-1])
+	}
+	return b.String()
 }

@@ -30,6 +30,7 @@ func TestEnding(t *testing.T) {
 		{wrap(fmt.Errorf("%w: 3 columns mismatch", outcome.ErrBreaker)), exitBreaker, "breaker_halted"},
 		{wrap(fmt.Errorf("%w: score 42", quality.ErrGate)), exitGate, "gate_failed"},
 		{wrap(fmt.Errorf("%w: staged 3 != 2 + 0", outcome.ErrReconcile)), exitReconcile, "reconciliation_failed"},
+		{wrap(fmt.Errorf("%w: tickets.hours: type text", outcome.ErrCanary)), exitReconcile, "canary_failed"},
 		{wrap(context.Canceled), exitInterrupted, "interrupted"},
 	}
 	for _, tt := range tests {

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -138,6 +140,39 @@ func (o *optFloat) Set(s string) error {
 	}
 	o.v, o.set = v, true
 	return nil
+}
+
+// printReport prints a command's report as JSON with how the command ended (outcome, exit_code,
+// error: the mapping of exit.go) added after its own fields, so every JSON report says it,
+// also when a judgement (breaker, gate) ends the command after the report.
+func printReport(ctx context.Context, w io.Writer, v any, err error) error {
+	b, merr := json.Marshal(v)
+	if merr != nil {
+		return merr
+	}
+	var end struct {
+		Outcome  string `json:"outcome"`
+		ExitCode int    `json:"exit_code"`
+		Error    string `json:"error"`
+	}
+	end.ExitCode, end.Outcome = ending(ctx, err)
+	if err != nil {
+		end.Error = oneLine(err.Error())
+	}
+	tail, _ := json.Marshal(end)
+	if len(b) >= 2 && b[0] == '{' {
+		if b = b[:len(b)-1]; len(b) > 1 {
+			b = append(b, ',')
+		}
+		b = append(b, tail[1:]...)
+	}
+	var out bytes.Buffer
+	if err := json.Indent(&out, b, "", "  "); err != nil {
+		return err
+	}
+	out.WriteByte('\n')
+	_, werr := w.Write(out.Bytes())
+	return werr
 }
 
 func printJSON(w io.Writer, v any) error {

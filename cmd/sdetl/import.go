@@ -13,6 +13,7 @@ func cmdImport(ctx context.Context, e *env, args []string) error {
 		"Stage the exports (tickets, comments, timesheets, roster.csv; .xlsx or .csv) losslessly,\nwith source file and row for every value, applying the scope filter.").withWorkdir().withSpec().withJSON().withFiles()
 	exports := f.String("exports", "", "directory holding the exports")
 	fresh := f.Bool("fresh", false, "start a new staging store instead of adding to the existing one")
+	limits := f.withLimits()
 	files, err := f.parse(args)
 	if err != nil {
 		return err
@@ -26,13 +27,13 @@ func cmdImport(ctx context.Context, e *env, args []string) error {
 	}
 	defer unlock()
 	p := newProgress(e.stderr, "import")
-	res, err := stage.Import(ctx, stage.Options{Spec: s, Dir: *exports, Files: files, Out: f.work.stage(), Fresh: *fresh, Progress: p.updateDone})
+	res, err := stage.Import(ctx, stage.Options{Spec: s, Dir: *exports, Files: files, Out: f.work.stage(), Fresh: *fresh, Limits: *limits, Progress: p.updateDone})
 	p.done()
 	if err != nil {
 		return err
 	}
 	if f.json {
-		return printJSON(e.stdout, res)
+		return printReport(ctx, e.stdout, res, nil)
 	}
 	printImport(e.stdout, res)
 	return nil

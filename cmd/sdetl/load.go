@@ -40,7 +40,7 @@ func cmdLoad(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if f.json {
-		return printJSON(e.stdout, res)
+		return printReport(ctx, e.stdout, res, nil)
 	}
 	for _, t := range res.Tables {
 		fmt.Fprintf(e.stdout, "%-11s %10d rows\n", t.Table, t.Rows)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/sdetl/sdetl/internal/clean"
 	"github.com/sdetl/sdetl/internal/contract"
+	"github.com/sdetl/sdetl/internal/exports"
 	"github.com/sdetl/sdetl/internal/health"
 	"github.com/sdetl/sdetl/internal/outcome"
 	"github.com/sdetl/sdetl/internal/postgres"
@@ -24,9 +25,14 @@ type runOptions struct {
 	fresh, dryRun bool
 	minQuality    float64
 	adopt         string // --adopt-schema
+	limits        exports.Limits
+	noCanary      bool     // --no-canary
+	canarySeed    uint64   // --canary-seed
+	canaryQueries []string // --canary-query files
 }
 
-// pipeline runs import -> profile -> breaker -> score -> clean -> score -> gate -> load (which
+// pipeline runs import -> profile -> breaker -> score -> clean -> score -> gate -> canary (a
+// sample loaded and checked in a throwaway schema, exit 6 when it fails) -> load (which
 // scores the new schema before it goes live) -> reconciliation. The report always comes back,
 // also written to run.json, and says how the run ended; when a judgement stopped the run, it
 // shows why.
@@ -52,7 +58,7 @@ func runStages(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep 
 		return err
 	}
 	var err error
-	if rep.Import, err = importStage(ctx, e, s, o.exports, o.work.stage(), o.fresh); err != nil {
+	if rep.Import, err = importStage(ctx, e, s, o.exports, o.work.stage(), o.fresh, o.limits); err != nil {
 		return err
 	}
 	if rep.Profile, err = stage.Profile(ctx, s, o.work.stage(), 0); err != nil {
@@ -72,6 +78,11 @@ func runStages(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep 
 		return err
 	}
 	if err := quality.Gate(rep.Scores.Clean, o.minQuality); err != nil {
+		return err
+	}
+	if o.dryRun || o.noCanary {
+		rep.Canary = &canaryReport{Skipped: true}
+	} else if rep.Canary, err = canaryStage(ctx, e, s, o, rep.Profile); err != nil {
 		return err
 	}
 	lo := postgres.LoadOptions{Spec: s, Clean: o.work.clean(), DSN: o.dsn,
@@ -121,10 +132,10 @@ func reconcile(s *contract.Spec, rep *runReport, live *postgres.LiveCounts) (bad
 	return bad
 }
 
-func importStage(ctx context.Context, e *env, s *contract.Spec, dir, out string, fresh bool) (*stage.Result, error) {
+func importStage(ctx context.Context, e *env, s *contract.Spec, dir, out string, fresh bool, lim exports.Limits) (*stage.Result, error) {
 	p := newProgress(e.stderr, "import")
 	defer p.done()
-	return stage.Import(ctx, stage.Options{Spec: s, Dir: dir, Out: out, Fresh: fresh, Progress: p.updateDone})
+	return stage.Import(ctx, stage.Options{Spec: s, Dir: dir, Out: out, Fresh: fresh, Limits: lim, Progress: p.updateDone})
 }
 
 func cleanStage(ctx context.Context, e *env, s *contract.Spec, w workdir, changes bool) (*clean.Report, error) {

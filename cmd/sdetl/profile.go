@@ -25,13 +25,14 @@ func cmdProfile(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	halt := r.Breaker.Err() // wraps outcome.ErrBreaker when the breaker would halt
 	if f.json {
-		err = printJSON(e.stdout, r)
+		err = printReport(ctx, e.stdout, r, halt)
 	} else {
 		err = profile.Print(e.stdout, r)
 	}
 	if err != nil {
 		return err
 	}
-	return r.Breaker.Err() // wraps outcome.ErrBreaker when the breaker would halt
+	return halt
 }

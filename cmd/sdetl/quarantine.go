@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/sdetl/sdetl/internal/clean"
+	"github.com/sdetl/sdetl/internal/inputfile"
 	"github.com/sdetl/sdetl/internal/report"
 	"github.com/sdetl/sdetl/internal/stage"
 	"github.com/sdetl/sdetl/internal/store"
@@ -53,14 +54,21 @@ func cmdQuarantine(ctx context.Context, e *env, args []string) error {
 				rows = append(rows, q)
 				return nil
 			}
-			fmt.Fprintf(tw, "%s\t%s:%d\t%s\t%s\t%q\t%s\n", q.Table, q.File, q.Row, q.Column, q.Rule, report.Shorten(q.Raw, 30), report.Shorten(q.Reason, 60))
+			fmt.Fprintf(tw, "%s\t%s:%d\t%s\t%s\t%q\t%s\n", q.Table, inputfile.Display(q.File), q.Row, q.Column, q.Rule, report.Shorten(q.Raw, 30), inputfile.Display(report.Shorten(q.Reason, 60)))
 			return nil
 		})
 		if err != nil {
 			return err
 		}
 		if f.json {
-			return printJSON(e.stdout, rows)
+			shown := struct {
+				Rows  []*clean.QuarantinedRow `json:"rows"`
+				Total int                     `json:"total"` // rows matching, beyond --limit too
+			}{rows, n}
+			if shown.Rows == nil {
+				shown.Rows = []*clean.QuarantinedRow{}
+			}
+			return printReport(ctx, e.stdout, shown, nil)
 		}
 		tw.Flush()
 		if *limit > 0 && n > *limit {
@@ -92,7 +100,7 @@ func cmdQuarantine(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		if f.json {
-			return printJSON(e.stdout, res)
+			return printReport(ctx, e.stdout, res, nil)
 		}
 		fmt.Fprintf(e.stdout, "released %d %s rows into the staging store; now run: sdetl clean && sdetl load\n", res.Released, res.Table)
 		return nil

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -28,6 +29,17 @@ func TestQuarantineRoundTrip(t *testing.T) {
 	}
 	if out := mustSdetl(t, "quarantine", "list", "--workdir", work, "--table", "comments", "--limit", "3"); !strings.Contains(out, "comments.csv:") {
 		t.Errorf("list output lacks source positions:\n%s", out)
+	}
+	var listed struct {
+		Rows     []json.RawMessage `json:"rows"`
+		Total    int               `json:"total"`
+		Outcome  string            `json:"outcome"`
+		ExitCode *int              `json:"exit_code"`
+	}
+	out := mustSdetl(t, "quarantine", "list", "--workdir", work, "--table", "comments", "--limit", "3", "--json")
+	if err := json.Unmarshal([]byte(out), &listed); err != nil || len(listed.Rows) != 3 || listed.Total != c.Quarantined ||
+		listed.Outcome != "ok" || listed.ExitCode == nil || *listed.ExitCode != 0 {
+		t.Errorf("list --json = %d rows of %d, outcome %q (%v); want 3 of %d, ok:\n%s", len(listed.Rows), listed.Total, listed.Outcome, err, c.Quarantined, out)
 	}
 
 	fix := filepath.Join(t.TempDir(), "fix.csv")

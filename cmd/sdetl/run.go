@@ -28,6 +28,7 @@ type runReport struct {
 	DateOrders []string             `json:"date_orders_by_evidence"`
 	Scores     scores               `json:"scores"`
 	Clean      *clean.Report        `json:"clean"`
+	Canary     *canaryReport        `json:"canary"`
 	Load       *postgres.LoadResult `json:"load"`
 	Tables     []tableSummary       `json:"tables"`
 	Plan       *plan                `json:"plan,omitempty"`
@@ -65,10 +66,15 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	exports := f.String("exports", "", "directory holding the exports (required)")
 	fresh := f.Bool("fresh", false, "start a new staging store instead of adding to the existing one")
 	dry := f.Bool("dry-run", false, "do everything but the load; rehearse the load on a sample in a throwaway schema and print the plan")
+	noCanary := f.Bool("no-canary", false, "skip the canary (a stratified 10% sample loaded and checked in a throwaway schema before the full load)")
+	seed := f.Uint64("canary-seed", 1, "the canary sample's `seed`: the same seed draws the same rows")
+	var cq stringsFlag
+	f.Var(&cq, "canary-query", "an SQL `file` the canary must see execute on the sample (repeatable; tables unqualified or as {{schema}}.table)")
 	var minQ optFloat
 	adopt := f.String("adopt-schema", "", adoptUsage)
 	skipPreflight := f.Bool("skip-preflight", false, "do not run the preflight checks first (sdetl preflight runs them alone)")
 	f.Var(&minQ, "min-quality", "quality gate `N`, 0..100: the clean store's score must reach this (default: the contract's gate, 80 for the built-in one)")
+	limits := f.withLimits()
 	if _, err := f.parse(args); err != nil {
 		return err
 	}
@@ -79,7 +85,8 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	o := runOptions{exports: *exports, work: f.work, fresh: *fresh, dryRun: *dry, minQuality: s.Quality.Gate, adopt: *adopt}
+	o := runOptions{exports: *exports, work: f.work, fresh: *fresh, dryRun: *dry, minQuality: s.Quality.Gate, adopt: *adopt, limits: *limits,
+		noCanary: *noCanary, canarySeed: *seed, canaryQueries: cq}
 	if minQ.set {
 		o.minQuality = minQ.v
 	}
@@ -130,6 +137,20 @@ func printRun(w io.Writer, r *runReport) {
 		return
 	}
 	printScores(w, r)
+	if c := r.Canary; c != nil && !c.Skipped && c.Observed != nil {
+		verdict := "passed"
+		if len(c.Failures) > 0 {
+			verdict = fmt.Sprintf("FAILED %d checks", len(c.Failures))
+		}
+		fmt.Fprintf(w, "canary: %s (%.0f%% sample, seed %d:", verdict, 100*c.Share, c.Seed)
+		for _, t := range c.Observed.Tables {
+			fmt.Fprintf(w, " %s %d", t.Table, t.Rows)
+		}
+		fmt.Fprintf(w, "; %d queries) in %.1fs\n", c.Queries, c.Seconds)
+		for _, f := range c.Failures {
+			fmt.Fprintf(w, "  %s\n", f.Message)
+		}
+	}
 	if r.Plan != nil {
 		printPlan(w, r.Plan)
 		return

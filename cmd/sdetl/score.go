@@ -36,16 +36,17 @@ func cmdScore(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	var gate error
+	if min.set && min.v > 0 {
+		gate = quality.Gate(r, min.v) // wraps outcome.ErrGate below the gate
+	}
 	if f.json {
-		err = printJSON(e.stdout, r)
+		err = printReport(ctx, e.stdout, r, gate)
 	} else {
 		err = quality.Print(e.stdout, r)
 	}
 	if err != nil {
 		return err
 	}
-	if min.set && min.v > 0 {
-		return quality.Gate(r, min.v) // wraps outcome.ErrGate below the gate
-	}
-	return nil
+	return gate
 }

@@ -87,11 +87,11 @@ func cmdSpecInit(ctx context.Context, e *env, args []string) error {
 	}
 	switch {
 	case f.json:
-		return printJSON(e.stdout, struct {
+		return printReport(ctx, e.stdout, struct {
 			Out  string `json:"out,omitempty"`
 			YAML string `json:"spec"`
 			*specdraft.Draft
-		}{*out, string(d.YAML), d})
+		}{*out, string(d.YAML), d}, nil)
 	case *out == "":
 		_, err := e.stdout.Write(d.YAML)
 		return err

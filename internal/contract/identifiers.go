@@ -20,7 +20,7 @@ const BookkeepingSchema = "sdetl"
 
 // SchemaSuffixes are appended by the loader to the contract's schema for the schemas it builds
 // beside the live one; the longest bounds the schema name.
-var SchemaSuffixes = []string{"__next", "__dryrun"}
+var SchemaSuffixes = []string{"__next", "__dryrun", "__canary"}
 
 // KeyIndexSuffix names the natural-key index the loader builds on each table, in the table's schema.
 const KeyIndexSuffix = "_natural_key"

@@ -62,6 +62,7 @@ type Spec struct {
 	Tables    []*Table  `yaml:"tables"`
 	Profile   Profile   `yaml:"profile"` // profiler thresholds (thresholds.go)
 	Quality   Quality   `yaml:"quality"` // quality score configuration (thresholds.go)
+	Canary    Canary    `yaml:"canary"`  // the canary's share and tolerances (sample.go)
 }
 
 // Table is one export and the database table it lands in.
@@ -74,6 +75,7 @@ type Table struct {
 	Optional bool       `yaml:"optional"` // the export may be absent (e.g. the roster: no roster, no scope filter)
 	Columns  []*Column  `yaml:"columns"`
 	Derived  []*Derived `yaml:"derived"`
+	Sample   *Sample    `yaml:"sample"` // how the canary samples it; nil: one stratum (sample.go)
 }
 
 // Column is one contracted column.
@@ -167,7 +169,7 @@ func Load(path string) (*Spec, error) {
 func Parse(b []byte) (*Spec, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
-	s := Spec{Profile: DefaultProfile(), Quality: DefaultQuality()} // keys the YAML omits keep their defaults
+	s := Spec{Profile: DefaultProfile(), Quality: DefaultQuality(), Canary: DefaultCanary()} // keys the YAML omits keep their defaults
 	if err := dec.Decode(&s); err != nil {
 		return nil, err
 	}
@@ -216,6 +218,16 @@ func (s *Spec) validate() error {
 	}
 	if err := s.Quality.validate(s); err != nil {
 		return fmt.Errorf("quality: %w", err)
+	}
+	if err := s.Canary.validate(); err != nil {
+		return fmt.Errorf("canary: %w", err)
+	}
+	for _, t := range s.Tables {
+		if t.Sample != nil {
+			if err := t.Sample.validate(s, t); err != nil {
+				return fmt.Errorf("table %s: sample: %w", t.Name, err)
+			}
+		}
 	}
 	return nil
 }

@@ -8,17 +8,23 @@
 //
 // The reader does not compare field counts between records: the caller checks len(fields)
 // against the header and quarantines the record, so one bad row does not stop the file.
+//
+// Line ends: LF and CRLF, or CR alone in a file whose first lines end that way (old Mac Excel
+// saves them), decided once per file from its start so that header and data split alike. Blank
+// lines (a line end with nothing before it, outside quotes) hold no fields and are skipped, and
+// counted (Blank). Fields and records are bounded (Limits), so memory is bounded on any input.
 package csvfile
 
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"fmt"
 	"io"
-	"os"
 	"unicode/utf8"
 
 	"github.com/sdetl/sdetl/internal/countio"
+	"github.com/sdetl/sdetl/internal/inputfile"
 )
 
 // bufSize is large so that ReadSlice finds most lines without assembling them in r.long.
@@ -34,8 +40,12 @@ type Reader struct {
 	closer  io.Closer
 	line    int   // physical lines consumed so far
 	start   int   // line where the record being read starts
-	started bool  // the BOM check has been done
+	started bool  // the BOM check and the line-end detection have been done
+	eol     byte  // '\n' (LF or CRLF line ends) or '\r' (CR-only)
 	err     error // sticky: after an error every Read returns it
+	lim     Limits
+	records int // records returned so far
+	blank   int // blank lines skipped
 
 	rec    []byte   // field bytes of the current record, unquoted and concatenated
 	ends   []int    // end offset in rec of each field
@@ -43,23 +53,36 @@ type Reader struct {
 	long   []byte   // assembles a physical line longer than the bufio buffer
 }
 
-// Open opens the CSV file at path. The path names the file in errors.
+// Open opens the CSV file at path with the default limits. The path names the file in errors.
 func Open(path string) (*Reader, error) {
-	f, err := os.Open(path)
+	return OpenContext(context.Background(), path, Limits{})
+}
+
+// OpenContext opens the CSV file at path, which must be a regular file (see inputfile), with the
+// given limits (zero fields: the defaults). Reads fail with ctx.Err() once ctx is done.
+func OpenContext(ctx context.Context, path string, lim Limits) (*Reader, error) {
+	f, err := inputfile.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	r := NewReader(f, path)
+	r := NewReader(inputfile.Reader(ctx, f), inputfile.Display(path))
+	r.lim = lim.withDefaults()
 	r.closer = f
 	return r, nil
 }
 
-// NewReader reads CSV from rd; name identifies the input in errors. A UTF-8 BOM at the start of
-// the stream is skipped.
+// NewReader reads CSV from rd with the default limits; name identifies the input in errors. A
+// UTF-8 BOM at the start of the stream is skipped.
 func NewReader(rd io.Reader, name string) *Reader {
 	c := &countio.Reader{R: rd}
-	return &Reader{name: name, br: bufio.NewReaderSize(c, bufSize), src: c}
+	return &Reader{name: name, br: bufio.NewReaderSize(c, bufSize), src: c, eol: '\n', lim: DefaultLimits}
 }
+
+// SetLimits replaces the limits (zero fields: the defaults) for the records read from now on.
+func (r *Reader) SetLimits(l Limits) { r.lim = l.withDefaults() }
+
+// Blank is the number of blank lines skipped so far.
+func (r *Reader) Blank() int { return r.blank }
 
 // Offset is how many bytes of the input the records returned so far consumed (for progress).
 func (r *Reader) Offset() int64 { return r.src.N - int64(r.br.Buffered()) }
@@ -77,16 +100,17 @@ func (r *Reader) Close() error {
 // Read returns the next record and the 1-based line on which it starts (a quoted field may span
 // lines, so record ordinals and line numbers differ). At the end of input it returns io.EOF.
 //
-// An empty line is a record with one empty field; a terminator at the end of the file does not
-// start another record; a last line without a terminator is still a record. The record
-// terminator (LF or CRLF outside quotes) is not part of the last field; a CR not followed by LF is
-// data.
+// A blank line is no record: it is skipped and counted (Blank). A terminator at the end of the
+// file does not start another record; a last line without a terminator is still a record. The
+// record terminator (LF or CRLF outside quotes; CR in a CR-only file) is not part of the last
+// field; otherwise a CR not followed by LF is data, and so is an LF in a CR-only file.
 //
 // The returned slice is reused by the next call: copy it to keep it. The strings themselves are
 // immutable and safe to keep (they share one allocation per record).
 //
 // Syntax errors (a bare quote in an unquoted field, text after a closing quote, an unclosed
-// quote) and invalid UTF-8 are returned as *Error and are fatal for the file.
+// quote) and invalid UTF-8 are returned as *Error, a field or record beyond the limits as
+// *LimitError; both are fatal for the file.
 func (r *Reader) Read() (fields []string, line int, err error) {
 	if r.err != nil {
 		return nil, 0, r.err
@@ -96,6 +120,7 @@ func (r *Reader) Read() (fields []string, line int, err error) {
 		r.err = err
 		return nil, 0, err
 	}
+	r.records++
 	s := string(r.rec)
 	r.fields = r.fields[:0]
 	start := 0
@@ -108,17 +133,27 @@ func (r *Reader) Read() (fields []string, line int, err error) {
 
 // readRecord parses one record into r.rec and r.ends and returns its start line.
 func (r *Reader) readRecord() (int, error) {
-	r.start = r.line + 1
-	line, err := r.readLine()
-	if err != nil {
-		return 0, err
+	budget := r.lim.MaxRecordBytes // raw bytes the record may still take
+	var line []byte
+	var err error
+	for {
+		r.start = r.line + 1
+		if line, err = r.readLine(budget, 1, false, r.start); err != nil {
+			return 0, err
+		}
+		if len(line) > terminatorLen(line, r.eol) {
+			break
+		}
+		r.blank++ // a blank line: no fields at all, so no record
 	}
+	budget -= len(line)
 	start := r.line
 	r.rec = r.rec[:0]
 	r.ends = r.ends[:0]
-	end := len(line) - terminatorLen(line) // content ends here; line[end:] is the terminator
+	end := len(line) - terminatorLen(line, r.eol) // content ends here; line[end:] is the terminator
 	pos := 0
 	for {
+		fieldStart := len(r.rec)
 		if pos < end && line[pos] == '"' {
 			qLine, qCol := r.line, pos+1
 			pos++
@@ -127,13 +162,17 @@ func (r *Reader) readRecord() (int, error) {
 				if i < 0 {
 					// The field goes on past this line: its terminator is data.
 					r.rec = append(r.rec, line[pos:]...)
-					if line, err = r.readLine(); err != nil {
+					if err := r.checkField(fieldStart, start); err != nil {
+						return 0, err
+					}
+					if line, err = r.readLine(budget, len(r.ends)+1, true, start); err != nil {
 						if err == io.EOF {
 							return 0, r.errorf(qLine, qCol, ErrQuote)
 						}
 						return 0, err
 					}
-					end = len(line) - terminatorLen(line)
+					budget -= len(line)
+					end = len(line) - terminatorLen(line, r.eol)
 					pos = 0
 					continue
 				}
@@ -145,6 +184,9 @@ func (r *Reader) readRecord() (int, error) {
 					continue
 				}
 				break
+			}
+			if err := r.checkField(fieldStart, start); err != nil {
+				return 0, err
 			}
 			if pos < end && line[pos] != ',' {
 				return 0, r.errorf(r.line, pos+1, ErrTrailingQuote)
@@ -159,6 +201,9 @@ func (r *Reader) readRecord() (int, error) {
 				return 0, r.errorf(r.line, pos+q+1, ErrBareQuote)
 			}
 			r.rec = append(r.rec, field...)
+			if err := r.checkField(fieldStart, start); err != nil {
+				return 0, err
+			}
 			pos += i
 		}
 		r.ends = append(r.ends, len(r.rec))
@@ -169,30 +214,52 @@ func (r *Reader) readRecord() (int, error) {
 	}
 }
 
-// readLine returns the next physical line with its LF (absent only on the last line), valid until
-// the next call, after checking it is UTF-8. It returns io.EOF only when no byte is left.
-func (r *Reader) readLine() ([]byte, error) {
-	line, err := r.br.ReadSlice('\n')
+// checkField fails if the field being read (from fieldStart in r.rec) is past the limit.
+func (r *Reader) checkField(fieldStart, startLine int) error {
+	if len(r.rec)-fieldStart <= r.lim.MaxFieldBytes {
+		return nil
+	}
+	return &LimitError{File: r.name, Row: r.records, Line: startLine, Column: len(r.ends) + 1,
+		Flag: FlagMaxFieldBytes, Max: r.lim.MaxFieldBytes}
+}
+
+// readLine returns the next physical line with its line end (absent only on the last line),
+// valid until the next call, after checking it is UTF-8. It returns io.EOF only when no byte is
+// left. A line longer than budget is not assembled: that is a LimitError for the record, whose
+// column is field plus the fields the line starts before the limit (quoted: the line continues
+// a quoted field; startLine: where the record starts).
+func (r *Reader) readLine(budget, field int, quoted bool, startLine int) ([]byte, error) {
+	if !r.started {
+		r.started = true
+		r.detect()
+	}
+	line, err := r.br.ReadSlice(r.eol)
 	if err == bufio.ErrBufferFull {
 		r.long = append(r.long[:0], line...)
-		for err == bufio.ErrBufferFull {
-			line, err = r.br.ReadSlice('\n')
+		for err == bufio.ErrBufferFull && len(r.long) <= budget {
+			line, err = r.br.ReadSlice(r.eol)
 			r.long = append(r.long, line...)
 		}
 		line = r.long
+		if cap(r.long) > 4*bufSize {
+			r.long = nil // do not keep a huge line's buffer for the rest of the file
+		}
+	}
+	if len(line) > budget {
+		return nil, &LimitError{File: r.name, Row: r.records, Line: startLine,
+			Column: field + fieldsBefore(line[:budget], quoted), Flag: FlagMaxRecordBytes, Max: r.lim.MaxRecordBytes}
 	}
 	if err != nil && err != io.EOF {
 		return nil, fmt.Errorf("%s: %w", r.name, err)
 	}
-	if !r.started {
-		r.started = true
+	if r.line == 0 {
 		line = bytes.TrimPrefix(line, bom)
 	}
 	if len(line) == 0 {
 		return nil, io.EOF // err is io.EOF here: ReadSlice returns data or an error
 	}
 	r.line++
-	// Check per line, before unquoting, so the column points at the raw byte. An LF never
+	// Check per line, before unquoting, so the column points at the raw byte. A line end never
 	// splits a valid UTF-8 sequence, so checking line by line is exact.
 	if !utf8.Valid(line) {
 		return nil, r.errorf(r.line, invalidAt(line)+1, ErrInvalidUTF8)
@@ -200,17 +267,57 @@ func (r *Reader) readLine() ([]byte, error) {
 	return line, nil
 }
 
+// detect decides the file's line end from its first buffer: CR-only if, outside quotes, it has
+// a CR and no LF at all (a CR directly before the buffer's end might be the start of a CRLF and
+// does not count). Any LF keeps the RFC 4180 rule, under which a lone CR is data.
+func (r *Reader) detect() {
+	b, _ := r.br.Peek(bufSize)
+	quoted, cr := false, false
+	for i, c := range b {
+		switch c {
+		case '"':
+			quoted = !quoted
+		case '\n':
+			if !quoted {
+				return
+			}
+		case '\r':
+			if !quoted && (i+1 < len(b) || len(b) < bufSize) {
+				cr = true
+			}
+		}
+	}
+	if cr {
+		r.eol = '\r'
+	}
+}
+
+// fieldsBefore counts the field separators in b outside quotes.
+func fieldsBefore(b []byte, quoted bool) int {
+	n := 0
+	for _, c := range b {
+		switch {
+		case c == '"':
+			quoted = !quoted
+		case c == ',' && !quoted:
+			n++
+		}
+	}
+	return n
+}
+
 func (r *Reader) errorf(line, col int, kind error) error {
 	return &Error{File: r.name, StartLine: r.start, Line: line, Column: col, Err: kind}
 }
 
-// terminatorLen is the length of the line's LF or CRLF terminator (0 on a last line without one).
-func terminatorLen(line []byte) int {
+// terminatorLen is the length of the line's end: LF or CRLF, or CR when eol is CR (0 on a last
+// line without one).
+func terminatorLen(line []byte, eol byte) int {
 	n := len(line)
-	if n == 0 || line[n-1] != '\n' {
+	if n == 0 || line[n-1] != eol {
 		return 0
 	}
-	if n >= 2 && line[n-2] == '\r' {
+	if eol == '\n' && n >= 2 && line[n-2] == '\r' {
 		return 2
 	}
 	return 1

@@ -52,9 +52,14 @@ func TestRead(t *testing.T) {
 		{"bom only at start", "a\n\xEF\xBB\xBFb\n", []record{rec(1, "a"), rec(2, "\xEF\xBB\xBFb")}},
 		{"empty fields", ",a,,\n", []record{rec(1, "", "a", "", "")}},
 		{"single comma", ",\n", []record{rec(1, "", "")}},
-		{"empty line in the middle", "a,b\n\n1,2\n", []record{rec(1, "a", "b"), rec(2, ""), rec(3, "1", "2")}},
-		{"empty crlf line", "a\r\n\r\nb\r\n", []record{rec(1, "a"), rec(2, ""), rec(3, "b")}},
-		{"empty last line", "a\n\n", []record{rec(1, "a"), rec(2, "")}},
+		{"blank line in the middle skipped", "a,b\n\n1,2\n", []record{rec(1, "a", "b"), rec(3, "1", "2")}},
+		{"blank crlf line skipped", "a\r\n\r\nb\r\n", []record{rec(1, "a"), rec(3, "b")}},
+		{"blank last line skipped", "a\n\n", []record{rec(1, "a")}},
+		{"blank lines before the header", "\n\r\na\n", []record{rec(3, "a")}},
+		{"bom then blank line", "\xEF\xBB\xBF\na\n", []record{rec(2, "a")}},
+		{"whitespace line is a field", "a\n \n", []record{rec(1, "a"), rec(2, " ")}},
+		{"comma line is two empty fields", "a,b\n,\n", []record{rec(1, "a", "b"), rec(2, "", "")}},
+		{"quoted empty field is a record", "a\n\"\"\n", []record{rec(1, "a"), rec(2, "")}},
 		{"quoted with comma", `"a,b",c` + "\n", []record{rec(1, "a,b", "c")}},
 		{"doubled quotes", `"say ""hi""",""""` + "\n", []record{rec(1, `say "hi"`, `"`)}},
 		{"empty quoted", `"",x,""` + "\n", []record{rec(1, "", "x", "")}},
@@ -65,7 +70,14 @@ func TestRead(t *testing.T) {
 		{"quoted empty lines", "\"\n\n\n\",x\ny\n", []record{rec(1, "\n\n\n", "x"), rec(5, "y")}},
 		{"nul in quoted", "\"a\x00b\",\x00\n", []record{rec(1, "a\x00b", "\x00")}},
 		{"unquoted lone cr is data", "a\rb,c\r\n", []record{rec(1, "a\rb", "c")}},
-		{"cr before eof is data", "a\r", []record{rec(1, "a\r")}},
+		{"cr at eof of a file without lf ends the line", "a\r", []record{rec(1, "a")}},
+		{"cr-only line ends", "a,b\r1,2\r3,4\r", []record{rec(1, "a", "b"), rec(2, "1", "2"), rec(3, "3", "4")}},
+		{"cr-only without final cr", "a,b\r1,2", []record{rec(1, "a", "b"), rec(2, "1", "2")}},
+		{"cr-only keeps cr and lf inside quotes", "a,\"x\ry\"\r\"p\r\nq\",z\r", []record{rec(1, "a", "x\ry"), rec(3, "p\r\nq", "z")}},
+		{"cr-only blank lines skipped", "a\r\r\rb\r", []record{rec(1, "a"), rec(4, "b")}},
+		{"cr-only bom header", "\xEF\xBB\xBFid\r1\r", []record{rec(1, "id"), rec(2, "1")}},
+		{"cr inside quotes does not make a file cr-only", "\"a\rb\",c", []record{rec(1, "a\rb", "c")}},
+		{"one lf anywhere keeps lf rule", "a\rb\r\nc\n", []record{rec(1, "a\rb"), rec(2, "c")}},
 		{"leading spaces kept", " a ,b \n", []record{rec(1, " a ", "b ")}},
 		{"quoted no trailing newline", `"a"`, []record{rec(1, "a")}},
 		{"utf-8", "é,日本\n", []record{rec(1, "é", "日本")}},
@@ -163,7 +175,7 @@ func TestOneByteReads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []record{rec(1, "a", "b\r\nc"), rec(3, `"`, "é"), rec(4, ""), rec(5, "last")}
+	want := []record{rec(1, "a", "b\r\nc"), rec(3, `"`, "é"), rec(5, "last")}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %v\nwant %v", got, want)
 	}

@@ -17,7 +17,7 @@ const module = "github.com/sdetl/sdetl/"
 // core packages hold what the pipeline computes: the contract, the value rules, the profile
 // and the score. They must reach no driver, store or file format, so they can be read, tested
 // and reused without any of them.
-var core = []string{"internal/contract", "internal/outcome", "internal/preflight", "internal/values", "internal/report", "internal/profile", "internal/quality"}
+var core = []string{"internal/contract", "internal/outcome", "internal/preflight", "internal/values", "internal/report", "internal/profile", "internal/quality", "internal/canary"}
 
 // forbidden are the packages no core package may reach, directly or not.
 var forbidden = []string{
@@ -46,19 +46,21 @@ var allowed = map[string][]string{
 	"internal/report":    nil,
 	"internal/profile":   {"internal/contract", "internal/outcome", "internal/report", "internal/values"},
 	"internal/quality":   {"internal/contract", "internal/outcome", "internal/report", "internal/values"},
+	"internal/canary":    {"internal/contract", "internal/profile"}, // the canary's pure judgement
 	// adapters: each wraps one store, database, file format or machine resource
 	"internal/countio":   nil,
-	"internal/xlsx":      {"internal/countio"},
-	"internal/csvfile":   {"internal/countio"},
-	"internal/exports":   {"internal/contract", "internal/csvfile", "internal/xlsx"},
+	"internal/inputfile": nil,
+	"internal/xlsx":      {"internal/countio", "internal/inputfile"},
+	"internal/csvfile":   {"internal/countio", "internal/inputfile"},
+	"internal/exports":   {"internal/contract", "internal/csvfile", "internal/inputfile", "internal/xlsx"},
 	"internal/store":     nil,
 	"internal/cellguard": nil, // pure: the quarantine export's formula guard, shared by export (clean) and release (stage)
 	"internal/health":    nil,
 	"internal/pgcluster": nil,
 	"internal/pgtools":   nil,
-	"internal/stage":     {"internal/cellguard", "internal/contract", "internal/exports", "internal/profile", "internal/quality", "internal/store", "internal/values"},
+	"internal/stage":     {"internal/cellguard", "internal/contract", "internal/exports", "internal/inputfile", "internal/profile", "internal/quality", "internal/store", "internal/values"},
 	"internal/clean":     {"internal/cellguard", "internal/contract", "internal/health", "internal/outcome", "internal/quality", "internal/store", "internal/values"},
-	"internal/postgres":  {"internal/contract", "internal/outcome", "internal/quality", "internal/store"},
+	"internal/postgres":  {"internal/canary", "internal/contract", "internal/outcome", "internal/quality", "internal/store"},
 	// use cases over the core and the export readers
 	"internal/specdraft": {"internal/contract", "internal/exports", "internal/profile", "internal/report", "internal/values"},
 	"internal/synth":     {"internal/contract", "internal/xlsx"},

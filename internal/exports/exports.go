@@ -3,6 +3,10 @@
 // release and spec init all read exports through File.Each, so each sees exactly the rows,
 // row numbers and field-count rule the others do. It also finds a contract's exports in a
 // directory.
+//
+// Every export is opened through the readers' OpenContext: only a regular file is read (see
+// internal/inputfile), reads stop when the context is cancelled, and the readers' Limits bound
+// what one file can make them hold.
 package exports
 
 import (
@@ -16,8 +20,16 @@ import (
 
 	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/csvfile"
+	"github.com/sdetl/sdetl/internal/inputfile"
 	"github.com/sdetl/sdetl/internal/xlsx"
 )
+
+// Limits bound what the readers hold and yield per field, record, cell, row and workbook (see
+// csvfile.Limits and xlsx.Limits); zero fields take the readers' defaults.
+type Limits struct {
+	CSV  csvfile.Limits
+	XLSX xlsx.Limits
+}
 
 // source reads one export as rows of raw cell text.
 type source interface {
@@ -28,6 +40,8 @@ type source interface {
 	Done() float64
 	// Kinds are the cell kinds of the last row (XLSX), or nil when the format has none (CSV).
 	Kinds() []xlsx.CellKind
+	// Blank is the number of blank lines skipped so far (CSV; 0 for XLSX).
+	Blank() int
 	Close() error
 }
 
@@ -139,9 +153,15 @@ type Row struct {
 	Misfit string
 }
 
-// Open opens an .xlsx or .csv export and reads its header row.
+// Open opens an .xlsx or .csv export with the default limits and reads its header row.
 func Open(path string) (*File, error) {
-	header, src, err := openSource(path)
+	return OpenContext(context.Background(), path, Limits{})
+}
+
+// OpenContext opens an .xlsx or .csv export, a regular file, with the given limits, and reads
+// its header row. Reads fail with ctx.Err() once ctx is done.
+func OpenContext(ctx context.Context, path string, lim Limits) (*File, error) {
+	header, src, err := openSource(ctx, path, lim)
 	if err != nil {
 		return nil, err
 	}
@@ -190,6 +210,26 @@ func (f *File) DateCell(i int) bool {
 	return i < len(kinds) && kinds[i] == xlsx.Date
 }
 
+// Blank is the number of blank lines (CSV) skipped so far: no fields at all, so no row.
+func (f *File) Blank() int { return f.src.Blank() }
+
+// SetDateColumns tells an XLSX reader which header positions the contract types as a date or
+// timestamp, so that a 1904 workbook's General-formatted serials there are read in its own date
+// system, as its date-formatted cells are (see xlsx.Reader.SetDateColumns). No-op for CSV.
+func (f *File) SetDateColumns(t *contract.Table, m *contract.Mapping) {
+	x, ok := f.src.(*xlsxSource)
+	if !ok {
+		return
+	}
+	cols := make([]bool, len(f.Header))
+	for i, p := range m.Source {
+		if p >= 0 && p < len(cols) && (t.Columns[i].Type == contract.Date || t.Columns[i].Type == contract.Timestamp) {
+			cols[p] = true
+		}
+	}
+	x.r.SetDateColumns(cols)
+}
+
 // Close releases the file.
 func (f *File) Close() error { return f.src.Close() }
 
@@ -219,10 +259,10 @@ func fieldCountProblem(row []string, n int, format string) string {
 }
 
 // openSource opens path by extension and returns its header row and a row source.
-func openSource(path string) (header []string, src source, err error) {
+func openSource(ctx context.Context, path string, lim Limits) (header []string, src source, err error) {
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".csv":
-		r, err := csvfile.Open(path)
+		r, err := csvfile.OpenContext(ctx, path, lim.CSV)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -238,7 +278,7 @@ func openSource(path string) (header []string, src source, err error) {
 		s.n = 0
 		return append([]string(nil), h...), s, nil
 	case ".xlsx":
-		r, err := xlsx.Open(path)
+		r, err := xlsx.OpenContext(ctx, path, lim.XLSX)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -249,12 +289,12 @@ func openSource(path string) (header []string, src source, err error) {
 		}
 		return append([]string(nil), h...), &xlsxSource{r: r, headerRow: rowNum}, nil
 	}
-	return nil, nil, fmt.Errorf("%s: unsupported file type (want .xlsx or .csv)", path)
+	return nil, nil, fmt.Errorf("%s: unsupported file type (want .xlsx or .csv)", inputfile.Display(path))
 }
 
 func headerErr(path string, err error) error {
 	if errors.Is(err, io.EOF) {
-		return fmt.Errorf("%s: empty file (no header row)", path)
+		return fmt.Errorf("%s: empty file (no header row)", inputfile.Display(path))
 	}
 	return err
 }
@@ -285,6 +325,8 @@ func (s *csvSource) Close() error { return s.r.Close() }
 
 func (s *csvSource) Kinds() []xlsx.CellKind { return nil }
 
+func (s *csvSource) Blank() int { return s.r.Blank() }
+
 type xlsxSource struct {
 	r         *xlsx.Reader
 	headerRow int
@@ -303,3 +345,5 @@ func (s *xlsxSource) Close() error { return s.r.Close() }
 func (s *xlsxSource) Done() float64 { return s.r.Done() }
 
 func (s *xlsxSource) Kinds() []xlsx.CellKind { return s.r.Kinds() }
+
+func (s *xlsxSource) Blank() int { return 0 }

@@ -18,4 +18,8 @@ var (
 	// count differs, the loaded schema scores below the clean store); the live schema is
 	// untouched.
 	ErrReconcile = errors.New("reconciliation failed")
+	// ErrCanary: the canary (a sample loaded first into a throwaway schema) failed a check: a
+	// type, a count, a null ratio or date range against the profile, or a shipped query; the
+	// full load never began and the live schema is untouched.
+	ErrCanary = errors.New("canary failed")
 )

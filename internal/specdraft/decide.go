@@ -37,7 +37,22 @@ func (d *Draft) decideTable(sc *scanned, name string) *TableDraft {
 	for _, p := range sc.unnamed {
 		td.Notes = append(td.Notes, fmt.Sprintf("column %d has no header: import ignores its values", p))
 	}
+	td.Notes = append(td.Notes, lineBreakWarnings(sc)...)
 	return td
+}
+
+// lineBreakWarnings flags headers holding a line break: legal in a quoted CSV field, but in a
+// header it more often means the file was split wrongly (issue 15: a CR-only file read as one
+// line drafted columns named "b\r1"), and a contract header with a line break is easy to get
+// wrong by hand.
+func lineBreakWarnings(sc *scanned) []string {
+	var out []string
+	for _, c := range sc.cols {
+		if strings.ContainsAny(c.header, "\r\n") {
+			out = append(out, fmt.Sprintf("WARN: the header of column %d (%q) holds a line break: check that the file splits into the rows you expect", c.pos+1, c.header))
+		}
+	}
+	return out
 }
 
 // decideColumn picks the column's type and explains it.

@@ -7,13 +7,10 @@ package stage
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,6 +18,7 @@ import (
 
 	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/exports"
+	"github.com/sdetl/sdetl/internal/inputfile"
 	"github.com/sdetl/sdetl/internal/store"
 	"github.com/sdetl/sdetl/internal/values"
 )
@@ -36,6 +34,8 @@ type Options struct {
 	Out   string // the staging store (a new version replaces it atomically)
 	// Fresh starts a new staging store instead of adding to the existing one.
 	Fresh bool
+	// Limits bound what one file may make the readers hold or yield (zero: the defaults).
+	Limits exports.Limits
 	// Progress, when set, is called every few thousand rows with the rows read so far and the
 	// share of the file read (-1 when the format cannot tell).
 	Progress func(table string, rows int, done float64)
@@ -56,6 +56,8 @@ type Audit struct {
 	Inserted     int    `json:"rows_inserted"`
 	Updated      int    `json:"rows_updated"`
 	Unchanged    int    `json:"rows_unchanged"`
+	// BlankLines is the number of blank lines (CSV) skipped: no fields at all, so no row.
+	BlankLines int `json:"blank_lines"`
 	// Skipped: the same file (by SHA-256) was imported before as file SameAs; nothing was read.
 	Skipped  bool          `json:"skipped"`
 	SameAs   int           `json:"same_as_file,omitempty"`
@@ -196,7 +198,7 @@ func (im *importer) importFile(ctx context.Context, t *contract.Table, path stri
 	start := time.Now()
 	a := &Audit{Table: t.Name, Path: path, Format: strings.TrimPrefix(strings.ToLower(filepath.Ext(path)), "."), Scope: "all rows"}
 	var err error
-	if a.SHA256, a.Size, err = hashFile(path); err != nil {
+	if a.SHA256, a.Size, err = hashFile(ctx, path); err != nil {
 		return nil, err
 	}
 	err = im.db.QueryRowContext(ctx, `SELECT id FROM import_file WHERE table_name = ? AND sha256 = ?`, t.Name, a.SHA256).Scan(&a.SameAs)
@@ -212,15 +214,16 @@ func (im *importer) importFile(ctx context.Context, t *contract.Table, path stri
 	}
 	im.lastFile++
 	a.fileID = im.lastFile
-	ex, err := exports.Open(path)
+	ex, err := exports.OpenContext(ctx, path, im.o.Limits)
 	if err != nil {
 		return nil, err
 	}
 	defer ex.Close()
 	m, err := t.MatchHeaders(ex.Header)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", inputfile.Display(path), err)
 	}
+	ex.SetDateColumns(t, m)
 	a.Dialect = t.DialectName(m)
 	for _, i := range m.Extra {
 		a.Extra = append(a.Extra, strings.TrimSpace(ex.Header[i]))
@@ -248,6 +251,7 @@ func (im *importer) importFile(ctx context.Context, t *contract.Table, path stri
 	if err := fi.dropUntouched(ctx, tx); err != nil {
 		return nil, err
 	}
+	a.BlankLines = ex.Blank()
 	if err := im.saveTouched(ctx, tx); err != nil {
 		return nil, err
 	}
@@ -322,7 +326,7 @@ func (fi *fileImport) row(ctx context.Context, r exports.Row) error {
 	key, updatedBefore := fi.up.key(fi.raw), a.Updated
 	switch outcome, err := fi.up.existing(ctx, key, fi.raw); {
 	case err != nil:
-		return fmt.Errorf("%s: row %d: stage: %w", a.Path, r.DataRow, err)
+		return fmt.Errorf("%s: row %d: stage: %w", inputfile.Display(a.Path), r.DataRow, err)
 	case outcome == unchanged:
 		a.Unchanged++
 		return nil
@@ -340,7 +344,7 @@ func (fi *fileImport) row(ctx context.Context, r exports.Row) error {
 	vals[len(vals)-1] = dateCells(fi.t, fi.m, fi.ex.DateCell)
 	res, err := fi.ins.ExecContext(ctx, vals...)
 	if err != nil {
-		return fmt.Errorf("%s: row %d: stage: %w", a.Path, r.DataRow, err)
+		return fmt.Errorf("%s: row %d: stage: %w", inputfile.Display(a.Path), r.DataRow, err)
 	}
 	if decision == keepIfTouched {
 		id, _ := res.LastInsertId()
@@ -415,31 +419,17 @@ func dateCells(t *contract.Table, m *contract.Mapping, isDate func(int) bool) an
 	return string(b)
 }
 
-func hashFile(path string) (string, int64, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", 0, err
-	}
-	defer f.Close()
-	h := sha256.New()
-	n, err := io.Copy(h, f)
-	if err != nil {
-		return "", 0, fmt.Errorf("%s: %w", path, err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), n, nil
-}
-
 func (im *importer) writeAudit(ctx context.Context, res *Result) error {
 	for _, a := range res.Files {
 		if a.Skipped {
 			continue
 		}
 		extra, _ := json.Marshal(a.Extra)
-		_, err := im.db.ExecContext(ctx, `INSERT INTO import_file VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		_, err := im.db.ExecContext(ctx, `INSERT INTO import_file VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			a.fileID, a.Table, a.Path, filepath.Base(a.Path), a.Format, a.Dialect, a.Size, a.SHA256,
 			a.RowsRead, a.InScope, a.DroppedScope, a.Rejected, a.Inserted, a.Updated, a.Unchanged,
 			string(extra), nullStr(a.MinDate), nullStr(a.MaxDate),
-			a.Scope, time.Now().Add(-a.Duration).UTC().Format(time.RFC3339), a.Duration.Milliseconds())
+			a.Scope, time.Now().Add(-a.Duration).UTC().Format(time.RFC3339), a.Duration.Milliseconds(), a.BlankLines)
 		if err != nil {
 			return fmt.Errorf("import audit: %w", err)
 		}

@@ -64,38 +64,16 @@ func Release(ctx context.Context, o ReleaseOptions) (*ReleaseResult, error) {
 	if err := checkSchema(ctx, b.DB, o.Spec); err != nil {
 		return nil, err
 	}
-	ex, err := exports.Open(o.File)
+	ex, err := exports.OpenContext(ctx, o.File, exports.Limits{})
 	if err != nil {
 		return nil, err
 	}
 	defer ex.Close()
-	// A guarded export (every one since formula guarding) says so in its last column; its
-	// cells lose the one ' the export added. An older export is read as it is.
-	header, guardCol := ex.Header, -1
-	for i, h := range header {
-		if strings.TrimSpace(h) == cellguard.Column {
-			guardCol = i
-		}
-	}
-	if guardCol >= 0 {
-		header = unguardAll(append([]string(nil), header...))
-	}
-	m, err := t.MatchHeaders(header)
+	h, err := releaseHeader(t, ex.Header)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", o.File, err)
 	}
-	fileCol, rowCol := -1, -1
-	for i, h := range header {
-		switch strings.TrimSpace(h) {
-		case QuarantineFileColumn:
-			fileCol = i
-		case QuarantineRowColumn:
-			rowCol = i
-		}
-	}
-	if fileCol < 0 || rowCol < 0 {
-		return nil, fmt.Errorf("%s: needs the %s and %s columns of a quarantine export", o.File, QuarantineFileColumn, QuarantineRowColumn)
-	}
+	m, guardCol, fileCol, rowCol := h.m, h.guardCol, h.fileCol, h.rowCol
 	var fileID int
 	if err := b.DB.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) + 1 FROM import_file`).Scan(&fileID); err != nil {
 		return nil, err
@@ -164,11 +142,11 @@ func Release(ctx context.Context, o ReleaseOptions) (*ReleaseResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	sum, size, err := hashFile(o.File)
+	sum, size, err := hashFile(ctx, o.File)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO import_file VALUES (?, ?, ?, ?, ?, '', ?, ?, ?, ?, 0, 0, ?, 0, 0, '[]', NULL, NULL, ?, ?, 0)`,
+	if _, err := tx.ExecContext(ctx, `INSERT INTO import_file VALUES (?, ?, ?, ?, ?, '', ?, ?, ?, ?, 0, 0, ?, 0, 0, '[]', NULL, NULL, ?, ?, 0, 0)`,
 		fileID, t.Name, o.File, filepath.Base(o.File), strings.TrimPrefix(filepath.Ext(o.File), "."), size, sum,
 		res.Released, res.Released, res.Released, "release of quarantined rows", now); err != nil {
 		return nil, err
@@ -180,6 +158,43 @@ func Release(ctx context.Context, o ReleaseOptions) (*ReleaseResult, error) {
 		return nil, err
 	}
 	return res, nil
+}
+
+// releaseCols is what a quarantine export's header says: the mapping of its contract columns
+// and where the guard marker and the original file and row are.
+type releaseCols struct {
+	m                         *contract.Mapping
+	guardCol, fileCol, rowCol int // -1 when absent (guardCol: an export from before guarding)
+}
+
+func releaseHeader(t *contract.Table, header []string) (*releaseCols, error) {
+	// A guarded export (every one since formula guarding) says so in its last column; its
+	// cells lose the one ' the export added. An older export is read as it is.
+	h := &releaseCols{guardCol: -1, fileCol: -1, rowCol: -1}
+	for i, name := range header {
+		if strings.TrimSpace(name) == cellguard.Column {
+			h.guardCol = i
+		}
+	}
+	if h.guardCol >= 0 {
+		header = unguardAll(append([]string(nil), header...))
+	}
+	var err error
+	if h.m, err = t.MatchHeaders(header); err != nil {
+		return nil, err
+	}
+	for i, name := range header {
+		switch strings.TrimSpace(name) {
+		case QuarantineFileColumn:
+			h.fileCol = i
+		case QuarantineRowColumn:
+			h.rowCol = i
+		}
+	}
+	if h.fileCol < 0 || h.rowCol < 0 {
+		return nil, fmt.Errorf("needs the %s and %s columns of a quarantine export", QuarantineFileColumn, QuarantineRowColumn)
+	}
+	return h, nil
 }
 
 // unguardAll removes the quote cellguard.Guard added, from every cell in place.

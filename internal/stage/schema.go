@@ -20,7 +20,7 @@ import (
 //	stg_rejects(table_name, _file_id, _row, _line, rule, reason, record)  rows that could not be mapped
 //	import_file(id, table_name, path, ...)                                the import audit, one row per file
 //	scope_touched(ticket)                                                 tickets the roster touched, over all imports
-const schemaVersion = "2"
+const schemaVersion = "3" // 3: import_file.blank_lines
 
 const auditDDL = `
 CREATE TABLE import_file (
@@ -44,7 +44,8 @@ CREATE TABLE import_file (
 	max_date TEXT,
 	scope TEXT NOT NULL,
 	started_at TEXT NOT NULL,
-	duration_ms INTEGER NOT NULL
+	duration_ms INTEGER NOT NULL,
+	blank_lines INTEGER NOT NULL
 );
 CREATE TABLE stg_rejects (
 	table_name TEXT NOT NULL,

@@ -84,50 +84,7 @@ func (g *gen) planComments() []*comment {
 	}
 	nLoaded := total - nBroken - nDup
 
-	// Customer-facing comments per ticket (SPEC 7: 23% none, 48% one, 19% two or three, 10%
-	// four or more for resolved tickets), then the rest spread over the tickets.
-	cf := make([]int, len(tickets))
-	sumCF, zeros := 0, 0
-	for i, t := range tickets {
-		cf[i] = drawCustomerFacing(r, t.resolved)
-		sumCF += cf[i]
-	}
-	for i := range cf {
-		if cf[i] == 0 {
-			zeros++
-		}
-	}
-	for nLoaded-sumCF < zeros { // every ticket without a customer-facing comment needs another one
-		big := 0
-		for i := range cf {
-			if cf[i] > cf[big] {
-				big = i
-			}
-		}
-		cf[big]--
-		sumCF--
-		if cf[big] == 0 {
-			zeros++
-		}
-	}
-	nonCF := nLoaded - sumCF
-	other := make([]int, len(tickets))
-	cum := make([]float64, len(tickets))
-	w := 0.0
-	for i, t := range tickets {
-		if cf[i] == 0 {
-			other[i] = 1
-		}
-		x := 0.2 + r.ExpFloat64()
-		if t.resolved {
-			x *= 1.3
-		}
-		w += x
-		cum[i] = w
-	}
-	for k := nonCF - zeros; k > 0; k-- {
-		other[sort.SearchFloat64s(cum, r.Float64()*w)]++
-	}
+	cf, other, nonCF := spreadComments(r, tickets, nLoaded)
 	pWorknote := min(1, worknoteShare*float64(nLoaded)/float64(max(nonCF, 1)))
 
 	loadedRows := make([]*comment, 0, nLoaded)
@@ -195,6 +152,55 @@ func (g *gen) planComments() []*comment {
 		}
 	}
 	return rows
+}
+
+// spreadComments draws how many comments each ticket gets: cf customer-facing ones (SPEC 7: 23%
+// none, 48% one, 19% two or three, 10% four or more for resolved tickets) and other ones, the
+// rest of nLoaded spread over the tickets (nonCF in all). Every ticket gets at least one.
+func spreadComments(r *rand.Rand, tickets []*ticket, nLoaded int) (cf, other []int, nonCF int) {
+	cf = make([]int, len(tickets))
+	sumCF, zeros := 0, 0
+	for i, t := range tickets {
+		cf[i] = drawCustomerFacing(r, t.resolved)
+		sumCF += cf[i]
+	}
+	for i := range cf {
+		if cf[i] == 0 {
+			zeros++
+		}
+	}
+	for nLoaded-sumCF < zeros { // every ticket without a customer-facing comment needs another one
+		big := 0
+		for i := range cf {
+			if cf[i] > cf[big] {
+				big = i
+			}
+		}
+		cf[big]--
+		sumCF--
+		if cf[big] == 0 {
+			zeros++
+		}
+	}
+	nonCF = nLoaded - sumCF
+	other = make([]int, len(tickets))
+	cum := make([]float64, len(tickets))
+	w := 0.0
+	for i, t := range tickets {
+		if cf[i] == 0 {
+			other[i] = 1
+		}
+		x := 0.2 + r.ExpFloat64()
+		if t.resolved {
+			x *= 1.3
+		}
+		w += x
+		cum[i] = w
+	}
+	for k := nonCF - zeros; k > 0; k-- {
+		other[sort.SearchFloat64s(cum, r.Float64()*w)]++
+	}
+	return cf, other, nonCF
 }
 
 // fillComment draws time, author, text and the raw visible flag of a comment whose ticket and

@@ -29,6 +29,12 @@ type csvRenderer struct {
 	w   *bufio.Writer
 	cw  *csv.Writer
 	rec []string
+	// blankEvery > 0 writes a blank line before every blankEvery-th row, and blankAtEnd one
+	// after the last: real exports have them (issue 15), and the importer must skip them
+	// without a row. blanks counts what was written, for the truth.
+	blankEvery, rows int
+	blankAtEnd       bool
+	blanks           int
 }
 
 func newCSVRenderer(w *bufio.Writer) *csvRenderer {
@@ -47,6 +53,11 @@ func (c *csvRenderer) row(r *row) error {
 		c.w.WriteString(r.line)
 		return c.w.WriteByte('\n')
 	}
+	if c.rows++; c.blankEvery > 0 && c.rows%c.blankEvery == 0 {
+		if err := c.blank(); err != nil {
+			return err
+		}
+	}
 	c.rec = c.rec[:0]
 	for i := range r.cells {
 		c.rec = append(c.rec, r.cells[i].raw)
@@ -55,6 +66,20 @@ func (c *csvRenderer) row(r *row) error {
 }
 
 func (c *csvRenderer) close() error {
+	if c.blankAtEnd {
+		if err := c.blank(); err != nil {
+			return err
+		}
+	}
 	c.cw.Flush()
 	return c.cw.Error()
+}
+
+func (c *csvRenderer) blank() error {
+	c.cw.Flush()
+	if err := c.cw.Error(); err != nil {
+		return err
+	}
+	c.blanks++
+	return c.w.WriteByte('\n')
 }

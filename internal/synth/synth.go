@@ -174,14 +174,15 @@ func Generate(ctx context.Context, dir string, o Options) (*Truth, error) {
 	type result struct {
 		count   *Count
 		defects []Defect
+		blanks  int
 		err     error
 	}
 	results := make([]result, len(Tables))
 	var wg sync.WaitGroup
 	for i, name := range Tables {
 		wg.Go(func() {
-			c, d, err := g.writeTable(ctx, dir, name)
-			results[i] = result{c, d, err}
+			c, d, blanks, err := g.writeTable(ctx, dir, name)
+			results[i] = result{c, d, blanks, err}
 		})
 	}
 	wg.Wait()
@@ -193,6 +194,12 @@ func Generate(ctx context.Context, dir string, o Options) (*Truth, error) {
 		}
 		truth.Counts[name] = results[i].count
 		truth.Defects = append(truth.Defects, results[i].defects...)
+		if results[i].blanks > 0 {
+			if truth.BlankLines == nil {
+				truth.BlankLines = map[string]int{}
+			}
+			truth.BlankLines[name] = results[i].blanks
+		}
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
@@ -203,8 +210,9 @@ func Generate(ctx context.Context, dir string, o Options) (*Truth, error) {
 	return truth, nil
 }
 
-// writeTable renders one table to its export file and accounts for its rows.
-func (g *gen) writeTable(ctx context.Context, dir, name string) (*Count, []Defect, error) {
+// writeTable renders one table to its export file and accounts for its rows; blanks is the
+// number of blank lines written between them.
+func (g *gen) writeTable(ctx context.Context, dir, name string) (_ *Count, _ []Defect, blanks int, _ error) {
 	tbl := g.sp.Table(name)
 	format := g.o.Format
 	if name == "roster" {
@@ -213,7 +221,7 @@ func (g *gen) writeTable(ctx context.Context, dir, name string) (*Count, []Defec
 	for _, ext := range []string{"csv", "xlsx"} {
 		if ext != format {
 			if err := os.Remove(filepath.Join(dir, tbl.File+"."+ext)); err != nil && !errors.Is(err, os.ErrNotExist) {
-				return nil, nil, err
+				return nil, nil, 0, err
 			}
 		}
 	}
@@ -228,6 +236,15 @@ func (g *gen) writeTable(ctx context.Context, dir, name string) (*Count, []Defec
 		rd, err := newRenderer(format, w)
 		if err != nil {
 			return err
+		}
+		if c, ok := rd.(*csvRenderer); ok && g.dirty() {
+			defer func() { blanks = c.blanks }()
+			switch name { // some exports, not all: a clean file must stay clean
+			case "tickets", "timesheets":
+				c.blankEvery = 1009
+			case "comments":
+				c.blankAtEnd = true
+			}
 		}
 		if err := rd.header(headers); err != nil {
 			return err
@@ -249,7 +266,7 @@ func (g *gen) writeTable(ctx context.Context, dir, name string) (*Count, []Defec
 		}
 		return rd.close()
 	})
-	return count, defects, err
+	return count, defects, blanks, err
 }
 
 func emptyRow(r *row) bool {

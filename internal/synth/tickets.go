@@ -467,6 +467,35 @@ func (g *gen) renderTicket(r *row, tbl *contract.Table, c *ticketCols, cr *cellR
 	for i, f := range t.flags {
 		set(c.flags[i], flagCell(f))
 	}
+	g.renderTicketText(r, c, t, x)
+
+	switch {
+	case mode == rowLoser:
+		r.quarantine(c.id, KindDuplicateKey, contract.RuleDuplicateKey, idText)
+		return
+	case mode == rowOut:
+		// Out-of-scope rows carry the real-data placeholder too, but the filter drops them, so
+		// they are no defect of the truth.
+		r.state = outOfScope
+		if t.assignee == nil && g.dirty() {
+			r.cells[c.assigned].raw = " " + placeholder
+		}
+		return
+	case !g.dirty():
+		return
+	}
+	if t.assignee == nil {
+		r.dirty(c.assigned, KindLeadingSpace, " "+placeholder)
+	}
+	if t.dirt != nil {
+		g.applyTicketDirt(r, c, t)
+	}
+}
+
+// renderTicketText fills the ticket's categorical and free-text columns, drawing from x in the
+// same order every time, so a seed gives the same files.
+func (g *gen) renderTicketText(r *row, c *ticketCols, t *ticket, x *rand.Rand) {
+	set := func(i int, v cell) { r.cells[i] = v }
 	set(c.severity, textCell(t.severity))
 	set(c.status, textCell(t.status))
 	set(c.team, textCell(t.team))
@@ -525,28 +554,6 @@ func (g *gen) renderTicket(r *row, tbl *contract.Table, c *ticketCols, cr *cellR
 		set(c.achievement, textCell("100%"))
 	case 0:
 		set(c.achievement, textCell(fmt.Sprintf("%d%%", 40+x.IntN(59))))
-	}
-
-	switch {
-	case mode == rowLoser:
-		r.quarantine(c.id, KindDuplicateKey, contract.RuleDuplicateKey, idText)
-		return
-	case mode == rowOut:
-		// Out-of-scope rows carry the real-data placeholder too, but the filter drops them, so
-		// they are no defect of the truth.
-		r.state = outOfScope
-		if t.assignee == nil && g.dirty() {
-			r.cells[c.assigned].raw = " " + placeholder
-		}
-		return
-	case !g.dirty():
-		return
-	}
-	if t.assignee == nil {
-		r.dirty(c.assigned, KindLeadingSpace, " "+placeholder)
-	}
-	if t.dirt != nil {
-		g.applyTicketDirt(r, c, t)
 	}
 }
 

@@ -15,6 +15,9 @@ type Truth struct {
 	Cutoff  string            `json:"cutoff"`
 	Counts  map[string]*Count `json:"counts"` // tickets, comments, timesheets, roster
 	Defects []Defect          `json:"defects"`
+	// BlankLines is, per table, how many blank lines its CSV export holds: no rows, skipped and
+	// counted by the importer.
+	BlankLines map[string]int `json:"blank_lines,omitempty"`
 }
 
 // Count is one table's row accounting; InScope == Loaded + Quarantined.
@@ -83,10 +86,11 @@ func ReadTruth(path string) (*Truth, error) {
 func writeTruth(path string, t *Truth) error {
 	return writeAtomic(path, func(w *bufio.Writer) error {
 		head := struct {
-			Options Options           `json:"options"`
-			Cutoff  string            `json:"cutoff"`
-			Counts  map[string]*Count `json:"counts"`
-		}{t.Options, t.Cutoff, t.Counts}
+			Options    Options           `json:"options"`
+			Cutoff     string            `json:"cutoff"`
+			Counts     map[string]*Count `json:"counts"`
+			BlankLines map[string]int    `json:"blank_lines,omitempty"`
+		}{t.Options, t.Cutoff, t.Counts, t.BlankLines}
 		b, err := json.Marshal(head)
 		if err != nil {
 			return err

@@ -1,11 +1,15 @@
 package xlsx
 
 import (
+	"context"
+	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // The seed corpus (run by plain go test) is a few valid workbooks and
@@ -29,7 +33,7 @@ func FuzzRead(f *testing.F) {
 		if err := os.WriteFile(path, b, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if err := readErr(path); err != nil && !strings.Contains(err.Error(), path) {
+		if err := readChecked(t, path, Limits{}); err != nil && !strings.Contains(err.Error(), path) {
 			t.Fatalf("error does not name the file: %v", err)
 		}
 	})
@@ -43,6 +47,11 @@ func FuzzSheet(f *testing.F) {
 		`<worksheet><sheetData><row><c t="inlineStr"><is><r><t>a_x0041_</t></r><rPh><t>b</t></rPh></is></c><c t="str"><f>1</f><v>&#13;&amp;</v></c></row><row/></sheetData></worksheet>`,
 		`<worksheet><sheetData><row r="2"><c t="b"><v>1</v></c><c t="e"><v>#REF!</v></c><c t="d"><v>2024-01-01T00:00:00</v></c><!-- x --><c><v><![CDATA[1]]></v></c></row>`,
 		`<worksheet><sheetData><row r="9999999"><c r="XFE1"/></row></sheetData></worksheet>`,
+		// issue 14: row numbering and order, cell references, duplicates, UTF-8, offsets, sizes.
+		`<worksheet><sheetData><row/><row/><row r="2"/><row r="1048576"/><row/></sheetData></worksheet>`,
+		`<worksheet><sheetData><row r="3"><c r="A3"/><c r="A3"/><c r="B4"/><c/><c r="A3"/></row><row r="2"/></sheetData></worksheet>`,
+		`<worksheet><sheetData><row r="1"><c r="A1" t="str"><v>a` + "\xff\xc3(" + `</v></c><c t="s"><v>1</v></c><c t="d"><v>2024-01-01T10:00:00+02:00</v></c></row></sheetData></worksheet>`,
+		`<worksheet><sheetData><row r="1"><c t="s"><v>0</v></c><c t="s"><v>0</v></c><c t="s"><v>1</v></c><c t="inlineStr"><is><t>` + strings.Repeat("&amp;\r\n", 40) + `</t></is></c></row></sheetData></worksheet>`,
 	} {
 		f.Add(s)
 	}
@@ -52,10 +61,54 @@ func FuzzSheet(f *testing.F) {
 		if err := os.WriteFile(path, minimalBook(t, sheet), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if err := readErr(path); err != nil && !strings.Contains(err.Error(), path) {
-			t.Fatalf("error does not name the file: %v", err)
+		for _, lim := range []Limits{{}, {MaxCellBytes: 3, MaxRowBytes: 5, MaxSharedStrings: 2, MaxExpansion: 1}} {
+			if err := readChecked(t, path, lim); err != nil && !strings.Contains(err.Error(), path) {
+				t.Fatalf("error does not name the file: %v", err)
+			}
 		}
 	})
+}
+
+// readChecked reads the workbook at path to the end and checks what the reader promises of
+// every row it returns: ascending row numbers within the format's limit, UTF-8 values, and
+// values within the limits. It returns the reader's error (nil at the end).
+func readChecked(t *testing.T, path string, lim Limits) error {
+	r, err := OpenContext(context.Background(), path, lim)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	lim = lim.withDefaults()
+	last, total := 0, 0
+	for {
+		row, n, err := r.Read()
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			return err
+		}
+		if n <= last || n > maxRows {
+			t.Fatalf("row %d after row %d", n, last)
+		}
+		last = n
+		size := 0
+		for _, v := range row {
+			if !utf8.ValidString(v) {
+				t.Fatalf("row %d: value %q is not UTF-8", n, v)
+			}
+			if len(v) > lim.MaxCellBytes {
+				t.Fatalf("row %d: value of %d bytes passed a limit of %d", n, len(v), lim.MaxCellBytes)
+			}
+			size += len(v)
+		}
+		if size > lim.MaxRowBytes {
+			t.Fatalf("row %d: %d bytes passed a limit of %d", n, size, lim.MaxRowBytes)
+		}
+		if total += size; int64(total) > r.budget {
+			t.Fatalf("%d bytes in all passed a budget of %d", total, r.budget)
+		}
+	}
 }
 
 // minimalBook is a package with two shared strings, a date style and sheet.

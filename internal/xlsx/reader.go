@@ -3,12 +3,14 @@ package xlsx
 import (
 	"archive/zip"
 	"compress/flate"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 
 	"github.com/sdetl/sdetl/internal/countio"
+	"github.com/sdetl/sdetl/internal/inputfile"
 )
 
 // Reader streams the rows of the first worksheet of an XLSX workbook.
@@ -31,6 +33,11 @@ type Reader struct {
 	consumed *countio.Reader // sheet XML handed to the scanner, for Done
 	size     uint64          // uncompressed size of the sheet XML, from the zip directory
 
+	lim      Limits
+	expanded int64       // bytes of values yielded so far
+	budget   int64       // the most they may total (Limits.MaxExpansion)
+	numDates []dateClass // by column: numbers to return as dates (SetDateColumns)
+
 	rowNum int        // number of the last row returned
 	cells  []cellSpan // cells of the row being built, by column
 	buf    []byte     // text of the row's non-shared values
@@ -52,13 +59,20 @@ type cellSpan struct {
 // workbook order. Shared strings and styles are loaded (a large shared
 // string table into a temporary file, see the package doc); the sheet itself
 // is streamed by Read. Close the Reader to release the file, the temporary
-// file and the goroutine reading ahead.
+// file and the goroutine reading ahead. The default limits apply.
 func Open(path string) (*Reader, error) {
-	f, err := os.Open(path)
+	return OpenContext(context.Background(), path, Limits{})
+}
+
+// OpenContext is Open for a regular file only (see inputfile), with the
+// given limits (zero fields: the defaults); reads fail with ctx.Err() once
+// ctx is done.
+func OpenContext(ctx context.Context, path string, lim Limits) (*Reader, error) {
+	f, err := inputfile.Open(path)
 	if err != nil {
-		return nil, err // *PathError names the file
+		return nil, err
 	}
-	r, err := open(path, f)
+	r, err := open(ctx, inputfile.Display(path), f, lim.withDefaults())
 	if err != nil {
 		f.Close()
 		return nil, err
@@ -66,12 +80,12 @@ func Open(path string) (*Reader, error) {
 	return r, nil
 }
 
-func open(path string, f *os.File) (*Reader, error) {
+func open(ctx context.Context, path string, f *os.File, lim Limits) (*Reader, error) {
 	st, err := f.Stat()
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	zr, err := zip.NewReader(f, st.Size())
+	zr, err := zip.NewReader(inputfile.ReaderAt(ctx, f), st.Size())
 	if err != nil {
 		return nil, fmt.Errorf("%s: not a valid XLSX file (truncated or not a zip archive): %w", path, err)
 	}
@@ -79,8 +93,13 @@ func open(path string, f *os.File) (*Reader, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	r := &Reader{path: path, file: f, date1904: info.date1904}
-	if r.sst, err = readSST(info.sst); err != nil {
+	r := &Reader{path: path, file: f, date1904: info.date1904, lim: lim}
+	parts := info.sheet.UncompressedSize64
+	if info.sst != nil {
+		parts += info.sst.UncompressedSize64
+	}
+	r.budget = lim.expansionBudget(parts)
+	if r.sst, err = readSST(info.sst, lim); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	if r.styles, err = readStyles(info.styles); err != nil {

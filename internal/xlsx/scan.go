@@ -44,12 +44,16 @@ const (
 )
 
 const (
-	scanBufSize  = 256 << 10
-	maxTokenSize = 64 << 20 // the window never grows beyond this
+	scanBufSize = 256 << 10
+	// maxTokenSize bounds the window: a tag or a CDATA section must fit in
+	// it. Text does not need to: a run of text longer than partialText is
+	// returned in pieces, so a cell's value is never held twice over.
+	maxTokenSize = 32 << 20
+	partialText  = 64 << 10
 )
 
 var (
-	errTokenTooLarge = errors.New("XML token larger than 64 MiB")
+	errTokenTooLarge = errors.New("XML token larger than 32 MiB")
 	errDoctype       = errors.New("XML document type declarations are not allowed")
 	errBadTag        = errors.New("malformed XML tag")
 )
@@ -118,6 +122,12 @@ func (s *scanner) next() error {
 				continue
 			}
 			if i < 0 {
+				if len(b) >= partialText {
+					n := textCut(b)
+					s.kind, s.text, s.cdata = tokText, b[:n], false
+					s.pos += n
+					return nil
+				}
 				if s.more() {
 					continue
 				}
@@ -243,6 +253,22 @@ func (s *scanner) tag(b []byte) (int, error) {
 		}
 	}
 	return 0, nil
+}
+
+// textCut is where a run of text may be split: not inside an entity
+// reference (at most 12 bytes, see entity) and not between a CR and the LF
+// that may follow it, so that appendText decodes the pieces as it would the
+// whole.
+func textCut(b []byte) int {
+	n := len(b)
+	from := max(n-12, 0)
+	if j := bytes.LastIndexByte(b[from:], '&'); j >= 0 && bytes.IndexByte(b[from+j:], ';') < 0 {
+		n = from + j
+	}
+	if n > 0 && b[n-1] == '\r' {
+		n--
+	}
+	return n
 }
 
 // localName drops a namespace prefix: some producers write <x:row>.

@@ -20,9 +20,6 @@ const (
 	tISODate                    // t="d"
 )
 
-// maxRowBytes bounds the text of one row's non-shared values.
-const maxRowBytes = 256 << 20
-
 // cellState is the <c> element being parsed.
 type cellState struct {
 	col      int
@@ -54,7 +51,7 @@ func (r *Reader) readRow() error {
 			}
 			num, err := rowAttr(s.attrs, r.rowNum)
 			if err != nil {
-				return r.rowErr(r.rowNum+1, err)
+				return fmt.Errorf("%s: %w", r.path, err) // the message has the row numbers
 			}
 			r.rowNum = num
 			r.cells, r.buf = r.cells[:0], r.buf[:0]
@@ -98,8 +95,8 @@ func (r *Reader) readCells() error {
 		switch s.kind {
 		case tokText:
 			r.buf = appendText(r.buf, s.text, s.cdata)
-			if len(r.buf) > maxRowBytes {
-				return fmt.Errorf("row text exceeds %d bytes", maxRowBytes)
+			if n := len(r.buf); n-c.start > r.lim.MaxCellBytes || n > r.lim.MaxRowBytes {
+				return r.sizeErr(&c)
 			}
 		case tokStart, tokEmpty:
 			switch string(s.name) {
@@ -110,7 +107,7 @@ func (r *Reader) readCells() error {
 					}
 				}
 				var err error
-				if c, _, err = cellAttrs(s.attrs, prevCol); err != nil {
+				if c, _, err = cellAttrs(s.attrs, prevCol, r.rowNum); err != nil {
 					return err
 				}
 				prevCol = c.col
@@ -211,7 +208,7 @@ func (r *Reader) fastCell(prevCol *int) (bool, error) {
 			return false, nil
 		}
 	}
-	c, rest, err := cellAttrs(attrs, *prevCol)
+	c, rest, err := cellAttrs(attrs, *prevCol, r.rowNum)
 	if len(trimSpace(rest)) != 0 {
 		return false, nil // a quoted '>' or malformed attributes: not ours
 	}
@@ -222,16 +219,32 @@ func (r *Reader) fastCell(prevCol *int) (bool, error) {
 	c.start, c.hasValue = len(r.buf), hasValue
 	r.buf = appendText(r.buf, val, false)
 	s.pos += n // val is not used past this point
-	if len(r.buf) > maxRowBytes {
-		return false, fmt.Errorf("row text exceeds %d bytes", maxRowBytes)
+	if n := len(r.buf); n-c.start > r.lim.MaxCellBytes || n > r.lim.MaxRowBytes {
+		return false, r.sizeErr(&c)
 	}
 	return true, r.endCell(&c)
 }
 
-// cellAttrs reads r, t and s of a <c>. A cell without r follows the
-// previous one. rest is what could not be parsed as attributes (the fast
+// sizeErr is the error of text collected for cell c, or for its row, past
+// the limits. They are checked while collecting (inline, on the hot path),
+// so that neither is ever held much beyond them; measured before _xHHHH_
+// decoding, which only shortens: emit checks the values exactly.
+func (r *Reader) sizeErr(c *cellState) error {
+	if n := len(r.buf) - c.start; n > r.lim.MaxCellBytes {
+		return fmt.Errorf("cell %s%d: %w", colName(c.col), r.rowNum, limitErr("value", int64(r.lim.MaxCellBytes), FlagMaxCellBytes))
+	}
+	if len(r.buf) > r.lim.MaxRowBytes {
+		return fmt.Errorf("cell %s%d: %w", colName(c.col), r.rowNum, limitErr("row", int64(r.lim.MaxRowBytes), FlagMaxRowBytes))
+	}
+	return nil
+}
+
+// cellAttrs reads r, t and s of a <c> in row rowNum. A cell without r
+// follows the previous one; a reference must name row rowNum (or no row) and
+// a column after the previous cell's: out of order, a cell would silently
+// replace another. rest is what could not be parsed as attributes (the fast
 // path's check that the tag was cut at the right '>').
-func cellAttrs(a []byte, prevCol int) (c cellState, rest []byte, err error) {
+func cellAttrs(a []byte, prevCol, rowNum int) (c cellState, rest []byte, err error) {
 	c.col = -1
 	for {
 		name, val, tail, ok := nextAttr(a)
@@ -241,9 +254,15 @@ func cellAttrs(a []byte, prevCol int) (c cellState, rest []byte, err error) {
 		a = tail
 		switch string(name) {
 		case "r":
-			col, err := colIndex(val)
+			col, row, err := cellRef(val)
 			if err != nil {
 				return c, a, err
+			}
+			if row != 0 && row != rowNum {
+				return c, a, fmt.Errorf("cell reference %.32q is not in row %d", val, rowNum)
+			}
+			if col <= prevCol {
+				return c, a, fmt.Errorf("cell %.32q after cell %s%d: cells must be in column order, each once", val, colName(prevCol), rowNum)
 			}
 			c.col = col
 		case "t":
@@ -281,43 +300,67 @@ func cellAttrs(a []byte, prevCol int) (c cellState, rest []byte, err error) {
 	return c, a, nil
 }
 
-// colIndex converts the column letters of a reference ("AB12") to a 0-based
-// index.
-func colIndex(ref []byte) (int, error) {
-	col, i := 0, 0
+// cellRef converts a reference ("AB12") to a 0-based column index and its
+// row number (0 if the reference has none), in one pass: it runs for every
+// cell.
+func cellRef(ref []byte) (col, row int, err error) {
+	i := 0
 	for ; i < len(ref); i++ {
-		c := ref[i] &^ 0x20 // upper case
+		c := ref[i] &^ 0x20 // upper case; digits fall below 'A'
 		if c < 'A' || c > 'Z' {
 			break
 		}
 		col = col*26 + int(c-'A') + 1
 		if col > maxCols {
-			return 0, fmt.Errorf("cell reference %.32q beyond column XFD", ref)
+			return 0, 0, fmt.Errorf("cell reference %.32q beyond column XFD", ref)
 		}
 	}
 	if i == 0 {
-		return 0, fmt.Errorf("invalid cell reference %.32q", ref)
+		return 0, 0, fmt.Errorf("invalid cell reference %.32q", ref)
 	}
+	digits := len(ref) - i
 	for ; i < len(ref); i++ {
-		if ref[i] < '0' || ref[i] > '9' {
-			return 0, fmt.Errorf("invalid cell reference %.32q", ref)
+		d := ref[i] - '0'
+		if d > 9 {
+			return 0, 0, fmt.Errorf("invalid cell reference %.32q", ref)
+		}
+		if row = row*10 + int(d); row > maxRows {
+			return 0, 0, fmt.Errorf("invalid cell reference %.32q", ref)
 		}
 	}
-	return col - 1, nil
+	if digits > 0 && row == 0 {
+		return 0, 0, fmt.Errorf("invalid cell reference %.32q", ref)
+	}
+	return col - 1, row, nil
 }
 
-// rowAttr returns the row number from r, or the one after prev.
+// colIndex converts the column letters of a reference ("AB12") to a 0-based
+// index.
+func colIndex(ref []byte) (int, error) {
+	col, _, err := cellRef(ref)
+	return col, err
+}
+
+// rowAttr returns the row number from r, or the one after prev. Rows must
+// ascend (a repeated or earlier number would give two rows one lineage) and
+// stay within Excel's 1,048,576, numbered or not.
 func rowAttr(a []byte, prev int) (int, error) {
 	for {
 		name, val, rest, ok := nextAttr(a)
 		if !ok {
+			if prev >= maxRows {
+				return 0, fmt.Errorf("row %d (unnumbered, after row %d) is past the format's limit of %d rows", prev+1, prev, maxRows)
+			}
 			return prev + 1, nil
 		}
 		a = rest
 		if string(name) == "r" {
 			n, ok := atoi(val)
 			if !ok || n < 1 || n > maxRows {
-				return 0, fmt.Errorf("invalid row number %.32q", val)
+				return 0, fmt.Errorf("invalid row number %.32q after row %d", val, prev)
+			}
+			if n <= prev {
+				return 0, fmt.Errorf("row number %d after row %d: rows must be in ascending order, each once", n, prev)
 			}
 			return n, nil
 		}

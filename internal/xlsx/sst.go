@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"unicode/utf8"
 	"unsafe"
 )
 
@@ -34,7 +35,18 @@ type sharedStrings struct {
 	locs   []uint32 // chunk << sstOffBits | offset in the chunk
 	chunks []string // spilled: the resident chunks, "" for the others
 	sp     *sstSpill
+	// bad holds the strings a cell may not use, stored empty: too long, or not
+	// UTF-8. They fail the cell that references them, so that the error can
+	// name its position; a string no cell uses harms nothing.
+	bad map[int]sstProblem
 }
+
+type sstProblem uint8
+
+const (
+	sstTooLong sstProblem = iota + 1
+	sstInvalidUTF8
+)
 
 const (
 	sstChunkSize = 16 << 10
@@ -155,6 +167,7 @@ func (t *sharedStrings) close() {
 // outgrows the memory limit.
 type sstBuilder struct {
 	t         sharedStrings
+	lim       Limits
 	cur       []byte // the chunk being filled
 	pending   bool   // strings were added to cur since the last flush
 	chunkSize int    // sstChunkSize, less for a small table
@@ -164,7 +177,20 @@ type sstBuilder struct {
 	noSpill   bool          // the temporary file could not be created
 }
 
-func (b *sstBuilder) add(s []byte) error {
+// add appends a string to the table; a string too long or not UTF-8 is
+// stored empty and marked bad (see sharedStrings.bad).
+func (b *sstBuilder) add(s []byte, tooLong bool) error {
+	if len(b.t.locs) >= b.lim.MaxSharedStrings {
+		return fmt.Errorf("more than %d shared strings (limit --%s)", b.lim.MaxSharedStrings, FlagMaxSharedStrings)
+	}
+	switch {
+	case tooLong || len(s) > b.lim.MaxCellBytes:
+		b.markBad(sstTooLong)
+		s = nil
+	case !utf8.Valid(s):
+		b.markBad(sstInvalidUTF8)
+		s = nil
+	}
 	if len(b.cur) > 0 && len(b.cur)+len(s) > b.chunkSize {
 		if err := b.flush(); err != nil {
 			return err
@@ -177,8 +203,8 @@ func (b *sstBuilder) add(s []byte) error {
 	b.cur = append(b.cur, s...)
 	b.pending = true
 	b.total += len(s)
-	if b.total > maxSSTSize {
-		return fmt.Errorf("shared strings exceed %d bytes", maxSSTSize)
+	if b.total > b.lim.MaxSharedStringBytes {
+		return fmt.Errorf("shared strings longer than %d bytes together (limit --%s)", b.lim.MaxSharedStringBytes, FlagMaxSharedStringBytes)
 	}
 	if len(b.cur) >= b.chunkSize { // full, or one long string: close it
 		return b.flush()
@@ -266,11 +292,29 @@ func (b *sstBuilder) finish() error {
 	return nil
 }
 
+func (b *sstBuilder) markBad(p sstProblem) {
+	if b.t.bad == nil {
+		b.t.bad = map[int]sstProblem{}
+	}
+	b.t.bad[len(b.t.locs)] = p
+}
+
+// problem is the error of a cell that references shared string i, or nil.
+func (t *sharedStrings) problem(i int, lim Limits) error {
+	switch t.bad[i] {
+	case sstTooLong:
+		return limitErr(fmt.Sprintf("shared string %d", i), int64(lim.MaxCellBytes), FlagMaxCellBytes)
+	case sstInvalidUTF8:
+		return fmt.Errorf("shared string %d is not valid UTF-8", i)
+	}
+	return nil
+}
+
 // readSST parses the shared strings part: each <si> is the concatenation of
 // its <t> texts (plain or rich-text runs), phonetic runs (<rPh>) excluded,
 // with _xHHHH_ escapes decoded.
-func readSST(f *zip.File) (*sharedStrings, error) {
-	b := sstBuilder{limit: sstMemLimit}
+func readSST(f *zip.File, lim Limits) (*sharedStrings, error) {
+	b := sstBuilder{limit: sstMemLimit, lim: lim}
 	if f == nil {
 		return &b.t, nil
 	}
@@ -294,7 +338,7 @@ func (b *sstBuilder) parse(f *zip.File, rc io.Reader) (*sharedStrings, error) {
 	s := newScanner(rc, f.UncompressedSize64)
 	s.skipText = true
 	var text []byte // the current <si>
-	inSI, inT, rph := false, false, 0
+	inSI, inT, rph, tooLong := false, false, 0, false
 	for {
 		if err := s.next(); err != nil {
 			return nil, fmt.Errorf("%s: shared string %d: %w", f.Name, b.t.len(), explain(err))
@@ -306,20 +350,24 @@ func (b *sstBuilder) parse(f *zip.File, rc io.Reader) (*sharedStrings, error) {
 			}
 			return &b.t, nil
 		case tokText:
-			text = appendText(text, s.text, s.cdata)
-			if len(text) > maxTokenSize {
-				return nil, fmt.Errorf("%s: shared string %d longer than %d bytes", f.Name, b.t.len(), maxTokenSize)
+			if tooLong {
+				break
+			}
+			// Measured before _xHHHH_ decoding (which only shortens), so that
+			// a string past the limit is never held whole.
+			if text = appendText(text, s.text, s.cdata); len(text) > b.lim.MaxCellBytes {
+				tooLong, text = true, nil
 			}
 		case tokStart, tokEmpty:
 			switch string(s.name) {
 			case "sst":
 				if b.t.locs == nil {
-					b.t.locs = make([]uint32, 0, sstCountHint(s.attrs, f.UncompressedSize64))
+					b.t.locs = make([]uint32, 0, min(sstCountHint(s.attrs, f.UncompressedSize64), b.lim.MaxSharedStrings))
 				}
 			case "si":
-				inSI, inT, rph, text = true, false, 0, text[:0]
+				inSI, inT, rph, text, tooLong = true, false, 0, text[:0], false
 				if s.kind == tokEmpty {
-					if err := b.add(nil); err != nil {
+					if err := b.add(nil, false); err != nil {
 						return nil, fmt.Errorf("%s: %w", f.Name, err)
 					}
 					inSI = false
@@ -335,7 +383,7 @@ func (b *sstBuilder) parse(f *zip.File, rc io.Reader) (*sharedStrings, error) {
 			switch string(s.name) {
 			case "si":
 				if inSI {
-					if err := b.add(decodeXInPlace(text)); err != nil {
+					if err := b.add(decodeXInPlace(text), tooLong); err != nil {
 						return nil, fmt.Errorf("%s: %w", f.Name, err)
 					}
 				}

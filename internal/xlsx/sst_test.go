@@ -44,9 +44,9 @@ func TestSSTBuilder(t *testing.T) {
 	for _, limit := range []int{1 << 30, 64 << 10, 1} {
 		t.Run(strconv.Itoa(limit), func(t *testing.T) {
 			t.Setenv("TMPDIR", t.TempDir())
-			b := sstBuilder{limit: limit, chunkSize: sstChunkSize}
+			b := sstBuilder{limit: limit, chunkSize: sstChunkSize, lim: DefaultLimits}
 			for _, s := range strs {
-				if err := b.add([]byte(s)); err != nil {
+				if err := b.add([]byte(s), false); err != nil {
 					t.Fatal(err)
 				}
 			}

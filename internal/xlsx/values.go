@@ -2,8 +2,10 @@ package xlsx
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // endCell turns the text collected for c into its value and places it.
@@ -63,6 +65,11 @@ func (r *Reader) endCell(c *cellState) error {
 				r.buf = append(r.buf[:c.start], b...)
 				span.kind = Date
 			}
+		} else if c.col < len(r.numDates) && r.numDates[c.col] != notDate {
+			if b, ok := r.serialText(r.buf[len(r.buf):], raw); ok {
+				r.buf = append(r.buf[:c.start], b...)
+				span.kind = Date
+			}
 		}
 	}
 	span.end = len(r.buf)
@@ -90,13 +97,52 @@ func (r *Reader) dateText(dst, raw []byte, cl dateClass) ([]byte, bool) {
 	return appendISO(dst, days, ms, true, cl&hasTimePart != 0), true
 }
 
-// isoDate converts a t="d" value (ISO 8601) to the reader's date text; the
-// offset, if any, is dropped (wall clock kept). A fraction of a second is kept
-// as written (to the nanosecond), never rounded: the clean stage keeps up to
-// microseconds and refuses anything finer.
+// serialText is dateText for a number in a column SetDateColumns named: the
+// date, and the time of day only when there is one, so that nothing is
+// dropped.
+func (r *Reader) serialText(dst, raw []byte) ([]byte, bool) {
+	whole, total, ok := serialMillis(raw)
+	if !ok {
+		return nil, false
+	}
+	days, ms, ok := serialDays(whole, total, r.date1904)
+	if !ok {
+		return nil, false
+	}
+	return appendISO(dst, days, ms, true, ms != 0), true
+}
+
+// SetDateColumns names the columns (by 0-based index) whose numbers are
+// dates to the caller: in a 1904 workbook their General-formatted numbers
+// are returned as Date cells, read in the 1904 date system like the
+// date-formatted ones, so that every serial of a workbook is read in its one
+// date system. In a 1900 workbook it does nothing: a bare serial means what
+// the clean stage reads it as.
+func (r *Reader) SetDateColumns(cols []bool) {
+	r.numDates = nil
+	if !r.date1904 {
+		return
+	}
+	r.numDates = make([]dateClass, len(cols))
+	for i, d := range cols {
+		if d {
+			r.numDates[i] = dateTimePart
+		}
+	}
+}
+
+// Date1904 reports whether the workbook uses the 1904 date system.
+func (r *Reader) Date1904() bool { return r.date1904 }
+
+// isoDate converts a t="d" value (ISO 8601) to the reader's date text. A
+// fraction of a second is kept as written (to the nanosecond), never rounded:
+// the clean stage keeps up to microseconds and refuses anything finer. A
+// value with an offset (or Z) is not a wall-clock time: it is returned as the
+// string it is (ok false), for the clean stage to refuse, rather than shifted
+// or stripped (docs/design.md).
 func isoDate(dst, raw []byte) ([]byte, bool) {
 	s := string(raw)
-	for _, layout := range []string{"2006-01-02T15:04:05.999999999Z07:00", "2006-01-02T15:04:05.999999999", "2006-01-02T15:04Z07:00", "2006-01-02T15:04", "2006-01-02"} {
+	for _, layout := range []string{"2006-01-02T15:04:05.999999999", "2006-01-02T15:04", "2006-01-02"} {
 		t, err := time.Parse(layout, s)
 		if err != nil {
 			continue
@@ -116,27 +162,66 @@ func isoDate(dst, raw []byte) ([]byte, bool) {
 
 // emit builds r.row and r.kinds from the parsed cells: one string
 // allocation for the row's own text, shared strings referenced directly.
-// It fails only if a spilled shared-strings chunk cannot be read back.
+// It fails if a value is not UTF-8, if the row's values or all values so far
+// are past the limits, or if a spilled shared-strings chunk cannot be read
+// back.
 func (r *Reader) emit() error {
 	n := len(r.cells)
 	for n > 0 && r.cells[n-1].kind == Empty {
 		n--
 	}
+	if !utf8.Valid(r.buf) {
+		return r.invalidUTF8()
+	}
 	text := string(r.buf)
 	r.row, r.kinds = r.row[:0], r.kinds[:0]
-	for _, c := range r.cells[:n] {
+	size := r.expanded
+	maxCell, maxSize := r.lim.MaxCellBytes, r.expanded+int64(r.lim.MaxRowBytes) // loaded once: this loop runs per cell
+	for i, c := range r.cells[:n] {
 		v := ""
 		switch {
 		case c.shared:
+			if r.sst.bad != nil {
+				if err := r.sst.problem(c.sst, r.lim); err != nil {
+					return fmt.Errorf("cell %s: %w", r.ref(i), err)
+				}
+			}
 			var err error
 			if v, err = r.sst.get(c.sst); err != nil {
 				return err
 			}
 		case c.kind != Empty:
-			v = text[c.start:c.end]
+			// Checked while collected too; this is exact (a date or boolean
+			// is longer than the number it was).
+			if v = text[c.start:c.end]; len(v) > maxCell {
+				return fmt.Errorf("cell %s: %w", r.ref(i), limitErr("value", int64(r.lim.MaxCellBytes), FlagMaxCellBytes))
+			}
+		}
+		// Shared strings are where a small workbook yields much text: a row
+		// and the sheet are bounded by what they yield, not what they store.
+		if size += int64(len(v)); size > maxSize {
+			return fmt.Errorf("cell %s: %w", r.ref(i), limitErr("row", int64(r.lim.MaxRowBytes), FlagMaxRowBytes))
 		}
 		r.row = append(r.row, v)
 		r.kinds = append(r.kinds, c.kind)
 	}
+	if size > r.budget {
+		return fmt.Errorf("cell %s: the sheet's values are longer than %d bytes together, %d times its uncompressed size (limit --%s)",
+			r.ref(n-1), r.budget, r.lim.MaxExpansion, FlagMaxExpansion)
+	}
+	r.expanded = size
 	return nil
+}
+
+// ref is the reference of column i in the current row ("B7").
+func (r *Reader) ref(i int) string { return colName(i) + strconv.Itoa(r.rowNum) }
+
+// invalidUTF8 names the first cell of the row whose own text is not UTF-8.
+func (r *Reader) invalidUTF8() error {
+	for i, c := range r.cells {
+		if !c.shared && c.kind != Empty && !utf8.Valid(r.buf[c.start:c.end]) {
+			return fmt.Errorf("cell %s: value is not valid UTF-8", r.ref(i))
+		}
+	}
+	return fmt.Errorf("row %d: text is not valid UTF-8", r.rowNum) // text outside any value: cannot happen
 }

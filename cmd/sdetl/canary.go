@@ -1,0 +1,88 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/sdetl/sdetl/internal/canary"
+	"github.com/sdetl/sdetl/internal/clean"
+	"github.com/sdetl/sdetl/internal/contract"
+	"github.com/sdetl/sdetl/internal/outcome"
+	"github.com/sdetl/sdetl/internal/postgres"
+	"github.com/sdetl/sdetl/internal/profile"
+	"github.com/sdetl/sdetl/internal/store"
+)
+
+// canaryReport is what the canary did, in run.json.
+type canaryReport struct {
+	Schema   string              `json:"schema"`
+	Seed     uint64              `json:"seed"`
+	Share    float64             `json:"share"`
+	Rows     map[string]int      `json:"rows"`   // sampled rows per table
+	Strata   map[string]int      `json:"strata"` // strata per table (0: it follows another table)
+	Queries  int                 `json:"queries"`
+	Failures []canary.Failure    `json:"failures"`
+	Observed *canary.Observed    `json:"observed,omitempty"`
+	Seconds  float64             `json:"seconds"`
+	Skipped  bool                `json:"skipped,omitempty"` // --no-canary
+	Expected *canary.Expectation `json:"-"`
+}
+
+// canaryStage draws the stratified sample of the clean store, loads it into the canary schema,
+// checks it against the contract and the profile, runs every shipped query on it, and drops
+// it. A failed check ends the run with outcome.ErrCanary (exit 6) before the full load begins.
+func canaryStage(ctx context.Context, e *env, s *contract.Spec, o runOptions, prof *profile.Report) (*canaryReport, error) {
+	start := time.Now()
+	queries, err := canaryQueries(s, o.canaryQueries)
+	if err != nil {
+		return nil, err
+	}
+	db, err := store.OpenReadOnly(o.work.clean())
+	if err != nil {
+		return nil, fmt.Errorf("clean store: %w", err)
+	}
+	sm, err := clean.DrawSample(ctx, db, s, o.canarySeed)
+	db.Close()
+	if err != nil {
+		return nil, err
+	}
+	rep := &canaryReport{Schema: postgres.CanarySchema(s), Seed: sm.Seed, Share: sm.Share, Rows: sm.Rows, Strata: sm.Strata, Queries: len(queries)}
+	p := newProgress(e.stderr, "canary")
+	obs, err := postgres.Canary(ctx, postgres.CanaryOptions{Spec: s, Clean: o.work.clean(), DSN: o.dsn, Where: sm.Where,
+		Queries: queries, AdoptSchema: o.adopt, Progress: p.update})
+	p.done()
+	rep.Seconds = time.Since(start).Seconds()
+	if err != nil {
+		return rep, err
+	}
+	rep.Observed = obs
+	rep.Failures = append([]canary.Failure{}, canary.Check(canary.Expect(s, prof, sm.Rows, postgres.FormatType), obs, s.Canary)...) // [] when all passed
+	if len(rep.Failures) > 0 {
+		return rep, fmt.Errorf("%w: %s; nothing was loaded, the live schema is untouched", outcome.ErrCanary, canary.Message(rep.Failures))
+	}
+	return rep, nil
+}
+
+// canaryQueries are the queries the canary must see execute: the dashboards' basic ones (a
+// count and a group-by per table) until the KPI queries ship, plus every --canary-query file.
+func canaryQueries(s *contract.Spec, files []string) ([]canary.Query, error) {
+	qs := canary.DefaultQueries(s)
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, fmt.Errorf("--canary-query: %w", err)
+		}
+		qs = append(qs, canary.Query{Name: filepath.Base(f), SQL: strings.TrimSpace(string(b))})
+	}
+	return qs, nil
+}
+
+// stringsFlag is a repeatable string flag.
+type stringsFlag []string
+
+func (s *stringsFlag) String() string     { return strings.Join(*s, ",") }
+func (s *stringsFlag) Set(v string) error { *s = append(*s, v); return nil }

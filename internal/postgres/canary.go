@@ -1,0 +1,302 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/sdetl/sdetl/internal/canary"
+	"github.com/sdetl/sdetl/internal/contract"
+	"github.com/sdetl/sdetl/internal/outcome"
+	"github.com/sdetl/sdetl/internal/store"
+)
+
+// PurposeCanary marks the canary's schema in owned_schemas.
+const PurposeCanary = "canary"
+
+// CanaryOptions configure a canary load.
+type CanaryOptions struct {
+	Spec  *contract.Spec
+	Clean string // the clean store
+	DSN   string
+	// Where is the sample's clean-store row filter per table (" WHERE ..."), as the load's
+	// COPY takes it (clean.Sample.Where).
+	Where   func(table string) string
+	Queries []canary.Query
+	// QueryTimeout bounds each query (statement_timeout); 0 means 60 s.
+	QueryTimeout time.Duration
+	AdoptSchema  string // as LoadOptions.AdoptSchema: the ownership check must agree with the load's
+	Progress     func(table string, rows int)
+}
+
+// canaryLoaded, set only by tests, runs between the canary's load and its observation: the
+// place to damage a sample the way a broken load would.
+var canaryLoaded func(ctx context.Context, conn *pgx.Conn, schema string) error
+
+// CanarySchema is the schema the canary loads into.
+func CanarySchema(s *contract.Spec) string { return s.Schema + "__canary" }
+
+// Canary loads the sample into the canary schema with the load's own COPY, observes it (column
+// types, rows, NULLs, date extremes) and runs every query on it, then drops the schema, whatever
+// happened. The schema is committed and recorded as owned (purpose canary) before anything is
+// copied, so a run killed mid-canary leaves a schema the next run's ownership check finds as a
+// leftover and drops (here, and in Load). The live schema is never touched. A value PostgreSQL
+// refuses is a canary failure (outcome.ErrCanary); the judgement of what was observed is
+// canary.Check's.
+func Canary(ctx context.Context, o CanaryOptions) (*canary.Observed, error) {
+	src, err := store.OpenReadOnly(o.Clean)
+	if err != nil {
+		return nil, fmt.Errorf("clean store: %w", err)
+	}
+	defer src.Close()
+	conn, err := Connect(ctx, o.DSN)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close(context.Background())
+	unlock, err := Lock(ctx, conn, o.Spec.Schema)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	if err := ensureBookkeeping(ctx, conn); err != nil {
+		return nil, err
+	}
+	schema := CanarySchema(o.Spec)
+	if err := createCanary(ctx, conn, o, schema); err != nil {
+		return nil, err
+	}
+	defer func() {
+		// Dropped also when ctx was cancelled: a short grace of its own.
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		if derr := dropCanary(dctx, conn, schema); derr != nil && err == nil {
+			err = derr
+		}
+	}()
+	for _, t := range o.Spec.Tables {
+		if err := loadCanaryTable(ctx, conn, src, o, schema, t); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := conn.Exec(ctx, quarantineDDL(schema)); err != nil { // empty: the queries may read it
+		return nil, fmt.Errorf("canary: create quarantine: %w", err)
+	}
+	if canaryLoaded != nil {
+		if err := canaryLoaded(ctx, conn, schema); err != nil {
+			return nil, err
+		}
+	}
+	obs, err := observe(ctx, conn, o.Spec, schema)
+	if err != nil {
+		return nil, err
+	}
+	for _, q := range o.Queries {
+		obs.Queries = append(obs.Queries, runQuery(ctx, conn, schema, q, o.QueryTimeout))
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return obs, nil
+}
+
+// createCanary settles ownership (under the run's lock), drops a canary a killed run left, and
+// creates and records the new one, in one short committed transaction.
+func createCanary(ctx context.Context, conn *pgx.Conn, o CanaryOptions, schema string) error {
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(context.Background())
+	tg, err := checkOwnership(ctx, tx, o.Spec, o.AdoptSchema)
+	if err != nil {
+		return err
+	}
+	for _, name := range tg.leftovers {
+		if name == schema {
+			if err := dropOwned(ctx, tx, name); err != nil {
+				return err
+			}
+		}
+	}
+	if _, err := tx.Exec(ctx, "CREATE SCHEMA "+ident(schema)); err != nil {
+		return fmt.Errorf("create schema %s: %w", schema, err)
+	}
+	if err := recordSchema(ctx, tx, schema, PurposeCanary, o.Spec.Name, loadedTables(o.Spec), false); err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
+}
+
+func dropCanary(ctx context.Context, conn *pgx.Conn, schema string) error {
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("drop canary schema %s: %w", schema, err)
+	}
+	defer tx.Rollback(context.Background())
+	if err := dropOwned(ctx, tx, schema); err != nil {
+		return fmt.Errorf("drop canary schema %s: %w", schema, err)
+	}
+	return tx.Commit(ctx)
+}
+
+// loadCanaryTable creates one table, COPYs the sample's rows into it with the load's copyTable
+// and builds its natural-key index, in one transaction.
+func loadCanaryTable(ctx context.Context, conn *pgx.Conn, src *sql.DB, o CanaryOptions, schema string, t *contract.Table) error {
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(context.Background())
+	if _, err := tx.Exec(ctx, tableDDL(schema, t)); err != nil {
+		return fmt.Errorf("canary: create %s: %w", t.Name, err)
+	}
+	where := ""
+	if o.Where != nil {
+		where = o.Where(t.Name)
+	}
+	if _, err := copyTable(ctx, tx, src, schema, t, where, o.Progress); err != nil {
+		return canaryErr("load "+t.Name, explainRowTooBig(t, err))
+	}
+	if k := keyDDL(schema, t); k != "" {
+		if _, err := tx.Exec(ctx, k); err != nil {
+			return canaryErr("natural key of "+t.Name, err)
+		}
+	}
+	return tx.Commit(ctx)
+}
+
+// canaryErr makes a data error PostgreSQL raised (class 22 data exception, 23 integrity
+// constraint violation) a canary failure; anything else (a lost connection) stays an error.
+func canaryErr(what string, err error) error {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && (strings.HasPrefix(pe.Code, "22") || strings.HasPrefix(pe.Code, "23")) {
+		return fmt.Errorf("%w: %s: %w; the live schema is untouched", outcome.ErrCanary, what, err)
+	}
+	return fmt.Errorf("canary: %s: %w", what, err)
+}
+
+// observe reads what the canary schema holds: per table its rows, and per column its type as
+// format_type names it, its NULLs and, for date kinds, its extremes as PostgreSQL's text.
+func observe(ctx context.Context, conn *pgx.Conn, s *contract.Spec, schema string) (*canary.Observed, error) {
+	obs := &canary.Observed{}
+	for _, t := range s.Tables {
+		to := canary.TableObserved{Table: t.Name}
+		rows, err := conn.Query(ctx, `SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
+			WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`, ident(schema, t.Name))
+		if err != nil {
+			return nil, fmt.Errorf("canary: columns of %s: %w", t.Name, err)
+		}
+		err = func() error {
+			defer rows.Close()
+			for rows.Next() {
+				var c canary.ColumnObserved
+				if err := rows.Scan(&c.Name, &c.Type); err != nil {
+					return err
+				}
+				to.Columns = append(to.Columns, c)
+			}
+			return rows.Err()
+		}()
+		if err != nil {
+			return nil, fmt.Errorf("canary: columns of %s: %w", t.Name, err)
+		}
+		if err := measure(ctx, conn, schema, t, &to); err != nil {
+			return nil, fmt.Errorf("canary: measure %s: %w", t.Name, err)
+		}
+		obs.Tables = append(obs.Tables, to)
+	}
+	return obs, nil
+}
+
+// measureBatch is how many columns one measuring scan covers: PostgreSQL allows 1,664 entries
+// in a select list and a date column takes three (a contract table may hold 1,598 columns).
+const measureBatch = 500
+
+// measure counts the rows and each column's NULLs and reads the extremes of the contract's date,
+// timestamp and month columns, as PostgreSQL's text (chronological order for dates, which is
+// also text order for months).
+func measure(ctx context.Context, conn *pgx.Conn, schema string, t *contract.Table, to *canary.TableObserved) error {
+	dated := map[string]bool{}
+	for _, c := range t.Columns {
+		dated[c.Name] = c.Type == contract.Date || c.Type == contract.Timestamp || c.Type == contract.Month
+	}
+	if err := conn.QueryRow(ctx, "SELECT count(*) FROM "+ident(schema, t.Name)).Scan(&to.Rows); err != nil {
+		return err
+	}
+	for lo := 0; lo < len(to.Columns); lo += measureBatch {
+		cols := to.Columns[lo:min(lo+measureBatch, len(to.Columns))]
+		var sel []string
+		var dest []any
+		nonNull := make([]int64, len(cols))
+		mins, maxs := make([]*string, len(cols)), make([]*string, len(cols))
+		for i, c := range cols {
+			q := ident(c.Name)
+			sel, dest = append(sel, "count("+q+")"), append(dest, &nonNull[i])
+			if dated[c.Name] {
+				sel, dest = append(sel, "min("+q+")::text", "max("+q+")::text"), append(dest, &mins[i], &maxs[i])
+			}
+		}
+		if err := conn.QueryRow(ctx, "SELECT "+strings.Join(sel, ", ")+" FROM "+ident(schema, t.Name)).Scan(dest...); err != nil {
+			return err
+		}
+		for i := range cols {
+			cols[i].Nulls = to.Rows - nonNull[i]
+			if mins[i] != nil && maxs[i] != nil {
+				cols[i].Min, cols[i].Max = *mins[i], *maxs[i]
+			}
+		}
+	}
+	return nil
+}
+
+// FormatType names a contract type as PostgreSQL's format_type does, for the canary's type check.
+func FormatType(t contract.Type) string {
+	switch p := PGType(t); p {
+	case "timestamp", "time":
+		return p + " without time zone"
+	default:
+		return p
+	}
+}
+
+// runQuery runs one query in a read-only transaction with search_path set to the schema under
+// test, reads every row, and reports how it went; it never changes anything.
+func runQuery(ctx context.Context, conn *pgx.Conn, schema string, q canary.Query, timeout time.Duration) canary.QueryResult {
+	res := canary.QueryResult{Name: q.Name}
+	if timeout <= 0 {
+		timeout = time.Minute
+	}
+	err := func() error {
+		tx, err := conn.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback(context.Background())
+		if _, err := tx.Exec(ctx, fmt.Sprintf("SET LOCAL search_path TO %s, pg_catalog; SET LOCAL statement_timeout = %d",
+			ident(schema), timeout.Milliseconds())); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, strings.ReplaceAll(q.SQL, "{{schema}}", ident(schema)), pgx.QueryExecModeSimpleProtocol)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			res.Rows++
+		}
+		return rows.Err()
+	}()
+	if err != nil {
+		res.Error = oneLineErr(err)
+	}
+	return res
+}
+
+func oneLineErr(err error) string { return strings.Join(strings.Fields(err.Error()), " ") }
