@@ -33,6 +33,8 @@ func init() {
 		{"load", "[--pg DSN]", "load the clean store into PostgreSQL and make it live", cmdLoad},
 		{"quarantine", "list|export|release", "review quarantined rows, export them to fix, release the fixes", cmdQuarantine},
 		{"spec", "init --from FILE... [--out spec.yaml]", "draft a contract for new exports by profiling them", cmdSpec},
+		{"backup", "[stage|pg|all]|list|verify|prune", "verified backups of the staging store and the live schema, with manifests", cmdBackup},
+		{"restore", "ID|MANIFEST", "restore a verified backup (staging store, or PostgreSQL into a new database)", cmdRestore},
 		{"pg", "up|down|status|dsn", "manage the local PostgreSQL kept under the work dir", cmdPg},
 		{"version", "", "print the version", cmdVersion},
 	}

@@ -29,6 +29,7 @@ type runOptions struct {
 	noCanary      bool     // --no-canary
 	canarySeed    uint64   // --canary-seed
 	canaryQueries []string // --canary-query files
+	noBackup      bool     // --no-backup
 }
 
 // pipeline runs import -> profile -> breaker -> score -> clean -> score -> gate -> canary (a
@@ -90,6 +91,11 @@ func runStages(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep 
 	if o.dryRun {
 		lo.DryRun, lo.SampleEvery = true, 10
 		lo.BeforeSwap = scoreBeforeSwap(s, nil, &rep.Scores.Postgres) // a sample: not comparable
+	}
+	if !o.dryRun && !o.noBackup {
+		if rep.Backup, err = backupBeforeLoad(ctx, e, o.work); err != nil {
+			return err
+		}
 	}
 	if rep.Load, err = loadStage(ctx, e, lo); err != nil {
 		return err

@@ -32,6 +32,7 @@ type runReport struct {
 	Load       *postgres.LoadResult `json:"load"`
 	Tables     []tableSummary       `json:"tables"`
 	Plan       *plan                `json:"plan,omitempty"`
+	Backup     string               `json:"backup,omitempty"` // the staging store's backup made before the load
 	Seconds    float64              `json:"seconds"`
 	// How the run ended: outcome ok, usage, error, preflight_failed, breaker_halted,
 	// gate_failed, reconciliation_failed or interrupted; the exit code; the error line, if any.
@@ -72,6 +73,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	f.Var(&cq, "canary-query", "an SQL `file` the canary must see execute on the sample (repeatable; tables unqualified or as {{schema}}.table)")
 	var minQ optFloat
 	adopt := f.String("adopt-schema", "", adoptUsage)
+	noBackup := f.Bool("no-backup", false, "do not back up the staging store before the load (sdetl backup does it alone)")
 	skipPreflight := f.Bool("skip-preflight", false, "do not run the preflight checks first (sdetl preflight runs them alone)")
 	f.Var(&minQ, "min-quality", "quality gate `N`, 0..100: the clean store's score must reach this (default: the contract's gate, 80 for the built-in one)")
 	limits := f.withLimits()
@@ -86,7 +88,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	o := runOptions{exports: *exports, work: f.work, fresh: *fresh, dryRun: *dry, minQuality: s.Quality.Gate, adopt: *adopt, limits: *limits,
-		noCanary: *noCanary, canarySeed: *seed, canaryQueries: cq}
+		noCanary: *noCanary, canarySeed: *seed, canaryQueries: cq, noBackup: *noBackup}
 	if minQ.set {
 		o.minQuality = minQ.v
 	}
