@@ -69,6 +69,9 @@ type loadRun struct {
 	// the rest (DDL, count checks, natural-key indexes, swap, commit).
 	CopySeconds float64 `json:"copy_seconds,omitempty"`
 	RestSeconds float64 `json:"rest_seconds,omitempty"`
+	// Tables are the seconds each table's load took, where the tool says: sdetl's COPY of it
+	// (LoadResult), the floor's \copy (psql's \timing), pgloader's summary line.
+	Tables map[string]float64 `json:"table_seconds,omitempty"`
 }
 
 // loadTool aggregates the runs of one tool.
@@ -88,6 +91,8 @@ type loadTool struct {
 	// TimeVsFloor is this tool's time / the COPY floor's time (1 = the floor).
 	TimeVsFloor float64 `json:"time_vs_copy_floor,omitempty"`
 	Error       string  `json:"error,omitempty"`
+	// TableSeconds are the per-table medians, where the tool reports them.
+	TableSeconds map[string]float64 `json:"median_table_seconds,omitempty"`
 }
 
 type tableRows struct {
@@ -107,6 +112,7 @@ type loadReport struct {
 	PostgreSQL string      `json:"postgresql_version"`
 	Pgloader   string      `json:"pgloader_version,omitempty"`
 	Scale      float64     `json:"scale"`
+	Raw        bool        `json:"raw"` // the exports had the raw volumes (sdetl generate --raw)
 	N          int         `json:"runs"`
 	Rows       int64       `json:"rows"`
 	TableRows  []tableRows `json:"table_rows"`
@@ -121,7 +127,8 @@ type loadReport struct {
 }
 
 func loadUsage(w io.Writer) {
-	fmt.Fprint(w, `usage: sdetl-bench load [-scale S] [-runs N] [-json] [-q] [-keep] [-cpuprofile FILE]
+	fmt.Fprint(w, `usage: sdetl-bench load [-scale S] [-runs N] [-inputs scale,raw] [-json] [-q] [-keep] [-cpuprofile FILE]
+       sdetl-bench load -from REPORT.json
 
 load  builds a clean store (synthetic CSV exports at scale S, import, clean) and a throwaway
       PostgreSQL cluster (unix socket only, stopped at the end), then loads the same clean.db
@@ -141,7 +148,9 @@ func benchLoad(args []string, stdout, stderr io.Writer) int {
 	asJSON := fs.Bool("json", false, "print JSON instead of markdown")
 	quiet := fs.Bool("q", false, "no progress on stderr")
 	keep := fs.Bool("keep", false, "keep the temporary directory (exports, stores, CSVs; the cluster is stopped)")
-	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of this process during the timed runs (it only works in sdetl's) to FILE")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of this process during the timed runs (it only works in sdetl's) to FILE (with several inputs: FILE.scale, FILE.raw)")
+	from := fs.String("from", "", "print a saved -json report (REPORT.json) as markdown instead of measuring")
+	inputs := fs.String("inputs", "scale,raw", "the inputs to measure, side by side: scale (the exports at -scale) and/or raw (the same with the raw volumes, sdetl generate --raw)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -156,28 +165,70 @@ func benchLoad(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, format+"\n", a...)
 		}
 	}
-	rep, err := runLoadBench(ctx, loadConfig{scale: *scale, runs: *runs, keep: *keep, cpuprofile: *cpuprofile, logf: logf, stderr: stderr})
-	if err != nil {
-		fmt.Fprintln(stderr, "sdetl-bench load:", err)
-		return 1
+	var reps []*loadReport
+	if *from != "" {
+		b, err := os.ReadFile(*from)
+		if err == nil {
+			err = json.Unmarshal(b, &reps)
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, "sdetl-bench load -from:", err)
+			return 1
+		}
+		writeLoadReports(stdout, reps)
+		return 0
+	}
+	variants := strings.Split(*inputs, ",")
+	for _, v := range variants {
+		if v != "scale" && v != "raw" {
+			fmt.Fprintf(stderr, "sdetl-bench load: -inputs %q: want scale and/or raw\n", *inputs)
+			return 2
+		}
+	}
+	for _, v := range variants {
+		cfg := loadConfig{scale: *scale, raw: v == "raw", runs: *runs, keep: *keep, inputs: *inputs, logf: logf, stderr: stderr}
+		if *cpuprofile != "" {
+			cfg.cpuprofile = *cpuprofile
+			if len(variants) > 1 {
+				cfg.cpuprofile += "." + v
+			}
+		}
+		rep, err := runLoadBench(ctx, cfg)
+		if err != nil {
+			fmt.Fprintln(stderr, "sdetl-bench load:", err)
+			return 1
+		}
+		reps = append(reps, rep)
 	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(rep); err != nil {
+		if err := enc.Encode(reps); err != nil {
 			return 1
 		}
 		return 0
 	}
-	writeLoadMarkdown(stdout, rep)
+	writeLoadReports(stdout, reps)
 	return 0
+}
+
+// writeLoadReports prints the reports of one run, one section per input.
+func writeLoadReports(stdout io.Writer, reps []*loadReport) {
+	for _, rep := range reps {
+		if len(reps) > 1 {
+			fmt.Fprintf(stdout, "\n#### scale %g%s\n\n", rep.Scale, map[bool]string{true: ", raw volumes (`generate --raw`, no roster: every row in scope)"}[rep.Raw])
+		}
+		writeLoadMarkdown(stdout, rep)
+	}
 }
 
 type loadConfig struct {
 	scale      float64
+	raw        bool
 	runs       int
 	keep       bool
 	cpuprofile string
+	inputs     string // the -inputs flag, for the report's command line
 	logf       func(string, ...any)
 	stderr     io.Writer
 }
@@ -278,7 +329,7 @@ func runLoadBench(ctx context.Context, cfg loadConfig) (rep *loadReport, err err
 func newLoadReport(cfg loadConfig) *loadReport {
 	return &loadReport{
 		Date:       time.Now().Format(time.RFC3339),
-		Command:    fmt.Sprintf("go -C cmd/sdetl-bench run . load -scale %g -runs %d", cfg.scale, cfg.runs),
+		Command:    fmt.Sprintf("go -C cmd/sdetl-bench run . load -scale %g -runs %d -inputs %s", cfg.scale, cfg.runs, cfg.inputs),
 		GoVersion:  runtime.Version(),
 		GOOS:       runtime.GOOS,
 		GOARCH:     runtime.GOARCH,
@@ -286,6 +337,7 @@ func newLoadReport(cfg loadConfig) *loadReport {
 		MemTotalMB: memTotalMB(),
 		CPUModel:   cpuModel(),
 		Scale:      cfg.scale,
+		Raw:        cfg.raw,
 		N:          cfg.runs,
 	}
 }
@@ -298,9 +350,16 @@ func buildInput(ctx context.Context, cfg loadConfig, sp *contract.Spec, tmp stri
 	if err := os.MkdirAll(work, 0o755); err != nil {
 		return "", nil, err
 	}
-	logf("generating scale %g CSV exports", cfg.scale)
-	if _, err := synth.Generate(ctx, exports, synth.Options{Scale: cfg.scale, Seed: 1, Format: "csv"}); err != nil {
+	logf("generating scale %g CSV exports (raw %v)", cfg.scale, cfg.raw)
+	if _, err := synth.Generate(ctx, exports, synth.Options{Scale: cfg.scale, Seed: 1, Format: "csv", Raw: cfg.raw}); err != nil {
 		return "", nil, fmt.Errorf("generate: %w", err)
+	}
+	if cfg.raw {
+		// With the roster the scope filter drops the raw rows again and the clean store is the
+		// scale one's; without it every row is in scope, so the load carries the raw volume.
+		if err := os.Remove(filepath.Join(exports, "roster.csv")); err != nil {
+			return "", nil, fmt.Errorf("raw input without roster: %w", err)
+		}
 	}
 	stageDB, cleanDB := filepath.Join(work, "stage.db"), filepath.Join(work, "clean.db")
 	logf("import")
@@ -383,7 +442,11 @@ func benchTools(ctx context.Context, sp *contract.Spec, admin *pgx.Conn, c *pgcl
 				_, err := admin.Exec(ctx, "CREATE SCHEMA "+pgx.Identifier{pgloaderSchema}.Sanitize())
 				return err
 			},
-			run: func() (loadRun, error) { return runProcess(ctx, pgloaderPath, "-D", root, cmdFile) }})
+			run: func() (loadRun, error) {
+				r, out, err := runProcessOut(ctx, pgloaderPath, "-D", root, cmdFile)
+				r.Tables = pgloaderTableSeconds(out, tables)
+				return r, err
+			}})
 	}
 	floor = &loadTool{Tool: toolFloor, Measured: true}
 	if psqlPath != "" {
@@ -393,7 +456,9 @@ func benchTools(ctx context.Context, sp *contract.Spec, admin *pgx.Conn, c *pgcl
 			return nil, nil, nil, err
 		}
 		tools = append(tools, &benchTool{res: floor, schema: floorSchema, run: func() (loadRun, error) {
-			return runProcess(ctx, psqlPath, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", dsn, "-f", script)
+			r, out, err := runProcessOut(ctx, psqlPath, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", dsn, "-f", script)
+			r.Tables = floorTableSeconds(out)
+			return r, err
 		}})
 	} else {
 		floor.Label = "COPY floor: pgx COPY FROM STDIN (CSV) of pre-exported CSVs into the same typed tables, one transaction, no indexes (psql not found)"
@@ -505,8 +570,12 @@ func runSdetl(ctx context.Context, sp *contract.Spec, cleanDB, dsn string) (load
 	if err != nil {
 		return r, err
 	}
+	r.Tables = map[string]float64{}
 	for _, t := range res.Tables {
 		r.CopySeconds += t.Copying.Seconds()
+		if t.Copying > 0 {
+			r.Tables[t.Table] = t.Copying.Seconds()
+		}
 	}
 	if r.CopySeconds > 0 { // the quarantine's COPY is not timed separately; count it with the rest
 		r.RestSeconds = res.Duration.Seconds() - r.CopySeconds
@@ -516,6 +585,12 @@ func runSdetl(ctx context.Context, sp *contract.Spec, cleanDB, dsn string) (load
 
 // runProcess times one external command; the CPU time is the child's.
 func runProcess(ctx context.Context, path string, args ...string) (loadRun, error) {
+	r, _, err := runProcessOut(ctx, path, args...)
+	return r, err
+}
+
+// runProcessOut is runProcess, also returning what the command printed.
+func runProcessOut(ctx context.Context, path string, args ...string) (loadRun, string, error) {
 	var out bytes.Buffer
 	cmd := exec.CommandContext(ctx, path, args...)
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -526,9 +601,49 @@ func runProcess(ctx context.Context, path string, args ...string) (loadRun, erro
 		r.CPUSeconds = (st.UserTime() + st.SystemTime()).Seconds()
 	}
 	if err != nil {
-		return r, fmt.Errorf("%s: %v: %s", filepath.Base(path), err, lastLines(out.String(), 8))
+		return r, out.String(), fmt.Errorf("%s: %v: %s", filepath.Base(path), err, lastLines(out.String(), 8))
 	}
-	return r, nil
+	return r, out.String(), nil
+}
+
+// floorTableSeconds reads psql's \timing of each \copy, announced by floorScript's \echo.
+func floorTableSeconds(out string) map[string]float64 {
+	m, current := map[string]float64{}, ""
+	for _, l := range strings.Split(out, "\n") {
+		if t, ok := strings.CutPrefix(l, "TABLE "); ok {
+			current = t
+			continue
+		}
+		var ms float64
+		if current != "" && strings.HasPrefix(l, "Time: ") {
+			if _, err := fmt.Sscanf(l, "Time: %f ms", &ms); err == nil {
+				m[current], current = ms/1000, ""
+			}
+		}
+	}
+	return m
+}
+
+// pgloaderTableSeconds reads the "total time" of each table from pgloader's summary, whose
+// table lines name the target table (e.g. "bench_pgloader"."tickets") and end in "1.234s".
+func pgloaderTableSeconds(out string, tables []string) map[string]float64 {
+	m := map[string]float64{}
+	for _, l := range strings.Split(out, "\n") {
+		f := strings.Fields(l)
+		if len(f) < 3 {
+			continue
+		}
+		name := strings.ReplaceAll(f[0], `"`, "")
+		for _, t := range tables {
+			if name == pgloaderSchema+"."+t || name == t {
+				var sec float64
+				if _, err := fmt.Sscanf(f[len(f)-1], "%fs", &sec); err == nil {
+					m[t] = sec
+				}
+			}
+		}
+	}
+	return m
 }
 
 // runFloorPgx is the floor without psql: COPY FROM STDIN of the CSVs over one pgx connection.
@@ -615,10 +730,13 @@ func floorScript(csvDir string, tables []string) string {
 	for _, t := range tables {
 		fmt.Fprintf(&b, "CREATE TABLE %s (LIKE %s);\n", pgx.Identifier{floorSchema, t}.Sanitize(), pgx.Identifier{templateSchema, t}.Sanitize())
 	}
+	b.WriteString("\\timing on\n") // per-table times, read back by floorTableSeconds
 	for _, t := range tables {
 		path := strings.ReplaceAll(filepath.Join(csvDir, t+".csv"), "'", "''")
+		fmt.Fprintf(&b, "\\echo TABLE %s\n", t)
 		fmt.Fprintf(&b, "\\copy %s FROM '%s' WITH (FORMAT csv)\n", pgx.Identifier{floorSchema, t}.Sanitize(), path)
 	}
+	b.WriteString("\\timing off\n")
 	b.WriteString("COMMIT;\n")
 	return b.String()
 }
@@ -644,6 +762,20 @@ func summarize(rep *loadReport, pgl, floor *loadTool) {
 		t.RestSeconds = pick(func(r loadRun) float64 { return r.RestSeconds })
 		if t.Seconds > 0 {
 			t.RowsPerSec = float64(rep.Rows) / t.Seconds
+		}
+		for _, tr := range rep.TableRows {
+			var v []float64
+			for _, r := range t.Runs {
+				if sec, ok := r.Tables[tr.Table]; ok {
+					v = append(v, sec)
+				}
+			}
+			if len(v) == len(t.Runs) {
+				if t.TableSeconds == nil {
+					t.TableSeconds = map[string]float64{}
+				}
+				t.TableSeconds[tr.Table] = medianF(v)
+			}
 		}
 	}
 	for _, t := range rep.Tools {
@@ -713,6 +845,7 @@ func writeLoadMarkdown(w io.Writer, rep *loadReport) {
 	if r := rep.Reference; r != nil {
 		fmt.Fprintf(w, "| %s | %.1f | - | - | %s | - | - |\n", r.Label, r.Seconds, rate(r.RowsPerSec))
 	}
+	writeTableRates(w, rep)
 	for _, t := range rep.Tools {
 		if t.Tool == toolSdetl && t.Measured {
 			fmt.Fprintln(w)
@@ -725,6 +858,42 @@ func writeLoadMarkdown(w io.Writer, rep *loadReport) {
 		for _, n := range rep.Notes {
 			fmt.Fprintln(w, "- "+n)
 		}
+	}
+}
+
+// writeTableRates prints rows/s per table and tool, where the tool reports per-table times
+// (sdetl: its COPY of the table; the floor: psql's \timing of its \copy; pgloader: its summary).
+func writeTableRates(w io.Writer, rep *loadReport) {
+	var tools []*loadTool
+	for _, t := range rep.Tools {
+		if t.Measured && len(t.TableSeconds) > 0 {
+			tools = append(tools, t)
+		}
+	}
+	if len(tools) == 0 {
+		return
+	}
+	fmt.Fprintln(w)
+	fmt.Fprint(w, "| table | rows |")
+	for _, t := range tools {
+		fmt.Fprintf(w, " %s s | %s rows/s |", t.Tool, t.Tool)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprint(w, "|---|---:|")
+	for range tools {
+		fmt.Fprint(w, "---:|---:|")
+	}
+	fmt.Fprintln(w)
+	for _, tr := range rep.TableRows {
+		fmt.Fprintf(w, "| %s | %s |", tr.Table, count(tr.Rows))
+		for _, t := range tools {
+			if sec, ok := t.TableSeconds[tr.Table]; ok && sec > 0 {
+				fmt.Fprintf(w, " %.2f | %s |", sec, rate(float64(tr.Rows)/sec))
+			} else {
+				fmt.Fprint(w, " - | - |")
+			}
+		}
+		fmt.Fprintln(w)
 	}
 }
 
