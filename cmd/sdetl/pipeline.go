@@ -9,6 +9,7 @@ import (
 	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/exports"
 	"github.com/sdetl/sdetl/internal/health"
+	"github.com/sdetl/sdetl/internal/obs"
 	"github.com/sdetl/sdetl/internal/outcome"
 	"github.com/sdetl/sdetl/internal/postgres"
 	"github.com/sdetl/sdetl/internal/profile"
@@ -26,10 +27,11 @@ type runOptions struct {
 	minQuality    float64
 	adopt         string // --adopt-schema
 	limits        exports.Limits
-	noCanary      bool     // --no-canary
-	canarySeed    uint64   // --canary-seed
-	canaryQueries []string // --canary-query files
-	noBackup      bool     // --no-backup
+	noCanary      bool         // --no-canary
+	canarySeed    uint64       // --canary-seed
+	canaryQueries []string     // --canary-query files
+	noBackup      bool         // --no-backup
+	metrics       *obs.Metrics // nil: no metrics
 }
 
 // pipeline runs import -> profile -> breaker -> score -> clean -> score -> gate -> canary (a
@@ -59,9 +61,11 @@ func runStages(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep 
 		return err
 	}
 	var err error
+	o.metrics.Enter("import")
 	if rep.Import, err = importStage(ctx, e, s, o.exports, o.work.stage(), o.fresh, o.limits); err != nil {
 		return err
 	}
+	o.metrics.Enter("profile")
 	if rep.Profile, err = stage.Profile(ctx, s, o.work.stage(), 0); err != nil {
 		return err
 	}
@@ -69,9 +73,11 @@ func runStages(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep 
 		return fmt.Errorf("%w; nothing was cleaned or loaded (sdetl profile shows every column)", halt)
 	}
 	rep.DateOrders = applyDateOrders(s, rep.Profile)
+	o.metrics.Enter("score")
 	if rep.Scores.Stage, err = scoreStore(ctx, s, "stage", o.work); err != nil {
 		return err
 	}
+	o.metrics.Enter("clean")
 	if rep.Clean, err = cleanStage(ctx, e, s, o.work, false); err != nil {
 		return err
 	}
@@ -81,6 +87,7 @@ func runStages(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep 
 	if err := quality.Gate(rep.Scores.Clean, o.minQuality); err != nil {
 		return err
 	}
+	o.metrics.Enter("canary")
 	if o.dryRun || o.noCanary {
 		rep.Canary = &canaryReport{Skipped: true}
 	} else if rep.Canary, err = canaryStage(ctx, e, s, o, rep.Profile); err != nil {
@@ -92,11 +99,13 @@ func runStages(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep 
 		lo.DryRun, lo.SampleEvery = true, 10
 		lo.BeforeSwap = scoreBeforeSwap(s, nil, &rep.Scores.Postgres) // a sample: not comparable
 	}
+	o.metrics.Enter("backup")
 	if !o.dryRun && !o.noBackup {
 		if rep.Backup, err = backupBeforeLoad(ctx, e, o.work); err != nil {
 			return err
 		}
 	}
+	o.metrics.Enter("load")
 	if rep.Load, err = loadStage(ctx, e, lo); err != nil {
 		return err
 	}
@@ -104,6 +113,7 @@ func runStages(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep 
 		rep.Plan = makePlan(s, rep)
 		return nil
 	}
+	o.metrics.Enter("reconcile")
 	live, err := postgres.Counts(ctx, o.dsn, s)
 	if err != nil {
 		return err

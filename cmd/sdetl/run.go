@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"time"
 
 	"github.com/sdetl/sdetl/internal/clean"
 	"github.com/sdetl/sdetl/internal/postgres"
@@ -77,6 +78,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	skipPreflight := f.Bool("skip-preflight", false, "do not run the preflight checks first (sdetl preflight runs them alone)")
 	f.Var(&minQ, "min-quality", "quality gate `N`, 0..100: the clean store's score must reach this (default: the contract's gate, 80 for the built-in one)")
 	limits := f.withLimits()
+	mf := f.withMetrics()
 	if _, err := f.parse(args); err != nil {
 		return err
 	}
@@ -111,7 +113,15 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer unlock()
+	started := time.Now()
+	var finishMetrics func(context.Context, *runReport, time.Time) error
+	if o.metrics, finishMetrics, err = startMetrics(e, mf); err != nil {
+		return err
+	}
 	rep, err := pipeline(ctx, e, s, o)
+	if merr := finishMetrics(ctx, rep, started); err == nil {
+		err = merr
+	}
 	if f.json {
 		printJSON(e.stdout, rep)
 	} else {

@@ -58,6 +58,7 @@ var allowed = map[string][]string{
 	"internal/health":    nil,
 	"internal/pgcluster": nil,
 	"internal/pgtools":   nil,
+	"internal/obs":       nil,
 	"internal/backup":    {"internal/pgtools", "internal/postgres", "internal/store"},
 	"internal/stage":     {"internal/cellguard", "internal/contract", "internal/exports", "internal/inputfile", "internal/profile", "internal/quality", "internal/store", "internal/values"},
 	"internal/clean":     {"internal/cellguard", "internal/contract", "internal/health", "internal/outcome", "internal/quality", "internal/store", "internal/values"},
