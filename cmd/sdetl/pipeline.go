@@ -32,6 +32,13 @@ type runOptions struct {
 	canaryQueries []string     // --canary-query files
 	noBackup      bool         // --no-backup
 	metrics       *obs.Metrics // nil: no metrics
+	log           *runLog      // nil: no run log
+}
+
+// enter tells the metrics and the log that the run entered stage.
+func (o runOptions) enter(stage string) {
+	o.metrics.Enter(stage)
+	o.log.enter(stage)
 }
 
 // pipeline runs import -> profile -> breaker -> score -> clean -> score -> gate -> canary (a
@@ -61,11 +68,11 @@ func runStages(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep 
 		return err
 	}
 	var err error
-	o.metrics.Enter("import")
+	o.enter("import")
 	if rep.Import, err = importStage(ctx, e, s, o.exports, o.work.stage(), o.fresh, o.limits); err != nil {
 		return err
 	}
-	o.metrics.Enter("profile")
+	o.enter("profile")
 	if rep.Profile, err = stage.Profile(ctx, s, o.work.stage(), 0); err != nil {
 		return err
 	}
@@ -73,11 +80,11 @@ func runStages(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep 
 		return fmt.Errorf("%w; nothing was cleaned or loaded (sdetl profile shows every column)", halt)
 	}
 	rep.DateOrders = applyDateOrders(s, rep.Profile)
-	o.metrics.Enter("score")
+	o.enter("score")
 	if rep.Scores.Stage, err = scoreStore(ctx, s, "stage", o.work); err != nil {
 		return err
 	}
-	o.metrics.Enter("clean")
+	o.enter("clean")
 	if rep.Clean, err = cleanStage(ctx, e, s, o.work, false); err != nil {
 		return err
 	}
@@ -87,7 +94,7 @@ func runStages(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep 
 	if err := quality.Gate(rep.Scores.Clean, o.minQuality); err != nil {
 		return err
 	}
-	o.metrics.Enter("canary")
+	o.enter("canary")
 	if o.dryRun || o.noCanary {
 		rep.Canary = &canaryReport{Skipped: true}
 	} else if rep.Canary, err = canaryStage(ctx, e, s, o, rep.Profile); err != nil {
@@ -99,13 +106,13 @@ func runStages(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep 
 		lo.DryRun, lo.SampleEvery = true, 10
 		lo.BeforeSwap = scoreBeforeSwap(s, nil, &rep.Scores.Postgres) // a sample: not comparable
 	}
-	o.metrics.Enter("backup")
+	o.enter("backup")
 	if !o.dryRun && !o.noBackup {
 		if rep.Backup, err = backupBeforeLoad(ctx, e, o.work); err != nil {
 			return err
 		}
 	}
-	o.metrics.Enter("load")
+	o.enter("load")
 	if rep.Load, err = loadStage(ctx, e, lo); err != nil {
 		return err
 	}
@@ -113,7 +120,7 @@ func runStages(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep 
 		rep.Plan = makePlan(s, rep)
 		return nil
 	}
-	o.metrics.Enter("reconcile")
+	o.enter("reconcile")
 	live, err := postgres.Counts(ctx, o.dsn, s)
 	if err != nil {
 		return err

@@ -79,6 +79,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	f.Var(&minQ, "min-quality", "quality gate `N`, 0..100: the clean store's score must reach this (default: the contract's gate, 80 for the built-in one)")
 	limits := f.withLimits()
 	mf := f.withMetrics()
+	logStderr := f.Bool("log-stderr", false, "also write the run's log lines to stderr (text on a terminal, JSON lines otherwise); they always go to <workdir>/logs")
 	if _, err := f.parse(args); err != nil {
 		return err
 	}
@@ -118,10 +119,17 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	if o.metrics, finishMetrics, err = startMetrics(e, mf); err != nil {
 		return err
 	}
+	if o.log, err = openRunLog(f.work, e.stderr, *logStderr); err != nil {
+		return err
+	}
+	defer o.log.close()
+	o.log.Info("run started", "exports", o.exports, "database", describeDSN(o.dsn), "schema", s.Schema, "dry_run", o.dryRun)
 	rep, err := pipeline(ctx, e, s, o)
 	if merr := finishMetrics(ctx, rep, started); err == nil {
 		err = merr
 	}
+	o.enter("")
+	endRunLog(o.log, rep, err)
 	if f.json {
 		printJSON(e.stdout, rep)
 	} else {
