@@ -388,7 +388,11 @@ func buildInput(ctx context.Context, cfg loadConfig, sp *contract.Spec, tmp stri
 func setupFloor(ctx context.Context, cfg loadConfig, sp *contract.Spec, admin *pgx.Conn, cleanDB, dsn, tmp string, tables []string, rep *loadReport) (csvDir string, err error) {
 	logf := cfg.logf
 	logf("setup: one untimed sdetl load, CSV export for the floor")
-	if _, err := postgres.Load(ctx, postgres.LoadOptions{Spec: sp, Clean: cleanDB, DSN: dsn}); err != nil {
+	want, err := clean.Measure(ctx, sp, cleanDB)
+	if err != nil {
+		return "", fmt.Errorf("setup load: %w", err)
+	}
+	if _, err := postgres.Load(ctx, postgres.LoadOptions{Spec: sp, Clean: cleanDB, DSN: dsn, Want: want, Force: true}); err != nil {
 		return "", fmt.Errorf("setup load: %w", err)
 	}
 	csvDir = filepath.Join(tmp, "csv")
@@ -565,7 +569,13 @@ func checkLoaded(ctx context.Context, conn *pgx.Conn, schema string, want []tabl
 func runSdetl(ctx context.Context, sp *contract.Spec, cleanDB, dsn string) (loadRun, error) {
 	cpu0 := selfCPU()
 	began := time.Now()
-	res, err := postgres.Load(ctx, postgres.LoadOptions{Spec: sp, Clean: cleanDB, DSN: dsn})
+	// The clean store's measures are part of the load stage (the reconciliation needs them);
+	// Force: every timed load builds a generation, though the data is the same each time.
+	want, err := clean.Measure(ctx, sp, cleanDB)
+	var res *postgres.LoadResult
+	if err == nil {
+		res, err = postgres.Load(ctx, postgres.LoadOptions{Spec: sp, Clean: cleanDB, DSN: dsn, Want: want, Force: true})
+	}
 	r := loadRun{Seconds: time.Since(began).Seconds(), CPUSeconds: selfCPU() - cpu0}
 	if err != nil {
 		return r, err

@@ -53,7 +53,7 @@ func canaryStage(ctx context.Context, e *env, s *contract.Spec, o runOptions, pr
 	rep := &canaryReport{Schema: postgres.CanarySchema(s), Seed: sm.Seed, Share: sm.Share, Rows: sm.Rows, Strata: sm.Strata, Queries: len(queries)}
 	p := newProgress(e.stderr, "canary")
 	obs, err := postgres.Canary(ctx, postgres.CanaryOptions{Spec: s, Clean: o.work.clean(), DSN: o.dsn, Where: sm.Where,
-		Queries: queries, AdoptSchema: o.adopt, Progress: p.update})
+		Queries: queries, AdoptSchema: o.adopt, Progress: p.update, Run: o.run})
 	p.done()
 	rep.Seconds = time.Since(start).Seconds()
 	if err != nil {

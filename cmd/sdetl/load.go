@@ -11,8 +11,10 @@ import (
 
 func cmdLoad(ctx context.Context, e *env, args []string) error {
 	f := newFlags(e, "load", "[flags]",
-		"Load the clean store into PostgreSQL: COPY into a new schema, check counts, build the\nnatural-key indexes, score the new schema (it must not score below the clean store), then\nreplace the live schema, all in one transaction.").withWorkdir().withSpec().withJSON().withPG()
+		"Load the clean store into PostgreSQL as a new generation: COPY into a new schema, build the\nindexes, reconcile it with the clean store, score it (it must not score below the clean\nstore), grant, then swap it in as the live schema; the previous one is retained for rollback.").withWorkdir().withSpec().withJSON().withPG()
 	adopt := f.String("adopt-schema", "", adoptUsage)
+	var mig migrateFlags
+	f.withMigrate(&mig, true)
 	if _, err := f.parse(args); err != nil {
 		return err
 	}
@@ -33,11 +35,44 @@ func cmdLoad(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	var pgScore *quality.Report
-	res, err := loadStage(ctx, e, postgres.LoadOptions{Spec: s, Clean: f.work.clean(), DSN: dsn,
-		BeforeSwap: scoreBeforeSwap(s, cleanScore, &pgScore), AdoptSchema: *adopt})
+	want, err := measureClean(ctx, s, f.work)
 	if err != nil {
 		return err
+	}
+	run, err := postgres.BeginRun(ctx, dsn, s, "load", mig.lockWait)
+	if err != nil {
+		return err
+	}
+	for _, line := range run.Recovered {
+		fmt.Fprintf(e.stderr, "sdetl: %s\n", line)
+	}
+	var pgScore *quality.Report
+	lo := postgres.LoadOptions{Spec: s, Clean: f.work.clean(), DSN: dsn, Run: run, Want: want,
+		BeforeSwap: scoreBeforeSwap(s, cleanScore, &pgScore), AdoptSchema: *adopt}
+	mig.apply(&lo)
+	res, err := loadStage(ctx, e, lo)
+	status, d := postgres.StatusOK, &postgres.RunDetails{Scores: map[string]float64{"clean": cleanScore.Composite}}
+	switch {
+	case err != nil:
+		status = postgres.StatusFailed
+	case res.NothingToDo:
+		status = postgres.StatusNothing
+	}
+	if pgScore != nil {
+		d.Scores["postgres"] = pgScore.Composite
+	}
+	if res != nil {
+		d.Counts, d.Timings = map[string]any{"loaded": res.Tables}, res.Seconds
+	}
+	if ferr := run.Finish(ctx, status, d, err); err == nil {
+		err = ferr
+	}
+	if err != nil {
+		return err
+	}
+	if res.NothingToDo {
+		fmt.Fprintf(e.stdout, "nothing to do: schema %s already holds exactly these rows (--force loads a new generation anyway)\n", s.Schema)
+		return nil
 	}
 	if f.json {
 		return printReport(ctx, e.stdout, res, nil)
@@ -46,6 +81,6 @@ func cmdLoad(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "%-11s %10d rows\n", t.Table, t.Rows)
 	}
 	fmt.Fprintf(e.stdout, "quality: clean %.2f -> loaded %.2f\n", cleanScore.Composite, pgScore.Composite)
-	fmt.Fprintf(e.stdout, "loaded into schema %s at %s in %s\n", res.Schema, describeDSN(dsn), res.Duration.Round(time.Millisecond))
+	fmt.Fprintf(e.stdout, "loaded generation %s and made it live as %s at %s in %s\n", res.Generation, res.Schema, describeDSN(dsn), res.Duration.Round(time.Millisecond))
 	return nil
 }

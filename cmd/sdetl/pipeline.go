@@ -14,6 +14,7 @@ import (
 	"github.com/sdetl/sdetl/internal/postgres"
 	"github.com/sdetl/sdetl/internal/profile"
 	"github.com/sdetl/sdetl/internal/quality"
+	rc "github.com/sdetl/sdetl/internal/reconcile"
 	"github.com/sdetl/sdetl/internal/stage"
 	"github.com/sdetl/sdetl/internal/store"
 )
@@ -26,6 +27,8 @@ type runOptions struct {
 	fresh, dryRun bool
 	minQuality    float64
 	adopt         string // --adopt-schema
+	mig           migrateFlags
+	run           *postgres.Run // the ledger's run holding the lock, once begun
 	limits        exports.Limits
 	noCanary      bool         // --no-canary
 	canarySeed    uint64       // --canary-seed
@@ -62,12 +65,33 @@ func pipeline(ctx context.Context, e *env, s *contract.Spec, o runOptions) (*run
 	return rep, err
 }
 
-func runStages(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep *runReport) error {
+func runStages(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep *runReport) (err error) {
 	// Before anything is read: a contract naming a schema sdetl does not own stops here.
 	if err := postgres.CheckOwnership(ctx, o.dsn, s, o.adopt); err != nil {
 		return err
 	}
-	var err error
+	var run *postgres.Run
+	if !o.dryRun { // a real run holds the lock and its ledger row from here to the end
+		if run, err = postgres.BeginRun(ctx, o.dsn, s, "run", o.mig.lockWait); err != nil {
+			return err
+		}
+		o.run, rep.RunID, rep.Recovered = run, run.ID, run.Recovered
+		for _, line := range run.Recovered {
+			fmt.Fprintf(e.stderr, "sdetl: %s\n", line)
+		}
+		defer func() {
+			status := postgres.StatusOK
+			switch {
+			case err != nil:
+				status = postgres.StatusFailed
+			case rep.Load != nil && rep.Load.NothingToDo:
+				status = postgres.StatusNothing
+			}
+			if ferr := run.Finish(ctx, status, ledgerDetails(rep), err); err == nil {
+				err = ferr
+			}
+		}()
+	}
 	o.enter("import")
 	if rep.Import, err = importStage(ctx, e, s, o.exports, o.work.stage(), o.fresh, o.limits); err != nil {
 		return err
@@ -100,8 +124,14 @@ func runStages(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep 
 	} else if rep.Canary, err = canaryStage(ctx, e, s, o, rep.Profile); err != nil {
 		return err
 	}
-	lo := postgres.LoadOptions{Spec: s, Clean: o.work.clean(), DSN: o.dsn,
+	lo := postgres.LoadOptions{Spec: s, Clean: o.work.clean(), DSN: o.dsn, Run: run,
 		BeforeSwap: scoreBeforeSwap(s, rep.Scores.Clean, &rep.Scores.Postgres), AdoptSchema: o.adopt}
+	o.mig.apply(&lo)
+	if !o.dryRun {
+		if lo.Want, err = measureClean(ctx, s, o.work); err != nil {
+			return err
+		}
+	}
 	if o.dryRun {
 		lo.DryRun, lo.SampleEvery = true, 10
 		lo.BeforeSwap = scoreBeforeSwap(s, nil, &rep.Scores.Postgres) // a sample: not comparable
@@ -119,6 +149,9 @@ func runStages(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep 
 	if o.dryRun {
 		rep.Plan = makePlan(s, rep)
 		return nil
+	}
+	if rep.Load.NothingToDo {
+		fmt.Fprintf(e.stderr, "sdetl: nothing to do: the live schema %s already holds exactly these rows (--force loads a new generation anyway)\n", s.Schema)
 	}
 	o.enter("reconcile")
 	live, err := postgres.Counts(ctx, o.dsn, s)
@@ -153,6 +186,38 @@ func reconcile(s *contract.Spec, rep *runReport, live *postgres.LiveCounts) (bad
 		rep.Tables = append(rep.Tables, ts)
 	}
 	return bad
+}
+
+// measureClean measures the clean store for the reconciliation of the generation.
+func measureClean(ctx context.Context, s *contract.Spec, w workdir) (*rc.Measures, error) {
+	return clean.Measure(ctx, s, w.clean())
+}
+
+// ledgerDetails is what the ledger records of a run: inputs' hashes, counts per stage, scores
+// and timings.
+func ledgerDetails(rep *runReport) *postgres.RunDetails {
+	d := &postgres.RunDetails{Counts: map[string]any{}, Scores: map[string]float64{}, Timings: map[string]float64{"run": rep.Seconds}}
+	if rep.Import != nil {
+		for _, f := range rep.Import.Files {
+			d.Inputs = append(d.Inputs, postgres.InputFile{Table: f.Table, Path: f.Path, SHA256: f.SHA256})
+		}
+	}
+	for name, r := range map[string]*quality.Report{"stage": rep.Scores.Stage, "clean": rep.Scores.Clean, "postgres": rep.Scores.Postgres} {
+		if r != nil {
+			d.Scores[name] = r.Composite
+		}
+	}
+	if rep.Clean != nil {
+		d.Counts["clean"] = rep.Clean.Tables
+	}
+	if rep.Load != nil {
+		d.Counts["loaded"] = rep.Load.Tables
+		for k, v := range rep.Load.Seconds {
+			d.Timings[k] = v
+		}
+	}
+	d.Counts["reconciled"] = rep.Tables
+	return d
 }
 
 func importStage(ctx context.Context, e *env, s *contract.Spec, dir, out string, fresh bool, lim exports.Limits) (*stage.Result, error) {

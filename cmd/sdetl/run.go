@@ -33,7 +33,9 @@ type runReport struct {
 	Load       *postgres.LoadResult `json:"load"`
 	Tables     []tableSummary       `json:"tables"`
 	Plan       *plan                `json:"plan,omitempty"`
-	Backup     string               `json:"backup,omitempty"` // the staging store's backup made before the load
+	Backup     string               `json:"backup,omitempty"`    // the staging store's backup made before the load
+	RunID      int64                `json:"run_id,omitempty"`    // the ledger's (sdetl.runs)
+	Recovered  []string             `json:"recovered,omitempty"` // what was cleaned up after killed runs
 	Seconds    float64              `json:"seconds"`
 	// How the run ended: outcome ok, usage, error, preflight_failed, breaker_halted,
 	// gate_failed, reconciliation_failed or interrupted; the exit code; the error line, if any.
@@ -76,6 +78,8 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	adopt := f.String("adopt-schema", "", adoptUsage)
 	noBackup := f.Bool("no-backup", false, "do not back up the staging store before the load (sdetl backup does it alone)")
 	skipPreflight := f.Bool("skip-preflight", false, "do not run the preflight checks first (sdetl preflight runs them alone)")
+	var mig migrateFlags
+	f.withMigrate(&mig, true)
 	f.Var(&minQ, "min-quality", "quality gate `N`, 0..100: the clean store's score must reach this (default: the contract's gate, 80 for the built-in one)")
 	limits := f.withLimits()
 	mf := f.withMetrics()
@@ -91,7 +95,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	o := runOptions{exports: *exports, work: f.work, fresh: *fresh, dryRun: *dry, minQuality: s.Quality.Gate, adopt: *adopt, limits: *limits,
-		noCanary: *noCanary, canarySeed: *seed, canaryQueries: cq, noBackup: *noBackup}
+		noCanary: *noCanary, canarySeed: *seed, canaryQueries: cq, mig: mig, noBackup: *noBackup}
 	if minQ.set {
 		o.minQuality = minQ.v
 	}
@@ -207,7 +211,24 @@ func printRun(w io.Writer, r *runReport) {
 		}
 		fmt.Fprintln(w, "   (per column: sdetl clean --json, or run.json)")
 	}
-	fmt.Fprintf(w, "\nloaded into schema %s at %s in %.1fs\n", r.Schema, r.Database, r.Seconds)
+	if r.Load.NothingToDo {
+		fmt.Fprintf(w, "\nnothing to do: schema %s at %s already holds exactly these rows (%.1fs)\n", r.Schema, r.Database, r.Seconds)
+		return
+	}
+	fmt.Fprintf(w, "\nloaded generation %s (run %d) and made it live as %s at %s in %.1fs\n", r.Load.Generation, r.RunID, r.Schema, r.Database, r.Seconds)
+	if sw := r.Load.Swap; sw != nil {
+		fmt.Fprintf(w, "swap: %s in %s (%d attempt(s))", sw.To, sw.Duration.Round(time.Millisecond), sw.Attempts)
+		if sw.From != "" {
+			fmt.Fprintf(w, "; the previous live schema is retained as %s", sw.From)
+		}
+		fmt.Fprintln(w)
+	}
+	for _, d := range r.Load.Dropped {
+		fmt.Fprintf(w, "dropped old generation %s\n", d)
+	}
+	for _, x := range r.Load.Warnings {
+		fmt.Fprintf(w, "warning: %s\n", x)
+	}
 }
 
 // writeJSONFile writes v to path atomically (temp, fsync, rename).

@@ -2,6 +2,7 @@ package contract
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"unicode/utf8"
 )
@@ -40,14 +41,30 @@ func MaxTableColumns() int {
 	return min(PostgresMaxColumns-loadedLineage, SQLiteMaxColumns-stagedLineage, SQLiteMaxColumns-cleanLineage)
 }
 
-// MaxSchemaBytes is the longest schema name that keeps every suffixed schema within 63 bytes.
+// GenerationInfix joins the contract's schema and a run id in the name of that run's
+// generation schema: servicedesk__g42. The longest run id reserved is 10 digits.
+const GenerationInfix = "__g"
+
+const maxRunDigits = 10
+
+// GenerationSchema names the generation schema run id builds for the contract's schema.
+func GenerationSchema(schema string, run int64) string {
+	return fmt.Sprintf("%s%s%d", schema, GenerationInfix, run)
+}
+
+// MaxSchemaBytes is the longest schema name that keeps every suffixed schema (the loader's
+// side schemas and the generations) within 63 bytes.
 func MaxSchemaBytes() int {
-	n := 0
+	n := len(GenerationInfix) + maxRunDigits
 	for _, s := range SchemaSuffixes {
 		n = max(n, len(s))
 	}
 	return MaxIdentBytes - n
 }
+
+// KPIIndexInfix names the indexes the loader builds for the contract's declared indexes:
+// tickets_kpi_1 is the first on tickets.
+const KPIIndexInfix = "_kpi_"
 
 // MaxTableBytes is the longest table name that keeps its key index name within 63 bytes.
 func MaxTableBytes() int { return MaxIdentBytes - len(KeyIndexSuffix) }
@@ -82,8 +99,13 @@ func SchemaProblem(name string) string {
 			return fmt.Sprintf("ends in %s, which the loader appends for its own schemas", s)
 		}
 	}
+	if generationName.MatchString(low) {
+		return fmt.Sprintf("ends in %s and digits, which names the loader's generations", GenerationInfix)
+	}
 	return ""
 }
+
+var generationName = regexp.MustCompile(`__g[0-9]+$`)
 
 // TableProblem says why name cannot be a contract table's name, or "" when it can.
 func TableProblem(name string) string {

@@ -9,6 +9,7 @@ import (
 	_ "embed"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -67,11 +68,14 @@ type Spec struct {
 
 // Table is one export and the database table it lands in.
 type Table struct {
-	Name     string     `yaml:"name"`     // database table name
-	File     string     `yaml:"file"`     // export base name without extension (tickets -> tickets.xlsx|csv)
-	Dialects []string   `yaml:"dialects"` // names of header dialects; headers[i] belongs to dialects[i]
-	Key      []string   `yaml:"key"`      // natural key (database column names)
-	Modified string     `yaml:"modified"` // column deciding which duplicate is newest; "" = later row wins
+	Name     string   `yaml:"name"`     // database table name
+	File     string   `yaml:"file"`     // export base name without extension (tickets -> tickets.xlsx|csv)
+	Dialects []string `yaml:"dialects"` // names of header dialects; headers[i] belongs to dialects[i]
+	Key      []string `yaml:"key"`      // natural key (database column names)
+	Modified string   `yaml:"modified"` // column deciding which duplicate is newest; "" = later row wins
+	// Indexes are the column lists the loader indexes after the bulk load, for the KPI queries
+	// (the natural key gets its unique index anyway).
+	Indexes  [][]string `yaml:"indexes"`
 	Optional bool       `yaml:"optional"` // the export may be absent (e.g. the roster: no roster, no scope filter)
 	Columns  []*Column  `yaml:"columns"`
 	Derived  []*Derived `yaml:"derived"`
@@ -271,6 +275,19 @@ func (t *Table) validate(s *Spec) error {
 	}
 	if t.Modified != "" && t.Column(t.Modified) == nil {
 		return fmt.Errorf("modified column %q not declared", t.Modified)
+	}
+	if len(t.Indexes) > 99 {
+		return fmt.Errorf("%d indexes: at most 99", len(t.Indexes))
+	}
+	for i, ix := range t.Indexes {
+		if len(ix) == 0 {
+			return fmt.Errorf("index %d names no column", i+1)
+		}
+		for _, c := range ix {
+			if t.Column(c) == nil && !slices.ContainsFunc(t.Derived, func(d *Derived) bool { return d.Name == c }) {
+				return fmt.Errorf("index %d: column %q not declared", i+1, c)
+			}
+		}
 	}
 	for _, d := range t.Derived {
 		if names[d.Name] || d.Name == "" {

@@ -33,6 +33,9 @@ type CanaryOptions struct {
 	QueryTimeout time.Duration
 	AdoptSchema  string // as LoadOptions.AdoptSchema: the ownership check must agree with the load's
 	Progress     func(table string, rows int)
+	// Run, when set, is the run (BeginRun) whose connection holds the advisory lock: the canary
+	// runs on it instead of taking the lock again on a connection of its own.
+	Run *Run
 }
 
 // canaryLoaded, set only by tests, runs between the canary's load and its observation: the
@@ -55,18 +58,22 @@ func Canary(ctx context.Context, o CanaryOptions) (*canary.Observed, error) {
 		return nil, fmt.Errorf("clean store: %w", err)
 	}
 	defer src.Close()
-	conn, err := Connect(ctx, o.DSN)
-	if err != nil {
-		return nil, err
-	}
-	defer conn.Close(context.Background())
-	unlock, err := Lock(ctx, conn, o.Spec.Schema)
-	if err != nil {
-		return nil, err
-	}
-	defer unlock()
-	if err := ensureBookkeeping(ctx, conn); err != nil {
-		return nil, err
+	var conn *pgx.Conn
+	if o.Run != nil { // the run's connection already holds the lock
+		conn = o.Run.conn
+	} else {
+		if conn, err = Connect(ctx, o.DSN); err != nil {
+			return nil, err
+		}
+		defer conn.Close(context.Background())
+		unlock, err := Lock(ctx, conn, o.Spec.Schema)
+		if err != nil {
+			return nil, err
+		}
+		defer unlock()
+		if err := ensureBookkeeping(ctx, conn); err != nil {
+			return nil, err
+		}
 	}
 	schema := CanarySchema(o.Spec)
 	if err := createCanary(ctx, conn, o, schema); err != nil {

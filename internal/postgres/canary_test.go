@@ -35,7 +35,7 @@ func canaryFixture(t *testing.T) (*contract.Spec, postgres.CanaryOptions, *clean
 	s, cleanPath := miniClean(t)
 	dsn := pgtest.DSN(t)
 	ctx := context.Background()
-	if _, err := postgres.Load(ctx, postgres.LoadOptions{Spec: s, Clean: cleanPath, DSN: dsn}); err != nil {
+	if _, err := postgres.Load(ctx, postgres.LoadOptions{Spec: s, Clean: cleanPath, DSN: dsn, Want: measured(t, s, cleanPath)}); err != nil {
 		t.Fatal(err)
 	}
 	db, err := store.OpenReadOnly(cleanPath)
@@ -170,7 +170,7 @@ func TestCanaryLeftoverDropped(t *testing.T) {
 	if err := postgres.LeaveCanary(ctx, o); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := postgres.Load(ctx, postgres.LoadOptions{Spec: s, Clean: o.Clean, DSN: o.DSN}); err != nil {
+	if _, err := postgres.Load(ctx, postgres.LoadOptions{Spec: s, Clean: o.Clean, DSN: o.DSN, Want: measured(t, s, o.Clean)}); err != nil {
 		t.Fatal(err)
 	}
 	noCanaryLeft(t, conn)

@@ -15,6 +15,7 @@ import (
 	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/outcome"
 	"github.com/sdetl/sdetl/internal/quality"
+	"github.com/sdetl/sdetl/internal/reconcile"
 	"github.com/sdetl/sdetl/internal/store"
 )
 
@@ -36,13 +37,38 @@ type LoadOptions struct {
 	// AdoptSchema, when it names the contract's schema, lets the load replace a live schema an
 	// earlier sdetl version created without recording it (see CheckOwnership).
 	AdoptSchema string
+
+	// For a real load (not DryRun): the run (BeginRun) that holds the lock and the ledger row.
+	Run *Run
+	// Want is the clean store's measures (clean.Measure): the generation must match them
+	// exactly, and their fingerprint equal to the live generation's means nothing to do.
+	Want *reconcile.Measures
+	// Force loads a new generation even when the live one already holds the same data.
+	Force bool
+	// GrantRoles get USAGE on the generation and SELECT on its tables before it goes live.
+	GrantRoles []string
+	// Keep is how many previous generations to retain after the swap (older ones are dropped).
+	Keep int
+	// Parallel is how many connections copy tables at once (0: 2).
+	Parallel int
+	// LockTimeout bounds each wait for a lock in the swap and the drops (0: DefaultLockTimeout);
+	// the swap is tried SwapRetries more times, with backoff, before the run fails.
+	LockTimeout time.Duration
+	SwapRetries int
+	// BeforeReconcile, when set, runs on the finished generation before it is reconciled. Tests
+	// use it to tamper with a generation; nothing else should.
+	BeforeReconcile func(ctx context.Context, schema string) error
 }
+
+// DefaultLockTimeout bounds each lock wait of the swap and the drops of old generations.
+const DefaultLockTimeout = 2 * time.Second
 
 // TableLoad is one table's loaded row count.
 type TableLoad struct {
-	Table   string        `json:"table"`
-	Rows    int64         `json:"rows"`
-	Copying time.Duration `json:"copy_ns"`
+	Table    string        `json:"table"`
+	Rows     int64         `json:"rows"`
+	Copying  time.Duration `json:"copy_ns"`
+	Indexing time.Duration `json:"index_ns,omitempty"`
 }
 
 // LoadResult says what was loaded.
@@ -51,16 +77,57 @@ type LoadResult struct {
 	DryRun   bool          `json:"dry_run,omitempty"`
 	Tables   []TableLoad   `json:"tables"`
 	Duration time.Duration `json:"duration_ns"`
+
+	RunID       int64              `json:"run_id,omitempty"`
+	Generation  string             `json:"generation,omitempty"` // the schema built (now live)
+	Fingerprint string             `json:"fingerprint,omitempty"`
+	NothingToDo bool               `json:"nothing_to_do,omitempty"` // live already holds these rows
+	Swap        *SwapResult        `json:"swap,omitempty"`
+	Dropped     []string           `json:"dropped,omitempty"`  // old generations dropped after the swap
+	Warnings    []string           `json:"warnings,omitempty"` // old generations that could not be dropped yet
+	Seconds     map[string]float64 `json:"seconds,omitempty"`  // per step
 }
 
 // ErrLocked means another run holds the advisory lock.
 var ErrLocked = errors.New("another sdetl run holds the lock on this database")
 
-// Load copies the clean store into a new schema and, in the same transaction, checks every
-// table's row count against the clean store, builds the natural-key indexes, and replaces the
-// live schema. Any failure rolls everything back: dashboards see the old data or the new, never
-// a half-loaded or empty schema.
+// Load loads the clean store into a new generation, reconciles it, and swaps it in (see
+// migrate, generation.go). With DryRun it rehearses instead: one transaction, in a throwaway
+// schema, always rolled back.
 func Load(ctx context.Context, o LoadOptions) (*LoadResult, error) {
+	if o.DryRun {
+		return rehearse(ctx, o)
+	}
+	if o.Run != nil {
+		return migrate(ctx, o)
+	}
+	// No caller's run: this load is a run of its own in the ledger, failing at once if another
+	// holds the lock.
+	r, err := BeginRun(ctx, o.DSN, o.Spec, "load", 0)
+	if err != nil {
+		return nil, err
+	}
+	o.Run = r
+	res, err := migrate(ctx, o)
+	status := StatusOK
+	switch {
+	case err != nil:
+		status = StatusFailed
+	case res.NothingToDo:
+		status = StatusNothing
+	}
+	var d *RunDetails
+	if res != nil {
+		d = &RunDetails{Counts: map[string]any{"loaded": res.Tables}, Timings: res.Seconds}
+	}
+	if ferr := r.Finish(ctx, status, d, err); err == nil && ferr != nil {
+		return nil, ferr
+	}
+	return res, err
+}
+
+// rehearse is the dry run: the whole load in one transaction, rolled back.
+func rehearse(ctx context.Context, o LoadOptions) (*LoadResult, error) {
 	start := time.Now()
 	src, err := store.OpenReadOnly(o.Clean)
 	if err != nil {
@@ -152,18 +219,8 @@ func Load(ctx context.Context, o LoadOptions) (*LoadResult, error) {
 			return nil, err
 		}
 	}
-	if o.DryRun {
-		res.Duration = time.Since(start)
-		return res, tx.Rollback(ctx) // a rehearsal: nothing stays
-	}
-	if err := swapLive(ctx, tx, o.Spec, tg, next); err != nil {
-		return nil, err
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return nil, fmt.Errorf("commit load: %w", err)
-	}
 	res.Duration = time.Since(start)
-	return res, nil
+	return res, tx.Rollback(ctx) // a rehearsal: nothing stays
 }
 
 // Lock takes the run's advisory lock (keyed by schema) or fails at once with ErrLocked.
@@ -182,7 +239,7 @@ func Lock(ctx context.Context, conn *pgx.Conn, schema string) (unlock func(), er
 }
 
 // checkCount compares a loaded table's count with the clean store's, inside the transaction.
-func checkCount(ctx context.Context, tx pgx.Tx, src *sql.DB, schema, pgTable, cleanTable, where string, copied int64) error {
+func checkCount(ctx context.Context, tx querier, src *sql.DB, schema, pgTable, cleanTable, where string, copied int64) error {
 	var want, got int64
 	if err := src.QueryRowContext(ctx, "SELECT count(*) FROM "+store.Quote(cleanTable)+where).Scan(&want); err != nil {
 		return fmt.Errorf("count clean %s: %w", cleanTable, err)
@@ -196,7 +253,7 @@ func checkCount(ctx context.Context, tx pgx.Tx, src *sql.DB, schema, pgTable, cl
 	return nil
 }
 
-func copyTable(ctx context.Context, tx pgx.Tx, src *sql.DB, schema string, t *contract.Table, where string, progress func(string, int)) (int64, error) {
+func copyTable(ctx context.Context, tx copier, src *sql.DB, schema string, t *contract.Table, where string, progress func(string, int)) (int64, error) {
 	var sel, dst []string
 	var types []contract.Type
 	for _, c := range t.Columns {
@@ -220,7 +277,7 @@ func copyTable(ctx context.Context, tx pgx.Tx, src *sql.DB, schema string, t *co
 	return n, err
 }
 
-func copyQuarantine(ctx context.Context, tx pgx.Tx, src *sql.DB, schema string) (int64, error) {
+func copyQuarantine(ctx context.Context, tx copier, src *sql.DB, schema string) (int64, error) {
 	rows, err := src.QueryContext(ctx, `SELECT table_name, source_file, source_row, source_line, column_name, rule,
 		severity, raw_value, reason, record FROM quarantine ORDER BY rowid`)
 	if err != nil {
@@ -236,6 +293,19 @@ func copyQuarantine(ctx context.Context, tx pgx.Tx, src *sql.DB, schema string) 
 		err = s.err
 	}
 	return n, err
+}
+
+// copier is a connection or a transaction, to COPY into.
+type copier interface {
+	CopyFrom(ctx context.Context, table pgx.Identifier, columns []string, src pgx.CopyFromSource) (int64, error)
+}
+
+func copyQuarantineConn(ctx context.Context, c *pgx.Conn, src *sql.DB, schema string) (int64, error) {
+	return copyQuarantine(ctx, c, src, schema)
+}
+
+func checkCountConn(ctx context.Context, c *pgx.Conn, src *sql.DB, schema, pgTable, cleanTable string, copied int64) error {
+	return checkCount(ctx, c, src, schema, pgTable, cleanTable, "", copied)
 }
 
 // rowSource streams clean-store rows into COPY, converting canonical text to typed values.
@@ -270,6 +340,9 @@ func (s *rowSource) Next() bool {
 		return false
 	}
 	s.n++
+	if s.n == 1000 {
+		testPoint("copy")
+	}
 	if s.progress != nil && s.n%8192 == 0 {
 		s.progress(s.table, s.n)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/sdetl/sdetl/internal/pgtest"
 	"github.com/sdetl/sdetl/internal/postgres"
 	"github.com/sdetl/sdetl/internal/quality"
+	"github.com/sdetl/sdetl/internal/reconcile"
 	"github.com/sdetl/sdetl/internal/stage"
 	"github.com/sdetl/sdetl/internal/store"
 )
@@ -98,7 +99,7 @@ func TestLoadCountsAndDDL(t *testing.T) {
 	s, cleanPath := miniClean(t)
 	dsn := pgtest.DSN(t)
 	ctx := context.Background()
-	res, err := postgres.Load(ctx, postgres.LoadOptions{Spec: s, Clean: cleanPath, DSN: dsn})
+	res, err := postgres.Load(ctx, postgres.LoadOptions{Spec: s, Clean: cleanPath, DSN: dsn, Want: measured(t, s, cleanPath)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +151,7 @@ func TestLockIsExclusive(t *testing.T) {
 	} else {
 		u()
 	}
-	if _, err := postgres.Load(ctx, postgres.LoadOptions{Spec: s, Clean: cleanPath, DSN: dsn}); !errors.Is(err, postgres.ErrLocked) {
+	if _, err := postgres.Load(ctx, postgres.LoadOptions{Spec: s, Clean: cleanPath, DSN: dsn, Want: measured(t, s, cleanPath)}); !errors.Is(err, postgres.ErrLocked) {
 		t.Errorf("load under a held lock: %v, want ErrLocked", err)
 	}
 	unlock()
@@ -168,7 +169,7 @@ func TestFailureLeavesNothing(t *testing.T) {
 	s, cleanPath := miniClean(t)
 	dsn := pgtest.DSN(t)
 	ctx := context.Background()
-	if _, err := postgres.Load(ctx, postgres.LoadOptions{Spec: s, Clean: cleanPath, DSN: dsn}); err != nil {
+	if _, err := postgres.Load(ctx, postgres.LoadOptions{Spec: s, Clean: cleanPath, DSN: dsn, Want: measured(t, s, cleanPath)}); err != nil {
 		t.Fatal(err)
 	}
 	conn := connect(t, dsn)
@@ -201,7 +202,7 @@ func TestFailureLeavesNothing(t *testing.T) {
 	if err := b.Commit(); err != nil {
 		t.Fatal(err)
 	}
-	_, err = postgres.Load(ctx, postgres.LoadOptions{Spec: s, Clean: broken, DSN: dsn})
+	_, err = postgres.Load(ctx, postgres.LoadOptions{Spec: s, Clean: broken, DSN: dsn, Want: measured(t, s, cleanPath), Force: true})
 	if err == nil || !strings.Contains(err.Error(), "not a number") {
 		t.Fatalf("load of a corrupt store: %v, want the bad value named", err)
 	}
@@ -211,7 +212,7 @@ func TestFailureLeavesNothing(t *testing.T) {
 
 	vetoed := errors.New("vetoed")
 	var scored *quality.Report
-	_, err = postgres.Load(ctx, postgres.LoadOptions{Spec: s, Clean: cleanPath, DSN: dsn,
+	_, err = postgres.Load(ctx, postgres.LoadOptions{Spec: s, Clean: cleanPath, DSN: dsn, Want: measured(t, s, cleanPath), Force: true,
 		BeforeSwap: func(ctx context.Context, src quality.Source) error {
 			r, err := quality.Score(ctx, s, src, time.Date(2025, 8, 1, 0, 0, 0, 0, time.UTC))
 			scored = r
@@ -223,7 +224,7 @@ func TestFailureLeavesNothing(t *testing.T) {
 	if !errors.Is(err, vetoed) || scored == nil || scored.Source != "postgres" {
 		t.Errorf("BeforeSwap veto: err %v, score %+v", err, scored)
 	}
-	if _, err := postgres.Load(ctx, postgres.LoadOptions{Spec: s, Clean: cleanPath, DSN: dsn, DryRun: true, SampleEvery: 10}); err != nil {
+	if _, err := postgres.Load(ctx, postgres.LoadOptions{Spec: s, Clean: cleanPath, DSN: dsn, Want: measured(t, s, cleanPath), DryRun: true, SampleEvery: 10}); err != nil {
 		t.Fatalf("dry run: %v", err)
 	}
 	if got := live(); got != 500 {
@@ -232,4 +233,14 @@ func TestFailureLeavesNothing(t *testing.T) {
 	if got := schemas(t, conn); strings.Join(got, " ") != "mini" {
 		t.Errorf("schemas left: %v, want only mini", got)
 	}
+}
+
+// measured is the clean store's measures, which a load reconciles its generation against.
+func measured(t testing.TB, s *contract.Spec, path string) *reconcile.Measures {
+	t.Helper()
+	m, err := clean.Measure(context.Background(), s, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }

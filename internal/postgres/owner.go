@@ -124,11 +124,17 @@ func ensureBookkeeping(ctx context.Context, conn *pgx.Conn) error {
 		return fmt.Errorf("bookkeeping lock: %w", err)
 	}
 	exists, err := bookkeeping(ctx, tx)
-	if err != nil || exists {
+	if err != nil {
 		return err
 	}
-	if _, err := tx.Exec(ctx, bookkeepingDDL); err != nil {
-		return fmt.Errorf("create schema %s: %w", contract.BookkeepingSchema, err)
+	if !exists {
+		if _, err := tx.Exec(ctx, bookkeepingDDL); err != nil {
+			return fmt.Errorf("create schema %s: %w", contract.BookkeepingSchema, err)
+		}
+	}
+	// The ledger and the generation columns, also on a bookkeeping schema an earlier version made.
+	if _, err := tx.Exec(ctx, ledgerDDL); err != nil {
+		return fmt.Errorf("create the run ledger in %s: %w", contract.BookkeepingSchema, err)
 	}
 	return tx.Commit(ctx)
 }
@@ -350,7 +356,9 @@ WITH ours AS (
 	  AND CASE d.classid
 		WHEN 'pg_class'::regclass THEN NOT EXISTS (
 			SELECT 1 FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
-			WHERE x.indexrelid = d.objid AND i.relname = t.relname || '` + contract.KeyIndexSuffix + `')
+			WHERE x.indexrelid = d.objid AND (i.relname = t.relname || '` + contract.KeyIndexSuffix + `'
+				OR (left(i.relname, length(t.relname) + ` + fmt.Sprint(len(contract.KPIIndexInfix)) + `) = t.relname || '` + contract.KPIIndexInfix + `'
+					AND substr(i.relname, length(t.relname) + ` + fmt.Sprint(len(contract.KPIIndexInfix)+1) + `) ~ '^[0-9]+$')))
 		WHEN 'pg_trigger'::regclass THEN NOT (SELECT tgisinternal FROM pg_trigger WHERE oid = d.objid)
 		WHEN 'pg_constraint'::regclass THEN (SELECT contype FROM pg_constraint WHERE oid = d.objid) <> 'n'
 		WHEN 'pg_policy'::regclass THEN true
@@ -376,31 +384,6 @@ func loadedTables(s *contract.Spec) []string {
 		out = append(out, t.Name)
 	}
 	return append(out, QuarantineTable)
-}
-
-// swapLive replaces the live schema (when there is one) with next and moves next's record to
-// the live name.
-func swapLive(ctx context.Context, tx pgx.Tx, s *contract.Spec, tg *target, next string) error {
-	if tg.live != nil {
-		if tg.adopt {
-			if err := recordSchema(ctx, tx, s.Schema, PurposeLive, s.Name, tg.live.tables, true); err != nil {
-				return err
-			}
-		}
-		if err := dropOwned(ctx, tx, s.Schema); err != nil {
-			return err
-		}
-	} else if _, err := tx.Exec(ctx, `DELETE FROM `+ident(contract.BookkeepingSchema, "owned_schemas")+` WHERE name = $1`, s.Schema); err != nil {
-		return fmt.Errorf("forget the record of dropped schema %s: %w", s.Schema, err) // no schema has the name: its record is stale
-	}
-	if _, err := tx.Exec(ctx, fmt.Sprintf("ALTER SCHEMA %s RENAME TO %s", ident(next), ident(s.Schema))); err != nil {
-		return fmt.Errorf("replace schema %s: %w", s.Schema, err)
-	}
-	if _, err := tx.Exec(ctx, `UPDATE `+ident(contract.BookkeepingSchema, "owned_schemas")+` SET name = $1, purpose = $2 WHERE name = $3`,
-		s.Schema, PurposeLive, next); err != nil {
-		return fmt.Errorf("record schema %s: %w", s.Schema, err)
-	}
-	return markSchema(ctx, tx, s.Schema, s.Name)
 }
 
 // dropOwned drops a schema sdetl recorded: first its comment is rewritten (which locks the

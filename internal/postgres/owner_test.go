@@ -113,7 +113,7 @@ func TestLoadKeepsWhatItDidNotCreate(t *testing.T) {
 		exec(t, conn, q)
 	}
 	load := func() error {
-		_, err := postgres.Load(ctx, postgres.LoadOptions{Spec: s, Clean: cleanDB, DSN: dsn})
+		_, err := postgres.Load(ctx, postgres.LoadOptions{Spec: s, Clean: cleanDB, DSN: dsn, Want: measured(t, s, cleanDB)})
 		return err
 	}
 	for i := range 4 {
@@ -185,7 +185,7 @@ func TestForeignSchemaRefused(t *testing.T) {
 			exec(t, conn, fmt.Sprintf(`CREATE SCHEMA %s; CREATE TABLE %[1]s.items (id int); INSERT INTO %[1]s.items VALUES (1)`, pgx.Identifier{name}.Sanitize()))
 			wantNotOwned(t, postgres.CheckOwnership(ctx, dsn, s, ""), "schema "+name)
 			for _, dry := range []bool{false, true} {
-				_, err := postgres.Load(ctx, postgres.LoadOptions{Spec: s, Clean: cleanDB, DSN: dsn, DryRun: dry})
+				_, err := postgres.Load(ctx, postgres.LoadOptions{Spec: s, Clean: cleanDB, DSN: dsn, Want: measured(t, s, cleanDB), DryRun: dry})
 				wantNotOwned(t, err, "schema "+name)
 			}
 			if got := count(t, conn, pgx.Identifier{name, "items"}.Sanitize()); got != 1 {
@@ -206,7 +206,7 @@ func TestReservedSchemaRefused(t *testing.T) {
 	for _, name := range []string{"public", "information_schema", "pg_catalog", "sdetl"} {
 		s.Schema = name
 		wantNotOwned(t, postgres.CheckOwnership(ctx, dsn, s, ""), name)
-		_, err := postgres.Load(ctx, postgres.LoadOptions{Spec: s, Clean: cleanDB, DSN: dsn})
+		_, err := postgres.Load(ctx, postgres.LoadOptions{Spec: s, Clean: cleanDB, DSN: dsn, Want: measured(t, s, cleanDB)})
 		wantNotOwned(t, err, name)
 	}
 	count(t, conn, "public.customers")
@@ -223,28 +223,28 @@ func TestUpgradeAdoptsOldSchema(t *testing.T) {
 	s, cleanDB := fixture(t)
 	dsn := pgtest.DSN(t)
 	conn := connect(t, dsn)
-	if _, err := postgres.Load(ctx, postgres.LoadOptions{Spec: s, Clean: cleanDB, DSN: dsn}); err != nil {
+	if _, err := postgres.Load(ctx, postgres.LoadOptions{Spec: s, Clean: cleanDB, DSN: dsn, Want: measured(t, s, cleanDB)}); err != nil {
 		t.Fatal(err)
 	}
 	exec(t, conn, `DROP SCHEMA sdetl CASCADE`) // what an earlier version left: ops, no records
-	_, err := postgres.Load(ctx, postgres.LoadOptions{Spec: s, Clean: cleanDB, DSN: dsn})
+	_, err := postgres.Load(ctx, postgres.LoadOptions{Spec: s, Clean: cleanDB, DSN: dsn, Want: measured(t, s, cleanDB)})
 	wantNotOwned(t, err, "schema ops", "--adopt-schema ops")
 
 	exec(t, conn, `CREATE TABLE ops.extra (n int)`)
-	_, err = postgres.Load(ctx, postgres.LoadOptions{Spec: s, Clean: cleanDB, DSN: dsn, AdoptSchema: "ops"})
+	_, err = postgres.Load(ctx, postgres.LoadOptions{Spec: s, Clean: cleanDB, DSN: dsn, Want: measured(t, s, cleanDB), AdoptSchema: "ops"})
 	wantNotOwned(t, err, "table extra")
 	exec(t, conn, `DROP TABLE ops.extra`)
 
-	if _, err := postgres.Load(ctx, postgres.LoadOptions{Spec: s, Clean: cleanDB, DSN: dsn, AdoptSchema: "ops"}); err != nil {
+	if _, err := postgres.Load(ctx, postgres.LoadOptions{Spec: s, Clean: cleanDB, DSN: dsn, Want: measured(t, s, cleanDB), AdoptSchema: "ops"}); err != nil {
 		t.Fatalf("adopting load: %v", err)
 	}
-	if _, err := postgres.Load(ctx, postgres.LoadOptions{Spec: s, Clean: cleanDB, DSN: dsn}); err != nil {
+	if _, err := postgres.Load(ctx, postgres.LoadOptions{Spec: s, Clean: cleanDB, DSN: dsn, Want: measured(t, s, cleanDB)}); err != nil {
 		t.Fatalf("the load after adoption needs no flag: %v", err)
 	}
 
 	// Someone drops sdetl's schema and makes their own under the name: the record does not vouch for it.
 	exec(t, conn, `DROP SCHEMA ops CASCADE; CREATE SCHEMA ops; CREATE TABLE ops.mine (n int)`)
-	_, err = postgres.Load(ctx, postgres.LoadOptions{Spec: s, Clean: cleanDB, DSN: dsn})
+	_, err = postgres.Load(ctx, postgres.LoadOptions{Spec: s, Clean: cleanDB, DSN: dsn, Want: measured(t, s, cleanDB)})
 	wantNotOwned(t, err, "schema ops was dropped and recreated")
 	count(t, conn, "ops.mine")
 }
@@ -256,7 +256,7 @@ func TestForeignBookkeepingSchema(t *testing.T) {
 	dsn := pgtest.DSN(t)
 	conn := connect(t, dsn)
 	exec(t, conn, `CREATE SCHEMA sdetl; CREATE TABLE sdetl.owned_schemas (name text)`)
-	_, err := postgres.Load(ctx, postgres.LoadOptions{Spec: s, Clean: cleanDB, DSN: dsn})
+	_, err := postgres.Load(ctx, postgres.LoadOptions{Spec: s, Clean: cleanDB, DSN: dsn, Want: measured(t, s, cleanDB)})
 	wantNotOwned(t, err, "schema sdetl exists but is not sdetl's bookkeeping schema")
 	if n := count(t, conn, "sdetl.owned_schemas"); n != 0 {
 		t.Errorf("sdetl.owned_schemas has %d rows", n)
@@ -275,15 +275,15 @@ func TestOwnedLeftoverDropped(t *testing.T) {
 	s, cleanDB := fixture(t)
 	dsn := pgtest.DSN(t)
 	conn := connect(t, dsn)
-	if _, err := postgres.Load(ctx, postgres.LoadOptions{Spec: s, Clean: cleanDB, DSN: dsn}); err != nil {
+	if _, err := postgres.Load(ctx, postgres.LoadOptions{Spec: s, Clean: cleanDB, DSN: dsn, Want: measured(t, s, cleanDB)}); err != nil {
 		t.Fatal(err)
 	}
 	exec(t, conn, `ALTER SCHEMA ops RENAME TO ops__next; UPDATE sdetl.owned_schemas SET name = 'ops__next', purpose = 'next' WHERE name = 'ops'`)
 	exec(t, conn, `CREATE TABLE ops__next.stray (n int)`)
-	_, err := postgres.Load(ctx, postgres.LoadOptions{Spec: s, Clean: cleanDB, DSN: dsn})
+	_, err := postgres.Load(ctx, postgres.LoadOptions{Spec: s, Clean: cleanDB, DSN: dsn, Want: measured(t, s, cleanDB)})
 	wantNotOwned(t, err, "table ops__next.stray")
 	exec(t, conn, `DROP TABLE ops__next.stray`)
-	if _, err := postgres.Load(ctx, postgres.LoadOptions{Spec: s, Clean: cleanDB, DSN: dsn}); err != nil {
+	if _, err := postgres.Load(ctx, postgres.LoadOptions{Spec: s, Clean: cleanDB, DSN: dsn, Want: measured(t, s, cleanDB)}); err != nil {
 		t.Fatalf("load over an owned leftover: %v", err)
 	}
 	var n int
@@ -301,12 +301,12 @@ func TestLiveDroppedByHand(t *testing.T) {
 	dsn := pgtest.DSN(t)
 	conn := connect(t, dsn)
 	for i := range 3 {
-		if _, err := postgres.Load(ctx, postgres.LoadOptions{Spec: s, Clean: cleanDB, DSN: dsn}); err != nil {
+		if _, err := postgres.Load(ctx, postgres.LoadOptions{Spec: s, Clean: cleanDB, DSN: dsn, Want: measured(t, s, cleanDB)}); err != nil {
 			t.Fatalf("load %d: %v", i+1, err)
 		}
 		exec(t, conn, `DROP SCHEMA ops CASCADE`)
 	}
-	if _, err := postgres.Load(ctx, postgres.LoadOptions{Spec: s, Clean: cleanDB, DSN: dsn}); err != nil {
+	if _, err := postgres.Load(ctx, postgres.LoadOptions{Spec: s, Clean: cleanDB, DSN: dsn, Want: measured(t, s, cleanDB)}); err != nil {
 		t.Fatal(err)
 	}
 	var n int

@@ -69,7 +69,7 @@ func TestMeasureWorkdir(t *testing.T) {
 	}
 	dsn := pgtest.DSN(t)
 	start = time.Now()
-	if _, err := postgres.Load(ctx, postgres.LoadOptions{Spec: s, Clean: filepath.Join(dir, "clean.db"), DSN: dsn}); err != nil {
+	if _, err := postgres.Load(ctx, postgres.LoadOptions{Spec: s, Clean: filepath.Join(dir, "clean.db"), DSN: dsn, Want: cleanMeasures(t, s, filepath.Join(dir, "clean.db"))}); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("load: %v", time.Since(start))

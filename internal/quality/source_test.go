@@ -16,6 +16,7 @@ import (
 	"github.com/sdetl/sdetl/internal/pgtest"
 	"github.com/sdetl/sdetl/internal/postgres"
 	"github.com/sdetl/sdetl/internal/quality"
+	"github.com/sdetl/sdetl/internal/reconcile"
 	"github.com/sdetl/sdetl/internal/stage"
 	"github.com/sdetl/sdetl/internal/store"
 )
@@ -188,7 +189,7 @@ func TestPostgresScoreEqualsClean(t *testing.T) {
 
 	ctx := context.Background()
 	dsn := pgtest.DSN(t)
-	if _, err := postgres.Load(ctx, postgres.LoadOptions{Spec: s, Clean: cleanPath, DSN: dsn}); err != nil {
+	if _, err := postgres.Load(ctx, postgres.LoadOptions{Spec: s, Clean: cleanPath, DSN: dsn, Want: cleanMeasures(t, s, cleanPath)}); err != nil {
 		t.Fatal(err)
 	}
 	conn, err := postgres.Connect(ctx, dsn)
@@ -241,7 +242,7 @@ func TestPostgresScoreKeepsFractions(t *testing.T) {
 	want := scoreStore(t, s, cleanPath, openClean)
 	ctx := context.Background()
 	dsn := pgtest.DSN(t)
-	if _, err := postgres.Load(ctx, postgres.LoadOptions{Spec: s, Clean: cleanPath, DSN: dsn}); err != nil {
+	if _, err := postgres.Load(ctx, postgres.LoadOptions{Spec: s, Clean: cleanPath, DSN: dsn, Want: cleanMeasures(t, s, cleanPath)}); err != nil {
 		t.Fatal(err)
 	}
 	conn, err := postgres.Connect(ctx, dsn)
@@ -260,4 +261,14 @@ func TestPostgresScoreKeepsFractions(t *testing.T) {
 	if order == nil || order.Counts["bad"] != 1 {
 		t.Errorf("the clean store's order rule %+v: want ticket 5 as its one violation", order)
 	}
+}
+
+// cleanMeasures is what a load reconciles its generation against.
+func cleanMeasures(t testing.TB, s *contract.Spec, path string) *reconcile.Measures {
+	t.Helper()
+	m, err := clean.Measure(context.Background(), s, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }

@@ -18,7 +18,7 @@ import (
 var (
 	maxIdent      = contract.MaxIdentBytes
 	maxTableName  = contract.MaxTableBytes()  // the loader names the key index <table>_natural_key
-	maxSchemaName = contract.MaxSchemaBytes() // the loader builds <schema>__next and <schema>__dryrun
+	maxSchemaName = contract.MaxSchemaBytes() // the loader builds <schema>__g<run>, __canary and __dryrun beside it
 )
 
 const fallbackSchema = "draft"

@@ -115,8 +115,9 @@ func TestValidSchema(t *testing.T) {
 		want bool
 	}{
 		{"helpdesk", true}, {"_x1", true}, {"", false}, {"1x", false}, {"Help", false}, {"a-b", false},
-		{"a234567890123456789012345678901234567890123456789012345", true},   // 55 bytes: + __dryrun = 63
-		{"a2345678901234567890123456789012345678901234567890123456", false}, // 56: __dryrun would be cut
+		{"a2345678901234567890123456789012345678901234567890", true},   // 50 bytes: + __g and a 10-digit run id = 63
+		{"a23456789012345678901234567890123456789012345678901", false}, // 51: a generation's name would be cut
+		{"ops__g7", false}, // named like a generation
 		{"public", false}, {"information_schema", false}, {"pg_catalog", false}, {"pg_x", false}, {"sdetl", false},
 		{"ops__next", false},
 	}

@@ -1,0 +1,209 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/sdetl/sdetl/internal/pgcluster"
+	"github.com/sdetl/sdetl/internal/pgtest"
+	"github.com/sdetl/sdetl/internal/postgres"
+	"github.com/sdetl/sdetl/internal/synth"
+)
+
+// liveRowHash is an order-independent hash of every live table's rows, from PostgreSQL's own
+// rendering of each row: equal means byte for byte the same data.
+func liveRowHash(t *testing.T, dsn string) string {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var parts []string
+	for _, tb := range []string{"tickets", "comments", "timesheets", "roster", "quarantine"} {
+		var h string
+		if err := conn.QueryRow(ctx, fmt.Sprintf(`SELECT coalesce(sum(('x' || left(md5(t::text), 16))::bit(64)::bigint::numeric), 0)::text || '/' || count(*) FROM servicedesk.%s t`, tb)).Scan(&h); err != nil {
+			t.Fatalf("hash servicedesk.%s: %v", tb, err)
+		}
+		parts = append(parts, tb+"="+h)
+	}
+	return strings.Join(parts, " ")
+}
+
+// strayState lists the servicedesk schemas and what the ledger and records say of them.
+func strayState(t *testing.T, dsn string) (schemas []string, building int, running int) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	rows, err := conn.Query(ctx, `SELECT nspname FROM pg_namespace WHERE nspname LIKE 'servicedesk%' ORDER BY 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if schemas, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.QueryRow(ctx, `SELECT (SELECT count(*) FROM sdetl.owned_schemas WHERE purpose = 'building'),
+		(SELECT count(*) FROM sdetl.runs WHERE status = 'running')`).Scan(&building, &running); err != nil {
+		t.Fatal(err)
+	}
+	return schemas, building, running
+}
+
+// startPaused starts `sdetl args...` as a child that pauses at point and returns once it says so.
+func startPaused(t *testing.T, point string, args ...string) (*exec.Cmd, *strings.Builder) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), "SDETL_TEST_AS_MAIN=1", postgres.EnvTestPause+"="+point)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	paused := make(chan bool, 1)
+	var log strings.Builder
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		said := false
+		for sc.Scan() {
+			log.WriteString(sc.Text() + "\n")
+			if !said && strings.HasPrefix(sc.Text(), "sdetl-test-paused: ") {
+				said = true
+				paused <- true
+			}
+		}
+		if !said {
+			paused <- false
+		}
+	}()
+	select {
+	case ok := <-paused:
+		if !ok {
+			cmd.Wait()
+			t.Fatalf("sdetl %v ended without reaching %s:\n%s", args, point, log.String())
+		}
+	case <-time.After(2 * time.Minute):
+		cmd.Process.Kill()
+		t.Fatalf("sdetl never reached %s", point)
+	}
+	return cmd, &log
+}
+
+// TestMigrationSurvivesKill: SIGKILL during COPY, during the index build, during the
+// reconciliation, just before the swap and during the drop of an old generation. Each time the
+// live schema's rows are as before, the next run succeeds, and no stray schema, building
+// record or running ledger row is left.
+func TestMigrationSurvivesKill(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills subprocesses")
+	}
+	dir, _ := generate(t, synth.Options{Scale: 0.02, Seed: 5, Format: "csv", Dialect: "legacy", Dirt: "realistic"})
+	dsn := pgtest.DSN(t)
+	work := t.TempDir()
+	base := []string{"run", "--exports", dir, "--pg", dsn, "--workdir", work}
+	mustSdetl(t, base...)
+	for _, point := range []string{"copy", "index", "reconcile", "swap", "drop"} {
+		t.Run(point, func(t *testing.T) {
+			before := liveRowHash(t, dsn)
+			// --keep 0 makes every run drop the generation it retires: the drop point is reached.
+			cmd, _ := startPaused(t, point, append(base, "--force", "--keep", "0")...)
+			cmd.Process.Kill()
+			cmd.Wait()
+			if after := liveRowHash(t, dsn); after != before {
+				t.Fatalf("killed at %s: live changed\nbefore %s\nafter  %s", point, before, after)
+			}
+			code, out, errs := sdetl(t, append(base, "--force")...)
+			if code != 0 {
+				t.Fatalf("the run after a kill at %s: exit %d\n%s\n%s", point, code, out, errs)
+			}
+			if !strings.Contains(errs, "was killed; marked so") {
+				t.Errorf("the run after a kill at %s did not report the killed run: %s", point, errs)
+			}
+			if after := liveRowHash(t, dsn); after != before {
+				t.Fatalf("the run after a kill at %s changed the rows", point)
+			}
+			schemas, building, running := strayState(t, dsn)
+			if building != 0 || running != 0 || len(schemas) > 3 || schemas[0] != "servicedesk" {
+				t.Fatalf("after a kill at %s and a run: schemas %v, %d building, %d running", point, schemas, building, running)
+			}
+		})
+	}
+}
+
+// TestMigrationSurvivesPostgresRestart: PostgreSQL restarted in the middle of the COPY fails
+// the run with a clear line, live unchanged; the next run succeeds and leaves nothing stray.
+func TestMigrationSurvivesPostgresRestart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("restarts a cluster")
+	}
+	ctx := context.Background()
+	// Not t.TempDir (mode 0700): the server may run as another user, who must reach it.
+	pgdir, err := os.MkdirTemp("", "sdetl-restart-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(pgdir) })
+	if err := os.Chmod(pgdir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	c, err := pgcluster.NewWithOptions(filepath.Join(pgdir, "pg"), pgcluster.Options{Fast: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Init(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Stop(context.Background()) })
+	dsn := c.DSN("postgres")
+	dir, _ := generate(t, synth.Options{Scale: 0.02, Seed: 6, Format: "csv", Dialect: "legacy", Dirt: "realistic"})
+	work := t.TempDir()
+	base := []string{"run", "--exports", dir, "--pg", dsn, "--workdir", work, "--force"}
+	mustSdetl(t, base...)
+	before := liveRowHash(t, dsn)
+
+	cmd, log := startPaused(t, "copy:3s", base...)
+	if err := c.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	err = cmd.Wait()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != exitError {
+		t.Fatalf("run across a restart: %v\n%s", err, log.String())
+	}
+	last := strings.TrimSpace(log.String())
+	last = last[strings.LastIndex(last, "\n")+1:]
+	if !strings.HasPrefix(last, "sdetl: lost the PostgreSQL connection") || !strings.Contains(last, "live is unchanged") {
+		t.Errorf("the failure line does not say what happened: %q", last)
+	}
+	t.Logf("failure line: %s", last)
+	if after := liveRowHash(t, dsn); after != before {
+		t.Fatal("live changed across the restart")
+	}
+	mustSdetl(t, base...)
+	if after := liveRowHash(t, dsn); after != before {
+		t.Fatal("the next run changed the rows")
+	}
+	if schemas, building, running := strayState(t, dsn); building != 0 || running != 0 || len(schemas) > 3 {
+		t.Fatalf("after the restart and a run: schemas %v, %d building, %d running", schemas, building, running)
+	}
+}

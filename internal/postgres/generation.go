@@ -1,0 +1,351 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/sdetl/sdetl/internal/contract"
+	"github.com/sdetl/sdetl/internal/outcome"
+	"github.com/sdetl/sdetl/internal/reconcile"
+	"github.com/sdetl/sdetl/internal/store"
+)
+
+// Generations: a run loads into a new schema of its own, <schema>__g<run id>, recorded as
+// owned (purpose building) before anything goes in. It is not live, so it needs no long
+// transaction: each table is one COPY on its own connection (tables in parallel), its indexes
+// are built after its rows are in, and every step commits. Only after the generation
+// reconciles with the clean store, scores no lower, and has its grants does the swap make it
+// live, in one short transaction. A failure anywhere before the swap leaves live untouched; the
+// generation is dropped then, or, if the process died, by the next run (it is still recorded
+// as building).
+
+// migrate is Load without DryRun.
+func migrate(ctx context.Context, o LoadOptions) (res *LoadResult, err error) {
+	defer func() {
+		if err != nil && lostConnection(err) {
+			err = fmt.Errorf("lost the PostgreSQL connection while building the new generation (server restarted or stopped?): %w; live is unchanged, and the next run drops the partial generation", err)
+		}
+	}()
+	start := time.Now()
+	r := o.Run
+	if r == nil || r.conn == nil {
+		return nil, errors.New("load: no run (BeginRun) holds the lock")
+	}
+	s := o.Spec
+	res = &LoadResult{Schema: s.Schema, RunID: r.ID, Seconds: map[string]float64{}}
+	lap := func(stage string, since time.Time) { res.Seconds[stage] += time.Since(since).Seconds() }
+	if o.Want == nil {
+		return nil, errors.New("load: the clean store's measures are needed to reconcile the generation")
+	}
+	res.Fingerprint = reconcile.Fingerprint(o.Want)
+
+	// Settled again, under the lock: the check `run` made before reading anything may be old.
+	tg, err := checkOwnership(ctx, r.conn, s, o.AdoptSchema)
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range tg.leftovers { // owned __next / __dryrun schemas an older version left
+		if err := dropGeneration(ctx, r.conn, name, lockTimeout(o)); err != nil {
+			return nil, err
+		}
+	}
+	if tg.live != nil && !tg.adopt && !o.Force {
+		var fp *string
+		if err := r.conn.QueryRow(ctx, `SELECT fingerprint FROM `+ident(contract.BookkeepingSchema, "owned_schemas")+` WHERE name = $1`, s.Schema).Scan(&fp); err != nil {
+			return nil, fmt.Errorf("read the live generation's fingerprint: %w", err)
+		}
+		if fp != nil && *fp == res.Fingerprint {
+			res.NothingToDo = true
+			res.Duration = time.Since(start)
+			return res, nil
+		}
+	}
+
+	gen := contract.GenerationSchema(s.Schema, r.ID)
+	res.Generation = gen
+	began := time.Now()
+	if err := createGeneration(ctx, r.conn, s, gen, r.ID); err != nil {
+		return nil, err
+	}
+	lap("create", began)
+	swapped := false
+	defer func() {
+		if swapped {
+			return
+		}
+		// Not live: drop it now rather than leave it for the next run (best effort; the record
+		// says building, so the next run drops it if this cannot).
+		c, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		if r.conn != nil && !r.conn.IsClosed() {
+			dropGeneration(c, r.conn, gen, lockTimeout(o))
+		}
+	}()
+
+	src, err := store.OpenReadOnly(o.Clean)
+	if err != nil {
+		return nil, fmt.Errorf("clean store: %w", err)
+	}
+	defer src.Close()
+	began = time.Now()
+	if res.Tables, err = copyAll(ctx, o, src, gen); err != nil {
+		return nil, err
+	}
+	lap("copy_and_index", began)
+	if _, err := r.conn.Exec(ctx, "ANALYZE "+tableList(gen, loadedTables(s))); err != nil {
+		return nil, fmt.Errorf("analyze %s: %w", gen, err)
+	}
+
+	if o.BeforeReconcile != nil {
+		if err := o.BeforeReconcile(ctx, gen); err != nil {
+			return nil, err
+		}
+	}
+	testPoint("reconcile")
+	began = time.Now()
+	got, err := measureGeneration(ctx, r.conn, s, gen)
+	if err != nil {
+		return nil, fmt.Errorf("reconcile: %w", err)
+	}
+	if diffs := reconcile.Compare(o.Want, got); len(diffs) > 0 {
+		return nil, reconcileErr(gen, diffs)
+	}
+	lap("reconcile", began)
+	if o.BeforeSwap != nil {
+		began = time.Now()
+		if err := o.BeforeSwap(ctx, QualitySource(r.conn, gen)); err != nil {
+			return nil, err
+		}
+		lap("score", began)
+	}
+	for _, role := range o.GrantRoles {
+		if err := grant(ctx, r.conn, gen, role); err != nil {
+			return nil, err
+		}
+	}
+	rows := map[string]int64{}
+	for t, m := range got.Tables {
+		rows[t] = m.Rows
+	}
+	js, _ := json.Marshal(rows)
+	if _, err := r.conn.Exec(ctx, `UPDATE `+ident(contract.BookkeepingSchema, "owned_schemas")+` SET fingerprint = $2, rows = $3 WHERE name = $1`,
+		gen, res.Fingerprint, js); err != nil {
+		return nil, fmt.Errorf("record generation %s: %w", gen, err)
+	}
+	testPoint("swap")
+	began = time.Now()
+	if res.Swap, err = swapIn(ctx, r.conn, s, gen, o.AdoptSchema, o.LockTimeout, o.SwapRetries); err != nil {
+		return nil, err
+	}
+	swapped = true
+	lap("swap", began)
+	began = time.Now()
+	res.Dropped, res.Warnings = prune(ctx, r.conn, s, o.Keep, lockTimeout(o))
+	lap("drop_old", began)
+	res.Duration = time.Since(start)
+	return res, nil
+}
+
+func lockTimeout(o LoadOptions) time.Duration {
+	if o.LockTimeout <= 0 {
+		return DefaultLockTimeout
+	}
+	return o.LockTimeout
+}
+
+// reconcileErr names the first differences, table, column and measure.
+func reconcileErr(gen string, diffs []reconcile.Difference) error {
+	var parts []string
+	for i, d := range diffs {
+		if i == 5 {
+			parts = append(parts, fmt.Sprintf("and %d more", len(diffs)-5))
+			break
+		}
+		parts = append(parts, d.String())
+	}
+	return fmt.Errorf("%w: generation %s does not match the clean store: %s; live is unchanged", outcome.ErrReconcile, gen, strings.Join(parts, "; "))
+}
+
+func tableList(schema string, tables []string) string {
+	out := make([]string, len(tables))
+	for i, t := range tables {
+		out[i] = ident(schema, t)
+	}
+	return strings.Join(out, ", ")
+}
+
+// createGeneration creates and records the generation schema and its empty tables, committed.
+func createGeneration(ctx context.Context, conn *pgx.Conn, s *contract.Spec, gen string, runID int64) error {
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(context.Background())
+	if _, err := tx.Exec(ctx, "CREATE SCHEMA "+ident(gen)); err != nil {
+		return fmt.Errorf("create schema %s: %w", gen, err)
+	}
+	if err := recordSchema(ctx, tx, gen, PurposeBuilding, s.Name, loadedTables(s), false); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `UPDATE `+ident(contract.BookkeepingSchema, "owned_schemas")+` SET run_id = $2 WHERE name = $1`, gen, runID); err != nil {
+		return fmt.Errorf("record schema %s: %w", gen, err)
+	}
+	if _, err := tx.Exec(ctx, `UPDATE `+ident(contract.BookkeepingSchema, "runs")+` SET generation = $2 WHERE run_id = $1`, runID, gen); err != nil {
+		return fmt.Errorf("record run %d: %w", runID, err)
+	}
+	for _, t := range s.Tables {
+		if _, err := tx.Exec(ctx, tableDDL(gen, t)); err != nil {
+			return fmt.Errorf("create %s: %w", t.Name, err)
+		}
+	}
+	if _, err := tx.Exec(ctx, quarantineDDL(gen)); err != nil {
+		return fmt.Errorf("create quarantine: %w", err)
+	}
+	return tx.Commit(ctx)
+}
+
+// copyAll copies every table (and the quarantine) on up to o.Parallel connections, each table
+// followed by its indexes, and checks each COPY's count against the clean store.
+func copyAll(ctx context.Context, o LoadOptions, src *sql.DB, gen string) ([]TableLoad, error) {
+	type job struct {
+		i int
+		t *contract.Table // nil: the quarantine
+	}
+	jobs := make(chan job)
+	n := len(o.Spec.Tables) + 1
+	out := make([]TableLoad, n)
+	errs := make([]error, n)
+	workers := max(1, min(o.Parallel, n))
+	if o.Parallel == 0 {
+		workers = min(2, n)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			conn, err := Connect(ctx, o.DSN)
+			if err != nil {
+				for j := range jobs {
+					errs[j.i] = err
+					cancel()
+				}
+				return
+			}
+			defer conn.Close(context.Background())
+			for j := range jobs {
+				if ctx.Err() != nil {
+					errs[j.i] = ctx.Err()
+					continue
+				}
+				out[j.i], errs[j.i] = copyOne(ctx, conn, o, src, gen, j.t)
+				if errs[j.i] != nil {
+					cancel()
+				}
+			}
+		}()
+	}
+	// The biggest tables first, so the parallel workers finish together.
+	for i, t := range o.Spec.Tables {
+		jobs <- job{i, t}
+	}
+	jobs <- job{n - 1, nil}
+	close(jobs)
+	wg.Wait()
+	// The first real error, not a cancellation it caused elsewhere.
+	var first error
+	for _, err := range errs {
+		if err != nil && !errors.Is(err, context.Canceled) {
+			return nil, err
+		}
+		if err != nil && first == nil {
+			first = err
+		}
+	}
+	if first != nil {
+		return nil, first
+	}
+	return out, nil
+}
+
+func copyOne(ctx context.Context, conn *pgx.Conn, o LoadOptions, src *sql.DB, gen string, t *contract.Table) (TableLoad, error) {
+	began := time.Now()
+	if t == nil {
+		n, err := copyQuarantineConn(ctx, conn, src, gen)
+		if err != nil {
+			return TableLoad{}, fmt.Errorf("load quarantine into %s: %w", gen, err)
+		}
+		if err := checkCountConn(ctx, conn, src, gen, QuarantineTable, "quarantine", n); err != nil {
+			return TableLoad{}, err
+		}
+		return TableLoad{Table: QuarantineTable, Rows: n, Copying: time.Since(began)}, nil
+	}
+	n, err := copyTable(ctx, conn, src, gen, t, "", o.Progress)
+	if err != nil {
+		return TableLoad{}, fmt.Errorf("load %s into %s: %w", t.Name, gen, explainRowTooBig(t, err))
+	}
+	tl := TableLoad{Table: t.Name, Rows: n, Copying: time.Since(began)}
+	if err := checkCountConn(ctx, conn, src, gen, t.Name, t.Name, n); err != nil {
+		return TableLoad{}, err
+	}
+	testPoint("index")
+	began = time.Now()
+	for _, ddl := range indexDDL(gen, t) {
+		if _, err := conn.Exec(ctx, ddl); err != nil {
+			return TableLoad{}, fmt.Errorf("index %s.%s: %w", gen, t.Name, err)
+		}
+	}
+	tl.Indexing = time.Since(began)
+	return tl, nil
+}
+
+// indexDDL is the natural-key unique index and the contract's declared indexes of t.
+func indexDDL(schema string, t *contract.Table) []string {
+	var out []string
+	if k := keyDDL(schema, t); k != "" {
+		out = append(out, k)
+	}
+	for i, cols := range t.Indexes {
+		q := make([]string, len(cols))
+		for j, c := range cols {
+			q[j] = ident(c)
+		}
+		out = append(out, fmt.Sprintf("CREATE INDEX %s ON %s (%s)", ident(fmt.Sprintf("%s%s%d", t.Name, contract.KPIIndexInfix, i+1)),
+			ident(schema, t.Name), strings.Join(q, ", ")))
+	}
+	return out
+}
+
+// grant lets a role read the generation (it moves with the schema when the swap renames it).
+func grant(ctx context.Context, conn *pgx.Conn, gen, role string) error {
+	for _, q := range []string{"GRANT USAGE ON SCHEMA " + ident(gen) + " TO " + ident(role),
+		"GRANT SELECT ON ALL TABLES IN SCHEMA " + ident(gen) + " TO " + ident(role)} {
+		if _, err := conn.Exec(ctx, q); err != nil {
+			return fmt.Errorf("--grant-role %s on %s: %w", role, gen, err)
+		}
+	}
+	return nil
+}
+
+// lostConnection reports whether err means the server went away (shut down, restarted, the
+// connection broken) rather than refused something.
+func lostConnection(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "57P01" || pe.Code == "57P02" || pe.Code == "57P03" // admin_shutdown, crash_shutdown, cannot_connect_now
+	}
+	var ce *pgconn.ConnectError
+	return errors.As(err, &ce) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || strings.Contains(err.Error(), "conn closed")
+}

@@ -1,0 +1,255 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/sdetl/sdetl/internal/contract"
+)
+
+// The run ledger: sdetl.runs records every run and rollback (inputs' hashes, counts and scores
+// per stage, timings, outcome, the generation it built), beside owned_schemas. A run holds the
+// contract's advisory lock on its ledger connection from start to finish, so a row still
+// `running` while the lock is free belongs to a run that died: the next run marks it `killed`
+// and drops the schemas it had recorded.
+
+// Purposes of generation schemas, beside live, next and dryrun.
+const (
+	PurposeBuilding = "building" // a generation being loaded; dropped by the next run if its run died
+	PurposeRetained = "retained" // a previous live generation, kept for rollback
+)
+
+// Run statuses in the ledger.
+const (
+	StatusRunning    = "running"
+	StatusOK         = "ok"
+	StatusFailed     = "failed"
+	StatusKilled     = "killed"
+	StatusNothing    = "nothing_to_do"
+	StatusRolledBack = "ok" // a rollback that succeeded
+)
+
+var ledgerDDL = fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %[1]s.runs (
+	run_id bigserial PRIMARY KEY,
+	contract text NOT NULL,
+	schema_name text NOT NULL,
+	kind text NOT NULL DEFAULT 'run',
+	status text NOT NULL,
+	backend_pid integer NOT NULL DEFAULT pg_backend_pid(),
+	started_at timestamptz NOT NULL DEFAULT now(),
+	ended_at timestamptz,
+	generation text,
+	fingerprint text,
+	details jsonb NOT NULL DEFAULT '{}',
+	error text
+);
+ALTER TABLE %[1]s.owned_schemas ADD COLUMN IF NOT EXISTS run_id bigint;
+ALTER TABLE %[1]s.owned_schemas ADD COLUMN IF NOT EXISTS fingerprint text;
+ALTER TABLE %[1]s.owned_schemas ADD COLUMN IF NOT EXISTS rows jsonb;
+ALTER TABLE %[1]s.owned_schemas ADD COLUMN IF NOT EXISTS retired_at timestamptz`, ident(contract.BookkeepingSchema))
+
+// Run is one run's hold on the database: its ledger row and the advisory lock, on one
+// connection kept for the whole run.
+type Run struct {
+	ID     int64
+	Spec   *contract.Spec
+	DSN    string
+	conn   *pgx.Conn
+	unlock func()
+	// Recovered lists what the start cleaned up after killed runs, in words.
+	Recovered []string
+}
+
+// RunDetails is what a run records in its ledger row's details.
+type RunDetails struct {
+	Inputs   []InputFile        `json:"inputs,omitempty"`
+	Counts   map[string]any     `json:"counts,omitempty"`
+	Scores   map[string]float64 `json:"scores,omitempty"`
+	Timings  map[string]float64 `json:"seconds,omitempty"`
+	Rollback *RollbackResult    `json:"rollback,omitempty"`
+}
+
+// InputFile is one export a run read.
+type InputFile struct {
+	Table  string `json:"table"`
+	Path   string `json:"path"`
+	SHA256 string `json:"sha256"`
+}
+
+// BeginRun takes the contract's advisory lock (waiting up to lockWait for another run to end),
+// creates the bookkeeping schema and ledger on first use, cleans up after killed runs, and
+// records a new run. End it with Finish.
+func BeginRun(ctx context.Context, dsn string, s *contract.Spec, kind string, lockWait time.Duration) (*Run, error) {
+	conn, err := Connect(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	unlock, err := LockWait(ctx, conn, s.Schema, lockWait)
+	if err != nil {
+		conn.Close(context.Background())
+		return nil, err
+	}
+	r := &Run{Spec: s, DSN: dsn, conn: conn, unlock: unlock}
+	fail := func(err error) (*Run, error) {
+		r.close()
+		return nil, err
+	}
+	if err := ensureBookkeeping(ctx, conn); err != nil {
+		return fail(err)
+	}
+	if r.Recovered, err = recoverKilled(ctx, conn, s); err != nil {
+		return fail(err)
+	}
+	if err := conn.QueryRow(ctx, `INSERT INTO `+ident(contract.BookkeepingSchema, "runs")+
+		` (contract, schema_name, kind, status) VALUES ($1, $2, $3, $4) RETURNING run_id`,
+		s.Name, s.Schema, kind, StatusRunning).Scan(&r.ID); err != nil {
+		return fail(fmt.Errorf("record run: %w", err))
+	}
+	return r, nil
+}
+
+// Finish records how the run ended and releases the lock. err's text is recorded as it is:
+// errors never carry the DSN's password (Connect redacts it).
+func (r *Run) Finish(ctx context.Context, status string, d *RunDetails, runErr error) error {
+	defer r.close()
+	if d == nil {
+		d = &RunDetails{}
+	}
+	js, err := json.Marshal(d)
+	if err != nil {
+		return err
+	}
+	var msg *string
+	if runErr != nil {
+		s := runErr.Error()
+		msg = &s
+	}
+	// A run cancelled by a signal still records its end.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	q := `UPDATE ` + ident(contract.BookkeepingSchema, "runs") + ` SET status = $2, ended_at = now(), details = $3, error = $4 WHERE run_id = $1`
+	if _, err := r.conn.Exec(ctx, q, r.ID, status, js, msg); err != nil {
+		// The run's connection may be what failed (a restarted server): record on a new one.
+		c, cerr := Connect(ctx, r.DSN)
+		if cerr != nil {
+			return fmt.Errorf("record the end of run %d: %w", r.ID, err)
+		}
+		defer c.Close(context.Background())
+		if _, err := c.Exec(ctx, q, r.ID, status, js, msg); err != nil {
+			return fmt.Errorf("record the end of run %d: %w", r.ID, err)
+		}
+	}
+	return nil
+}
+
+func (r *Run) close() {
+	if r.conn == nil {
+		return
+	}
+	r.unlock()
+	r.conn.Close(context.Background())
+	r.conn = nil
+}
+
+// LockWait takes the contract's advisory lock, retrying for up to wait; then it fails with
+// ErrLocked, naming the run that holds it when the ledger knows.
+func LockWait(ctx context.Context, conn *pgx.Conn, schema string, wait time.Duration) (unlock func(), err error) {
+	deadline := time.Now().Add(wait)
+	for {
+		unlock, err := Lock(ctx, conn, schema)
+		if !errors.Is(err, ErrLocked) || time.Now().After(deadline) {
+			if errors.Is(err, ErrLocked) {
+				return nil, fmt.Errorf("%w%s (waited %s; --lock-wait waits longer)", err, holder(ctx, conn, schema), wait)
+			}
+			return unlock, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// holder names the running run of the ledger, if it can.
+func holder(ctx context.Context, conn *pgx.Conn, schema string) string {
+	var id int64
+	var kind string
+	var started time.Time
+	if err := conn.QueryRow(ctx, `SELECT run_id, kind, started_at FROM `+ident(contract.BookkeepingSchema, "runs")+
+		` WHERE schema_name = $1 AND status = $2 ORDER BY run_id DESC LIMIT 1`, schema, StatusRunning).Scan(&id, &kind, &started); err != nil {
+		return ""
+	}
+	return fmt.Sprintf(": %s %d, started %s", kind, id, started.UTC().Format(time.RFC3339))
+}
+
+// recoverKilled, under the lock, marks every run still `running` as killed (its lock is free,
+// so its backend is gone) and drops the generations left `building` (only recorded schemas).
+func recoverKilled(ctx context.Context, conn *pgx.Conn, s *contract.Spec) ([]string, error) {
+	var out []string
+	rows, err := conn.Query(ctx, `UPDATE `+ident(contract.BookkeepingSchema, "runs")+
+		` SET status = $2, ended_at = now(), error = coalesce(error, 'killed: found running with its lock free at the next start')
+		WHERE schema_name = $1 AND status = $3 RETURNING run_id`, s.Schema, StatusKilled, StatusRunning)
+	if err != nil {
+		return nil, fmt.Errorf("mark killed runs: %w", err)
+	}
+	killed, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("mark killed runs: %w", err)
+	}
+	for _, id := range killed {
+		out = append(out, fmt.Sprintf("run %d was killed; marked so in %s.runs", id, contract.BookkeepingSchema))
+	}
+	rows, err = conn.Query(ctx, `SELECT name FROM `+ident(contract.BookkeepingSchema, "owned_schemas")+
+		` WHERE contract = $1 AND purpose = $2 ORDER BY name`, s.Name, PurposeBuilding)
+	if err != nil {
+		return nil, fmt.Errorf("find leftover generations: %w", err)
+	}
+	left, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("find leftover generations: %w", err)
+	}
+	for _, name := range left {
+		if err := dropGeneration(ctx, conn, name, 5*time.Second); err != nil {
+			return nil, err
+		}
+		out = append(out, "dropped "+name+", left by a run that did not finish")
+	}
+	return out, nil
+}
+
+// dropGeneration drops one recorded schema in its own transaction under a lock timeout, so a
+// reader still holding its tables makes it fail (to be retried by a later run) rather than wait.
+func dropGeneration(ctx context.Context, conn *pgx.Conn, name string, lockTimeout time.Duration) error {
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(context.Background())
+	if _, err := tx.Exec(ctx, fmt.Sprintf("SET LOCAL lock_timeout = %d", lockTimeout.Milliseconds())); err != nil {
+		return err
+	}
+	if rec, err := record(ctx, tx, name); err != nil {
+		return err
+	} else if rec == nil {
+		return nil // gone already
+	}
+	if oid, err := schemaOID(ctx, tx, name); err != nil {
+		return err
+	} else if oid == 0 { // someone dropped it: forget the record
+		if _, err := tx.Exec(ctx, `DELETE FROM `+ident(contract.BookkeepingSchema, "owned_schemas")+` WHERE name = $1`, name); err != nil {
+			return err
+		}
+		return tx.Commit(ctx)
+	}
+	testPoint("drop")
+	if err := dropOwned(ctx, tx, name); err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
+}

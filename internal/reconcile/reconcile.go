@@ -1,0 +1,269 @@
+// Package reconcile compares what a store holds with what a PostgreSQL generation holds, measure
+// by measure: per table the row count and an order-independent hash of every row, per column the
+// null count, min, max and (numeric columns) sum. The adapters measure (the clean store in Go
+// over its canonical text, PostgreSQL in SQL over its typed columns); this package defines the
+// canonical rendering both must agree on, accumulates the store side, and compares. It is pure.
+package reconcile
+
+import (
+	"crypto/md5"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/sdetl/sdetl/internal/contract"
+)
+
+// Measures are everything measured of one side, by table.
+type Measures struct {
+	Tables map[string]*Table `json:"tables"`
+}
+
+// Table is one table's measures.
+type Table struct {
+	Rows int64 `json:"rows"`
+	// Hash is the sum modulo 2^64 of RowHash over every row, in decimal: equal multisets of
+	// rows give equal hashes whatever their order.
+	Hash    string             `json:"hash"`
+	Columns map[string]*Column `json:"columns"`
+}
+
+// Column is one column's measures. Min, Max and Sum are canonical text, "" when the column has
+// no non-null value (or, for Sum, is not numeric; for Min/Max, is boolean).
+type Column struct {
+	Nulls int64  `json:"nulls"`
+	Min   string `json:"min,omitempty"`
+	Max   string `json:"max,omitempty"`
+	Sum   string `json:"sum,omitempty"`
+}
+
+// Difference is one measure on which the two sides disagree.
+type Difference struct {
+	Table, Column, Measure string
+	Want, Got              string
+}
+
+func (d Difference) String() string {
+	where := d.Table
+	if d.Column != "" {
+		where += "." + d.Column
+	}
+	return fmt.Sprintf("%s %s: clean store %s, generation %s", where, d.Measure, d.Want, d.Got)
+}
+
+// Compare returns every difference between want (the clean store) and got (the generation),
+// in a stable order. A table or column measured on one side only is a difference: a check that
+// could not be made is never a pass.
+func Compare(want, got *Measures) []Difference {
+	var out []Difference
+	for _, tn := range keys(want.Tables, got.Tables) {
+		w, g := want.Tables[tn], got.Tables[tn]
+		if w == nil || g == nil {
+			out = append(out, Difference{Table: tn, Measure: "presence", Want: present(w != nil), Got: present(g != nil)})
+			continue
+		}
+		if w.Rows != g.Rows {
+			out = append(out, Difference{Table: tn, Measure: "rows", Want: strconv.FormatInt(w.Rows, 10), Got: strconv.FormatInt(g.Rows, 10)})
+		}
+		if w.Hash != g.Hash {
+			out = append(out, Difference{Table: tn, Measure: "row hash", Want: w.Hash, Got: g.Hash})
+		}
+		for _, cn := range keys(w.Columns, g.Columns) {
+			wc, gc := w.Columns[cn], g.Columns[cn]
+			if wc == nil || gc == nil {
+				out = append(out, Difference{Table: tn, Column: cn, Measure: "presence", Want: present(wc != nil), Got: present(gc != nil)})
+				continue
+			}
+			if wc.Nulls != gc.Nulls {
+				out = append(out, Difference{tn, cn, "nulls", strconv.FormatInt(wc.Nulls, 10), strconv.FormatInt(gc.Nulls, 10)})
+			}
+			for _, m := range []struct{ name, w, g string }{{"min", wc.Min, gc.Min}, {"max", wc.Max, gc.Max}, {"sum", wc.Sum, gc.Sum}} {
+				if m.w != m.g {
+					out = append(out, Difference{tn, cn, m.name, show(m.w), show(m.g)})
+				}
+			}
+		}
+	}
+	return out
+}
+
+func present(ok bool) string {
+	if ok {
+		return "measured"
+	}
+	return "missing"
+}
+
+func show(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return strconv.Quote(s)
+}
+
+func keys[V any](a, b map[string]V) []string {
+	seen := map[string]bool{}
+	for k := range a {
+		seen[k] = true
+	}
+	for k := range b {
+		seen[k] = true
+	}
+	out := make([]string, 0, len(seen))
+	for k := range seen {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// RowText is the canonical rendering of one row, given each value's canonical text (nil for
+// NULL): every value as its length in characters, a colon and the text; NULL as a lone "-".
+// Length-prefixing makes it unambiguous (no value can fake a separator, and NULL differs from
+// ”) without escaping, and PostgreSQL can build the same text with length() and ||.
+func RowText(vals []*string) string {
+	var b strings.Builder
+	for _, v := range vals {
+		if v == nil {
+			b.WriteByte('-')
+			continue
+		}
+		b.WriteString(strconv.Itoa(len([]rune(*v))))
+		b.WriteByte(':')
+		b.WriteString(*v)
+	}
+	return b.String()
+}
+
+// RowHash is a row text's 64-bit hash: the first 8 bytes of its MD5, big-endian — what
+// PostgreSQL computes as ('x' || left(md5(text), 16))::bit(64)::bigint.
+func RowHash(text string) uint64 {
+	sum := md5.Sum([]byte(text))
+	return binary.BigEndian.Uint64(sum[:8])
+}
+
+// Numeric reports whether a column of type t has a sum.
+func Numeric(t contract.Type) bool { return t == contract.Integer || t == contract.Decimal }
+
+// Ordered reports whether a column of type t has a min and max (PostgreSQL has no min of a
+// boolean).
+func Ordered(t contract.Type) bool { return t != contract.Boolean }
+
+// TableAcc accumulates one table's measures from canonical text rows.
+type TableAcc struct {
+	types []contract.Type
+	names []string
+	rows  int64
+	hash  uint64
+	cols  []colAcc
+}
+
+type colAcc struct {
+	nulls    int64
+	min, max string
+	minN     *big.Rat
+	maxN     *big.Rat
+	sum      *big.Rat
+	scale    int
+	any      bool
+}
+
+// NewTableAcc starts a table whose row has the given column names and types (in row order;
+// the hash covers every column, the column measures every named one).
+func NewTableAcc(names []string, types []contract.Type) *TableAcc {
+	return &TableAcc{names: names, types: types, cols: make([]colAcc, len(names))}
+}
+
+// Add adds one row of canonical text values (nil for NULL). A numeric value that does not
+// parse is an error: the store is not canonical, and the comparison cannot be trusted.
+func (a *TableAcc) Add(vals []*string) error {
+	a.rows++
+	a.hash += RowHash(RowText(vals))
+	for i, v := range vals {
+		c := &a.cols[i]
+		if v == nil {
+			c.nulls++
+			continue
+		}
+		t := a.types[i]
+		if Numeric(t) {
+			r, ok := new(big.Rat).SetString(*v)
+			if !ok {
+				return fmt.Errorf("column %s: %q is not a number", a.names[i], *v)
+			}
+			if dot := strings.IndexByte(*v, '.'); dot >= 0 {
+				c.scale = max(c.scale, len(*v)-dot-1)
+			}
+			if c.sum == nil {
+				c.sum = new(big.Rat)
+			}
+			c.sum.Add(c.sum, r)
+			if c.minN == nil || r.Cmp(c.minN) < 0 {
+				c.minN, c.min = r, *v
+			}
+			if c.maxN == nil || r.Cmp(c.maxN) > 0 {
+				c.maxN, c.max = r, *v
+			}
+			c.any = true
+			continue
+		}
+		if !Ordered(t) {
+			continue
+		}
+		// Canonical date, time and timestamp text sorts as its values do (fixed-width fields,
+		// a fraction only after the seconds); text compares byte-wise, as COLLATE "C" does.
+		if !c.any || *v < c.min {
+			c.min = *v
+		}
+		if !c.any || *v > c.max {
+			c.max = *v
+		}
+		c.any = true
+	}
+	return nil
+}
+
+// Result returns the table's measures.
+func (a *TableAcc) Result() *Table {
+	t := &Table{Rows: a.rows, Hash: strconv.FormatUint(a.hash, 10), Columns: map[string]*Column{}}
+	for i, n := range a.names {
+		c := &a.cols[i]
+		m := &Column{Nulls: c.nulls, Min: c.min, Max: c.max}
+		if c.sum != nil {
+			m.Sum = Decimal(c.sum, c.scale)
+		}
+		t.Columns[n] = m
+	}
+	return t
+}
+
+// Decimal renders a finite decimal r (with at most scale fraction digits) canonically: no
+// exponent, no trailing zeros, no trailing point.
+func Decimal(r *big.Rat, scale int) string {
+	s := r.FloatString(scale)
+	if strings.IndexByte(s, '.') >= 0 {
+		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	}
+	if s == "-0" {
+		s = "0"
+	}
+	return s
+}
+
+// Fingerprint is one hash of all the measures: equal fingerprints mean the two stores hold
+// the same rows, so a run whose clean store has the live generation's fingerprint has nothing
+// to do. encoding/json sorts map keys, so the rendering is stable.
+func Fingerprint(m *Measures) string {
+	b, err := json.Marshal(m)
+	if err != nil { // maps of strings and numbers always marshal
+		panic(err)
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}

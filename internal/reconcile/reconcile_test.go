@@ -1,0 +1,81 @@
+package reconcile
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/sdetl/sdetl/internal/contract"
+)
+
+func sp(s string) *string { return &s }
+
+func TestRowTextIsUnambiguous(t *testing.T) {
+	cases := [][]*string{{sp("a"), sp("b")}, {sp("ab"), nil}, {sp("a"), sp("")}, {sp("a"), nil}, {sp(""), sp("ab")}, {sp("1:a")}}
+	seen := map[string]int{}
+	for i, c := range cases {
+		s := RowText(c)
+		if j, ok := seen[s]; ok {
+			t.Fatalf("rows %d and %d render alike: %q", i, j, s)
+		}
+		seen[s] = i
+	}
+	if got := RowText([]*string{sp("é"), nil, sp("")}); got != "1:é-0:" {
+		t.Fatalf("RowText = %q", got)
+	}
+}
+
+func TestHashIsOrderIndependentAndSeesChanges(t *testing.T) {
+	names := []string{"id", "amount", "at"}
+	types := []contract.Type{contract.Integer, contract.Decimal, contract.Timestamp}
+	rows := [][]*string{{sp("10"), sp("7.5"), sp("2025-01-01 00:00:00")}, {sp("9"), sp("0.25"), sp("2025-01-01 00:00:00.5")}, {sp("11"), nil, nil}}
+	acc := func(order []int) *Table {
+		a := NewTableAcc(names, types)
+		for _, i := range order {
+			if err := a.Add(rows[i]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return a.Result()
+	}
+	x, y := acc([]int{0, 1, 2}), acc([]int{2, 0, 1})
+	if d := Compare(&Measures{map[string]*Table{"t": x}}, &Measures{map[string]*Table{"t": y}}); len(d) != 0 {
+		t.Fatalf("reordered rows differ: %v", d)
+	}
+	if c := x.Columns["id"]; c.Min != "9" || c.Max != "11" || c.Sum != "30" {
+		t.Fatalf("id measures %+v: numbers must compare as numbers", c)
+	}
+	if c := x.Columns["amount"]; c.Sum != "7.75" || c.Nulls != 1 || c.Min != "0.25" {
+		t.Fatalf("amount measures %+v", c)
+	}
+	if c := x.Columns["at"]; c.Max != "2025-01-01 00:00:00.5" {
+		t.Fatalf("at max %q", c.Max)
+	}
+	rows[1][0] = sp("8") // one value changed
+	z := acc([]int{0, 1, 2})
+	d := Compare(&Measures{map[string]*Table{"t": x}}, &Measures{map[string]*Table{"t": z}})
+	var got []string
+	for _, e := range d {
+		got = append(got, e.Column+" "+e.Measure)
+	}
+	if s := strings.Join(got, ","); s != " row hash,id min,id sum" {
+		t.Fatalf("differences %q", s)
+	}
+}
+
+func TestCompareMissingIsADifference(t *testing.T) {
+	w := &Measures{map[string]*Table{"t": {Rows: 1, Columns: map[string]*Column{"a": {}}}}}
+	g := &Measures{map[string]*Table{}}
+	if d := Compare(w, g); len(d) != 1 || d[0].Measure != "presence" {
+		t.Fatalf("%v", d)
+	}
+}
+
+func TestDecimal(t *testing.T) {
+	a := NewTableAcc([]string{"x"}, []contract.Type{contract.Decimal})
+	for _, v := range []string{"0.1", "0.2", "-0.3"} {
+		a.Add([]*string{sp(v)})
+	}
+	if s := a.Result().Columns["x"].Sum; s != "0" {
+		t.Fatalf("sum %q", s)
+	}
+}
