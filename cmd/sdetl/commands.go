@@ -33,6 +33,7 @@ func init() {
 		{"load", "[--pg DSN]", "load the clean store into a new generation in PostgreSQL and make it live", cmdLoad},
 		{"rollback", "[--to RUN]", "make a previous generation live again, in one short swap", cmdRollback},
 		{"generations", "[--json]", "list the live and retained generations with their runs, rows and scores", cmdGenerations},
+		{"kpi", "[--json] [--only NAMES]", "the 23 KPIs against the live schema, with green/amber/red status", cmdKPI},
 		{"quarantine", "list|export|release", "review quarantined rows, export them to fix, release the fixes", cmdQuarantine},
 		{"spec", "init --from FILE... [--out spec.yaml]", "draft a contract for new exports by profiling them", cmdSpec},
 		{"backup", "[stage|pg|all]|list|verify|prune", "verified backups of the staging store and the live schema, with manifests", cmdBackup},

@@ -118,6 +118,11 @@ func runStages(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep 
 	if err := quality.Gate(rep.Scores.Clean, o.minQuality); err != nil {
 		return err
 	}
+	if !o.dryRun && kpiApplies(s) { // comment_quality (docs/kpis.md): created empty once, beside the live schema
+		if err := postgres.EnsureQuality(ctx, o.dsn, s.Schema); err != nil {
+			return err
+		}
+	}
 	o.enter("canary")
 	if o.dryRun || o.noCanary {
 		rep.Canary = &canaryReport{Skipped: true}

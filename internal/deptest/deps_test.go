@@ -17,7 +17,7 @@ const module = "github.com/sdetl/sdetl/"
 // core packages hold what the pipeline computes: the contract, the value rules, the profile
 // and the score. They must reach no driver, store or file format, so they can be read, tested
 // and reused without any of them.
-var core = []string{"internal/contract", "internal/outcome", "internal/preflight", "internal/values", "internal/report", "internal/profile", "internal/quality", "internal/canary", "internal/reconcile"}
+var core = []string{"internal/contract", "internal/outcome", "internal/preflight", "internal/values", "internal/report", "internal/profile", "internal/quality", "internal/canary", "internal/reconcile", "internal/kpi"}
 
 // forbidden are the packages no core package may reach, directly or not.
 var forbidden = []string{
@@ -48,6 +48,7 @@ var allowed = map[string][]string{
 	"internal/quality":   {"internal/contract", "internal/outcome", "internal/report", "internal/values"},
 	"internal/canary":    {"internal/contract", "internal/profile"}, // the canary's pure judgement
 	"internal/reconcile": {"internal/contract"},                     // the pure comparison of clean store and generation
+	"internal/kpi":       nil,                                       // the 23 KPIs as data: definitions, parameters, thresholds, embedded SQL
 	// adapters: each wraps one store, database, file format or machine resource
 	"internal/countio":   nil,
 	"internal/inputfile": nil,
@@ -63,10 +64,10 @@ var allowed = map[string][]string{
 	"internal/backup":    {"internal/pgtools", "internal/postgres", "internal/store"},
 	"internal/stage":     {"internal/cellguard", "internal/contract", "internal/exports", "internal/inputfile", "internal/profile", "internal/quality", "internal/store", "internal/values"},
 	"internal/clean":     {"internal/cellguard", "internal/contract", "internal/health", "internal/outcome", "internal/quality", "internal/reconcile", "internal/store", "internal/values"},
-	"internal/postgres":  {"internal/canary", "internal/contract", "internal/outcome", "internal/quality", "internal/reconcile", "internal/store"},
+	"internal/postgres":  {"internal/canary", "internal/contract", "internal/kpi", "internal/outcome", "internal/quality", "internal/reconcile", "internal/store"},
 	// use cases over the core and the export readers
 	"internal/specdraft": {"internal/contract", "internal/exports", "internal/profile", "internal/report", "internal/values"},
-	"internal/synth":     {"internal/contract", "internal/xlsx"},
+	"internal/synth":     {"internal/contract", "internal/kpi", "internal/xlsx"},
 	// tests and test helpers
 	"internal/pgtest":  {"internal/pgcluster"},
 	"internal/deptest": nil,
