@@ -52,7 +52,10 @@ func canaryStage(ctx context.Context, e *env, s *contract.Spec, o runOptions, pr
 		return nil, err
 	}
 	rep := &canaryReport{Schema: postgres.CanarySchema(s), Seed: sm.Seed, Share: sm.Share, Rows: sm.Rows, Strata: sm.Strata, Queries: len(queries)}
-	p := newProgress(e.stderr, "canary")
+	p := newProgress(e, "canary")
+	for t, n := range sm.Rows {
+		p.expect(t, int64(n))
+	}
 	obs, err := postgres.Canary(ctx, postgres.CanaryOptions{Spec: s, Clean: o.work.clean(), DSN: o.dsn, Where: sm.Where,
 		Queries: queries, AdoptSchema: o.adopt, Progress: p.update, Run: o.run})
 	p.done()

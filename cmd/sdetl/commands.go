@@ -11,6 +11,7 @@ import (
 // env carries what every subcommand gets.
 type env struct {
 	stdout, stderr io.Writer
+	progress       progressMode // --progress
 }
 
 type command struct {
@@ -54,7 +55,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 			code = exitError
 		}
 	}()
-	e := &env{stdout: stdout, stderr: stderr}
+	e := &env{stdout: stdout, stderr: stderr, progress: progressAuto}
 	if len(args) == 0 {
 		usage(stdout)
 		return exitUsage

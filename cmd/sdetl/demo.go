@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 
 	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/kpi"
@@ -58,7 +60,24 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintln(e.stdout)
 	printKPIs(e.stdout, kpis, true)
-	fmt.Fprintf(e.stdout, "(sdetl kpi --workdir %s shows the distributions; docs/kpis.md defines each KPI)\n", f.work)
-	fmt.Fprintf(e.stdout, "Run report:  %s   Stop the database:  sdetl pg down --workdir %s\n", f.work.runJSON(), f.work)
+	me := self()
+	fmt.Fprintf(e.stdout, "(%s kpi --workdir %s shows the distributions; docs/kpis.md defines each KPI)\n", me, f.work)
+	fmt.Fprintf(e.stdout, "Run report:  %s\n", f.work.runJSON())
+	fmt.Fprintf(e.stdout, "Stop the database:  %s pg down --workdir %s\n", me, f.work)
+	fmt.Fprintf(e.stdout, "Remove everything the demo made (%s now holds %.1f MB):  %s pg down --purge --workdir %s\n",
+		f.work, float64(duSize(string(f.work)))/1e6, me, f.work)
 	return nil
+}
+
+// self is how the reader runs sdetl: through go run (the binary lives in Go's build cache)
+// or as a built binary.
+func self() string {
+	exe, err := os.Executable()
+	if err != nil {
+		exe = os.Args[0]
+	}
+	if strings.Contains(exe, string(filepath.Separator)+"go-build") {
+		return "go run ./cmd/sdetl"
+	}
+	return "sdetl"
 }

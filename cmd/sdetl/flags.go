@@ -48,6 +48,7 @@ func (f *flags) help() {
 func (f *flags) withWorkdir() *flags {
 	f.work = defaultWorkdir // before Var, which records the default the help shows
 	f.Var(&f.work, "workdir", "work directory `DIR` for the staging and clean stores, run.json and the local PostgreSQL")
+	f.Var(&f.e.progress, "progress", progressUsage)
 	return f
 }
 

@@ -26,7 +26,7 @@ func cmdImport(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer unlock()
-	p := newProgress(e.stderr, "import")
+	p := newProgress(e, "import")
 	res, err := stage.Import(ctx, stage.Options{Spec: s, Dir: *exports, Files: files, Out: f.work.stage(), Fresh: *fresh, Limits: *limits, Progress: p.updateDone})
 	p.done()
 	if err != nil {

@@ -18,10 +18,12 @@ func cmdPg(ctx context.Context, e *env, args []string) error {
 	f := newFlags(e, "pg", "up|down|status|dsn [flags]",
 		"Manage the local PostgreSQL kept under the work dir (unix socket only, no TCP).\n"+
 			"  up      start it (initialising it the first time) and print how to connect\n"+
-			"  down    stop it; refused while a command holds the work dir (see --force)\n"+
+			"  down    stop it; refused while a command holds the work dir (see --force);\n"+
+			"          with --purge also remove the work dir: everything sdetl (or sdetl demo) made there\n"+
 			"  status  running or stopped\n"+
 			"  dsn     print its DSN").withWorkdir()
 	force := f.Bool("force", false, "down: stop the database even while a command (e.g. sdetl run) is using the work dir")
+	purge := f.Bool("purge", false, "down: then remove the work dir and everything sdetl made in it (refused if it holds anything else)")
 	action, args := splitAction(args)
 	if wantsHelp(action, args) {
 		args = []string{"--help"}
@@ -41,6 +43,9 @@ func cmdPg(ctx context.Context, e *env, args []string) error {
 		}
 		fmt.Fprintf(e.stdout, "local PostgreSQL is up: psql \"%s\"\n", dsn)
 	case "down":
+		if *purge && *force {
+			return usageError{"pg down: --purge cannot be combined with --force (a running command would lose its files)"}
+		}
 		if !*force {
 			// A run holds the work dir's lock from start to end: stopping the database under it
 			// would fail its load half-way.
@@ -54,6 +59,16 @@ func cmdPg(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		fmt.Fprintln(e.stdout, "local PostgreSQL is stopped")
+		if *purge {
+			if _, err := os.Stat(string(f.work)); err != nil {
+				return err
+			}
+			n, err := f.work.purge()
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "removed %s (%.1f MB)\n", f.work, float64(n)/1e6)
+		}
 	case "status":
 		if c.Running() {
 			fmt.Fprintf(e.stdout, "running: psql \"%s\"\n", c.DSN(localDB))
@@ -82,7 +97,7 @@ func localDSN(ctx context.Context, e *env, w workdir) (string, error) {
 		return "", err
 	}
 	if !c.Running() {
-		fmt.Fprintf(e.stderr, "sdetl: starting the local PostgreSQL in %s (stop it with: sdetl pg down --workdir %s)\n", dir, w)
+		fmt.Fprintf(e.stderr, "sdetl: starting the local PostgreSQL in %s (stop it with: %s pg down --workdir %s)\n", dir, self(), w)
 		if err := c.Init(ctx); err != nil {
 			return "", err
 		}

@@ -97,7 +97,9 @@ func runStages(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep 
 		return err
 	}
 	o.enter("profile")
-	if rep.Profile, err = stage.Profile(ctx, s, o.work.stage(), 0); err != nil {
+	if rep.Profile, err = phase(e, "profile", "profiling the staged columns", func() (*profile.Report, error) {
+		return stage.Profile(ctx, s, o.work.stage(), 0)
+	}); err != nil {
 		return err
 	}
 	if halt := rep.Profile.Breaker.Err(); halt != nil {
@@ -105,14 +107,14 @@ func runStages(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep 
 	}
 	rep.DateOrders = applyDateOrders(s, rep.Profile)
 	o.enter("score")
-	if rep.Scores.Stage, err = scoreStore(ctx, s, "stage", o.work); err != nil {
+	if rep.Scores.Stage, err = scorePhase(ctx, e, s, "stage", o.work); err != nil {
 		return err
 	}
 	o.enter("clean")
 	if rep.Clean, err = cleanStage(ctx, e, s, o.work, false); err != nil {
 		return err
 	}
-	if rep.Scores.Clean, err = scoreStore(ctx, s, "clean", o.work); err != nil {
+	if rep.Scores.Clean, err = scorePhase(ctx, e, s, "clean", o.work); err != nil {
 		return err
 	}
 	if err := quality.Gate(rep.Scores.Clean, o.minQuality); err != nil {
@@ -127,7 +129,9 @@ func runStages(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep 
 		BeforeSwap: scoreBeforeSwap(s, rep.Scores.Clean, &rep.Scores.Postgres), AdoptSchema: o.adopt}
 	o.mig.apply(&lo)
 	if !o.dryRun {
-		if lo.Want, err = measureClean(ctx, s, o.work); err != nil {
+		if lo.Want, err = phase(e, "measure", "measuring the clean store for the reconciliation", func() (*rc.Measures, error) {
+			return measureClean(ctx, s, o.work)
+		}); err != nil {
 			return err
 		}
 	}
@@ -145,7 +149,9 @@ func runStages(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep 
 	}
 	o.enter("backup")
 	if !o.dryRun && !o.noBackup {
-		if rep.Backup, err = backupBeforeLoad(ctx, e, o.work); err != nil {
+		if rep.Backup, err = phase(e, "backup", "backing up the staging store", func() (string, error) {
+			return backupBeforeLoad(ctx, e, o.work)
+		}); err != nil {
 			return err
 		}
 	}
@@ -161,7 +167,9 @@ func runStages(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep 
 		fmt.Fprintf(e.stderr, "sdetl: nothing to do: the live schema %s already holds exactly these rows (--force loads a new generation anyway)\n", s.Schema)
 	}
 	o.enter("reconcile")
-	live, err := postgres.Counts(ctx, o.dsn, s)
+	live, err := phase(e, "reconcile", "counting the live rows", func() (*postgres.LiveCounts, error) {
+		return postgres.Counts(ctx, o.dsn, s)
+	})
 	if err != nil {
 		return err
 	}
@@ -228,14 +236,21 @@ func ledgerDetails(rep *runReport) *postgres.RunDetails {
 }
 
 func importStage(ctx context.Context, e *env, s *contract.Spec, dir, out string, fresh bool, lim exports.Limits) (*stage.Result, error) {
-	p := newProgress(e.stderr, "import")
+	p := newProgress(e, "import")
 	defer p.done()
 	return stage.Import(ctx, stage.Options{Spec: s, Dir: dir, Out: out, Fresh: fresh, Limits: lim, Progress: p.updateDone})
 }
 
 func cleanStage(ctx context.Context, e *env, s *contract.Spec, w workdir, changes bool) (*clean.Report, error) {
-	p := newProgress(e.stderr, "clean")
+	p := newProgress(e, "clean")
 	defer p.done()
+	if n, err := store.RowCounts(ctx, w.stage()); err == nil { // the totals, for the ETA
+		for _, t := range s.Tables {
+			if c, ok := n["stg_"+t.Name]; ok {
+				p.expect(t.Name, c)
+			}
+		}
+	}
 	return clean.Run(ctx, clean.Options{Spec: s, Stage: w.stage(), Out: w.clean(),
 		CellChanges: changes, Progress: p.update, Health: health.Defaults(string(w))})
 }
@@ -244,10 +259,32 @@ func cleanStage(ctx context.Context, e *env, s *contract.Spec, w workdir, change
 const adoptUsage = "let this load replace the named `schema` although sdetl has no record of creating it (one an earlier sdetl\nversion loaded); refused unless it holds only the contract's tables and quarantine"
 
 func loadStage(ctx context.Context, e *env, o postgres.LoadOptions) (*postgres.LoadResult, error) {
-	p := newProgress(e.stderr, "load")
-	defer p.done()
-	o.Progress = p.update
+	p := newProgress(e, "load")
+	defer func() { p.done() }()
+	if o.Want != nil {
+		for _, t := range o.Spec.Tables {
+			if m := o.Want.Tables[t.Name]; m != nil {
+				p.expect(t.Name, m.Rows)
+			}
+		}
+	}
+	p.setPhase("copying the tables")
+	o.Progress = func(table string, rows int) { p.update(table, rows) }
+	o.Phase = func(name string) {
+		if name == "swap" { // the swap is a stage of its own
+			p.done()
+			p = newProgress(e, "swap")
+		}
+		p.setPhase(name)
+	}
 	return postgres.Load(ctx, o)
+}
+
+// scorePhase scores a store with its progress labelled.
+func scorePhase(ctx context.Context, e *env, s *contract.Spec, which string, w workdir) (*quality.Report, error) {
+	return phase(e, "score", "scoring the "+which+" store", func() (*quality.Report, error) {
+		return scoreStore(ctx, s, which, w)
+	})
 }
 
 // scoreStore scores the staging or the clean store of a work dir.

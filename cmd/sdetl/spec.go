@@ -67,7 +67,7 @@ func cmdSpecInit(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	o.Files, o.DateOrder = from, contract.DateOrder(*order)
-	p := newProgress(e.stderr, "spec init")
+	p := newProgress(e, "spec init")
 	o.Progress = p.update
 	d, err := specdraft.New(ctx, o)
 	p.done()

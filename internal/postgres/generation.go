@@ -100,6 +100,7 @@ func migrate(ctx context.Context, o LoadOptions) (res *LoadResult, err error) {
 		return nil, err
 	}
 	lap("copy_and_index", began)
+	o.phase("analyze")
 	if _, err := r.conn.Exec(ctx, "ANALYZE "+tableList(gen, loadedTables(s))); err != nil {
 		return nil, fmt.Errorf("analyze %s: %w", gen, err)
 	}
@@ -110,6 +111,7 @@ func migrate(ctx context.Context, o LoadOptions) (res *LoadResult, err error) {
 		}
 	}
 	testPoint("reconcile")
+	o.phase("reconcile: measuring the generation")
 	began = time.Now()
 	got, err := measureGeneration(ctx, r.conn, s, gen)
 	if err != nil {
@@ -121,6 +123,7 @@ func migrate(ctx context.Context, o LoadOptions) (res *LoadResult, err error) {
 	lap("reconcile", began)
 	if o.BeforeSwap != nil {
 		began = time.Now()
+		o.phase("score: scoring the new schema")
 		if err := o.BeforeSwap(ctx, QualitySource(r.conn, gen)); err != nil {
 			return nil, err
 		}
@@ -141,6 +144,7 @@ func migrate(ctx context.Context, o LoadOptions) (res *LoadResult, err error) {
 		return nil, fmt.Errorf("record generation %s: %w", gen, err)
 	}
 	testPoint("swap")
+	o.phase("swap")
 	began = time.Now()
 	if res.Swap, err = swapIn(ctx, r.conn, s, gen, o.AdoptSchema, o.LockTimeout, o.SwapRetries); err != nil {
 		return nil, err
@@ -148,6 +152,7 @@ func migrate(ctx context.Context, o LoadOptions) (res *LoadResult, err error) {
 	swapped = true
 	lap("swap", began)
 	began = time.Now()
+	o.phase("dropping old generations")
 	res.Dropped, res.Warnings = prune(ctx, r.conn, s, o.Keep, lockTimeout(o))
 	lap("drop_old", began)
 	res.Duration = time.Since(start)
@@ -299,6 +304,7 @@ func copyOne(ctx context.Context, conn *pgx.Conn, o LoadOptions, src *sql.DB, ge
 		return TableLoad{}, err
 	}
 	testPoint("index")
+	o.phase("index " + t.Name)
 	began = time.Now()
 	for _, ddl := range indexDDL(gen, t) {
 		if _, err := conn.Exec(ctx, ddl); err != nil {
@@ -361,4 +367,11 @@ func (r *Run) liveFingerprintIs(ctx context.Context, fingerprint string) (bool, 
 		return false, fmt.Errorf("read the live generation's fingerprint: %w", err)
 	}
 	return fp != nil && *fp == fingerprint, nil
+}
+
+// phase reports the step the load enters, if anyone listens.
+func (o LoadOptions) phase(name string) {
+	if o.Phase != nil {
+		o.Phase(name)
+	}
 }

@@ -26,6 +26,10 @@ type LoadOptions struct {
 	DSN   string
 	// Progress, when set, is called every few thousand rows with the rows copied so far.
 	Progress func(table string, rows int)
+	// Phase, when set, is called as the load enters each step without a row count (an index
+	// build, analyze, reconcile, score, swap, drop_old); from several goroutines while tables
+	// copy in parallel.
+	Phase func(phase string)
 	// BeforeSwap, when set, runs inside the load transaction on the fully loaded new schema,
 	// read through src, before it replaces the live one; an error rolls everything back. It
 	// sees the schema as the score does, so no caller needs the driver.
@@ -273,6 +277,9 @@ func copyTable(ctx context.Context, tx copier, src *sql.DB, schema string, t *co
 	n, err := tx.CopyFrom(ctx, pgx.Identifier{schema, t.Name}, append(dst, lineage...), s)
 	if err == nil {
 		err = s.err
+	}
+	if err == nil && progress != nil {
+		progress(t.Name, int(n)) // the last few thousand rows, too
 	}
 	return n, err
 }
