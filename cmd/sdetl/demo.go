@@ -48,6 +48,7 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	rep, err := pipeline(ctx, e, s, runOptions{exports: dir, work: f.work, dsn: dsn, fresh: true, minQuality: s.Quality.Gate})
 	printRun(e.stdout, rep)
 	if err != nil {
+		printReportPath(e.stdout, rep)
 		return err
 	}
 	fmt.Fprintf(e.stdout, "\nThe data is in schema %s (tables tickets, comments, timesheets, roster, quarantine).\n", rep.Schema)
@@ -59,6 +60,7 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintln(e.stdout)
 	printKPIs(e.stdout, kpis, true)
 	fmt.Fprintf(e.stdout, "(sdetl kpi --workdir %s shows the distributions; docs/kpis.md defines each KPI)\n", f.work)
-	fmt.Fprintf(e.stdout, "Run report:  %s   Stop the database:  sdetl pg down --workdir %s\n", f.work.runJSON(), f.work)
+	fmt.Fprintf(e.stdout, "Run report:  %s (open it in a browser; %s holds the same as JSON)\n", rep.Report, f.work.runJSON())
+	fmt.Fprintf(e.stdout, "Stop the database:  sdetl pg down --workdir %s\n", f.work)
 	return nil
 }

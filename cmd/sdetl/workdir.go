@@ -20,6 +20,7 @@ func (w workdir) path(name string) string { return filepath.Join(string(w), name
 func (w workdir) stage() string           { return w.path("stage.db") }
 func (w workdir) clean() string           { return w.path("clean.db") }
 func (w workdir) runJSON() string         { return w.path("run.json") }
+func (w workdir) report() string          { return w.path("report.html") }
 func (w workdir) pg() string              { return w.path("pg") }
 func (w workdir) exports() string         { return w.path("exports") }
 
