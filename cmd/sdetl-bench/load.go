@@ -124,6 +124,7 @@ type loadReport struct {
 	Tools      []*loadTool `json:"tools"`
 	Reference  *loadTool   `json:"original_reference"`
 	Notes      []string    `json:"notes,omitempty"`
+	Swaps      *swapReport `json:"swaps,omitempty"`
 }
 
 func loadUsage(w io.Writer) {
@@ -150,6 +151,7 @@ func benchLoad(args []string, stdout, stderr io.Writer) int {
 	keep := fs.Bool("keep", false, "keep the temporary directory (exports, stores, CSVs; the cluster is stopped)")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of this process during the timed runs (it only works in sdetl's) to FILE (with several inputs: FILE.scale, FILE.raw)")
 	from := fs.String("from", "", "print a saved -json report (REPORT.json) as markdown instead of measuring")
+	swaps := fs.Int("swaps", 3, "after the timed rounds, time this many swaps (loads) and rollbacks with 4 readers running; 0: none")
 	inputs := fs.String("inputs", "scale,raw", "the inputs to measure, side by side: scale (the exports at -scale) and/or raw (the same with the raw volumes, sdetl generate --raw)")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -186,7 +188,7 @@ func benchLoad(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	for _, v := range variants {
-		cfg := loadConfig{scale: *scale, raw: v == "raw", runs: *runs, keep: *keep, inputs: *inputs, logf: logf, stderr: stderr}
+		cfg := loadConfig{swaps: *swaps, scale: *scale, raw: v == "raw", runs: *runs, keep: *keep, inputs: *inputs, logf: logf, stderr: stderr}
 		if *cpuprofile != "" {
 			cfg.cpuprofile = *cpuprofile
 			if len(variants) > 1 {
@@ -223,6 +225,7 @@ func writeLoadReports(stdout io.Writer, reps []*loadReport) {
 }
 
 type loadConfig struct {
+	swaps      int // loads and rollbacks timed with readers running, after the timed rounds
 	scale      float64
 	raw        bool
 	runs       int
@@ -323,6 +326,12 @@ func runLoadBench(ctx context.Context, cfg loadConfig) (rep *loadReport, err err
 		return nil, err
 	}
 	summarize(rep, pgl, floor)
+	if cfg.swaps > 0 {
+		logf("swaps and rollbacks with readers running")
+		if rep.Swaps, err = measureSwaps(ctx, sp, cleanDB, dsn, cfg.swaps, 4); err != nil {
+			return nil, fmt.Errorf("swaps: %w", err)
+		}
+	}
 	return rep, nil
 }
 
@@ -856,6 +865,7 @@ func writeLoadMarkdown(w io.Writer, rep *loadReport) {
 		fmt.Fprintf(w, "| %s | %.1f | - | - | %s | - | - |\n", r.Label, r.Seconds, rate(r.RowsPerSec))
 	}
 	writeTableRates(w, rep)
+	writeSwapMarkdown(w, rep.Swaps)
 	for _, t := range rep.Tools {
 		if t.Tool == toolSdetl && t.Measured {
 			fmt.Fprintln(w)
