@@ -133,8 +133,8 @@ func loadUsage(w io.Writer) {
 
 load  builds a clean store (synthetic CSV exports at scale S, import, clean) and a throwaway
       PostgreSQL cluster (unix socket only, stopped at the end), then loads the same clean.db
-      N times with each of: sdetl (postgres.Load: binary COPY, count checks, natural-key
-      indexes, swap, one transaction), pgloader (SQLite -> PostgreSQL into its own schema) and
+      N times with each of: sdetl (clean.Measure and postgres.Load: a new generation by binary
+      COPY, natural-key and KPI indexes, full reconciliation, swap), pgloader (SQLite -> PostgreSQL into its own schema) and
       the COPY floor (psql \copy of pre-exported CSVs into the same typed tables); prints the
       medians, rows/s and the ratios against pgloader and the floor.
 `)
@@ -439,7 +439,7 @@ type benchTool struct {
 // benchTools lists the tools to measure: sdetl, pgloader when installed, and the COPY floor.
 func benchTools(ctx context.Context, sp *contract.Spec, admin *pgx.Conn, c *pgcluster.Cluster, cleanDB, dsn, tmp, csvDir string, tables []string,
 	pgloaderPath string, havePgloader bool, psqlPath string, rep *loadReport) (tools []*benchTool, pgl, floor *loadTool, err error) {
-	sd := &loadTool{Tool: toolSdetl, Label: "sdetl load (pgx binary COPY + count checks + natural-key indexes + swap, one transaction)", Measured: true}
+	sd := &loadTool{Tool: toolSdetl, Label: "sdetl load stage (clean.Measure + a generation copied on 2 connections + indexes + full reconciliation + swap)", Measured: true}
 	tools = []*benchTool{{res: sd, schema: sp.Schema, run: func() (loadRun, error) {
 		return runSdetl(ctx, sp, cleanDB, dsn)
 	}}}
