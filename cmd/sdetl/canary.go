@@ -11,6 +11,7 @@ import (
 	"github.com/sdetl/sdetl/internal/canary"
 	"github.com/sdetl/sdetl/internal/clean"
 	"github.com/sdetl/sdetl/internal/contract"
+	"github.com/sdetl/sdetl/internal/kpi"
 	"github.com/sdetl/sdetl/internal/outcome"
 	"github.com/sdetl/sdetl/internal/postgres"
 	"github.com/sdetl/sdetl/internal/profile"
@@ -68,9 +69,16 @@ func canaryStage(ctx context.Context, e *env, s *contract.Spec, o runOptions, pr
 }
 
 // canaryQueries are the queries the canary must see execute: the dashboards' basic ones (a
-// count and a group-by per table) until the KPI queries ship, plus every --canary-query file.
+// count and a group-by per table), the 23 KPI queries (comment_quality read from the live
+// schema's _ext schema, which the run created before the canary), plus every --canary-query
+// file.
 func canaryQueries(s *contract.Spec, files []string) ([]canary.Query, error) {
 	qs := canary.DefaultQueries(s)
+	if kpiApplies(s) {
+		for _, q := range kpi.Queries(kpi.DefaultParams(), postgres.QualityTableName(s.Schema)) {
+			qs = append(qs, canary.Query{Name: "kpi " + q.Name, SQL: q.SQL})
+		}
+	}
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {

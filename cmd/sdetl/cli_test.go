@@ -115,7 +115,7 @@ func TestPgDownRefusesWhileLocked(t *testing.T) {
 func TestRunReportSaysHowItEnded(t *testing.T) {
 	work := t.TempDir()
 	// A reachable database: run checks the schema's ownership there before it reads anything.
-	code, out, _ := sdetl(t, "run", "--exports", t.TempDir(), "--pg", pgtest.DSN(t), "--workdir", work, "--json")
+	code, out, _ := sdetl(t, "run", "--exports", t.TempDir(), "--pg", pgtest.DSN(t), "--workdir", work, "--json", "--skip-preflight")
 	var rep struct {
 		Outcome  string  `json:"outcome"`
 		ExitCode int     `json:"exit_code"`

@@ -23,6 +23,7 @@ var commands []command
 func init() {
 	commands = []command{
 		{"run", "--exports DIR [--pg DSN] [--dry-run]", "import, judge, clean and load the exports into PostgreSQL", cmdRun},
+		{"preflight", "[--exports DIR] [--strict]", "check disk, memory, PostgreSQL, pg_dump, inputs and the work dir before a run", cmdPreflight},
 		{"demo", "[--scale F]", "generate exports and run the pipeline on a local throwaway PostgreSQL", cmdDemo},
 		{"generate", "--out DIR [--scale F] [--seed N] [--format xlsx|csv]", "write synthetic exports with known dirt and truth.json", cmdGenerate},
 		{"import", "--exports DIR", "stage the exports losslessly with lineage and the scope filter", cmdImport},
@@ -32,8 +33,11 @@ func init() {
 		{"load", "[--pg DSN]", "load the clean store into a new generation in PostgreSQL and make it live", cmdLoad},
 		{"rollback", "[--to RUN]", "make a previous generation live again, in one short swap", cmdRollback},
 		{"generations", "[--json]", "list the live and retained generations with their runs, rows and scores", cmdGenerations},
+		{"kpi", "[--json] [--only NAMES]", "the 23 KPIs against the live schema, with green/amber/red status", cmdKPI},
 		{"quarantine", "list|export|release", "review quarantined rows, export them to fix, release the fixes", cmdQuarantine},
 		{"spec", "init --from FILE... [--out spec.yaml]", "draft a contract for new exports by profiling them", cmdSpec},
+		{"backup", "[stage|pg|all]|list|verify|prune", "verified backups of the staging store and the live schema, with manifests", cmdBackup},
+		{"restore", "ID|MANIFEST", "restore a verified backup (staging store, or PostgreSQL into a new database)", cmdRestore},
 		{"pg", "up|down|status|dsn", "manage the local PostgreSQL kept under the work dir", cmdPg},
 		{"version", "", "print the version", cmdVersion},
 	}

@@ -7,6 +7,8 @@ import (
 	"reflect"
 
 	"github.com/sdetl/sdetl/internal/contract"
+	"github.com/sdetl/sdetl/internal/kpi"
+	"github.com/sdetl/sdetl/internal/postgres"
 	"github.com/sdetl/sdetl/internal/synth"
 )
 
@@ -50,6 +52,13 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "\nThe data is in schema %s (tables tickets, comments, timesheets, roster, quarantine).\n", rep.Schema)
 	fmt.Fprintf(e.stdout, "Look at it:  psql \"%s\" -c 'select count(*) from %s.tickets'\n", describeDSN(dsn), rep.Schema)
+	kpis, err := postgres.RunKPIs(ctx, dsn, s.Schema, kpi.DefaultParams(), nil)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stdout)
+	printKPIs(e.stdout, kpis, true)
+	fmt.Fprintf(e.stdout, "(sdetl kpi --workdir %s shows the distributions; docs/kpis.md defines each KPI)\n", f.work)
 	fmt.Fprintf(e.stdout, "Run report:  %s   Stop the database:  sdetl pg down --workdir %s\n", f.work.runJSON(), f.work)
 	return nil
 }

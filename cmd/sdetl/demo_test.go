@@ -26,7 +26,8 @@ func TestDemo(t *testing.T) {
 	t.Cleanup(func() { sdetl(t, "pg", "down", "--workdir", work) })
 
 	out := mustSdetl(t, "demo", "--scale", "0.01", "--format", "csv", "--workdir", work)
-	for _, want := range []string{"staged = loaded + quarantined", "psql \"host=", "sdetl pg down"} {
+	for _, want := range []string{"staged = loaded + quarantined", "psql \"host=", "sdetl pg down",
+		"KPIs of schema servicedesk (23 in", " 1 SLA compliance", "23 Summary", "not available (comment_quality is empty)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)
 		}

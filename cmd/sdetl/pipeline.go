@@ -9,6 +9,7 @@ import (
 	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/exports"
 	"github.com/sdetl/sdetl/internal/health"
+	"github.com/sdetl/sdetl/internal/obs"
 	"github.com/sdetl/sdetl/internal/outcome"
 	"github.com/sdetl/sdetl/internal/postgres"
 	"github.com/sdetl/sdetl/internal/profile"
@@ -29,9 +30,18 @@ type runOptions struct {
 	mig           migrateFlags
 	run           *postgres.Run // the ledger's run holding the lock, once begun
 	limits        exports.Limits
-	noCanary      bool     // --no-canary
-	canarySeed    uint64   // --canary-seed
-	canaryQueries []string // --canary-query files
+	noCanary      bool         // --no-canary
+	canarySeed    uint64       // --canary-seed
+	canaryQueries []string     // --canary-query files
+	noBackup      bool         // --no-backup
+	metrics       *obs.Metrics // nil: no metrics
+	log           *runLog      // nil: no run log
+}
+
+// enter tells the metrics and the log that the run entered stage.
+func (o runOptions) enter(stage string) {
+	o.metrics.Enter(stage)
+	o.log.enter(stage)
 }
 
 // pipeline runs import -> profile -> breaker -> score -> clean -> score -> gate -> canary (a
@@ -82,9 +92,11 @@ func runStages(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep 
 			}
 		}()
 	}
+	o.enter("import")
 	if rep.Import, err = importStage(ctx, e, s, o.exports, o.work.stage(), o.fresh, o.limits); err != nil {
 		return err
 	}
+	o.enter("profile")
 	if rep.Profile, err = stage.Profile(ctx, s, o.work.stage(), 0); err != nil {
 		return err
 	}
@@ -92,9 +104,11 @@ func runStages(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep 
 		return fmt.Errorf("%w; nothing was cleaned or loaded (sdetl profile shows every column)", halt)
 	}
 	rep.DateOrders = applyDateOrders(s, rep.Profile)
+	o.enter("score")
 	if rep.Scores.Stage, err = scoreStore(ctx, s, "stage", o.work); err != nil {
 		return err
 	}
+	o.enter("clean")
 	if rep.Clean, err = cleanStage(ctx, e, s, o.work, false); err != nil {
 		return err
 	}
@@ -104,6 +118,12 @@ func runStages(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep 
 	if err := quality.Gate(rep.Scores.Clean, o.minQuality); err != nil {
 		return err
 	}
+	if !o.dryRun && kpiApplies(s) { // comment_quality (docs/kpis.md): created empty once, beside the live schema
+		if err := postgres.EnsureQuality(ctx, o.dsn, s.Schema); err != nil {
+			return err
+		}
+	}
+	o.enter("canary")
 	if o.dryRun || o.noCanary {
 		rep.Canary = &canaryReport{Skipped: true}
 	} else if rep.Canary, err = canaryStage(ctx, e, s, o, rep.Profile); err != nil {
@@ -121,6 +141,13 @@ func runStages(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep 
 		lo.DryRun, lo.SampleEvery = true, 10
 		lo.BeforeSwap = scoreBeforeSwap(s, nil, &rep.Scores.Postgres) // a sample: not comparable
 	}
+	o.enter("backup")
+	if !o.dryRun && !o.noBackup {
+		if rep.Backup, err = backupBeforeLoad(ctx, e, o.work); err != nil {
+			return err
+		}
+	}
+	o.enter("load")
 	if rep.Load, err = loadStage(ctx, e, lo); err != nil {
 		return err
 	}
@@ -131,6 +158,7 @@ func runStages(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep 
 	if rep.Load.NothingToDo {
 		fmt.Fprintf(e.stderr, "sdetl: nothing to do: the live schema %s already holds exactly these rows (--force loads a new generation anyway)\n", s.Schema)
 	}
+	o.enter("reconcile")
 	live, err := postgres.Counts(ctx, o.dsn, s)
 	if err != nil {
 		return err

@@ -33,6 +33,7 @@ type runReport struct {
 	Load       *postgres.LoadResult `json:"load"`
 	Tables     []tableSummary       `json:"tables"`
 	Plan       *plan                `json:"plan,omitempty"`
+	Backup     string               `json:"backup,omitempty"`    // the staging store's backup made before the load
 	RunID      int64                `json:"run_id,omitempty"`    // the ledger's (sdetl.runs)
 	Recovered  []string             `json:"recovered,omitempty"` // what was cleaned up after killed runs
 	Seconds    float64              `json:"seconds"`
@@ -75,30 +76,64 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	f.Var(&cq, "canary-query", "an SQL `file` the canary must see execute on the sample (repeatable; tables unqualified or as {{schema}}.table)")
 	var minQ optFloat
 	adopt := f.String("adopt-schema", "", adoptUsage)
+	noBackup := f.Bool("no-backup", false, "do not back up the staging store before the load (sdetl backup does it alone)")
+	skipPreflight := f.Bool("skip-preflight", false, "do not run the preflight checks first (sdetl preflight runs them alone)")
 	var mig migrateFlags
 	f.withMigrate(&mig, true)
 	f.Var(&minQ, "min-quality", "quality gate `N`, 0..100: the clean store's score must reach this (default: the contract's gate, 80 for the built-in one)")
 	limits := f.withLimits()
+	mf := f.withMetrics()
+	logStderr := f.Bool("log-stderr", false, "also write the run's log lines to stderr (text on a terminal, JSON lines otherwise); they always go to <workdir>/logs")
 	if _, err := f.parse(args); err != nil {
 		return err
 	}
 	if *exports == "" {
 		return usageError{"run: --exports DIR is required"}
 	}
-	s, unlock, err := f.setup(true)
+	s, _, err := f.setup(false)
 	if err != nil {
 		return err
 	}
-	defer unlock()
 	o := runOptions{exports: *exports, work: f.work, fresh: *fresh, dryRun: *dry, minQuality: s.Quality.Gate, adopt: *adopt, limits: *limits,
-		noCanary: *noCanary, canarySeed: *seed, canaryQueries: cq, mig: mig}
+		noCanary: *noCanary, canarySeed: *seed, canaryQueries: cq, mig: mig, noBackup: *noBackup}
 	if minQ.set {
 		o.minQuality = minQ.v
+	}
+	// A busy work dir is found before the local PostgreSQL is started for the preflight.
+	if err := f.work.busy(); err != nil {
+		return err
 	}
 	if o.dsn, err = resolveDSN(ctx, e, f); err != nil {
 		return err
 	}
+	// Preflight before the lock and before anything is read or written: a run that cannot
+	// succeed here stops in seconds, not after import and clean.
+	if !*skipPreflight {
+		if err := runPreflight(ctx, e, s, f.work, o.exports, o.dsn); err != nil {
+			return err
+		}
+	}
+	unlock, err := f.work.lock()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	started := time.Now()
+	var finishMetrics func(context.Context, *runReport, time.Time) error
+	if o.metrics, finishMetrics, err = startMetrics(e, mf); err != nil {
+		return err
+	}
+	if o.log, err = openRunLog(f.work, e.stderr, *logStderr); err != nil {
+		return err
+	}
+	defer o.log.close()
+	o.log.Info("run started", "exports", o.exports, "database", describeDSN(o.dsn), "schema", s.Schema, "dry_run", o.dryRun)
 	rep, err := pipeline(ctx, e, s, o)
+	if merr := finishMetrics(ctx, rep, started); err == nil {
+		err = merr
+	}
+	o.enter("")
+	endRunLog(o.log, rep, err)
 	if f.json {
 		printJSON(e.stdout, rep)
 	} else {

@@ -17,7 +17,7 @@ const module = "github.com/sdetl/sdetl/"
 // core packages hold what the pipeline computes: the contract, the value rules, the profile
 // and the score. They must reach no driver, store or file format, so they can be read, tested
 // and reused without any of them.
-var core = []string{"internal/contract", "internal/outcome", "internal/values", "internal/report", "internal/profile", "internal/quality", "internal/canary", "internal/reconcile"}
+var core = []string{"internal/contract", "internal/outcome", "internal/preflight", "internal/values", "internal/report", "internal/profile", "internal/quality", "internal/canary", "internal/reconcile", "internal/kpi"}
 
 // forbidden are the packages no core package may reach, directly or not.
 var forbidden = []string{
@@ -41,12 +41,14 @@ var allowed = map[string][]string{
 	// core
 	"internal/contract":  nil,
 	"internal/outcome":   nil,
+	"internal/preflight": nil, // pure judgements over probed facts; the probes are adapters'
 	"internal/values":    {"internal/contract"},
 	"internal/report":    nil,
 	"internal/profile":   {"internal/contract", "internal/outcome", "internal/report", "internal/values"},
 	"internal/quality":   {"internal/contract", "internal/outcome", "internal/report", "internal/values"},
 	"internal/canary":    {"internal/contract", "internal/profile"}, // the canary's pure judgement
 	"internal/reconcile": {"internal/contract"},                     // the pure comparison of clean store and generation
+	"internal/kpi":       nil,                                       // the 23 KPIs as data: definitions, parameters, thresholds, embedded SQL
 	// adapters: each wraps one store, database, file format or machine resource
 	"internal/countio":   nil,
 	"internal/inputfile": nil,
@@ -57,12 +59,15 @@ var allowed = map[string][]string{
 	"internal/cellguard": nil, // pure: the quarantine export's formula guard, shared by export (clean) and release (stage)
 	"internal/health":    nil,
 	"internal/pgcluster": nil,
+	"internal/pgtools":   nil,
+	"internal/obs":       nil,
+	"internal/backup":    {"internal/pgtools", "internal/postgres", "internal/store"},
 	"internal/stage":     {"internal/cellguard", "internal/contract", "internal/exports", "internal/inputfile", "internal/profile", "internal/quality", "internal/store", "internal/values"},
 	"internal/clean":     {"internal/cellguard", "internal/contract", "internal/health", "internal/outcome", "internal/quality", "internal/reconcile", "internal/store", "internal/values"},
-	"internal/postgres":  {"internal/canary", "internal/contract", "internal/outcome", "internal/quality", "internal/reconcile", "internal/store"},
+	"internal/postgres":  {"internal/canary", "internal/contract", "internal/kpi", "internal/outcome", "internal/quality", "internal/reconcile", "internal/store"},
 	// use cases over the core and the export readers
 	"internal/specdraft": {"internal/contract", "internal/exports", "internal/profile", "internal/report", "internal/values"},
-	"internal/synth":     {"internal/contract", "internal/xlsx"},
+	"internal/synth":     {"internal/contract", "internal/kpi", "internal/xlsx"},
 	// tests and test helpers
 	"internal/pgtest":  {"internal/pgcluster"},
 	"internal/deptest": nil,

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/sdetl/sdetl/internal/contract"
+	"github.com/sdetl/sdetl/internal/kpi"
 )
 
 // Options select what Generate writes. The same Options give byte-identical files.
@@ -178,10 +179,11 @@ func Generate(ctx context.Context, dir string, o Options) (*Truth, error) {
 		err     error
 	}
 	results := make([]result, len(Tables))
+	kc := &kpiCollector{}
 	var wg sync.WaitGroup
 	for i, name := range Tables {
 		wg.Go(func() {
-			c, d, blanks, err := g.writeTable(ctx, dir, name)
+			c, d, blanks, err := g.writeTable(ctx, dir, name, kc)
 			results[i] = result{c, d, blanks, err}
 		})
 	}
@@ -204,6 +206,7 @@ func Generate(ctx context.Context, dir string, o Options) (*Truth, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
+	truth.KPIs = kc.truth(kpi.DefaultParams())
 	if err := writeTruth(filepath.Join(dir, "truth.json"), truth); err != nil {
 		return nil, err
 	}
@@ -211,8 +214,9 @@ func Generate(ctx context.Context, dir string, o Options) (*Truth, error) {
 }
 
 // writeTable renders one table to its export file and accounts for its rows; blanks is the
-// number of blank lines written between them.
-func (g *gen) writeTable(ctx context.Context, dir, name string) (_ *Count, _ []Defect, blanks int, _ error) {
+// number of blank lines written between them. kc collects the loaded rows for the KPI truth
+// (each table writes only its own part of kc).
+func (g *gen) writeTable(ctx context.Context, dir, name string, kc *kpiCollector) (_ *Count, _ []Defect, blanks int, _ error) {
 	tbl := g.sp.Table(name)
 	format := g.o.Format
 	if name == "roster" {
@@ -255,6 +259,9 @@ func (g *gen) writeTable(ctx context.Context, dir, name string) (_ *Count, _ []D
 				return fmt.Errorf("synth: internal error: %s row %d has no value", name, count.Exported+1)
 			}
 			count.add(r)
+			if err := kc.collect(r); err != nil {
+				return fmt.Errorf("synth: %s row %d: kpi truth: %w", name, count.Exported, err)
+			}
 			for _, d := range r.defects {
 				d.Row = count.Exported
 				defects = append(defects, d)
@@ -353,4 +360,20 @@ func CountRows(ctx context.Context, o Options) (map[string]*Count, error) {
 		out[name] = c
 	}
 	return out, nil
+}
+
+// KPITruth computes truth.json's kpis for o with p, from the model alone (no files): what
+// every KPI must answer on the loaded exports.
+func KPITruth(ctx context.Context, o Options, p kpi.Params) (*kpi.Truth, error) {
+	g, err := newGen(o)
+	if err != nil {
+		return nil, err
+	}
+	kc := &kpiCollector{}
+	for _, name := range Tables {
+		if err := g.emit(ctx, name, kc.collect); err != nil {
+			return nil, err
+		}
+	}
+	return kc.truth(p), nil
 }

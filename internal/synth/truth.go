@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+
+	"github.com/sdetl/sdetl/internal/kpi"
 )
 
 // Truth is what the generator knows about the files it wrote (truth.json): per table how many
@@ -18,6 +20,8 @@ type Truth struct {
 	// BlankLines is, per table, how many blank lines its CSV export holds: no rows, skipped and
 	// counted by the importer.
 	BlankLines map[string]int `json:"blank_lines,omitempty"`
+	// KPIs holds the true answer of every KPI (docs/kpis.md), computed from the model.
+	KPIs *kpi.Truth `json:"kpis,omitempty"`
 }
 
 // Count is one table's row accounting; InScope == Loaded + Quarantined.
@@ -90,7 +94,8 @@ func writeTruth(path string, t *Truth) error {
 			Cutoff     string            `json:"cutoff"`
 			Counts     map[string]*Count `json:"counts"`
 			BlankLines map[string]int    `json:"blank_lines,omitempty"`
-		}{t.Options, t.Cutoff, t.Counts, t.BlankLines}
+			KPIs       *kpi.Truth        `json:"kpis,omitempty"`
+		}{t.Options, t.Cutoff, t.Counts, t.BlankLines, t.KPIs}
 		b, err := json.Marshal(head)
 		if err != nil {
 			return err

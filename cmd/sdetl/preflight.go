@@ -1,0 +1,220 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/sdetl/sdetl/internal/contract"
+	"github.com/sdetl/sdetl/internal/exports"
+	"github.com/sdetl/sdetl/internal/health"
+	"github.com/sdetl/sdetl/internal/outcome"
+	"github.com/sdetl/sdetl/internal/pgtools"
+	"github.com/sdetl/sdetl/internal/postgres"
+	"github.com/sdetl/sdetl/internal/preflight"
+	"github.com/sdetl/sdetl/internal/store"
+)
+
+// pgProbeTimeout bounds the preflight connection: an unreachable server is found in seconds.
+const pgProbeTimeout = 2500 * time.Millisecond
+
+func cmdPreflight(ctx context.Context, e *env, args []string) error {
+	f := newFlags(e, "preflight", "[--exports DIR] [--strict] [flags]",
+		"Check, before a run touches anything, that it can succeed here: free disk against the run's\n"+
+			"estimated need, memory, PostgreSQL (reachable, version, privileges, clock), pg_dump and\n"+
+			"pg_restore, the exports' headers, the staging store's integrity and the work-dir lock.\n"+
+			"Exit 0 when every check passes or only warns (3 with --strict), 3 on any FAIL.").withWorkdir().withSpec().withJSON().withPG()
+	exportsDir := f.String("exports", "", "directory holding the exports to check (default: do not check inputs)")
+	strict := f.Bool("strict", false, "a WARN fails too (exit 3)")
+	if _, err := f.parse(args); err != nil {
+		return err
+	}
+	s, err := contract.Load(f.specFile)
+	if err != nil {
+		return err
+	}
+	dsn, err := resolveDSN(ctx, e, f)
+	if err != nil {
+		return err
+	}
+	r := preflightReport(ctx, s, f.work, *exportsDir, dsn)
+	if f.json {
+		printJSON(e.stdout, r)
+	} else {
+		printPreflight(e.stdout, r)
+	}
+	return preflightErr(r, *strict)
+}
+
+// preflightErr is the report's verdict as an error wrapping outcome.ErrPreflight (exit 3),
+// every problem on the one line.
+func preflightErr(r *preflight.Report, strict bool) error {
+	if r.OK(strict) {
+		return nil
+	}
+	return fmt.Errorf("%w: %s", outcome.ErrPreflight, strings.Join(r.Problems(strict), "; "))
+}
+
+// runPreflight is the first step of sdetl run: a FAIL stops the run before anything is read
+// or written; warnings are shown on stderr and the run goes on.
+func runPreflight(ctx context.Context, e *env, s *contract.Spec, w workdir, exportsDir, dsn string) error {
+	r := preflightReport(ctx, s, w, exportsDir, dsn)
+	if err := preflightErr(r, false); err != nil {
+		return err
+	}
+	for _, p := range r.Problems(true) {
+		fmt.Fprintf(e.stderr, "sdetl: preflight WARN %s\n", p)
+	}
+	return nil
+}
+
+func printPreflight(w io.Writer, r *preflight.Report) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "CHECK\tSTATUS\tDETAIL")
+	for _, c := range r.Checks {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", c.Name, c.Status, c.Detail)
+		if c.Fix != "" {
+			fmt.Fprintf(tw, "\t\tfix: %s\n", c.Fix)
+		}
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "\n%d checks: %d failed, %d warned\n", len(r.Checks), r.Failed, r.Warned)
+}
+
+// preflightReport probes the machine and judges it. The probes only read (the lock is taken
+// and released at once; the privilege test is rolled back); the judging is preflight's.
+func preflightReport(ctx context.Context, s *contract.Spec, w workdir, exportsDir, dsn string) *preflight.Report {
+	return preflight.Evaluate(probeFacts(ctx, s, w, exportsDir, dsn), preflight.DefaultLimits())
+}
+
+func probeFacts(ctx context.Context, s *contract.Spec, w workdir, exportsDir, dsn string) preflight.Facts {
+	f := preflight.Facts{WorkDir: string(w), NeedsDB: true, NeedsInputs: exportsDir != ""}
+	existing := nearestExisting(string(w))
+	f.WorkDirErr = probeWritable(existing)
+	f.FreeDisk, f.DiskErr = health.FreeDisk(existing)
+	f.MemAvail, f.MemErr = health.MemAvailable()
+	if existing == string(w) && f.WorkDirErr == nil {
+		if unlock, err := store.LockDir(string(w)); err != nil {
+			f.LockHeld = true
+		} else {
+			unlock()
+		}
+	}
+	if st, err := os.Stat(w.stage()); err == nil {
+		f.StageBytes = st.Size()
+		f.Stage = preflight.Store{Path: w.stage(), Exists: true}
+		f.Stage.Result, f.Stage.Err = store.IntegrityCheck(ctx, w.stage())
+	} else {
+		f.Stage = preflight.Store{Path: w.stage()}
+	}
+	if st, err := os.Stat(w.clean()); err == nil {
+		f.CleanBytes = st.Size()
+	}
+	if abs, err := filepath.Abs(w.pg()); err == nil && dsn != "" && strings.Contains(dsn, abs) {
+		f.LocalPGDir = true
+	}
+	if f.NeedsInputs {
+		f.Inputs = probeInputs(s, exportsDir)
+	}
+	f.DB, f.LocalNow = probeDB(ctx, dsn)
+	for _, name := range []string{"pg_dump", "pg_restore"} {
+		t, err := pgtools.Find(ctx, name)
+		f.Tools = append(f.Tools, preflight.Tool{Name: t.Name, Path: t.Path, Major: t.Major, Version: t.Version, Err: err})
+	}
+	return f
+}
+
+// probeDB also returns our clock's reading taken when the server's was read.
+func probeDB(ctx context.Context, dsn string) (preflight.DB, time.Time) {
+	sf, err := postgres.Probe(ctx, dsn, pgProbeTimeout)
+	d := preflight.DB{Target: sf.Target, Err: err}
+	if err != nil {
+		return d, time.Now()
+	}
+	d.Elapsed, d.VersionNum, d.Version = sf.Elapsed, sf.VersionNum, sf.Version
+	d.CreateErr, d.GrantErr = sf.CreateErr, sf.GrantErr
+	d.ServerNow, d.RoundTrip, d.ClockProbeErr = sf.ServerNow, sf.RoundTrip, sf.ClockErr
+	return d, sf.LocalNow
+}
+
+// probeInputs opens every export the run would import and matches its header row against
+// its table, as import will (the same iterator reads the same header).
+func probeInputs(s *contract.Spec, dir string) []preflight.Input {
+	paths, err := exports.Paths(s, dir, nil)
+	if err != nil {
+		return []preflight.Input{{Path: dir, Err: err}}
+	}
+	var out []preflight.Input
+	for _, t := range s.Tables {
+		p, ok := paths[t.Name]
+		if !ok {
+			continue
+		}
+		in := preflight.Input{Table: t.Name, Path: p}
+		if st, err := os.Stat(p); err == nil {
+			in.Bytes = st.Size()
+		}
+		ef, err := exports.Open(p)
+		if err != nil {
+			in.Err = err
+		} else {
+			in.Format = ef.Format
+			ef.Close()
+			if _, err := t.MatchHeaders(ef.Header); err != nil {
+				in.Err = fmt.Errorf("%s: %w", p, err)
+			}
+		}
+		out = append(out, in)
+	}
+	return out
+}
+
+// nearestExisting is dir, or its closest ancestor that exists: where the work dir would be
+// created, whose file system and permissions are the ones that count.
+func nearestExisting(dir string) string {
+	d := dir
+	for {
+		if _, err := os.Stat(d); err == nil || errors.Is(err, os.ErrPermission) {
+			return d
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			return d
+		}
+		d = parent
+	}
+}
+
+// probeWritable writes and removes a file in dir: permissions, a read-only mount and a
+// full inode table all show up only when a write is tried.
+func probeWritable(dir string) error {
+	fh, err := os.CreateTemp(dir, ".sdetl-preflight-*")
+	if err != nil {
+		return err
+	}
+	name := fh.Name()
+	_, werr := fh.Write([]byte("x"))
+	cerr := fh.Close()
+	os.Remove(name)
+	return errors.Join(werr, cerr)
+}
+
+// busy fails (as a preflight failure) when another process holds an existing work dir's
+// lock; it creates nothing, and releases the lock at once when it was free.
+func (w workdir) busy() error {
+	if _, err := os.Stat(w.path("lock")); err != nil {
+		return nil // no lock file: nobody can hold it
+	}
+	unlock, err := store.LockDir(string(w))
+	if err != nil {
+		return fmt.Errorf("%w: %w", outcome.ErrPreflight, err)
+	}
+	unlock()
+	return nil
+}

@@ -1,0 +1,229 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/sdetl/sdetl/internal/kpi"
+)
+
+// qualityDDL is comment_quality (docs/kpis.md): filled by another process, read by KPIs 5, 10
+// and 22. It lives in <schema>_ext, which no load, swap or rollback of <schema> touches.
+const qualityDDL = `CREATE TABLE IF NOT EXISTS %s (
+	comment_id      bigint PRIMARY KEY,
+	ticket_id       bigint NOT NULL,
+	clarity         smallint NOT NULL CHECK (clarity BETWEEN 1 AND 5),
+	completeness    smallint NOT NULL CHECK (completeness BETWEEN 1 AND 5),
+	empathy         smallint NOT NULL CHECK (empathy BETWEEN 1 AND 5),
+	professionalism smallint NOT NULL CHECK (professionalism BETWEEN 1 AND 5),
+	overall         numeric NOT NULL CHECK (overall BETWEEN 1 AND 5),
+	tier            text NOT NULL CHECK (tier IN ('excellent', 'good', 'acceptable', 'poor')),
+	analysed_at     timestamptz NOT NULL DEFAULT now()
+)`
+
+// EnsureQualityTable creates <schema>_ext.comment_quality, empty, unless it exists; an existing
+// table (and its rows) is never touched.
+func EnsureQualityTable(ctx context.Context, conn *pgx.Conn, schema string) error {
+	ext := kpi.ExtSchema(schema)
+	var exists bool
+	if err := conn.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL", ident(ext, kpi.QualityTable)).Scan(&exists); err != nil {
+		return fmt.Errorf("look for %s.%s: %w", ext, kpi.QualityTable, err)
+	}
+	if exists {
+		return nil
+	}
+	for _, stmt := range []string{
+		"CREATE SCHEMA IF NOT EXISTS " + ident(ext),
+		fmt.Sprintf(qualityDDL, ident(ext, kpi.QualityTable)),
+		"COMMENT ON TABLE " + ident(ext, kpi.QualityTable) + " IS 'comment quality scores, filled by the comment analysis; read by sdetl KPIs 5, 10, 22 (docs/kpis.md)'",
+	} {
+		if _, err := conn.Exec(ctx, stmt); err != nil {
+			return fmt.Errorf("create %s.%s: %w", ext, kpi.QualityTable, err)
+		}
+	}
+	return nil
+}
+
+// KPIReport is what `sdetl kpi` prints.
+type KPIReport struct {
+	Schema   string              `json:"schema"`
+	Params   kpi.Params          `json:"params"`
+	Results  []kpi.Result        `json:"kpis"`
+	Values   map[string]*float64 `json:"values"`
+	Duration time.Duration       `json:"duration_ns"`
+}
+
+// RunKPIs creates comment_quality if it is missing, then runs the named KPIs (all when only is
+// empty) against the live schema in one read-only transaction, so every KPI sees the same data.
+func RunKPIs(ctx context.Context, dsn, schema string, p kpi.Params, only []string) (*KPIReport, error) {
+	defs, err := selectDefs(only)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := Connect(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close(context.Background())
+	if err := EnsureQualityTable(ctx, conn, schema); err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	tx, err := conn.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly, IsoLevel: pgx.RepeatableRead})
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback(context.Background())
+	res, err := KPIs(ctx, tx, schema, p, defs)
+	if err != nil {
+		return nil, err
+	}
+	return &KPIReport{Schema: schema, Params: p, Results: res, Values: kpi.Values(res), Duration: time.Since(start)}, nil
+}
+
+func selectDefs(only []string) ([]kpi.Def, error) {
+	if len(only) == 0 {
+		return kpi.Defs(), nil
+	}
+	var defs []kpi.Def
+	for _, n := range only {
+		d, ok := kpi.ByName(n)
+		if !ok {
+			return nil, fmt.Errorf("no KPI named %q (sdetl kpi lists them)", n)
+		}
+		defs = append(defs, d)
+	}
+	return defs, nil
+}
+
+// KPIs runs defs inside tx with the search_path set to schema and its _ext schema (the canary
+// calls it on its own schema). comment_quality must exist (EnsureQualityTable).
+func KPIs(ctx context.Context, tx pgx.Tx, schema string, p kpi.Params, defs []kpi.Def) ([]kpi.Result, error) {
+	if _, err := tx.Exec(ctx, "SET LOCAL search_path TO "+ident(schema)+", "+ident(kpi.ExtSchema(schema))); err != nil {
+		return nil, fmt.Errorf("kpi search_path: %w", err)
+	}
+	var qualityRows int64
+	if err := tx.QueryRow(ctx, "SELECT count(*) FROM "+ident(kpi.ExtSchema(schema), kpi.QualityTable)).Scan(&qualityRows); err != nil {
+		return nil, fmt.Errorf("count %s: %w", kpi.QualityTable, err)
+	}
+	out := make([]kpi.Result, 0, len(defs))
+	for i := range defs {
+		d := &defs[i]
+		r, err := runKPI(ctx, tx, d, d.Inline(p, ""))
+		if err != nil {
+			return nil, fmt.Errorf("kpi %d %s (%s): %w", d.ID, d.Name, d.File, err)
+		}
+		d.Finish(r, qualityRows)
+		out = append(out, *r)
+	}
+	return out, nil
+}
+
+func runKPI(ctx context.Context, tx pgx.Tx, d *kpi.Def, sql string) (*kpi.Result, error) {
+	rows, err := tx.Query(ctx, sql)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	r := &kpi.Result{Rows: []kpi.Row{}}
+	for _, f := range rows.FieldDescriptions() {
+		r.Columns = append(r.Columns, f.Name)
+	}
+	if len(r.Columns) <= d.Labels {
+		return nil, fmt.Errorf("%d columns, want %d labels and at least one value", len(r.Columns), d.Labels)
+	}
+	for rows.Next() {
+		vals, err := rows.Values()
+		if err != nil {
+			return nil, err
+		}
+		var row kpi.Row
+		for j, v := range vals {
+			if j < d.Labels {
+				s, err := labelText(v)
+				if err != nil {
+					return nil, fmt.Errorf("column %s: %w", r.Columns[j], err)
+				}
+				row.Labels = append(row.Labels, s)
+				continue
+			}
+			n, err := number(v)
+			if err != nil {
+				return nil, fmt.Errorf("column %s: %w", r.Columns[j], err)
+			}
+			row.Values = append(row.Values, n)
+		}
+		r.Rows = append(r.Rows, row)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if d.Scalar() && len(r.Rows) != 1 {
+		return nil, fmt.Errorf("%d rows, want one", len(r.Rows))
+	}
+	return r, nil
+}
+
+func labelText(v any) (string, error) {
+	switch x := v.(type) {
+	case nil:
+		return "", nil
+	case string:
+		return x, nil
+	case int64:
+		return strconv.FormatInt(x, 10), nil
+	}
+	return "", fmt.Errorf("label of type %T, want text", v)
+}
+
+// number reads a value column through its decimal text, so 12.35 becomes the float64 that
+// strconv gives "12.35" (the generator's truth does the same), never a binary approximation of
+// another route.
+func number(v any) (*float64, error) {
+	var s string
+	switch x := v.(type) {
+	case nil:
+		return nil, nil
+	case int64:
+		s = strconv.FormatInt(x, 10)
+	case int32:
+		s = strconv.FormatInt(int64(x), 10)
+	case float64:
+		s = strconv.FormatFloat(x, 'f', -1, 64)
+	case pgtype.Numeric:
+		if !x.Valid {
+			return nil, nil
+		}
+		dv, err := x.Value()
+		if err != nil {
+			return nil, err
+		}
+		s = dv.(string)
+	default:
+		return nil, fmt.Errorf("value of type %T, want a number", v)
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return nil, err
+	}
+	return &f, nil
+}
+
+// EnsureQuality is EnsureQualityTable over its own connection; a run calls it before the
+// canary, so the canary's KPI queries find the table on a first run too.
+func EnsureQuality(ctx context.Context, dsn, schema string) error {
+	conn, err := Connect(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.Background())
+	return EnsureQualityTable(ctx, conn, schema)
+}
+
+// QualityTableName is comment_quality's quoted, schema-qualified name for the live schema.
+func QualityTableName(schema string) string { return ident(kpi.ExtSchema(schema), kpi.QualityTable) }
