@@ -27,6 +27,7 @@ func cmdKPI(ctx context.Context, e *env, args []string) error {
 		p.Resolved = strings.Split(v, ",")
 		return nil
 	})
+	printSQL := f.Bool("print-sql", false, "print the queries with the conventions written in (for psql, with search_path set to the schema and its _ext schema) instead of running them")
 	if _, err := f.parse(args); err != nil {
 		return err
 	}
@@ -35,6 +36,14 @@ func cmdKPI(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer unlock()
+	if *printSQL {
+		for _, q := range kpi.Queries(p, "") {
+			if *only == "" || slices.Contains(strings.Split(*only, ","), q.Name) {
+				fmt.Fprintf(e.stdout, "-- %s\n%s;\n\n", q.Name, strings.TrimSpace(q.SQL))
+			}
+		}
+		return nil
+	}
 	if !kpiApplies(s) {
 		return fmt.Errorf("contract %s has no KPIs: they read tickets, comments and timesheets as in the built-in ServiceDesk contract (docs/kpis.md)", s.Schema)
 	}

@@ -185,6 +185,15 @@ func TestCommentQualityKPIs(t *testing.T) {
 		}
 	}
 	check("filled")
-	mustSdetl(t, "run", "--exports", dir, "--pg", dsn, "--workdir", work, "--fresh")
-	check("after another run")
+	// Another export (another seed) makes a new generation live, and a rollback the old one
+	// again: comment_quality, beside both, keeps its rows. (The coverage KPI 22 reads against
+	// the live comments, so the comments' count of the first load holds only after the rollback.)
+	dir2, _ := generate(t, synth.Options{Scale: 0.02, Seed: 6, Format: "csv", Dialect: "legacy", Dirt: "realistic"})
+	mustSdetl(t, "run", "--exports", dir2, "--pg", dsn, "--workdir", work, "--fresh")
+	var kept int
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM servicedesk_ext.comment_quality`).Scan(&kept); err != nil || kept != 4 {
+		t.Errorf("after another run comment_quality holds %d rows (%v), want 4", kept, err)
+	}
+	mustSdetl(t, "rollback", "--pg", dsn, "--workdir", work)
+	check("after a run and a rollback")
 }

@@ -21,6 +21,8 @@ type Result struct {
 	Status Status   `json:"status"`
 	// Available is false for a comment_quality KPI while the table is empty.
 	Available bool `json:"available"`
+	// Millis is how long the query took (0 in the truth).
+	Millis float64 `json:"ms,omitempty"`
 }
 
 // Finish fills a Result's Value, Status and Available from its rows; qualityRows is the number
