@@ -104,7 +104,7 @@ func startPaused(t *testing.T, point string, args ...string) (*exec.Cmd, *string
 	return cmd, &log
 }
 
-// TestMigrationSurvivesKill: SIGKILL during COPY, during the index build, during the
+// TestMigrationSurvivesKill: SIGKILL during the canary, during COPY, during the index build, during the
 // reconciliation, just before the swap and during the drop of an old generation. Each time the
 // live schema's rows are as before, the next run succeeds, and no stray schema, building
 // record or running ledger row is left.
@@ -117,7 +117,7 @@ func TestMigrationSurvivesKill(t *testing.T) {
 	work := t.TempDir()
 	base := []string{"run", "--exports", dir, "--pg", dsn, "--workdir", work}
 	mustSdetl(t, base...)
-	for _, point := range []string{"copy", "index", "reconcile", "swap", "drop"} {
+	for _, point := range []string{"canary", "copy", "index", "reconcile", "swap", "drop"} {
 		t.Run(point, func(t *testing.T) {
 			before := liveRowHash(t, dsn)
 			// --keep 0 makes every run drop the generation it retires: the drop point is reached.
@@ -138,7 +138,7 @@ func TestMigrationSurvivesKill(t *testing.T) {
 				t.Fatalf("the run after a kill at %s changed the rows", point)
 			}
 			schemas, building, running := strayState(t, dsn)
-			if building != 0 || running != 0 || len(schemas) > 3 || schemas[0] != "servicedesk" {
+			if building != 0 || running != 0 || len(schemas) > 3 || schemas[0] != "servicedesk" || strings.Contains(strings.Join(schemas, " "), "__canary") {
 				t.Fatalf("after a kill at %s and a run: schemas %v, %d building, %d running", point, schemas, building, running)
 			}
 		})

@@ -123,12 +123,6 @@ func runStages(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep 
 			return err
 		}
 	}
-	o.enter("canary")
-	if o.dryRun || o.noCanary {
-		rep.Canary = &canaryReport{Skipped: true}
-	} else if rep.Canary, err = canaryStage(ctx, e, s, o, rep.Profile); err != nil {
-		return err
-	}
 	lo := postgres.LoadOptions{Spec: s, Clean: o.work.clean(), DSN: o.dsn, Run: run,
 		BeforeSwap: scoreBeforeSwap(s, rep.Scores.Clean, &rep.Scores.Postgres), AdoptSchema: o.adopt}
 	o.mig.apply(&lo)
@@ -136,6 +130,14 @@ func runStages(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep 
 		if lo.Want, err = measureClean(ctx, s, o.work); err != nil {
 			return err
 		}
+	}
+	// The canary runs even when the load will find nothing to do: it also proves the shipped
+	// queries, which may have changed while the data did not.
+	o.enter("canary")
+	if o.dryRun || o.noCanary {
+		rep.Canary = &canaryReport{Skipped: true}
+	} else if rep.Canary, err = canaryStage(ctx, e, s, o, rep.Profile); err != nil {
+		return err
 	}
 	if o.dryRun {
 		lo.DryRun, lo.SampleEvery = true, 10

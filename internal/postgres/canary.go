@@ -87,6 +87,7 @@ func Canary(ctx context.Context, o CanaryOptions) (*canary.Observed, error) {
 			err = derr
 		}
 	}()
+	testPoint("canary")
 	for _, t := range o.Spec.Tables {
 		if err := loadCanaryTable(ctx, conn, src, o, schema, t); err != nil {
 			return nil, err

@@ -60,11 +60,9 @@ func migrate(ctx context.Context, o LoadOptions) (res *LoadResult, err error) {
 		}
 	}
 	if tg.live != nil && !tg.adopt && !o.Force {
-		var fp *string
-		if err := r.conn.QueryRow(ctx, `SELECT fingerprint FROM `+ident(contract.BookkeepingSchema, "owned_schemas")+` WHERE name = $1`, s.Schema).Scan(&fp); err != nil {
-			return nil, fmt.Errorf("read the live generation's fingerprint: %w", err)
-		}
-		if fp != nil && *fp == res.Fingerprint {
+		if same, err := r.liveFingerprintIs(ctx, res.Fingerprint); err != nil {
+			return nil, err
+		} else if same {
 			res.NothingToDo = true
 			res.Duration = time.Since(start)
 			return res, nil
@@ -348,4 +346,19 @@ func lostConnection(err error) bool {
 	}
 	var ce *pgconn.ConnectError
 	return errors.As(err, &ce) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || strings.Contains(err.Error(), "conn closed")
+}
+
+// liveFingerprintIs reports whether the live generation already holds exactly what the given
+// fingerprint measures: then a load has nothing to do.
+func (r *Run) liveFingerprintIs(ctx context.Context, fingerprint string) (bool, error) {
+	var fp *string
+	err := r.conn.QueryRow(ctx, `SELECT fingerprint FROM `+ident(contract.BookkeepingSchema, "owned_schemas")+
+		` WHERE name = $1 AND purpose = $2 AND schema_oid = (SELECT oid FROM pg_namespace WHERE nspname = $1)`, r.Spec.Schema, PurposeLive).Scan(&fp)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, nil // no live generation (or an unrecorded one): something to do
+	}
+	if err != nil {
+		return false, fmt.Errorf("read the live generation's fingerprint: %w", err)
+	}
+	return fp != nil && *fp == fingerprint, nil
 }

@@ -7,8 +7,8 @@ import (
 	"time"
 )
 
-// EnvTestPause is for tests only: when it names a point of the migration (copy, index,
-// reconcile, swap, drop), the process writes "sdetl-test-paused: <point>" to stderr there and
+// EnvTestPause is for tests only: when it names a point of the migration (canary, copy,
+// index, reconcile, swap, drop), the process writes "sdetl-test-paused: <point>" to stderr there and
 // sleeps forever, so a test can SIGKILL it at exactly that point; "<point>:<duration>" sleeps
 // that long and goes on (a test restarts PostgreSQL meanwhile). Never set it in production.
 const EnvTestPause = "SDETL_TEST_PAUSE_AT"
