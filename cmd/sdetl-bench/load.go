@@ -124,6 +124,7 @@ type loadReport struct {
 	Tools      []*loadTool `json:"tools"`
 	Reference  *loadTool   `json:"original_reference"`
 	Notes      []string    `json:"notes,omitempty"`
+	Swaps      *swapReport `json:"swaps,omitempty"`
 }
 
 func loadUsage(w io.Writer) {
@@ -132,8 +133,8 @@ func loadUsage(w io.Writer) {
 
 load  builds a clean store (synthetic CSV exports at scale S, import, clean) and a throwaway
       PostgreSQL cluster (unix socket only, stopped at the end), then loads the same clean.db
-      N times with each of: sdetl (postgres.Load: binary COPY, count checks, natural-key
-      indexes, swap, one transaction), pgloader (SQLite -> PostgreSQL into its own schema) and
+      N times with each of: sdetl (clean.Measure and postgres.Load: a new generation by binary
+      COPY, natural-key and KPI indexes, full reconciliation, swap), pgloader (SQLite -> PostgreSQL into its own schema) and
       the COPY floor (psql \copy of pre-exported CSVs into the same typed tables); prints the
       medians, rows/s and the ratios against pgloader and the floor.
 `)
@@ -150,6 +151,7 @@ func benchLoad(args []string, stdout, stderr io.Writer) int {
 	keep := fs.Bool("keep", false, "keep the temporary directory (exports, stores, CSVs; the cluster is stopped)")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of this process during the timed runs (it only works in sdetl's) to FILE (with several inputs: FILE.scale, FILE.raw)")
 	from := fs.String("from", "", "print a saved -json report (REPORT.json) as markdown instead of measuring")
+	swaps := fs.Int("swaps", 3, "after the timed rounds, time this many swaps (loads) and rollbacks with 4 readers running; 0: none")
 	inputs := fs.String("inputs", "scale,raw", "the inputs to measure, side by side: scale (the exports at -scale) and/or raw (the same with the raw volumes, sdetl generate --raw)")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -186,7 +188,7 @@ func benchLoad(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	for _, v := range variants {
-		cfg := loadConfig{scale: *scale, raw: v == "raw", runs: *runs, keep: *keep, inputs: *inputs, logf: logf, stderr: stderr}
+		cfg := loadConfig{swaps: *swaps, scale: *scale, raw: v == "raw", runs: *runs, keep: *keep, inputs: *inputs, logf: logf, stderr: stderr}
 		if *cpuprofile != "" {
 			cfg.cpuprofile = *cpuprofile
 			if len(variants) > 1 {
@@ -223,6 +225,7 @@ func writeLoadReports(stdout io.Writer, reps []*loadReport) {
 }
 
 type loadConfig struct {
+	swaps      int // loads and rollbacks timed with readers running, after the timed rounds
 	scale      float64
 	raw        bool
 	runs       int
@@ -323,6 +326,12 @@ func runLoadBench(ctx context.Context, cfg loadConfig) (rep *loadReport, err err
 		return nil, err
 	}
 	summarize(rep, pgl, floor)
+	if cfg.swaps > 0 {
+		logf("swaps and rollbacks with readers running")
+		if rep.Swaps, err = measureSwaps(ctx, sp, cleanDB, dsn, cfg.swaps, 4); err != nil {
+			return nil, fmt.Errorf("swaps: %w", err)
+		}
+	}
 	return rep, nil
 }
 
@@ -430,7 +439,7 @@ type benchTool struct {
 // benchTools lists the tools to measure: sdetl, pgloader when installed, and the COPY floor.
 func benchTools(ctx context.Context, sp *contract.Spec, admin *pgx.Conn, c *pgcluster.Cluster, cleanDB, dsn, tmp, csvDir string, tables []string,
 	pgloaderPath string, havePgloader bool, psqlPath string, rep *loadReport) (tools []*benchTool, pgl, floor *loadTool, err error) {
-	sd := &loadTool{Tool: toolSdetl, Label: "sdetl load (pgx binary COPY + count checks + natural-key indexes + swap, one transaction)", Measured: true}
+	sd := &loadTool{Tool: toolSdetl, Label: "sdetl load stage (clean.Measure + a generation copied on 2 connections + indexes + full reconciliation + swap)", Measured: true}
 	tools = []*benchTool{{res: sd, schema: sp.Schema, run: func() (loadRun, error) {
 		return runSdetl(ctx, sp, cleanDB, dsn)
 	}}}
@@ -856,6 +865,7 @@ func writeLoadMarkdown(w io.Writer, rep *loadReport) {
 		fmt.Fprintf(w, "| %s | %.1f | - | - | %s | - | - |\n", r.Label, r.Seconds, rate(r.RowsPerSec))
 	}
 	writeTableRates(w, rep)
+	writeSwapMarkdown(w, rep.Swaps)
 	for _, t := range rep.Tools {
 		if t.Tool == toolSdetl && t.Measured {
 			fmt.Fprintln(w)

@@ -50,6 +50,7 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	rep, err := pipeline(ctx, e, s, runOptions{exports: dir, work: f.work, dsn: dsn, fresh: true, minQuality: s.Quality.Gate})
 	printRun(e.stdout, rep)
 	if err != nil {
+		printReportPath(e.stdout, rep)
 		return err
 	}
 	fmt.Fprintf(e.stdout, "\nThe data is in schema %s (tables tickets, comments, timesheets, roster, quarantine).\n", rep.Schema)
@@ -62,7 +63,7 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	printKPIs(e.stdout, kpis, true)
 	me := self()
 	fmt.Fprintf(e.stdout, "(%s kpi --workdir %s shows the distributions; docs/kpis.md defines each KPI)\n", me, f.work)
-	fmt.Fprintf(e.stdout, "Run report:  %s\n", f.work.runJSON())
+	fmt.Fprintf(e.stdout, "Run report:  %s (open it in a browser; %s holds the same as JSON)\n", rep.Report, f.work.runJSON())
 	fmt.Fprintf(e.stdout, "Stop the database:  %s pg down --workdir %s\n", me, f.work)
 	fmt.Fprintf(e.stdout, "Remove everything the demo made (%s now holds %.1f MB):  %s pg down --purge --workdir %s\n",
 		f.work, float64(duSize(string(f.work)))/1e6, me, f.work)

@@ -111,6 +111,13 @@ func TestGateAndScores(t *testing.T) {
 	if after := liveTickets(t, dsn); after != before {
 		t.Errorf("gate failed but the live tickets went from %d to %d rows", before, after)
 	}
+	// The HTML report is written all the same, with the outcome at the top and no KPIs (the
+	// live schema is not this run's).
+	page, err := os.ReadFile(filepath.Join(work, "report.html"))
+	if err != nil || !strings.Contains(out, "report: "+filepath.Join(work, "report.html")) ||
+		!strings.Contains(string(page), "Outcome: gate_failed</b> (exit 5)") || !strings.Contains(string(page), "the live schema&#39;s KPIs are not this run&#39;s") {
+		t.Errorf("gate failure: report.html %v, stdout %s\n%s", err, out, page)
+	}
 
 	// A dry run leaves the live schema as it is and no rehearsal schema behind.
 	out = mustSdetl(t, "run", "--exports", dir, "--pg", dsn, "--workdir", work, "--dry-run")

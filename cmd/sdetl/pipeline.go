@@ -36,12 +36,14 @@ type runOptions struct {
 	noBackup      bool         // --no-backup
 	metrics       *obs.Metrics // nil: no metrics
 	log           *runLog      // nil: no run log
+	clock         *stageClock  // the stages' durations, for the report
 }
 
 // enter tells the metrics and the log that the run entered stage.
 func (o runOptions) enter(stage string) {
 	o.metrics.Enter(stage)
 	o.log.enter(stage)
+	o.clock.enter(stage)
 }
 
 // pipeline runs import -> profile -> breaker -> score -> clean -> score -> gate -> canary (a
@@ -53,7 +55,10 @@ func pipeline(ctx context.Context, e *env, s *contract.Spec, o runOptions) (*run
 	start := time.Now()
 	rep := &runReport{Exports: o.exports, Database: describeDSN(o.dsn), Schema: s.Schema, DryRun: o.dryRun}
 	rep.Scores.Gate = o.minQuality
+	o.clock = &stageClock{}
 	err := runStages(ctx, e, s, o, rep)
+	o.clock.enter("")
+	rep.Stages, rep.Report = o.clock.stages, o.work.report()
 	rep.Seconds = time.Since(start).Seconds()
 	rep.ExitCode, rep.Outcome = ending(ctx, err)
 	if err != nil {
@@ -61,6 +66,9 @@ func pipeline(ctx context.Context, e *env, s *contract.Spec, o runOptions) (*run
 	}
 	if werr := writeJSONFile(o.work.runJSON(), rep); err == nil {
 		err = werr
+	}
+	if werr := writeHTMLReport(ctx, s, o, rep); werr != nil && err == nil {
+		err = fmt.Errorf("report: %w", werr)
 	}
 	return rep, err
 }

@@ -37,6 +37,8 @@ type runReport struct {
 	RunID      int64                `json:"run_id,omitempty"`    // the ledger's (sdetl.runs)
 	Recovered  []string             `json:"recovered,omitempty"` // what was cleaned up after killed runs
 	Seconds    float64              `json:"seconds"`
+	Stages     []stageTime          `json:"stages"`           // seconds per stage, in order
+	Report     string               `json:"report,omitempty"` // the HTML report (report.html)
 	// How the run ended: outcome ok, usage, error, preflight_failed, breaker_halted,
 	// gate_failed, reconciliation_failed or interrupted; the exit code; the error line, if any.
 	Outcome  string `json:"outcome"`
@@ -138,6 +140,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		printJSON(e.stdout, rep)
 	} else {
 		printRun(e.stdout, rep)
+		printReportPath(e.stdout, rep)
 	}
 	return err
 }
@@ -228,6 +231,15 @@ func printRun(w io.Writer, r *runReport) {
 	}
 	for _, x := range r.Load.Warnings {
 		fmt.Fprintf(w, "warning: %s\n", x)
+	}
+}
+
+// printReportPath names the HTML report, once it is written.
+func printReportPath(w io.Writer, r *runReport) {
+	if r != nil && r.Report != "" {
+		if _, err := os.Stat(r.Report); err == nil {
+			fmt.Fprintf(w, "report: %s\n", r.Report)
+		}
 	}
 }
 

@@ -23,6 +23,7 @@ func (w workdir) path(name string) string { return filepath.Join(string(w), name
 func (w workdir) stage() string           { return w.path("stage.db") }
 func (w workdir) clean() string           { return w.path("clean.db") }
 func (w workdir) runJSON() string         { return w.path("run.json") }
+func (w workdir) report() string          { return w.path("report.html") }
 func (w workdir) pg() string              { return w.path("pg") }
 func (w workdir) exports() string         { return w.path("exports") }
 
@@ -53,13 +54,13 @@ func (f *flags) setup(lock bool) (s *contract.Spec, unlock func(), err error) {
 
 // made is what sdetl makes at the top of a work dir, and only that: purge removes these and
 // nothing else.
-var made = map[string]bool{"stage.db": true, "clean.db": true, "run.json": true, "pg": true, "exports": true,
+var made = map[string]bool{"stage.db": true, "clean.db": true, "run.json": true, "report.html": true, "pg": true, "exports": true,
 	"logs": true, "backups": true, "lock": true}
 
 // sdetlMade reports whether the top-level entry name of a work dir is one sdetl makes: its
 // artifacts, their SQLite side files, and the temp files of an atomic write left by a kill.
 func sdetlMade(name string) bool {
-	for _, db := range []string{"stage.db", "clean.db", "run.json"} {
+	for _, db := range []string{"stage.db", "clean.db", "run.json", "report.html"} {
 		if strings.HasPrefix(name, db+"-") || strings.HasPrefix(name, "."+db) {
 			return true
 		}

@@ -17,7 +17,7 @@ const module = "github.com/sdetl/sdetl/"
 // core packages hold what the pipeline computes: the contract, the value rules, the profile
 // and the score. They must reach no driver, store or file format, so they can be read, tested
 // and reused without any of them.
-var core = []string{"internal/contract", "internal/outcome", "internal/preflight", "internal/values", "internal/report", "internal/profile", "internal/quality", "internal/canary", "internal/reconcile", "internal/kpi"}
+var core = []string{"internal/contract", "internal/outcome", "internal/preflight", "internal/values", "internal/report", "internal/profile", "internal/quality", "internal/canary", "internal/reconcile", "internal/kpi", "internal/htmlreport"}
 
 // forbidden are the packages no core package may reach, directly or not.
 var forbidden = []string{
@@ -39,16 +39,17 @@ var forbidden = []string{
 // is decided, not drifted into. Only the commands import everything.
 var allowed = map[string][]string{
 	// core
-	"internal/contract":  nil,
-	"internal/outcome":   nil,
-	"internal/preflight": nil, // pure judgements over probed facts; the probes are adapters'
-	"internal/values":    {"internal/contract"},
-	"internal/report":    nil,
-	"internal/profile":   {"internal/contract", "internal/outcome", "internal/report", "internal/values"},
-	"internal/quality":   {"internal/contract", "internal/outcome", "internal/report", "internal/values"},
-	"internal/canary":    {"internal/contract", "internal/profile"}, // the canary's pure judgement
-	"internal/reconcile": {"internal/contract"},                     // the pure comparison of clean store and generation
-	"internal/kpi":       nil,                                       // the 23 KPIs as data: definitions, parameters, thresholds, embedded SQL
+	"internal/contract":   nil,
+	"internal/outcome":    nil,
+	"internal/preflight":  nil, // pure judgements over probed facts; the probes are adapters'
+	"internal/values":     {"internal/contract"},
+	"internal/report":     nil,
+	"internal/profile":    {"internal/contract", "internal/outcome", "internal/report", "internal/values"},
+	"internal/quality":    {"internal/contract", "internal/outcome", "internal/report", "internal/values"},
+	"internal/canary":     {"internal/contract", "internal/profile"},                // the canary's pure judgement
+	"internal/reconcile":  {"internal/contract"},                                    // the pure comparison of clean store and generation
+	"internal/kpi":        nil,                                                      // the 23 KPIs as data: definitions, parameters, thresholds, embedded SQL
+	"internal/htmlreport": {"internal/kpi", "internal/profile", "internal/quality"}, // the run's HTML report from plain data
 	// adapters: each wraps one store, database, file format or machine resource
 	"internal/countio":   nil,
 	"internal/inputfile": nil,
