@@ -28,7 +28,7 @@ func cmdImport(ctx context.Context, e *env, args []string) error {
 	defer unlock()
 	p := newProgress(e, "import")
 	res, err := stage.Import(ctx, stage.Options{Spec: s, Dir: *exports, Files: files, Out: f.work.stage(), Fresh: *fresh, Limits: *limits, Progress: p.updateDone})
-	p.done()
+	p.finish(err)
 	if err != nil {
 		return err
 	}

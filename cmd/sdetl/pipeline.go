@@ -243,15 +243,15 @@ func ledgerDetails(rep *runReport) *postgres.RunDetails {
 	return d
 }
 
-func importStage(ctx context.Context, e *env, s *contract.Spec, dir, out string, fresh bool, lim exports.Limits) (*stage.Result, error) {
+func importStage(ctx context.Context, e *env, s *contract.Spec, dir, out string, fresh bool, lim exports.Limits) (_ *stage.Result, err error) {
 	p := newProgress(e, "import")
-	defer p.done()
+	defer func() { p.finish(err) }()
 	return stage.Import(ctx, stage.Options{Spec: s, Dir: dir, Out: out, Fresh: fresh, Limits: lim, Progress: p.updateDone})
 }
 
-func cleanStage(ctx context.Context, e *env, s *contract.Spec, w workdir, changes bool) (*clean.Report, error) {
+func cleanStage(ctx context.Context, e *env, s *contract.Spec, w workdir, changes bool) (_ *clean.Report, err error) {
 	p := newProgress(e, "clean")
-	defer p.done()
+	defer func() { p.finish(err) }()
 	if n, err := store.RowCounts(ctx, w.stage()); err == nil { // the totals, for the ETA
 		for _, t := range s.Tables {
 			if c, ok := n["stg_"+t.Name]; ok {
@@ -266,9 +266,9 @@ func cleanStage(ctx context.Context, e *env, s *contract.Spec, w workdir, change
 // adoptUsage documents --adopt-schema, the upgrade path from versions that kept no records.
 const adoptUsage = "let this load replace the named `schema` although sdetl has no record of creating it (one an earlier sdetl\nversion loaded); refused unless it holds only the contract's tables and quarantine"
 
-func loadStage(ctx context.Context, e *env, o postgres.LoadOptions) (*postgres.LoadResult, error) {
+func loadStage(ctx context.Context, e *env, o postgres.LoadOptions) (_ *postgres.LoadResult, err error) {
 	p := newProgress(e, "load")
-	defer func() { p.done() }()
+	defer func() { p.finish(err) }()
 	if o.Want != nil {
 		for _, t := range o.Spec.Tables {
 			if m := o.Want.Tables[t.Name]; m != nil {

@@ -58,6 +58,7 @@ type progressEvent struct {
 	RowsPerS float64 `json:"rows_per_s"`
 	ETA      float64 `json:"eta_s,omitempty"` // seconds left, when the share is known
 	Elapsed  float64 `json:"elapsed_s"`
+	Failed   bool    `json:"failed,omitempty"` // on the end event of a stage that failed
 	Time     string  `json:"time"`
 }
 
@@ -72,6 +73,7 @@ type progress struct {
 	shares map[string]float64 // share done per table, where the source knows it (import)
 	table  string
 	phase  string
+	failed bool
 	live   bool // a bar is drawn and not finished: the cursor is at its end
 	stop   chan struct{}
 	wg     sync.WaitGroup
@@ -160,6 +162,14 @@ func (p *progress) setPhase(phase string) {
 	p.phase = phase
 }
 
+// finish ends the stage, which failed when err is not nil.
+func (p *progress) finish(err error) {
+	p.mu.Lock()
+	p.failed = err != nil
+	p.mu.Unlock()
+	p.done()
+}
+
 // done ends the stage: the bar is drawn a last time and kept, the JSON gets its end event.
 func (p *progress) done() {
 	if p.mode == progressNone {
@@ -171,7 +181,9 @@ func (p *progress) done() {
 	defer p.mu.Unlock()
 	if p.mode == progressBar {
 		p.drawBar(true)
-		p.e.stderr = p.w
+		if p.e != nil {
+			p.e.stderr = p.w
+		}
 	} else {
 		p.emit("end")
 	}
@@ -209,7 +221,10 @@ func (p *progress) snapshot(event string) progressEvent {
 		ev.Share = p.shares[p.table] // the current table's: the stage's other tables are not known yet
 	}
 	if event == "end" {
-		ev.Share, ev.Phase = 1, ""
+		ev.Phase, ev.Failed = "", p.failed
+		if !p.failed {
+			ev.Share = 1
+		}
 	}
 	if s := el.Seconds(); s > 0 {
 		ev.RowsPerS = float64(ev.Done) / s
@@ -250,9 +265,12 @@ func (p *progress) drawBar(final bool) {
 	if ev.Done > 0 {
 		line += fmt.Sprintf(", %.0f rows/s", ev.RowsPerS)
 	}
-	if final {
+	switch {
+	case final && ev.Failed:
+		line += fmt.Sprintf(", FAILED after %s", time.Duration(ev.Elapsed*float64(time.Second)).Round(100*time.Millisecond))
+	case final:
 		line += fmt.Sprintf(", done in %s", time.Duration(ev.Elapsed*float64(time.Second)).Round(100*time.Millisecond))
-	} else {
+	default:
 		if ev.ETA > 0 {
 			line += fmt.Sprintf(", ETA %s", time.Duration(ev.ETA*float64(time.Second)).Round(time.Second))
 		}
@@ -282,6 +300,7 @@ func count(done, total int64) string {
 func phase[T any](e *env, stage, label string, fn func() (T, error)) (T, error) {
 	p := newProgress(e, stage)
 	p.setPhase(label)
-	defer p.done()
-	return fn()
+	v, err := fn()
+	p.finish(err)
+	return v, err
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"regexp"
@@ -121,7 +122,7 @@ func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''
 func TestProgressBar(t *testing.T) {
 	var b strings.Builder
 	p := &progress{w: &b, mode: progressBar, stage: "clean", start: time.Now().Add(-10 * time.Second),
-		rows: map[string]int64{}, totals: map[string]int64{}, shares: map[string]float64{}}
+		rows: map[string]int64{}, totals: map[string]int64{}, shares: map[string]float64{}, stop: make(chan struct{})}
 	p.expect("tickets", 1000)
 	p.expect("comments", 3000)
 	p.update("tickets", 1000)
@@ -141,5 +142,10 @@ func TestProgressBar(t *testing.T) {
 	p.drawBar(true)
 	if !strings.Contains(b.String(), "[########################] 100% 2000/4000 rows, 200 rows/s, done in 10s\n") {
 		t.Errorf("final: %q", b.String())
+	}
+	b.Reset()
+	p.finish(errors.New("boom")) // the ticker is not running: finish draws the end once
+	if !strings.Contains(b.String(), "50% 2000/4000 rows, 200 rows/s, FAILED after 10s\n") {
+		t.Errorf("failed: %q", b.String())
 	}
 }
