@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/sdetl/sdetl/internal/contract"
-	"github.com/sdetl/sdetl/internal/kpi"
 	"github.com/sdetl/sdetl/internal/postgres"
 	"github.com/sdetl/sdetl/internal/synth"
 )
@@ -55,7 +54,7 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "\nThe data is in schema %s (tables tickets, comments, timesheets, roster, quarantine).\n", rep.Schema)
 	fmt.Fprintf(e.stdout, "Look at it:  psql \"%s\" -c 'select count(*) from %s.tickets'\n", describeDSN(dsn), rep.Schema)
-	kpis, err := postgres.RunKPIs(ctx, dsn, s.Schema, kpi.DefaultParams(), nil)
+	kpis, err := postgres.RunKPIs(ctx, dsn, s.Schema, s.KPIParams(), nil)
 	if err != nil {
 		return err
 	}

@@ -12,7 +12,6 @@ import (
 	"github.com/sdetl/sdetl/internal/clean"
 	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/htmlreport"
-	"github.com/sdetl/sdetl/internal/kpi"
 	"github.com/sdetl/sdetl/internal/postgres"
 	"github.com/sdetl/sdetl/internal/store"
 )
@@ -65,7 +64,7 @@ func writeHTMLReport(ctx context.Context, s *contract.Spec, o runOptions, rep *r
 	default:
 		kctx, cancel := context.WithTimeout(ctx, time.Minute)
 		defer cancel()
-		if k, err := postgres.RunKPIs(kctx, o.dsn, s.Schema, kpi.DefaultParams(), nil); err != nil {
+		if k, err := postgres.RunKPIs(kctx, o.dsn, s.Schema, s.KPIParams(), nil); err != nil {
 			d.KPIError = "The KPIs could not be computed: " + oneLine(err.Error())
 		} else {
 			d.KPIs = k.Results

@@ -36,6 +36,7 @@ func cmdKPI(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer unlock()
+	p.Bands = s.KPIParams().Bands // the contract's thresholds; the flags set only the conventions
 	if *printSQL {
 		for _, q := range kpi.Queries(p, "") {
 			if *only == "" || slices.Contains(strings.Split(*only, ","), q.Name) {

@@ -64,6 +64,8 @@ type Spec struct {
 	Profile   Profile   `yaml:"profile"` // profiler thresholds (thresholds.go)
 	Quality   Quality   `yaml:"quality"` // quality score configuration (thresholds.go)
 	Canary    Canary    `yaml:"canary"`  // the canary's share and tolerances (sample.go)
+	// KPIs are green/red thresholds by KPI name; a KPI not named keeps SPEC 6.2's (kpis.go).
+	KPIs map[string]*KPIBand `yaml:"kpis"`
 }
 
 // Table is one export and the database table it lands in.
@@ -225,6 +227,9 @@ func (s *Spec) validate() error {
 	}
 	if err := s.Canary.validate(); err != nil {
 		return fmt.Errorf("canary: %w", err)
+	}
+	if err := s.validateKPIs(); err != nil {
+		return fmt.Errorf("kpis: %w", err)
 	}
 	for _, t := range s.Tables {
 		if t.Sample != nil {

@@ -210,6 +210,9 @@ type Params struct {
 	CellMin    int      // a specialisation cell is shown with at least this many tickets
 	SampleSize int      // KPI 19: tickets per root-cause category
 	Seed       string   // KPI 19: the sample's seed; the same seed gives the same sample
+	// Bands override SPEC 6.2's thresholds per KPI name (the contract's kpis: section); nil
+	// keeps the built-in ones.
+	Bands map[string]Band `json:",omitempty"`
 }
 
 // DefaultParams are SPEC 6.1's defaults. Incident Resolved is resolved: the old dashboards
@@ -259,4 +262,42 @@ func Needs() map[string][]string {
 		"comments":   {"comment_id", "ticket_id", "customer_facing"},
 		"timesheets": {"TS-User Username", "TS-Crm ID", "TS-Hours"},
 	}
+}
+
+// Band is a contract's green and red bounds for one KPI (its kpis: section): they replace the
+// built-in ones, while the judged column and the direction stay the KPI's own, because those
+// follow from its SQL, not from a policy.
+type Band struct {
+	Green float64 `json:"green"`
+	Red   float64 `json:"red"`
+}
+
+// CheckBand refuses a band that cannot be meant: a KPI that is unknown or has no status, or
+// bounds in the wrong order for its direction (equal bounds are fine: no amber, as KPI 8).
+func CheckBand(name string, b Band) error {
+	d, ok := ByName(name)
+	if !ok {
+		return fmt.Errorf("no KPI named %q (docs/kpis.md lists them)", name)
+	}
+	if d.RAG == nil {
+		return fmt.Errorf("KPI %s is informational: it has no green/red thresholds", name)
+	}
+	if d.RAG.HigherBetter && b.Green < b.Red {
+		return fmt.Errorf("KPI %s: higher is better, so green (%g) must be at least red (%g)", name, b.Green, b.Red)
+	}
+	if !d.RAG.HigherBetter && b.Green > b.Red {
+		return fmt.Errorf("KPI %s: lower is better, so green (%g) must be at most red (%g)", name, b.Green, b.Red)
+	}
+	return nil
+}
+
+// WithBand returns d judged by p's band for it, if p has one. The shipped Thresholds are shared,
+// so it makes a new one rather than change them.
+func (p Params) WithBand(d Def) Def {
+	if b, ok := p.Bands[d.Name]; ok && d.RAG != nil {
+		t := *d.RAG
+		t.Green, t.Red = b.Green, b.Red
+		d.RAG = &t
+	}
+	return d
 }

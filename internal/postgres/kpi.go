@@ -115,7 +115,8 @@ func KPIs(ctx context.Context, tx pgx.Tx, schema string, p kpi.Params, defs []kp
 	}
 	out := make([]kpi.Result, 0, len(defs))
 	for i := range defs {
-		d := &defs[i]
+		def := p.WithBand(defs[i])
+		d := &def
 		start := time.Now()
 		r, err := runKPI(ctx, tx, d, d.Inline(p, ""))
 		if err != nil {
