@@ -46,30 +46,14 @@ func (c *stageClock) enter(stage string) {
 }
 
 // writeHTMLReport writes the report of rep atomically to <workdir>/report.html, also when the
-// run stopped (then with what it knew). The KPIs are the live schema's, asked only when this
-// run made it live (or found it holding these rows).
-func writeHTMLReport(ctx context.Context, s *contract.Spec, o runOptions, rep *runReport) error {
+// run stopped (then with what it knew), with the KPIs liveKPIs found.
+func writeHTMLReport(ctx context.Context, o runOptions, rep *runReport) error {
 	ctx = context.WithoutCancel(ctx) // an interrupted run still gets its report
 	d := reportData(rep)
 	if rep.Clean != nil {
 		d.Quarantine = quarantineExamples(ctx, o.work.clean(), rep.Clean.Quarantine)
 	}
-	switch {
-	case rep.DryRun:
-		d.KPIError = "A dry run loads nothing: no KPIs."
-	case rep.Outcome != "ok":
-		d.KPIError = fmt.Sprintf("The run did not load (outcome %s): the live schema's KPIs are not this run's, so none are shown.", rep.Outcome)
-	case !kpiApplies(s):
-		d.KPIError = fmt.Sprintf("Contract %s has no KPIs (docs/kpis.md).", s.Schema)
-	default:
-		kctx, cancel := context.WithTimeout(ctx, time.Minute)
-		defer cancel()
-		if k, err := postgres.RunKPIs(kctx, o.dsn, s.Schema, s.KPIParams(), nil); err != nil {
-			d.KPIError = "The KPIs could not be computed: " + oneLine(err.Error())
-		} else {
-			d.KPIs = k.Results
-		}
-	}
+	d.KPIs, d.KPIError = rep.kpis, rep.kpiError
 	return store.WriteFile(rep.Report, 0o644, true, func(w io.Writer) error { return htmlreport.Render(w, d) })
 }
 
@@ -204,4 +188,26 @@ func thousands(n int) string {
 		s = s[:i] + "," + s[i:]
 	}
 	return s
+}
+
+// liveKPIs asks the live schema's KPIs into rep, once, for the HTML report and the metrics, only
+// when this run made the schema live (or found it holding these rows): otherwise they are not
+// this run's, and rep says why there are none.
+func liveKPIs(ctx context.Context, s *contract.Spec, o runOptions, rep *runReport) {
+	switch {
+	case rep.DryRun:
+		rep.kpiError = "A dry run loads nothing: no KPIs."
+	case rep.Outcome != "ok":
+		rep.kpiError = fmt.Sprintf("The run did not load (outcome %s): the live schema's KPIs are not this run's, so none are shown.", rep.Outcome)
+	case !kpiApplies(s):
+		rep.kpiError = fmt.Sprintf("Contract %s has no KPIs (docs/kpis.md).", s.Schema)
+	default:
+		kctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		defer cancel()
+		if k, err := postgres.RunKPIs(kctx, o.dsn, s.Schema, s.KPIParams(), nil); err != nil {
+			rep.kpiError = "The KPIs could not be computed: " + oneLine(err.Error())
+		} else {
+			rep.kpis = k.Results
+		}
+	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/sdetl/sdetl/internal/kpi"
 	"github.com/sdetl/sdetl/internal/obs"
 )
 
@@ -83,6 +84,18 @@ func recordReport(m *obs.Metrics, rep *runReport) {
 	if rep.Profile != nil {
 		for _, t := range rep.Profile.Breaker.Trips {
 			m.Breaker(t.Table, t.Rule, t.Share)
+		}
+	}
+	// The KPIs only when this run made the schema live (liveKPIs): a failed run's gauges
+	// would describe data it did not load. A NULL or not-available value has no series.
+	for name, v := range kpi.Values(rep.kpis) {
+		if v != nil {
+			m.KPIValue(name, *v)
+		}
+	}
+	for _, r := range rep.kpis {
+		if r.Status == kpi.Green || r.Status == kpi.Amber || r.Status == kpi.Red {
+			m.KPIStatus(r.Name, string(r.Status))
 		}
 	}
 }

@@ -167,6 +167,7 @@ func TestRunMetrics(t *testing.T) {
 	if strings.Contains(string(b), "password") {
 		t.Error("the metrics mention a password")
 	}
+	checkKPIGauges(t, mf, dsn, work)
 }
 
 func TestMetricsAddrLoopbackOnly(t *testing.T) {

@@ -67,7 +67,8 @@ func pipeline(ctx context.Context, e *env, s *contract.Spec, o runOptions) (*run
 	if werr := writeJSONFile(o.work.runJSON(), rep); err == nil {
 		err = werr
 	}
-	if werr := writeHTMLReport(ctx, s, o, rep); werr != nil && err == nil {
+	liveKPIs(ctx, s, o, rep)
+	if werr := writeHTMLReport(ctx, o, rep); werr != nil && err == nil {
 		err = fmt.Errorf("report: %w", werr)
 	}
 	return rep, err

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/sdetl/sdetl/internal/clean"
+	"github.com/sdetl/sdetl/internal/kpi"
 	"github.com/sdetl/sdetl/internal/postgres"
 	"github.com/sdetl/sdetl/internal/profile"
 	"github.com/sdetl/sdetl/internal/quality"
@@ -44,6 +45,10 @@ type runReport struct {
 	Outcome  string `json:"outcome"`
 	ExitCode int    `json:"exit_code"`
 	Error    string `json:"error"`
+	// The live schema's KPIs when this run made it live (liveKPIs), or why there are none: for
+	// the HTML report and the metrics, not run.json (sdetl kpi --json has them).
+	kpis     []kpi.Result
+	kpiError string
 }
 
 // scores are the quality reports before cleaning, after cleaning and after loading.

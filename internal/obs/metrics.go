@@ -26,6 +26,8 @@ type Metrics struct {
 	exitCode      prometheus.Gauge
 	inProgress    prometheus.Gauge
 	currentStage  *prometheus.GaugeVec
+	kpiValue      *prometheus.GaugeVec
+	kpiStatus     *prometheus.GaugeVec
 	previousStage string
 	stageStarted  time.Time
 }
@@ -46,9 +48,16 @@ func New(reg *prometheus.Registry) *Metrics {
 		exitCode:     prometheus.NewGauge(prometheus.GaugeOpts{Name: "sdetl_run_exit_code", Help: "Exit code of this run."}),
 		inProgress:   prometheus.NewGauge(prometheus.GaugeOpts{Name: "sdetl_run_in_progress", Help: "1 while the run goes, 0 once it ended."}),
 		currentStage: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "sdetl_run_stage", Help: "1 for the stage the run is in."}, []string{"stage"}),
+		// The KPIs are what the dashboards and alerts are for (docs/kpis.md); the label is the
+		// value's stable name (sla_compliance, summary.tickets), as in sdetl kpi --json.
+		kpiValue: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "sdetl_kpi_value", Help: "Value of each one-row KPI of the live schema this run made live, by stable name (no series while not available)."}, []string{"kpi"}),
+		// A state set (OpenMetrics): one series per status, 1 for the KPI's, so an alert is
+		// sdetl_kpi_status{status="red"} == 1 and needs no thresholds of its own.
+		kpiStatus: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "sdetl_kpi_status", Help: "1 for each KPI's green/amber/red status under the contract's thresholds, 0 for the others."}, []string{"kpi", "status"}),
 	}
 	reg.MustRegister(m.rows, m.inputBytes, m.stageSeconds, m.quality, m.breakerShare, m.lastSuccess, m.runStart,
-		m.runSeconds, m.runOutcome, m.exitCode, m.inProgress, m.currentStage)
+		m.runSeconds, m.runOutcome, m.exitCode, m.inProgress, m.currentStage,
+		m.kpiValue, m.kpiStatus)
 	return m
 }
 
@@ -91,6 +100,23 @@ func (m *Metrics) Quality(store string, score float64) { m.quality.WithLabelValu
 // Breaker sets a tripped rule's share.
 func (m *Metrics) Breaker(table, rule string, share float64) {
 	m.breakerShare.WithLabelValues(table, rule).Set(share)
+}
+
+// KPIValue sets a KPI value's gauge.
+func (m *Metrics) KPIValue(name string, v float64) { m.kpiValue.WithLabelValues(name).Set(v) }
+
+// KPIStatuses are the states of sdetl_kpi_status.
+var KPIStatuses = []string{"green", "amber", "red"}
+
+// KPIStatus sets a KPI's status series: 1 for status, 0 for the other KPIStatuses.
+func (m *Metrics) KPIStatus(name, status string) {
+	for _, st := range KPIStatuses {
+		v := 0.0
+		if st == status {
+			v = 1
+		}
+		m.kpiStatus.WithLabelValues(name, st).Set(v)
+	}
 }
 
 // End records how the run ended.
