@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
@@ -11,6 +13,7 @@ import (
 	"github.com/sdetl/sdetl/internal/kpi"
 	"github.com/sdetl/sdetl/internal/obs"
 	"github.com/sdetl/sdetl/internal/pgtest"
+	"github.com/sdetl/sdetl/internal/postgres"
 	"github.com/sdetl/sdetl/internal/synth"
 )
 
@@ -70,14 +73,31 @@ func countNonNil(m map[string]*float64) int {
 	return n
 }
 
-// TestDryRunHasNoKPIGauges: a dry run makes nothing live, so its .prom has no KPI series: a
-// gauge there would be the previous load's value passed off as this run's.
-func TestDryRunHasNoKPIGauges(t *testing.T) {
+// TestDryRunKPIs: a dry run executes all 23 KPI queries against its rehearsal schema (and
+// leaves no schema behind), but makes nothing live, so its .prom has no KPI series: a gauge
+// there would be the previous load's value passed off as this run's.
+func TestDryRunKPIs(t *testing.T) {
 	exports, _ := generate(t, synth.Options{Scale: 0.02, Seed: 22, Format: "csv", Dialect: "legacy", Dirt: "realistic"})
 	dsn := pgtest.DSN(t)
 	textdir := t.TempDir()
 	mustSdetl(t, "run", "--exports", exports, "--pg", dsn, "--workdir", t.TempDir()) // a live schema with KPIs exists
-	mustSdetl(t, "run", "--dry-run", "--exports", exports, "--pg", dsn, "--workdir", t.TempDir(), "--metrics-textfile", textdir)
+	out := mustSdetl(t, "run", "--dry-run", "--json", "--exports", exports, "--pg", dsn, "--workdir", t.TempDir(), "--metrics-textfile", textdir)
+	var rep runReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Load == nil || rep.Load.KPIQueries != len(kpi.Defs()) {
+		t.Errorf("the dry run executed %+v KPI queries, want %d", rep.Load, len(kpi.Defs()))
+	}
+	conn, err := postgres.Connect(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var left int
+	if err := conn.QueryRow(context.Background(), `SELECT count(*) FROM pg_namespace WHERE nspname LIKE '%dryrun%'`).Scan(&left); err != nil || left != 0 {
+		t.Errorf("the dry run left %d schemas (%v)", left, err)
+	}
 	b, err := os.ReadFile(filepath.Join(textdir, "sdetl.prom"))
 	if err != nil {
 		t.Fatal(err)

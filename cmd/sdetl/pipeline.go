@@ -9,6 +9,7 @@ import (
 	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/exports"
 	"github.com/sdetl/sdetl/internal/health"
+	"github.com/sdetl/sdetl/internal/kpi"
 	"github.com/sdetl/sdetl/internal/obs"
 	"github.com/sdetl/sdetl/internal/outcome"
 	"github.com/sdetl/sdetl/internal/postgres"
@@ -155,6 +156,9 @@ func runStages(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep 
 	if o.dryRun {
 		lo.DryRun, lo.SampleEvery = true, 10
 		lo.BeforeSwap = scoreBeforeSwap(s, nil, &rep.Scores.Postgres) // a sample: not comparable
+		if kpiApplies(s) {
+			lo.KPIQueries = kpi.Queries(s.KPIParams(), "")
+		}
 	}
 	o.enter("backup")
 	if !o.dryRun && !o.noBackup {

@@ -232,3 +232,35 @@ func EnsureQuality(ctx context.Context, dsn, schema string) error {
 
 // QualityTableName is comment_quality's quoted, schema-qualified name for the live schema.
 func QualityTableName(schema string) string { return ident(kpi.ExtSchema(schema), kpi.QualityTable) }
+
+// rehearseKPIs executes qs against the rehearsal schema inside its transaction, reading every
+// row, after creating the empty comment_quality they read beside it; the caller rolls it all
+// back. The first error stops the rehearsal, named by its KPI.
+func rehearseKPIs(ctx context.Context, tx pgx.Tx, schema string, qs []kpi.Query) error {
+	if len(qs) == 0 {
+		return nil
+	}
+	ext := kpi.ExtSchema(schema)
+	for _, stmt := range []string{
+		"CREATE SCHEMA " + ident(ext),
+		fmt.Sprintf(qualityDDL, ident(ext, kpi.QualityTable)),
+		"SET LOCAL search_path TO " + ident(schema) + ", " + ident(ext),
+	} {
+		if _, err := tx.Exec(ctx, stmt); err != nil {
+			return fmt.Errorf("dry run: prepare the KPI queries: %w", err)
+		}
+	}
+	for _, q := range qs {
+		rows, err := tx.Query(ctx, q.SQL, pgx.QueryExecModeSimpleProtocol)
+		if err == nil {
+			for rows.Next() {
+			}
+			rows.Close()
+			err = rows.Err()
+		}
+		if err != nil {
+			return fmt.Errorf("dry run: KPI %s: %w", q.Name, err)
+		}
+	}
+	return nil
+}

@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/sdetl/sdetl/internal/contract"
+	"github.com/sdetl/sdetl/internal/kpi"
 	"github.com/sdetl/sdetl/internal/outcome"
 	"github.com/sdetl/sdetl/internal/quality"
 	"github.com/sdetl/sdetl/internal/reconcile"
@@ -38,6 +39,11 @@ type LoadOptions struct {
 	// never touched. With SampleEvery > 1 only every SampleEvery-th row of each table is copied.
 	DryRun      bool
 	SampleEvery int
+	// KPIQueries, in a dry run, are executed against the rehearsal schema (kpi.Queries with
+	// comment_quality unqualified), with an empty comment_quality created in the same
+	// transaction: any error fails the rehearsal, so a load cannot be the first to find a
+	// query the schema does not serve.
+	KPIQueries []kpi.Query
 	// AdoptSchema, when it names the contract's schema, lets the load replace a live schema an
 	// earlier sdetl version created without recording it (see CheckOwnership).
 	AdoptSchema string
@@ -77,10 +83,12 @@ type TableLoad struct {
 
 // LoadResult says what was loaded.
 type LoadResult struct {
-	Schema   string        `json:"schema"`
-	DryRun   bool          `json:"dry_run,omitempty"`
-	Tables   []TableLoad   `json:"tables"`
-	Duration time.Duration `json:"duration_ns"`
+	Schema string `json:"schema"`
+	DryRun bool   `json:"dry_run,omitempty"`
+	// KPIQueries is how many KPI queries the dry run executed on the rehearsal schema.
+	KPIQueries int           `json:"kpi_queries,omitempty"`
+	Tables     []TableLoad   `json:"tables"`
+	Duration   time.Duration `json:"duration_ns"`
 
 	RunID       int64              `json:"run_id,omitempty"`
 	Generation  string             `json:"generation,omitempty"` // the schema built (now live)
@@ -223,6 +231,10 @@ func rehearse(ctx context.Context, o LoadOptions) (*LoadResult, error) {
 			return nil, err
 		}
 	}
+	if err := rehearseKPIs(ctx, tx, next, o.KPIQueries); err != nil {
+		return nil, err
+	}
+	res.KPIQueries = len(o.KPIQueries)
 	res.Duration = time.Since(start)
 	return res, tx.Rollback(ctx) // a rehearsal: nothing stays
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/sdetl/sdetl/internal/clean"
 	"github.com/sdetl/sdetl/internal/contract"
+	"github.com/sdetl/sdetl/internal/kpi"
 	"github.com/sdetl/sdetl/internal/pgtest"
 	"github.com/sdetl/sdetl/internal/postgres"
 	"github.com/sdetl/sdetl/internal/quality"
@@ -226,6 +227,18 @@ func TestFailureLeavesNothing(t *testing.T) {
 	}
 	if _, err := postgres.Load(ctx, postgres.LoadOptions{Spec: s, Clean: cleanPath, DSN: dsn, Want: measured(t, s, cleanPath), DryRun: true, SampleEvery: 10}); err != nil {
 		t.Fatalf("dry run: %v", err)
+	}
+	// The dry run executes the KPI queries it is given against the rehearsal schema, with an
+	// empty comment_quality beside it, and fails on the first that errors.
+	good := []kpi.Query{{Name: "count", SQL: `SELECT count(*) FROM tickets`}, {Name: "quality", SQL: `SELECT count(*) FROM comment_quality`}}
+	res, err := postgres.Load(ctx, postgres.LoadOptions{Spec: s, Clean: cleanPath, DSN: dsn, DryRun: true, SampleEvery: 10, KPIQueries: good})
+	if err != nil || res.KPIQueries != 2 {
+		t.Fatalf("dry run with KPI queries: %v (%+v)", err, res)
+	}
+	bad := append(good, kpi.Query{Name: "wrong_column", SQL: `SELECT sum("TKT-Priority") FROM tickets`})
+	if _, err := postgres.Load(ctx, postgres.LoadOptions{Spec: s, Clean: cleanPath, DSN: dsn, DryRun: true, SampleEvery: 10, KPIQueries: bad}); err == nil ||
+		!strings.Contains(err.Error(), "KPI wrong_column") || !strings.Contains(err.Error(), "TKT-Priority") {
+		t.Errorf("dry run with a broken KPI query: %v, want it refused and named", err)
 	}
 	if got := live(); got != 500 {
 		t.Errorf("live rows %d after a veto and a dry run, want 500", got)
