@@ -18,15 +18,11 @@ func cmdLoad(ctx context.Context, e *env, args []string) error {
 	if _, err := f.parse(args); err != nil {
 		return err
 	}
-	s, unlock, err := f.setup(true)
+	s, dsn, unlock, err := f.setupDB(ctx, e, true)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	dsn, err := resolveDSN(ctx, e, f)
-	if err != nil {
-		return err
-	}
 	// Before the clean store is read: a contract naming a schema sdetl does not own stops here.
 	if err := postgres.CheckOwnership(ctx, dsn, s, *adopt); err != nil {
 		return err

@@ -17,15 +17,11 @@ func cmdRollback(ctx context.Context, e *env, args []string) error {
 	if _, err := f.parse(args); err != nil {
 		return err
 	}
-	s, unlock, err := f.setup(false)
+	s, dsn, unlock, err := f.setupDB(ctx, e, false)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	dsn, err := resolveDSN(ctx, e, f)
-	if err != nil {
-		return err
-	}
 	run, err := postgres.BeginRun(ctx, dsn, s, "rollback", mig.lockWait)
 	if err != nil {
 		return err

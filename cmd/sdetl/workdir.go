@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -50,6 +51,19 @@ func (f *flags) setup(lock bool) (s *contract.Spec, unlock func(), err error) {
 		}
 	}
 	return s, unlock, nil
+}
+
+// setupDB is setup for a command that works on the database too: it also picks the DSN
+// (resolveDSN). On error nothing stays locked; otherwise unlock is never nil.
+func (f *flags) setupDB(ctx context.Context, e *env, lock bool) (s *contract.Spec, dsn string, unlock func(), err error) {
+	if s, unlock, err = f.setup(lock); err != nil {
+		return nil, "", nil, err
+	}
+	if dsn, err = resolveDSN(ctx, e, f); err != nil {
+		unlock()
+		return nil, "", nil, err
+	}
+	return s, dsn, unlock, nil
 }
 
 // made is what sdetl makes at the top of a work dir, and only that: purge removes these and
