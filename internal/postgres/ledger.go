@@ -72,6 +72,7 @@ type RunDetails struct {
 	Scores   map[string]float64 `json:"scores,omitempty"`
 	Timings  map[string]float64 `json:"seconds,omitempty"`
 	Rollback *RollbackResult    `json:"rollback,omitempty"`
+	Swap     *SwapResult        `json:"swap,omitempty"` // how the swap went: attempts and time
 }
 
 // InputFile is one export a run read.
