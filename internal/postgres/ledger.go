@@ -312,9 +312,9 @@ func dropGeneration(ctx context.Context, conn *pgx.Conn, name string, lockTimeou
 		}
 		return tx.Commit(ctx)
 	}
-	testPoint("drop")
 	if err := dropOwned(ctx, tx, name); err != nil {
 		return err
 	}
+	testPoint("drop") // dropped, not yet committed: a kill here rolls the drop back
 	return tx.Commit(ctx)
 }
