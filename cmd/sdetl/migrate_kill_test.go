@@ -64,9 +64,11 @@ func strayState(t *testing.T, dsn string) (schemas []string, building int, runni
 }
 
 // startPaused starts `sdetl args...` as a child that pauses at point and returns once it says so.
-func startPaused(t *testing.T, point string, args ...string) (*exec.Cmd, *strings.Builder) {
+// done closes when the child's stderr is read to its end (all of log is there): wait for it
+// before cmd.Wait, which closes the pipe.
+func startPaused(t *testing.T, point string, args ...string) (cmd *exec.Cmd, log *strings.Builder, done <-chan struct{}) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], args...)
+	cmd = exec.Command(os.Args[0], args...)
 	cmd.Env = append(os.Environ(), "SDETL_TEST_AS_MAIN=1", postgres.EnvTestPause+"="+point)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -76,8 +78,10 @@ func startPaused(t *testing.T, point string, args ...string) (*exec.Cmd, *string
 		t.Fatal(err)
 	}
 	paused := make(chan bool, 1)
-	var log strings.Builder
+	log = &strings.Builder{}
+	read := make(chan struct{})
 	go func() {
+		defer close(read)
 		sc := bufio.NewScanner(stderr)
 		said := false
 		for sc.Scan() {
@@ -101,7 +105,7 @@ func startPaused(t *testing.T, point string, args ...string) (*exec.Cmd, *string
 		cmd.Process.Kill()
 		t.Fatalf("sdetl never reached %s", point)
 	}
-	return cmd, &log
+	return cmd, log, read
 }
 
 // TestMigrationSurvivesKill: SIGKILL during the canary, during COPY, during the index build, during the
@@ -130,7 +134,7 @@ func TestMigrationSurvivesKill(t *testing.T) {
 			}
 			retired, _, _ := strayState(t, dsn)
 			// --keep 0 makes every run drop the generation it retires: the drop point is reached.
-			cmd, _ := startPaused(t, point, "run", "--exports", other, "--pg", dsn, "--workdir", otherWork, "--force", "--keep", "0")
+			cmd, _, _ := startPaused(t, point, "run", "--exports", other, "--pg", dsn, "--workdir", otherWork, "--force", "--keep", "0")
 			cmd.Process.Kill()
 			cmd.Wait()
 			after := liveRowHash(t, dsn)
@@ -214,13 +218,14 @@ func TestMigrationSurvivesPostgresRestart(t *testing.T) {
 	mustSdetl(t, base...)
 	before := liveRowHash(t, dsn)
 
-	cmd, log := startPaused(t, "copy:3s", base...)
+	cmd, log, logged := startPaused(t, "copy:3s", base...)
 	if err := c.Stop(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
+	<-logged
 	err = cmd.Wait()
 	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != exitError {
 		t.Fatalf("run across a restart: %v\n%s", err, log.String())
