@@ -52,8 +52,16 @@ func cmdSpecInit(ctx context.Context, e *env, args []string) error {
 	f.StringVar(&o.Name, "name", "", "contract name (default: the schema)")
 	order := f.String("date-order", "dmy", "how ambiguous d/m values are read where a column has no evidence: dmy or mdy")
 	f.withEncoding()
+	names := f.String("names", "headers", "database column names: headers (each column named its header) or snake (snake_case names, the header kept as the column's header)")
 	if _, err := f.parse(args); err != nil {
 		return err
+	}
+	switch *names {
+	case "headers":
+	case string(specdraft.NamesSnake):
+		o.Names = specdraft.NamesSnake
+	default:
+		return usageError{"spec init: --names must be headers or snake"}
 	}
 	if f.encoding != "" {
 		if _, err := csvfile.NormalizeEncoding(f.encoding); err != nil {

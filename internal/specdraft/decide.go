@@ -34,6 +34,9 @@ func (d *Draft) decideTable(sc *scanned, name string) *TableDraft {
 			"too (import then ignores that unnamed column) or remove the trailing ones, and draft again",
 			plural(sc.trailing, "row"), sc.misfits+sc.rows, verb(sc.trailing, "has", "have")))
 	}
+	if note := repeatNote(sc); note != "" {
+		td.Notes = append(td.Notes, note)
+	}
 	for _, p := range sc.unnamed {
 		td.Notes = append(td.Notes, fmt.Sprintf("column %d has no header: import ignores its values", p))
 	}
@@ -61,6 +64,9 @@ func (d *Draft) decideColumn(c *scanCol, r *profile.ColumnReport, th contract.Pr
 		Exact: r.DistinctExact, Examples: c.examples, Sentinels: map[string]int64{}}
 	if c.renamed != "" {
 		cd.Notes = append(cd.Notes, c.renamed)
+	}
+	if c.repeat != "" {
+		cd.Notes = append(cd.Notes, c.repeat)
 	}
 	for x, n := range r.Sentinels {
 		if n > 0 {

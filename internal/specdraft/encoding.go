@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/csvfile"
 	"github.com/sdetl/sdetl/internal/inputfile"
 )
@@ -121,17 +120,17 @@ func codePage(ctx context.Context, path string, first *csvfile.Error) (enc, note
 
 // scanEncoded scans path in the encoding encodingFor decides; a file that turns out not to be
 // UTF-8 is scanned again, from the start, in the code page its bytes propose.
-func scanEncoded(ctx context.Context, path, forced string, sentinels []string, order contract.DateOrder, progress func(string, int)) (*scanned, string, error) {
+func scanEncoded(ctx context.Context, path, forced string, o scanOptions) (*scanned, string, error) {
 	enc, note, err := encodingFor(path, forced)
 	if err != nil {
 		return nil, "", err
 	}
-	sc, err := scanFile(ctx, path, enc, sentinels, order, progress)
+	sc, err := scanFile(ctx, path, enc, o)
 	if first, bad := notUTF8(err); bad && forced == "" {
 		if enc, note, err = codePage(ctx, path, first); err != nil {
 			return nil, "", err
 		}
-		sc, err = scanFile(ctx, path, enc, sentinels, order, progress)
+		sc, err = scanFile(ctx, path, enc, o)
 	}
 	return sc, note, err
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/sdetl/sdetl/internal/contract"
@@ -203,4 +204,53 @@ func words(s string) []string {
 	}
 	flush()
 	return out
+}
+
+// Names is how spec init names database columns.
+type Names string
+
+// The naming schemes.
+const (
+	NamesHeaders Names = ""      // each column is named its header, renamed only where the stores need it
+	NamesSnake   Names = "snake" // snake_case names (opened_at), the header kept as the column's header
+)
+
+// snakeName is a header as a snake_case identifier a dashboard can write unquoted: letters
+// (any script, lower-cased) and digits kept, a word break at each lower-to-upper change
+// ("TicketID" is ticket_id), "#" read as "number", everything else one _; a name that would
+// start with a digit gets "col_" before it, an empty one is column_<position>.
+func snakeName(header string, pos int) string {
+	var b strings.Builder
+	sep := false // a _ is due before the next letter or digit
+	var prev rune
+	for _, r := range header {
+		switch {
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			if unicode.IsUpper(r) && (unicode.IsLower(prev) || unicode.IsDigit(prev)) {
+				sep = true
+			}
+			if sep && b.Len() > 0 {
+				b.WriteByte('_')
+			}
+			sep = false
+			b.WriteRune(unicode.ToLower(r))
+		case r == '#':
+			if b.Len() > 0 {
+				b.WriteByte('_')
+			}
+			b.WriteString("number")
+			sep = true
+		default:
+			sep = true
+		}
+		prev = r
+	}
+	n := b.String()
+	switch {
+	case n == "":
+		return fmt.Sprintf("column_%d", pos+1)
+	case n[0] >= '0' && n[0] <= '9':
+		return "col_" + n
+	}
+	return n
 }

@@ -46,11 +46,13 @@ func TestColumnNames(t *testing.T) {
 		{"NUL bytes", []string{"a\x00b", "c\td", "e\x00b"}, []string{"a_b", "c\td", "e_b"}}, // a tab is a legal name
 		{"equal in the first 63 bytes", []string{long + " one", long + " two"}, []string{long[:63], long[:61] + "_2"}},
 		{"case-only duplicates are one header", []string{"Name", "x"}, []string{"Name", "x"}},
+		// Issue 12: Jira repeats a header per value; import matches the repeats numbered.
+		{"repeated headers", []string{"Labels", "Summary", "labels", " Labels ", "Id", " ID"}, []string{"Labels", "Summary", "labels (2)", "Labels (3)", "Id", "ID (2)"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			sc := &scanned{}
-			if err := sc.columns(tt.headers); err != nil {
+			if err := sc.columns(tt.headers, NamesHeaders); err != nil {
 				t.Fatal(err)
 			}
 			var got []string
@@ -76,14 +78,14 @@ func TestColumnsRefuseWhatImportRefuses(t *testing.T) {
 		unnamed []int
 		err     bool
 	}{
-		{"duplicate ignoring case and spaces", []string{"Id", " ID"}, nil, true},
+		{"a repeat named like a header of its own", []string{"Labels", "Labels (2)", "labels"}, nil, true},
 		{"no names at all", []string{"", " "}, []int{1, 2}, true},
 		{"unnamed columns are skipped", []string{"a", "", "b", " "}, []int{2, 4}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			sc := &scanned{}
-			err := sc.columns(tt.headers)
+			err := sc.columns(tt.headers, NamesHeaders)
 			if (err != nil) != tt.err {
 				t.Fatalf("err %v, want error %v", err, tt.err)
 			}
@@ -145,6 +147,20 @@ func TestDefaultSchemaRenamesReserved(t *testing.T) {
 		}
 		if !ValidSchema(got) {
 			t.Errorf("%s: %q is not a valid schema", dir, got)
+		}
+	}
+}
+
+func TestSnakeNames(t *testing.T) {
+	headers := []string{"Case Number", "TKT-Created Time", "TicketID", "Escalated?", "Job#/Ref#", "Labels", "Labels", "Café Owner", "2nd Line", "???", "rowid", "case_number"}
+	want := []string{"case_number", "tkt_created_time", "ticket_id", "escalated", "job_number_ref_number", "labels", "labels_2", "café_owner", "col_2nd_line", "column_10", "rowid_2", "case_number_2"}
+	sc := &scanned{}
+	if err := sc.columns(headers, NamesSnake); err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range sc.cols {
+		if c.name != want[i] {
+			t.Errorf("%q: got %q, want %q", headers[i], c.name, want[i])
 		}
 	}
 }

@@ -22,6 +22,14 @@ const (
 	maxExampleLen = 40 // runes
 )
 
+// scanOptions are what every export's scan reads the same way.
+type scanOptions struct {
+	sentinels []string           // every null marker to count
+	order     contract.DateOrder // the contract's date order
+	names     Names
+	progress  func(string, int)
+}
+
 // scanned is one export after its scan.
 type scanned struct {
 	path, base, format string
@@ -41,7 +49,9 @@ type scanCol struct {
 	name   string // database column name
 	// renamed says why name is not the header, when the stores could not take the header as
 	// it is (a dropped leading _ alone goes without saying).
-	renamed string
+	renamed  string
+	repeat   string // for a repeated header: which column it repeats and how import names it
+	repeatOf int    // for a repeated header: the index in scanned.cols of its first occurrence
 
 	examples []string
 	zeros    int64 // values that are the number 0 ("0", "0.0", "-0")
@@ -50,14 +60,15 @@ type scanCol struct {
 
 // scanFile profiles one export. sentinels are every null marker to count (the defaults and the
 // extra candidates); order is the contract's date order, for ambiguous d/m values.
-func scanFile(ctx context.Context, path, enc string, sentinels []string, order contract.DateOrder, progress func(string, int)) (*scanned, error) {
+func scanFile(ctx context.Context, path, enc string, o scanOptions) (*scanned, error) {
+	sentinels, order, progress := o.sentinels, o.order, o.progress
 	ex, err := exports.OpenEncoding(ctx, path, exports.Limits{}, enc)
 	if err != nil {
 		return nil, err
 	}
 	defer ex.Close()
 	sc := &scanned{path: path, base: baseName(path), format: ex.Format, encoding: ex.Encoding}
-	if err := sc.columns(ex.Header); err != nil {
+	if err := sc.columns(ex.Header, o.names); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	norm := values.NewNormalizer(sentinels)
@@ -111,20 +122,28 @@ func scanFile(ctx context.Context, path, enc string, sentinels []string, order c
 	return sc, nil
 }
 
-// columns maps the header row to contract columns, refusing what Import would refuse.
-func (sc *scanned) columns(header []string) error {
-	seen := map[string]int{}
-	for i, h := range header {
-		k := normHeader(h)
-		if k == "" {
+// columns maps the header row to contract columns, refusing what Import would refuse. A
+// repeated header is named as import matches it, "Labels (2)" for the second "Labels".
+func (sc *scanned) columns(header []string, names Names) error {
+	matched, err := contract.HeaderNames(header)
+	if err != nil {
+		return err
+	}
+	first := map[string]int{} // header -> index in sc.cols of its first occurrence
+	for i, h := range matched {
+		if h == "" {
 			sc.unnamed = append(sc.unnamed, i+1)
 			continue
 		}
-		if j, dup := seen[k]; dup {
-			return fmt.Errorf("header %q appears twice (columns %d and %d); import cannot tell them apart", trimHeader(h), j+1, i+1)
+		c := &scanCol{header: h, pos: i}
+		if k := normHeader(header[i]); h != trimHeader(header[i]) {
+			c.repeatOf = first[k]
+			c.repeat = fmt.Sprintf("header %q repeats column %d's (here column %d): import matches this one as %q",
+				trimHeader(header[i]), sc.cols[c.repeatOf].pos+1, i+1, h)
+		} else {
+			first[k] = len(sc.cols)
 		}
-		seen[k] = i
-		sc.cols = append(sc.cols, &scanCol{header: trimHeader(h), pos: i})
+		sc.cols = append(sc.cols, c)
 	}
 	if len(sc.cols) == 0 {
 		return fmt.Errorf("the header row names no columns")
@@ -138,6 +157,12 @@ func (sc *scanned) columns(header []string) error {
 	taken := map[string]bool{}
 	for _, r := range contract.SystemColumnNames() {
 		taken[r] = true
+	}
+	if names == NamesSnake {
+		for _, c := range sc.cols {
+			c.name = unique(cut(snakeName(c.header, c.pos), maxIdent), maxIdent, taken)
+		}
+		return nil
 	}
 	for _, c := range sc.cols {
 		if asIs(c.header) && !taken[strings.ToLower(c.header)] {
@@ -217,4 +242,24 @@ func contains(xs []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// repeatNote says which headers the export repeats, for the table's comment, or "".
+func repeatNote(sc *scanned) string {
+	times := make([]int, len(sc.cols))
+	for _, c := range sc.cols {
+		if c.repeat != "" {
+			times[c.repeatOf]++
+		}
+	}
+	var rep []string
+	for i, n := range times {
+		if n > 0 {
+			rep = append(rep, fmt.Sprintf("%q (%d times)", sc.cols[i].header, n+1))
+		}
+	}
+	if len(rep) == 0 {
+		return ""
+	}
+	return "repeated headers " + strings.Join(rep, ", ") + `: each repeat is its own column, "<header> (2)", "<header> (3)", ..., as import matches them`
 }

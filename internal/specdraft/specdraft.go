@@ -35,6 +35,8 @@ type Options struct {
 	Schema    string             // target PostgreSQL schema; "" = from Name, else the first export's directory
 	Name      string             // contract name; "" = the schema
 	DateOrder contract.DateOrder // the contract's order for ambiguous d/m values; "" = dmy
+	// Names says how database column names are drafted from headers (--names).
+	Names Names
 	// Encoding, when set, is every CSV export's encoding (--encoding); "" = decided per file
 	// from its bytes (a UTF-16 byte-order mark, else UTF-8 unless its bytes are not).
 	Encoding string
@@ -127,6 +129,9 @@ func New(ctx context.Context, o Options) (*Draft, error) {
 	if d.DateOrder != contract.DMY && d.DateOrder != contract.MDY {
 		return nil, fmt.Errorf("spec init: date order %q: want dmy or mdy", d.DateOrder)
 	}
+	if o.Names != NamesHeaders && o.Names != NamesSnake {
+		return nil, fmt.Errorf("spec init: names %q: want headers or snake", o.Names)
+	}
 	counted := append(append([]string(nil), DefaultSentinels...), extraSentinels...)
 	files := map[string]string{}
 	tables := map[string]bool{}
@@ -136,7 +141,7 @@ func New(ctx context.Context, o Options) (*Draft, error) {
 			return nil, fmt.Errorf("spec init: %s and %s are both export %q; import reads one <dir>/%s.xlsx|csv per table", prev, path, base, base)
 		}
 		files[base] = path
-		sc, encNote, err := scanEncoded(ctx, path, o.Encoding, counted, d.DateOrder, o.Progress)
+		sc, encNote, err := scanEncoded(ctx, path, o.Encoding, scanOptions{sentinels: counted, order: d.DateOrder, names: o.Names, progress: o.Progress})
 		if err != nil {
 			return nil, fmt.Errorf("spec init: %w", err)
 		}

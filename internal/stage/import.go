@@ -226,7 +226,7 @@ func (im *importer) importFile(ctx context.Context, t *contract.Table, path stri
 	ex.SetDateColumns(t, m)
 	a.Dialect = t.DialectName(m)
 	for _, i := range m.Extra {
-		a.Extra = append(a.Extra, strings.TrimSpace(ex.Header[i]))
+		a.Extra = append(a.Extra, m.Names[i])
 	}
 	tx, err := im.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -340,7 +340,7 @@ func (fi *fileImport) row(ctx context.Context, r exports.Row) error {
 	for i := range fi.raw {
 		vals[4+i] = fi.raw[i]
 	}
-	vals[len(vals)-2] = extraJSON(fi.ex.Header, row, fi.m.Extra)
+	vals[len(vals)-2] = extraJSON(fi.m.Names, row, fi.m.Extra)
 	vals[len(vals)-1] = dateCells(fi.t, fi.m, fi.ex.DateCell)
 	res, err := fi.ins.ExecContext(ctx, vals...)
 	if err != nil {
@@ -387,14 +387,16 @@ type pendingRow struct {
 	updated bool // it replaced an earlier row (counted as updated, not inserted)
 }
 
-func extraJSON(header, row []string, extra []int) any {
+// extraJSON is the row's values in columns the contract does not know, by header as matched
+// (a repeated header numbered, so no value hides another).
+func extraJSON(names, row []string, extra []int) any {
 	var m map[string]string
 	for _, i := range extra {
 		if v := exports.Cell(row, i); v != "" {
 			if m == nil {
 				m = map[string]string{}
 			}
-			m[strings.TrimSpace(header[i])] = v
+			m[names[i]] = v
 		}
 	}
 	if m == nil {
