@@ -51,6 +51,11 @@ func printImport(w io.Writer, r *stage.Result) {
 		fmt.Fprintf(w, "%-11s %-7s %-7s %9d %9d %9d %8d %9d %9d %9d\n", a.Table, a.Format, orDash(a.Dialect),
 			a.RowsRead, a.InScope, a.DroppedScope, a.Rejected, a.Inserted, a.Updated, a.Unchanged)
 	}
+	for _, a := range r.Files {
+		if a.Replaced > 0 {
+			fmt.Fprintf(w, "%s: a snapshot (no key): this export replaced the %d rows earlier exports staged\n", a.Table, a.Replaced)
+		}
+	}
 }
 
 func orDash(s string) string {

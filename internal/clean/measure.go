@@ -13,7 +13,7 @@ import (
 
 // Measure reads the clean store at path once and returns what a loaded generation must
 // reproduce exactly (reconcile.Measures): every contract table as the loader copies it
-// (contracted and derived columns, then the lineage _source_file and _source_row) and the
+// (contracted and derived columns, then the lineage _source_file, _source_row and _import_id) and the
 // quarantine. Rendering and hashing are reconcile's, so PostgreSQL can compute the same.
 func Measure(ctx context.Context, s *contract.Spec, path string) (*rc.Measures, error) {
 	db, err := store.OpenReadOnly(path)
@@ -31,8 +31,8 @@ func Measure(ctx context.Context, s *contract.Spec, path string) (*rc.Measures, 
 		for _, d := range t.Derived {
 			sel, names, types = append(sel, "c."+store.Quote(d.Name)), append(names, d.Name), append(types, d.Type)
 		}
-		sel = append(sel, "f.name", "c._row")
-		names, types = append(names, "_source_file", "_source_row"), append(types, contract.Text, contract.Integer)
+		sel = append(sel, "f.name", "c._row", "c._file_id")
+		names, types = append(names, "_source_file", "_source_row", "_import_id"), append(types, contract.Text, contract.Integer, contract.Integer)
 		q := fmt.Sprintf(`SELECT %s FROM %s c JOIN import_file f ON f.id = c._file_id`, strings.Join(sel, ", "), store.Quote(t.Name))
 		if m.Tables[t.Name], err = measureRows(ctx, db, q, names, types, false); err != nil {
 			return nil, fmt.Errorf("measure clean %s: %w", t.Name, err)

@@ -26,14 +26,14 @@ var SchemaSuffixes = []string{"__next", "__dryrun", "__canary"}
 // KeyIndexSuffix names the natural-key index the loader builds on each table, in the table's schema.
 const KeyIndexSuffix = "_natural_key"
 
-// Column limits. PostgreSQL holds at most 1,600 columns per table and the loader adds two
+// Column limits. PostgreSQL holds at most 1,600 columns per table and the loader adds three
 // lineage columns; SQLite's default SQLITE_MAX_COLUMN is 2,000 and the staging table adds six.
 const (
 	PostgresMaxColumns = 1600
 	SQLiteMaxColumns   = 2000
-	loadedLineage      = 2 // _source_file, _source_row
+	loadedLineage      = 3 // _source_file, _source_row, _import_id
 	stagedLineage      = 6 // _file_id, _row, _line, _key, _extra, _date_cells
-	cleanLineage       = 2 // _file_id, _row
+	cleanLineage       = 3 // _file_id, _row, _line
 )
 
 // MaxTableColumns is the most contracted plus derived columns one table can hold.

@@ -224,7 +224,7 @@ func observe(ctx context.Context, conn *pgx.Conn, s *contract.Spec, schema strin
 }
 
 // measureBatch is how many columns one measuring scan covers: PostgreSQL allows 1,664 entries
-// in a select list and a date column takes three (a contract table may hold 1,598 columns).
+// in a select list and a date column takes three (a contract table may hold 1,597 columns).
 const measureBatch = 500
 
 // measure counts the rows and each column's NULLs and reads the extremes of the contract's date,

@@ -34,8 +34,13 @@ func PGType(t contract.Type) string {
 
 func ident(parts ...string) string { return pgx.Identifier(parts).Sanitize() }
 
-// Lineage columns added to every loaded table.
-var lineage = []string{"_source_file", "_source_row"}
+// Lineage columns added to every loaded table: the export file's name, the row in it, and the
+// import that staged it (the staging store's import id, sdetl import's audit), which tells two
+// imports of a file of the same name apart (an append table, issue 12).
+var lineage = []string{"_source_file", "_source_row", "_import_id"}
+
+// lineageTypes are the lineage columns' types, as reconciliation renders them.
+var lineageTypes = []contract.Type{contract.Text, contract.Integer, contract.Integer}
 
 // tableDDL creates one contract table in schema.
 func tableDDL(schema string, t *contract.Table) string {
@@ -50,7 +55,7 @@ func tableDDL(schema string, t *contract.Table) string {
 	for _, d := range t.Derived {
 		cols = append(cols, ident(d.Name)+" "+PGType(d.Type))
 	}
-	cols = append(cols, ident(lineage[0])+" text NOT NULL", ident(lineage[1])+" bigint NOT NULL")
+	cols = append(cols, ident(lineage[0])+" text NOT NULL", ident(lineage[1])+" bigint NOT NULL", ident(lineage[2])+" bigint NOT NULL")
 	return fmt.Sprintf("CREATE TABLE %s (\n\t%s\n)", ident(schema, t.Name), strings.Join(cols, ",\n\t"))
 }
 

@@ -64,7 +64,7 @@ func TestAcceptedNamesAreExactInPostgres(t *testing.T) {
 		for _, c := range s.Tables[0].Columns {
 			want = append(want, c.Name)
 		}
-		want = append(want, "_source_file", "_source_row")
+		want = append(want, "_source_file", "_source_row", "_import_id")
 		if strings.Join(got, "\x00") != strings.Join(want, "\x00") {
 			t.Fatalf("accepted contract %s: PostgreSQL holds columns %q, want %q", b, got, want)
 		}

@@ -12,7 +12,7 @@ import (
 // maxRowBytes is what PostgreSQL stores of one row in its 8 kB page: values too short to move
 // out of line (under about 2 kB, and any fixed-width one) must fit together. The contract's
 // column limit (contract.MaxTableColumns) cannot promise this, because it depends on the
-// values: 1,598 one-character texts fit, 1,598 eight-byte integers never do.
+// values: 1,597 one-character texts fit, 1,597 eight-byte integers never do.
 const maxRowBytes = 8160
 
 // explainRowTooBig turns PostgreSQL's "row is too big" into the limit and the fix.

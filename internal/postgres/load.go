@@ -283,14 +283,14 @@ func copyTable(ctx context.Context, tx copier, src *sql.DB, schema string, t *co
 	for _, d := range t.Derived {
 		sel, dst, types = append(sel, store.Quote(d.Name)), append(dst, d.Name), append(types, d.Type)
 	}
-	q := fmt.Sprintf(`SELECT %s, f.name, c._row FROM (SELECT rowid AS rid, * FROM %s%s) c JOIN import_file f ON f.id = c._file_id ORDER BY c.rid`,
+	q := fmt.Sprintf(`SELECT %s, f.name, c._row, c._file_id FROM (SELECT rowid AS rid, * FROM %s%s) c JOIN import_file f ON f.id = c._file_id ORDER BY c.rid`,
 		"c."+strings.Join(sel, ", c."), store.Quote(t.Name), where)
 	rows, err := src.QueryContext(ctx, q)
 	if err != nil {
 		return 0, err
 	}
 	defer rows.Close()
-	s := newRowSource(rows, append(types, contract.Text, contract.Integer), t.Name, progress)
+	s := newRowSource(rows, append(types, lineageTypes...), t.Name, progress)
 	n, err := tx.CopyFrom(ctx, pgx.Identifier{schema, t.Name}, append(dst, lineage...), s)
 	if err == nil {
 		err = s.err

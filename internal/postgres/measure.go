@@ -27,7 +27,7 @@ func measureGeneration(ctx context.Context, q querier, s *contract.Spec, schema 
 		for _, d := range t.Derived {
 			names, types = append(names, d.Name), append(types, d.Type)
 		}
-		names, types = append(names, lineage...), append(types, contract.Text, contract.Integer)
+		names, types = append(names, lineage...), append(types, lineageTypes...)
 		mt, err := measureTable(ctx, q, schema, t.Name, names, types)
 		if err != nil {
 			return nil, fmt.Errorf("measure %s.%s: %w", schema, t.Name, err)

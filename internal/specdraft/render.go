@@ -80,6 +80,8 @@ func renderTable(b *bytes.Buffer, t *TableDraft) {
 	}
 	if t.Key != "" {
 		w("    key: %s\n", flowList([]string{t.Key}))
+	} else {
+		w("    mode: snapshot%s\n", comment("no key: a newer export of the table replaces the rows of the last one; mode: append keeps every export's rows"))
 	}
 	if t.Modified != "" {
 		w("    modified: %s%s\n", yamlString(t.Modified), comment("decides which row of a repeated key is newest"))

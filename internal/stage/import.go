@@ -56,6 +56,9 @@ type Audit struct {
 	Inserted     int    `json:"rows_inserted"`
 	Updated      int    `json:"rows_updated"`
 	Unchanged    int    `json:"rows_unchanged"`
+	// Replaced are the rows (staged and rejected) of earlier exports of a snapshot table (one
+	// without a key, mode snapshot) that this export replaced.
+	Replaced int `json:"rows_replaced"`
 	// BlankLines is the number of blank lines (CSV) skipped: no fields at all, so no row.
 	BlankLines int `json:"blank_lines"`
 	// Skipped: the same file (by SHA-256) was imported before as file SameAs; nothing was read.
@@ -251,6 +254,11 @@ func (im *importer) importFile(ctx context.Context, t *contract.Table, path stri
 	if err := fi.dropUntouched(ctx, tx); err != nil {
 		return nil, err
 	}
+	if len(t.Key) == 0 && t.Mode != contract.ModeAppend {
+		if a.Replaced, err = replaceEarlier(ctx, tx, t, a.fileID); err != nil {
+			return nil, err
+		}
+	}
 	a.BlankLines = ex.Blank()
 	if err := im.saveTouched(ctx, tx); err != nil {
 		return nil, err
@@ -379,6 +387,30 @@ func (fi *fileImport) dropUntouched(ctx context.Context, tx *sql.Tx) error {
 		a.DroppedScope++
 	}
 	return nil
+}
+
+// replaceEarlier deletes what earlier exports of a snapshot table staged: a table without a key
+// is a whole export each time (an event log exported in full), so a newer export replaces the
+// older one instead of doubling it. "Earlier" is every other import of the table, whatever its
+// file was named: one table is one export. It returns the rows deleted, staged and rejected.
+func replaceEarlier(ctx context.Context, tx *sql.Tx, t *contract.Table, fileID int) (int, error) {
+	n := 0
+	for _, q := range []string{
+		"DELETE FROM " + store.Quote(TableName(t)) + " WHERE _file_id <> ?",
+		"DELETE FROM stg_rejects WHERE table_name = ? AND _file_id <> ?",
+	} {
+		args := []any{fileID}
+		if strings.Contains(q, "table_name") {
+			args = []any{t.Name, fileID}
+		}
+		r, err := tx.ExecContext(ctx, q, args...)
+		if err != nil {
+			return 0, fmt.Errorf("replace earlier %s rows: %w", t.Name, err)
+		}
+		d, _ := r.RowsAffected()
+		n += int(d)
+	}
+	return n, nil
 }
 
 type pendingRow struct {

@@ -61,7 +61,8 @@ CREATE TABLE "servicedesk"."tickets" (
 	"TKT-Solution" text,
 	"TKT-Actual SLA Achievement" text,
 	"_source_file" text NOT NULL,
-	"_source_row" bigint NOT NULL
+	"_source_row" bigint NOT NULL,
+	"_import_id" bigint NOT NULL
 );
 CREATE UNIQUE INDEX "tickets_natural_key" ON "servicedesk"."tickets" ("TKT-Ticket ID");
 CREATE TABLE "servicedesk"."comments" (
@@ -77,7 +78,8 @@ CREATE TABLE "servicedesk"."comments" (
 	"team" text,
 	"customer_facing" boolean,
 	"_source_file" text NOT NULL,
-	"_source_row" bigint NOT NULL
+	"_source_row" bigint NOT NULL,
+	"_import_id" bigint NOT NULL
 );
 CREATE UNIQUE INDEX "comments_natural_key" ON "servicedesk"."comments" ("comment_id");
 CREATE TABLE "servicedesk"."timesheets" (
@@ -103,7 +105,8 @@ CREATE TABLE "servicedesk"."timesheets" (
 	"TS-Account Internal" text,
 	"TS-Ticket Department" text,
 	"_source_file" text NOT NULL,
-	"_source_row" bigint NOT NULL
+	"_source_row" bigint NOT NULL,
+	"_import_id" bigint NOT NULL
 );
 CREATE UNIQUE INDEX "timesheets_natural_key" ON "servicedesk"."timesheets" ("TS-User Username", "TS-Date", "TS-Time From", "TS-Crm ID");
 CREATE TABLE "servicedesk"."roster" (
@@ -111,7 +114,8 @@ CREATE TABLE "servicedesk"."roster" (
 	"email" text,
 	"username" text NOT NULL,
 	"_source_file" text NOT NULL,
-	"_source_row" bigint NOT NULL
+	"_source_row" bigint NOT NULL,
+	"_import_id" bigint NOT NULL
 );
 CREATE UNIQUE INDEX "roster_natural_key" ON "servicedesk"."roster" ("username");
 CREATE TABLE "servicedesk"."quarantine" (
