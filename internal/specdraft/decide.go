@@ -168,8 +168,9 @@ func orderWord(o contract.DateOrder) string {
 }
 
 // decideKey proposes the natural key: the best single column that is fully populated, unique,
-// and an integer or text (a date or a number with a fraction identifies nothing by design).
-// Integer columns come first, then names that say "id", "key" or "number", then column order.
+// and an integer or identifier-like text (a date, a number with a fraction or free text
+// identifies nothing by design). Integer columns come first, then names that say "id", "key"
+// or "number", then column order. Without one, compositeKey looks for a combination.
 func (d *Draft) decideKey(td *TableDraft, sc *scanned) {
 	type cand struct {
 		i    int
@@ -178,6 +179,10 @@ func (d *Draft) decideKey(td *TableDraft, sc *scanned) {
 	var cs []cand
 	for i, cd := range td.Columns {
 		if sc.notKey[i] != "" || td.Rows == 0 || cd.Nulls > 0 || cd.Invalid > 0 || (cd.Type != contract.Integer && cd.Type != contract.Text) {
+			continue
+		}
+		if cd.Type == contract.Text && sc.cols[i].freeText(cd.NonNull) {
+			td.freeUnique = append(td.freeUnique, cd.Name)
 			continue
 		}
 		p := 0
@@ -206,7 +211,7 @@ func (d *Draft) decideKey(td *TableDraft, sc *scanned) {
 	}
 	key := td.Columns[cs[0].i]
 	key.Required = true
-	td.Key = key.Name
+	td.Key = []string{key.Name}
 	td.KeyNote = fmt.Sprintf("key: %q is fully populated and unique (%s)", key.Name, plural(td.Rows, "row"))
 	if len(cs) > 1 {
 		td.KeyNote += "; other candidates: " + quoteNames(td.KeyCandidates[1:])

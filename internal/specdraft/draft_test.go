@@ -200,7 +200,7 @@ func TestKeys(t *testing.T) {
 				t.Fatal(err)
 			}
 			td := d.Tables[0]
-			if td.Key != tt.key || strings.Join(td.KeyCandidates, ",") != strings.Join(tt.candidates, ",") || td.Modified != tt.modified {
+			if strings.Join(td.Key, ",") != tt.key || strings.Join(td.KeyCandidates, ",") != strings.Join(tt.candidates, ",") || td.Modified != tt.modified {
 				t.Errorf("key %q candidates %q modified %q, want %q %q %q", td.Key, td.KeyCandidates, td.Modified, tt.key, tt.candidates, tt.modified)
 			}
 			if !strings.Contains(td.KeyNote, tt.note) {
@@ -316,7 +316,7 @@ func TestEmptyExport(t *testing.T) {
 		t.Fatal(err)
 	}
 	td := d.Tables[0]
-	if td.Rows != 0 || td.Key != "" || !strings.Contains(td.KeyNote, "no rows") || len(d.Spec.Tables[0].Columns) != 2 {
+	if td.Rows != 0 || len(td.Key) != 0 || !strings.Contains(td.KeyNote, "no rows") || len(d.Spec.Tables[0].Columns) != 2 {
 		t.Errorf("rows %d key %q note %q", td.Rows, td.Key, td.KeyNote)
 	}
 	for _, c := range td.Columns {

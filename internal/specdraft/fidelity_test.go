@@ -63,7 +63,7 @@ func TestLeadingPlusStaysText(t *testing.T) {
 			if c.Type != contract.Text || !strings.Contains(strings.Join(c.Notes, "\n"), "leading +") {
 				t.Errorf("Phone typed %s, notes %q; want text, with a note about the leading +", c.Type, c.Notes)
 			}
-			if td.Key != "Name" || strings.Join(td.KeyCandidates, ",") != "Name" {
+			if strings.Join(td.Key, ",") != "Name" || strings.Join(td.KeyCandidates, ",") != "Name" {
 				t.Errorf("key %q, candidates %q; want Name alone (a phone number is not an identifier)", td.Key, td.KeyCandidates)
 			}
 		})
@@ -74,7 +74,7 @@ func TestLeadingPlusStaysText(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if td := d.Tables[0]; td.Key != "" || !strings.Contains(td.KeyNote, "leading +") {
+	if td := d.Tables[0]; len(td.Key) != 0 || !strings.Contains(td.KeyNote, "leading +") {
 		t.Errorf("key %q, note %q; want no key, and the leading + named", td.Key, td.KeyNote)
 	}
 }
@@ -139,7 +139,7 @@ func TestTrailingDelimiter(t *testing.T) {
 		t.Fatal(err)
 	}
 	td = d.Tables[0]
-	if td.Rows != 3 || td.Misfits != 0 || len(td.Columns) != 2 || td.Columns[0].Type != contract.Integer || td.Key != "id" {
+	if td.Rows != 3 || td.Misfits != 0 || len(td.Columns) != 2 || td.Columns[0].Type != contract.Integer || strings.Join(td.Key, ",") != "id" {
 		t.Errorf("rows %d misfits %d columns %d key %q; want 3, 0, 2 and id", td.Rows, td.Misfits, len(td.Columns), td.Key)
 	}
 

@@ -78,8 +78,8 @@ func renderTable(b *bytes.Buffer, t *TableDraft) {
 	if t.Encoding != "" {
 		w("    encoding: %s%s\n", t.Encoding, comment(t.EncodingNote))
 	}
-	if t.Key != "" {
-		w("    key: %s\n", flowList([]string{t.Key}))
+	if len(t.Key) > 0 {
+		w("    key: %s\n", flowList(t.Key))
 	} else {
 		w("    mode: snapshot%s\n", comment("no key: a newer export of the table replaces the rows of the last one; mode: append keeps every export's rows"))
 	}

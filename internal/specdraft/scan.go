@@ -55,6 +55,8 @@ type scanCol struct {
 
 	examples []string
 	zeros    int64 // values that are the number 0 ("0", "0.0", "-0")
+	spaced   int64 // values holding a space (free text, not an identifier)
+	maxLen   int   // the longest value, in bytes
 	shapes   shapes
 }
 
@@ -195,6 +197,10 @@ func (c *scanCol) add(s string) {
 	if strings.Trim(s, "+-.0") == "" && strings.Contains(s, "0") && strings.Count(s, ".") <= 1 {
 		c.zeros++
 	}
+	if strings.ContainsAny(s, " \t\n") {
+		c.spaced++
+	}
+	c.maxLen = max(c.maxLen, len(s))
 	c.shapes.add(s)
 }
 

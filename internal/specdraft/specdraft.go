@@ -14,6 +14,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/sdetl/sdetl/internal/contract"
@@ -60,20 +61,24 @@ type Draft struct {
 
 // TableDraft is one export's table.
 type TableDraft struct {
-	Table         string         `json:"table"`
-	File          string         `json:"file"` // base name: Import looks for <file>.xlsx|csv
-	Path          string         `json:"path"`
-	Format        string         `json:"format"`
-	Rows          int64          `json:"rows"`           // data rows Import stages
-	Misfits       int64          `json:"rows_misfit"`    // rows Import rejects (wrong field count)
-	Key           string         `json:"key,omitempty"`  // the proposed natural key
-	KeyCandidates []string       `json:"key_candidates"` // every fully populated unique column, best first
-	KeyNote       string         `json:"key_note"`       // why this key, or why none
-	Modified      string         `json:"modified,omitempty"`
-	Encoding      string         `json:"encoding,omitempty"`      // a CSV export's, when not UTF-8
-	EncodingNote  string         `json:"encoding_note,omitempty"` // the evidence for it
-	Notes         []string       `json:"notes,omitempty"`         // what the reviewer should know about the file
-	Columns       []*ColumnDraft `json:"columns"`
+	Table         string   `json:"table"`
+	File          string   `json:"file"` // base name: Import looks for <file>.xlsx|csv
+	Path          string   `json:"path"`
+	Format        string   `json:"format"`
+	Rows          int64    `json:"rows"`           // data rows Import stages
+	Misfits       int64    `json:"rows_misfit"`    // rows Import rejects (wrong field count)
+	Key           []string `json:"key,omitempty"`  // the proposed natural key: one column, or a combination
+	KeyCandidates []string `json:"key_candidates"` // every fully populated unique identifier column, best first
+	// KeyOptions are the candidates checked when no single column is a key: single columns and
+	// combinations of two or three, with their duplicate counts, unique ones first.
+	KeyOptions   []KeyOption    `json:"key_options,omitempty"`
+	freeUnique   []string       // unique free-text columns: never proposed
+	KeyNote      string         `json:"key_note"` // why this key, or why none
+	Modified     string         `json:"modified,omitempty"`
+	Encoding     string         `json:"encoding,omitempty"`      // a CSV export's, when not UTF-8
+	EncodingNote string         `json:"encoding_note,omitempty"` // the evidence for it
+	Notes        []string       `json:"notes,omitempty"`         // what the reviewer should know about the file
+	Columns      []*ColumnDraft `json:"columns"`
 }
 
 // ColumnDraft is one column and the evidence for its type.
@@ -146,6 +151,9 @@ func New(ctx context.Context, o Options) (*Draft, error) {
 			return nil, fmt.Errorf("spec init: %w", err)
 		}
 		td := d.decideTable(sc, tableName(base, tables))
+		if err := d.compositeKey(ctx, sc, td, counted); err != nil {
+			return nil, fmt.Errorf("spec init: %w", err)
+		}
 		if sc.encoding != "" && sc.encoding != csvfile.UTF8 {
 			td.Encoding, td.EncodingNote = sc.encoding, encNote
 		}
@@ -199,14 +207,11 @@ func (d *Draft) check(s *contract.Spec) error {
 	}
 	for i, td := range d.Tables {
 		t := s.Tables[i]
-		key := ""
-		if len(t.Key) == 1 {
-			key = t.Key[0]
-		}
+
 		if t.Encoding != td.Encoding {
 			return fmt.Errorf("table %q encoding read back as %q, drafted %q", td.Table, t.Encoding, td.Encoding)
 		}
-		if t.Name != td.Table || t.File != td.File || key != td.Key || len(t.Key) > 1 || t.Modified != td.Modified || t.Optional || len(t.Columns) != len(td.Columns) {
+		if t.Name != td.Table || t.File != td.File || !slices.Equal(t.Key, td.Key) || t.Modified != td.Modified || t.Optional || len(t.Columns) != len(td.Columns) {
 			return fmt.Errorf("table %q read back as %q file %q key %q modified %q", td.Table, t.Name, t.File, t.Key, t.Modified)
 		}
 		for j, cd := range td.Columns {
