@@ -129,7 +129,7 @@ func printDraft(e *env, d *specdraft.Draft, out string) {
 				check++
 			}
 		}
-		key := t.Key
+		key := strings.Join(t.Key, " + ")
 		if key == "" {
 			key = "(none)"
 		}
