@@ -61,13 +61,16 @@ type Draft struct {
 
 // TableDraft is one export's table.
 type TableDraft struct {
-	Table         string   `json:"table"`
-	File          string   `json:"file"` // base name: Import looks for <file>.xlsx|csv
-	Path          string   `json:"path"`
-	Format        string   `json:"format"`
-	Rows          int64    `json:"rows"`           // data rows Import stages
-	Misfits       int64    `json:"rows_misfit"`    // rows Import rejects (wrong field count)
-	Key           []string `json:"key,omitempty"`  // the proposed natural key: one column, or a combination
+	Table   string   `json:"table"`
+	File    string   `json:"file"` // base name: Import looks for <file>.xlsx|csv
+	Path    string   `json:"path"`
+	Format  string   `json:"format"`
+	Rows    int64    `json:"rows"`                  // data rows Import stages
+	Misfits int64    `json:"rows_misfit"`           // rows Import rejects (wrong field count)
+	Key     []string `json:"key_columns,omitempty"` // the proposed natural key: one column, or a combination
+	// KeyName is the key as one string, as --json always gave it: the column's name, or a
+	// combination's names joined with " + ".
+	KeyName       string   `json:"key,omitempty"`
 	KeyCandidates []string `json:"key_candidates"` // every fully populated unique identifier column, best first
 	// KeyOptions are the candidates checked when no single column is a key: single columns and
 	// combinations of two or three, with their duplicate counts, unique ones first.
@@ -163,6 +166,7 @@ func New(ctx context.Context, o Options) (*Draft, error) {
 		if err := d.explainInvalid(ctx, sc, td, counted); err != nil {
 			return nil, fmt.Errorf("spec init: %w", err)
 		}
+		td.KeyName = strings.Join(td.Key, " + ")
 		d.Tables = append(d.Tables, td)
 	}
 	d.Sentinels = append([]string(nil), DefaultSentinels...)
