@@ -37,7 +37,11 @@ func (d *Draft) render() []byte {
 		headLines(&b, "", []string{n})
 	}
 	w("schema: %s\n", yamlString(d.Schema))
-	w("date_order: %s%s\n", d.DateOrder, comment(fmt.Sprintf("ambiguous d/m values (both parts <= 12) are read %s unless a column says otherwise", orderWord(d.DateOrder))))
+	orderNote := fmt.Sprintf("ambiguous d/m values (both parts <= 12) are read %s unless a column says otherwise", orderWord(d.DateOrder))
+	if d.DateOrder == contract.Unresolved {
+		orderNote = "no order stated: each column's own values decide, else the export's other date columns; a column nothing decides is refused by sdetl run until it says dmy or mdy"
+	}
+	w("date_order: %s%s\n", d.DateOrder, comment(orderNote))
 	w("sentinels: %s%s\n", flowList(d.Sentinels), comment(d.sentinelNote()))
 	w("\ntables:\n")
 	for i, t := range d.Tables {

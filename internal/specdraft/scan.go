@@ -48,8 +48,9 @@ type scanCol struct {
 }
 
 // scanFile profiles one export. sentinels are every null marker to count (the defaults and the
-// extra candidates); order is the contract's date order, for ambiguous d/m values.
-func scanFile(ctx context.Context, path string, sentinels []string, order contract.DateOrder, progress func(string, int)) (*scanned, error) {
+// extra candidates); order is the contract's date order, for ambiguous d/m values, and stated
+// says the user gave it (else the export's other date columns may decide a column).
+func scanFile(ctx context.Context, path string, sentinels []string, order contract.DateOrder, stated bool, progress func(string, int)) (*scanned, error) {
 	ex, err := exports.Open(path)
 	if err != nil {
 		return nil, err
@@ -67,7 +68,7 @@ func scanFile(ctx context.Context, path string, sentinels []string, order contra
 	pt := &contract.Table{Name: sc.base}
 	names := make([]string, len(sc.cols))
 	for i, c := range sc.cols {
-		pt.Columns = append(pt.Columns, &contract.Column{Name: c.name, Type: contract.Timestamp, DateOrder: order})
+		pt.Columns = append(pt.Columns, &contract.Column{Name: c.name, Type: contract.Timestamp, DateOrder: order, OrderStated: stated})
 		names[i] = c.name
 	}
 	prof := profile.NewTable(ps, pt)

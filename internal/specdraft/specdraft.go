@@ -30,10 +30,13 @@ var extraSentinels = []string{"#N/A", "NaT", "(null)", "(blank)", "--"}
 
 // Options configure a draft.
 type Options struct {
-	Files     []string           // the exports: .xlsx or .csv, one table each
-	Schema    string             // target PostgreSQL schema; "" = from Name, else the first export's directory
-	Name      string             // contract name; "" = the schema
-	DateOrder contract.DateOrder // the contract's order for ambiguous d/m values; "" = dmy
+	Files  []string // the exports: .xlsx or .csv, one table each
+	Schema string   // target PostgreSQL schema; "" = from Name, else the first export's directory
+	Name   string   // contract name; "" = the schema
+	// DateOrder is the contract's order for ambiguous d/m values, as the user states it; ""
+	// leaves it to the evidence: each column's own, else the export's other date columns',
+	// else unresolved (the run refuses such a column until its order is set).
+	DateOrder contract.DateOrder
 	// Progress, when set, is called every few thousand rows with the rows read so far.
 	Progress func(file string, rows int)
 }
@@ -115,10 +118,11 @@ func New(ctx context.Context, o Options) (*Draft, error) {
 	if d.Name == "" {
 		d.Name = d.Schema
 	}
-	if d.DateOrder == "" {
-		d.DateOrder = contract.DMY
+	stated := d.DateOrder != ""
+	if !stated {
+		d.DateOrder = contract.Unresolved
 	}
-	if d.DateOrder != contract.DMY && d.DateOrder != contract.MDY {
+	if d.DateOrder != contract.DMY && d.DateOrder != contract.MDY && d.DateOrder != contract.Unresolved {
 		return nil, fmt.Errorf("spec init: date order %q: want dmy or mdy", d.DateOrder)
 	}
 	counted := append(append([]string(nil), DefaultSentinels...), extraSentinels...)
@@ -130,7 +134,7 @@ func New(ctx context.Context, o Options) (*Draft, error) {
 			return nil, fmt.Errorf("spec init: %s and %s are both export %q; import reads one <dir>/%s.xlsx|csv per table", prev, path, base, base)
 		}
 		files[base] = path
-		sc, err := scanFile(ctx, path, counted, d.DateOrder, o.Progress)
+		sc, err := scanFile(ctx, path, counted, d.DateOrder, stated, o.Progress)
 		if err != nil {
 			return nil, fmt.Errorf("spec init: %w", err)
 		}
