@@ -15,25 +15,25 @@ type FieldKind uint8
 
 // The tokens, longest spellings first where one is a prefix of another.
 const (
-	FieldLiteral  FieldKind = iota // the text in Lit, exactly
-	FieldSpace                     // one space in the format: one or more spaces in a value
-	FieldYear4                     // YYYY
-	FieldYear2                     // YY: 00..68 is 2000..2068, 69..99 is 1969..1999
-	FieldMonthLong                 // MMMM: an English month name, any case (January; Jan is accepted too)
-	FieldMonthName                 // MMM: an English month abbreviation, any case (Mar; March is accepted too)
-	FieldMonth2                    // MM: 01..12
-	FieldMonth                     // M: 1..12, one or two digits
-	FieldDay2                      // DD: 01..31
-	FieldDay                       // D: 1..31, one or two digits
-	FieldHour2                     // HH: 00..23
-	FieldHour                      // H: 0..23, one or two digits
-	FieldHour12x2                  // hh: 01..12 (needs A)
-	FieldHour12                    // h: 1..12, one or two digits (needs A)
-	FieldMinute                    // mm: 00..59
-	FieldSecond                    // ss: 00..59
-	FieldFraction                  // S, SS, SSS, ...: 1 to 9 digits of a second, kept exactly to the µs
-	FieldAMPM                      // A or a: AM or PM, any case
-	FieldOffset                    // Z: Z, UTC, GMT, +HH:MM, +HHMM or +HH (needs type timestamptz)
+	FieldLiteral   FieldKind = iota // the text in Lit, exactly
+	FieldSpace                      // one space in the format: one or more spaces in a value
+	FieldYear4                      // YYYY
+	FieldYear2                      // YY: 00..68 is 2000..2068, 69..99 is 1969..1999
+	FieldMonthLong                  // MMMM: an English month name, any case (January; Jan is accepted too)
+	FieldMonthName                  // MMM: an English month abbreviation, any case (Mar; March is accepted too)
+	FieldMonth2                     // MM: 01..12
+	FieldMonth                      // M: 1..12, one or two digits
+	FieldDay2                       // DD: 01..31
+	FieldDay                        // D: 1..31, one or two digits
+	FieldHour2                      // HH: 00..23
+	FieldHour                       // H: 0..23, one or two digits
+	FieldHour12x2                   // hh: 01..12 (needs A)
+	FieldHour12                     // h: 1..12, one or two digits (needs A)
+	FieldMinute                     // mm: 00..59
+	FieldSecond                     // ss: 00..59
+	FieldFraction                   // S, SS, SSS, ...: 1 to 9 digits of a second, kept exactly to the µs
+	FieldAMPM                       // A or a: AM or PM, any case
+	FieldOffset                     // Z: Z, UTC, GMT, +HH:MM, +HHMM or +HH (needs type timestamptz)
 )
 
 // Layout is a compiled date format.

@@ -30,12 +30,12 @@ const (
 	// Timestamptz is an instant: values carry a UTC offset and are converted to UTC exactly,
 	// "2025-07-02 05:21:00+00" (PostgreSQL's timestamptz text under TimeZone UTC).
 	Timestamptz Type = "timestamptz"
-	Date      Type = "date"      // "2025-07-02"
-	Time      Type = "time"      // "16:21:00", "09:00:00.5"
-	Flag      Type = "flag"      // "yes" | "no" (text; dashboards compare to 'yes')
-	Month     Type = "month"     // "2025-07" (text)
-	Boolean   Type = "boolean"   // "true" | "false"
-	Text      Type = "text"      // trimmed, NUL-free, LF line ends, at most 3 newlines in a row
+	Date        Type = "date"    // "2025-07-02"
+	Time        Type = "time"    // "16:21:00", "09:00:00.5"
+	Flag        Type = "flag"    // "yes" | "no" (text; dashboards compare to 'yes')
+	Month       Type = "month"   // "2025-07" (text)
+	Boolean     Type = "boolean" // "true" | "false"
+	Text        Type = "text"    // trimmed, NUL-free, LF line ends, at most 3 newlines in a row
 )
 
 // Valid reports whether t is one of the contracted types.
