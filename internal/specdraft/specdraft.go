@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/exports"
@@ -50,6 +51,7 @@ type Draft struct {
 	SentinelHits map[string]int64   `json:"sentinel_hits"`   // values found per sentinel, over all exports
 	Notes        []string           `json:"notes,omitempty"` // what the reviewer should know about the whole contract
 	Tables       []*TableDraft      `json:"tables"`
+	Dates        *DateRange         `json:"dates"` // quality.dates, from the data seen
 
 	YAML []byte         `json:"-"` // the contract, commented
 	Spec *contract.Spec `json:"-"` // the contract as contract.Parse reads YAML
@@ -67,6 +69,7 @@ type TableDraft struct {
 	KeyCandidates []string       `json:"key_candidates"` // every fully populated unique column, best first
 	KeyNote       string         `json:"key_note"`       // why this key, or why none
 	Modified      string         `json:"modified,omitempty"`
+	Orders        []OrderRule    `json:"order_rules,omitempty"` // quality.order rules the names and the data suggest
 	Notes         []string       `json:"notes,omitempty"` // what the reviewer should know about the file
 	Columns       []*ColumnDraft `json:"columns"`
 }
@@ -145,8 +148,12 @@ func New(ctx context.Context, o Options) (*Draft, error) {
 		if err := d.explainInvalid(ctx, sc, td, counted); err != nil {
 			return nil, fmt.Errorf("spec init: %w", err)
 		}
+		if err := d.orderRules(ctx, sc, td, counted); err != nil {
+			return nil, fmt.Errorf("spec init: %w", err)
+		}
 		d.Tables = append(d.Tables, td)
 	}
+	d.dateRange(time.Now())
 	d.Sentinels = append([]string(nil), DefaultSentinels...)
 	for _, x := range extraSentinels {
 		if d.SentinelHits[x] > 0 {
@@ -183,6 +190,18 @@ func (d *Draft) check(s *contract.Spec) error {
 	}
 	if fmt.Sprint(zeros) != fmt.Sprint(s.Quality.ZeroIDs) || len(zeros) != len(s.Quality.ZeroIDs) {
 		return fmt.Errorf("quality.zero_ids read back as %v", s.Quality.ZeroIDs)
+	}
+	if s.Quality.Dates.Min != d.Dates.Min || s.Quality.Dates.MaxAheadDays != d.Dates.MaxAheadDays {
+		return fmt.Errorf("quality.dates read back as %+v", s.Quality.Dates)
+	}
+	var orders []contract.Order
+	for _, t := range d.Tables {
+		for _, o := range t.Orders {
+			orders = append(orders, contract.Order{Table: o.Table, Columns: o.Columns})
+		}
+	}
+	if fmt.Sprint(orders) != fmt.Sprint(s.Quality.Order) || len(orders) != len(s.Quality.Order) {
+		return fmt.Errorf("quality.order read back as %v", s.Quality.Order)
 	}
 	if len(s.Tables) != len(d.Tables) {
 		return fmt.Errorf("%d tables read back, drafted %d", len(s.Tables), len(d.Tables))
