@@ -54,7 +54,9 @@ const dateRows = 30
 // Zendesk-style API timestamp with offsets.
 var auCols = []dateCol{
 	{header: "Logged", pgType: "timestamp without time zone", clock: true, from: 2016,
-		render: func(t time.Time) string { return fmt.Sprintf("%02d-%02d-%d %02d:%02d", t.Day(), t.Month(), t.Year(), t.Hour(), t.Minute()) }},
+		render: func(t time.Time) string {
+			return fmt.Sprintf("%02d-%02d-%d %02d:%02d", t.Day(), t.Month(), t.Year(), t.Hour(), t.Minute())
+		}},
 	{header: "Reviewed", pgType: "timestamp without time zone", clock: true, amb: true, from: 2024,
 		render: func(t time.Time) string { return t.Format("02.01.2006 15:04") }},
 	{header: "Jira Created", pgType: "timestamp without time zone", clock: true, from: 2024,

@@ -70,7 +70,7 @@ type TableDraft struct {
 	KeyNote       string         `json:"key_note"`       // why this key, or why none
 	Modified      string         `json:"modified,omitempty"`
 	Orders        []OrderRule    `json:"order_rules,omitempty"` // quality.order rules the names and the data suggest
-	Notes         []string       `json:"notes,omitempty"` // what the reviewer should know about the file
+	Notes         []string       `json:"notes,omitempty"`       // what the reviewer should know about the file
 	Columns       []*ColumnDraft `json:"columns"`
 }
 
