@@ -38,11 +38,18 @@
 //	                     (in canonical form), lexicographic otherwise; shortened to 60 characters
 //	    date_forms       (date/timestamp columns) {iso, day_first, month_first, ambiguous,
 //	                     excel_serial, epoch_seconds, epoch_millis, invalid} counts (values.ClassifyDate forms)
-//	    date_order       (date/timestamp columns) {order: dmy|mdy, basis: evidence|conflict|ambiguous|spec_hint,
-//	                     contract: the contract's order}:
+//	    date_order       (date/timestamp/timestamptz columns) {order: dmy|mdy|unresolved,
+//	                     basis: evidence|conflict|ambiguous|sibling|unresolved|format|spec_hint,
+//	                     contract: the contract's order, decided_by, example}:
 //	                     evidence = only one order's unambiguous values seen; conflict = both seen;
-//	                     ambiguous = only ambiguous d/m values, read with the contract's order;
-//	                     spec_hint = no d/m values at all, the contract's order (irrelevant)
+//	                     ambiguous = only ambiguous d/m values, read with the contract's stated order;
+//	                     sibling = only ambiguous values, decided by the table's other date columns
+//	                     with evidence (decided_by names them), when the contract states no order;
+//	                     unresolved = only ambiguous values, nothing decides and the order is
+//	                     unresolved (the breaker halts); format = the column's format says it;
+//	                     spec_hint = no d/m values at all, the contract's order (irrelevant);
+//	                     example = an ambiguous value
+//	    offsets          (date columns) values carrying a UTC offset (timestamptz values)
 //	    number_dates     (date/timestamp columns) which bare numbers (Excel serials, epochs) are dates:
 //	                     {rule: all|span, from, to, read, outside}: all = the column's dates are mostly
 //	                     numbers, every one is read; span = the column's dates are text, a number is
@@ -52,7 +59,7 @@
 //	    mismatch_reason  why, in words
 //	    unparseable      (date/timestamp/time columns) non-null values that do not parse as contract_type
 //	    examples         up to 5 distinct values that do not fit contract_type
-//	breaker              {halt, trips[]}: trip = {rule: mismatch_columns|date_unparseable, table,
+//	breaker              {halt, trips[]}: trip = {rule: mismatch_columns|date_unparseable|date_order_unresolved, table,
 //	                     columns, share, threshold, examples}
 package profile
 
