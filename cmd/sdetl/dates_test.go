@@ -277,13 +277,14 @@ func at(xs []string, i int) string {
 // offsets and wall clocks quarantines the odd one with its reason.
 func TestAmbiguousDatesRefusedUntilStated(t *testing.T) {
 	dir := t.TempDir()
-	rows := [][]string{{"Ticket", "When", "Stamp"}}
+	rows := [][]string{{"Ticket", "When", "Stamp", "Closed"}}
 	for i := range 24 {
 		stamp := fmt.Sprintf("2025-%02d-%02dT10:00:00+10:00", 1+i%12, 1+i)
 		if i == 5 {
 			stamp = "2025-06-06 10:00:00" // no offset: its zone is not known
 		}
-		rows = append(rows, []string{fmt.Sprint(1 + i), fmt.Sprintf("%02d/%02d/2025", 1+i%12, 1+i%12/2+i%3), stamp})
+		rows = append(rows, []string{fmt.Sprint(1 + i), fmt.Sprintf("%02d/%02d/2025", 1+i%12, 1+i%12/2+i%3), stamp,
+			fmt.Sprintf("%02d-%02d-2025 %02d:30", 1+i%3, 1+i%12, i%24)})
 	}
 	writeCSV(t, filepath.Join(dir, "amb.csv"), rows)
 	specPath := filepath.Join(t.TempDir(), "amb.yaml")
@@ -291,16 +292,19 @@ func TestAmbiguousDatesRefusedUntilStated(t *testing.T) {
 	dsn := pgtest.DSN(t)
 	code, _, stderr := sdetl(t, "run", "--spec", specPath, "--exports", dir, "--pg", dsn, "--workdir", t.TempDir())
 	want := "amb.When: date order unresolved: every d/m value has day and month <= 12"
-	if code != 4 || !strings.Contains(stderr, want) || !strings.Contains(stderr, "set date_order: dmy or mdy") || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
+	if code != 4 || !strings.Contains(stderr, want) || !strings.Contains(stderr, "amb.Closed: date order unresolved") ||
+		!strings.Contains(stderr, "set date_order: dmy or mdy") || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
 		t.Fatalf("run: exit %d, stderr %q; want exit 4 and one line saying %q", code, stderr, want)
 	}
 	b, err := os.ReadFile(specPath)
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The two ways to state it: an order, or the column's one spelling.
 	edited := strings.Replace(string(b), "{name: When, type: date}", "{name: When, type: date, date_order: mdy}", 1)
-	if edited == string(b) {
-		t.Fatalf("no When column to edit in:\n%s", b)
+	edited = strings.Replace(edited, "{name: Closed, type: timestamp}", `{name: Closed, type: timestamp, format: "MM-DD-YYYY HH:mm"}`, 1)
+	if strings.Count(edited, "date_order: mdy}") != 1 || !strings.Contains(edited, "format:") {
+		t.Fatalf("no When or Closed column to edit in:\n%s", b)
 	}
 	if err := os.WriteFile(specPath, []byte(edited), 0o644); err != nil {
 		t.Fatal(err)
@@ -323,8 +327,8 @@ func TestAmbiguousDatesRefusedUntilStated(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := range 24 {
-		var when, stamp string
-		err := conn.QueryRow(ctx, `SELECT "When"::text, "Stamp"::text FROM dates.amb WHERE "Ticket" = $1`, 1+i).Scan(&when, &stamp)
+		var when, stamp, closed string
+		err := conn.QueryRow(ctx, `SELECT "When"::text, "Stamp"::text, "Closed"::text FROM dates.amb WHERE "Ticket" = $1`, 1+i).Scan(&when, &stamp, &closed)
 		if i == 5 {
 			var rule, reason string
 			qerr := conn.QueryRow(ctx, `SELECT rule, reason FROM dates.quarantine WHERE source_row = 6`).Scan(&rule, &reason)
@@ -335,8 +339,9 @@ func TestAmbiguousDatesRefusedUntilStated(t *testing.T) {
 		}
 		wantWhen := fmt.Sprintf("2025-%02d-%02d", 1+i%12, 1+i%12/2+i%3) // month-first
 		wantStamp := time.Date(2025, time.Month(1+i%12), 1+i, 0, 0, 0, 0, time.UTC).Format("2006-01-02 15:04:05") + "+00"
-		if err != nil || when != wantWhen || stamp != wantStamp {
-			t.Errorf("ticket %d: %q %q (%v), want %q %q", 1+i, when, stamp, err, wantWhen, wantStamp)
+		wantClosed := fmt.Sprintf("2025-%02d-%02d %02d:30:00", 1+i%3, 1+i%12, i%24) // MM-DD by its format
+		if err != nil || when != wantWhen || stamp != wantStamp || closed != wantClosed {
+			t.Errorf("ticket %d: %q %q %q (%v), want %q %q %q", 1+i, when, stamp, closed, err, wantWhen, wantStamp, wantClosed)
 		}
 	}
 }
