@@ -34,6 +34,7 @@ func init() {
 		{"load", "[--pg DSN]", "load the clean store into a new generation in PostgreSQL and make it live", cmdLoad},
 		{"rollback", "[--to RUN]", "make a previous generation live again, in one short swap", cmdRollback},
 		{"generations", "[--json]", "list the live and retained generations with their runs, rows and scores", cmdGenerations},
+		{"report", "[RUN] [--out FILE] [--list]", "write the HTML report of a past run (default the latest), as run wrote it", cmdReport},
 		{"kpi", "[--json] [--only NAMES]", "the 23 KPIs against the live schema, with green/amber/red status", cmdKPI},
 		{"quarantine", "list|export|release", "review quarantined rows, export them to fix, release the fixes", cmdQuarantine},
 		{"spec", "init --from FILE... [--out spec.yaml]", "draft a contract for new exports by profiling them", cmdSpec},

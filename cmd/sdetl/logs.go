@@ -28,10 +28,21 @@ type runLog struct {
 
 func (w workdir) logs() string { return w.path("logs") }
 
+// runIDLayout is a run id's time: UTC to the millisecond, so ids sort as the runs started.
+const runIDLayout = "20060102T150405.000Z"
+
 func newRunID(now time.Time) string {
 	b := make([]byte, 3)
 	rand.Read(b)
-	return now.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b)
+	return now.UTC().Format(runIDLayout) + "-" + hex.EncodeToString(b)
+}
+
+// runID is the log's run id, or a new one when the run keeps no log (the demo).
+func (l *runLog) runID(now time.Time) string {
+	if l == nil {
+		return newRunID(now)
+	}
+	return l.id
 }
 
 func openRunLog(w workdir, stderr io.Writer, toStderr bool) (*runLog, error) {

@@ -40,6 +40,10 @@ type runReport struct {
 	Seconds    float64              `json:"seconds"`
 	Stages     []stageTime          `json:"stages"`           // seconds per stage, in order
 	Report     string               `json:"report,omitempty"` // the HTML report (report.html)
+	// The run's id (its record <workdir>/runs/<id>/ and its log logs/<id>.jsonl, whose lines
+	// carry it as run_id) and when it ended.
+	ID      string    `json:"id"`
+	EndedAt time.Time `json:"ended_at"`
 	// How the run ended: outcome ok, usage, error, preflight_failed, breaker_halted,
 	// gate_failed, reconciliation_failed or interrupted; the exit code; the error line, if any.
 	Outcome  string `json:"outcome"`
@@ -90,6 +94,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	f.Var(&minQ, "min-quality", "quality gate `N`, 0..100: the clean store's score must reach this (default: the contract's gate, 80 for the built-in one)")
 	limits := f.withLimits()
 	mf := f.withMetrics()
+	keepRuns := f.Int("keep-runs", defaultKeepRuns, "keep the records of the newest `N` runs in <workdir>/runs (what sdetl report renders); older ones are pruned after the run")
 	logStderr := f.Bool("log-stderr", false, "also write the run's log lines to stderr (text on a terminal, JSON lines otherwise); they always go to <workdir>/logs")
 	if _, err := f.parse(args); err != nil {
 		return err
@@ -97,12 +102,15 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	if *exports == "" {
 		return usageError{"run: --exports DIR is required"}
 	}
+	if *keepRuns < 1 {
+		return usageError{"run: --keep-runs must be at least 1 (this run's record)"}
+	}
 	s, _, err := f.setup(false)
 	if err != nil {
 		return err
 	}
 	o := runOptions{exports: *exports, work: f.work, fresh: *fresh, dryRun: *dry, minQuality: s.Quality.Gate, adopt: *adopt, limits: *limits,
-		noCanary: *noCanary, canarySeed: *seed, canaryQueries: cq, mig: mig, noBackup: *noBackup}
+		noCanary: *noCanary, canarySeed: *seed, canaryQueries: cq, mig: mig, noBackup: *noBackup, keepRuns: *keepRuns}
 	if minQ.set {
 		o.minQuality = minQ.v
 	}
