@@ -93,6 +93,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	f.withMigrate(&mig, true)
 	f.Var(&minQ, "min-quality", "quality gate `N`, 0..100: the clean store's score must reach this (default: the contract's gate, 80 for the built-in one)")
 	limits := f.withLimits()
+	f.withEncoding()
 	mf := f.withMetrics()
 	keepRuns := f.Int("keep-runs", defaultKeepRuns, "keep the records of the newest `N` runs in <workdir>/runs (what sdetl report renders); older ones are pruned after the run")
 	logStderr := f.Bool("log-stderr", false, "also write the run's log lines to stderr (text on a terminal, JSON lines otherwise); they always go to <workdir>/logs")
