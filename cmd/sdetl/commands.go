@@ -12,6 +12,7 @@ import (
 type env struct {
 	stdout, stderr io.Writer
 	progress       progressMode // --progress
+	autoJSON       bool         // --progress auto is json when stderr is not a terminal (run)
 }
 
 type command struct {
@@ -56,7 +57,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 			code = exitError
 		}
 	}()
-	e := &env{stdout: stdout, stderr: stderr, progress: progressAuto}
+	e := &env{stdout: stdout, stderr: &lockedWriter{w: stderr}, progress: progressAuto}
 	if len(args) == 0 {
 		usage(stdout)
 		return exitUsage
@@ -75,7 +76,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 	}
 	for _, c := range commands {
 		if c.name == name {
-			return exitWith(ctx, stderr, c.run(ctx, e, rest))
+			return exitWith(ctx, e.stderr, c.run(ctx, e, rest))
 		}
 	}
 	fmt.Fprintf(stderr, "sdetl: unknown command %q (see sdetl help)\n", name)

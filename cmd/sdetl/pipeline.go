@@ -178,6 +178,9 @@ func runStages(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep 
 	if rep.Load, err = loadStage(ctx, e, lo); err != nil {
 		return err
 	}
+	for _, w := range rep.Load.Warnings { // also printed in the summary
+		o.log.warn("load", "warning", w)
+	}
 	if o.dryRun {
 		rep.Plan = makePlan(s, rep)
 		return nil

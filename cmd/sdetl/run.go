@@ -96,7 +96,8 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	f.withEncoding()
 	mf := f.withMetrics()
 	keepRuns := f.Int("keep-runs", defaultKeepRuns, "keep the records of the newest `N` runs in <workdir>/runs (what sdetl report renders); older ones are pruned after the run")
-	logStderr := f.Bool("log-stderr", false, "also write the run's log lines to stderr (text on a terminal, JSON lines otherwise); they always go to <workdir>/logs")
+	logStderr := logAuto
+	f.Var(&logStderr, "log-stderr", logStderrUsage)
 	if _, err := f.parse(args); err != nil {
 		return err
 	}
@@ -115,32 +116,46 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	if minQ.set {
 		o.minQuality = minQ.v
 	}
-	// A busy work dir is found before the local PostgreSQL is started for the preflight.
-	if err := f.work.busy(); err != nil {
-		return err
-	}
-	if o.dsn, err = resolveDSN(ctx, e, f); err != nil {
-		return err
-	}
-	// Preflight before the lock and before anything is read or written: a run that cannot
-	// succeed here stops in seconds, not after import and clean.
-	if !*skipPreflight {
-		if err := runPreflight(ctx, e, s, f.work, o.exports, o.dsn); err != nil {
-			return err
-		}
-	}
-	unlock, err := f.work.lock()
-	if err != nil {
-		return err
-	}
-	defer unlock()
+	// The metrics exist from here, so a run that stops before the pipeline (a busy work dir,
+	// a failed preflight) still writes and pushes them, with its outcome.
 	started := time.Now()
 	var finishMetrics func(context.Context, *runReport, time.Time) error
 	if o.metrics, finishMetrics, err = startMetrics(e, mf); err != nil {
 		return err
 	}
-	if o.log, err = openRunLog(f.work, e.stderr, *logStderr); err != nil {
+	stopped := func(err error) error {
+		rep := &runReport{Exports: o.exports, Schema: s.Schema, DryRun: o.dryRun}
+		rep.ExitCode, rep.Outcome = ending(ctx, err)
+		if merr := finishMetrics(ctx, rep, started); merr != nil {
+			fmt.Fprintf(e.stderr, "sdetl: %s\n", oneLine(merr.Error())) // the run's own error is the one that counts
+		}
 		return err
+	}
+	// A busy work dir is found before the local PostgreSQL is started for the preflight.
+	if err := f.work.busy(); err != nil {
+		return stopped(err)
+	}
+	if o.dsn, err = resolveDSN(ctx, e, f); err != nil {
+		return stopped(err)
+	}
+	// Preflight before the lock and before anything is read or written: a run that cannot
+	// succeed here stops in seconds, not after import and clean.
+	if !*skipPreflight {
+		o.metrics.Enter("preflight")
+		if err := runPreflight(ctx, e, s, f.work, o.exports, o.dsn); err != nil {
+			return stopped(err)
+		}
+	}
+	unlock, err := f.work.lock()
+	if err != nil {
+		return stopped(err)
+	}
+	defer unlock()
+	// Piped, stderr is a stream of JSON lines, the log's and the progress events (told apart
+	// by "msg" and "event"), then the one sdetl: error line if the run fails.
+	e.autoJSON = logStderr != logNone
+	if o.log, err = openRunLog(f.work, e, logStderr); err != nil {
+		return stopped(err)
 	}
 	defer o.log.close()
 	o.log.Info("run started", "exports", o.exports, "database", describeDSN(o.dsn), "schema", s.Schema, "dry_run", o.dryRun)
