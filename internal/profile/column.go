@@ -188,6 +188,10 @@ func (c *column) classify(s string) (mask uint8, number bool) {
 		}
 		t, f := st.Time, st.Form
 		switch {
+		case err == nil && values.IsNumberForm(f) && c.want == candTimestamptz:
+			if f != values.FormExcelSerial { // an epoch is an instant; a serial is a wall clock
+				ok |= 1 << candTimestamptz
+			}
 		case err == nil && values.IsNumberForm(f):
 			midnight := t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 && t.Nanosecond() == 0
 			c.numbers.add(t, f, midnight, s)

@@ -114,6 +114,9 @@ func TestOffsetMismatchSaysWhy(t *testing.T) {
 	if !c.Mismatch || !strings.Contains(c.MismatchReason, "2 values carry a UTC offset: a timestamptz column converts") {
 		t.Errorf("mismatch %v %q", c.Mismatch, c.MismatchReason)
 	}
+	if e := profileColumn(t, contract.Timestamptz, contract.DMY, "1751470860", "2025-03-12T15:04:05Z"); e.Support != 1 {
+		t.Errorf("epochs in a timestamptz column: support %v (%q)", e.Support, e.MismatchReason)
+	}
 	z := profileColumn(t, contract.Timestamptz, contract.DMY, "2025-03-12 15:04:05")
 	if !z.Mismatch || !strings.Contains(z.MismatchReason, "1 value has no UTC offset") {
 		t.Errorf("mismatch %v %q", z.Mismatch, z.MismatchReason)
