@@ -44,24 +44,12 @@ func Score(ctx context.Context, s *contract.Spec, src Source, now time.Time) (*R
 
 // Collect measures every metric the rules need from src. now fixes the plausible date window.
 func Collect(ctx context.Context, s *contract.Spec, src Source, now time.Time) (*Metrics, error) {
-	m := &Metrics{Source: src.Name(), Tables: map[string]*TableMetrics{}, Orders: map[string]*OrderMetrics{},
-		Refs: map[string]*RefMetrics{}, Shares: map[string]*ShareMetrics{}}
-	for _, t := range s.Tables {
-		if err := collectTable(ctx, s, src, t, m, now); err != nil {
-			return nil, fmt.Errorf("quality %s: %s: %w", src.Name(), t.Name, err)
-		}
-	}
-	for _, r := range s.Quality.References {
-		rm, err := src.Orphans(ctx, s, r)
-		if err != nil {
-			return nil, fmt.Errorf("quality %s: orphans %s: %w", src.Name(), RefKey(r), err)
-		}
-		m.Refs[RefKey(r)] = rm
-	}
-	return m, nil
+	return NewCollector(s, now).Finish(ctx, src)
 }
 
-func collectTable(ctx context.Context, s *contract.Spec, src Source, t *contract.Table, m *Metrics, now time.Time) error {
+// collectTable measures one table of src into m: its columns, its rows (unless a, an
+// accumulator already fed with them, is given) and its natural key.
+func collectTable(ctx context.Context, s *contract.Spec, src Source, t *contract.Table, m *Metrics, now time.Time, a *accumulator) error {
 	cols, err := src.Columns(ctx, t)
 	if err != nil {
 		return err
@@ -75,13 +63,15 @@ func collectTable(ctx context.Context, s *contract.Spec, src Source, t *contract
 	if len(missing) > 0 {
 		return fmt.Errorf("%w: column(s) %s", ErrMissing, strings.Join(missing, ", "))
 	}
-	tm := &TableMetrics{Columns: cols, Cols: map[string]*ColumnMetrics{}}
-	m.Tables[t.Name] = tm
-	a := newAccumulator(s, t, m, now)
-	if err := src.Rows(ctx, t, a.add); err != nil {
-		return err
+	if a == nil {
+		m.Tables[t.Name] = &TableMetrics{Cols: map[string]*ColumnMetrics{}}
+		a = newAccumulator(s, t, m, now)
+		if err := src.Rows(ctx, t, a.add); err != nil {
+			return err
+		}
 	}
-	tm.Rows = a.rows
+	tm := m.Tables[t.Name]
+	tm.Columns, tm.Rows = cols, a.rows
 	if len(t.Key) > 0 {
 		if tm.Keys, err = src.Keys(ctx, s, t); err != nil {
 			return fmt.Errorf("natural key: %w", err)
