@@ -6,6 +6,7 @@ import (
 	"io"
 	"maps"
 	"slices"
+	"time"
 
 	"github.com/sdetl/sdetl/internal/clean"
 	"github.com/sdetl/sdetl/internal/stage"
@@ -30,7 +31,7 @@ func cmdClean(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	applyDateOrders(s, p)
-	rep, err := cleanStage(ctx, e, s, f.work, *changes)
+	rep, err := cleanStage(ctx, e, s, f.work, *changes, time.Time{})
 	if err != nil {
 		return err
 	}

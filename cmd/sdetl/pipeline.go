@@ -121,12 +121,11 @@ func runStages(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep 
 		return err
 	}
 	o.enter("clean")
-	if rep.Clean, err = cleanStage(ctx, e, s, o.work, false); err != nil {
+	// The clean store is scored as it is written (the same report as sdetl score --store clean).
+	if rep.Clean, err = cleanStage(ctx, e, s, o.work, false, time.Now()); err != nil {
 		return err
 	}
-	if rep.Scores.Clean, err = scorePhase(ctx, e, s, "clean", o.work); err != nil {
-		return err
-	}
+	rep.Scores.Clean = rep.Clean.Score
 	if err := quality.Gate(rep.Scores.Clean, o.minQuality); err != nil {
 		return err
 	}
@@ -254,7 +253,8 @@ func importStage(ctx context.Context, e *env, s *contract.Spec, dir, out string,
 	return stage.Import(ctx, stage.Options{Spec: s, Dir: dir, Out: out, Fresh: fresh, Limits: lim, Progress: p.updateDone})
 }
 
-func cleanStage(ctx context.Context, e *env, s *contract.Spec, w workdir, changes bool) (_ *clean.Report, err error) {
+// cleanStage writes the clean store; with scoreAt set it also scores it (Report.Score).
+func cleanStage(ctx context.Context, e *env, s *contract.Spec, w workdir, changes bool, scoreAt time.Time) (_ *clean.Report, err error) {
 	p := newProgress(e, "clean")
 	defer func() { p.finish(err) }()
 	if n, err := store.RowCounts(ctx, w.stage()); err == nil { // the totals, for the ETA
@@ -265,7 +265,7 @@ func cleanStage(ctx context.Context, e *env, s *contract.Spec, w workdir, change
 		}
 	}
 	return clean.Run(ctx, clean.Options{Spec: s, Stage: w.stage(), Out: w.clean(),
-		CellChanges: changes, Progress: p.update, Health: health.Defaults(string(w))})
+		CellChanges: changes, Progress: p.update, Health: health.Defaults(string(w)), ScoreAt: scoreAt})
 }
 
 // adoptUsage documents --adopt-schema, the upgrade path from versions that kept no records.

@@ -11,10 +11,12 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/health"
 	"github.com/sdetl/sdetl/internal/outcome"
+	"github.com/sdetl/sdetl/internal/quality"
 	"github.com/sdetl/sdetl/internal/store"
 	"github.com/sdetl/sdetl/internal/values"
 )
@@ -27,8 +29,12 @@ type Options struct {
 	CellChanges bool   // also record every changed cell (before/after)
 	// Health is checked before starting and every Health.Every rows; zero value: no checks.
 	Health health.Limits
-	// Progress, when set, is called every few thousand rows with the rows done so far.
+	// Progress, when set, is called every few thousand rows with the rows done so far (from
+	// one goroutine at a time).
 	Progress func(table string, rows int)
+	// ScoreAt, when set, scores the clean store as it is written, at that time: Report.Score
+	// is what quality.Score gives on the finished store, without a second pass over its rows.
+	ScoreAt time.Time
 }
 
 // TableResult reconciles one table.
@@ -49,9 +55,10 @@ type ChangeCount struct {
 
 // Report is what the clean stage did.
 type Report struct {
-	Tables     []*TableResult `json:"tables"`
-	Changes    []ChangeCount  `json:"changes"`
-	Quarantine map[string]int `json:"quarantine_by_rule"`
+	Tables     []*TableResult  `json:"tables"`
+	Changes    []ChangeCount   `json:"changes"`
+	Quarantine map[string]int  `json:"quarantine_by_rule"`
+	Score      *quality.Report `json:"-"` // with Options.ScoreAt only
 }
 
 // Run cleans the staging store into a new clean store. The staging store is only read; on any
@@ -84,13 +91,17 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if o.Health.Dir != "" {
 		c.healthy = o.Health.Ticker()
 	}
+	var score *quality.Collector
+	if !o.ScoreAt.IsZero() {
+		score = quality.NewCollector(o.Spec, o.ScoreAt)
+		c.collectors = collectorsFor(score, o.Spec)
+	}
+	if err := c.run(ctx); err != nil {
+		return nil, err
+	}
 	res := &Report{Quarantine: c.quarantine}
 	for _, t := range o.Spec.Tables {
-		tr, err := c.table(ctx, t)
-		if err != nil {
-			return nil, fmt.Errorf("clean %s: %w", t.Name, err)
-		}
-		res.Tables = append(res.Tables, tr)
+		res.Tables = append(res.Tables, &TableResult{Table: t.Name})
 	}
 	if err := c.finish(ctx, o.Stage); err != nil {
 		return nil, err
@@ -102,10 +113,37 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if err := writeChangeLog(ctx, b.DB, res.Changes); err != nil {
 		return nil, err
 	}
+	if score != nil {
+		if res.Score, err = score.Score(ctx, QualitySource(b.DB)); err != nil {
+			return nil, err
+		}
+	}
 	if err := b.Commit(); err != nil {
 		return nil, fmt.Errorf("clean store: %w", err)
 	}
 	return res, nil
+}
+
+// run cleans every table: the reader on its own goroutine, the writer on this one. Whichever
+// fails first stops the other; run returns once both have stopped.
+func (c *cleaner) run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	ch := make(chan *batch, inFlight)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer close(ch)
+		c.readAll(ctx, ch)
+	}()
+	err := c.writeAll(ctx, ch)
+	if err != nil {
+		cancel()
+		for range ch { // let the reader see the cancellation and stop
+		}
+	}
+	<-done
+	return err
 }
 
 type changeKey struct{ table, column, rule string }
@@ -116,8 +154,9 @@ type cleaner struct {
 	files      map[int64]string
 	norm       *values.Normalizer
 	changes    map[changeKey]int
-	quarantine map[string]int // rows per rule
-	healthy    func() error   // the health check, run once per row
+	quarantine map[string]int                     // rows per rule
+	healthy    func() error                       // the health check, run once per row
+	collectors map[string]*quality.TableCollector // per table, when scoring
 }
 
 func fileNames(ctx context.Context, db *sql.DB) (map[int64]string, error) {
