@@ -91,10 +91,11 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if o.Health.Dir != "" {
 		c.healthy = o.Health.Ticker()
 	}
-	var score *quality.Collector
 	if !o.ScoreAt.IsZero() {
-		score = quality.NewCollector(o.Spec, o.ScoreAt)
-		c.collectors = collectorsFor(score, o.Spec)
+		c.scores = map[string]*quality.Accumulator{}
+		for _, t := range o.Spec.Tables {
+			c.scores[t.Name] = quality.NewAccumulator(o.Spec, t, o.ScoreAt)
+		}
 	}
 	if err := c.run(ctx); err != nil {
 		return nil, err
@@ -113,8 +114,8 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if err := writeChangeLog(ctx, b.DB, res.Changes); err != nil {
 		return nil, err
 	}
-	if score != nil {
-		if res.Score, err = score.Score(ctx, QualitySource(b.DB)); err != nil {
+	if c.scores != nil { // the rows were measured as written: only keys and orphans are asked of the store
+		if res.Score, err = quality.ScoreFed(ctx, o.Spec, QualitySource(b.DB), o.ScoreAt, c.scores); err != nil {
 			return nil, err
 		}
 	}
@@ -154,9 +155,9 @@ type cleaner struct {
 	files      map[int64]string
 	norm       *values.Normalizer
 	changes    map[changeKey]int
-	quarantine map[string]int                     // rows per rule
-	healthy    func() error                       // the health check, run once per row
-	collectors map[string]*quality.TableCollector // per table, when scoring
+	quarantine map[string]int                  // rows per rule
+	healthy    func() error                    // the health check, run once per row
+	scores     map[string]*quality.Accumulator // per table, when scoring
 }
 
 func fileNames(ctx context.Context, db *sql.DB) (map[int64]string, error) {

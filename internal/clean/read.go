@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/sdetl/sdetl/internal/contract"
-	"github.com/sdetl/sdetl/internal/quality"
 	"github.com/sdetl/sdetl/internal/store"
 	"github.com/sdetl/sdetl/internal/values"
 )
@@ -28,7 +27,7 @@ const (
 // cleanRow is one staged row after normalisation: the values of its clean row, or those of
 // its quarantine row with the rule it broke.
 type cleanRow struct {
-	vals  []any   // the clean row as inserted: _file_id, _row, columns, derived columns
+	vals  []any   // the clean row as inserted: _file_id, _row, _line, columns, derived columns
 	quar  []any   // the quarantine row, when the row cannot be cleaned
 	rule  string  // the quarantine's rule
 	cells [][]any // cell_change rows (Options.CellChanges only)
@@ -42,7 +41,7 @@ type batch struct {
 }
 
 // readAll reads and normalises every table in contract order, sending the rows to out and
-// feeding each table's collector (when scoring) with the clean rows as the store will
+// feeding each table's score accumulator (when scoring) with the clean rows as the store will
 // return them. It stops when ctx is done.
 func (c *cleaner) readAll(ctx context.Context, out chan<- *batch) {
 	send := func(b *batch) bool {
@@ -81,7 +80,7 @@ func (c *cleaner) read(ctx context.Context, t *contract.Table, send func(*batch)
 		clean             = make([]values.Result, len(t.Columns))
 		canon             = make([]string, len(t.Columns))
 		derivedFrom       = make([]int, len(t.Derived))
-		tc                = c.collectors[t.Name]
+		acc               = c.scores[t.Name]
 		n, size           int
 		b                 = &batch{}
 	)
@@ -119,12 +118,12 @@ func (c *cleaner) read(ctx context.Context, t *contract.Table, send func(*batch)
 			r = cleanRow{rule: rule, quar: []any{t.Name, file, row, line, col.Name, rule, contract.Critical,
 				raw[failed], fmt.Sprintf("%s: %s", col.Name, reason), recordJSON(t, raw, extra)}}
 		} else {
-			r = c.cleanValues(t, clean, derivedFrom, file, fileID, row, raw)
-			if tc != nil {
+			r = c.cleanValues(t, clean, derivedFrom, file, fileID, row, line, raw)
+			if acc != nil {
 				for i := range canon {
-					canon[i] = scoreText(r.vals[2+i])
+					canon[i] = scoreText(r.vals[3+i])
 				}
-				if err := tc.Add(canon); err != nil {
+				if err := acc.Add(canon); err != nil {
 					return err
 				}
 			}
@@ -189,14 +188,14 @@ func (c *cleaner) normalizeRow(t *contract.Table, raw []string, clean []values.R
 
 // cleanValues builds the clean row of a row whose cells all cleaned, counting (and, if asked,
 // recording) every change and filling the derived columns.
-func (c *cleaner) cleanValues(t *contract.Table, clean []values.Result, derivedFrom []int, file string, fileID, row int64, raw []string) cleanRow {
-	vals := make([]any, 2+len(t.Columns)+len(t.Derived))
-	vals[0], vals[1] = fileID, row
+func (c *cleaner) cleanValues(t *contract.Table, clean []values.Result, derivedFrom []int, file string, fileID, row, line int64, raw []string) cleanRow {
+	vals := make([]any, 3+len(t.Columns)+len(t.Derived))
+	vals[0], vals[1], vals[2] = fileID, row, line
 	var cells [][]any
 	for i, col := range t.Columns {
 		r := clean[i]
 		if !r.Null {
-			vals[2+i] = r.Value
+			vals[3+i] = r.Value
 		}
 		if r.Changes == 0 {
 			continue
@@ -206,25 +205,16 @@ func (c *cleaner) cleanValues(t *contract.Table, clean []values.Result, derivedF
 			c.changes[changeKey{t.Name, col.Name, name}]++
 		}
 		if c.o.CellChanges {
-			cells = append(cells, []any{t.Name, file, row, col.Name, raw[i], vals[2+i], strings.Join(names, ",")})
+			cells = append(cells, []any{t.Name, file, row, col.Name, raw[i], vals[3+i], strings.Join(names, ",")})
 		}
 	}
 	for i, d := range t.Derived {
 		if src := clean[derivedFrom[i]]; !src.Null {
 			if v, ok := d.Map[src.Value]; ok {
-				vals[2+len(t.Columns)+i] = v
+				vals[3+len(t.Columns)+i] = v
 				c.changes[changeKey{t.Name, d.Name, "derive"}]++
 			}
 		}
 	}
 	return cleanRow{vals: vals, cells: cells}
-}
-
-// collectorsFor starts a score collector for every table of s.
-func collectorsFor(q *quality.Collector, s *contract.Spec) map[string]*quality.TableCollector {
-	m := map[string]*quality.TableCollector{}
-	for _, t := range s.Tables {
-		m[t.Name] = q.Table(t)
-	}
-	return m
 }

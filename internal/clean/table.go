@@ -11,7 +11,7 @@ import (
 	"github.com/sdetl/sdetl/internal/store"
 )
 
-// The clean store's layout: one table per contract table with lineage (_file_id, _row) and
+// The clean store's layout: one table per contract table with lineage (_file_id, _row, _line) and
 // every contracted and derived column holding its canonical text (integers as INTEGER), plus
 // the quarantine, the change log, and the import audit copied from the staging store.
 const cleanDDL = `
@@ -37,7 +37,7 @@ func createSchema(ctx context.Context, db *sql.DB, s *contract.Spec) error {
 		return fmt.Errorf("create clean schema: %w", err)
 	}
 	for _, t := range s.Tables {
-		cols := []string{"_file_id INTEGER NOT NULL", "_row INTEGER NOT NULL"}
+		cols := []string{"_file_id INTEGER NOT NULL", "_row INTEGER NOT NULL", "_line INTEGER NOT NULL"}
 		for _, c := range t.Columns {
 			cols = append(cols, store.Quote(c.Name)+" "+sqliteType(c.Type))
 		}
@@ -113,7 +113,7 @@ type tableWriter struct {
 }
 
 func (c *cleaner) newTableWriter(ctx context.Context, tx *sql.Tx, t *contract.Table) (*tableWriter, error) {
-	out := []string{"_file_id", "_row"}
+	out := []string{"_file_id", "_row", "_line"}
 	for _, col := range t.Columns {
 		out = append(out, store.Quote(col.Name))
 	}
@@ -180,8 +180,8 @@ func (c *cleaner) dedupe(ctx context.Context, tx *sql.Tx, t *contract.Table) err
 		return fmt.Errorf("duplicates: %w", err)
 	}
 	defer tx.ExecContext(context.Background(), `DROP TABLE temp.losers`)
-	if tc := c.collectors[t.Name]; tc != nil {
-		if err := c.unscore(ctx, tx, t, tc); err != nil {
+	if acc := c.scores[t.Name]; acc != nil {
+		if err := c.unscore(ctx, tx, t, acc); err != nil {
 			return err
 		}
 	}
@@ -192,9 +192,14 @@ func (c *cleaner) dedupe(ctx context.Context, tx *sql.Tx, t *contract.Table) err
 	for _, col := range t.Columns {
 		rec = append(rec, "'"+strings.ReplaceAll(col.Name, "'", "''")+"'", "d."+store.Quote(col.Name))
 	}
-	keyText := "d." + strings.Join(keys, " || '|' || d.")
+	// A composite key is a JSON array of its parts (["bob", "2025-07-01"]): joined with a
+	// separator, ("a|b", "c") and ("a", "b|c") would read the same.
+	keyText := "d." + keys[0]
+	if len(keys) > 1 {
+		keyText = "json_array(d." + strings.Join(keys, ", d.") + ")"
+	}
 	r, err := tx.ExecContext(ctx, fmt.Sprintf(`INSERT INTO quarantine
-		SELECT ?, f.name, d._row, 0, ?, ?, ?, %s, 'an older row of natural key ' || %s, %s
+		SELECT ?, f.name, d._row, d._line, ?, ?, ?, %s, 'an older row of natural key ' || %s, %s
 		FROM temp.losers l JOIN %s d ON d.rowid = l.rid JOIN import_file_names f ON f.id = d._file_id
 		ORDER BY d.rowid`, keyText, keyText, jsonObjectSQL(rec), tbl),
 		t.Name, t.Key[0], contract.RuleDuplicateKey, contract.High)
@@ -223,7 +228,7 @@ func (c *cleaner) ensureFileNames(ctx context.Context, tx *sql.Tx) error {
 
 // unscore takes the losers of dedupe back out of the table's score, read as the score reads
 // the store (contracted columns as text, NULL as ""), in rowid order.
-func (c *cleaner) unscore(ctx context.Context, tx *sql.Tx, t *contract.Table, tc *quality.TableCollector) error {
+func (c *cleaner) unscore(ctx context.Context, tx *sql.Tx, t *contract.Table, acc *quality.Accumulator) error {
 	sel := make([]string, len(t.Columns))
 	for i, col := range t.Columns {
 		sel[i] = "d." + store.Quote(col.Name)
@@ -247,7 +252,7 @@ func (c *cleaner) unscore(ctx context.Context, tx *sql.Tx, t *contract.Table, tc
 		for i, v := range vals {
 			row[i] = v.String
 		}
-		if err := tc.Remove(row); err != nil {
+		if err := acc.Remove(row); err != nil {
 			return err
 		}
 	}

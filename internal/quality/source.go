@@ -35,7 +35,13 @@ var ErrMissing = errors.New("missing from the store")
 
 // Score measures src and scores it: one score, whatever the store.
 func Score(ctx context.Context, s *contract.Spec, src Source, now time.Time) (*Report, error) {
-	m, err := Collect(ctx, s, src, now)
+	return ScoreFed(ctx, s, src, now, nil)
+}
+
+// ScoreFed is Score with the tables in fed measured already (see Accumulator): their rows are
+// not read again.
+func ScoreFed(ctx context.Context, s *contract.Spec, src Source, now time.Time, fed map[string]*Accumulator) (*Report, error) {
+	m, err := CollectFed(ctx, s, src, now, fed)
 	if err != nil {
 		return nil, err
 	}
@@ -44,12 +50,35 @@ func Score(ctx context.Context, s *contract.Spec, src Source, now time.Time) (*R
 
 // Collect measures every metric the rules need from src. now fixes the plausible date window.
 func Collect(ctx context.Context, s *contract.Spec, src Source, now time.Time) (*Metrics, error) {
-	return NewCollector(s, now).Finish(ctx, src)
+	return CollectFed(ctx, s, src, now, nil)
 }
 
-// collectTable measures one table of src into m: its columns, its rows (unless a, an
-// accumulator already fed with them, is given) and its natural key.
-func collectTable(ctx context.Context, s *contract.Spec, src Source, t *contract.Table, m *Metrics, now time.Time, a *accumulator) error {
+// CollectFed is Collect with the tables in fed (by table name) measured already: their row
+// metrics come from the accumulator, and only the set-level ones (keys, orphans) and the
+// columns the store holds are asked of src. An accumulator started with another now, or for
+// another table, is an error: its date window would not be this score's.
+func CollectFed(ctx context.Context, s *contract.Spec, src Source, now time.Time, fed map[string]*Accumulator) (*Metrics, error) {
+	m := &Metrics{Source: src.Name(), Tables: map[string]*TableMetrics{}, Orders: map[string]*OrderMetrics{},
+		Refs: map[string]*RefMetrics{}, Shares: map[string]*ShareMetrics{}}
+	for _, t := range s.Tables {
+		if err := collectTable(ctx, s, src, t, m, now, fed[t.Name]); err != nil {
+			return nil, fmt.Errorf("quality %s: %s: %w", src.Name(), t.Name, err)
+		}
+	}
+	for _, r := range s.Quality.References {
+		rm, err := src.Orphans(ctx, s, r)
+		if err != nil {
+			return nil, fmt.Errorf("quality %s: orphans %s: %w", src.Name(), RefKey(r), err)
+		}
+		m.Refs[RefKey(r)] = rm
+	}
+	return m, nil
+}
+
+func collectTable(ctx context.Context, s *contract.Spec, src Source, t *contract.Table, m *Metrics, now time.Time, fed *Accumulator) error {
+	if fed != nil && (fed.a.t != t || !fed.now.Equal(now)) {
+		return fmt.Errorf("accumulator of table %s at %s fed to the score of table %s at %s", fed.a.t.Name, fed.now.Format(time.RFC3339Nano), t.Name, now.Format(time.RFC3339Nano))
+	}
 	cols, err := src.Columns(ctx, t)
 	if err != nil {
 		return err
@@ -63,17 +92,18 @@ func collectTable(ctx context.Context, s *contract.Spec, src Source, t *contract
 	if len(missing) > 0 {
 		return fmt.Errorf("%w: column(s) %s", ErrMissing, strings.Join(missing, ", "))
 	}
-	if a == nil {
-		m.Tables[t.Name] = &TableMetrics{Cols: map[string]*ColumnMetrics{}}
-		a = newAccumulator(s, t, m, now)
+	var a *accumulator
+	if fed != nil && !fed.inexact {
+		a = fed.a
+	} else { // not fed, or fed rows were removed that may have given kept examples
+		a = newAccumulator(s, t, now)
 		if err := src.Rows(ctx, t, a.add); err != nil {
 			return err
 		}
 	}
-	tm := m.Tables[t.Name]
-	tm.Columns, tm.Rows = cols, a.rows
+	a.into(m, cols)
 	if len(t.Key) > 0 {
-		if tm.Keys, err = src.Keys(ctx, s, t); err != nil {
+		if m.Tables[t.Name].Keys, err = src.Keys(ctx, s, t); err != nil {
 			return fmt.Errorf("natural key: %w", err)
 		}
 	}

@@ -9,10 +9,10 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// TestCollectorEqualsCollect feeds rows as a writer would, some of which it then deletes, and
+// TestRemoveEqualsCollect feeds rows as a writer would, some of which it then deletes, and
 // checks the metrics equal Collect's over the rows the store keeps: exactly subtracted where
 // the removed rows gave no kept example, read again from the store where they did.
-func TestCollectorEqualsCollect(t *testing.T) {
+func TestRemoveEqualsCollect(t *testing.T) {
 	s := mini(t)
 	ticket := func(id, created, closed, title string) []string {
 		return []string{id, created, closed, "2021-03", "yes", title}
@@ -47,30 +47,30 @@ func TestCollectorEqualsCollect(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			src := &fakeSource{rows: map[string][][]string{"tickets": kept,
 				"comments": {{"10", "1", "hello"}, {"11", "2", "ten chars!"}}}}
-			c := NewCollector(s, now)
-			tc := c.Table(s.Table("tickets"))
+			tk := NewAccumulator(s, s.Table("tickets"), now)
 			var all [][]string
 			all = append(append(append(all, tt.first...), kept...), tt.removed...)
 			for _, r := range all {
-				if err := tc.Add(r); err != nil {
+				if err := tk.Add(r); err != nil {
 					t.Fatal(err)
 				}
 			}
 			for _, r := range append(append([][]string{}, tt.first...), tt.removed...) {
-				if err := tc.Remove(r); err != nil {
+				if err := tk.Remove(r); err != nil {
 					t.Fatal(err)
 				}
 			}
-			if tc.rescan != tt.rescan {
-				t.Errorf("rescan %v, want %v", tc.rescan, tt.rescan)
+			if tk.inexact != tt.rescan {
+				t.Errorf("inexact %v, want %v", tk.inexact, tt.rescan)
 			}
-			cm := c.Table(s.Table("comments")) // fed, nothing removed
+			cm := NewAccumulator(s, s.Table("comments"), now) // fed, nothing removed
 			for _, r := range src.rows["comments"] {
 				if err := cm.Add(r); err != nil {
 					t.Fatal(err)
 				}
 			}
-			got, err := c.Finish(context.Background(), src) // hours and roster: read from src
+			fed := map[string]*Accumulator{"tickets": tk, "comments": cm}
+			got, err := CollectFed(context.Background(), s, src, now, fed) // hours and roster: read from src
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -79,7 +79,7 @@ func TestCollectorEqualsCollect(t *testing.T) {
 				t.Fatal(err)
 			}
 			if d := cmp.Diff(want, got); d != "" {
-				t.Errorf("collector metrics differ from Collect's (-want +got):\n%s", d)
+				t.Errorf("fed metrics differ from Collect's (-want +got):\n%s", d)
 			}
 		})
 	}
