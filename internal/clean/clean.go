@@ -87,7 +87,8 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return nil, err
 	}
 	c := &cleaner{o: o, src: src, dst: b.DB, files: files, norm: values.NewNormalizer(o.Spec.Sentinels),
-		changes: map[changeKey]int{}, quarantine: map[string]int{}, healthy: func() error { return nil }}
+		changes: map[changeKey]int{}, quarantine: map[string]int{}, healthy: func() error { return nil },
+		free: make(chan *batch, inFlight+1)}
 	if o.Health.Dir != "" {
 		c.healthy = o.Health.Ticker()
 	}
@@ -127,8 +128,8 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 
 // run cleans every table: the reader on its own goroutine, the writer on this one. Whichever
 // fails first stops the other; run returns once both have stopped.
-func (c *cleaner) run(ctx context.Context) error {
-	ctx, cancel := context.WithCancel(ctx)
+func (c *cleaner) run(parent context.Context) error {
+	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
 	ch := make(chan *batch, inFlight)
 	done := make(chan struct{})
@@ -144,6 +145,11 @@ func (c *cleaner) run(ctx context.Context) error {
 		}
 	}
 	<-done
+	if err != nil && parent.Err() != nil {
+		// Interrupted: whichever goroutine noticed first may report a symptom (a statement the
+		// cancellation closed); the cause is the cancellation.
+		return fmt.Errorf("clean: %w", parent.Err())
+	}
 	return err
 }
 
@@ -158,6 +164,7 @@ type cleaner struct {
 	quarantine map[string]int                  // rows per rule
 	healthy    func() error                    // the health check, run once per row
 	scores     map[string]*quality.Accumulator // per table, when scoring
+	free       chan *batch                     // batches the writer is done with
 }
 
 func fileNames(ctx context.Context, db *sql.DB) (map[int64]string, error) {

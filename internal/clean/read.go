@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math/bits"
 	"strconv"
 	"strings"
 
@@ -80,9 +81,10 @@ func (c *cleaner) read(ctx context.Context, t *contract.Table, send func(*batch)
 		clean             = make([]values.Result, len(t.Columns))
 		canon             = make([]string, len(t.Columns))
 		derivedFrom       = make([]int, len(t.Derived))
+		counts            = newChangeCounts(t)
 		acc               = c.scores[t.Name]
 		n, size           int
-		b                 = &batch{}
+		b                 = c.newBatch()
 	)
 	for i, d := range t.Derived {
 		derivedFrom[i] = t.ColumnIndex(d.From)
@@ -113,12 +115,16 @@ func (c *cleaner) read(ctx context.Context, t *contract.Table, send func(*batch)
 			return err
 		}
 		var r cleanRow
+		var reuse []any // the vals of the row this one replaces in a recycled batch
+		if k := len(b.rows); k < cap(b.rows) {
+			reuse = b.rows[:k+1][k].vals
+		}
 		if failed >= 0 {
 			col := t.Columns[failed]
 			r = cleanRow{rule: rule, quar: []any{t.Name, file, row, line, col.Name, rule, contract.Critical,
 				raw[failed], fmt.Sprintf("%s: %s", col.Name, reason), recordJSON(t, raw, extra)}}
 		} else {
-			r = c.cleanValues(t, clean, derivedFrom, file, fileID, row, line, raw)
+			r = c.cleanValues(t, clean, derivedFrom, counts, reuse, file, fileID, row, line, raw)
 			if acc != nil {
 				for i := range canon {
 					canon[i] = scoreText(r.vals[3+i])
@@ -136,12 +142,13 @@ func (c *cleaner) read(ctx context.Context, t *contract.Table, send func(*batch)
 			if !send(b) {
 				return ctx.Err()
 			}
-			b, size = &batch{rows: make([]cleanRow, 0, batchRows)}, 0
+			b, size = c.newBatch(), 0
 		}
 	}
 	if err := rows.Err(); err != nil {
 		return err
 	}
+	counts.into(c.changes, t)
 	if c.o.Progress != nil {
 		c.o.Progress(t.Name, n)
 	}
@@ -150,6 +157,18 @@ func (c *cleaner) read(ctx context.Context, t *contract.Table, send func(*batch)
 		return ctx.Err()
 	}
 	return nil
+}
+
+// newBatch is a batch the writer is done with, or a new one. Reusing batches, and the value
+// slices of their rows, keeps the garbage collector out of the two goroutines' way.
+func (c *cleaner) newBatch() *batch {
+	select {
+	case b := <-c.free:
+		b.rows, b.end = b.rows[:0], false
+		return b
+	default:
+		return &batch{rows: make([]cleanRow, 0, batchRows)}
+	}
 }
 
 // scoreText is a clean value as the score reads it back from the store: NULL as "", text as
@@ -188,8 +207,12 @@ func (c *cleaner) normalizeRow(t *contract.Table, raw []string, clean []values.R
 
 // cleanValues builds the clean row of a row whose cells all cleaned, counting (and, if asked,
 // recording) every change and filling the derived columns.
-func (c *cleaner) cleanValues(t *contract.Table, clean []values.Result, derivedFrom []int, file string, fileID, row, line int64, raw []string) cleanRow {
-	vals := make([]any, 3+len(t.Columns)+len(t.Derived))
+func (c *cleaner) cleanValues(t *contract.Table, clean []values.Result, derivedFrom []int, counts *changeCounts, vals []any, file string, fileID, row, line int64, raw []string) cleanRow {
+	if n := 3 + len(t.Columns) + len(t.Derived); len(vals) == n {
+		clear(vals)
+	} else {
+		vals = make([]any, n)
+	}
 	vals[0], vals[1], vals[2] = fileID, row, line
 	var cells [][]any
 	for i, col := range t.Columns {
@@ -200,21 +223,48 @@ func (c *cleaner) cleanValues(t *contract.Table, clean []values.Result, derivedF
 		if r.Changes == 0 {
 			continue
 		}
-		names := r.Changes.Names()
-		for _, name := range names {
-			c.changes[changeKey{t.Name, col.Name, name}]++
+		for ch := uint32(r.Changes); ch != 0; ch &= ch - 1 {
+			counts.cols[i][bits.TrailingZeros32(ch)]++
 		}
 		if c.o.CellChanges {
-			cells = append(cells, []any{t.Name, file, row, col.Name, raw[i], vals[3+i], strings.Join(names, ",")})
+			cells = append(cells, []any{t.Name, file, row, col.Name, raw[i], vals[3+i], strings.Join(r.Changes.Names(), ",")})
 		}
 	}
 	for i, d := range t.Derived {
 		if src := clean[derivedFrom[i]]; !src.Null {
 			if v, ok := d.Map[src.Value]; ok {
 				vals[3+len(t.Columns)+i] = v
-				c.changes[changeKey{t.Name, d.Name, "derive"}]++
+				counts.derived[i]++
 			}
 		}
 	}
 	return cleanRow{vals: vals, cells: cells}
+}
+
+// changeCounts counts one table's changed cells per column and change flag (and derived
+// values per derived column) in arrays: a map keyed by three strings, updated for every
+// changed cell, cost more than the normalising.
+type changeCounts struct {
+	cols    [][32]int // by column index, then bit position of the values.Change flag
+	derived []int
+}
+
+func newChangeCounts(t *contract.Table) *changeCounts {
+	return &changeCounts{cols: make([][32]int, len(t.Columns)), derived: make([]int, len(t.Derived))}
+}
+
+// into adds the counts to the change log's map, which holds an entry only for a count.
+func (cc *changeCounts) into(m map[changeKey]int, t *contract.Table) {
+	for i, col := range t.Columns {
+		for b, n := range cc.cols[i] {
+			if n > 0 {
+				m[changeKey{t.Name, col.Name, values.Change(1 << b).Names()[0]}] += n
+			}
+		}
+	}
+	for i, d := range t.Derived {
+		if n := cc.derived[i]; n > 0 {
+			m[changeKey{t.Name, d.Name, "derive"}] += n
+		}
+	}
 }

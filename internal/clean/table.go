@@ -84,7 +84,10 @@ func (c *cleaner) write(ctx context.Context, t *contract.Table, in <-chan *batch
 	for {
 		b, ok := <-in
 		switch {
-		case !ok:
+		case !ok: // the reader stops without a word only when ctx is done
+			if err := ctx.Err(); err != nil {
+				return err
+			}
 			return fmt.Errorf("clean %s: the reader stopped early", t.Name)
 		case b.err != nil:
 			return b.err
@@ -94,7 +97,12 @@ func (c *cleaner) write(ctx context.Context, t *contract.Table, in <-chan *batch
 				return fmt.Errorf("clean %s: %w", t.Name, err)
 			}
 		}
-		if b.end {
+		end := b.end
+		select {
+		case c.free <- b: // back to the reader, which reuses it
+		default:
+		}
+		if end {
 			break
 		}
 	}
