@@ -38,7 +38,7 @@ func init() {
 		{"quarantine", "list|export|release", "review quarantined rows, export them to fix, release the fixes", cmdQuarantine},
 		{"spec", "init --from FILE... [--out spec.yaml]", "draft a contract for new exports by profiling them", cmdSpec},
 		{"backup", "[stage|pg|all]|list|verify|prune", "verified backups of the staging store and the live schema, with manifests", cmdBackup},
-		{"restore", "ID|MANIFEST", "restore a verified backup (staging store, or PostgreSQL into a new database)", cmdRestore},
+		{"restore", "ID|MANIFEST", "restore a verified backup (the staging store, or PostgreSQL live through a new generation)", cmdRestore},
 		{"pg", "up|down|status|dsn", "manage the local PostgreSQL kept under the work dir", cmdPg},
 		{"version", "", "print the version", cmdVersion},
 	}

@@ -31,7 +31,8 @@ func Postgres(ctx context.Context, dsn string, schemas []string, dir string, met
 	}
 	now := time.Now()
 	m := &Manifest{Tool: toolName, Format: manifestFormat, ID: newID(KindPostgres, now), Kind: KindPostgres, Created: now.UTC(),
-		Source: meta.Source, Schemas: schemas, ToolVersion: meta.ToolVersion, ServerVersion: meta.ServerVersion, DumpVersion: dump.Version}
+		Source: meta.Source, Schemas: schemas, ToolVersion: meta.ToolVersion, ServerVersion: meta.ServerVersion, DumpVersion: dump.Version,
+		Fingerprint: meta.Fingerprint}
 	m.File = m.ID + ".dump"
 	tmp := filepath.Join(dir, "."+m.File+".tmp")
 	defer os.Remove(tmp)
