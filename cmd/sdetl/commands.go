@@ -89,5 +89,6 @@ func usage(w io.Writer) {
 		fmt.Fprintf(w, "  %-10s %-44s %s\n", c.name, c.args, c.summary)
 	}
 	fmt.Fprintln(w, "\nExit codes: 0 ok, 1 error, 2 usage, 3 preflight failed, 4 circuit breaker halted,")
-	fmt.Fprintln(w, "5 quality gate failed, 6 canary or reconciliation failed (live schema untouched), 130 interrupted.")
+	fmt.Fprintln(w, "5 quality gate failed, 6 canary or reconciliation failed (live schema untouched),")
+	fmt.Fprintln(w, "7 health check failed mid-run (disk, memory or connection; live schema untouched), 130 interrupted.")
 }

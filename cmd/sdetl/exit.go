@@ -22,6 +22,7 @@ const (
 	exitBreaker     = 4 // circuit breaker halted
 	exitGate        = 5 // quality gate failed
 	exitReconcile   = 6 // canary or reconciliation failed; the live schema is untouched
+	exitHealth      = 7 // a health check failed mid-run (disk, memory, connection); the live schema is untouched
 	exitInterrupted = 130
 )
 
@@ -44,6 +45,8 @@ func ending(ctx context.Context, err error) (code int, name string) {
 		return exitInterrupted, "interrupted"
 	case errors.Is(err, outcome.ErrPreflight):
 		return exitPreflight, "preflight_failed"
+	case errors.Is(err, outcome.ErrHealth):
+		return exitHealth, "health_failed"
 	case errors.Is(err, outcome.ErrBreaker):
 		return exitBreaker, "breaker_halted"
 	case errors.Is(err, outcome.ErrGate):

@@ -159,7 +159,7 @@ func TestRestoreThroughGeneration(t *testing.T) {
 	})
 
 	t.Run("a restore killed half-way is cleaned up by the next start", func(t *testing.T) {
-		cmd, _ := startPaused(t, "reconcile", restore...)
+		cmd, _, _ := startPaused(t, "reconcile", restore...)
 		if len(scratchDBs(t, dsn)) != 1 {
 			t.Fatal("the paused restore has no scratch database")
 		}

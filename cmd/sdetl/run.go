@@ -41,7 +41,8 @@ type runReport struct {
 	Stages     []stageTime          `json:"stages"`           // seconds per stage, in order
 	Report     string               `json:"report,omitempty"` // the HTML report (report.html)
 	// How the run ended: outcome ok, usage, error, preflight_failed, breaker_halted,
-	// gate_failed, reconciliation_failed or interrupted; the exit code; the error line, if any.
+	// gate_failed, canary_failed, reconciliation_failed, health_failed or interrupted; the exit
+	// code; the error line, if any.
 	Outcome  string `json:"outcome"`
 	ExitCode int    `json:"exit_code"`
 	Error    string `json:"error"`
@@ -89,6 +90,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	f.withMigrate(&mig, true)
 	f.Var(&minQ, "min-quality", "quality gate `N`, 0..100: the clean store's score must reach this (default: the contract's gate, 80 for the built-in one)")
 	limits := f.withLimits()
+	hf := f.withHealth()
 	mf := f.withMetrics()
 	logStderr := f.Bool("log-stderr", false, "also write the run's log lines to stderr (text on a terminal, JSON lines otherwise); they always go to <workdir>/logs")
 	if _, err := f.parse(args); err != nil {
@@ -102,7 +104,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	o := runOptions{exports: *exports, work: f.work, fresh: *fresh, dryRun: *dry, minQuality: s.Quality.Gate, adopt: *adopt, limits: *limits,
-		noCanary: *noCanary, canarySeed: *seed, canaryQueries: cq, mig: mig, noBackup: *noBackup}
+		noCanary: *noCanary, canarySeed: *seed, canaryQueries: cq, mig: mig, noBackup: *noBackup, health: hf.limits(f.work)}
 	if minQ.set {
 		o.minQuality = minQ.v
 	}

@@ -57,10 +57,9 @@ type Report struct {
 // Run cleans the staging store into a new clean store. The staging store is only read; on any
 // error the partial clean store is removed and a previous one is left as it was.
 func Run(ctx context.Context, o Options) (*Report, error) {
-	if o.Health.Dir != "" {
-		if err := o.Health.Check(); err != nil {
-			return nil, err
-		}
+	h := o.Health.For("clean", nil)
+	if err := h.Now(); err != nil {
+		return nil, err
 	}
 	src, err := store.OpenReadOnly(o.Stage)
 	if err != nil {
@@ -80,10 +79,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return nil, err
 	}
 	c := &cleaner{o: o, src: src, dst: b.DB, files: files, norm: values.NewNormalizer(o.Spec.Sentinels),
-		changes: map[changeKey]int{}, quarantine: map[string]int{}, healthy: func() error { return nil }}
-	if o.Health.Dir != "" {
-		c.healthy = o.Health.Ticker()
-	}
+		changes: map[changeKey]int{}, quarantine: map[string]int{}, healthy: h.Tick}
 	res := &Report{Quarantine: c.quarantine}
 	for _, t := range o.Spec.Tables {
 		tr, err := c.table(ctx, t)

@@ -44,7 +44,7 @@ func New(reg *prometheus.Registry) *Metrics {
 		lastSuccess:  prometheus.NewGauge(prometheus.GaugeOpts{Name: "sdetl_last_success_timestamp_seconds", Help: "Unix time the last successful run ended (0 if this run failed)."}),
 		runStart:     prometheus.NewGauge(prometheus.GaugeOpts{Name: "sdetl_run_start_timestamp_seconds", Help: "Unix time this run started."}),
 		runSeconds:   prometheus.NewGauge(prometheus.GaugeOpts{Name: "sdetl_run_duration_seconds", Help: "Wall time of this run."}),
-		runOutcome:   prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "sdetl_run_outcome", Help: "1 for how this run ended (ok, error, preflight_failed, breaker_halted, gate_failed, canary_failed, reconciliation_failed, interrupted)."}, []string{"outcome"}),
+		runOutcome:   prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "sdetl_run_outcome", Help: "1 for how this run ended (ok, error, preflight_failed, breaker_halted, gate_failed, canary_failed, reconciliation_failed, health_failed, interrupted)."}, []string{"outcome"}),
 		exitCode:     prometheus.NewGauge(prometheus.GaugeOpts{Name: "sdetl_run_exit_code", Help: "Exit code of this run."}),
 		inProgress:   prometheus.NewGauge(prometheus.GaugeOpts{Name: "sdetl_run_in_progress", Help: "1 while the run goes, 0 once it ended."}),
 		currentStage: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "sdetl_run_stage", Help: "1 for the stage the run is in."}, []string{"stage"}),

@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/sdetl/sdetl/internal/contract"
+	"github.com/sdetl/sdetl/internal/health"
 	"github.com/sdetl/sdetl/internal/outcome"
 	"github.com/sdetl/sdetl/internal/reconcile"
 	"github.com/sdetl/sdetl/internal/store"
@@ -95,6 +96,11 @@ func migrate(ctx context.Context, o LoadOptions) (res *LoadResult, err error) {
 		return nil, fmt.Errorf("clean store: %w", err)
 	}
 	defer src.Close()
+	if o.Health != (health.Limits{}) {
+		p := newPinger(o.DSN)
+		defer p.close()
+		o.ping = p.ping
+	}
 	began = time.Now()
 	if res.Tables, err = copyAll(ctx, o, src, gen); err != nil {
 		return nil, err
@@ -113,7 +119,7 @@ func migrate(ctx context.Context, o LoadOptions) (res *LoadResult, err error) {
 	testPoint("reconcile")
 	o.phase("reconcile: measuring the generation")
 	began = time.Now()
-	got, err := measureGeneration(ctx, r.conn, s, gen)
+	got, err := measureGeneration(ctx, r.conn, s, gen, o.Health.For("reconcile", o.ping))
 	if err != nil {
 		return nil, fmt.Errorf("reconcile: %w", err)
 	}
@@ -286,7 +292,7 @@ func copyAll(ctx context.Context, o LoadOptions, src *sql.DB, gen string) ([]Tab
 func copyOne(ctx context.Context, conn *pgx.Conn, o LoadOptions, src *sql.DB, gen string, t *contract.Table) (TableLoad, error) {
 	began := time.Now()
 	if t == nil {
-		n, err := copyQuarantineConn(ctx, conn, src, gen)
+		n, err := copyQuarantineConn(ctx, conn, src, gen, o.Health.For("load", o.ping))
 		if err != nil {
 			return TableLoad{}, fmt.Errorf("load quarantine into %s: %w", gen, err)
 		}
@@ -295,7 +301,7 @@ func copyOne(ctx context.Context, conn *pgx.Conn, o LoadOptions, src *sql.DB, ge
 		}
 		return TableLoad{Table: QuarantineTable, Rows: n, Copying: time.Since(began)}, nil
 	}
-	n, err := copyTable(ctx, conn, src, gen, t, "", o.Progress)
+	n, err := copyTable(ctx, conn, src, gen, t, "", o.Progress, o.Health.For("load", o.ping))
 	if err != nil {
 		return TableLoad{}, fmt.Errorf("load %s into %s: %w", t.Name, gen, explainRowTooBig(t, err))
 	}

@@ -164,7 +164,7 @@ func RestoreGeneration(ctx context.Context, o RestoreOptions) (res *LoadResult, 
 	defer src.Close(context.Background())
 	phase("reconcile: measuring the restored copy")
 	began := time.Now()
-	want, err := measureGeneration(ctx, src, s, s.Schema)
+	want, err := measureGeneration(ctx, src, s, s.Schema, nil)
 	if err != nil {
 		return nil, fmt.Errorf("measure the restored copy (does the backup hold the contract's tables?): %w", err)
 	}
@@ -235,7 +235,7 @@ func RestoreGeneration(ctx context.Context, o RestoreOptions) (res *LoadResult, 
 	testPoint("reconcile")
 	phase("reconcile: measuring the generation")
 	began = time.Now()
-	got, err := measureGeneration(ctx, r.conn, s, gen)
+	got, err := measureGeneration(ctx, r.conn, s, gen, nil)
 	if err != nil {
 		return nil, fmt.Errorf("reconcile: %w", err)
 	}
@@ -377,7 +377,7 @@ func Fingerprint(ctx context.Context, dsn string, s *contract.Spec) (string, err
 	if oid, err := schemaOID(ctx, conn, s.Schema); err != nil || oid == 0 {
 		return "", err
 	}
-	m, err := measureGeneration(ctx, conn, s, s.Schema)
+	m, err := measureGeneration(ctx, conn, s, s.Schema, nil)
 	if err != nil {
 		return "", fmt.Errorf("measure %s: %w", s.Schema, err)
 	}

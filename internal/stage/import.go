@@ -11,13 +11,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/exports"
+	"github.com/sdetl/sdetl/internal/health"
 	"github.com/sdetl/sdetl/internal/inputfile"
 	"github.com/sdetl/sdetl/internal/store"
 	"github.com/sdetl/sdetl/internal/values"
@@ -39,6 +39,8 @@ type Options struct {
 	// Progress, when set, is called every few thousand rows with the rows read so far and the
 	// share of the file read (-1 when the format cannot tell).
 	Progress func(table string, rows int, done float64)
+	// Health is checked when the import starts and every Health.Every rows; zero: no checks.
+	Health health.Limits
 }
 
 // Audit is what the import did with one file.
@@ -87,10 +89,15 @@ func Import(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Fresh builds from nothing, but beside the old store like any import: the old one stays
+	// until the new one is complete (a failed --fresh import must not lose it).
+	var b *store.Builder
+	existed := false
 	if o.Fresh {
-		os.Remove(o.Out)
+		b, err = store.Create(ctx, o.Out)
+	} else {
+		b, existed, err = store.Update(ctx, o.Out)
 	}
-	b, existed, err := store.Update(ctx, o.Out)
 	if err != nil {
 		return nil, fmt.Errorf("staging store: %w", err)
 	}
@@ -103,7 +110,10 @@ func Import(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("staging store %s: %w", o.Out, err)
 	}
-	im := &importer{o: o, db: b.DB, norm: values.NewNormalizer(o.Spec.Sentinels)}
+	im := &importer{o: o, db: b.DB, norm: values.NewNormalizer(o.Spec.Sentinels), health: o.Health.For("import", nil)}
+	if err := im.health.Now(); err != nil {
+		return nil, err
+	}
 	if err := b.DB.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM import_file`).Scan(&im.lastFile); err != nil {
 		return nil, err
 	}
@@ -192,6 +202,7 @@ type importer struct {
 	cutoff   string
 	roster   map[string]bool
 	touched  map[int64]bool
+	health   *health.Checker
 }
 
 func (im *importer) importFile(ctx context.Context, t *contract.Table, path string) (*Audit, error) {
@@ -245,7 +256,12 @@ func (im *importer) importFile(ctx context.Context, t *contract.Table, path stri
 	if im.o.Progress != nil {
 		progress = func(n int64, done float64) { im.o.Progress(t.Name, int(n), done) }
 	}
-	if err := ex.Each(ctx, progress, func(r exports.Row) error { return fi.row(ctx, r) }); err != nil {
+	if err := ex.Each(ctx, progress, func(r exports.Row) error {
+		if err := im.health.Tick(); err != nil {
+			return err
+		}
+		return fi.row(ctx, r)
+	}); err != nil {
 		return nil, err
 	}
 	if err := fi.dropUntouched(ctx, tx); err != nil {

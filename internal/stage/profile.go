@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/sdetl/sdetl/internal/contract"
+	"github.com/sdetl/sdetl/internal/health"
 	"github.com/sdetl/sdetl/internal/profile"
 	"github.com/sdetl/sdetl/internal/store"
 )
@@ -16,6 +17,15 @@ import (
 // about N rows per table spread evenly over the whole table by rowid stride — never the
 // first N, which would profile only the oldest export's head.
 func Profile(ctx context.Context, s *contract.Spec, stagePath string, sample int) (*profile.Report, error) {
+	return ProfileChecked(ctx, s, stagePath, sample, nil)
+}
+
+// ProfileChecked is Profile with the health checked at the start and every few rows (h nil:
+// no checks).
+func ProfileChecked(ctx context.Context, s *contract.Spec, stagePath string, sample int, h *health.Checker) (*profile.Report, error) {
+	if err := h.Now(); err != nil {
+		return nil, err
+	}
 	if sample < 0 {
 		return nil, fmt.Errorf("profile: sample %d: want 0 (all rows) or a row count", sample)
 	}
@@ -26,7 +36,7 @@ func Profile(ctx context.Context, s *contract.Spec, stagePath string, sample int
 	defer db.Close()
 	var tables []*profile.TableReport
 	for _, t := range s.Tables {
-		tr, err := profileTable(ctx, db, s, t, sample)
+		tr, err := profileTable(ctx, db, s, t, sample, h)
 		if err != nil {
 			return nil, fmt.Errorf("profile %s: %w", t.Name, err)
 		}
@@ -35,7 +45,7 @@ func Profile(ctx context.Context, s *contract.Spec, stagePath string, sample int
 	return profile.NewReport(s, stagePath, sample, tables), nil
 }
 
-func profileTable(ctx context.Context, db *sql.DB, s *contract.Spec, t *contract.Table, sample int) (*profile.TableReport, error) {
+func profileTable(ctx context.Context, db *sql.DB, s *contract.Spec, t *contract.Table, sample int, h *health.Checker) (*profile.TableReport, error) {
 	tbl := store.Quote(TableName(t))
 	var total, lo, hi int64
 	if err := db.QueryRowContext(ctx, "SELECT count(*), coalesce(min(rowid), 0), coalesce(max(rowid), 0) FROM "+tbl).Scan(&total, &lo, &hi); err != nil {
@@ -69,6 +79,9 @@ func profileTable(ctx context.Context, db *sql.DB, s *contract.Spec, t *contract
 			}
 		}
 		if err := rows.Scan(ptrs...); err != nil {
+			return nil, err
+		}
+		if err := h.Tick(); err != nil {
 			return nil, err
 		}
 		if err := p.Add(vals); err != nil {
