@@ -56,7 +56,8 @@ type Report struct {
 
 // Run cleans the staging store into a new clean store. The staging store is only read; on any
 // error the partial clean store is removed and a previous one is left as it was.
-func Run(ctx context.Context, o Options) (*Report, error) {
+func Run(ctx context.Context, o Options) (_ *Report, err error) {
+	defer func() { err = store.Full(err, o.Out) }()
 	h := o.Health.For("clean", nil)
 	if err := h.Now(); err != nil {
 		return nil, err

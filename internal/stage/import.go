@@ -84,7 +84,8 @@ type Result struct {
 // unchanged when every value is the same). The new store is built beside the old one and
 // renamed into place: on error nothing changes. When every file was skipped, the store is not
 // rewritten at all.
-func Import(ctx context.Context, o Options) (*Result, error) {
+func Import(ctx context.Context, o Options) (_ *Result, err error) {
+	defer func() { err = store.Full(err, o.Out) }()
 	paths, err := exports.Paths(o.Spec, o.Dir, o.Files)
 	if err != nil {
 		return nil, err
