@@ -15,6 +15,7 @@ func cmdImport(ctx context.Context, e *env, args []string) error {
 	fresh := f.Bool("fresh", false, "start a new staging store instead of adding to the existing one")
 	limits := f.withLimits()
 	hf := f.withHealth()
+	f.withEncoding()
 	files, err := f.parse(args)
 	if err != nil {
 		return err

@@ -17,7 +17,7 @@ func (e sqliteErr) Error() string {
 	}
 	return fmt.Sprintf("SQL logic error (%d)", e.code)
 }
-func (e sqliteErr) Code() int     { return e.code }
+func (e sqliteErr) Code() int { return e.code }
 
 // TestFull: the ways a full disk shows up are all named with the file; others pass through.
 func TestFull(t *testing.T) {
