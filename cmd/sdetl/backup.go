@@ -219,7 +219,9 @@ func restoreLive(ctx context.Context, e *env, f *flags, mig *migrateFlags, dir s
 	res, err := backup.RestoreLive(ctx, dir, m, postgres.RestoreOptions{Run: run, Force: mig.force, GrantRoles: mig.grantRoles, Keep: mig.keep,
 		LockTimeout: mig.lockTimeout, SwapRetries: mig.swapRetries, BeforeSwap: scoreBeforeSwap(s, nil, &score), Phase: p.setPhase})
 	p.finish(err)
-	status, d := postgres.StatusOK, &postgres.RunDetails{Counts: map[string]any{"backup": m.ID}, Scores: map[string]float64{}}
+	// The dump is the generation's input: sdetl generations shows it with its SHA-256.
+	status, d := postgres.StatusOK, &postgres.RunDetails{Counts: map[string]any{"backup": m.ID}, Scores: map[string]float64{},
+		Inputs: []postgres.InputFile{{Table: "(backup)", Path: m.DataPath(dir), SHA256: m.SHA256}}}
 	switch {
 	case err != nil:
 		status = postgres.StatusFailed

@@ -149,7 +149,7 @@ func TestRestoreThroughGeneration(t *testing.T) {
 		}
 		var kind string
 		queryOne(t, dsn, `SELECT kind || '/' || status FROM sdetl.runs WHERE run_id = `+strconv.FormatInt(gens[0].Run, 10), &kind)
-		if !gens[0].Live || kind != "restore/ok" || gens[0].Fingerprint != m.Fingerprint {
+		if !gens[0].Live || kind != "restore/ok" || gens[0].Fingerprint != m.Fingerprint || len(gens[0].Inputs) != 1 || gens[0].Inputs[0].SHA256 != m.SHA256 {
 			t.Fatalf("the newest generation %+v (%s) is not the live restore of the backup", gens[0], kind)
 		}
 		mustSdetl(t, "rollback", "--pg", dsn, "--workdir", work)
