@@ -23,7 +23,8 @@ import (
 // what the page read from the stores at the end of the run (the quarantine's examples from the
 // clean store, the live KPIs). The next run rebuilds the clean store and may replace the live
 // schema, so `sdetl report RUN` renders a past run from these files alone, never from the
-// stores. The newest --keep-runs (default 20) are kept; older ones are pruned after each run.
+// stores. The newest --keep-runs (default 20) are kept; older ones, and their logs, are pruned
+// after each run.
 
 // defaultKeepRuns is how many runs' records a run keeps by default.
 const defaultKeepRuns = 20
@@ -98,7 +99,8 @@ func runIDs(w workdir) ([]string, error) {
 	return ids, nil
 }
 
-// pruneRuns removes the records of all but the newest keep runs and returns their ids.
+// pruneRuns removes the records of all but the newest keep runs, and their logs
+// (logs/<id>.jsonl), and returns their ids.
 func pruneRuns(w workdir, keep int) ([]string, error) {
 	ids, err := runIDs(w)
 	if err != nil || len(ids) <= keep {
@@ -108,6 +110,9 @@ func pruneRuns(w workdir, keep int) ([]string, error) {
 	for _, id := range old {
 		if err := os.RemoveAll(w.runDir(id)); err != nil {
 			return nil, fmt.Errorf("prune the run records: %w", err)
+		}
+		if err := os.Remove(filepath.Join(w.logs(), id+".jsonl")); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("prune the run logs: %w", err)
 		}
 	}
 	return old, nil
