@@ -6,6 +6,7 @@ import (
 	"io"
 	"maps"
 	"slices"
+	"time"
 
 	"github.com/sdetl/sdetl/internal/clean"
 	"github.com/sdetl/sdetl/internal/stage"
@@ -34,7 +35,7 @@ func cmdClean(ctx context.Context, e *env, args []string) error {
 	if _, err := applyDateOrders(s, p); err != nil {
 		return err
 	}
-	rep, err := cleanStage(ctx, e, s, f.work, *changes, h)
+	rep, err := cleanStage(ctx, e, s, f.work, *changes, time.Time{}, h)
 	if err != nil {
 		return err
 	}
