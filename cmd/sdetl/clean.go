@@ -30,7 +30,7 @@ func cmdClean(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	applyDateOrders(s, p)
-	rep, err := cleanStage(ctx, e, s, f.work, *changes)
+	rep, err := cleanStage(ctx, e, s, f.work, *changes, "") // no run's record: a run will not reuse it
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/sdetl/sdetl/internal/clean"
 	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/exports"
+	"github.com/sdetl/sdetl/internal/filesum"
 	"github.com/sdetl/sdetl/internal/health"
 	"github.com/sdetl/sdetl/internal/kpi"
 	"github.com/sdetl/sdetl/internal/obs"
@@ -31,13 +32,14 @@ type runOptions struct {
 	mig           migrateFlags
 	run           *postgres.Run // the ledger's run holding the lock, once begun
 	limits        exports.Limits
-	noCanary      bool         // --no-canary
-	canarySeed    uint64       // --canary-seed
-	canaryQueries []string     // --canary-query files
-	noBackup      bool         // --no-backup
-	metrics       *obs.Metrics // nil: no metrics
-	log           *runLog      // nil: no run log
-	clock         *stageClock  // the stages' durations, for the report
+	noCanary      bool           // --no-canary
+	canarySeed    uint64         // --canary-seed
+	canaryQueries []string       // --canary-query files
+	noBackup      bool           // --no-backup
+	metrics       *obs.Metrics   // nil: no metrics
+	log           *runLog        // nil: no run log
+	clock         *stageClock    // the stages' durations, for the report
+	sums          *filesum.Cache // the work dir's file fingerprints (nil: hash every time)
 }
 
 // enter tells the metrics and the log that the run entered stage.
@@ -80,6 +82,10 @@ func runStages(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep 
 	if err := postgres.CheckOwnership(ctx, o.dsn, s, o.adopt); err != nil {
 		return err
 	}
+	contractSum, err := specFingerprint(s) // before the profile's date orders change s
+	if err != nil {
+		return err
+	}
 	var run *postgres.Run
 	if !o.dryRun { // a real run holds the lock and its ledger row from here to the end
 		if run, err = postgres.BeginRun(ctx, o.dsn, s, "run", o.mig.lockWait); err != nil {
@@ -103,29 +109,28 @@ func runStages(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep 
 		}()
 	}
 	o.enter("import")
-	if rep.Import, err = importStage(ctx, e, s, o.exports, o.work.stage(), o.fresh, o.limits); err != nil {
+	if rep.Import, err = importStage(ctx, e, s, o.exports, o.work.stage(), o.fresh, o.limits, o.sums.Sum); err != nil {
 		return err
 	}
-	o.enter("profile")
-	if rep.Profile, err = phase(e, "profile", "profiling the staged columns", func() (*profile.Report, error) {
-		return stage.Profile(ctx, s, o.work.stage(), 0)
-	}); err != nil {
+	mf, err := currentMadeFrom(ctx, o, contractSum)
+	if err != nil {
 		return err
 	}
-	if halt := rep.Profile.Breaker.Err(); halt != nil {
-		return fmt.Errorf("%w; nothing was cleaned or loaded (sdetl profile shows every column)", halt)
+	var reuse *reuseRecord // the clean store kept from an earlier run on these inputs, if any
+	if !o.dryRun {         // a dry run measures every stage: it reuses nothing
+		var why string
+		if reuse, why = reusableClean(ctx, o, mf, o.minQuality); reuse != nil {
+			applyReuse(s, reuse, rep)
+			rep.Reused = append(rep.Reused, fmt.Sprintf("profile, scores and clean: the staging store, contract and tool are those clean.db was made from (run %d)", reuse.RunID))
+		} else if o.log != nil {
+			o.log.Info("clean store not reused", "why", why)
+		}
 	}
-	rep.DateOrders = applyDateOrders(s, rep.Profile)
-	o.enter("score")
-	if rep.Scores.Stage, err = scorePhase(ctx, e, s, "stage", o.work); err != nil {
-		return err
-	}
-	o.enter("clean")
-	if rep.Clean, err = cleanStage(ctx, e, s, o.work, false); err != nil {
-		return err
-	}
-	if rep.Scores.Clean, err = scorePhase(ctx, e, s, "clean", o.work); err != nil {
-		return err
+	reusedClean := reuse != nil // an unchanged re-run: only then is an earlier backup this run's
+	if reuse == nil {
+		if err := cleanPhases(ctx, e, s, o, rep, mf); err != nil {
+			return err
+		}
 	}
 	if err := quality.Gate(rep.Scores.Clean, o.minQuality); err != nil {
 		return err
@@ -138,19 +143,24 @@ func runStages(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep 
 	lo := postgres.LoadOptions{Spec: s, Clean: o.work.clean(), DSN: o.dsn, Run: run,
 		BeforeSwap: scoreBeforeSwap(s, rep.Scores.Clean, &rep.Scores.Postgres), AdoptSchema: o.adopt}
 	o.mig.apply(&lo)
-	if !o.dryRun {
+	if !o.dryRun && reuse != nil {
+		lo.Want = reuse.Measures
+	} else if !o.dryRun {
 		if lo.Want, err = phase(e, "measure", "measuring the clean store for the reconciliation", func() (*rc.Measures, error) {
 			return measureClean(ctx, s, o.work)
 		}); err != nil {
 			return err
 		}
+		if reuse, err = saveReuse(ctx, o, mf, rep, lo.Want); err != nil {
+			return err
+		}
 	}
 	// The canary runs even when the load will find nothing to do: it also proves the shipped
-	// queries, which may have changed while the data did not.
+	// queries, which may have changed while the data did not. Unless it passed on exactly these
+	// inputs (data, queries, database) and live already holds this data: then it protects no
+	// load and proves nothing new.
 	o.enter("canary")
-	if o.dryRun || o.noCanary {
-		rep.Canary = &canaryReport{Skipped: true}
-	} else if rep.Canary, err = canaryStage(ctx, e, s, o, rep.Profile); err != nil {
+	if err := canaryUnlessPassed(ctx, e, s, o, rep, reuse, lo); err != nil {
 		return err
 	}
 	if o.dryRun {
@@ -162,8 +172,11 @@ func runStages(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep 
 	}
 	o.enter("backup")
 	if !o.dryRun && !o.noBackup {
-		if rep.Backup, err = phase(e, "backup", "backing up the staging store", func() (string, error) {
-			return backupBeforeLoad(ctx, e, o.work)
+		if id, ok := stagedBackup(ctx, o, mf.Stage); ok && reusedClean {
+			rep.Backup = id
+			rep.Reused = append(rep.Reused, "backup: this staging store is backed up and verified as "+id)
+		} else if rep.Backup, err = phase(e, "backup", "backing up the staging store", func() (string, error) {
+			return backupBeforeLoad(ctx, e, o.work, mf.Stage, o.sums)
 		}); err != nil {
 			return err
 		}
@@ -175,6 +188,12 @@ func runStages(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep 
 	if o.dryRun {
 		rep.Plan = makePlan(s, rep)
 		return nil
+	}
+	if r := reusableKPIs(ctx, o, s, rep); r != nil {
+		rep.Reused = append(rep.Reused, fmt.Sprintf("KPIs: as computed on this generation in run %d, but for those reading comment_quality", r.KPIRun))
+	}
+	if len(rep.Reused) > 0 {
+		fmt.Fprintf(e.stderr, "sdetl: %s\n", reuseNote(rep.Reused))
 	}
 	if rep.Load.NothingToDo {
 		fmt.Fprintf(e.stderr, "sdetl: nothing to do: the live schema %s already holds exactly these rows (--force loads a new generation anyway)\n", s.Schema)
@@ -190,6 +209,31 @@ func runStages(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep 
 		return fmt.Errorf("%w: %v", outcome.ErrReconcile, bad)
 	}
 	return nil
+}
+
+// cleanPhases are profile -> breaker -> score the staging store -> clean (recording in the
+// clean store what it is made from) -> score the clean store.
+func cleanPhases(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep *runReport, mf madeFrom) (err error) {
+	o.enter("profile")
+	if rep.Profile, err = phase(e, "profile", "profiling the staged columns", func() (*profile.Report, error) {
+		return stage.Profile(ctx, s, o.work.stage(), 0)
+	}); err != nil {
+		return err
+	}
+	if halt := rep.Profile.Breaker.Err(); halt != nil {
+		return fmt.Errorf("%w; nothing was cleaned or loaded (sdetl profile shows every column)", halt)
+	}
+	rep.DateOrders = applyDateOrders(s, rep.Profile)
+	o.enter("score")
+	if rep.Scores.Stage, err = scorePhase(ctx, e, s, "stage", o.work); err != nil {
+		return err
+	}
+	o.enter("clean")
+	if rep.Clean, err = cleanStage(ctx, e, s, o.work, false, mf.String()); err != nil {
+		return err
+	}
+	rep.Scores.Clean, err = scorePhase(ctx, e, s, "clean", o.work)
+	return err
 }
 
 // reconcile fills the report's per-table summary and returns the tables where staged rows !=
@@ -248,13 +292,14 @@ func ledgerDetails(rep *runReport) *postgres.RunDetails {
 	return d
 }
 
-func importStage(ctx context.Context, e *env, s *contract.Spec, dir, out string, fresh bool, lim exports.Limits) (_ *stage.Result, err error) {
+func importStage(ctx context.Context, e *env, s *contract.Spec, dir, out string, fresh bool, lim exports.Limits,
+	sum func(context.Context, string) (string, int64, error)) (_ *stage.Result, err error) {
 	p := newProgress(e, "import")
 	defer func() { p.finish(err) }()
-	return stage.Import(ctx, stage.Options{Spec: s, Dir: dir, Out: out, Fresh: fresh, Limits: lim, Progress: p.updateDone})
+	return stage.Import(ctx, stage.Options{Spec: s, Dir: dir, Out: out, Fresh: fresh, Limits: lim, Sum: sum, Progress: p.updateDone})
 }
 
-func cleanStage(ctx context.Context, e *env, s *contract.Spec, w workdir, changes bool) (_ *clean.Report, err error) {
+func cleanStage(ctx context.Context, e *env, s *contract.Spec, w workdir, changes bool, madeFrom string) (_ *clean.Report, err error) {
 	p := newProgress(e, "clean")
 	defer func() { p.finish(err) }()
 	if n, err := store.RowCounts(ctx, w.stage()); err == nil { // the totals, for the ETA
@@ -265,7 +310,7 @@ func cleanStage(ctx context.Context, e *env, s *contract.Spec, w workdir, change
 		}
 	}
 	return clean.Run(ctx, clean.Options{Spec: s, Stage: w.stage(), Out: w.clean(),
-		CellChanges: changes, Progress: p.update, Health: health.Defaults(string(w))})
+		CellChanges: changes, MadeFrom: madeFrom, Progress: p.update, Health: health.Defaults(string(w))})
 }
 
 // adoptUsage documents --adopt-schema, the upgrade path from versions that kept no records.

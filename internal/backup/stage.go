@@ -21,7 +21,7 @@ func Stage(ctx context.Context, src, dir string, meta Meta) (*Manifest, error) {
 	}
 	now := time.Now()
 	m := &Manifest{Tool: toolName, Format: manifestFormat, ID: newID(KindStage, now), Kind: KindStage, Created: now.UTC(),
-		Source: src, ToolVersion: meta.ToolVersion}
+		Source: src, SourceSHA256: meta.SourceSHA256, ToolVersion: meta.ToolVersion}
 	m.File = m.ID + ".db"
 	tmp := filepath.Join(dir, "."+m.File+".tmp")
 	defer os.Remove(tmp)

@@ -25,3 +25,30 @@ func hashFile(ctx context.Context, path string) (string, int64, error) {
 	}
 	return hex.EncodeToString(h.Sum(nil)), n, nil
 }
+
+type fileSum struct {
+	sha  string
+	size int64
+}
+
+// sums fingerprints each export once per import, through Options.Sum when set.
+type sums struct {
+	sum func(context.Context, string) (string, int64, error)
+	got map[string]fileSum
+}
+
+func (s *sums) of(ctx context.Context, path string) (string, int64, error) {
+	if f, ok := s.got[path]; ok {
+		return f.sha, f.size, nil
+	}
+	hash := s.sum
+	if hash == nil {
+		hash = hashFile
+	}
+	sha, n, err := hash(ctx, path)
+	if err != nil {
+		return "", 0, err
+	}
+	s.got[path] = fileSum{sha, n}
+	return sha, n, nil
+}

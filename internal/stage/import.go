@@ -36,6 +36,9 @@ type Options struct {
 	Fresh bool
 	// Limits bound what one file may make the readers hold or yield (zero: the defaults).
 	Limits exports.Limits
+	// Sum, when set, fingerprints an export (SHA-256 hex and size) instead of reading it
+	// whole: a cache that knows unchanged files (filesum). It must give the file's SHA-256.
+	Sum func(ctx context.Context, path string) (string, int64, error)
 	// Progress, when set, is called every few thousand rows with the rows read so far and the
 	// share of the file read (-1 when the format cannot tell).
 	Progress func(table string, rows int, done float64)
@@ -90,22 +93,79 @@ func Import(ctx context.Context, o Options) (*Result, error) {
 	if o.Fresh {
 		os.Remove(o.Out)
 	}
+	sums := &sums{sum: o.Sum, got: map[string]fileSum{}}
+	if !o.Fresh { // every file imported before: read the store, never copy or rewrite it
+		if res, err := importUnchanged(ctx, o, paths, sums); res != nil || err != nil {
+			return res, err
+		}
+	}
 	b, existed, err := store.Update(ctx, o.Out)
 	if err != nil {
 		return nil, fmt.Errorf("staging store: %w", err)
 	}
 	defer b.Abort()
+	im := &importer{o: o, db: b.DB, norm: values.NewNormalizer(o.Spec.Sentinels), sums: sums}
+	res, changed, err := im.run(ctx, existed, paths)
+	if err != nil || !changed {
+		return res, err // nothing changed: leave the store as it is
+	}
+	if err := im.writeAudit(ctx, res); err != nil {
+		return nil, err
+	}
+	if err := b.Commit(); err != nil {
+		return nil, fmt.Errorf("staging store: %w", err)
+	}
+	return res, nil
+}
+
+// importUnchanged is the import when every export was imported before (by content): the
+// same audit and scope, read from the store opened read-only, so the store keeps its bytes
+// and its identity. It returns nil when some file is new or the store does not exist yet.
+func importUnchanged(ctx context.Context, o Options, paths map[string]string, sums *sums) (*Result, error) {
+	if _, err := os.Stat(o.Out); err != nil {
+		return nil, nil
+	}
+	db, err := store.OpenReadOnly(o.Out)
+	if err != nil {
+		return nil, nil // the copy-and-update path reports what is wrong with it
+	}
+	defer db.Close()
+	for _, t := range o.Spec.Tables {
+		p, ok := paths[t.Name]
+		if !ok {
+			continue
+		}
+		sha, _, err := sums.of(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		var id int
+		if err := db.QueryRowContext(ctx, `SELECT id FROM import_file WHERE table_name = ? AND sha256 = ?`, t.Name, sha).Scan(&id); err != nil {
+			return nil, nil // new, or a store the full path must judge
+		}
+	}
+	im := &importer{o: o, db: db, norm: values.NewNormalizer(o.Spec.Sentinels), sums: sums}
+	res, changed, err := im.run(ctx, true, paths)
+	if err == nil && changed {
+		err = fmt.Errorf("staging store %s: a file known by its SHA-256 was imported again", o.Out) // a bug: run skips every known file
+	}
+	return res, err
+}
+
+// run imports every export into im.db, in scope order, and reports whether anything changed.
+func (im *importer) run(ctx context.Context, existed bool, paths map[string]string) (*Result, bool, error) {
+	o := im.o
+	var err error
 	if existed {
-		err = checkSchema(ctx, b.DB, o.Spec)
+		err = checkSchema(ctx, im.db, o.Spec)
 	} else {
-		err = createSchema(ctx, b.DB, o.Spec)
+		err = createSchema(ctx, im.db, o.Spec)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("staging store %s: %w", o.Out, err)
+		return nil, false, fmt.Errorf("staging store %s: %w", o.Out, err)
 	}
-	im := &importer{o: o, db: b.DB, norm: values.NewNormalizer(o.Spec.Sentinels)}
-	if err := b.DB.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM import_file`).Scan(&im.lastFile); err != nil {
-		return nil, err
+	if err := im.db.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM import_file`).Scan(&im.lastFile); err != nil {
+		return nil, false, err
 	}
 	res := &Result{Scope: "none: no scope filter in the contract"}
 	order := o.Spec.Tables
@@ -113,9 +173,9 @@ func Import(ctx context.Context, o Options) (*Result, error) {
 		_, haveRoster := paths[sc.Roster.Table]
 		if !haveRoster && existed {
 			// A roster staged by an earlier import still decides the scope.
-			err := b.DB.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM "+store.Quote(TableName(o.Spec.Table(sc.Roster.Table)))+")").Scan(&haveRoster)
+			err := im.db.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM "+store.Quote(TableName(o.Spec.Table(sc.Roster.Table)))+")").Scan(&haveRoster)
 			if err != nil {
-				return nil, err
+				return nil, false, err
 			}
 		}
 		if haveRoster {
@@ -123,11 +183,11 @@ func Import(ctx context.Context, o Options) (*Result, error) {
 			im.cutoff = sc.Cutoff
 			order = scopeOrder(o.Spec)
 			if err := im.loadScope(ctx); err != nil {
-				return nil, err
+				return nil, false, err
 			}
 			if _, ok := paths[sc.Roster.Table]; !ok {
 				if err := im.loadRoster(ctx, o.Spec.Table(sc.Roster.Table)); err != nil {
-					return nil, err
+					return nil, false, err
 				}
 			}
 		} else {
@@ -141,11 +201,11 @@ func Import(ctx context.Context, o Options) (*Result, error) {
 		}
 		a, err := im.importFile(ctx, t, p)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		res.Files = append(res.Files, a)
 		if im.scope != nil && t.Name == im.scope.Roster.Table && len(im.roster) == 0 {
-			return nil, fmt.Errorf("%s: the roster lists no usernames, so the scope filter would drop every row", p)
+			return nil, false, fmt.Errorf("%s: the roster lists no usernames, so the scope filter would drop every row", p)
 		}
 	}
 	if im.scope != nil {
@@ -155,16 +215,7 @@ func Import(ctx context.Context, o Options) (*Result, error) {
 	for _, a := range res.Files {
 		changed = changed || !a.Skipped
 	}
-	if !changed {
-		return res, nil // every file was imported before: leave the store as it is
-	}
-	if err := im.writeAudit(ctx, res); err != nil {
-		return nil, err
-	}
-	if err := b.Commit(); err != nil {
-		return nil, fmt.Errorf("staging store: %w", err)
-	}
-	return res, nil
+	return res, changed, nil
 }
 
 // scopeOrder puts the roster first, then the activity table (it decides which tickets are
@@ -187,6 +238,7 @@ type importer struct {
 	o        Options
 	db       *sql.DB
 	lastFile int // highest import_file id so far
+	sums     *sums
 	norm     *values.Normalizer
 	scope    *contract.Scope // nil: no filter
 	cutoff   string
@@ -198,7 +250,7 @@ func (im *importer) importFile(ctx context.Context, t *contract.Table, path stri
 	start := time.Now()
 	a := &Audit{Table: t.Name, Path: path, Format: strings.TrimPrefix(strings.ToLower(filepath.Ext(path)), "."), Scope: "all rows"}
 	var err error
-	if a.SHA256, a.Size, err = hashFile(ctx, path); err != nil {
+	if a.SHA256, a.Size, err = im.sums.of(ctx, path); err != nil {
 		return nil, err
 	}
 	err = im.db.QueryRowContext(ctx, `SELECT id FROM import_file WHERE table_name = ? AND sha256 = ?`, t.Name, a.SHA256).Scan(&a.SameAs)
