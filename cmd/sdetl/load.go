@@ -58,7 +58,7 @@ func cmdLoad(ctx context.Context, e *env, args []string) error {
 		d.Scores["postgres"] = pgScore.Composite
 	}
 	if res != nil {
-		d.Counts, d.Timings = map[string]any{"loaded": res.Tables}, res.Seconds
+		d.Counts, d.Timings, d.Swap = map[string]any{"loaded": res.Tables}, res.Seconds, res.Swap
 	}
 	if ferr := run.Finish(ctx, status, d, err); err == nil {
 		err = ferr
@@ -78,5 +78,18 @@ func cmdLoad(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "quality: clean %.2f -> loaded %.2f\n", cleanScore.Composite, pgScore.Composite)
 	fmt.Fprintf(e.stdout, "loaded generation %s and made it live as %s at %s in %s\n", res.Generation, res.Schema, describeDSN(dsn), res.Duration.Round(time.Millisecond))
+	if sw := res.Swap; sw != nil {
+		fmt.Fprintf(e.stdout, "swap: %s in %s (%d attempt(s))", sw.To, sw.Duration.Round(time.Millisecond), sw.Attempts)
+		if sw.From != "" {
+			fmt.Fprintf(e.stdout, "; the previous live schema is retained as %s", sw.From)
+		}
+		fmt.Fprintln(e.stdout)
+	}
+	for _, d := range res.Dropped {
+		fmt.Fprintf(e.stdout, "dropped old generation %s\n", d)
+	}
+	for _, x := range res.Warnings {
+		fmt.Fprintf(e.stdout, "warning: %s\n", x)
+	}
 	return nil
 }

@@ -64,9 +64,11 @@ func strayState(t *testing.T, dsn string) (schemas []string, building int, runni
 }
 
 // startPaused starts `sdetl args...` as a child that pauses at point and returns once it says so.
-func startPaused(t *testing.T, point string, args ...string) (*exec.Cmd, *strings.Builder) {
+// done closes when the child's stderr is read to its end (all of log is there): wait for it
+// before cmd.Wait, which closes the pipe.
+func startPaused(t *testing.T, point string, args ...string) (cmd *exec.Cmd, log *strings.Builder, done <-chan struct{}) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], args...)
+	cmd = exec.Command(os.Args[0], args...)
 	cmd.Env = append(os.Environ(), "SDETL_TEST_AS_MAIN=1", postgres.EnvTestPause+"="+point)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -76,8 +78,10 @@ func startPaused(t *testing.T, point string, args ...string) (*exec.Cmd, *string
 		t.Fatal(err)
 	}
 	paused := make(chan bool, 1)
-	var log strings.Builder
+	log = &strings.Builder{}
+	read := make(chan struct{})
 	go func() {
+		defer close(read)
 		sc := bufio.NewScanner(stderr)
 		said := false
 		for sc.Scan() {
@@ -101,31 +105,52 @@ func startPaused(t *testing.T, point string, args ...string) (*exec.Cmd, *string
 		cmd.Process.Kill()
 		t.Fatalf("sdetl never reached %s", point)
 	}
-	return cmd, &log
+	return cmd, log, read
 }
 
 // TestMigrationSurvivesKill: SIGKILL during the canary, during COPY, during the index build, during the
-// reconciliation, just before the swap and during the drop of an old generation. Each time the
-// live schema's rows are as before, the next run succeeds, and no stray schema, building
-// record or running ledger row is left.
+// reconciliation, just before the swap and during the drop of an old generation (dropped, not
+// yet committed). The killed run loads other exports than live holds, so a swap it should not
+// have made would show: before the swap live's rows are as before; at the drop the swap had
+// committed, so live is the killed run's generation and the retired one is still there,
+// recorded. Each time the next run succeeds, reports the killed run, makes the original rows
+// live again, and leaves no stray schema, building record or running ledger row.
 func TestMigrationSurvivesKill(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills subprocesses")
 	}
 	dir, _ := generate(t, synth.Options{Scale: 0.02, Seed: 5, Format: "csv", Dialect: "legacy", Dirt: "realistic"})
+	other, _ := generate(t, synth.Options{Scale: 0.015, Seed: 15, Format: "csv", Dialect: "legacy", Dirt: "realistic"})
 	dsn := pgtest.DSN(t)
-	work := t.TempDir()
+	work, otherWork := t.TempDir(), t.TempDir()
 	base := []string{"run", "--exports", dir, "--pg", dsn, "--workdir", work}
 	mustSdetl(t, base...)
+	original := liveRowHash(t, dsn)
 	for _, point := range []string{"canary", "copy", "index", "reconcile", "swap", "drop"} {
 		t.Run(point, func(t *testing.T) {
 			before := liveRowHash(t, dsn)
+			if before != original {
+				t.Fatal("live does not hold the original rows at the start")
+			}
+			retired, _, _ := strayState(t, dsn)
 			// --keep 0 makes every run drop the generation it retires: the drop point is reached.
-			cmd, _ := startPaused(t, point, append(base, "--force", "--keep", "0")...)
+			cmd, _, _ := startPaused(t, point, "run", "--exports", other, "--pg", dsn, "--workdir", otherWork, "--force", "--keep", "0")
 			cmd.Process.Kill()
 			cmd.Wait()
-			if after := liveRowHash(t, dsn); after != before {
+			after := liveRowHash(t, dsn)
+			if point != "drop" && after != before {
 				t.Fatalf("killed at %s: live changed\nbefore %s\nafter  %s", point, before, after)
+			}
+			if point == "drop" {
+				// The swap committed, the drop of the retired generation did not.
+				killed := lastRunID(t, dsn)
+				if after == before || liveRun(t, dsn) != killed {
+					t.Fatalf("killed during the drop: live is run %d's generation (killed run %d), rows changed %v", liveRun(t, dsn), killed, after != before)
+				}
+				schemas, _, _ := strayState(t, dsn)
+				if len(schemas) != len(retired)+1 {
+					t.Fatalf("killed during the drop: schemas %v (before %v): the retired generation should still be there", schemas, retired)
+				}
 			}
 			code, out, errs := sdetl(t, append(base, "--force")...)
 			if code != 0 {
@@ -134,8 +159,8 @@ func TestMigrationSurvivesKill(t *testing.T) {
 			if !strings.Contains(errs, "was killed; marked so") {
 				t.Errorf("the run after a kill at %s did not report the killed run: %s", point, errs)
 			}
-			if after := liveRowHash(t, dsn); after != before {
-				t.Fatalf("the run after a kill at %s changed the rows", point)
+			if liveRowHash(t, dsn) != original {
+				t.Fatalf("the run after a kill at %s did not make the original rows live", point)
 			}
 			schemas, building, running := strayState(t, dsn)
 			if building != 0 || running != 0 || len(schemas) > 3 || schemas[0] != "servicedesk" || strings.Contains(strings.Join(schemas, " "), "__canary") {
@@ -143,6 +168,20 @@ func TestMigrationSurvivesKill(t *testing.T) {
 			}
 		})
 	}
+}
+
+// lastRunID is the ledger's newest run.
+func lastRunID(t *testing.T, dsn string) (id int64) {
+	t.Helper()
+	queryOne(t, dsn, `SELECT max(run_id) FROM sdetl.runs`, &id)
+	return id
+}
+
+// liveRun is the run whose generation is live.
+func liveRun(t *testing.T, dsn string) (id int64) {
+	t.Helper()
+	queryOne(t, dsn, `SELECT run_id FROM sdetl.owned_schemas WHERE name = 'servicedesk' AND purpose = 'live'`, &id)
+	return id
 }
 
 // TestMigrationSurvivesPostgresRestart: PostgreSQL restarted in the middle of the COPY fails
@@ -179,13 +218,14 @@ func TestMigrationSurvivesPostgresRestart(t *testing.T) {
 	mustSdetl(t, base...)
 	before := liveRowHash(t, dsn)
 
-	cmd, log := startPaused(t, "copy:3s", base...)
+	cmd, log, logged := startPaused(t, "copy:3s", base...)
 	if err := c.Stop(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
+	<-logged
 	err = cmd.Wait()
 	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != exitError {
 		t.Fatalf("run across a restart: %v\n%s", err, log.String())

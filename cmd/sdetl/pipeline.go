@@ -284,6 +284,7 @@ func ledgerDetails(rep *runReport) *postgres.RunDetails {
 	}
 	if rep.Load != nil {
 		d.Counts["loaded"] = rep.Load.Tables
+		d.Swap = rep.Load.Swap
 		for k, v := range rep.Load.Seconds {
 			d.Timings[k] = v
 		}

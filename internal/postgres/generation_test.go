@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	osexec "os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -306,9 +307,13 @@ func TestLockWait(t *testing.T) {
 	}
 	began := time.Now()
 	_, err = postgres.BeginRun(ctx, dsn, s, "run", 600*time.Millisecond)
-	if !errors.Is(err, postgres.ErrLocked) || !strings.Contains(err.Error(), fmt.Sprintf("run %d, started", r.ID)) || time.Since(began) < 500*time.Millisecond {
+	host, _ := os.Hostname()
+	if !errors.Is(err, postgres.ErrLocked) || !strings.Contains(err.Error(), fmt.Sprintf("run %d, started", r.ID)) ||
+		!strings.Contains(err.Error(), fmt.Sprintf("sdetl pid %d on %s, backend pid ", os.Getpid(), host)) ||
+		strings.Contains(err.Error(), "\n") || time.Since(began) < 500*time.Millisecond {
 		t.Fatalf("second run: %v after %s", err, time.Since(began))
 	}
+	t.Logf("busy lock: %v", err)
 	go func() { time.Sleep(300 * time.Millisecond); r.Finish(ctx, postgres.StatusOK, nil, nil) }()
 	r2, err := postgres.BeginRun(ctx, dsn, s, "run", 5*time.Second)
 	if err != nil {
@@ -425,5 +430,59 @@ func TestReadersSeeNoGap(t *testing.T) {
 	}
 	if rollbacks != 5 || queries.Load() < 100 {
 		t.Fatalf("%d rollbacks, %d queries", rollbacks, queries.Load())
+	}
+}
+
+// TestLockHeldByDeadClient: a run whose process died while its connection lingers (a crashed
+// client host: the server has not noticed) still holds the lock. The next run names it, says
+// its process is gone and how to free the lock; freed, the next run marks it killed.
+func TestLockHeldByDeadClient(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	s, _ := genClean(t, 1)
+	ctx := context.Background()
+	r, err := postgres.BeginRun(ctx, dsn, s, "run", 0) // creates the ledger
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Finish(ctx, postgres.StatusOK, nil, nil)
+	dead := osexec.Command("true") // a process id that no longer exists
+	if err := dead.Run(); err != nil {
+		t.Fatal(err)
+	}
+	orphan := connect(t, dsn) // the dead run's connection: it holds the lock and its ledger row
+	if _, err := postgres.Lock(ctx, orphan, s.Schema); err != nil {
+		t.Fatal(err)
+	}
+	host, _ := os.Hostname()
+	var id int64
+	var backend int32
+	if err := orphan.QueryRow(ctx, `INSERT INTO sdetl.runs (contract, schema_name, kind, status, client_host, client_pid)
+		VALUES ($1, $2, 'run', 'running', $3, $4) RETURNING run_id, backend_pid`, s.Name, s.Schema, host, dead.Process.Pid).Scan(&id, &backend); err != nil {
+		t.Fatal(err)
+	}
+	_, err = postgres.BeginRun(ctx, dsn, s, "run", 0)
+	want := fmt.Sprintf("run %d, started", id)
+	free := fmt.Sprintf("sdetl pid %d on %s, is gone but its connection (backend pid %d) still holds the lock: SELECT pg_terminate_backend(%d) frees it", dead.Process.Pid, host, backend, backend)
+	if !errors.Is(err, postgres.ErrLocked) || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), free) {
+		t.Fatalf("a lock held by a dead client: %v", err)
+	}
+	t.Logf("busy lock: %v", err)
+	c := connect(t, dsn)
+	if _, err := c.Exec(ctx, "SELECT pg_terminate_backend($1)", backend); err != nil {
+		t.Fatal(err)
+	}
+	var r2 *postgres.Run
+	for range 50 { // the terminated backend releases its lock as it exits
+		if r2, err = postgres.BeginRun(ctx, dsn, s, "run", 0); !errors.Is(err, postgres.ErrLocked) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r2.Finish(ctx, postgres.StatusOK, nil, nil)
+	if got := strings.Join(r2.Recovered, "; "); !strings.Contains(got, fmt.Sprintf("run %d (sdetl pid %d on %s) was killed", id, dead.Process.Pid, host)) {
+		t.Fatalf("the next run's recovery: %q", got)
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -16,7 +18,10 @@ import (
 // per stage, timings, outcome, the generation it built), beside owned_schemas. A run holds the
 // contract's advisory lock on its ledger connection from start to finish, so a row still
 // `running` while the lock is free belongs to a run that died: the next run marks it `killed`
-// and drops the schemas it had recorded.
+// and drops the schemas it had recorded. Each row also records who ran it (the ledger
+// connection's backend pid, the client's host and process id): a busy lock is traced through
+// pg_locks to its backend and so to its run, and a holder whose process is gone from this
+// host (its connection left behind by a crash) is named as such, with the way to free it.
 
 // Purposes of generation schemas, beside live, next and dryrun.
 const (
@@ -48,6 +53,8 @@ var ledgerDDL = fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %[1]s.runs (
 	details jsonb NOT NULL DEFAULT '{}',
 	error text
 );
+ALTER TABLE %[1]s.runs ADD COLUMN IF NOT EXISTS client_host text;
+ALTER TABLE %[1]s.runs ADD COLUMN IF NOT EXISTS client_pid integer;
 ALTER TABLE %[1]s.owned_schemas ADD COLUMN IF NOT EXISTS run_id bigint;
 ALTER TABLE %[1]s.owned_schemas ADD COLUMN IF NOT EXISTS fingerprint text;
 ALTER TABLE %[1]s.owned_schemas ADD COLUMN IF NOT EXISTS rows jsonb;
@@ -72,6 +79,7 @@ type RunDetails struct {
 	Scores   map[string]float64 `json:"scores,omitempty"`
 	Timings  map[string]float64 `json:"seconds,omitempty"`
 	Rollback *RollbackResult    `json:"rollback,omitempty"`
+	Swap     *SwapResult        `json:"swap,omitempty"` // how the swap went: attempts and time
 }
 
 // InputFile is one export a run read.
@@ -105,9 +113,10 @@ func BeginRun(ctx context.Context, dsn string, s *contract.Spec, kind string, lo
 	if r.Recovered, err = recoverKilled(ctx, conn, s); err != nil {
 		return fail(err)
 	}
+	host, _ := os.Hostname()
 	if err := conn.QueryRow(ctx, `INSERT INTO `+ident(contract.BookkeepingSchema, "runs")+
-		` (contract, schema_name, kind, status) VALUES ($1, $2, $3, $4) RETURNING run_id`,
-		s.Name, s.Schema, kind, StatusRunning).Scan(&r.ID); err != nil {
+		` (contract, schema_name, kind, status, client_host, client_pid) VALUES ($1, $2, $3, $4, $5, $6) RETURNING run_id`,
+		s.Name, s.Schema, kind, StatusRunning, host, os.Getpid()).Scan(&r.ID); err != nil {
 		return fail(fmt.Errorf("record run: %w", err))
 	}
 	return r, nil
@@ -176,34 +185,90 @@ func LockWait(ctx context.Context, conn *pgx.Conn, schema string, wait time.Dura
 	}
 }
 
-// holder names the running run of the ledger, if it can.
+// holder names who holds the contract's lock, in words: the backend pg_locks shows holding
+// it, and the ledger's run on that backend (kind, id, start, client host and pid). A holder
+// whose client process is gone from this host is said to be dead, with how to free its lock.
 func holder(ctx context.Context, conn *pgx.Conn, schema string) string {
+	key := lockKey(schema)
+	var pid int32
+	var app, addr *string
+	err := conn.QueryRow(ctx, `SELECT l.pid, a.application_name, host(a.client_addr) FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
+		WHERE l.locktype = 'advisory' AND l.granted AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+		AND l.classid = $1 AND l.objid = $2 AND l.objsubid = 1 LIMIT 1`,
+		uint32(uint64(key)>>32), uint32(uint64(key))).Scan(&pid, &app, &addr)
+	if err != nil {
+		return "" // released meanwhile, or pg_locks not readable: the plain message
+	}
 	var id int64
 	var kind string
 	var started time.Time
-	if err := conn.QueryRow(ctx, `SELECT run_id, kind, started_at FROM `+ident(contract.BookkeepingSchema, "runs")+
-		` WHERE schema_name = $1 AND status = $2 ORDER BY run_id DESC LIMIT 1`, schema, StatusRunning).Scan(&id, &kind, &started); err != nil {
-		return ""
+	var host *string
+	var cpid *int32
+	err = conn.QueryRow(ctx, `SELECT run_id, kind, started_at, client_host, client_pid FROM `+ident(contract.BookkeepingSchema, "runs")+
+		` WHERE schema_name = $1 AND status = $2 AND backend_pid = $3 ORDER BY run_id DESC LIMIT 1`, schema, StatusRunning, pid).Scan(&id, &kind, &started, &host, &cpid)
+	if err != nil {
+		who := ""
+		if app != nil && *app != "" {
+			who = " (application " + *app + ")"
+		}
+		return fmt.Sprintf(": PostgreSQL backend pid %d%s holds it, no running sdetl run of the ledger", pid, who)
 	}
-	return fmt.Sprintf(": %s %d, started %s", kind, id, started.UTC().Format(time.RFC3339))
+	out := fmt.Sprintf(": %s %d, started %s", kind, id, started.UTC().Format(time.RFC3339))
+	if host != nil && cpid != nil {
+		out += fmt.Sprintf(", sdetl pid %d on %s", *cpid, *host)
+		if me, _ := os.Hostname(); me == *host && !processAlive(int(*cpid)) {
+			return out + fmt.Sprintf(", is gone but its connection (backend pid %d) still holds the lock: SELECT pg_terminate_backend(%d) frees it", pid, pid)
+		}
+	}
+	return out + fmt.Sprintf(", backend pid %d", pid)
+}
+
+// processAlive reports whether a process of that id exists on this host (signal 0 checks
+// without signalling; EPERM means it exists under another user).
+func processAlive(pid int) bool {
+	if pid <= 0 {
+		return false
+	}
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
 }
 
 // recoverKilled, under the lock, marks every run still `running` as killed (its lock is free,
 // so its backend is gone) and drops the generations left `building` (only recorded schemas).
 func recoverKilled(ctx context.Context, conn *pgx.Conn, s *contract.Spec) ([]string, error) {
 	var out []string
+	// Under the lock no other run is alive: every row still running is a dead run's, whether
+	// its backend is gone too or (a crashed client's connection) lingers without the lock.
 	rows, err := conn.Query(ctx, `UPDATE `+ident(contract.BookkeepingSchema, "runs")+
 		` SET status = $2, ended_at = now(), error = coalesce(error, 'killed: found running with its lock free at the next start')
-		WHERE schema_name = $1 AND status = $3 RETURNING run_id`, s.Schema, StatusKilled, StatusRunning)
+		WHERE schema_name = $1 AND status = $3 RETURNING run_id, coalesce(client_pid, 0), coalesce(client_host, ''),
+		EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = backend_pid AND a.backend_start < started_at)`, s.Schema, StatusKilled, StatusRunning)
 	if err != nil {
 		return nil, fmt.Errorf("mark killed runs: %w", err)
 	}
-	killed, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	type dead struct {
+		id       int64
+		pid      int32
+		host     string
+		lingered bool
+	}
+	killed, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (dead, error) {
+		var d dead
+		return d, r.Scan(&d.id, &d.pid, &d.host, &d.lingered)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("mark killed runs: %w", err)
 	}
-	for _, id := range killed {
-		out = append(out, fmt.Sprintf("run %d was killed; marked so in %s.runs", id, contract.BookkeepingSchema))
+	for _, d := range killed {
+		who := ""
+		if d.pid != 0 {
+			who = fmt.Sprintf(" (sdetl pid %d on %s)", d.pid, d.host)
+		}
+		line := fmt.Sprintf("run %d%s was killed; marked so in %s.runs", d.id, who, contract.BookkeepingSchema)
+		if d.lingered {
+			line += "; its backend is still connected, without the lock"
+		}
+		out = append(out, line)
 	}
 	rows, err = conn.Query(ctx, `SELECT name FROM `+ident(contract.BookkeepingSchema, "owned_schemas")+
 		` WHERE contract = $1 AND purpose = $2 ORDER BY name`, s.Name, PurposeBuilding)
@@ -247,9 +312,9 @@ func dropGeneration(ctx context.Context, conn *pgx.Conn, name string, lockTimeou
 		}
 		return tx.Commit(ctx)
 	}
-	testPoint("drop")
 	if err := dropOwned(ctx, tx, name); err != nil {
 		return err
 	}
+	testPoint("drop") // dropped, not yet committed: a kill here rolls the drop back
 	return tx.Commit(ctx)
 }

@@ -241,9 +241,7 @@ func rehearse(ctx context.Context, o LoadOptions) (*LoadResult, error) {
 
 // Lock takes the run's advisory lock (keyed by schema) or fails at once with ErrLocked.
 func Lock(ctx context.Context, conn *pgx.Conn, schema string) (unlock func(), err error) {
-	h := fnv.New64a()
-	h.Write([]byte("sdetl:" + schema))
-	key := int64(h.Sum64())
+	key := lockKey(schema)
 	var ok bool
 	if err := conn.QueryRow(ctx, "SELECT pg_try_advisory_lock($1)", key).Scan(&ok); err != nil {
 		return nil, fmt.Errorf("advisory lock: %w", err)
@@ -252,6 +250,13 @@ func Lock(ctx context.Context, conn *pgx.Conn, schema string) (unlock func(), er
 		return nil, ErrLocked
 	}
 	return func() { conn.Exec(context.Background(), "SELECT pg_advisory_unlock($1)", key) }, nil
+}
+
+// lockKey is the advisory lock's key for a contract's schema.
+func lockKey(schema string) int64 {
+	h := fnv.New64a()
+	h.Write([]byte("sdetl:" + schema))
+	return int64(h.Sum64())
 }
 
 // checkCount compares a loaded table's count with the clean store's, inside the transaction.

@@ -134,6 +134,7 @@ type accumulator struct {
 	orders []orderCheck
 	shares []shareCheck
 	rows   int64
+	tm     *TableMetrics // the column metrics (Columns, Rows and Keys are filled in by into and Collect)
 }
 
 type colCheck struct {
@@ -146,21 +147,23 @@ type colCheck struct {
 }
 
 type orderCheck struct {
+	key string // OrderKey
 	idx []int
 	m   *OrderMetrics
 }
 
 type shareCheck struct {
+	name  string
 	idx   int
 	value string
 	m     *ShareMetrics
 }
 
-func newAccumulator(s *contract.Spec, t *contract.Table, m *Metrics, now time.Time) *accumulator {
+func newAccumulator(s *contract.Spec, t *contract.Table, now time.Time) *accumulator {
 	q := &s.Quality
-	a := &accumulator{t: t, norm: values.NewNormalizer(s.Sentinels), text: q.Text, canon: make([]string, len(t.Columns))}
+	a := &accumulator{t: t, norm: values.NewNormalizer(s.Sentinels), text: q.Text, canon: make([]string, len(t.Columns)),
+		tm: &TableMetrics{Cols: map[string]*ColumnMetrics{}}}
 	lo, hi := q.DateWindow(now)
-	tm := m.Tables[t.Name]
 	for _, c := range t.Columns {
 		cc := colCheck{c: c, m: &ColumnMetrics{}, zeroOK: q.ZeroID(t.Name, c.Name)}
 		for i := range q.Ranges {
@@ -176,30 +179,40 @@ func newAccumulator(s *contract.Spec, t *contract.Table, m *Metrics, now time.Ti
 		case contract.Month:
 			cc.lo, cc.hi = lo.Format("2006-01"), hi.Format("2006-01")
 		}
-		tm.Cols[c.Name] = cc.m
+		a.tm.Cols[c.Name] = cc.m
 		a.cols = append(a.cols, cc)
 	}
 	for _, o := range q.Order {
 		if o.Table != t.Name {
 			continue
 		}
-		oc := orderCheck{m: &OrderMetrics{}}
+		oc := orderCheck{key: OrderKey(o), m: &OrderMetrics{}}
 		for _, c := range o.Columns {
 			oc.idx = append(oc.idx, t.ColumnIndex(c))
 		}
-		m.Orders[OrderKey(o)] = oc.m
 		a.orders = append(a.orders, oc)
 	}
 	for _, sh := range q.Shares {
 		if sh.Table != t.Name {
 			continue
 		}
-		sc := shareCheck{idx: t.ColumnIndex(sh.Column), value: sh.Value, m: &ShareMetrics{}}
+		sc := shareCheck{name: sh.Name, idx: t.ColumnIndex(sh.Column), value: sh.Value, m: &ShareMetrics{}}
 		a.cols[sc.idx].canonize = true
-		m.Shares[sh.Name] = sc.m
 		a.shares = append(a.shares, sc)
 	}
 	return a
+}
+
+// into puts what a measured into m, under table columns cols (as the store holds them).
+func (a *accumulator) into(m *Metrics, cols []string) {
+	a.tm.Columns, a.tm.Rows = cols, a.rows
+	m.Tables[a.t.Name] = a.tm
+	for _, o := range a.orders {
+		m.Orders[o.key] = o.m
+	}
+	for _, sc := range a.shares {
+		m.Shares[sc.name] = sc.m
+	}
 }
 
 // add measures one row.

@@ -5,7 +5,9 @@
 // loaded PostgreSQL schema) streams each table's contracted columns as text and computes the
 // set-level metrics (key uniqueness, orphans) in its own SQL; one accumulator turns the rows
 // into Metrics; one pure function, Evaluate, turns Metrics into the Report. A rule that cannot
-// be computed is an error, never a skipped or passing rule.
+// be computed is an error, never a skipped or passing rule. A stage that writes a store can
+// feed that accumulator (Accumulator) the rows as it writes them and score with ScoreFed, which
+// then asks the store only for the set-level metrics instead of reading every row again.
 //
 // # Report format (JSON, stable snake_case names)
 //

@@ -35,7 +35,13 @@ var ErrMissing = errors.New("missing from the store")
 
 // Score measures src and scores it: one score, whatever the store.
 func Score(ctx context.Context, s *contract.Spec, src Source, now time.Time) (*Report, error) {
-	m, err := Collect(ctx, s, src, now)
+	return ScoreFed(ctx, s, src, now, nil)
+}
+
+// ScoreFed is Score with the tables in fed measured already (see Accumulator): their rows are
+// not read again.
+func ScoreFed(ctx context.Context, s *contract.Spec, src Source, now time.Time, fed map[string]*Accumulator) (*Report, error) {
+	m, err := CollectFed(ctx, s, src, now, fed)
 	if err != nil {
 		return nil, err
 	}
@@ -44,10 +50,18 @@ func Score(ctx context.Context, s *contract.Spec, src Source, now time.Time) (*R
 
 // Collect measures every metric the rules need from src. now fixes the plausible date window.
 func Collect(ctx context.Context, s *contract.Spec, src Source, now time.Time) (*Metrics, error) {
+	return CollectFed(ctx, s, src, now, nil)
+}
+
+// CollectFed is Collect with the tables in fed (by table name) measured already: their row
+// metrics come from the accumulator, and only the set-level ones (keys, orphans) and the
+// columns the store holds are asked of src. An accumulator started with another now, or for
+// another table, is an error: its date window would not be this score's.
+func CollectFed(ctx context.Context, s *contract.Spec, src Source, now time.Time, fed map[string]*Accumulator) (*Metrics, error) {
 	m := &Metrics{Source: src.Name(), Tables: map[string]*TableMetrics{}, Orders: map[string]*OrderMetrics{},
 		Refs: map[string]*RefMetrics{}, Shares: map[string]*ShareMetrics{}}
 	for _, t := range s.Tables {
-		if err := collectTable(ctx, s, src, t, m, now); err != nil {
+		if err := collectTable(ctx, s, src, t, m, now, fed[t.Name]); err != nil {
 			return nil, fmt.Errorf("quality %s: %s: %w", src.Name(), t.Name, err)
 		}
 	}
@@ -61,7 +75,10 @@ func Collect(ctx context.Context, s *contract.Spec, src Source, now time.Time) (
 	return m, nil
 }
 
-func collectTable(ctx context.Context, s *contract.Spec, src Source, t *contract.Table, m *Metrics, now time.Time) error {
+func collectTable(ctx context.Context, s *contract.Spec, src Source, t *contract.Table, m *Metrics, now time.Time, fed *Accumulator) error {
+	if fed != nil && (fed.a.t != t || !fed.now.Equal(now)) {
+		return fmt.Errorf("accumulator of table %s at %s fed to the score of table %s at %s", fed.a.t.Name, fed.now.Format(time.RFC3339Nano), t.Name, now.Format(time.RFC3339Nano))
+	}
 	cols, err := src.Columns(ctx, t)
 	if err != nil {
 		return err
@@ -75,15 +92,18 @@ func collectTable(ctx context.Context, s *contract.Spec, src Source, t *contract
 	if len(missing) > 0 {
 		return fmt.Errorf("%w: column(s) %s", ErrMissing, strings.Join(missing, ", "))
 	}
-	tm := &TableMetrics{Columns: cols, Cols: map[string]*ColumnMetrics{}}
-	m.Tables[t.Name] = tm
-	a := newAccumulator(s, t, m, now)
-	if err := src.Rows(ctx, t, a.add); err != nil {
-		return err
+	var a *accumulator
+	if fed != nil {
+		a = fed.a
+	} else {
+		a = newAccumulator(s, t, now)
+		if err := src.Rows(ctx, t, a.add); err != nil {
+			return err
+		}
 	}
-	tm.Rows = a.rows
+	a.into(m, cols)
 	if len(t.Key) > 0 {
-		if tm.Keys, err = src.Keys(ctx, s, t); err != nil {
+		if m.Tables[t.Name].Keys, err = src.Keys(ctx, s, t); err != nil {
 			return fmt.Errorf("natural key: %w", err)
 		}
 	}
