@@ -138,7 +138,9 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	defer o.log.close()
 	o.log.Info("run started", "exports", o.exports, "database", describeDSN(o.dsn), "schema", s.Schema, "dry_run", o.dryRun)
 	rep, err := pipeline(ctx, e, s, o)
-	o.sums.Save() // a cache: losing it costs one hash per file next time, so its error is not the run's
+	if rep != nil && rep.Import != nil { // a run refused before reading anything writes nothing
+		o.sums.Save() // a cache: losing it costs one hash per file next time, so its error is not the run's
+	}
 	if merr := finishMetrics(ctx, rep, started); err == nil {
 		err = merr
 	}
