@@ -24,22 +24,23 @@ import (
 // The pipeline run and demo share, and the stages the single-stage commands share with it.
 
 type runOptions struct {
-	exports, dsn  string
-	work          workdir
-	fresh, dryRun bool
-	minQuality    float64
-	adopt         string // --adopt-schema
-	mig           migrateFlags
-	run           *postgres.Run // the ledger's run holding the lock, once begun
-	limits        exports.Limits
-	noCanary      bool           // --no-canary
-	canarySeed    uint64         // --canary-seed
-	canaryQueries []string       // --canary-query files
-	noBackup      bool           // --no-backup
-	metrics       *obs.Metrics   // nil: no metrics
-	log           *runLog        // nil: no run log
-	clock         *stageClock    // the stages' durations, for the report
-	sums          *filesum.Cache // the work dir's file fingerprints (nil: hash every time)
+	exports, dsn     string
+	work             workdir
+	fresh, dryRun    bool
+	minQuality       float64
+	adopt            string // --adopt-schema
+	mig              migrateFlags
+	run              *postgres.Run // the ledger's run holding the lock, once begun
+	limits           exports.Limits
+	noCanary         bool           // --no-canary
+	canarySeed       uint64         // --canary-seed
+	canaryQueries    []string       // --canary-query files
+	noBackup         bool           // --no-backup
+	metrics          *obs.Metrics   // nil: no metrics
+	log              *runLog        // nil: no run log
+	clock            *stageClock    // the stages' durations, for the report
+	sums             *filesum.Cache // the work dir's file fingerprints (nil: hash every time)
+	preflightSeconds float64        // how long the run's preflight took (the dry run's estimate)
 }
 
 // enter tells the metrics and the log that the run entered stage.
@@ -163,7 +164,11 @@ func runStages(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep 
 	if err := canaryUnlessPassed(ctx, e, s, o, rep, reuse, lo); err != nil {
 		return err
 	}
+	var dry dryTimes
 	if o.dryRun {
+		if dry, err = dryMeasure(ctx, s, o); err != nil {
+			return err
+		}
 		lo.DryRun, lo.SampleEvery = true, 10
 		lo.BeforeSwap = scoreBeforeSwap(s, nil, &rep.Scores.Postgres) // a sample: not comparable
 		if kpiApplies(s) {
@@ -187,6 +192,7 @@ func runStages(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep 
 	}
 	if o.dryRun {
 		rep.Plan = makePlan(s, rep)
+		rep.Plan.Estimate = estimateRun(s, rep, o.clock.stages, dry, o.mig.parallel)
 		return nil
 	}
 	if r := reusableKPIs(ctx, o, s, rep); r != nil {

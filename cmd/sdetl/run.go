@@ -118,9 +118,11 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	// Preflight before the lock and before anything is read or written: a run that cannot
 	// succeed here stops in seconds, not after import and clean.
 	if !*skipPreflight {
+		began := time.Now()
 		if err := runPreflight(ctx, e, s, f.work, o.exports, o.dsn, o.sums); err != nil {
 			return err
 		}
+		o.preflightSeconds = time.Since(began).Seconds()
 	}
 	unlock, err := f.work.lock()
 	if err != nil {
