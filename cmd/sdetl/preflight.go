@@ -158,6 +158,7 @@ func probeInputs(ctx context.Context, s *contract.Spec, dir string, sums *filesu
 	if err != nil {
 		return []preflight.Input{{Path: dir, Err: err}}
 	}
+	tool := toolIdentity(ctx, sums) // a verdict of another build is not this one's
 	var out []preflight.Input
 	for _, t := range s.Tables {
 		p, ok := paths[t.Name]
@@ -168,7 +169,7 @@ func probeInputs(ctx context.Context, s *contract.Spec, dir string, sums *filesu
 		if st, err := os.Stat(p); err == nil {
 			in.Bytes = st.Size()
 		}
-		verdict := "header matches:" + t.Name + ":" + contractSum
+		verdict := "header matches:" + t.Name + ":" + contractSum + ":" + tool
 		if format, ok := sums.Verdict(ctx, p, verdict); ok {
 			in.Format = format
 			out = append(out, in)
@@ -236,14 +237,16 @@ func (w workdir) busy() error {
 }
 
 // integrityCheck is the staging store's integrity_check, or its remembered "ok" while the
-// store's bytes are those that passed it (the check reads every page: 0.5 s at scale 1).
+// store's bytes are those that passed it with this build (and its SQLite) of the tool: the
+// check reads every page, 0.5 s at scale 1.
 func integrityCheck(ctx context.Context, path string, sums *filesum.Cache) (string, error) {
-	if v, ok := sums.Verdict(ctx, path, "integrity_check"); ok && v == "ok" {
+	key := "integrity_check:" + toolIdentity(ctx, sums)
+	if v, ok := sums.Verdict(ctx, path, key); ok && v == "ok" {
 		return v, nil
 	}
 	r, err := store.IntegrityCheck(ctx, path)
 	if err == nil && r == "ok" {
-		sums.Note(ctx, path, "integrity_check", r)
+		sums.Note(ctx, path, key, r)
 	}
 	return r, err
 }
