@@ -193,3 +193,42 @@ func TestCleanStoreChangedBehindTheRun(t *testing.T) {
 	mustSdetl(t, args...)
 	ranEverything(t, work, "clean store rewritten")
 }
+
+// TestRememberedIntegrityFailsClosed: preflight remembers that an unchanged staging store
+// passed integrity_check, but a store damaged since, even with its size and modification time
+// put back, is checked again and fails.
+func TestRememberedIntegrityFailsClosed(t *testing.T) {
+	dir, _ := generate(t, synth.Options{Scale: 0.01, Seed: 4, Format: "csv", Dialect: "legacy", Dirt: "none"})
+	dsn := pgtest.DSN(t)
+	work := t.TempDir()
+	for range 2 { // the second run's preflight checks the store the first made, and remembers it
+		mustSdetl(t, "run", "--exports", dir, "--pg", dsn, "--workdir", work, "--no-backup")
+	}
+	if b, _ := os.ReadFile(filepath.Join(work, "sums.json")); !strings.Contains(string(b), `"integrity_check:`) {
+		t.Fatalf("no integrity_check verdict remembered:\n%s", b)
+	}
+	pre := []string{"preflight", "--workdir", work, "--pg", dsn}
+	if out := mustSdetl(t, pre...); !strings.Contains(out, "integrity_check ok") {
+		t.Fatalf("preflight on the intact store:\n%s", out)
+	}
+	path := filepath.Join(work, "stage.db")
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteAt(make([]byte, 4096), 4096); err != nil { // page 2: a b-tree page gone
+		t.Fatal(err)
+	}
+	f.Close()
+	if err := os.Chtimes(path, fi.ModTime(), fi.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ := sdetl(t, pre...)
+	if code != exitPreflight || strings.Contains(out, "integrity_check ok") {
+		t.Errorf("preflight on the damaged store: exit %d\n%s", code, out)
+	}
+}
