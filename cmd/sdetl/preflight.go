@@ -170,7 +170,7 @@ func probeInputs(ctx context.Context, s *contract.Spec, dir string, sums *filesu
 			in.Bytes = st.Size()
 		}
 		verdict := "header matches:" + t.Name + ":" + contractSum + ":" + tool
-		if format, ok := sums.Verdict(ctx, p, verdict); ok {
+		if format, ok := sums.Verdict(p, verdict); ok {
 			in.Format = format
 			out = append(out, in)
 			continue
@@ -184,7 +184,7 @@ func probeInputs(ctx context.Context, s *contract.Spec, dir string, sums *filesu
 			if _, err := t.MatchHeaders(ef.Header); err != nil {
 				in.Err = fmt.Errorf("%s: %w", p, err)
 			} else {
-				sums.Note(ctx, p, verdict, in.Format)
+				sums.Note(p, verdict, in.Format)
 			}
 		}
 		out = append(out, in)
@@ -241,12 +241,12 @@ func (w workdir) busy() error {
 // check reads every page, 0.5 s at scale 1.
 func integrityCheck(ctx context.Context, path string, sums *filesum.Cache) (string, error) {
 	key := "integrity_check:" + toolIdentity(ctx, sums)
-	if v, ok := sums.Verdict(ctx, path, key); ok && v == "ok" {
+	if v, ok := sums.Verdict(path, key); ok && v == "ok" {
 		return v, nil
 	}
 	r, err := store.IntegrityCheck(ctx, path)
 	if err == nil && r == "ok" {
-		sums.Note(ctx, path, key, r)
+		sums.Note(path, key, r)
 	}
 	return r, err
 }

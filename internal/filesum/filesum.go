@@ -84,13 +84,8 @@ func (c *Cache) Sum(ctx context.Context, path string) (string, int64, error) {
 		return "", 0, err
 	}
 	before, statOK := stat(path)
-	if c != nil && statOK {
-		c.mu.Lock()
-		e, ok := c.entries[key]
-		c.mu.Unlock()
-		if ok && e.identity == before && settled(before, e.HashedAt) {
-			return e.SHA256, e.Size, nil
-		}
+	if _, e, ok := c.known(path); ok && e.identity == before {
+		return e.SHA256, e.Size, nil
 	}
 	began := time.Now().UnixNano()
 	sum, n, err := hashFile(ctx, path)
@@ -115,53 +110,56 @@ func (c *Cache) Sum(ctx context.Context, path string) (string, int64, error) {
 	return sum, n, nil
 }
 
-// Note records a verdict about the current content of path under key (say, "integrity_check"
-// -> "ok"), for Verdict to return while the content's fingerprint is unchanged. Only a verdict
-// that depends on nothing but the file's bytes (and whatever key names) belongs here.
-func (c *Cache) Note(ctx context.Context, path, key, value string) error {
+// known returns path's cache key and entry when its stat says it is unchanged since it was
+// hashed; it never reads the file.
+func (c *Cache) known(path string) (string, entry, bool) {
 	if c == nil {
-		return nil
+		return "", entry{}, false
 	}
-	sum, _, err := c.Sum(ctx, path)
+	key, err := filepath.Abs(path)
 	if err != nil {
-		return err
+		return "", entry{}, false
 	}
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return err
+	id, ok := stat(path)
+	if !ok {
+		return "", entry{}, false
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e, ok := c.entries[abs]
-	if !ok || e.SHA256 != sum { // not remembered (racily clean): nothing to attach it to
-		return nil
+	e, ok := c.entries[key]
+	if !ok || e.identity != id || !settled(id, e.HashedAt) {
+		return "", entry{}, false
 	}
-	if e.Notes == nil {
-		e.Notes = map[string]string{}
-	}
-	e.Notes[key] = value
-	c.entries[abs] = e
-	c.dirty = true
-	return nil
+	return key, e, true
 }
 
-// Verdict returns what Note recorded under key about path's current content.
-func (c *Cache) Verdict(ctx context.Context, path, key string) (string, bool) {
-	if c == nil {
-		return "", false
-	}
-	sum, _, err := c.Sum(ctx, path)
-	if err != nil {
-		return "", false
-	}
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return "", false
+// Note records a verdict about the current content of path under key (say, "integrity_check"
+// -> "ok"), for Verdict to return while the content's fingerprint is unchanged. Only a verdict
+// that depends on nothing but the file's bytes (and whatever key names) belongs here. It never
+// reads the file: a file not known unchanged since a Sum gets no note.
+func (c *Cache) Note(path, key, value string) {
+	k, e, ok := c.known(path)
+	if !ok {
+		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e, ok := c.entries[abs]
-	if !ok || e.SHA256 != sum {
+	notes := map[string]string{key: value}
+	for k, v := range e.Notes {
+		if k != key {
+			notes[k] = v
+		}
+	}
+	e.Notes = notes
+	c.entries[k] = e
+	c.dirty = true
+}
+
+// Verdict returns what Note recorded under key about path's current content. It never reads
+// the file: a file not known unchanged has no verdict.
+func (c *Cache) Verdict(path, key string) (string, bool) {
+	_, e, ok := c.known(path)
+	if !ok {
 		return "", false
 	}
 	v, ok := e.Notes[key]
