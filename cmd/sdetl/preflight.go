@@ -175,7 +175,7 @@ func probeInputs(ctx context.Context, s *contract.Spec, dir string, sums *filesu
 			out = append(out, in)
 			continue
 		}
-		ef, err := exports.Open(p)
+		ef, err := exports.OpenEncoding(ctx, p, exports.Limits{}, t.Encoding)
 		if err != nil {
 			in.Err = err
 		} else {
