@@ -220,9 +220,11 @@ func runStages(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep 
 // cleanPhases are profile -> breaker -> score the staging store -> clean (recording in the
 // clean store what it is made from) -> score the clean store.
 func cleanPhases(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep *runReport, mf madeFrom) (err error) {
+	// The import measured the profile and the stage score as it staged the rows; only tables
+	// it did not see whole (rows of earlier imports) are read back, once for both.
 	o.enter("profile")
 	if rep.Profile, err = phase(e, "profile", "profiling the staged columns", func() (*profile.Report, error) {
-		return stage.Profile(ctx, s, o.work.stage(), 0)
+		return rep.Import.Measured.Profile(ctx)
 	}); err != nil {
 		return err
 	}
@@ -231,7 +233,9 @@ func cleanPhases(ctx context.Context, e *env, s *contract.Spec, o runOptions, re
 	}
 	rep.DateOrders = applyDateOrders(s, rep.Profile)
 	o.enter("score")
-	if rep.Scores.Stage, err = scorePhase(ctx, e, s, "stage", o.work); err != nil {
+	if rep.Scores.Stage, err = phase(e, "score", "scoring the stage store", func() (*quality.Report, error) {
+		return rep.Import.Measured.Score(ctx)
+	}); err != nil {
 		return err
 	}
 	o.enter("clean")
@@ -303,7 +307,7 @@ func importStage(ctx context.Context, e *env, s *contract.Spec, dir, out string,
 	sum func(context.Context, string) (string, int64, error)) (_ *stage.Result, err error) {
 	p := newProgress(e, "import")
 	defer func() { p.finish(err) }()
-	return stage.Import(ctx, stage.Options{Spec: s, Dir: dir, Out: out, Fresh: fresh, Limits: lim, Sum: sum, Progress: p.updateDone})
+	return stage.Import(ctx, stage.Options{Spec: s, Dir: dir, Out: out, Fresh: fresh, Limits: lim, Sum: sum, Progress: p.updateDone, Measure: true})
 }
 
 func cleanStage(ctx context.Context, e *env, s *contract.Spec, w workdir, changes bool, madeFrom string) (_ *clean.Report, err error) {

@@ -42,6 +42,9 @@ type Options struct {
 	// Progress, when set, is called every few thousand rows with the rows read so far and the
 	// share of the file read (-1 when the format cannot tell).
 	Progress func(table string, rows int, done float64)
+	// Measure feeds the profile and the stage score every row as it is staged (Result.Measured),
+	// so that they need no passes of their own over the store.
+	Measure bool
 }
 
 // Audit is what the import did with one file.
@@ -77,6 +80,8 @@ type Audit struct {
 type Result struct {
 	Files []*Audit `json:"files"`
 	Scope string   `json:"scope"` // how the scope filter was applied, in words
+	// Measured is the profile and stage score of the new store (with Options.Measure).
+	Measured *Measured `json:"-"`
 }
 
 // Import reads every export of the contract from o.Dir into the staging store at o.Out,
@@ -164,6 +169,13 @@ func (im *importer) run(ctx context.Context, existed bool, paths map[string]stri
 	if err != nil {
 		return nil, false, fmt.Errorf("staging store %s: %w", o.Out, err)
 	}
+	if o.Measure {
+		if im.measured, err = startMeasure(ctx, im.db, o, existed); err != nil {
+			return nil, false, fmt.Errorf("staging store %s: %w", o.Out, err)
+		}
+		im.measured.start()
+		defer im.measured.stop()
+	}
 	if err := im.db.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM import_file`).Scan(&im.lastFile); err != nil {
 		return nil, false, err
 	}
@@ -215,6 +227,12 @@ func (im *importer) run(ctx context.Context, existed bool, paths map[string]stri
 	for _, a := range res.Files {
 		changed = changed || !a.Skipped
 	}
+	if im.measured != nil {
+		if err := im.measured.stop(); err != nil {
+			return nil, false, fmt.Errorf("measure: %w", err)
+		}
+		res.Measured = im.measured
+	}
 	return res, changed, nil
 }
 
@@ -244,6 +262,7 @@ type importer struct {
 	cutoff   string
 	roster   map[string]bool
 	touched  map[int64]bool
+	measured *Measured // nil: not measuring
 }
 
 func (im *importer) importFile(ctx context.Context, t *contract.Table, path string) (*Audit, error) {
@@ -290,6 +309,9 @@ func (im *importer) importFile(ctx context.Context, t *contract.Table, path stri
 	if fi.f != nil {
 		a.Scope = fi.f.describe
 	}
+	if im.measured != nil {
+		fi.mt = im.measured.table(t.Name)
+	}
 	if err := fi.prepare(ctx, tx); err != nil {
 		return nil, err
 	}
@@ -330,7 +352,8 @@ type fileImport struct {
 	up      *upserter
 	vals    []any
 	raw     []string
-	pending []pendingRow // activity rows whose ticket may turn out untouched
+	pending []pendingRow   // activity rows whose ticket may turn out untouched
+	mt      *measuredTable // nil: not measuring
 }
 
 func (fi *fileImport) prepare(ctx context.Context, tx *sql.Tx) error {
@@ -402,6 +425,9 @@ func (fi *fileImport) row(ctx context.Context, r exports.Row) error {
 		id, _ := res.LastInsertId()
 		fi.pending = append(fi.pending, pendingRow{rowid: id, ticket: fi.f.lastTicket, updated: a.Updated > updatedBefore})
 	}
+	if fi.mt != nil {
+		fi.im.measured.add(fi.mt, fi.raw)
+	}
 	return nil
 }
 
@@ -420,6 +446,9 @@ func (fi *fileImport) dropUntouched(ctx context.Context, tx *sql.Tx) error {
 		}
 		if _, err := del.ExecContext(ctx, p.rowid); err != nil {
 			return err
+		}
+		if fi.mt != nil {
+			fi.mt.deleted = true // it measured a row the store no longer holds
 		}
 		a := fi.a
 		a.InScope--
