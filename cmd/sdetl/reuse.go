@@ -172,9 +172,10 @@ func reusableClean(ctx context.Context, o runOptions, mf madeFrom, gate float64)
 }
 
 // applyReuse puts a record's reports into the run's report, as the stages would have.
-func applyReuse(s *contract.Spec, r *reuseRecord, rep *runReport) {
+func applyReuse(s *contract.Spec, r *reuseRecord, rep *runReport) (err error) {
 	rep.Profile, rep.Scores.Stage, rep.Clean, rep.Scores.Clean = r.Profile, r.StageScore, r.Report, r.CleanScore
-	rep.DateOrders = applyDateOrders(s, r.Profile)
+	rep.DateOrders, err = applyDateOrders(s, r.Profile)
+	return err
 }
 
 // canaryKey fingerprints everything a canary's verdict depends on: the clean store and what
