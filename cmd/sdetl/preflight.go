@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -100,7 +99,6 @@ func preflightReport(ctx context.Context, s *contract.Spec, w workdir, exportsDi
 
 func probeFacts(ctx context.Context, s *contract.Spec, w workdir, exportsDir, dsn string, sums *filesum.Cache) preflight.Facts {
 	f := preflight.Facts{WorkDir: string(w), NeedsDB: true, NeedsInputs: exportsDir != ""}
-	tools := probeTools(ctx) // meanwhile: they read nothing the other probes touch
 	existing := nearestExisting(string(w))
 	f.WorkDirErr = probeWritable(existing)
 	f.FreeDisk, f.DiskErr = health.FreeDisk(existing)
@@ -129,27 +127,11 @@ func probeFacts(ctx context.Context, s *contract.Spec, w workdir, exportsDir, ds
 		f.Inputs = probeInputs(ctx, s, exportsDir, sums)
 	}
 	f.DB, f.LocalNow = probeDB(ctx, dsn)
-	f.Tools = <-tools
-	return f
-}
-
-// probeTools asks pg_dump and pg_restore their versions, both at once: on Debian each is a
-// Perl wrapper that starts a second program, the slowest of the probes.
-func probeTools(ctx context.Context) <-chan []preflight.Tool {
-	names := []string{"pg_dump", "pg_restore"}
-	found := make([]preflight.Tool, len(names))
-	var wg sync.WaitGroup
-	for i, name := range names {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			t, err := pgtools.Find(ctx, name)
-			found[i] = preflight.Tool{Name: t.Name, Path: t.Path, Major: t.Major, Version: t.Version, Err: err}
-		}()
+	for _, name := range []string{"pg_dump", "pg_restore"} {
+		t, err := pgtools.Find(ctx, name)
+		f.Tools = append(f.Tools, preflight.Tool{Name: t.Name, Path: t.Path, Major: t.Major, Version: t.Version, Err: err})
 	}
-	out := make(chan []preflight.Tool, 1)
-	go func() { wg.Wait(); out <- found }()
-	return out
+	return f
 }
 
 // probeDB also returns our clock's reading taken when the server's was read.
