@@ -142,6 +142,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	o.log.Info("run started", "exports", o.exports, "database", describeDSN(o.dsn), "schema", s.Schema, "dry_run", o.dryRun)
 	rep, err := pipeline(ctx, e, s, o)
 	if rep != nil && rep.Import != nil { // a run refused before reading anything writes nothing
+		settleSums(ctx, o, rep)
 		o.sums.Save() // a cache: losing it costs one hash per file next time, so its error is not the run's
 	}
 	if merr := finishMetrics(ctx, rep, started); err == nil {
