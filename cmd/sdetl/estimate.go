@@ -55,7 +55,7 @@ type dryTimes struct {
 func dryMeasure(ctx context.Context, s *contract.Spec, o runOptions) (dryTimes, error) {
 	dt := dryTimes{preflight: o.preflightSeconds}
 	began := time.Now()
-	if _, err := measureClean(ctx, s, o.work); err != nil {
+	if _, err := measureClean(ctx, s, o.work, o.health); err != nil {
 		return dt, err
 	}
 	dt.measure = time.Since(began).Seconds()

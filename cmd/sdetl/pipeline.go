@@ -43,6 +43,7 @@ type runOptions struct {
 	clock            *stageClock    // the stages' durations, for the report
 	sums             *filesum.Cache // the work dir's file fingerprints (nil: hash every time)
 	preflightSeconds float64        // how long the run's preflight took (the dry run's estimate)
+	health           health.Limits  // checked in every long stage (--health-*)
 }
 
 // enter tells the metrics and the log that the run entered stage.
@@ -117,7 +118,7 @@ func runStages(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep 
 		}()
 	}
 	o.enter("import")
-	if rep.Import, err = importStage(ctx, e, s, o.exports, o.work.stage(), o.fresh, o.limits, o.sums.Sum); err != nil {
+	if rep.Import, err = importStage(ctx, e, s, o.exports, o.work.stage(), o.fresh, o.limits, o.health); err != nil {
 		return err
 	}
 	mf, err := currentMadeFrom(ctx, o, contractSum)
@@ -151,13 +152,13 @@ func runStages(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep 
 		}
 	}
 	lo := postgres.LoadOptions{Spec: s, Clean: o.work.clean(), DSN: o.dsn, Run: run,
-		BeforeSwap: scoreBeforeSwap(s, rep.Scores.Clean, &rep.Scores.Postgres), AdoptSchema: o.adopt}
+		BeforeSwap: scoreBeforeSwap(s, rep.Scores.Clean, &rep.Scores.Postgres), AdoptSchema: o.adopt, Health: o.health}
 	o.mig.apply(&lo)
 	if !o.dryRun && reuse != nil {
 		lo.Want = reuse.Measures
 	} else if !o.dryRun {
 		if lo.Want, err = phase(e, "measure", "measuring the clean store for the reconciliation", func() (*rc.Measures, error) {
-			return measureClean(ctx, s, o.work)
+			return measureClean(ctx, s, o.work, o.health)
 		}); err != nil {
 			return err
 		}
@@ -236,6 +237,10 @@ func cleanPhases(ctx context.Context, e *env, s *contract.Spec, o runOptions, re
 	// it did not see whole (rows of earlier imports) are read back, once for both.
 	o.enter("profile")
 	if rep.Profile, err = phase(e, "profile", "profiling the staged columns", func() (*profile.Report, error) {
+		// The import measured the profile as it staged; what it could not see is read now.
+		if err := o.health.For("profile", nil).Now(); err != nil {
+			return nil, err
+		}
 		return rep.Import.Measured.Profile(ctx)
 	}); err != nil {
 		return err
@@ -253,11 +258,12 @@ func cleanPhases(ctx context.Context, e *env, s *contract.Spec, o runOptions, re
 		return err
 	}
 	o.enter("clean")
-	if rep.Clean, err = cleanStage(ctx, e, s, o.work, false, mf.String()); err != nil {
+	// The clean store is scored as it is written (the same report as sdetl score --store clean).
+	if rep.Clean, err = cleanStage(ctx, e, s, o.work, false, time.Now(), o.health, mf.String()); err != nil {
 		return err
 	}
-	rep.Scores.Clean, err = scorePhase(ctx, e, s, "clean", o.work)
-	return err
+	rep.Scores.Clean = rep.Clean.Score
+	return nil
 }
 
 // reconcile fills the report's per-table summary and returns the tables where staged rows !=
@@ -285,8 +291,8 @@ func reconcile(s *contract.Spec, rep *runReport, live *postgres.LiveCounts) (bad
 }
 
 // measureClean measures the clean store for the reconciliation of the generation.
-func measureClean(ctx context.Context, s *contract.Spec, w workdir) (*rc.Measures, error) {
-	return clean.Measure(ctx, s, w.clean())
+func measureClean(ctx context.Context, s *contract.Spec, w workdir, h health.Limits) (*rc.Measures, error) {
+	return clean.MeasureChecked(ctx, s, w.clean(), h.For("reconcile", nil))
 }
 
 // ledgerDetails is what the ledger records of a run: inputs' hashes, counts per stage, scores
@@ -317,14 +323,14 @@ func ledgerDetails(rep *runReport) *postgres.RunDetails {
 	return d
 }
 
-func importStage(ctx context.Context, e *env, s *contract.Spec, dir, out string, fresh bool, lim exports.Limits,
-	sum func(context.Context, string) (string, int64, error)) (_ *stage.Result, err error) {
+func importStage(ctx context.Context, e *env, s *contract.Spec, dir, out string, fresh bool, lim exports.Limits, h health.Limits) (_ *stage.Result, err error) {
 	p := newProgress(e, "import")
 	defer func() { p.finish(err) }()
-	return stage.Import(ctx, stage.Options{Spec: s, Dir: dir, Out: out, Fresh: fresh, Limits: lim, Sum: sum, Progress: p.updateDone, Measure: true})
+	return stage.Import(ctx, stage.Options{Spec: s, Dir: dir, Out: out, Fresh: fresh, Limits: lim, Progress: p.updateDone, Measure: true, Health: h})
 }
 
-func cleanStage(ctx context.Context, e *env, s *contract.Spec, w workdir, changes bool, madeFrom string) (_ *clean.Report, err error) {
+// cleanStage writes the clean store; with scoreAt set it also scores it (Report.Score).
+func cleanStage(ctx context.Context, e *env, s *contract.Spec, w workdir, changes bool, scoreAt time.Time, h health.Limits, madeFrom string) (_ *clean.Report, err error) {
 	p := newProgress(e, "clean")
 	defer func() { p.finish(err) }()
 	if n, err := store.RowCounts(ctx, w.stage()); err == nil { // the totals, for the ETA
@@ -335,7 +341,7 @@ func cleanStage(ctx context.Context, e *env, s *contract.Spec, w workdir, change
 		}
 	}
 	return clean.Run(ctx, clean.Options{Spec: s, Stage: w.stage(), Out: w.clean(),
-		CellChanges: changes, MadeFrom: madeFrom, Progress: p.update, Health: health.Defaults(string(w))})
+		CellChanges: changes, MadeFrom: madeFrom, Progress: p.update, Health: h, ScoreAt: scoreAt})
 }
 
 // adoptUsage documents --adopt-schema, the upgrade path from versions that kept no records.
@@ -361,13 +367,6 @@ func loadStage(ctx context.Context, e *env, o postgres.LoadOptions) (_ *postgres
 		p.setPhase(name)
 	}
 	return postgres.Load(ctx, o)
-}
-
-// scorePhase scores a store with its progress labelled.
-func scorePhase(ctx context.Context, e *env, s *contract.Spec, which string, w workdir) (*quality.Report, error) {
-	return phase(e, "score", "scoring the "+which+" store", func() (*quality.Report, error) {
-		return scoreStore(ctx, s, which, w)
-	})
 }
 
 // scoreStore scores the staging or the clean store of a work dir.

@@ -1,8 +1,9 @@
 // Package backup makes, verifies, restores and prunes sdetl's backups: the staging store (a
-// SQLite VACUUM INTO copy) and the live PostgreSQL schemas (pg_dump custom format). Every
-// backup is a data file plus a JSON manifest beside it (what, when, size, SHA-256 and MD5,
-// row counts, versions); a backup exists for the tool only through its manifest, so prune
-// deletes exactly what the tool made and nothing a glob would also match.
+// byte-for-byte copy made inside one SQLite read transaction) and the live PostgreSQL schemas
+// (pg_dump custom format). Every backup is a data file plus a JSON manifest beside it (what,
+// when, size, SHA-256 and MD5, row counts, versions); a backup exists for the tool only
+// through its manifest, so prune deletes exactly what the tool made and nothing a glob would
+// also match.
 package backup
 
 import (
@@ -47,20 +48,24 @@ type Manifest struct {
 	Source  string    `json:"source"` // the store's path, or the redacted database target
 	// SourceSHA256 is the staging store's own SHA-256 when it was copied (the copy's bytes
 	// differ: VACUUM INTO compacts), so a run can tell that this store is already backed up.
-	SourceSHA256  string            `json:"source_sha256,omitempty"`
-	Schemas       []string          `json:"schemas,omitempty"`
-	Rows          map[string]int64  `json:"rows"`                 // per table ("schema.table" for PostgreSQL)
-	RowHashes     map[string]string `json:"row_hashes,omitempty"` // PostgreSQL: md5 of each table's rows, sorted
-	Integrity     string            `json:"integrity,omitempty"`  // staging: integrity_check of the copy
-	ToolVersion   string            `json:"tool_version"`
-	ServerVersion string            `json:"server_version,omitempty"`
-	DumpVersion   string            `json:"pg_dump_version,omitempty"`
+	SourceSHA256 string            `json:"source_sha256,omitempty"`
+	Schemas      []string          `json:"schemas,omitempty"`
+	Rows         map[string]int64  `json:"rows"`                 // per table ("schema.table" for PostgreSQL)
+	RowHashes    map[string]string `json:"row_hashes,omitempty"` // PostgreSQL: md5 of each table's rows, sorted
+	Integrity    string            `json:"integrity,omitempty"`  // staging: integrity_check of the copy
+	// Fingerprint is PostgreSQL's: the reconciliation fingerprint (every measure of the
+	// reconciliation, row hashes included) of the contract's schema when it was dumped.
+	Fingerprint   string `json:"fingerprint,omitempty"`
+	ToolVersion   string `json:"tool_version"`
+	ServerVersion string `json:"server_version,omitempty"`
+	DumpVersion   string `json:"pg_dump_version,omitempty"`
 }
 
 // Meta is what the caller knows of the context: versions and where the data came from.
 type Meta struct {
 	ToolVersion, ServerVersion, Source string
 	SourceSHA256                       string // staging: the store's SHA-256, when the caller knows it
+	Fingerprint                        string // PostgreSQL: the live schema's reconciliation fingerprint
 }
 
 func newID(kind string, now time.Time) string {

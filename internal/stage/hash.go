@@ -26,29 +26,21 @@ func hashFile(ctx context.Context, path string) (string, int64, error) {
 	return hex.EncodeToString(h.Sum(nil)), n, nil
 }
 
-type fileSum struct {
-	sha  string
+type fileHash struct {
+	sum  string
 	size int64
 }
 
-// sums fingerprints each export once per import, through Options.Sum when set.
-type sums struct {
-	sum func(context.Context, string) (string, int64, error)
-	got map[string]fileSum
-}
-
-func (s *sums) of(ctx context.Context, path string) (string, int64, error) {
-	if f, ok := s.got[path]; ok {
-		return f.sha, f.size, nil
+// hashOnce is hashFile remembered in hashes: the import checks a file's hash before deciding
+// how to open the store, and again when it imports the file.
+func hashOnce(ctx context.Context, hashes map[string]fileHash, path string) (fileHash, error) {
+	if h, ok := hashes[path]; ok {
+		return h, nil
 	}
-	hash := s.sum
-	if hash == nil {
-		hash = hashFile
-	}
-	sha, n, err := hash(ctx, path)
+	sum, size, err := hashFile(ctx, path)
 	if err != nil {
-		return "", 0, err
+		return fileHash{}, err
 	}
-	s.got[path] = fileSum{sha, n}
-	return sha, n, nil
+	hashes[path] = fileHash{sum, size}
+	return hashes[path], nil
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/exports"
+	"github.com/sdetl/sdetl/internal/health"
 	"github.com/sdetl/sdetl/internal/inputfile"
 	"github.com/sdetl/sdetl/internal/store"
 	"github.com/sdetl/sdetl/internal/values"
@@ -36,15 +37,14 @@ type Options struct {
 	Fresh bool
 	// Limits bound what one file may make the readers hold or yield (zero: the defaults).
 	Limits exports.Limits
-	// Sum, when set, fingerprints an export (SHA-256 hex and size) instead of reading it
-	// whole: a cache that knows unchanged files (filesum). It must give the file's SHA-256.
-	Sum func(ctx context.Context, path string) (string, int64, error)
 	// Progress, when set, is called every few thousand rows with the rows read so far and the
 	// share of the file read (-1 when the format cannot tell).
 	Progress func(table string, rows int, done float64)
 	// Measure feeds the profile and the stage score every row as it is staged (Result.Measured),
 	// so that they need no passes of their own over the store.
 	Measure bool
+	// Health is checked when the import starts and every Health.Every rows; zero: no checks.
+	Health health.Limits
 }
 
 // Audit is what the import did with one file.
@@ -88,34 +88,48 @@ type Result struct {
 // adding to what earlier imports staged: a file imported before (same SHA-256) is skipped, and
 // a row whose natural key was staged by an earlier file replaces it (counted as updated, or as
 // unchanged when every value is the same). The new store is built beside the old one and
-// renamed into place: on error nothing changes. When every file was skipped, the store is not
-// rewritten at all.
-func Import(ctx context.Context, o Options) (*Result, error) {
+// renamed into place: on error nothing changes. When every file was imported before, the store
+// is only read, never copied or rewritten.
+func Import(ctx context.Context, o Options) (_ *Result, err error) {
+	defer func() { err = store.Full(err, o.Out) }()
 	paths, err := exports.Paths(o.Spec, o.Dir, o.Files)
 	if err != nil {
 		return nil, err
 	}
-	if o.Fresh {
-		os.Remove(o.Out)
-	}
-	sums := &sums{sum: o.Sum, got: map[string]fileSum{}}
-	if !o.Fresh { // every file imported before: read the store, never copy or rewrite it
-		if res, err := importUnchanged(ctx, o, paths, sums); res != nil || err != nil {
+	hashes := map[string]fileHash{}
+	if !o.Fresh {
+		// Every file imported before: the import only reads the store, so it reads the store
+		// itself instead of a copy of it (copying a large store is most of an unchanged re-run).
+		if db, ok := unchangedStore(ctx, o, paths, hashes); ok {
+			defer db.Close()
+			res, _, err := run(ctx, o, db, true, paths, hashes)
 			return res, err
 		}
 	}
-	b, existed, err := store.Update(ctx, o.Out)
+	// Fresh builds from nothing, but beside the old store like any import: the old one stays
+	// until the new one is complete (a failed --fresh import must not lose it).
+	var b *store.Builder
+	existed := false
+	if o.Fresh {
+		b, err = store.Create(ctx, o.Out)
+	} else {
+		b, existed, err = store.Update(ctx, o.Out)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("staging store: %w", err)
 	}
 	defer b.Abort()
-	im := &importer{o: o, db: b.DB, norm: values.NewNormalizer(o.Spec.Sentinels), sums: sums}
-	res, changed, err := im.run(ctx, existed, paths)
-	if err != nil || !changed {
-		return res, err // nothing changed: leave the store as it is
+	if existed {
+		err = checkSchema(ctx, b.DB, o.Spec)
+	} else {
+		err = createSchema(ctx, b.DB, o.Spec)
 	}
-	if err := im.writeAudit(ctx, res); err != nil {
-		return nil, err
+	if err != nil {
+		return nil, fmt.Errorf("staging store %s: %w", o.Out, err)
+	}
+	res, changed, err := run(ctx, o, b.DB, existed, paths, hashes)
+	if err != nil || !changed {
+		return res, err // every file was imported before: leave the store as it is
 	}
 	if err := b.Commit(); err != nil {
 		return nil, fmt.Errorf("staging store: %w", err)
@@ -123,60 +137,50 @@ func Import(ctx context.Context, o Options) (*Result, error) {
 	return res, nil
 }
 
-// importUnchanged is the import when every export was imported before (by content): the
-// same audit and scope, read from the store opened read-only, so the store keeps its bytes
-// and its identity. It returns nil when some file is new or the store does not exist yet.
-func importUnchanged(ctx context.Context, o Options, paths map[string]string, sums *sums) (*Result, error) {
+// unchangedStore opens the existing staging store read-only when every file in paths was
+// imported into it before (by SHA-256, which it records in hashes); ok=false otherwise, or
+// when anything about the store is off (the import proper then says what).
+func unchangedStore(ctx context.Context, o Options, paths map[string]string, hashes map[string]fileHash) (*sql.DB, bool) {
 	if _, err := os.Stat(o.Out); err != nil {
-		return nil, nil
+		return nil, false
 	}
 	db, err := store.OpenReadOnly(o.Out)
 	if err != nil {
-		return nil, nil // the copy-and-update path reports what is wrong with it
+		return nil, false
 	}
-	defer db.Close()
-	for _, t := range o.Spec.Tables {
-		p, ok := paths[t.Name]
-		if !ok {
-			continue
-		}
-		sha, _, err := sums.of(ctx, p)
-		if err != nil {
-			return nil, err
-		}
+	if err := checkSchema(ctx, db, o.Spec); err != nil {
+		db.Close()
+		return nil, false
+	}
+	for table, p := range paths {
+		h, err := hashOnce(ctx, hashes, p)
 		var id int
-		if err := db.QueryRowContext(ctx, `SELECT id FROM import_file WHERE table_name = ? AND sha256 = ?`, t.Name, sha).Scan(&id); err != nil {
-			return nil, nil // new, or a store the full path must judge
+		if err == nil {
+			err = db.QueryRowContext(ctx, `SELECT id FROM import_file WHERE table_name = ? AND sha256 = ?`, table, h.sum).Scan(&id)
+		}
+		if err != nil {
+			db.Close()
+			return nil, false
 		}
 	}
-	im := &importer{o: o, db: db, norm: values.NewNormalizer(o.Spec.Sentinels), sums: sums}
-	res, changed, err := im.run(ctx, true, paths)
-	if err == nil && changed {
-		err = fmt.Errorf("staging store %s: a file known by its SHA-256 was imported again", o.Out) // a bug: run skips every known file
-	}
-	return res, err
+	return db, true
 }
 
-// run imports every export into im.db, in scope order, and reports whether anything changed.
-func (im *importer) run(ctx context.Context, existed bool, paths map[string]string) (*Result, bool, error) {
-	o := im.o
-	var err error
-	if existed {
-		err = checkSchema(ctx, im.db, o.Spec)
-	} else {
-		err = createSchema(ctx, im.db, o.Spec)
-	}
-	if err != nil {
-		return nil, false, fmt.Errorf("staging store %s: %w", o.Out, err)
+// run imports paths into db (a copy of the store being built, or the store itself read-only
+// when every file is unchanged) and writes the audit; changed says whether any file was read.
+func run(ctx context.Context, o Options, db *sql.DB, existed bool, paths map[string]string, hashes map[string]fileHash) (_ *Result, changed bool, err error) {
+	im := &importer{o: o, db: db, norm: values.NewNormalizer(o.Spec.Sentinels), hashes: hashes, health: o.Health.For("import", nil)}
+	if err := im.health.Now(); err != nil {
+		return nil, false, err
 	}
 	if o.Measure {
-		if im.measured, err = startMeasure(ctx, im.db, o, existed); err != nil {
+		if im.measured, err = startMeasure(ctx, db, o, existed); err != nil {
 			return nil, false, fmt.Errorf("staging store %s: %w", o.Out, err)
 		}
 		im.measured.start()
 		defer im.measured.stop()
 	}
-	if err := im.db.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM import_file`).Scan(&im.lastFile); err != nil {
+	if err := db.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM import_file`).Scan(&im.lastFile); err != nil {
 		return nil, false, err
 	}
 	res := &Result{Scope: "none: no scope filter in the contract"}
@@ -185,7 +189,7 @@ func (im *importer) run(ctx context.Context, existed bool, paths map[string]stri
 		_, haveRoster := paths[sc.Roster.Table]
 		if !haveRoster && existed {
 			// A roster staged by an earlier import still decides the scope.
-			err := im.db.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM "+store.Quote(TableName(o.Spec.Table(sc.Roster.Table)))+")").Scan(&haveRoster)
+			err := db.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM "+store.Quote(TableName(o.Spec.Table(sc.Roster.Table)))+")").Scan(&haveRoster)
 			if err != nil {
 				return nil, false, err
 			}
@@ -223,7 +227,6 @@ func (im *importer) run(ctx context.Context, existed bool, paths map[string]stri
 	if im.scope != nil {
 		res.Scope = fmt.Sprintf("team-touched: cutoff %s, roster of %d, %d tickets touched", im.cutoff, len(im.roster), len(im.touched))
 	}
-	changed := false
 	for _, a := range res.Files {
 		changed = changed || !a.Skipped
 	}
@@ -232,6 +235,11 @@ func (im *importer) run(ctx context.Context, existed bool, paths map[string]stri
 			return nil, false, fmt.Errorf("measure: %w", err)
 		}
 		res.Measured = im.measured
+	}
+	if changed {
+		if err := im.writeAudit(ctx, res); err != nil {
+			return nil, false, err
+		}
 	}
 	return res, changed, nil
 }
@@ -256,22 +264,25 @@ type importer struct {
 	o        Options
 	db       *sql.DB
 	lastFile int // highest import_file id so far
-	sums     *sums
 	norm     *values.Normalizer
 	scope    *contract.Scope // nil: no filter
 	cutoff   string
 	roster   map[string]bool
 	touched  map[int64]bool
-	measured *Measured // nil: not measuring
+	measured *Measured           // nil: not measuring
+	hashes   map[string]fileHash // by path: each file is hashed once
+	health   *health.Checker
 }
 
 func (im *importer) importFile(ctx context.Context, t *contract.Table, path string) (*Audit, error) {
 	start := time.Now()
 	a := &Audit{Table: t.Name, Path: path, Format: strings.TrimPrefix(strings.ToLower(filepath.Ext(path)), "."), Scope: "all rows"}
 	var err error
-	if a.SHA256, a.Size, err = im.sums.of(ctx, path); err != nil {
+	h, err := hashOnce(ctx, im.hashes, path)
+	if err != nil {
 		return nil, err
 	}
+	a.SHA256, a.Size = h.sum, h.size
 	err = im.db.QueryRowContext(ctx, `SELECT id FROM import_file WHERE table_name = ? AND sha256 = ?`, t.Name, a.SHA256).Scan(&a.SameAs)
 	if err == nil {
 		a.Skipped, a.Scope = true, fmt.Sprintf("unchanged: imported before as file %d", a.SameAs)
@@ -319,7 +330,12 @@ func (im *importer) importFile(ctx context.Context, t *contract.Table, path stri
 	if im.o.Progress != nil {
 		progress = func(n int64, done float64) { im.o.Progress(t.Name, int(n), done) }
 	}
-	if err := ex.Each(ctx, progress, func(r exports.Row) error { return fi.row(ctx, r) }); err != nil {
+	if err := ex.Each(ctx, progress, func(r exports.Row) error {
+		if err := im.health.Tick(); err != nil {
+			return err
+		}
+		return fi.row(ctx, r)
+	}); err != nil {
 		return nil, err
 	}
 	if err := fi.dropUntouched(ctx, tx); err != nil {
