@@ -15,6 +15,7 @@ func cmdLoad(ctx context.Context, e *env, args []string) error {
 	adopt := f.String("adopt-schema", "", adoptUsage)
 	var mig migrateFlags
 	f.withMigrate(&mig, true)
+	hf := f.withHealth()
 	if _, err := f.parse(args); err != nil {
 		return err
 	}
@@ -31,7 +32,7 @@ func cmdLoad(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	want, err := measureClean(ctx, s, f.work)
+	want, err := measureClean(ctx, s, f.work, hf.limits(f.work))
 	if err != nil {
 		return err
 	}
@@ -44,7 +45,7 @@ func cmdLoad(ctx context.Context, e *env, args []string) error {
 	}
 	var pgScore *quality.Report
 	lo := postgres.LoadOptions{Spec: s, Clean: f.work.clean(), DSN: dsn, Run: run, Want: want,
-		BeforeSwap: scoreBeforeSwap(s, cleanScore, &pgScore), AdoptSchema: *adopt}
+		BeforeSwap: scoreBeforeSwap(s, cleanScore, &pgScore), AdoptSchema: *adopt, Health: hf.limits(f.work)}
 	mig.apply(&lo)
 	res, err := loadStage(ctx, e, lo)
 	status, d := postgres.StatusOK, &postgres.RunDetails{Scores: map[string]float64{"clean": cleanScore.Composite}}

@@ -7,14 +7,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/sdetl/sdetl/internal/contract"
+	"github.com/sdetl/sdetl/internal/health"
 	"github.com/sdetl/sdetl/internal/outcome"
 	"github.com/sdetl/sdetl/internal/reconcile"
 	"github.com/sdetl/sdetl/internal/store"
@@ -95,6 +98,11 @@ func migrate(ctx context.Context, o LoadOptions) (res *LoadResult, err error) {
 		return nil, fmt.Errorf("clean store: %w", err)
 	}
 	defer src.Close()
+	if o.Health != (health.Limits{}) {
+		p := newPinger(o.DSN)
+		defer p.close()
+		o.ping = p.ping
+	}
 	began = time.Now()
 	if res.Tables, err = copyAll(ctx, o, src, gen); err != nil {
 		return nil, err
@@ -113,7 +121,7 @@ func migrate(ctx context.Context, o LoadOptions) (res *LoadResult, err error) {
 	testPoint("reconcile")
 	o.phase("reconcile: measuring the generation")
 	began = time.Now()
-	got, err := measureGeneration(ctx, r.conn, s, gen)
+	got, err := measureGeneration(ctx, r.conn, s, gen, o.Health.For("reconcile", o.ping))
 	if err != nil {
 		return nil, fmt.Errorf("reconcile: %w", err)
 	}
@@ -286,7 +294,7 @@ func copyAll(ctx context.Context, o LoadOptions, src *sql.DB, gen string) ([]Tab
 func copyOne(ctx context.Context, conn *pgx.Conn, o LoadOptions, src *sql.DB, gen string, t *contract.Table) (TableLoad, error) {
 	began := time.Now()
 	if t == nil {
-		n, err := copyQuarantineConn(ctx, conn, src, gen)
+		n, err := copyQuarantineConn(ctx, conn, src, gen, o.Health.For("load", o.ping))
 		if err != nil {
 			return TableLoad{}, fmt.Errorf("load quarantine into %s: %w", gen, err)
 		}
@@ -295,7 +303,7 @@ func copyOne(ctx context.Context, conn *pgx.Conn, o LoadOptions, src *sql.DB, ge
 		}
 		return TableLoad{Table: QuarantineTable, Rows: n, Copying: time.Since(began)}, nil
 	}
-	n, err := copyTable(ctx, conn, src, gen, t, "", o.Progress)
+	n, err := copyTable(ctx, conn, src, gen, t, "", o.Progress, o.Health.For("load", o.ping))
 	if err != nil {
 		return TableLoad{}, fmt.Errorf("load %s into %s: %w", t.Name, gen, explainRowTooBig(t, err))
 	}
@@ -351,7 +359,10 @@ func lostConnection(err error) bool {
 		return pe.Code == "57P01" || pe.Code == "57P02" || pe.Code == "57P03" // admin_shutdown, crash_shutdown, cannot_connect_now
 	}
 	var ce *pgconn.ConnectError
-	return errors.As(err, &ce) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || strings.Contains(err.Error(), "conn closed")
+	// A write into a connection the server closed fails locally: EPIPE, ECONNRESET, or, once
+	// pgx has seen the close on its reading side, net.ErrClosed; which one is a race.
+	return errors.As(err, &ce) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || strings.Contains(err.Error(), "conn closed") ||
+		errors.Is(err, net.ErrClosed) || errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET)
 }
 
 // liveFingerprintIs reports whether the live generation already holds exactly what the given
