@@ -169,7 +169,7 @@ func loadCanaryTable(ctx context.Context, conn *pgx.Conn, src *sql.DB, o CanaryO
 	if o.Where != nil {
 		where = o.Where(t.Name)
 	}
-	if _, err := copyTable(ctx, tx, src, schema, t, where, o.Progress); err != nil {
+	if _, err := copyTable(ctx, tx, src, schema, t, where, o.Progress, nil); err != nil {
 		return canaryErr("load "+t.Name, explainRowTooBig(t, err))
 	}
 	if k := keyDDL(schema, t); k != "" {

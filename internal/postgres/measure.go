@@ -19,15 +19,7 @@ func measureGeneration(ctx context.Context, q querier, s *contract.Spec, schema 
 	}
 	m := &reconcile.Measures{Tables: map[string]*reconcile.Table{}}
 	for _, t := range s.Tables {
-		var names []string
-		var types []contract.Type
-		for _, c := range t.Columns {
-			names, types = append(names, c.Name), append(types, c.Type)
-		}
-		for _, d := range t.Derived {
-			names, types = append(names, d.Name), append(types, d.Type)
-		}
-		names, types = append(names, lineage...), append(types, contract.Text, contract.Integer)
+		names, types := measuredColumns(t)
 		mt, err := measureTable(ctx, q, schema, t.Name, names, types)
 		if err != nil {
 			return nil, fmt.Errorf("measure %s.%s: %w", schema, t.Name, err)
@@ -41,6 +33,20 @@ func measureGeneration(ctx context.Context, q querier, s *contract.Spec, schema 
 	}
 	m.Tables[QuarantineTable] = mt
 	return m, nil
+}
+
+// measuredColumns are a table's columns as the loader copies them: contracted, derived, then
+// the lineage.
+func measuredColumns(t *contract.Table) ([]string, []contract.Type) {
+	var names []string
+	var types []contract.Type
+	for _, c := range t.Columns {
+		names, types = append(names, c.Name), append(types, c.Type)
+	}
+	for _, d := range t.Derived {
+		names, types = append(names, d.Name), append(types, d.Type)
+	}
+	return append(names, lineage...), append(types, contract.Text, contract.Integer)
 }
 
 func quarantineColumns() ([]string, []contract.Type) {
