@@ -10,6 +10,9 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/sdetl/sdetl/internal/contract"
+	"github.com/sdetl/sdetl/internal/csvfile"
 )
 
 // flags is the flag set of a subcommand, with the flags most commands share.
@@ -23,7 +26,8 @@ type flags struct {
 	specFile string
 	json     bool
 	pg       string
-	files    bool // positional arguments (files) are accepted
+	files    bool   // positional arguments (files) are accepted
+	encoding string // --encoding: every CSV export's, over the contract's (withEncoding)
 }
 
 func newFlags(e *env, name, args, summary string) *flags {
@@ -65,6 +69,28 @@ func (f *flags) withJSON() *flags {
 func (f *flags) withPG() *flags {
 	f.StringVar(&f.pg, "pg", "", "PostgreSQL DSN (default: $SDETL_PG_DSN, the PG* environment, else the local PostgreSQL under --workdir)")
 	return f
+}
+
+// withEncoding adds --encoding, the CSV exports' character encoding.
+func (f *flags) withEncoding() *flags {
+	f.StringVar(&f.encoding, "encoding", "", "the CSV exports' character `encoding`, over each table's encoding: in the contract: "+
+		strings.Join(csvfile.Encodings, ", ")+" (default utf-8)")
+	return f
+}
+
+// applyEncoding sets --encoding on every table of s (a CSV export is read in it; XLSX says its own).
+func (f *flags) applyEncoding(s *contract.Spec) error {
+	if f.encoding == "" {
+		return nil
+	}
+	enc, err := csvfile.NormalizeEncoding(f.encoding)
+	if err != nil {
+		return usageError{f.name + ": --" + err.Error()}
+	}
+	for _, t := range s.Tables {
+		t.Encoding = enc
+	}
+	return nil
 }
 
 // withFiles accepts file arguments, returned by parse.

@@ -14,6 +14,7 @@ func cmdImport(ctx context.Context, e *env, args []string) error {
 	exports := f.String("exports", "", "directory holding the exports")
 	fresh := f.Bool("fresh", false, "start a new staging store instead of adding to the existing one")
 	limits := f.withLimits()
+	f.withEncoding()
 	files, err := f.parse(args)
 	if err != nil {
 		return err

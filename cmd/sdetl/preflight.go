@@ -160,7 +160,7 @@ func probeInputs(s *contract.Spec, dir string) []preflight.Input {
 		if st, err := os.Stat(p); err == nil {
 			in.Bytes = st.Size()
 		}
-		ef, err := exports.Open(p)
+		ef, err := exports.OpenEncoding(context.Background(), p, exports.Limits{}, t.Encoding)
 		if err != nil {
 			in.Err = err
 		} else {

@@ -89,6 +89,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	f.withMigrate(&mig, true)
 	f.Var(&minQ, "min-quality", "quality gate `N`, 0..100: the clean store's score must reach this (default: the contract's gate, 80 for the built-in one)")
 	limits := f.withLimits()
+	f.withEncoding()
 	mf := f.withMetrics()
 	logStderr := f.Bool("log-stderr", false, "also write the run's log lines to stderr (text on a terminal, JSON lines otherwise); they always go to <workdir>/logs")
 	if _, err := f.parse(args); err != nil {

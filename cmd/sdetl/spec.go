@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/sdetl/sdetl/internal/contract"
+	"github.com/sdetl/sdetl/internal/csvfile"
 	"github.com/sdetl/sdetl/internal/postgres"
 	"github.com/sdetl/sdetl/internal/specdraft"
 	"github.com/sdetl/sdetl/internal/store"
@@ -50,8 +51,15 @@ func cmdSpecInit(ctx context.Context, e *env, args []string) error {
 	f.StringVar(&o.Schema, "schema", "", "target PostgreSQL schema (default: from --name, else the first export's directory name)")
 	f.StringVar(&o.Name, "name", "", "contract name (default: the schema)")
 	order := f.String("date-order", "dmy", "how ambiguous d/m values are read where a column has no evidence: dmy or mdy")
+	f.withEncoding()
 	if _, err := f.parse(args); err != nil {
 		return err
+	}
+	if f.encoding != "" {
+		if _, err := csvfile.NormalizeEncoding(f.encoding); err != nil {
+			return usageError{"spec init: --" + err.Error()}
+		}
+		o.Encoding = f.encoding
 	}
 	switch {
 	case len(from) == 0:

@@ -44,6 +44,9 @@ func (f *flags) setup(lock bool) (s *contract.Spec, unlock func(), err error) {
 	if s, err = contract.Load(f.specFile); err != nil {
 		return nil, nil, err
 	}
+	if err := f.applyEncoding(s); err != nil {
+		return nil, nil, err
+	}
 	unlock = func() {}
 	if lock {
 		if unlock, err = f.work.lock(); err != nil {

@@ -13,7 +13,7 @@ import (
 	"github.com/sdetl/sdetl/internal/values"
 )
 
-// The clean store's layout: one table per contract table with lineage (_file_id, _row) and
+// The clean store's layout: one table per contract table with lineage (_file_id, _row, _line) and
 // every contracted and derived column holding its canonical text (integers as INTEGER), plus
 // the quarantine, the change log, and the import audit copied from the staging store.
 const cleanDDL = `
@@ -39,7 +39,7 @@ func createSchema(ctx context.Context, db *sql.DB, s *contract.Spec) error {
 		return fmt.Errorf("create clean schema: %w", err)
 	}
 	for _, t := range s.Tables {
-		cols := []string{"_file_id INTEGER NOT NULL", "_row INTEGER NOT NULL"}
+		cols := []string{"_file_id INTEGER NOT NULL", "_row INTEGER NOT NULL", "_line INTEGER NOT NULL"}
 		for _, c := range t.Columns {
 			cols = append(cols, store.Quote(c.Name)+" "+sqliteType(c.Type))
 		}
@@ -125,7 +125,7 @@ func (c *cleaner) table(ctx context.Context, t *contract.Table) (*TableResult, e
 			c.quarantine[rule]++
 			continue
 		}
-		if err := c.writeClean(ctx, w, file, fileID, row, raw); err != nil {
+		if err := c.writeClean(ctx, w, file, fileID, row, line, raw); err != nil {
 			return nil, err
 		}
 	}
@@ -154,7 +154,7 @@ type tableWriter struct {
 }
 
 func (c *cleaner) newTableWriter(ctx context.Context, tx *sql.Tx, t *contract.Table) (*tableWriter, error) {
-	out := []string{"_file_id", "_row"}
+	out := []string{"_file_id", "_row", "_line"}
 	for _, col := range t.Columns {
 		out = append(out, store.Quote(col.Name))
 	}
@@ -209,15 +209,15 @@ func (c *cleaner) normalizeRow(t *contract.Table, raw []string, clean []values.R
 
 // writeClean inserts a row whose cells all cleaned, counting (and, if asked, recording) every
 // change and filling the derived columns.
-func (c *cleaner) writeClean(ctx context.Context, w *tableWriter, file string, fileID, row int64, raw []string) error {
+func (c *cleaner) writeClean(ctx context.Context, w *tableWriter, file string, fileID, row, line int64, raw []string) error {
 	t, vals := w.t, w.vals
-	vals[0], vals[1] = fileID, row
+	vals[0], vals[1], vals[2] = fileID, row, line
 	for i, col := range t.Columns {
 		r := w.clean[i]
 		if r.Null {
-			vals[2+i] = nil
+			vals[3+i] = nil
 		} else {
-			vals[2+i] = r.Value
+			vals[3+i] = r.Value
 		}
 		if r.Changes == 0 {
 			continue
@@ -226,17 +226,17 @@ func (c *cleaner) writeClean(ctx context.Context, w *tableWriter, file string, f
 			c.changes[changeKey{t.Name, col.Name, name}]++
 		}
 		if w.cellC != nil {
-			if _, err := w.cellC.ExecContext(ctx, t.Name, file, row, col.Name, raw[i], vals[2+i],
+			if _, err := w.cellC.ExecContext(ctx, t.Name, file, row, col.Name, raw[i], vals[3+i],
 				strings.Join(r.Changes.Names(), ",")); err != nil {
 				return err
 			}
 		}
 	}
 	for i, d := range t.Derived {
-		vals[2+len(t.Columns)+i] = nil
+		vals[3+len(t.Columns)+i] = nil
 		if src := w.clean[w.derivedFrom[i]]; !src.Null {
 			if v, ok := d.Map[src.Value]; ok {
-				vals[2+len(t.Columns)+i] = v
+				vals[3+len(t.Columns)+i] = v
 				c.changes[changeKey{t.Name, d.Name, "derive"}]++
 			}
 		}
@@ -277,9 +277,14 @@ func (c *cleaner) dedupe(ctx context.Context, tx *sql.Tx, t *contract.Table) err
 	for _, col := range t.Columns {
 		rec = append(rec, "'"+strings.ReplaceAll(col.Name, "'", "''")+"'", "d."+store.Quote(col.Name))
 	}
-	keyText := "d." + strings.Join(keys, " || '|' || d.")
+	// A composite key is a JSON array of its parts (["bob", "2025-07-01"]): joined with a
+	// separator, ("a|b", "c") and ("a", "b|c") would read the same.
+	keyText := "d." + keys[0]
+	if len(keys) > 1 {
+		keyText = "json_array(d." + strings.Join(keys, ", d.") + ")"
+	}
 	r, err := tx.ExecContext(ctx, fmt.Sprintf(`INSERT INTO quarantine
-		SELECT ?, f.name, d._row, 0, ?, ?, ?, %s, 'an older row of natural key ' || %s, %s
+		SELECT ?, f.name, d._row, d._line, ?, ?, ?, %s, 'an older row of natural key ' || %s, %s
 		FROM temp.losers l JOIN %s d ON d.rowid = l.rid JOIN import_file_names f ON f.id = d._file_id
 		ORDER BY d.rowid`, keyText, keyText, jsonObjectSQL(rec), tbl),
 		t.Name, t.Key[0], contract.RuleDuplicateKey, contract.High)

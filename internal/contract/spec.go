@@ -82,7 +82,26 @@ type Table struct {
 	Columns  []*Column  `yaml:"columns"`
 	Derived  []*Derived `yaml:"derived"`
 	Sample   *Sample    `yaml:"sample"` // how the canary samples it; nil: one stratum (sample.go)
+	// Encoding is a CSV export's character encoding (Encodings); "" is UTF-8. XLSX says its own.
+	Encoding string `yaml:"encoding"`
+	// Mode is how a newer export of the table meets what earlier ones staged: a table with a
+	// key upserts by it (ModeUpsert); one without replaces the rows of earlier exports of the
+	// table (ModeSnapshot, the default) or adds to them (ModeAppend).
+	Mode Mode `yaml:"mode"`
 }
+
+// Mode is how a table's exports accumulate in the staging store.
+type Mode string
+
+// The modes.
+const (
+	ModeUpsert   Mode = "upsert"   // keyed tables: a later export's row replaces the staged row of its key
+	ModeSnapshot Mode = "snapshot" // keyless tables (default): a later export replaces the table's staged rows
+	ModeAppend   Mode = "append"   // keyless tables: a later export's rows are added to the staged ones
+)
+
+// Encodings are the CSV encodings a contract may name (csvfile decodes exactly these).
+var Encodings = []string{"utf-8", "utf-16", "utf-16le", "utf-16be", "windows-1252", "iso-8859-1", "iso-8859-15", "windows-1250", "windows-1251"}
 
 // Column is one contracted column.
 type Column struct {
@@ -281,6 +300,16 @@ func (t *Table) validate(s *Spec) error {
 	if t.Modified != "" && t.Column(t.Modified) == nil {
 		return fmt.Errorf("modified column %q not declared", t.Modified)
 	}
+	if err := t.validateMode(); err != nil {
+		return err
+	}
+	if t.Encoding != "" {
+		e := strings.ToLower(strings.TrimSpace(t.Encoding))
+		if !slices.Contains(Encodings, e) {
+			return fmt.Errorf("encoding %q: want one of %s", t.Encoding, strings.Join(Encodings, ", "))
+		}
+		t.Encoding = e
+	}
 	if len(t.Indexes) > 99 {
 		return fmt.Errorf("%d indexes: at most 99", len(t.Indexes))
 	}
@@ -383,4 +412,19 @@ func (s *Spec) IsSentinel(raw string) bool {
 		}
 	}
 	return false
+}
+
+// validateMode fills in the table's default mode and refuses one that does not fit its key.
+func (t *Table) validateMode() error {
+	switch {
+	case t.Mode == "" && len(t.Key) > 0:
+		t.Mode = ModeUpsert
+	case t.Mode == "":
+		t.Mode = ModeSnapshot
+	case len(t.Key) > 0 && t.Mode != ModeUpsert:
+		return fmt.Errorf("mode %q: a table with a key upserts by it (mode: upsert); snapshot and append are for tables without one", t.Mode)
+	case len(t.Key) == 0 && t.Mode != ModeSnapshot && t.Mode != ModeAppend:
+		return fmt.Errorf("mode %q: a table without a key is a snapshot (each export replaces the last) or append (exports accumulate)", t.Mode)
+	}
+	return nil
 }

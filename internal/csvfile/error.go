@@ -33,3 +33,19 @@ func (e *Error) Error() string {
 
 // Unwrap returns the kind of error, so errors.Is(err, csvfile.ErrInvalidUTF8) works.
 func (e *Error) Unwrap() error { return e.Err }
+
+// NotUTF8Error is invalid UTF-8 in a file read as UTF-8: the *Error naming its line and byte,
+// the byte, and how to read the file instead. errors.As finds the *Error through it.
+type NotUTF8Error struct {
+	Err  *Error
+	Byte byte
+}
+
+func (e *NotUTF8Error) Error() string {
+	return fmt.Sprintf("%v (byte 0x%02X): the file is not UTF-8; a file saved by a Windows program is usually windows-1252: "+
+		"set encoding: windows-1252 on its table in the contract, or pass --encoding windows-1252 (sdetl spec init proposes the encoding from the file's bytes)",
+		e.Err, e.Byte)
+}
+
+// Unwrap returns the *Error, so errors.Is(err, ErrInvalidUTF8) still works.
+func (e *NotUTF8Error) Unwrap() error { return e.Err }

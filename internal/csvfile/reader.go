@@ -44,8 +44,10 @@ type Reader struct {
 	eol     byte  // '\n' (LF or CRLF line ends) or '\r' (CR-only)
 	err     error // sticky: after an error every Read returns it
 	lim     Limits
-	records int // records returned so far
-	blank   int // blank lines skipped
+	// encoding is the file's (Encodings); the parser reads its decoded UTF-8.
+	encoding string
+	records  int // records returned so far
+	blank    int // blank lines skipped
 
 	rec    []byte   // field bytes of the current record, unquoted and concatenated
 	ends   []int    // end offset in rec of each field
@@ -61,13 +63,46 @@ func Open(path string) (*Reader, error) {
 // OpenContext opens the CSV file at path, which must be a regular file (see inputfile), with the
 // given limits (zero fields: the defaults). Reads fail with ctx.Err() once ctx is done.
 func OpenContext(ctx context.Context, path string, lim Limits) (*Reader, error) {
+	return OpenEncoding(ctx, path, lim, UTF8)
+}
+
+// OpenEncoding is OpenContext for a file in encoding enc (see Encodings; "" is UTF-8). A file
+// that is not text at all, or UTF-16 declared as something else, is refused here with a
+// *NotTextError, before any record is read.
+func OpenEncoding(ctx context.Context, path string, lim Limits, enc string) (*Reader, error) {
+	enc, err := NormalizeEncoding(enc)
+	if err != nil {
+		return nil, err
+	}
 	f, err := inputfile.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	r := NewReader(inputfile.Reader(ctx, f), inputfile.Display(path))
-	r.lim = lim.withDefaults()
-	r.closer = f
+	head := make([]byte, 4096)
+	n, err := f.ReadAt(head, 0)
+	if err != nil && err != io.EOF {
+		f.Close()
+		return nil, fmt.Errorf("%s: %w", inputfile.Display(path), err)
+	}
+	if why := notText(head[:n], enc); why != "" {
+		f.Close()
+		return nil, &NotTextError{File: inputfile.Display(path), Why: why}
+	}
+	if enc == UTF8 {
+		r := NewReader(inputfile.Reader(ctx, f), inputfile.Display(path))
+		r.lim = lim.withDefaults()
+		r.closer = f
+		return r, nil
+	}
+	// Count the file's bytes under the decoder, so that progress is a share of the file.
+	c := &countio.Reader{R: inputfile.Reader(ctx, f)}
+	rd, err := decoder(c, enc)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	r := &Reader{name: inputfile.Display(path), br: bufio.NewReaderSize(rd, bufSize), src: c, eol: '\n',
+		lim: lim.withDefaults(), closer: f, encoding: enc}
 	return r, nil
 }
 
@@ -85,7 +120,20 @@ func (r *Reader) SetLimits(l Limits) { r.lim = l.withDefaults() }
 func (r *Reader) Blank() int { return r.blank }
 
 // Offset is how many bytes of the input the records returned so far consumed (for progress).
-func (r *Reader) Offset() int64 { return r.src.N - int64(r.br.Buffered()) }
+func (r *Reader) Offset() int64 {
+	if r.encoding != "" && r.encoding != UTF8 {
+		return r.src.N // bytes of the file decoded so far; the buffer holds decoded text
+	}
+	return r.src.N - int64(r.br.Buffered())
+}
+
+// Encoding is the file's encoding (Encodings).
+func (r *Reader) Encoding() string {
+	if r.encoding == "" {
+		return UTF8
+	}
+	return r.encoding
+}
 
 // Close closes the file opened by Open; for a Reader from NewReader it does nothing.
 func (r *Reader) Close() error {
@@ -262,7 +310,7 @@ func (r *Reader) readLine(budget, field int, quoted bool, startLine int) ([]byte
 	// Check per line, before unquoting, so the column points at the raw byte. A line end never
 	// splits a valid UTF-8 sequence, so checking line by line is exact.
 	if !utf8.Valid(line) {
-		return nil, r.errorf(r.line, invalidAt(line)+1, ErrInvalidUTF8)
+		return nil, &NotUTF8Error{Err: r.errorf(r.line, invalidAt(line)+1, ErrInvalidUTF8).(*Error), Byte: line[invalidAt(line)]}
 	}
 	return line, nil
 }

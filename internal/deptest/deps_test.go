@@ -67,7 +67,7 @@ var allowed = map[string][]string{
 	"internal/clean":     {"internal/cellguard", "internal/contract", "internal/health", "internal/outcome", "internal/quality", "internal/reconcile", "internal/store", "internal/values"},
 	"internal/postgres":  {"internal/canary", "internal/contract", "internal/kpi", "internal/outcome", "internal/quality", "internal/reconcile", "internal/store"},
 	// use cases over the core and the export readers
-	"internal/specdraft": {"internal/contract", "internal/exports", "internal/profile", "internal/report", "internal/values"},
+	"internal/specdraft": {"internal/contract", "internal/csvfile", "internal/exports", "internal/inputfile", "internal/profile", "internal/report", "internal/values"},
 	"internal/synth":     {"internal/contract", "internal/kpi", "internal/xlsx"},
 	// tests and test helpers
 	"internal/pgtest":  {"internal/pgcluster"},

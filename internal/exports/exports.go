@@ -117,6 +117,14 @@ func tableOf(s *contract.Spec, path string) (*contract.Table, error) {
 		}
 	}
 	f, err := Open(path)
+	for _, t := range s.Tables {
+		if err == nil {
+			break
+		}
+		if t.Encoding != "" { // a file in a table's declared encoding opens in it
+			f, err = OpenEncoding(context.Background(), path, Limits{}, t.Encoding)
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -138,7 +146,9 @@ type File struct {
 	Path   string
 	Header []string // the header row as read (BOM and surrounding spaces included)
 	Format string   // "xlsx" or "csv"
-	src    source
+	// Encoding is a CSV file's encoding as read (csvfile.Encodings); "" for XLSX.
+	Encoding string
+	src      source
 }
 
 // Row is one data row of an export.
@@ -161,15 +171,21 @@ func Open(path string) (*File, error) {
 // OpenContext opens an .xlsx or .csv export, a regular file, with the given limits, and reads
 // its header row. Reads fail with ctx.Err() once ctx is done.
 func OpenContext(ctx context.Context, path string, lim Limits) (*File, error) {
-	header, src, err := openSource(ctx, path, lim)
+	return OpenEncoding(ctx, path, lim, "")
+}
+
+// OpenEncoding is OpenContext for a CSV export in encoding enc (csvfile.Encodings; "" is
+// UTF-8). An XLSX workbook says its own encoding, so enc does not apply to it.
+func OpenEncoding(ctx context.Context, path string, lim Limits, enc string) (*File, error) {
+	header, src, err := openSource(ctx, path, lim, enc)
 	if err != nil {
 		return nil, err
 	}
-	format := "xlsx"
-	if _, ok := src.(*csvSource); ok {
-		format = "csv"
+	f := &File{Path: path, Header: header, Format: "xlsx", src: src}
+	if c, ok := src.(*csvSource); ok {
+		f.Format, f.Encoding = "csv", c.r.Encoding()
 	}
-	return &File{Path: path, Header: header, Format: format, src: src}, nil
+	return f, nil
 }
 
 // every is how often Each checks ctx and reports progress, in rows.
@@ -259,10 +275,10 @@ func fieldCountProblem(row []string, n int, format string) string {
 }
 
 // openSource opens path by extension and returns its header row and a row source.
-func openSource(ctx context.Context, path string, lim Limits) (header []string, src source, err error) {
+func openSource(ctx context.Context, path string, lim Limits, enc string) (header []string, src source, err error) {
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".csv":
-		r, err := csvfile.OpenContext(ctx, path, lim.CSV)
+		r, err := csvfile.OpenEncoding(ctx, path, lim.CSV, enc)
 		if err != nil {
 			return nil, nil, err
 		}

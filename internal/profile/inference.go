@@ -51,7 +51,11 @@ func Infer(ev Evidence, th *contract.Profile) Inference {
 			continue
 		}
 		if k == candBoolean && ev.YesNo+ev.TrueFalse == 0 {
-			notes = append(notes, "only 0 and 1: typed integer; make it flag or boolean if it means yes/no")
+			// Only a column of nothing but 0 and 1 might be a flag; one that also holds 2..8 is
+			// a count that is mostly 0 or 1, and saying "only 0 and 1" of it would be wrong.
+			if n == ev.NonNull {
+				notes = append(notes, "only 0 and 1: typed integer; make it flag or boolean if it means yes/no")
+			}
 			continue
 		}
 		best, bestN = k, n

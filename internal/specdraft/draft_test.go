@@ -88,6 +88,17 @@ func TestColumnTypes(t *testing.T) {
 	}
 }
 
+// Issue 12: a count that is mostly 0 and 1 but reaches 8 is an integer, and its note must not
+// say it holds only 0 and 1.
+func TestMostlyZeroOneIsNotOnlyZeroOne(t *testing.T) {
+	vals := append(append(repeat(30, "0"), repeat(30, "1")...), "2", "8")
+	_, c := column(t, contract.DMY, vals...)
+	notes := strings.Join(c.Notes, "\n")
+	if c.Type != contract.Integer || strings.Contains(notes, "only 0 and 1") {
+		t.Errorf("got %s with notes %q, want integer without an \"only 0 and 1\" note", c.Type, notes)
+	}
+}
+
 func TestInvalidExamples(t *testing.T) {
 	_, c := column(t, contract.DMY, append(repeat(60, "5"), "five", "six", "five")...)
 	if c.Type != contract.Integer || c.Invalid != 3 || strings.Join(c.InvalidEx, ",") != "five,six" {

@@ -75,6 +75,9 @@ func renderTable(b *bytes.Buffer, t *TableDraft) {
 	w("  - name: %s\n", yamlString(t.Table))
 	w("    file: %s\n", yamlString(t.File))
 	w("    optional: false\n")
+	if t.Encoding != "" {
+		w("    encoding: %s%s\n", t.Encoding, comment(t.EncodingNote))
+	}
 	if t.Key != "" {
 		w("    key: %s\n", flowList([]string{t.Key}))
 	}

@@ -25,9 +25,10 @@ const (
 // scanned is one export after its scan.
 type scanned struct {
 	path, base, format string
-	rows, misfits      int64 // rows Import stages; rows it rejects (wrong field count)
-	trailing           int64 // misfits with one field more than the header, and that one empty
-	unnamed            []int // 1-based positions of columns without a header (Import ignores them)
+	encoding           string // a CSV file's, as read (csvfile.Encodings); "" for XLSX
+	rows, misfits      int64  // rows Import stages; rows it rejects (wrong field count)
+	trailing           int64  // misfits with one field more than the header, and that one empty
+	unnamed            []int  // 1-based positions of columns without a header (Import ignores them)
 	cols               []*scanCol
 	reports            []*profile.ColumnReport // per col
 	notKey             []string                // per col: "" = unique and never null
@@ -49,13 +50,13 @@ type scanCol struct {
 
 // scanFile profiles one export. sentinels are every null marker to count (the defaults and the
 // extra candidates); order is the contract's date order, for ambiguous d/m values.
-func scanFile(ctx context.Context, path string, sentinels []string, order contract.DateOrder, progress func(string, int)) (*scanned, error) {
-	ex, err := exports.Open(path)
+func scanFile(ctx context.Context, path, enc string, sentinels []string, order contract.DateOrder, progress func(string, int)) (*scanned, error) {
+	ex, err := exports.OpenEncoding(ctx, path, exports.Limits{}, enc)
 	if err != nil {
 		return nil, err
 	}
 	defer ex.Close()
-	sc := &scanned{path: path, base: baseName(path), format: ex.Format}
+	sc := &scanned{path: path, base: baseName(path), format: ex.Format, encoding: ex.Encoding}
 	if err := sc.columns(ex.Header); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -177,7 +178,7 @@ func (c *scanCol) add(s string) {
 // stage converts them: how many and a few examples. It runs only when a column's type leaves
 // values out, to show the reviewer what they are.
 func invalidExamples(ctx context.Context, sc *scanned, sentinels []string, cols []*contract.Column) ([]int64, [][]string, error) {
-	ex, err := exports.Open(sc.path)
+	ex, err := exports.OpenEncoding(ctx, sc.path, exports.Limits{}, sc.encoding)
 	if err != nil {
 		return nil, nil, err
 	}

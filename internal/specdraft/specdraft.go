@@ -17,6 +17,7 @@ import (
 	"strings"
 
 	"github.com/sdetl/sdetl/internal/contract"
+	"github.com/sdetl/sdetl/internal/csvfile"
 	"github.com/sdetl/sdetl/internal/exports"
 )
 
@@ -34,6 +35,9 @@ type Options struct {
 	Schema    string             // target PostgreSQL schema; "" = from Name, else the first export's directory
 	Name      string             // contract name; "" = the schema
 	DateOrder contract.DateOrder // the contract's order for ambiguous d/m values; "" = dmy
+	// Encoding, when set, is every CSV export's encoding (--encoding); "" = decided per file
+	// from its bytes (a UTF-16 byte-order mark, else UTF-8 unless its bytes are not).
+	Encoding string
 	// Progress, when set, is called every few thousand rows with the rows read so far.
 	Progress func(file string, rows int)
 }
@@ -64,7 +68,9 @@ type TableDraft struct {
 	KeyCandidates []string       `json:"key_candidates"` // every fully populated unique column, best first
 	KeyNote       string         `json:"key_note"`       // why this key, or why none
 	Modified      string         `json:"modified,omitempty"`
-	Notes         []string       `json:"notes,omitempty"` // what the reviewer should know about the file
+	Encoding      string         `json:"encoding,omitempty"`      // a CSV export's, when not UTF-8
+	EncodingNote  string         `json:"encoding_note,omitempty"` // the evidence for it
+	Notes         []string       `json:"notes,omitempty"`         // what the reviewer should know about the file
 	Columns       []*ColumnDraft `json:"columns"`
 }
 
@@ -130,11 +136,14 @@ func New(ctx context.Context, o Options) (*Draft, error) {
 			return nil, fmt.Errorf("spec init: %s and %s are both export %q; import reads one <dir>/%s.xlsx|csv per table", prev, path, base, base)
 		}
 		files[base] = path
-		sc, err := scanFile(ctx, path, counted, d.DateOrder, o.Progress)
+		sc, encNote, err := scanEncoded(ctx, path, o.Encoding, counted, d.DateOrder, o.Progress)
 		if err != nil {
 			return nil, fmt.Errorf("spec init: %w", err)
 		}
 		td := d.decideTable(sc, tableName(base, tables))
+		if sc.encoding != "" && sc.encoding != csvfile.UTF8 {
+			td.Encoding, td.EncodingNote = sc.encoding, encNote
+		}
 		if !exports.IsExportExt(filepath.Base(path)) {
 			td.Notes = append(td.Notes, fmt.Sprintf("import looks for %s.xlsx or %s.csv (lower-case extension): rename %s", base, base, filepath.Base(path)))
 		}
@@ -188,6 +197,9 @@ func (d *Draft) check(s *contract.Spec) error {
 		key := ""
 		if len(t.Key) == 1 {
 			key = t.Key[0]
+		}
+		if t.Encoding != td.Encoding {
+			return fmt.Errorf("table %q encoding read back as %q, drafted %q", td.Table, t.Encoding, td.Encoding)
 		}
 		if t.Name != td.Table || t.File != td.File || key != td.Key || len(t.Key) > 1 || t.Modified != td.Modified || t.Optional || len(t.Columns) != len(td.Columns) {
 			return fmt.Errorf("table %q read back as %q file %q key %q modified %q", td.Table, t.Name, t.File, t.Key, t.Modified)

@@ -214,7 +214,7 @@ func (im *importer) importFile(ctx context.Context, t *contract.Table, path stri
 	}
 	im.lastFile++
 	a.fileID = im.lastFile
-	ex, err := exports.OpenContext(ctx, path, im.o.Limits)
+	ex, err := exports.OpenEncoding(ctx, path, im.o.Limits, t.Encoding)
 	if err != nil {
 		return nil, err
 	}
