@@ -12,7 +12,7 @@ import (
 // measureGeneration measures a loaded schema the way clean.Measure measures the clean store,
 // in SQL over the typed columns: each value rendered back to its canonical text (trim_scale
 // for numerics, ISO dates, true/false), each row rendered by reconcile.RowText's rule and
-// hashed as reconcile.RowHash does, summed modulo 2^64.
+// hashed as reconcile.RowHash does (hashtextextended), summed modulo 2^64.
 func measureGeneration(ctx context.Context, q querier, s *contract.Spec, schema string) (*reconcile.Measures, error) {
 	if _, err := q.Exec(ctx, "SET datestyle = ISO, YMD"); err != nil { // the canonical date text
 		return nil, err
@@ -70,7 +70,9 @@ func measureTable(ctx context.Context, q querier, schema, table string, names []
 		v := canonical(ident(n), types[i])
 		parts[i] = fmt.Sprintf("coalesce(length(%[1]s)::text || ':' || %[1]s, '-')", v)
 	}
-	sel = append(sel, fmt.Sprintf(`coalesce(((sum(('x' || left(md5(%s), 16))::bit(64)::bigint::numeric) %% 18446744073709551616) + 18446744073709551616) %% 18446744073709551616, 0)::text`,
+	// hashtextextended(text COLLATE "C", 0) is hash_bytes_extended over the text's bytes, as
+	// reconcile.RowHash computes it; sum(bigint) adds in 128 bits, reduced modulo 2^64 once.
+	sel = append(sel, fmt.Sprintf(`coalesce(((sum(hashtextextended((%s) COLLATE "C", 0)) %% 18446744073709551616) + 18446744073709551616) %% 18446744073709551616, 0)::text`,
 		strings.Join(parts, " || ")))
 	for i, n := range names {
 		c, t := ident(n), types[i]

@@ -6,9 +6,7 @@
 package reconcile
 
 import (
-	"crypto/md5"
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -16,6 +14,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/sdetl/sdetl/internal/contract"
 )
@@ -127,25 +126,19 @@ func keys[V any](a, b map[string]V) []string {
 // NULL): every value as its length in characters, a colon and the text; NULL as a lone "-".
 // Length-prefixing makes it unambiguous (no value can fake a separator, and NULL differs from
 // ”) without escaping, and PostgreSQL can build the same text with length() and ||.
-func RowText(vals []*string) string {
-	var b strings.Builder
+func RowText(vals []*string) string { return string(appendRowText(nil, vals)) }
+
+func appendRowText(b []byte, vals []*string) []byte {
 	for _, v := range vals {
 		if v == nil {
-			b.WriteByte('-')
+			b = append(b, '-')
 			continue
 		}
-		b.WriteString(strconv.Itoa(len([]rune(*v))))
-		b.WriteByte(':')
-		b.WriteString(*v)
+		b = strconv.AppendInt(b, int64(utf8.RuneCountInString(*v)), 10)
+		b = append(b, ':')
+		b = append(b, *v...)
 	}
-	return b.String()
-}
-
-// RowHash is a row text's 64-bit hash: the first 8 bytes of its MD5, big-endian — what
-// PostgreSQL computes as ('x' || left(md5(text), 16))::bit(64)::bigint.
-func RowHash(text string) uint64 {
-	sum := md5.Sum([]byte(text))
-	return binary.BigEndian.Uint64(sum[:8])
+	return b
 }
 
 // Numeric reports whether a column of type t has a sum.
@@ -162,6 +155,7 @@ type TableAcc struct {
 	rows  int64
 	hash  uint64
 	cols  []colAcc
+	buf   []byte // the row text, reused
 }
 
 type colAcc struct {
@@ -184,7 +178,8 @@ func NewTableAcc(names []string, types []contract.Type) *TableAcc {
 // parse is an error: the store is not canonical, and the comparison cannot be trusted.
 func (a *TableAcc) Add(vals []*string) error {
 	a.rows++
-	a.hash += RowHash(RowText(vals))
+	a.buf = appendRowText(a.buf[:0], vals)
+	a.hash += hashBytesExtended(a.buf)
 	for i, v := range vals {
 		c := &a.cols[i]
 		if v == nil {
