@@ -166,6 +166,10 @@ type colAcc struct {
 	sum      *big.Rat
 	scale    int
 	any      bool
+	// An integer column is summed in int64 while every value parses and the sum does not
+	// overflow (ints); then it moves to big.Rat for good: the same measures, far cheaper.
+	imin, imax, isum   int64
+	intsDone, intsSeen bool
 }
 
 // NewTableAcc starts a table whose row has the given column names and types (in row order;
@@ -187,6 +191,9 @@ func (a *TableAcc) Add(vals []*string) error {
 			continue
 		}
 		t := a.types[i]
+		if t == contract.Integer && !c.intsDone && c.addInt(*v) {
+			continue
+		}
 		if Numeric(t) {
 			r, ok := new(big.Rat).SetString(*v)
 			if !ok {
@@ -224,6 +231,32 @@ func (a *TableAcc) Add(vals []*string) error {
 	return nil
 }
 
+// addInt adds an integer value on the int64 path; false once the value does not parse as an
+// int64 or the sum would overflow, having moved what it summed to the big.Rat path.
+func (c *colAcc) addInt(v string) bool {
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err == nil {
+		sum := c.isum + n
+		if (n > 0 && sum < c.isum) || (n < 0 && sum > c.isum) {
+			err = strconv.ErrRange
+		} else {
+			if !c.intsSeen || n < c.imin {
+				c.imin, c.min = n, v
+			}
+			if !c.intsSeen || n > c.imax {
+				c.imax, c.max = n, v
+			}
+			c.isum, c.intsSeen, c.any = sum, true, true
+			return true
+		}
+	}
+	c.intsDone = true
+	if c.intsSeen {
+		c.sum, c.minN, c.maxN = new(big.Rat).SetInt64(c.isum), new(big.Rat).SetInt64(c.imin), new(big.Rat).SetInt64(c.imax)
+	}
+	return false
+}
+
 // Result returns the table's measures.
 func (a *TableAcc) Result() *Table {
 	t := &Table{Rows: a.rows, Hash: strconv.FormatUint(a.hash, 10), Columns: map[string]*Column{}}
@@ -232,6 +265,8 @@ func (a *TableAcc) Result() *Table {
 		m := &Column{Nulls: c.nulls, Min: c.min, Max: c.max}
 		if c.sum != nil {
 			m.Sum = Decimal(c.sum, c.scale)
+		} else if c.intsSeen {
+			m.Sum = strconv.FormatInt(c.isum, 10)
 		}
 		t.Columns[n] = m
 	}
