@@ -84,6 +84,7 @@ func TestReadersSeeNoGapKPIs(t *testing.T) {
 	if testing.Short() {
 		t.Skip("24 loads")
 	}
+	t.Parallel() // its own database; much of it waits on PostgreSQL
 	ctx := context.Background()
 	dsn := pgtest.DSN(t)
 	inputs := []synth.Options{
