@@ -106,9 +106,11 @@ func runStages(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep 
 	if rep.Import, err = importStage(ctx, e, s, o.exports, o.work.stage(), o.fresh, o.limits); err != nil {
 		return err
 	}
+	// The import measured the profile and the stage score as it staged the rows; only tables
+	// it did not see whole (rows of earlier imports) are read back, once for both.
 	o.enter("profile")
 	if rep.Profile, err = phase(e, "profile", "profiling the staged columns", func() (*profile.Report, error) {
-		return stage.Profile(ctx, s, o.work.stage(), 0)
+		return rep.Import.Measured.Profile(ctx)
 	}); err != nil {
 		return err
 	}
@@ -117,7 +119,9 @@ func runStages(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep 
 	}
 	rep.DateOrders = applyDateOrders(s, rep.Profile)
 	o.enter("score")
-	if rep.Scores.Stage, err = scorePhase(ctx, e, s, "stage", o.work); err != nil {
+	if rep.Scores.Stage, err = phase(e, "score", "scoring the stage store", func() (*quality.Report, error) {
+		return rep.Import.Measured.Score(ctx)
+	}); err != nil {
 		return err
 	}
 	o.enter("clean")
@@ -248,7 +252,7 @@ func ledgerDetails(rep *runReport) *postgres.RunDetails {
 func importStage(ctx context.Context, e *env, s *contract.Spec, dir, out string, fresh bool, lim exports.Limits) (_ *stage.Result, err error) {
 	p := newProgress(e, "import")
 	defer func() { p.finish(err) }()
-	return stage.Import(ctx, stage.Options{Spec: s, Dir: dir, Out: out, Fresh: fresh, Limits: lim, Progress: p.updateDone})
+	return stage.Import(ctx, stage.Options{Spec: s, Dir: dir, Out: out, Fresh: fresh, Limits: lim, Progress: p.updateDone, Measure: true})
 }
 
 func cleanStage(ctx context.Context, e *env, s *contract.Spec, w workdir, changes bool) (_ *clean.Report, err error) {

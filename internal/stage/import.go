@@ -39,6 +39,9 @@ type Options struct {
 	// Progress, when set, is called every few thousand rows with the rows read so far and the
 	// share of the file read (-1 when the format cannot tell).
 	Progress func(table string, rows int, done float64)
+	// Measure feeds the profile and the stage score every row as it is staged (Result.Measured),
+	// so that they need no passes of their own over the store.
+	Measure bool
 }
 
 // Audit is what the import did with one file.
@@ -74,6 +77,8 @@ type Audit struct {
 type Result struct {
 	Files []*Audit `json:"files"`
 	Scope string   `json:"scope"` // how the scope filter was applied, in words
+	// Measured is the profile and stage score of the new store (with Options.Measure).
+	Measured *Measured `json:"-"`
 }
 
 // Import reads every export of the contract from o.Dir into the staging store at o.Out,
@@ -104,6 +109,13 @@ func Import(ctx context.Context, o Options) (*Result, error) {
 		return nil, fmt.Errorf("staging store %s: %w", o.Out, err)
 	}
 	im := &importer{o: o, db: b.DB, norm: values.NewNormalizer(o.Spec.Sentinels)}
+	if o.Measure {
+		if im.measured, err = startMeasure(ctx, b.DB, o, existed); err != nil {
+			return nil, fmt.Errorf("staging store %s: %w", o.Out, err)
+		}
+		im.measured.start()
+		defer im.measured.stop()
+	}
 	if err := b.DB.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM import_file`).Scan(&im.lastFile); err != nil {
 		return nil, err
 	}
@@ -155,6 +167,12 @@ func Import(ctx context.Context, o Options) (*Result, error) {
 	for _, a := range res.Files {
 		changed = changed || !a.Skipped
 	}
+	if im.measured != nil {
+		if err := im.measured.stop(); err != nil {
+			return nil, fmt.Errorf("measure: %w", err)
+		}
+		res.Measured = im.measured
+	}
 	if !changed {
 		return res, nil // every file was imported before: leave the store as it is
 	}
@@ -192,6 +210,7 @@ type importer struct {
 	cutoff   string
 	roster   map[string]bool
 	touched  map[int64]bool
+	measured *Measured // nil: not measuring
 }
 
 func (im *importer) importFile(ctx context.Context, t *contract.Table, path string) (*Audit, error) {
@@ -238,6 +257,9 @@ func (im *importer) importFile(ctx context.Context, t *contract.Table, path stri
 	if fi.f != nil {
 		a.Scope = fi.f.describe
 	}
+	if im.measured != nil {
+		fi.mt = im.measured.table(t.Name)
+	}
 	if err := fi.prepare(ctx, tx); err != nil {
 		return nil, err
 	}
@@ -278,7 +300,8 @@ type fileImport struct {
 	up      *upserter
 	vals    []any
 	raw     []string
-	pending []pendingRow // activity rows whose ticket may turn out untouched
+	pending []pendingRow   // activity rows whose ticket may turn out untouched
+	mt      *measuredTable // nil: not measuring
 }
 
 func (fi *fileImport) prepare(ctx context.Context, tx *sql.Tx) error {
@@ -350,6 +373,9 @@ func (fi *fileImport) row(ctx context.Context, r exports.Row) error {
 		id, _ := res.LastInsertId()
 		fi.pending = append(fi.pending, pendingRow{rowid: id, ticket: fi.f.lastTicket, updated: a.Updated > updatedBefore})
 	}
+	if fi.mt != nil {
+		fi.im.measured.add(fi.mt, fi.raw)
+	}
 	return nil
 }
 
@@ -368,6 +394,9 @@ func (fi *fileImport) dropUntouched(ctx context.Context, tx *sql.Tx) error {
 		}
 		if _, err := del.ExecContext(ctx, p.rowid); err != nil {
 			return err
+		}
+		if fi.mt != nil {
+			fi.mt.deleted = true // it measured a row the store no longer holds
 		}
 		a := fi.a
 		a.InScope--

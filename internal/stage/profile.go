@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
 
 	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/profile"
@@ -47,35 +46,8 @@ func profileTable(ctx context.Context, db *sql.DB, s *contract.Spec, t *contract
 		stride := (hi - lo + int64(sample)) / int64(sample)
 		where = fmt.Sprintf(" WHERE (rowid - %d) %% %d = 0", lo, stride)
 	}
-	cols := make([]string, len(t.Columns))
-	for i, c := range t.Columns {
-		cols[i] = store.Quote(c.Name)
-	}
-	rows, err := db.QueryContext(ctx, "SELECT "+strings.Join(cols, ", ")+" FROM "+tbl+where)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
 	p := profile.NewTable(s, t)
-	vals := make([]string, len(cols))
-	ptrs := make([]any, len(cols))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	for n := 1; rows.Next(); n++ {
-		if n%4096 == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return nil, err
-		}
-		if err := p.Add(vals); err != nil {
-			return nil, err
-		}
-	}
-	if err := rows.Err(); err != nil {
+	if err := readTable(ctx, db, t, where, p.Add); err != nil {
 		return nil, err
 	}
 	return p.Report(total), nil
