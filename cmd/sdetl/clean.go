@@ -29,7 +29,9 @@ func cmdClean(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	applyDateOrders(s, p)
+	if _, err := applyDateOrders(s, p); err != nil {
+		return err
+	}
 	rep, err := cleanStage(ctx, e, s, f.work, *changes)
 	if err != nil {
 		return err

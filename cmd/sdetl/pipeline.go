@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/sdetl/sdetl/internal/clean"
@@ -117,7 +118,9 @@ func runStages(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep 
 	if halt := rep.Profile.Breaker.Err(); halt != nil {
 		return fmt.Errorf("%w; nothing was cleaned or loaded (sdetl profile shows every column)", halt)
 	}
-	rep.DateOrders = applyDateOrders(s, rep.Profile)
+	if rep.DateOrders, err = applyDateOrders(s, rep.Profile); err != nil {
+		return err
+	}
 	o.enter("score")
 	if rep.Scores.Stage, err = phase(e, "score", "scoring the stage store", func() (*quality.Report, error) {
 		return rep.Import.Measured.Score(ctx)
@@ -323,16 +326,28 @@ func scorePG(ctx context.Context, s *contract.Spec, dsn string) (*quality.Report
 }
 
 // applyDateOrders makes the clean stage read each date column as its own evidence decided:
-// in the order the evidence shows, where that differs from the contract, and with bare numbers
-// read as dates only where the column's dates are numbers (the profile reports every such
-// decision; the returned lines name the ones that change something).
-func applyDateOrders(s *contract.Spec, p *profile.Report) []string {
-	var changed []string
+// in the order the evidence shows (or, where the column's values are all ambiguous and the
+// contract states no order, the evidence of the file's other date columns), where that differs
+// from the contract, and with bare numbers read as dates only where the column's dates are
+// numbers (the profile reports every such decision; the returned lines name the ones that
+// change something). A column whose order is still unresolved is an error, one line each: it
+// is never read in a guessed order.
+func applyDateOrders(s *contract.Spec, p *profile.Report) ([]string, error) {
+	var changed, unresolved []string
 	for _, tr := range p.Tables {
 		t := s.Table(tr.Table)
 		for _, cr := range tr.Columns {
 			c := t.Column(cr.Name)
-			if c == nil || (c.Type != contract.Date && c.Type != contract.Timestamp) {
+			if c == nil || !c.Type.IsDated() {
+				continue
+			}
+			if cr.DateOrder != nil && cr.DateOrder.Basis == profile.BasisUnresolved {
+				unresolved = append(unresolved, profile.UnresolvedMessage(t.Name, cr))
+				continue
+			}
+			if cr.DateOrder != nil && cr.DateOrder.Basis == profile.BasisSibling && cr.DateOrder.Order != c.DateOrder {
+				c.DateOrder = cr.DateOrder.Order
+				changed = append(changed, fmt.Sprintf("%s.%s: %s by its sibling columns %s", t.Name, c.Name, c.DateOrder, strings.Join(cr.DateOrder.DecidedBy, ", ")))
 				continue
 			}
 			if nd := cr.NumberDates; nd != nil && nd.Span != nil {
@@ -348,7 +363,10 @@ func applyDateOrders(s *contract.Spec, p *profile.Report) []string {
 			changed = append(changed, fmt.Sprintf("%s.%s: %s by evidence", t.Name, c.Name, c.DateOrder))
 		}
 	}
-	return changed
+	if len(unresolved) > 0 {
+		return changed, fmt.Errorf("%w: %s", outcome.ErrBreaker, strings.Join(unresolved, "; "))
+	}
+	return changed, nil
 }
 
 // scoreBeforeSwap scores the new schema inside the load transaction; a score below the clean

@@ -50,7 +50,7 @@ func cmdSpecInit(ctx context.Context, e *env, args []string) error {
 	var o specdraft.Options
 	f.StringVar(&o.Schema, "schema", "", "target PostgreSQL schema (default: from --name, else the first export's directory name)")
 	f.StringVar(&o.Name, "name", "", "contract name (default: the schema)")
-	order := f.String("date-order", "dmy", "how ambiguous d/m values are read where a column has no evidence: dmy or mdy")
+	order := f.String("date-order", "", "how ambiguous d/m values are read where neither a column nor the other date columns of its export have evidence: dmy or mdy (default: unresolved, and sdetl run refuses such a column until its order is set)")
 	f.withEncoding()
 	if _, err := f.parse(args); err != nil {
 		return err
@@ -64,7 +64,7 @@ func cmdSpecInit(ctx context.Context, e *env, args []string) error {
 	switch {
 	case len(from) == 0:
 		return usageError{"spec init: --from FILE is required"}
-	case *order != string(contract.DMY) && *order != string(contract.MDY):
+	case *order != "" && *order != string(contract.DMY) && *order != string(contract.MDY):
 		return usageError{"spec init: --date-order must be dmy or mdy"}
 	case o.Schema != "" && !specdraft.ValidSchema(o.Schema):
 		return usageError{"spec init: --" + specdraft.SchemaError(o.Schema)}

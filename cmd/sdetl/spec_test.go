@@ -204,7 +204,7 @@ func TestSpecInitRunsUnedited(t *testing.T) {
 
 func checkDraftedSpec(t *testing.T, s *contract.Spec) {
 	t.Helper()
-	if s.Name != "helpdesk" || s.Schema != "helpdesk" || s.DateOrder != contract.DMY || s.Scope != nil {
+	if s.Name != "helpdesk" || s.Schema != "helpdesk" || s.DateOrder != contract.Unresolved || s.Scope != nil {
 		t.Errorf("name %q schema %q date_order %q scope %v", s.Name, s.Schema, s.DateOrder, s.Scope)
 	}
 	if !strings.Contains(strings.Join(s.Sentinels, " "), "?") {
@@ -228,12 +228,13 @@ func checkDraftedSpec(t *testing.T, s *contract.Spec) {
 		order    contract.DateOrder
 		required bool
 	}
+	u := contract.Unresolved // nothing states an order; only Opened At holds d/m values, and its own decide
 	want := map[string]col{
-		"Case Number": {contract.Integer, contract.DMY, true}, "Opened At": {contract.Timestamp, contract.MDY, false},
-		"Customer": {contract.Text, contract.DMY, false}, "Escalated?": {contract.Flag, contract.DMY, false},
-		"Hours Spent": {contract.Decimal, contract.DMY, false}, "Due Date": {contract.Date, contract.DMY, false},
-		"Priority": {contract.Text, contract.DMY, false}, "Shift Start": {contract.Time, contract.DMY, false},
-		"Login": {contract.Text, contract.DMY, true}, "Full Name": {contract.Text, contract.DMY, false}, "Active": {contract.Boolean, contract.DMY, false},
+		"Case Number": {contract.Integer, u, true}, "Opened At": {contract.Timestamp, contract.MDY, false},
+		"Customer": {contract.Text, u, false}, "Escalated?": {contract.Flag, u, false},
+		"Hours Spent": {contract.Decimal, u, false}, "Due Date": {contract.Date, u, false},
+		"Priority": {contract.Text, u, false}, "Shift Start": {contract.Time, u, false},
+		"Login": {contract.Text, u, true}, "Full Name": {contract.Text, u, false}, "Active": {contract.Boolean, u, false},
 	}
 	for _, tb := range s.Tables {
 		for _, c := range tb.Columns {

@@ -143,6 +143,8 @@ func rangeKind(t contract.Type, inferred string) bool {
 	switch t {
 	case contract.Date, contract.Timestamp:
 		return inferred == string(contract.Date) || inferred == string(contract.Timestamp)
+	case contract.Timestamptz:
+		return inferred == string(contract.Timestamptz)
 	case contract.Month:
 		return inferred == string(contract.Month)
 	}
@@ -235,6 +237,7 @@ func below(kind contract.Type, a, b string) bool {
 }
 
 func parseDate(s string) (time.Time, error) {
+	s = strings.TrimSuffix(s, "+00") // a timestamptz's canonical UTC instant
 	if len(s) == len(time.DateOnly) {
 		return time.Parse(time.DateOnly, s)
 	}

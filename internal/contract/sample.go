@@ -60,7 +60,7 @@ func (sm *Sample) validate(s *Spec, t *Table) error {
 		switch st.By {
 		case "":
 		case "month":
-			if !slices.Contains([]Type{Date, Timestamp, Month}, c.Type) {
+			if !slices.Contains([]Type{Date, Timestamp, Timestamptz, Month}, c.Type) {
 				return fmt.Errorf("stratum %s by month: the column is %s, not a date, timestamp or month", c.Name, c.Type)
 			}
 		default:

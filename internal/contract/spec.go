@@ -27,18 +27,21 @@ const (
 	Integer   Type = "integer"   // "123" (bigint)
 	Decimal   Type = "decimal"   // "7.5": no exponent, no trailing zeros (numeric)
 	Timestamp Type = "timestamp" // "2025-07-02 16:21:00", "2025-07-02 16:21:00.125" (timestamp without time zone, to the µs)
-	Date      Type = "date"      // "2025-07-02"
-	Time      Type = "time"      // "16:21:00", "09:00:00.5"
-	Flag      Type = "flag"      // "yes" | "no" (text; dashboards compare to 'yes')
-	Month     Type = "month"     // "2025-07" (text)
-	Boolean   Type = "boolean"   // "true" | "false"
-	Text      Type = "text"      // trimmed, NUL-free, LF line ends, at most 3 newlines in a row
+	// Timestamptz is an instant: values carry a UTC offset and are converted to UTC exactly,
+	// "2025-07-02 05:21:00+00" (PostgreSQL's timestamptz text under TimeZone UTC).
+	Timestamptz Type = "timestamptz"
+	Date        Type = "date"    // "2025-07-02"
+	Time        Type = "time"    // "16:21:00", "09:00:00.5"
+	Flag        Type = "flag"    // "yes" | "no" (text; dashboards compare to 'yes')
+	Month       Type = "month"   // "2025-07" (text)
+	Boolean     Type = "boolean" // "true" | "false"
+	Text        Type = "text"    // trimmed, NUL-free, LF line ends, at most 3 newlines in a row
 )
 
 // Valid reports whether t is one of the contracted types.
 func (t Type) Valid() bool {
 	switch t {
-	case Integer, Decimal, Timestamp, Date, Time, Flag, Month, Boolean, Text:
+	case Integer, Decimal, Timestamp, Timestamptz, Date, Time, Flag, Month, Boolean, Text:
 		return true
 	}
 	return false
@@ -47,11 +50,17 @@ func (t Type) Valid() bool {
 // DateOrder says how an ambiguous d/m/y value is read.
 type DateOrder string
 
-// Date orders.
+// Date orders. Unresolved says that nothing has decided the order yet (spec init writes it
+// where no value and no sibling column decides): a column whose values are all ambiguous is
+// then refused by the run, never read in a guessed order, until the contract states dmy or mdy.
 const (
-	DMY DateOrder = "dmy"
-	MDY DateOrder = "mdy"
+	DMY        DateOrder = "dmy"
+	MDY        DateOrder = "mdy"
+	Unresolved DateOrder = "unresolved"
 )
+
+// IsDated reports whether t holds dates read by the date parser (date, timestamp, timestamptz).
+func (t Type) IsDated() bool { return t == Date || t == Timestamp || t == Timestamptz }
 
 // Spec is a whole data contract.
 type Spec struct {
@@ -110,6 +119,15 @@ type Column struct {
 	Type      Type      `yaml:"type"`
 	Required  bool      `yaml:"required"`   // a row without a valid value is quarantined
 	DateOrder DateOrder `yaml:"date_order"` // overrides Spec.DateOrder for this column
+	// Format, when set, is the one spelling of the column's dates (docs/spec-format.md,
+	// "Date formats"), e.g. "DD-MM-YYYY HH:mm": the explicit escape hatch where evidence cannot
+	// decide. Parse compiles it into Layout and refuses a format it cannot read.
+	Format string  `yaml:"format"`
+	Layout *Layout `yaml:"-"`
+	// OrderStated says the contract wrote this column's order (its own date_order or the
+	// spec's, dmy or mdy), rather than defaulting to dmy: only an unstated order gives way to
+	// the evidence of the file's other date columns.
+	OrderStated bool `yaml:"-"`
 	// RejectOutside quarantines a row whose (integer or decimal) value lies outside these
 	// bounds: a value that cannot be true, e.g. more than 24 hours in a day.
 	RejectOutside *Bounds `yaml:"reject_outside"`
@@ -208,11 +226,12 @@ func (s *Spec) validate() error {
 	if s.Schema == "" {
 		return fmt.Errorf("schema is required")
 	}
+	specStated := s.DateOrder == DMY || s.DateOrder == MDY
 	if s.DateOrder == "" {
 		s.DateOrder = DMY
 	}
-	if s.DateOrder != DMY && s.DateOrder != MDY {
-		return fmt.Errorf("date_order %q: want dmy or mdy", s.DateOrder)
+	if !s.DateOrder.valid() {
+		return fmt.Errorf("date_order %q: want dmy, mdy or unresolved", s.DateOrder)
 	}
 	if len(s.Tables) == 0 {
 		return fmt.Errorf("no tables")
@@ -226,7 +245,7 @@ func (s *Spec) validate() error {
 		if t.File == "" {
 			t.File = t.Name
 		}
-		if err := t.validate(s); err != nil {
+		if err := t.validate(s, specStated); err != nil {
 			return fmt.Errorf("table %s: %w", t.Name, err)
 		}
 	}
@@ -260,7 +279,9 @@ func (s *Spec) validate() error {
 	return nil
 }
 
-func (t *Table) validate(s *Spec) error {
+func (o DateOrder) valid() bool { return o == DMY || o == MDY || o == Unresolved }
+
+func (t *Table) validate(s *Spec, specStated bool) error {
 	if len(t.Columns) == 0 {
 		return fmt.Errorf("no columns")
 	}
@@ -283,8 +304,18 @@ func (t *Table) validate(s *Spec) error {
 		if len(c.Headers) != 1 && len(c.Headers) != nd {
 			return fmt.Errorf("column %s: %d headers for %d dialects", c.Name, len(c.Headers), nd)
 		}
-		if c.DateOrder == "" {
-			c.DateOrder = s.DateOrder
+		switch {
+		case c.DateOrder == "":
+			c.DateOrder, c.OrderStated = s.DateOrder, specStated
+		case !c.DateOrder.valid():
+			return fmt.Errorf("column %s: date_order %q: want dmy, mdy or unresolved", c.Name, c.DateOrder)
+		default:
+			c.OrderStated = c.DateOrder != Unresolved
+		}
+		if c.Format != "" {
+			if err := c.compileFormat(); err != nil {
+				return fmt.Errorf("column %s: %w", c.Name, err)
+			}
 		}
 		if c.RejectOutside != nil && c.Type != Integer && c.Type != Decimal {
 			return fmt.Errorf("column %s: reject_outside needs an integer or decimal column, not %s", c.Name, c.Type)

@@ -272,7 +272,7 @@ func (q *Quality) validate(s *Spec) error {
 			return fmt.Errorf("ranges: %s.%s: min > max", r.Table, r.Column)
 		}
 	}
-	dated := []Type{Timestamp, Date, Month}
+	dated := []Type{Timestamp, Date, Month, Timestamptz}
 	for _, o := range q.Order {
 		if len(o.Columns) < 2 {
 			return fmt.Errorf("order on %s: want at least 2 columns", o.Table)

@@ -192,6 +192,9 @@ func dateDecisions(p *profile.Report) []dateDecision {
 				}
 				ev = append(ev, fmt.Sprintf("%s %s", k, thousands(c.DateForms[k])))
 			}
+			if len(c.DateOrder.DecidedBy) > 0 { // a sibling order: which columns decided it
+				ev = append(ev, "decided by "+strings.Join(c.DateOrder.DecidedBy, ", "))
+			}
 			out = append(out, dateDecision{Column: t.Table + "." + c.Name, Order: string(c.DateOrder.Order), Basis: c.DateOrder.Basis,
 				Contract: string(c.DateOrder.Contract), Evidence: strings.Join(ev, ", ")})
 		}

@@ -231,9 +231,12 @@ const measureBatch = 500
 // timestamp and month columns, as PostgreSQL's text (chronological order for dates, which is
 // also text order for months).
 func measure(ctx context.Context, conn *pgx.Conn, schema string, t *contract.Table, to *canary.TableObserved) error {
-	dated := map[string]bool{}
+	dated, tz := map[string]bool{}, map[string]bool{}
 	for _, c := range t.Columns {
-		dated[c.Name] = c.Type == contract.Date || c.Type == contract.Timestamp || c.Type == contract.Month
+		dated[c.Name] = c.Type.IsDated() || c.Type == contract.Month
+		if c.Type == contract.Timestamptz {
+			tz[c.Name] = true
+		}
 	}
 	if err := conn.QueryRow(ctx, "SELECT count(*) FROM "+ident(schema, t.Name)).Scan(&to.Rows); err != nil {
 		return err
@@ -247,7 +250,10 @@ func measure(ctx context.Context, conn *pgx.Conn, schema string, t *contract.Tab
 		for i, c := range cols {
 			q := ident(c.Name)
 			sel, dest = append(sel, "count("+q+")"), append(dest, &nonNull[i])
-			if dated[c.Name] {
+			switch {
+			case tz[c.Name]:
+				sel, dest = append(sel, utcText("min("+q+")"), utcText("max("+q+")")), append(dest, &mins[i], &maxs[i])
+			case dated[c.Name]:
 				sel, dest = append(sel, "min("+q+")::text", "max("+q+")::text"), append(dest, &mins[i], &maxs[i])
 			}
 		}
@@ -269,6 +275,8 @@ func FormatType(t contract.Type) string {
 	switch p := PGType(t); p {
 	case "timestamp", "time":
 		return p + " without time zone"
+	case "timestamptz":
+		return "timestamp with time zone"
 	default:
 		return p
 	}

@@ -22,6 +22,8 @@ func PGType(t contract.Type) string {
 		return "numeric"
 	case contract.Timestamp:
 		return "timestamp"
+	case contract.Timestamptz:
+		return "timestamptz"
 	case contract.Date:
 		return "date"
 	case contract.Time:

@@ -450,6 +450,8 @@ func pgValue(t contract.Type, v string) (any, error) {
 		return n, nil
 	case contract.Timestamp:
 		return time.ParseInLocation(time.DateTime, v, time.UTC)
+	case contract.Timestamptz:
+		return time.Parse("2006-01-02 15:04:05-07", v) // the canonical UTC instant, "+00"
 	case contract.Date:
 		return time.ParseInLocation(time.DateOnly, v, time.UTC)
 	case contract.Time:

@@ -59,8 +59,17 @@ func canonical(col string, t contract.Type) string {
 	switch t {
 	case contract.Decimal:
 		return "trim_scale(" + col + ")::text"
+	case contract.Timestamptz:
+		return utcText(col)
 	}
 	return col + "::text" // also the quarantine's record, json kept as written
+}
+
+// utcText renders a timestamptz as its canonical text, the UTC instant with "+00", whatever the
+// session's TimeZone (which ::text would follow): the fraction without trailing zeros, no point
+// for a whole second.
+func utcText(col string) string {
+	return "(rtrim(rtrim(to_char((" + col + ") AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US'), '0'), '.') || '+00')"
 }
 
 func measureTable(ctx context.Context, q querier, schema, table string, names []string, types []contract.Type) (*reconcile.Table, error) {
@@ -84,7 +93,7 @@ func measureTable(ctx context.Context, q querier, schema, table string, names []
 		case t == contract.Text || t == contract.Flag || t == contract.Month:
 			sel = append(sel, "coalesce(min("+c+`::text COLLATE "C"), '')`, "coalesce(max("+c+`::text COLLATE "C"), '')`, "''")
 		case reconcile.Ordered(t):
-			sel = append(sel, "coalesce(min("+c+")::text, '')", "coalesce(max("+c+")::text, '')", "''")
+			sel = append(sel, "coalesce("+canonical("min("+c+")", t)+", '')", "coalesce("+canonical("max("+c+")", t)+", '')", "''")
 		default:
 			sel = append(sel, "''", "''", "''")
 		}

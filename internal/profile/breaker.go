@@ -17,9 +17,21 @@ type Breaker struct {
 
 // Breaker rules.
 const (
-	TripMismatchColumns = "mismatch_columns" // too many of a table's columns mismatch their contract
-	TripDateUnparseable = "date_unparseable" // too many values of a date/timestamp/time column do not parse
+	TripMismatchColumns = "mismatch_columns"      // too many of a table's columns mismatch their contract
+	TripDateUnparseable = "date_unparseable"      // too many values of a date/timestamp/time column do not parse
+	TripDateUnresolved  = "date_order_unresolved" // a date column's order is unresolved and nothing in the file decides it
 )
+
+// UnresolvedMessage is the one line that says a column's date order is unresolved and how to
+// set it.
+func UnresolvedMessage(table string, c *ColumnReport) string {
+	ex := ""
+	if c.DateOrder.Example != "" {
+		ex = fmt.Sprintf(" (e.g. %q)", c.DateOrder.Example)
+	}
+	return fmt.Sprintf("%s.%s: date order unresolved: every d/m value has day and month <= 12%s and no other date column of the file decides; "+
+		"set date_order: dmy or mdy on the column in the contract (or a format such as DD/MM/YYYY)", table, c.Name, ex)
+}
 
 // Trip is one reason to halt.
 type Trip struct {
@@ -69,9 +81,13 @@ func decide(s *contract.Spec, tables []*TableReport) Breaker {
 		}
 		for _, c := range tr.Columns {
 			switch c.ContractType {
-			case contract.Date, contract.Timestamp, contract.Time:
+			case contract.Date, contract.Timestamp, contract.Timestamptz, contract.Time:
 			default:
 				continue
+			}
+			if o := c.DateOrder; o != nil && o.Basis == BasisUnresolved && c.ContractType.IsDated() {
+				b.Trips = append(b.Trips, Trip{Rule: TripDateUnresolved, Table: tr.Table, Columns: []string{c.Name},
+					Message: UnresolvedMessage(tr.Table, c)})
 			}
 			if c.NonNull == 0 {
 				continue

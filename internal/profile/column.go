@@ -22,10 +22,11 @@ const (
 	candTime
 	candDate
 	candTimestamp
+	candTimestamptz // date text with a UTC offset, the one candidate without a wall clock
 	nCand
 )
 
-var candNames = [nCand]string{"boolean", "integer", "decimal", "month", "time", "date", "timestamp"}
+var candNames = [nCand]string{"boolean", "integer", "decimal", "month", "time", "date", "timestamp", "timestamptz"}
 
 // candidateOf maps a contracted type to the candidate that supports it; -1 for text.
 func candidateOf(t contract.Type) candidate {
@@ -44,6 +45,8 @@ func candidateOf(t contract.Type) candidate {
 		return candDate
 	case contract.Timestamp:
 		return candTimestamp
+	case contract.Timestamptz:
+		return candTimestamptz
 	}
 	return -1
 }
@@ -85,6 +88,9 @@ type column struct {
 	monthMin, monthMax string       // canonical months
 	stampMin, stampMax [2]time.Time // [0] reading ambiguous d/m values day-first, [1] month-first
 	hasStamp           bool
+	tzMin, tzMax       [2]time.Time // the same over the values with a UTC offset, as UTC instants
+	offsets            int64        // date values with a UTC offset (the others: parses[candTimestamp])
+	ambiguousEx        string       // the first ambiguous d/m value
 	dateMin, dateMax   [2]time.Time // the same over the values that are dates (midnight exactly)
 	hasDate            bool
 	numbers            numberDates // bare numbers that parse as dates, by month
@@ -121,6 +127,12 @@ func (c *column) add(raw string) {
 	mask, number := c.classify(s)
 	if number && (c.want == candDate || c.want == candTimestamp) {
 		return // a number's support is decided with the column's number rule (decideNumbers)
+	}
+	if c.col.Layout != nil { // the column's format is its only spelling: support is by it
+		mask &^= 1 << c.want
+		if _, err := c.norm.NormalizeColumn(c.col, s); err == nil {
+			mask |= 1 << c.want
+		}
 	}
 	if c.want < 0 || mask&(1<<c.want) != 0 {
 		c.supported++
@@ -164,16 +176,23 @@ func (c *column) classify(s string) (mask uint8, number bool) {
 		c.clockMin, c.clockMax = minMax(c.parses[candTime] == 0, c.clockMin, c.clockMax, v, strings.Compare)
 	}
 	form := values.FormInvalid
-	if try&(1<<candTimestamp|1<<candDate) != 0 {
-		// One parse serves timestamp, date (midnight) and the date-form evidence; the form is
-		// what values.ClassifyDate reports, and success does not depend on the date order (an
-		// ambiguous d/m value is a valid date either way round).
-		t, f, err := values.ParseTimestamp(s, contract.DMY)
-		if err == nil && values.IsNumberForm(f) {
+	if try&(1<<candTimestamp|1<<candDate|1<<candTimestamptz) != 0 {
+		// One parse serves timestamp, timestamptz, date (midnight) and the date-form evidence;
+		// the form is what values.ClassifyDate reports, and success does not depend on the
+		// date order (an ambiguous d/m value is a valid date either way round).
+		st, err := values.ParseStamp(s, contract.DMY)
+		t, f := st.Time, st.Form
+		switch {
+		case err == nil && values.IsNumberForm(f):
 			midnight := t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 && t.Nanosecond() == 0
 			c.numbers.add(t, f, midnight, s)
 			number = true
-		} else if err == nil {
+		case err == nil && st.Offset:
+			form = f
+			ok |= 1 << candTimestamptz
+			c.offsets++
+			c.stampTZ(s, t, f)
+		case err == nil:
 			form = f
 			ok |= 1 << candTimestamp
 			midnight := t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 && t.Nanosecond() == 0
@@ -185,6 +204,9 @@ func (c *column) classify(s string) (mask uint8, number bool) {
 	}
 	if !number {
 		c.forms[form]++
+		if form == values.FormAmbiguous && c.ambiguousEx == "" {
+			c.ambiguousEx = report.Shorten(s, maxExampleLen)
+		}
 	}
 	for k := candidate(0); k < nCand; k++ {
 		if ok&(1<<k) != 0 {
@@ -231,7 +253,7 @@ func (c *column) spelling(s string) {
 
 // evidence is what Infer reads from the column.
 func (c *column) evidence(distinct int64) Evidence {
-	return Evidence{NonNull: c.nonNull, Rows: c.rows, Distinct: distinct, Parses: c.parses,
+	return Evidence{NonNull: c.nonNull, Rows: c.rows, Distinct: distinct, Parses: c.parses, Offsets: c.offsets,
 		YesNo: c.yesNo, TrueFalse: c.trueFalse, LeadingZero: c.leadingZero, Plus: c.plus,
 		ZeroExample: c.zeroEx, PlusEx: c.plusEx}
 }
@@ -252,6 +274,21 @@ func (c *column) stamp(t time.Time, f values.DateForm, midnight bool) {
 	}
 	c.hasStamp = true
 	c.hasDate = c.hasDate || midnight
+}
+
+// stampTZ tracks the min/max of the values with an offset (UTC instants), both readings: the
+// month-first reading of an ambiguous value is parsed again, because the swap of day and month
+// happens on the wall clock, before the offset.
+func (c *column) stampTZ(s string, t time.Time, f values.DateForm) {
+	alt := t
+	if f == values.FormAmbiguous {
+		if st, err := values.ParseStamp(s, contract.MDY); err == nil {
+			alt = st.Time
+		}
+	}
+	for i, v := range [2]time.Time{t, alt} {
+		c.tzMin[i], c.tzMax[i] = minMaxTime(c.offsets == 1, c.tzMin[i], c.tzMax[i], v)
+	}
 }
 
 func minMaxTime(first bool, lo, hi, v time.Time) (time.Time, time.Time) {
@@ -284,17 +321,23 @@ func prefilter(s string) uint8 {
 		return m
 	}
 	b := s[0]
+	if b|0x20 >= 'a' && b|0x20 <= 'z' {
+		if len(s) >= 8 { // "Mar 1 25", "Wed, 12 Mar 2025": a month or weekday name first
+			m |= 1<<candDate | 1<<candTimestamp | 1<<candTimestamptz
+		}
+		return m
+	}
 	if !isDigit(b) && b != '.' && b != '+' && b != '-' {
 		return m
 	}
-	numeric, colon, slash := true, false, false
+	numeric, colon := true, false
 	for i := 0; i < len(s); i++ {
 		switch x := s[i]; {
 		case isDigit(x), x == '.', i == 0 && (x == '+' || x == '-'):
 		case x == ':':
 			colon, numeric = true, false
 		case x == '/':
-			slash, numeric = true, false
+			numeric = false
 		default:
 			numeric = false
 		}
@@ -311,8 +354,8 @@ func prefilter(s string) uint8 {
 	if colon || numeric && (b == '0' || b == '.') { // "8:30 AM", or an Excel day fraction "0.354"
 		m |= 1 << candTime
 	}
-	if isDigit(b) && (slash || numeric || len(s) >= 10 && s[4] == '-') {
-		m |= 1<<candDate | 1<<candTimestamp
+	if isDigit(b) { // every date spelling but a name-first one starts with a digit
+		m |= 1<<candDate | 1<<candTimestamp | 1<<candTimestamptz
 	}
 	return m
 }

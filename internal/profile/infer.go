@@ -32,8 +32,10 @@ func (c *column) report(th *contract.Profile) *ColumnReport {
 	inf := Infer(c.evidence(r.Distinct), th)
 	r.InferredType, r.Confidence, r.Suggested, r.InferenceNotes = inf.Type, inf.Confidence, inf.Contract, inf.Notes
 
-	dated := c.want == candDate || c.want == candTimestamp || r.InferredType == candNames[candDate] || r.InferredType == candNames[candTimestamp]
+	dated := c.want == candDate || c.want == candTimestamp || c.want == candTimestamptz ||
+		r.InferredType == candNames[candDate] || r.InferredType == candNames[candTimestamp] || r.InferredType == candNames[candTimestamptz]
 	if dated {
+		r.Offsets = c.offsets
 		r.DateForms = make(map[string]int64, len(c.forms))
 		for f, n := range c.forms {
 			r.DateForms[values.DateForm(f).String()] = n
@@ -51,7 +53,7 @@ func (c *column) report(th *contract.Profile) *ColumnReport {
 	case r.Support < th.MinSupport:
 		r.Mismatch = true
 		r.MismatchReason = fmt.Sprintf("%s of non-null values are %s, want >= %s", pct(r.Support), c.col.Type, pct(th.MinSupport))
-	case (c.want == candDate || c.want == candTimestamp) && r.DateOrder.Basis == BasisConflict:
+	case (c.want == candDate || c.want == candTimestamp || c.want == candTimestamptz) && r.DateOrder.Basis == BasisConflict:
 		r.Mismatch = true
 		r.MismatchReason = fmt.Sprintf("conflicting date order: %d day-first-only and %d month-first-only values",
 			c.forms[values.FormDayFirst], c.forms[values.FormMonthFirst])
@@ -64,15 +66,19 @@ func (c *column) report(th *contract.Profile) *ColumnReport {
 }
 
 // decideOrder reads the column's date-form evidence: values that can only be day-first or only
-// month-first decide; ambiguous values never do (they take the contract's order, and say so).
+// month-first decide; ambiguous values never do (they take the contract's order, and say so;
+// Table.Report may then decide them from the file's other date columns). A column with a
+// format has the format's order.
 func (c *column) decideOrder() *DateOrder {
 	hint := c.col.DateOrder
 	if hint == "" {
 		hint = contract.DMY
 	}
-	d := &DateOrder{Order: hint, Basis: BasisSpecHint, Contract: hint}
+	d := &DateOrder{Order: hint, Basis: BasisSpecHint, Contract: hint, Example: c.ambiguousEx}
 	df, mf := c.forms[values.FormDayFirst], c.forms[values.FormMonthFirst]
 	switch {
+	case c.col.Layout != nil:
+		d.Order, d.Basis = c.col.Layout.Order, BasisFormat
 	case df > 0 && mf > 0:
 		d.Basis = BasisConflict
 	case df > 0:
@@ -94,6 +100,15 @@ func (c *column) minMax(inferred string, order *DateOrder) (string, string) {
 		return c.monthMin, c.monthMax
 	case candNames[candTime]:
 		return c.clockMin, c.clockMax
+	case candNames[candTimestamptz]:
+		i := 0
+		if order != nil && order.Order == contract.MDY {
+			i = 1
+		}
+		if c.offsets == 0 {
+			return "", ""
+		}
+		return c.tzMin[i].Format(canonicalStamp) + "+00", c.tzMax[i].Format(canonicalStamp) + "+00"
 	case candNames[candDate], candNames[candTimestamp]:
 		i := 0
 		if order != nil && order.Order == contract.MDY {

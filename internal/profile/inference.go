@@ -17,6 +17,7 @@ type Evidence struct {
 	YesNo, TrueFalse        int64        // values spelled yes/no/y/n and true/false/t/f (not 1/0)
 	LeadingZero, Plus       int64        // numbers written "007" / "+3188..."
 	ZeroExample, PlusEx     string       // one of each, for the note
+	Offsets                 int64        // date values carrying a UTC offset (Parses[timestamptz])
 }
 
 // Inference is the type a column's values support, and why.
@@ -59,6 +60,11 @@ func Infer(ev Evidence, th *contract.Profile) Inference {
 			continue
 		}
 		best, bestN = k, n
+	}
+	if tz, wall := ev.Parses[candTimestamptz], ev.Parses[candTimestamp]; tz > 0 && wall > 0 {
+		// Never guessed: a wall clock is not an instant, nor the other way round.
+		notes = append(notes, fmt.Sprintf("mixes %s with a UTC offset and %d without: neither timestamp nor timestamptz takes both, the other kind is quarantined (set the zone in the export, or type the column text)",
+			plural(tz, "date"), wall))
 	}
 	if best == candInteger || best == candDecimal {
 		switch {

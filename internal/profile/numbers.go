@@ -110,7 +110,7 @@ func (c *column) decideNumbers() *NumberDates {
 	if nd.decided != nil { // a second report must not fold the numbers in twice
 		return nd.decided
 	}
-	text := c.forms[values.FormISO] + c.forms[values.FormDayFirst] + c.forms[values.FormMonthFirst] + c.forms[values.FormAmbiguous]
+	text := c.forms[values.FormISO] + c.forms[values.FormDayFirst] + c.forms[values.FormMonthFirst] + c.forms[values.FormAmbiguous] + c.forms[values.FormMonthName]
 	total := nd.overflow.n
 	for _, m := range nd.months {
 		total += m.n

@@ -38,11 +38,18 @@
 //	                     (in canonical form), lexicographic otherwise; shortened to 60 characters
 //	    date_forms       (date/timestamp columns) {iso, day_first, month_first, ambiguous,
 //	                     excel_serial, epoch_seconds, epoch_millis, invalid} counts (values.ClassifyDate forms)
-//	    date_order       (date/timestamp columns) {order: dmy|mdy, basis: evidence|conflict|ambiguous|spec_hint,
-//	                     contract: the contract's order}:
+//	    date_order       (date/timestamp/timestamptz columns) {order: dmy|mdy|unresolved,
+//	                     basis: evidence|conflict|ambiguous|sibling|unresolved|format|spec_hint,
+//	                     contract: the contract's order, decided_by, example}:
 //	                     evidence = only one order's unambiguous values seen; conflict = both seen;
-//	                     ambiguous = only ambiguous d/m values, read with the contract's order;
-//	                     spec_hint = no d/m values at all, the contract's order (irrelevant)
+//	                     ambiguous = only ambiguous d/m values, read with the contract's stated order;
+//	                     sibling = only ambiguous values, decided by the table's other date columns
+//	                     with evidence (decided_by names them), when the contract states no order;
+//	                     unresolved = only ambiguous values, nothing decides and the order is
+//	                     unresolved (the breaker halts); format = the column's format says it;
+//	                     spec_hint = no d/m values at all, the contract's order (irrelevant);
+//	                     example = an ambiguous value
+//	    offsets          (date columns) values carrying a UTC offset (timestamptz values)
 //	    number_dates     (date/timestamp columns) which bare numbers (Excel serials, epochs) are dates:
 //	                     {rule: all|span, from, to, read, outside}: all = the column's dates are mostly
 //	                     numbers, every one is read; span = the column's dates are text, a number is
@@ -52,7 +59,7 @@
 //	    mismatch_reason  why, in words
 //	    unparseable      (date/timestamp/time columns) non-null values that do not parse as contract_type
 //	    examples         up to 5 distinct values that do not fit contract_type
-//	breaker              {halt, trips[]}: trip = {rule: mismatch_columns|date_unparseable, table,
+//	breaker              {halt, trips[]}: trip = {rule: mismatch_columns|date_unparseable|date_order_unresolved, table,
 //	                     columns, share, threshold, examples}
 package profile
 
@@ -103,6 +110,7 @@ type ColumnReport struct {
 	DateForms      map[string]int64 `json:"date_forms,omitempty"`
 	DateOrder      *DateOrder       `json:"date_order,omitempty"`
 	NumberDates    *NumberDates     `json:"number_dates,omitempty"`
+	Offsets        int64            `json:"offsets,omitempty"`
 	Support        float64          `json:"support"`
 	Mismatch       bool             `json:"mismatch"`
 	MismatchReason string           `json:"mismatch_reason,omitempty"`
@@ -115,14 +123,21 @@ type DateOrder struct {
 	Order    contract.DateOrder `json:"order"`
 	Basis    string             `json:"basis"`
 	Contract contract.DateOrder `json:"contract"` // the contract's order, for comparison with evidence
+	// DecidedBy names the file's other date columns whose evidence decided a sibling order.
+	DecidedBy []string `json:"decided_by,omitempty"`
+	Example   string   `json:"example,omitempty"` // an ambiguous value, when there is one
+
 }
 
 // Date-order bases.
 const (
-	BasisEvidence  = "evidence"  // only one order's unambiguous values were seen
-	BasisConflict  = "conflict"  // both day-first-only and month-first-only values were seen
-	BasisAmbiguous = "ambiguous" // only ambiguous d/m values: read with the contract's order
-	BasisSpecHint  = "spec_hint" // no d/m values at all: the contract's order, which does not matter
+	BasisEvidence   = "evidence"   // only one order's unambiguous values were seen
+	BasisConflict   = "conflict"   // both day-first-only and month-first-only values were seen
+	BasisAmbiguous  = "ambiguous"  // only ambiguous d/m values: read with the contract's stated order
+	BasisSibling    = "sibling"    // only ambiguous values, decided by the evidence of the file's other date columns
+	BasisUnresolved = "unresolved" // only ambiguous values and nothing decides: the run refuses the column
+	BasisFormat     = "format"     // the column's format says the order
+	BasisSpecHint   = "spec_hint"  // no d/m values at all: the contract's order, which does not matter
 )
 
 // Inferred types besides the candidate names.
@@ -177,11 +192,47 @@ func (p *Table) Report(totalRows int64) *TableReport {
 		}
 		tr.Columns = append(tr.Columns, cr)
 	}
+	p.siblingOrders(tr)
 	if len(p.cols) > 0 {
 		tr.Rows = p.cols[0].rows
 	}
 	tr.TotalRows = max(totalRows, tr.Rows)
 	return tr
+}
+
+// siblingOrders decides the columns whose own values are all ambiguous from the file's other
+// date columns: one export spells its dates one way, so when every column with evidence shows
+// the same order, that order is the file's. Only a column whose contract does not state an
+// order gives way (a stated order is the contract's word); one that nothing decides and whose
+// order is unresolved is reported so, for the run to refuse.
+func (p *Table) siblingOrders(tr *TableReport) {
+	var by []string
+	var order contract.DateOrder
+	agree := true
+	for _, cr := range tr.Columns {
+		if o := cr.DateOrder; o != nil && o.Basis == BasisEvidence {
+			if order != "" && o.Order != order {
+				agree = false
+			}
+			by, order = append(by, cr.Name), o.Order
+		}
+	}
+	for i, cr := range tr.Columns {
+		o, c := cr.DateOrder, p.cols[i]
+		if o == nil || o.Basis != BasisAmbiguous || c.col.OrderStated {
+			continue
+		}
+		switch {
+		case len(by) > 0 && agree:
+			o.Order, o.Basis, o.DecidedBy = order, BasisSibling, by
+			cr.Min, cr.Max = c.minMax(cr.InferredType, o)
+		case c.col.DateOrder == contract.Unresolved:
+			o.Basis = BasisUnresolved
+			if !agree {
+				o.DecidedBy = by // the siblings disagree: named, but nothing is decided
+			}
+		}
+	}
 }
 
 // NewReport assembles table profiles into a report and decides the circuit breaker.

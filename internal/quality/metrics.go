@@ -174,6 +174,8 @@ func newAccumulator(s *contract.Spec, t *contract.Table, now time.Time) *accumul
 		switch c.Type {
 		case contract.Timestamp:
 			cc.lo, cc.hi = lo.Format(time.DateTime), hi.Format(time.DateTime)
+		case contract.Timestamptz: // canonical "...+00" sorts as its instant ('.' > '+')
+			cc.lo, cc.hi = lo.Format(time.DateTime)+"+00", hi.Format(time.DateTime)+"+00"
 		case contract.Date:
 			cc.lo, cc.hi = lo.Format(time.DateOnly), hi.Format(time.DateOnly)
 		case contract.Month:
@@ -281,7 +283,7 @@ func (a *accumulator) value(cc *colCheck, raw string) (string, error) {
 		a.checkRange(cc, v, raw)
 	case contract.Decimal:
 		a.checkRange(cc, v, raw)
-	case contract.Timestamp, contract.Date, contract.Month:
+	case contract.Timestamp, contract.Timestamptz, contract.Date, contract.Month:
 		if v < cc.lo || v > cc.hi {
 			m.OutOfRange.add(name, v)
 		}

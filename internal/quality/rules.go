@@ -254,10 +254,10 @@ func (e *evaluator) validity(t *contract.Table) []RuleResult {
 		rr.Examples = ex
 		out = append(out, rr)
 	}
-	add("dates_parse", contract.High, "dates, times and months parse"+pass, columnsOf(t, contract.Timestamp, contract.Date, contract.Time, contract.Month), nonNull,
+	add("dates_parse", contract.High, "dates, times and months parse"+pass, columnsOf(t, contract.Timestamp, contract.Timestamptz, contract.Date, contract.Time, contract.Month), nonNull,
 		func(cm *ColumnMetrics) *Issue { return &cm.Invalid })
 	add("dates_in_range", contract.Medium, fmt.Sprintf("within [%s, now + %d days]%s", e.q.Dates.Min, e.q.Dates.MaxAheadDays, pass),
-		columnsOf(t, contract.Timestamp, contract.Date, contract.Month), valid, func(cm *ColumnMetrics) *Issue { return &cm.OutOfRange })
+		columnsOf(t, contract.Timestamp, contract.Timestamptz, contract.Date, contract.Month), valid, func(cm *ColumnMetrics) *Issue { return &cm.OutOfRange })
 	add("flags", contract.Medium, "yes/no and true/false values"+pass, columnsOf(t, contract.Flag, contract.Boolean), nonNull,
 		func(cm *ColumnMetrics) *Issue { return &cm.Invalid })
 	add("text_length", contract.Low, fmt.Sprintf("at most %d characters%s", e.q.Text.MaxLength, pass), columnsOf(t, contract.Text), nonNull,

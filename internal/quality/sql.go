@@ -73,6 +73,8 @@ func (s *sqlSource) text(expr string, t contract.Type) string {
 		// The canonical fraction has no trailing zeros and no point for a whole second: trim
 		// the microseconds' zeros, then a bare point (rtrim stops at the point).
 		return "rtrim(rtrim(to_char(" + expr + ", 'YYYY-MM-DD HH24:MI:SS.US'), '0'), '.')"
+	case contract.Timestamptz:
+		return "(rtrim(rtrim(to_char((" + expr + ") AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US'), '0'), '.') || '+00')"
 	case contract.Date:
 		return "to_char(" + expr + ", 'YYYY-MM-DD')"
 	}

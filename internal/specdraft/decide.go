@@ -21,7 +21,6 @@ func (d *Draft) decideTable(sc *scanned, name string) *TableDraft {
 		cd := d.decideColumn(c, sc.reports[i], th)
 		td.Columns = append(td.Columns, cd)
 	}
-	d.siblingOrders(td)
 	d.decideKey(td, sc)
 	if sc.misfits > 0 {
 		td.Notes = append(td.Notes, fmt.Sprintf("%s with a wrong field count: import quarantines them (field_count)", plural(sc.misfits, "row")))
@@ -90,7 +89,7 @@ func (d *Draft) decideColumn(c *scanCol, r *profile.ColumnReport, th contract.Pr
 		cd.Notes = append(cd.Notes, fmt.Sprintf("0 is a value here (%s): listed in quality.zero_ids", plural(c.zeros, "zero")))
 	}
 	switch cd.Type {
-	case contract.Date, contract.Timestamp:
+	case contract.Date, contract.Timestamp, contract.Timestamptz:
 		d.dateOrder(cd, r, c)
 	case contract.Time:
 		cd.Formats = c.shapes.formats(d.DateOrder)
@@ -115,11 +114,26 @@ func (d *Draft) dateOrder(cd *ColumnDraft, r *profile.ColumnReport, c *scanCol) 
 			if n := f["ambiguous"]; n > 0 {
 				cd.OrderNote += fmt.Sprintf(" (%s read the same way)", plural(n, "ambiguous value"))
 			}
+		case profile.BasisSibling:
+			order = o.Order
+			cd.OrderNote = fmt.Sprintf("%s by the evidence of %s in the same export: its %s all %s day and month <= 12",
+				orderWord(order), quoteNames(o.DecidedBy), plural(f["ambiguous"], "d/m value"), verb(f["ambiguous"], "has", "have"))
 		case profile.BasisConflict:
-			cd.OrderNote = fmt.Sprintf("conflicting evidence: %s only %s d/m, %d only m/d; %s read by the spec default %s — check this",
-				plural(f["day_first"], "value"), verb(f["day_first"], "fits", "fit"), f["month_first"], plural(f["ambiguous"], "ambiguous value"), d.DateOrder)
+			read := fmt.Sprintf("read by the spec default %s", d.DateOrder)
+			if d.DateOrder == contract.Unresolved {
+				read = "quarantined while the order is unresolved"
+			}
+			cd.OrderNote = fmt.Sprintf("conflicting evidence: %s only %s d/m, %d only m/d; %s %s — check this",
+				plural(f["day_first"], "value"), verb(f["day_first"], "fits", "fit"), f["month_first"], plural(f["ambiguous"], "ambiguous value"), read)
 		case profile.BasisAmbiguous:
 			cd.OrderNote = fmt.Sprintf("ambiguous: all values <= 12 in both d/m parts (%s), using the spec default %s — check this", plural(f["ambiguous"], "value"), d.DateOrder)
+		case profile.BasisUnresolved:
+			cd.OrderNote = fmt.Sprintf("UNRESOLVED: its %s all %s day and month <= 12 and no other date column of the export decides; "+
+				"sdetl run refuses the column until you set date_order: dmy or mdy on it", plural(f["ambiguous"], "d/m value"), verb(f["ambiguous"], "has", "have"))
+			if len(o.DecidedBy) > 0 {
+				cd.OrderNote += fmt.Sprintf(" (%s disagree)", quoteNames(o.DecidedBy))
+			}
+			cd.Min, cd.Max = "", "" // the profiler's extremes read the ambiguous values day-first
 		}
 	}
 	if order != d.DateOrder {
@@ -131,26 +145,6 @@ func (d *Draft) dateOrder(cd *ColumnDraft, r *profile.ColumnReport, c *scanCol) 
 	cd.Serials, cd.Epochs = f["excel_serial"], f["epoch_seconds"]+f["epoch_millis"]
 	if cd.Min != "" && (r.DateOrder == nil || order != r.DateOrder.Order) {
 		cd.Min, cd.Max = "", "" // the profiler's extremes read ambiguous values the other way
-	}
-}
-
-// siblingOrders adds to an ambiguous column's note what the file's other date columns showed:
-// one export usually spells every date the same way.
-func (d *Draft) siblingOrders(td *TableDraft) {
-	var decided []string
-	var order contract.DateOrder
-	for _, cd := range td.Columns {
-		if cd.DateOrder != "" {
-			decided, order = append(decided, cd.Name), cd.DateOrder
-		}
-	}
-	if len(decided) == 0 {
-		return
-	}
-	for _, cd := range td.Columns {
-		if strings.HasPrefix(cd.OrderNote, "ambiguous") {
-			cd.OrderNote += fmt.Sprintf(" (%s %s %s by evidence)", quoteNames(decided), isAre(len(decided)), orderWord(order))
-		}
 	}
 }
 
@@ -238,7 +232,7 @@ func whyNot(td *TableDraft, sc *scanned) string {
 // decides which row of a duplicated key is newest when a later export repeats rows.
 func modifiedColumn(td *TableDraft) string {
 	for _, cd := range td.Columns {
-		if cd.Type != contract.Timestamp && cd.Type != contract.Date {
+		if !cd.Type.IsDated() {
 			continue
 		}
 		for _, w := range words(cd.Name) {
@@ -261,6 +255,11 @@ func (d *Draft) explainInvalid(ctx context.Context, sc *scanned, td *TableDraft,
 			c := &contract.Column{Name: cd.Name, Type: cd.Type, DateOrder: cd.DateOrder}
 			if c.DateOrder == "" {
 				c.DateOrder = d.DateOrder
+			}
+			if c.DateOrder == contract.Unresolved {
+				// The run refuses an unresolved column outright; count what it would quarantine
+				// once an order is set (either order: ambiguous values parse both ways).
+				c.DateOrder = contract.DMY
 			}
 			if nd := sc.reports[i].NumberDates; nd != nil && (c.Type == contract.Date || c.Type == contract.Timestamp) {
 				c.NumberDates = nd.Span // as the run will read them: a stray number is a misfit

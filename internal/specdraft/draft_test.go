@@ -117,14 +117,14 @@ func TestDateOrder(t *testing.T) {
 		format string             // most frequent
 	}{
 		{"month-first evidence", contract.DMY, []string{"03/25/2025 14:05", "03/04/2025 09:00", "?"}, contract.Timestamp, contract.MDY,
-			"month-first by evidence: 1 value only fits m/d (1 ambiguous value read the same way)", "MM/DD/YYYY hh:mm"},
+			"month-first by evidence: 1 value only fits m/d (1 ambiguous value read the same way)", "MM/DD/YYYY HH:mm"},
 		{"day-first evidence", contract.DMY, []string{"25/03/2025", "03/04/2025", "3/04/2025"}, contract.Date, "", "day-first by evidence: 1 value only fits d/m (2 ambiguous values read the same way)", "DD/MM/YYYY"},
 		{"day-first evidence against an mdy contract", contract.MDY, []string{"25/03/2025", "03/04/2025"}, contract.Date, contract.DMY, "day-first by evidence", "DD/MM/YYYY"},
 		{"ambiguous", contract.DMY, []string{"03/04/2025", "01/02/2025"}, contract.Date, "",
 			"ambiguous: all values <= 12 in both d/m parts (2 values), using the spec default dmy — check this", "DD/MM/YYYY"},
 		{"ambiguous, mdy contract", contract.MDY, []string{"03/04/2025"}, contract.Date, "", "ambiguous: all values <= 12 in both d/m parts (1 value), using the spec default mdy", "MM/DD/YYYY"},
 		{"conflict", contract.DMY, []string{"25/03/2025", "03/25/2025", "01/02/2025"}, contract.Date, "", "conflicting evidence: 1 value only fits d/m, 1 only m/d", "DD/MM/YYYY"},
-		{"ISO only", contract.DMY, []string{"2025-03-04 10:00:00"}, contract.Timestamp, "", "", "YYYY-MM-DD hh:mm:ss"},
+		{"ISO only", contract.DMY, []string{"2025-03-04 10:00:00"}, contract.Timestamp, "", "", "YYYY-MM-DD HH:mm:ss"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -142,17 +142,41 @@ func TestDateOrder(t *testing.T) {
 	}
 }
 
-// TestAmbiguousColumnHearsOfItsSiblings: an ambiguous column keeps the contract's order but its
-// comment says what the export's other date columns showed.
-func TestAmbiguousColumnHearsOfItsSiblings(t *testing.T) {
-	p := writeCSV(t, filepath.Join(t.TempDir(), "t.csv"), [][]string{{"Opened", "Closed"}, {"03/25/2025", "03/04/2025"}, {"01/02/2025", "02/03/2025"}})
+// TestAmbiguousColumnTakesItsSiblingsOrder (issue 12): an ambiguous column takes the order of
+// the export's date columns whose evidence decides, and says which; with nothing to decide it is
+// unresolved, and the contract's stated order (--date-order) is never overruled.
+func TestAmbiguousColumnTakesItsSiblingsOrder(t *testing.T) {
+	p := writeCSV(t, filepath.Join(t.TempDir(), "t.csv"), [][]string{{"Opened", "Closed", "Due"}, {"03/25/2025", "03/04/2025", "2025-01-01"}, {"01/02/2025", "02/03/2025", ""}})
 	d, err := New(context.Background(), Options{Files: []string{p}, Schema: "s"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	closed := d.Tables[0].Columns[1]
-	if want := `("Opened" is month-first by evidence)`; closed.DateOrder != "" || !strings.HasSuffix(closed.OrderNote, want) {
-		t.Errorf("closed: date_order %q note %q, want none and a note ending %q", closed.DateOrder, closed.OrderNote, want)
+	if want := `month-first by the evidence of "Opened" in the same export: its 2 d/m values all have day and month <= 12`; closed.DateOrder != contract.MDY || closed.OrderNote != want {
+		t.Errorf("closed: date_order %q note %q, want mdy and %q", closed.DateOrder, closed.OrderNote, want)
+	}
+	if d.DateOrder != contract.Unresolved || d.Spec.Tables[0].Columns[2].DateOrder != contract.Unresolved {
+		t.Errorf("contract order %q, Due %q: want unresolved (nothing states one; Due needs none)", d.DateOrder, d.Spec.Tables[0].Columns[2].DateOrder)
+	}
+	stated, err := New(context.Background(), Options{Files: []string{p}, Schema: "s", DateOrder: contract.DMY})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := stated.Tables[0].Columns[1]; c.DateOrder != "" || !strings.HasPrefix(c.OrderNote, "ambiguous") {
+		t.Errorf("stated dmy: closed date_order %q note %q, want the stated order", c.DateOrder, c.OrderNote)
+	}
+	q := writeCSV(t, filepath.Join(t.TempDir(), "u.csv"), [][]string{{"Opened", "Closed"}, {"03/04/2025", "03/04/2025 10:00"}, {"01/02/2025", ""}})
+	u, err := New(context.Background(), Options{Files: []string{q}, Schema: "s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range u.Tables[0].Columns {
+		if c.DateOrder != "" || !strings.HasPrefix(c.OrderNote, "UNRESOLVED: ") || c.Invalid != 0 {
+			t.Errorf("%s: date_order %q note %q invalid %d, want unresolved", c.Name, c.DateOrder, c.OrderNote, c.Invalid)
+		}
+	}
+	if !strings.Contains(string(u.YAML), "date_order: unresolved") {
+		t.Errorf("draft does not say unresolved:\n%s", u.YAML)
 	}
 }
 

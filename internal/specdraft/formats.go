@@ -6,12 +6,15 @@ import (
 	"strings"
 
 	"github.com/sdetl/sdetl/internal/contract"
+	"github.com/sdetl/sdetl/internal/values"
 )
 
 // Date formats for the reviewer: the profiler counts date forms (ISO, day-first, ...), but a
-// person checks a contract against the export's spelling, e.g. "MM/DD/YYYY hh:mm". Values that
-// look like dates or times are reduced to shapes (every digit becomes 9), a bounded number of
-// them counted, and rendered once the column's date order is known.
+// person checks a contract against the export's spelling. Values that parse as dates or times
+// are reduced to shapes (every digit becomes 9, a month name MMM or MMMM, AM/PM A, a zone word
+// Z), a bounded number of them counted, and rendered once the column's date order is known in
+// the tokens of the contract's `format` (docs/spec-format.md), e.g. "MM-DD-YYYY HH:mm:ss", so
+// that a reviewer can copy one into the contract.
 
 const (
 	maxShapes   = 16 // distinct shapes counted per column; the rest are "other"
@@ -23,22 +26,35 @@ type shapes struct {
 	other int64
 }
 
-// add counts the shape of s when s looks like a date or time: it starts with a digit and has a
-// '/' or ':' or an ISO date's '-'.
+// add counts the shape of s when s is date text or a time of day.
 func (sh *shapes) add(s string) {
-	if len(s) > maxShapeLen || s[0] < '0' || s[0] > '9' {
+	if len(s) > maxShapeLen {
 		return
 	}
-	if !strings.ContainsAny(s, "/:") && !(len(s) >= 10 && s[4] == '-' && s[7] == '-') {
-		return
+	switch values.ClassifyDate(s) {
+	case values.FormISO, values.FormDayFirst, values.FormMonthFirst, values.FormAmbiguous, values.FormMonthName:
+	default:
+		if s[0] < '0' || s[0] > '9' || !strings.Contains(s, ":") {
+			return
+		}
 	}
-	b := []byte(s)
-	for i, c := range b {
+	b := make([]byte, 0, len(s)+4)
+	for i := 0; i < len(s); {
+		c := s[i]
 		switch {
 		case c >= '0' && c <= '9':
-			b[i] = '9'
-		case c >= 'a' && c <= 'z':
-			b[i] = c - 'a' + 'A' // "pm" and "PM" are one shape
+			b = append(b, '9')
+			i++
+		case c|0x20 >= 'a' && c|0x20 <= 'z':
+			j := i
+			for j < len(s) && s[j]|0x20 >= 'a' && s[j]|0x20 <= 'z' {
+				j++
+			}
+			b = append(b, wordToken(s[i:j])...)
+			i = j
+		default:
+			b = append(b, c)
+			i++
 		}
 	}
 	k := string(b)
@@ -50,6 +66,26 @@ func (sh *shapes) add(s string) {
 	} else {
 		sh.other++
 	}
+}
+
+// wordToken is the shape of a word in a date: a month name, AM/PM, a zone, a weekday or T.
+func wordToken(w string) string {
+	l := strings.ToLower(w)
+	switch {
+	case l == "t":
+		return "T"
+	case l == "z" || l == "utc" || l == "gmt":
+		return "Z"
+	case l == "am" || l == "pm":
+		return "A"
+	case len(l) == 3 && strings.Contains("sun mon tue wed thu fri sat", l):
+		return "ddd"
+	case strings.HasSuffix(l, "day"):
+		return "dddd"
+	case len(l) == 3 || l == "sept":
+		return "MMM"
+	}
+	return "MMMM"
 }
 
 // FormatCount is a spelling of dates or times and how many values had it.
@@ -80,25 +116,45 @@ func (sh *shapes) formats(order contract.DateOrder) []FormatCount {
 	return out
 }
 
-// renderShape names the digit runs of a shape: D/M or M/D and YYYY for a slash date (by order),
-// YYYY-MM-DD for ISO, then hh, mm, ss and f for the time of day. A run it cannot place stays 9s.
+// renderShape names the digit runs of a shape in format tokens: the date's fields by its
+// spelling (year first; a month name and the day and year around it; or D/M or M/D by order,
+// ?? for both while the order is unresolved), then H or h (with A), mm, ss and S for the time of
+// day and Z for an offset. A run it cannot place stays 9s.
 func renderShape(shape string, order contract.DateOrder) string {
 	var fields []string
+	named := strings.Contains(shape, "MMM")
 	switch {
-	case strings.Count(shape, "/") == 2:
-		fields = []string{"D", "M", "Y"}
-		if order == contract.MDY {
-			fields = []string{"M", "D", "Y"}
-		}
-	case len(shape) >= 10 && shape[4] == '-':
+	case strings.HasPrefix(shape, "9999") && len(shape) > 4 && (shape[4] < '0' || shape[4] > '9'):
 		fields = []string{"Y", "M", "D"}
+	case named:
+		fields = []string{"D", "Y"}
+	case strings.Count(shape, "/")+strings.Count(shape, "-")+strings.Count(shape, ".") >= 2 && !strings.HasPrefix(shape, "99:") && !strings.HasPrefix(shape, "9:"):
+		switch order {
+		case contract.MDY:
+			fields = []string{"M", "D", "Y"}
+		case contract.Unresolved:
+			fields = []string{"?", "?", "Y"}
+		default:
+			fields = []string{"D", "M", "Y"}
+		}
 	}
-	fields = append(fields, "h", "m", "s", "f")
+	hour := "H"
+	if strings.Contains(shape, "A") {
+		hour = "h"
+	}
+	fields = append(fields, hour, "m", "s", "S")
 	var b strings.Builder
 	next := 0
 	for i := 0; i < len(shape); {
-		if shape[i] != '9' {
-			b.WriteByte(shape[i])
+		c := shape[i]
+		if (c == '+' || c == '-') && next >= len(fields)-3 && i+1 < len(shape) && shape[i+1] == '9' {
+			b.WriteByte('Z') // an offset after the time of day
+			for i++; i < len(shape) && (shape[i] == '9' || shape[i] == ':'); i++ {
+			}
+			continue
+		}
+		if c != '9' {
+			b.WriteByte(c)
 			i++
 			continue
 		}
@@ -111,7 +167,13 @@ func renderShape(shape string, order contract.DateOrder) string {
 			name = fields[next]
 		}
 		next++
-		b.WriteString(strings.Repeat(name, j-i))
+		switch name {
+		case "m", "s":
+			name = strings.Repeat(name, 2) // minutes and seconds are always two digits
+		default:
+			name = strings.Repeat(name, j-i)
+		}
+		b.WriteString(name)
 		i = j
 	}
 	return b.String()

@@ -107,7 +107,7 @@ func (k *keyTracker) word(c *keyCol, s string) (uint64, bool) {
 	}
 	c.allInt = false
 	switch values.ClassifyDate(s) {
-	case values.FormISO, values.FormDayFirst, values.FormMonthFirst, values.FormAmbiguous:
+	case values.FormISO, values.FormDayFirst, values.FormMonthFirst, values.FormAmbiguous, values.FormMonthName:
 		return 0, false
 	}
 	if _, err := k.norm.Normalize(contract.Decimal, contract.DMY, s); err == nil {

@@ -30,14 +30,18 @@ func (d *Draft) render() []byte {
 	w("# date orders and keys are inferred from the data, not known. Format: docs/spec-format.md.\n")
 	w("# To load, put the exports side by side in one directory and run\n")
 	w("#   sdetl run --spec THIS_FILE --exports DIR\n")
-	w("# No scope section: every row is loaded. No profile section and, beyond zero_ids, no quality\n")
-	w("# section: their defaults apply.\n")
+	w("# No scope section: every row is loaded. No profile section and, beyond the date range, order\n")
+	w("# rules and zero_ids, no quality section: their defaults apply.\n")
 	w("name: %s\n", yamlString(d.Name))
 	for _, n := range d.Notes {
 		headLines(&b, "", []string{n})
 	}
 	w("schema: %s\n", yamlString(d.Schema))
-	w("date_order: %s%s\n", d.DateOrder, comment(fmt.Sprintf("ambiguous d/m values (both parts <= 12) are read %s unless a column says otherwise", orderWord(d.DateOrder))))
+	orderNote := fmt.Sprintf("ambiguous d/m values (both parts <= 12) are read %s unless a column says otherwise", orderWord(d.DateOrder))
+	if d.DateOrder == contract.Unresolved {
+		orderNote = "no order stated: each column's own values decide, else the export's other date columns; a column nothing decides is refused by sdetl run until it says dmy or mdy"
+	}
+	w("date_order: %s%s\n", d.DateOrder, comment(orderNote))
 	w("sentinels: %s%s\n", flowList(d.Sentinels), comment(d.sentinelNote()))
 	w("\ntables:\n")
 	for i, t := range d.Tables {
@@ -50,9 +54,23 @@ func (d *Draft) render() []byte {
 	return b.Bytes()
 }
 
-// renderQuality lists the integer columns where 0 is a value; the rest of the quality section
-// keeps its defaults.
+// renderQuality writes the date range and order rules the data suggests and lists the integer
+// columns where 0 is a value; the rest of the quality section keeps its defaults.
 func (d *Draft) renderQuality(b *bytes.Buffer) {
+	b.WriteString("\nquality:\n")
+	headLines(b, "  ", []string{d.Dates.Note})
+	fmt.Fprintf(b, "  dates: {min: %s, max_ahead_days: %d}\n", yamlString(d.Dates.Min), d.Dates.MaxAheadDays)
+	firstOrder := true
+	for _, t := range d.Tables {
+		for _, o := range t.Orders {
+			if firstOrder {
+				b.WriteString("  order:   # dates whose names say which comes first, and the data agrees: a misread date order fails the rule\n")
+				firstOrder = false
+			}
+			fmt.Fprintf(b, "    - {table: %s, columns: %s}   # %s\n", yamlString(o.Table), flowList(o.Columns),
+				commentText(fmt.Sprintf("holds on %d of %d rows with both", o.Compared-o.Against, o.Compared)))
+		}
+	}
 	first := true
 	for _, t := range d.Tables {
 		for _, c := range t.Columns {
@@ -60,7 +78,7 @@ func (d *Draft) renderQuality(b *bytes.Buffer) {
 				continue
 			}
 			if first {
-				b.WriteString("\nquality:\n  zero_ids:   # integer columns holding 0 as a value: the score does not count it as a missing id\n")
+				b.WriteString("  zero_ids:   # integer columns holding 0 as a value: the score does not count it as a missing id\n")
 				first = false
 			}
 			fmt.Fprintf(b, "    - {table: %s, column: %s}\n", yamlString(t.Table), yamlString(c.Name))

@@ -1,6 +1,7 @@
 package specdraft
 
 import (
+	"strings"
 	"testing"
 
 	"go.yaml.in/yaml/v3"
@@ -53,14 +54,20 @@ func TestRenderShape(t *testing.T) {
 		order contract.DateOrder
 		want  string
 	}{
-		{"03/25/2025 14:05", contract.MDY, "MM/DD/YYYY hh:mm"},
+		{"03/25/2025 14:05", contract.MDY, "MM/DD/YYYY HH:mm"},
 		{"3/5/2025", contract.MDY, "M/D/YYYY"},
-		{"25/03/2025 14:05:09", contract.DMY, "DD/MM/YYYY hh:mm:ss"},
-		{"2/07/2025 4:21 pm", contract.DMY, "D/MM/YYYY h:mm PM"},
+		{"25/03/2025 14:05:09", contract.DMY, "DD/MM/YYYY HH:mm:ss"},
+		{"2/07/2025 4:21 pm", contract.DMY, "D/MM/YYYY h:mm A"},
+		{"12-Mar-2025", contract.DMY, "DD-MMM-YYYY"},
+		{"Mar 12, 2025 3:04:05 PM", contract.DMY, "MMM DD, YYYY h:mm:ss A"},
+		{"12/march/25 15:04", contract.MDY, "DD/MMMM/YY HH:mm"},
+		{"03-12-2025 15:21:08", contract.Unresolved, "??-??-YYYY HH:mm:ss"},
+		{"2025-03-12T15:04:05.5+11:00", contract.DMY, "YYYY-MM-DDTHH:mm:ss.SZ"},
+		{"12.03.2025 15:04 UTC", contract.DMY, "DD.MM.YYYY HH:mm Z"},
 		{"2025-03-25", contract.DMY, "YYYY-MM-DD"},
-		{"2025-03-25T14:05:09.123", contract.MDY, "YYYY-MM-DDThh:mm:ss.fff"},
-		{"8:30", contract.DMY, "h:mm"},
-		{"08:30:00 AM", contract.DMY, "hh:mm:ss AM"},
+		{"2025-03-25T14:05:09.123", contract.MDY, "YYYY-MM-DDTHH:mm:ss.SSS"},
+		{"8:30", contract.DMY, "H:mm"},
+		{"08:30:00 AM", contract.DMY, "hh:mm:ss A"},
 	}
 	for _, tt := range tests {
 		var sh shapes
@@ -74,8 +81,8 @@ func TestRenderShape(t *testing.T) {
 
 func TestShapesAreBounded(t *testing.T) {
 	var sh shapes
-	for i := range 100 {
-		sh.add("1" + string(rune('a'+i%26)) + string(rune('A'+i/26)) + ":00") // 100 distinct shapes
+	for i := range 100 { // 100 distinct shapes: runs of spaces and fraction lengths
+		sh.add("1/1/25" + strings.Repeat(" ", 1+i/6) + "1:00:00." + strings.Repeat("5", 1+i%6))
 	}
 	sh.add("not a date")
 	sh.add("12345")

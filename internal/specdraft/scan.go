@@ -49,7 +49,8 @@ type scanCol struct {
 }
 
 // scanFile profiles one export. sentinels are every null marker to count (the defaults and the
-// extra candidates); order is the contract's date order, for ambiguous d/m values.
+// extra candidates); order is the contract's date order, for ambiguous d/m values: unresolved
+// unless the user stated one, which the export's other date columns never overrule.
 func scanFile(ctx context.Context, path, enc string, sentinels []string, order contract.DateOrder, progress func(string, int)) (*scanned, error) {
 	ex, err := exports.OpenEncoding(ctx, path, exports.Limits{}, enc)
 	if err != nil {
@@ -68,7 +69,7 @@ func scanFile(ctx context.Context, path, enc string, sentinels []string, order c
 	pt := &contract.Table{Name: sc.base}
 	names := make([]string, len(sc.cols))
 	for i, c := range sc.cols {
-		pt.Columns = append(pt.Columns, &contract.Column{Name: c.name, Type: contract.Timestamp, DateOrder: order})
+		pt.Columns = append(pt.Columns, &contract.Column{Name: c.name, Type: contract.Timestamp, DateOrder: order, OrderStated: order != contract.Unresolved})
 		names[i] = c.name
 	}
 	prof := profile.NewTable(ps, pt)

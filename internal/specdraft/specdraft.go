@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/csvfile"
@@ -31,10 +32,13 @@ var extraSentinels = []string{"#N/A", "NaT", "(null)", "(blank)", "--"}
 
 // Options configure a draft.
 type Options struct {
-	Files     []string           // the exports: .xlsx or .csv, one table each
-	Schema    string             // target PostgreSQL schema; "" = from Name, else the first export's directory
-	Name      string             // contract name; "" = the schema
-	DateOrder contract.DateOrder // the contract's order for ambiguous d/m values; "" = dmy
+	Files  []string // the exports: .xlsx or .csv, one table each
+	Schema string   // target PostgreSQL schema; "" = from Name, else the first export's directory
+	Name   string   // contract name; "" = the schema
+	// DateOrder is the contract's order for ambiguous d/m values, as the user states it; ""
+	// leaves it to the evidence: each column's own, else the export's other date columns',
+	// else unresolved (the run refuses such a column until its order is set).
+	DateOrder contract.DateOrder
 	// Encoding, when set, is every CSV export's encoding (--encoding); "" = decided per file
 	// from its bytes (a UTF-16 byte-order mark, else UTF-8 unless its bytes are not).
 	Encoding string
@@ -51,6 +55,7 @@ type Draft struct {
 	SentinelHits map[string]int64   `json:"sentinel_hits"`   // values found per sentinel, over all exports
 	Notes        []string           `json:"notes,omitempty"` // what the reviewer should know about the whole contract
 	Tables       []*TableDraft      `json:"tables"`
+	Dates        *DateRange         `json:"dates"` // quality.dates, from the data seen
 
 	YAML []byte         `json:"-"` // the contract, commented
 	Spec *contract.Spec `json:"-"` // the contract as contract.Parse reads YAML
@@ -68,6 +73,7 @@ type TableDraft struct {
 	KeyCandidates []string       `json:"key_candidates"` // every fully populated unique column, best first
 	KeyNote       string         `json:"key_note"`       // why this key, or why none
 	Modified      string         `json:"modified,omitempty"`
+	Orders        []OrderRule    `json:"order_rules,omitempty"`   // quality.order rules the names and the data suggest
 	Encoding      string         `json:"encoding,omitempty"`      // a CSV export's, when not UTF-8
 	EncodingNote  string         `json:"encoding_note,omitempty"` // the evidence for it
 	Notes         []string       `json:"notes,omitempty"`         // what the reviewer should know about the file
@@ -121,10 +127,11 @@ func New(ctx context.Context, o Options) (*Draft, error) {
 	if d.Name == "" {
 		d.Name = d.Schema
 	}
-	if d.DateOrder == "" {
-		d.DateOrder = contract.DMY
+	stated := d.DateOrder != ""
+	if !stated {
+		d.DateOrder = contract.Unresolved
 	}
-	if d.DateOrder != contract.DMY && d.DateOrder != contract.MDY {
+	if d.DateOrder != contract.DMY && d.DateOrder != contract.MDY && d.DateOrder != contract.Unresolved {
 		return nil, fmt.Errorf("spec init: date order %q: want dmy or mdy", d.DateOrder)
 	}
 	counted := append(append([]string(nil), DefaultSentinels...), extraSentinels...)
@@ -150,8 +157,12 @@ func New(ctx context.Context, o Options) (*Draft, error) {
 		if err := d.explainInvalid(ctx, sc, td, counted); err != nil {
 			return nil, fmt.Errorf("spec init: %w", err)
 		}
+		if err := d.orderRules(ctx, sc, td, counted); err != nil {
+			return nil, fmt.Errorf("spec init: %w", err)
+		}
 		d.Tables = append(d.Tables, td)
 	}
+	d.dateRange(time.Now())
 	d.Sentinels = append([]string(nil), DefaultSentinels...)
 	for _, x := range extraSentinels {
 		if d.SentinelHits[x] > 0 {
@@ -188,6 +199,18 @@ func (d *Draft) check(s *contract.Spec) error {
 	}
 	if fmt.Sprint(zeros) != fmt.Sprint(s.Quality.ZeroIDs) || len(zeros) != len(s.Quality.ZeroIDs) {
 		return fmt.Errorf("quality.zero_ids read back as %v", s.Quality.ZeroIDs)
+	}
+	if s.Quality.Dates.Min != d.Dates.Min || s.Quality.Dates.MaxAheadDays != d.Dates.MaxAheadDays {
+		return fmt.Errorf("quality.dates read back as %+v", s.Quality.Dates)
+	}
+	var orders []contract.Order
+	for _, t := range d.Tables {
+		for _, o := range t.Orders {
+			orders = append(orders, contract.Order{Table: o.Table, Columns: o.Columns})
+		}
+	}
+	if fmt.Sprint(orders) != fmt.Sprint(s.Quality.Order) || len(orders) != len(s.Quality.Order) {
+		return fmt.Errorf("quality.order read back as %v", s.Quality.Order)
 	}
 	if len(s.Tables) != len(d.Tables) {
 		return fmt.Errorf("%d tables read back, drafted %d", len(s.Tables), len(d.Tables))

@@ -142,7 +142,7 @@ func TestFromStage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, w := range []string{`"inferred_type":"boolean"`, `"date_order":{"order":"dmy","basis":"evidence","contract":"dmy"}`, `"min_support":0.95`} {
+	for _, w := range []string{`"inferred_type":"boolean"`, `"date_order":{"order":"dmy","basis":"evidence","contract":"dmy"`, `"min_support":0.95`} {
 		if !bytes.Contains(b, []byte(w)) {
 			t.Errorf("JSON lacks %s", w)
 		}

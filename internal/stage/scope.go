@@ -109,7 +109,7 @@ func (im *importer) intValue(raw string) (int64, bool) {
 // dateValue converts a raw date or timestamp to its canonical text (which sorts like the
 // instant), the way the clean stage will; ok=false when it cannot.
 func (im *importer) dateValue(c *contract.Column, raw string) (string, bool) {
-	r, err := im.norm.Normalize(c.Type, c.DateOrder, raw)
+	r, err := im.norm.NormalizeColumn(c, raw)
 	if err != nil || r.Null {
 		return "", false
 	}

@@ -80,7 +80,7 @@ func (u *upserter) key(raw []string) string {
 	parts := make([]string, len(u.keyCols))
 	for i, ci := range u.keyCols {
 		c := u.t.Columns[ci]
-		r, err := u.norm.Normalize(c.Type, c.DateOrder, raw[ci])
+		r, err := u.norm.NormalizeColumn(c, raw[ci])
 		if err != nil || r.Null {
 			return ""
 		}

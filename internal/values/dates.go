@@ -16,13 +16,14 @@ const (
 	FormDayFirst                     // D/M/YYYY with the first part > 12: only day-first fits
 	FormMonthFirst                   // M/D/YYYY with the second part > 12: only month-first fits
 	FormAmbiguous                    // both parts <= 12: the column's date order decides
+	FormMonthName                    // the month is spelled (12-Mar-2025, Mar 12, 2025): one reading
 	FormExcelSerial                  // Excel 1900-system serial day number 1 .. 2958465
 	FormEpochSeconds                 // Unix seconds in [1e9, 1e10)
 	FormEpochMillis                  // Unix milliseconds in [1e12, 1e13)
 	FormInvalid                      // none of the above, or not a real date/time
 )
 
-var dateFormNames = [...]string{"iso", "day_first", "month_first", "ambiguous", "excel_serial", "epoch_seconds", "epoch_millis", "invalid"}
+var dateFormNames = [...]string{"iso", "day_first", "month_first", "ambiguous", "month_name", "excel_serial", "epoch_seconds", "epoch_millis", "invalid"}
 
 // String returns the stable snake_case name of f ("iso", "day_first", ...).
 func (f DateForm) String() string {
@@ -32,16 +33,40 @@ func (f DateForm) String() string {
 	return "invalid"
 }
 
-// ClassifyDate reports the form of a timestamp value. raw should already be trimmed and
-// non-null (surrounding whitespace is ignored anyway). A value whose shape is recognised but
-// which is not a real date/time (31/04/2025, 25:00, year 1800, ...) is FormInvalid; so is a
-// value with both d/m parts > 12. Classification does not depend on a date order.
+// ClassifyDate reports the form of a date/time value, with or without a UTC offset. raw
+// should already be trimmed and non-null (surrounding whitespace is ignored anyway). A value
+// whose shape is recognised but which is not a real date/time (31/04/2025, 25:00, year 1800,
+// ...) is FormInvalid; so is a value with both d/m parts > 12. Classification does not depend
+// on a date order.
 func ClassifyDate(raw string) DateForm {
 	_, form, r := parseStamp(strings.TrimSpace(raw), contract.DMY)
 	if r != "" {
 		return FormInvalid
 	}
 	return form
+}
+
+// Stamp is a parsed date/time value, as the profiler reads it.
+type Stamp struct {
+	Time   time.Time // in time.UTC: the wall clock as written, or the instant when Offset
+	Form   DateForm
+	Offset bool // the value carried a UTC offset (Z, +11:00, ...) and Time is that instant in UTC
+}
+
+// ParseStamp parses a date/time value in any accepted spelling, with or without an offset.
+// raw should already be trimmed and non-null. An error is a *ValueError for
+// contract.Timestamp and comes with FormInvalid.
+func ParseStamp(raw string, order contract.DateOrder) (Stamp, error) {
+	st, form, r := parseStamp(strings.TrimSpace(raw), order)
+	if r == "" && st.hasOff {
+		r = st.toUTC()
+	}
+	if r != "" {
+		return Stamp{Form: FormInvalid}, invalid(contract.Timestamp, raw, string(r))
+	}
+	y, m, d := civilFromDays(st.days)
+	t := time.Date(y, time.Month(m), d, st.sod/3600, st.sod/60%60, st.sod%60, st.us*1000, time.UTC)
+	return Stamp{Time: t, Form: form, Offset: st.hasOff}, nil
 }
 
 // ParseTimestamp parses a timestamp value exactly as Normalize does for type timestamp
@@ -51,6 +76,9 @@ func ClassifyDate(raw string) DateForm {
 // An error is a *ValueError for contract.Timestamp and comes with FormInvalid.
 func ParseTimestamp(raw string, order contract.DateOrder) (time.Time, DateForm, error) {
 	st, form, r := parseStamp(strings.TrimSpace(raw), order)
+	if r == "" && st.hasOff {
+		r = errOffset
+	}
 	if r != "" {
 		return time.Time{}, FormInvalid, invalid(contract.Timestamp, raw, string(r))
 	}
@@ -74,8 +102,9 @@ var (
 )
 
 const (
-	errStampSyntax   = reason("not a recognised date/time (YYYY-MM-DD[ HH:MM[:SS[.f]]], D/M/YYYY[ H:MM[:SS][ AM|PM]], Excel serial or epoch number)")
-	errOffset        = reason("has a time zone (Z or UTC offset); wall-clock times are never shifted")
+	errStampSyntax   = reason("not a recognised date/time (YYYY-MM-DD[ HH:MM[:SS[.f]]], D/M/YYYY, D-M-YY, D.M.YYYY, 12-Mar-2025, Mar 12, 2025, each with an optional H:MM[:SS[.f]][ AM|PM]; Excel serial or epoch number; or the column's format)")
+	errOffset        = reason("has a time zone (Z or UTC offset); wall-clock times are never shifted: declare the column timestamptz to convert such values to UTC")
+	errNoOffset      = reason("has no UTC offset; a timestamptz column's values must carry one (Z, +11:00), they are never assumed to be UTC")
 	errTwoDigitYear  = reason("has a 2-digit year")
 	errYearDigits    = reason("year must have 4 digits")
 	errCalendar      = reason("not a calendar date")
@@ -95,9 +124,31 @@ const (
 // stamp is a parsed timestamp: a day number, a second of that day and a microsecond of that
 // second.
 type stamp struct {
-	days int // days since 1970-01-01
-	sod  int // second of day, 0 .. 86399 after normalisation
-	us   int // microsecond, 0 .. 999999
+	days   int  // days since 1970-01-01
+	sod    int  // second of day, 0 .. 86399 after normalisation
+	us     int  // microsecond, 0 .. 999999
+	off    int  // the value's UTC offset in seconds east, when hasOff
+	hasOff bool // the value carried a UTC offset: days and sod are its local wall clock
+}
+
+// toUTC turns a stamp with an offset into the UTC instant it names, exactly (offsets are whole
+// minutes: nothing is rounded).
+func (st *stamp) toUTC() reason {
+	t := st.days*secondsPerDay + st.sod - st.off
+	st.days, st.sod = floorDiv(t, secondsPerDay), t-floorDiv(t, secondsPerDay)*secondsPerDay
+	st.off = 0
+	if st.days < minDays || st.days > maxDays {
+		return errYearRange
+	}
+	return ""
+}
+
+func floorDiv(a, b int) int {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
 }
 
 // normalise carries a second of day of 86400 (an Excel serial rounded up to the next
@@ -112,124 +163,6 @@ func (st *stamp) normalise() reason {
 		return errYearRange
 	}
 	return ""
-}
-
-// parseStamp parses a trimmed timestamp value in any accepted form.
-func parseStamp(s string, order contract.DateOrder) (stamp, DateForm, reason) {
-	switch {
-	case len(s) >= 10 && s[4] == '-' && isDigit(s[0]) && isDigit(s[1]) && isDigit(s[2]) && isDigit(s[3]):
-		st, r := parseISO(s)
-		return st, FormISO, r
-	case strings.IndexByte(s, '/') >= 0:
-		return parseSlash(s, order)
-	default:
-		return parseStampNumber(s)
-	}
-}
-
-// parseISO: YYYY-MM-DD, then optional (' ' | 'T') H:MM[:SS[.fraction]].
-func parseISO(s string) (stamp, reason) {
-	if s[7] != '-' || !isDigit(s[5]) || !isDigit(s[6]) || !isDigit(s[8]) || !isDigit(s[9]) {
-		return stamp{}, errStampSyntax
-	}
-	y := int(s[0]-'0')*1000 + int(s[1]-'0')*100 + int(s[2]-'0')*10 + int(s[3]-'0')
-	m := int(s[5]-'0')*10 + int(s[6]-'0')
-	d := int(s[8]-'0')*10 + int(s[9]-'0')
-	if !validDate(y, m, d) {
-		return stamp{}, errCalendar
-	}
-	st := stamp{days: daysFromCivil(y, m, d)}
-	if rest := s[10:]; rest != "" {
-		if rest[0] != ' ' && rest[0] != 'T' {
-			return stamp{}, errStampSyntax
-		}
-		c, rest, r := parseClock(rest[1:], false)
-		if r != "" {
-			return stamp{}, r
-		}
-		if rest != "" {
-			if isOffsetStart(rest[0]) {
-				return stamp{}, errOffset
-			}
-			return stamp{}, errStampSyntax
-		}
-		st.sod, st.us = c.sod, c.us
-	}
-	return st, st.normalise()
-}
-
-func isOffsetStart(b byte) bool { return b == 'Z' || b == 'z' || b == '+' || b == '-' }
-
-// parseSlash: D/M/YYYY or M/D/YYYY (1 or 2 digit parts), then optional spaces and
-// H:MM[:SS[.fraction]][ AM|PM].
-func parseSlash(s string, order contract.DateOrder) (stamp, DateForm, reason) {
-	a, i := digits12(s, 0)
-	if i < 0 || i >= len(s) || s[i] != '/' {
-		return stamp{}, FormInvalid, errStampSyntax
-	}
-	b, j := digits12(s, i+1)
-	if j < 0 || j >= len(s) || s[j] != '/' {
-		return stamp{}, FormInvalid, errStampSyntax
-	}
-	k := j + 1
-	for k < len(s) && isDigit(s[k]) {
-		k++
-	}
-	switch n := k - (j + 1); {
-	case n == 2:
-		return stamp{}, FormInvalid, errTwoDigitYear
-	case n != 4:
-		if n == 0 {
-			return stamp{}, FormInvalid, errStampSyntax
-		}
-		return stamp{}, FormInvalid, errYearDigits
-	}
-	y := int(s[j+1]-'0')*1000 + int(s[j+2]-'0')*100 + int(s[j+3]-'0')*10 + int(s[j+4]-'0')
-
-	var form DateForm
-	var d, m int
-	switch {
-	case a > 12 && b > 12:
-		return stamp{}, FormInvalid, errBothOver12
-	case a > 12:
-		form, d, m = FormDayFirst, a, b
-	case b > 12:
-		form, m, d = FormMonthFirst, a, b
-	default:
-		form = FormAmbiguous
-		if order == contract.MDY {
-			m, d = a, b
-		} else {
-			d, m = a, b
-		}
-	}
-	if !validDate(y, m, d) {
-		return stamp{}, FormInvalid, errCalendar
-	}
-	st := stamp{days: daysFromCivil(y, m, d)}
-	if rest := s[k:]; rest != "" {
-		if rest[0] != ' ' {
-			return stamp{}, FormInvalid, errStampSyntax
-		}
-		for rest != "" && rest[0] == ' ' {
-			rest = rest[1:]
-		}
-		c, rest, r := parseClock(rest, true)
-		if r != "" {
-			return stamp{}, FormInvalid, r
-		}
-		if rest != "" {
-			if isOffsetStart(rest[0]) {
-				return stamp{}, FormInvalid, errOffset
-			}
-			return stamp{}, FormInvalid, errStampSyntax
-		}
-		st.sod, st.us = c.sod, c.us
-	}
-	if r := st.normalise(); r != "" {
-		return stamp{}, FormInvalid, r
-	}
-	return st, form, ""
 }
 
 // digits12 reads 1 or 2 digits at s[i:]; it returns the value and the index after them, or
@@ -365,76 +298,6 @@ func snapSecond(frac string, ms int) int {
 	return ms
 }
 
-// clock is a parsed time of day.
-type clock struct {
-	sod int // second of day
-	us  int // microsecond of the second, kept exactly
-}
-
-// parseClock reads H:MM[:SS[.fraction]] and, when ampm, optional spaces and AM or PM
-// (case-insensitive) at the start of s. It returns the unread rest.
-func parseClock(s string, ampm bool) (clock, string, reason) {
-	h, i := digits12(s, 0)
-	if i < 0 || i+3 > len(s) || s[i] != ':' || !isDigit(s[i+1]) || !isDigit(s[i+2]) {
-		return clock{}, "", errClockSyntax
-	}
-	mi := int(s[i+1]-'0')*10 + int(s[i+2]-'0')
-	i += 3
-	sec, us := 0, 0
-	if i < len(s) && s[i] == ':' {
-		if i+3 > len(s) || !isDigit(s[i+1]) || !isDigit(s[i+2]) {
-			return clock{}, "", errClockSyntax
-		}
-		sec = int(s[i+1]-'0')*10 + int(s[i+2]-'0')
-		i += 3
-		if i < len(s) && s[i] == '.' {
-			i++
-			if i >= len(s) || !isDigit(s[i]) {
-				return clock{}, "", errClockSyntax
-			}
-			f := i
-			for i < len(s) && isDigit(s[i]) {
-				i++
-			}
-			var ok bool
-			if us, ok = micros(s[f:i], 6); !ok {
-				return clock{}, "", errFracDigits
-			}
-		}
-	}
-	if i < len(s) && isDigit(s[i]) { // a third hour digit or a 3-digit minute/second
-		return clock{}, "", errClockSyntax
-	}
-	if mi > 59 || sec > 59 {
-		return clock{}, "", errClock
-	}
-	if ampm {
-		j := i
-		for j < len(s) && s[j] == ' ' {
-			j++
-		}
-		if j+2 <= len(s) && (s[j+1] == 'm' || s[j+1] == 'M') {
-			pm := s[j] == 'p' || s[j] == 'P'
-			if pm || s[j] == 'a' || s[j] == 'A' {
-				if h < 1 || h > 12 {
-					return clock{}, "", errClock
-				}
-				if h == 12 {
-					h = 0
-				}
-				if pm {
-					h += 12
-				}
-				return clock{sod: h*3600 + mi*60 + sec, us: us}, s[j+2:], ""
-			}
-		}
-	}
-	if h > 23 {
-		return clock{}, "", errClock
-	}
-	return clock{sod: h*3600 + mi*60 + sec, us: us}, s[i:], ""
-}
-
 // ---- converters ----
 
 // IsNumberForm reports whether f is a bare number read as a date (an Excel serial or an
@@ -462,15 +325,29 @@ func stampChange(f DateForm) Change {
 	return ChangeDate
 }
 
+// parseColumnStamp parses a date/time value of a column: by its format when it has one, else
+// in any accepted spelling, with bare numbers checked against the column's span.
+func parseColumnStamp(s string, order contract.DateOrder, numbers *contract.DaySpan, layout *contract.Layout) (stamp, DateForm, reason) {
+	if layout != nil {
+		st, r := parseLayout(s, layout)
+		return st, FormISO, r
+	}
+	st, form, r := parseStamp(s, order)
+	if r != "" {
+		return st, form, r
+	}
+	return st, form, numberIn(st, form, numbers)
+}
+
 // normTimestamp -> "2006-01-02 15:04:05[.ffffff]" (a fraction only when there is one, without
 // trailing zeros: PostgreSQL's own text form).
-func normTimestamp(s string, order contract.DateOrder, numbers *contract.DaySpan) (string, Change, reason) {
-	st, form, r := parseStamp(s, order)
+func normTimestamp(s string, order contract.DateOrder, numbers *contract.DaySpan, layout *contract.Layout) (string, Change, reason) {
+	st, form, r := parseColumnStamp(s, order, numbers, layout)
 	if r != "" {
 		return "", 0, r
 	}
-	if r := numberIn(st, form, numbers); r != "" {
-		return "", 0, r
+	if st.hasOff {
+		return "", 0, errOffset
 	}
 	var buf [26]byte
 	b := appendDate(buf[:0], st.days)
@@ -483,14 +360,43 @@ func normTimestamp(s string, order contract.DateOrder, numbers *contract.DaySpan
 	return string(b), stampChange(form), ""
 }
 
-// normDate -> "2006-01-02"; the value's time of day must be midnight, to the microsecond.
-func normDate(s string, order contract.DateOrder, numbers *contract.DaySpan) (string, Change, reason) {
-	st, form, r := parseStamp(s, order)
+// normTimestamptz -> "2006-01-02 15:04:05[.ffffff]+00": the instant in UTC, converted exactly
+// from the value's own offset (PostgreSQL's timestamptz text under TimeZone UTC). A value
+// without an offset is invalid: its zone is not known, so it is never assumed.
+func normTimestamptz(s string, order contract.DateOrder, layout *contract.Layout) (string, Change, reason) {
+	st, form, r := parseColumnStamp(s, order, nil, layout)
 	if r != "" {
 		return "", 0, r
 	}
-	if r := numberIn(st, form, numbers); r != "" {
+	if form == FormEpochSeconds || form == FormEpochMillis {
+		st.hasOff = true // an epoch counts seconds since 1970-01-01 UTC: an instant already
+	}
+	if !st.hasOff {
+		return "", 0, errNoOffset
+	}
+	if r := st.toUTC(); r != "" {
 		return "", 0, r
+	}
+	var buf [29]byte
+	b := appendDate(buf[:0], st.days)
+	b = append(b, ' ')
+	b = appendClock(b, st.sod)
+	b = appendMicros(b, st.us)
+	b = append(b, '+', '0', '0')
+	if string(b) == s {
+		return s, 0, ""
+	}
+	return string(b), stampChange(form), ""
+}
+
+// normDate -> "2006-01-02"; the value's time of day must be midnight, to the microsecond.
+func normDate(s string, order contract.DateOrder, numbers *contract.DaySpan, layout *contract.Layout) (string, Change, reason) {
+	st, form, r := parseColumnStamp(s, order, numbers, layout)
+	if r != "" {
+		return "", 0, r
+	}
+	if st.hasOff {
+		return "", 0, errOffset
 	}
 	if st.sod != 0 || st.us != 0 {
 		return "", 0, errNotMidnight

@@ -53,7 +53,7 @@ func TestTimestamp(t *testing.T) {
 		{raw: "2025-13-01", err: true},
 		{raw: "2025-00-10", err: true},
 		{raw: "2025-01-00", err: true},
-		{raw: "2025-7-2", err: true},
+		{raw: "2025-7-2", want: "2025-07-02 00:00:00", ch: D}, // year first: one reading
 		{raw: "2025-07-02 24:00", err: true},
 		{raw: "2025-07-02 23:60", err: true},
 		{raw: "2025-07-02 23:59:60", err: true},
@@ -62,8 +62,8 @@ func TestTimestamp(t *testing.T) {
 		{raw: "2025-07-02 12:000", err: true},
 		{raw: "2025-07-02 12:00:00.", err: true},
 		{raw: "2025-07-02 12:00.5", err: true},
-		{raw: "2025-07-02  12:00", err: true},
-		{raw: "2025-07-02 4:21 PM", err: true}, // AM/PM is not ISO
+		{raw: "2025-07-02  12:00", want: "2025-07-02 12:00:00", ch: D},
+		{raw: "2025-07-02 4:21 PM", want: "2025-07-02 16:21:00", ch: D},
 		{raw: "2025-07-02x", err: true},
 		{raw: "2025-07-02T", err: true},
 		// slash dates
@@ -88,7 +88,7 @@ func TestTimestamp(t *testing.T) {
 		{raw: "13/13/2025", err: true},
 		{raw: "0/07/2025", err: true},
 		{raw: "2/0/2025", err: true},
-		{raw: "2/07/25", err: true},
+		{raw: "2/07/25", want: "2025-07-02 00:00:00", ch: D}, // 2-digit years: 00..68 are 20yy
 		{raw: "2/07/025", err: true},
 		{raw: "2/07/20255", err: true},
 		{raw: "2/07/1899", err: true},
@@ -101,8 +101,8 @@ func TestTimestamp(t *testing.T) {
 		{raw: "2/07/2025 16:21Z", err: true},
 		{raw: "2/07/2025T16:21", err: true},
 		{raw: "2/07/2025 16", err: true},
-		{raw: "2-07-2025", err: true},
-		{raw: "2.07.2025", err: true},
+		{raw: "2-07-2025", want: "2025-07-02 00:00:00", ch: D},
+		{raw: "2.07.2025", want: "2025-07-02 00:00:00", ch: D},
 		// Excel serials (1900 system)
 		{raw: "45678", want: "2025-01-21 00:00:00", ch: X},
 		{raw: "45658", want: "2025-01-01 00:00:00", ch: X},
@@ -161,7 +161,8 @@ func TestTimestamp(t *testing.T) {
 		{raw: "123456789012345678901234567890", err: true},
 		// other junk
 		{raw: "yesterday", err: true},
-		{raw: "Jul 2, 2025", err: true},
+		{raw: "Jul 2, 2025", want: "2025-07-02 00:00:00", ch: D},
+		{raw: "Jul 2 2025x", err: true},
 		{raw: "2025", want: "1905-07-17 00:00:00", ch: X}, // a bare number is a serial, as specified
 		{raw: "16:21", err: true},
 	})
@@ -283,8 +284,11 @@ func TestClassifyDate(t *testing.T) {
 		" 2025-07-02 ":        FormISO,
 		"31/04/2025":          FormInvalid,
 		"13/13/2025":          FormInvalid,
-		"2/07/25":             FormInvalid,
+		"2/07/25":             FormAmbiguous,
+		"12-Mar-2025":         FormMonthName,
+		"2/07/025":            FormInvalid,
 		"2025-07-02Z":         FormInvalid,
+		"2025-07-02T10:00Z":   FormISO,
 		"60":                  FormInvalid,
 		"0.5":                 FormInvalid,
 		"hello":               FormInvalid,
@@ -295,7 +299,7 @@ func TestClassifyDate(t *testing.T) {
 			t.Errorf("ClassifyDate(%q) = %v; want %v", raw, got, want)
 		}
 	}
-	names := []string{"iso", "day_first", "month_first", "ambiguous", "excel_serial", "epoch_seconds", "epoch_millis", "invalid"}
+	names := []string{"iso", "day_first", "month_first", "ambiguous", "month_name", "excel_serial", "epoch_seconds", "epoch_millis", "invalid"}
 	for f := FormISO; f <= FormInvalid; f++ {
 		if f.String() != names[f] {
 			t.Errorf("DateForm(%d).String() = %q; want %q", f, f.String(), names[f])

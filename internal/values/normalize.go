@@ -177,16 +177,17 @@ func isASCII(s string) bool {
 // d/m values (both parts <= 12); "" means dmy. A value that does not convert is a
 // *ValueError; NULL is Result{Null: true}.
 func (n *Normalizer) Normalize(t contract.Type, order contract.DateOrder, raw string) (Result, error) {
-	return n.normalize(t, order, nil, raw)
+	return n.normalize(t, order, nil, nil, raw)
 }
 
 // NormalizeColumn converts one raw cell of column c: Normalize with the column's type and date
-// order, reading a bare number as a date only inside c.NumberDates when that is set.
+// order, reading a bare number as a date only inside c.NumberDates when that is set, and a
+// date only in c's format when it has one.
 func (n *Normalizer) NormalizeColumn(c *contract.Column, raw string) (Result, error) {
-	return n.normalize(c.Type, c.DateOrder, c.NumberDates, raw)
+	return n.normalize(c.Type, c.DateOrder, c.NumberDates, c.Layout, raw)
 }
 
-func (n *Normalizer) normalize(t contract.Type, order contract.DateOrder, numbers *contract.DaySpan, raw string) (Result, error) {
+func (n *Normalizer) normalize(t contract.Type, order contract.DateOrder, numbers *contract.DaySpan, layout *contract.Layout, raw string) (Result, error) {
 	s := TrimSpace(raw)
 	if n.nullTrimmed(s) {
 		if raw == "" {
@@ -211,9 +212,11 @@ func (n *Normalizer) normalize(t contract.Type, order contract.DateOrder, number
 	case contract.Decimal:
 		v, c, r = normDecimal(s)
 	case contract.Timestamp:
-		v, c, r = normTimestamp(s, order, numbers)
+		v, c, r = normTimestamp(s, order, numbers, layout)
+	case contract.Timestamptz:
+		v, c, r = normTimestamptz(s, order, layout)
 	case contract.Date:
-		v, c, r = normDate(s, order, numbers)
+		v, c, r = normDate(s, order, numbers, layout)
 	case contract.Time:
 		v, c, r = normTime(s)
 	case contract.Flag:

@@ -109,3 +109,31 @@ func BenchmarkNormalizeFractions(b *testing.B) {
 		i++
 	}
 }
+
+// BenchmarkNormalizeSpellings: the spellings of issue 12, canonical output allocated once (the
+// result string), never on the way.
+func BenchmarkNormalizeSpellings(b *testing.B) {
+	n := NewNormalizer(testSentinels)
+	for _, c := range []struct {
+		typ contract.Type
+		raw string
+	}{
+		{contract.Timestamp, "29-02-2016 01:16"},
+		{contract.Timestamp, "12/Mar/25 3:04 PM"},
+		{contract.Timestamp, "Mar 12, 2025 3:04:05 PM"},
+		{contract.Timestamp, "12.03.2025 15:04"},
+		{contract.Timestamp, "2025-03-12T15:04:05.123456"},
+		{contract.Timestamptz, "2025-03-12T15:04:05+11:00"},
+		{contract.Timestamptz, "2025-03-12 04:04:05+00"},
+		{contract.Date, "12-Mar-2025"},
+	} {
+		b.Run(strings.NewReplacer(" ", "_").Replace(string(c.typ)+"/"+c.raw), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := n.Normalize(c.typ, contract.DMY, c.raw); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -11,7 +11,7 @@ import (
 	"github.com/sdetl/sdetl/internal/contract"
 )
 
-var allTypes = []contract.Type{contract.Integer, contract.Decimal, contract.Timestamp, contract.Date, contract.Time, contract.Flag, contract.Month, contract.Boolean, contract.Text}
+var allTypes = []contract.Type{contract.Integer, contract.Decimal, contract.Timestamp, contract.Timestamptz, contract.Date, contract.Time, contract.Flag, contract.Month, contract.Boolean, contract.Text}
 
 var fuzzSeeds = []string{
 	"", " ", "\u00a0", "nan", "NULL", "-", "?", "N/A", "0", "1", "-0", "+5", "007", "123", "123.0", "123.",
@@ -26,6 +26,9 @@ var fuzzSeeds = []string{
 	"\r\n\r\n\r\n\r\n", "x\n\n\n\n", "\n\n\n\nx\r",
 	"2024-12-31 23:59:59.999", "09:00:00.5", "2025-07-02 16:21:00.1234567", "2025-07-02 16:21:00.1234560",
 	"45678.351390335645", "45678.999999999", "1751470860.123456", "1700000000499.999", "0.354166",
+	"29-02-2016 01:16", "03-12-2025 15:21:08", "12/Mar/25 3:04 PM", "Mar 12, 2025 3:04:05 PM", "12-Mar-2025",
+	"12.03.2025 15:04", "3/12/2025 3:04 PM", "2025-03-12T15:04:05.5+11:00", "2025-03-12 15:04:05+00",
+	"Wed, 12 Mar 2025 15:04:05 -0700", "12/03/25", "1.2.10", "9999-12-31T23:59:59-01:00",
 }
 
 func FuzzNormalize(f *testing.F) {
@@ -142,11 +145,18 @@ func TestCanonicalIdempotent(t *testing.T) {
 			return s
 		},
 		contract.Timestamp: func() string { return randFracTime(rng).Format("2006-01-02 15:04:05.999999") },
-		contract.Date:      func() string { return randTime(rng).Format(time.DateOnly) },
-		contract.Time:      func() string { return randFracTime(rng).Format("15:04:05.999999") },
-		contract.Flag:      func() string { return []string{"yes", "no"}[rng.IntN(2)] },
-		contract.Boolean:   func() string { return []string{"true", "false"}[rng.IntN(2)] },
-		contract.Month:     func() string { return randTime(rng).Format("2006-01") },
+		contract.Timestamptz: func() string {
+			for {
+				if t := randFracTime(rng); t.Year() > 1900 && t.Year() < 9999 {
+					return t.Format("2006-01-02 15:04:05.999999") + "+00"
+				}
+			}
+		},
+		contract.Date:    func() string { return randTime(rng).Format(time.DateOnly) },
+		contract.Time:    func() string { return randFracTime(rng).Format("15:04:05.999999") },
+		contract.Flag:    func() string { return []string{"yes", "no"}[rng.IntN(2)] },
+		contract.Boolean: func() string { return []string{"true", "false"}[rng.IntN(2)] },
+		contract.Month:   func() string { return randTime(rng).Format("2006-01") },
 		contract.Text: func() string {
 			const alphabet = "ab -\n\t\r\x00?nN\u00a0é😀"
 			rs := []rune(alphabet)
