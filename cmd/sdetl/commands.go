@@ -12,6 +12,7 @@ import (
 type env struct {
 	stdout, stderr io.Writer
 	progress       progressMode // --progress
+	autoJSON       bool         // --progress auto is json when stderr is not a terminal (run)
 }
 
 type command struct {
@@ -34,6 +35,7 @@ func init() {
 		{"load", "[--pg DSN]", "load the clean store into a new generation in PostgreSQL and make it live", cmdLoad},
 		{"rollback", "[--to RUN]", "make a previous generation live again, in one short swap", cmdRollback},
 		{"generations", "[--json]", "list the live and retained generations with their runs, rows and scores", cmdGenerations},
+		{"report", "[RUN] [--out FILE] [--list]", "write the HTML report of a past run (default the latest), as run wrote it", cmdReport},
 		{"kpi", "[--json] [--only NAMES]", "the 23 KPIs against the live schema, with green/amber/red status", cmdKPI},
 		{"quarantine", "list|export|release", "review quarantined rows, export them to fix, release the fixes", cmdQuarantine},
 		{"spec", "init --from FILE... [--out spec.yaml]", "draft a contract for new exports by profiling them", cmdSpec},
@@ -55,7 +57,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 			code = exitError
 		}
 	}()
-	e := &env{stdout: stdout, stderr: stderr, progress: progressAuto}
+	e := &env{stdout: stdout, stderr: &lockedWriter{w: stderr}, progress: progressAuto}
 	if len(args) == 0 {
 		usage(stdout)
 		return exitUsage
@@ -74,7 +76,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 	}
 	for _, c := range commands {
 		if c.name == name {
-			return exitWith(ctx, stderr, c.run(ctx, e, rest))
+			return exitWith(ctx, e.stderr, c.run(ctx, e, rest))
 		}
 	}
 	fmt.Fprintf(stderr, "sdetl: unknown command %q (see sdetl help)\n", name)

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -24,12 +25,45 @@ func TestMain(m *testing.M) {
 	os.Exit(pgtest.Main(m))
 }
 
-// sdetl runs the CLI in-process.
+// sdetl runs the CLI in-process. stderr is what a person reads there: the JSON lines a run
+// writes to a stderr that is not a terminal (its log lines and progress events) are left out,
+// after checking that each is one or the other (sdetlRaw keeps them).
 func sdetl(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	code, stdout, raw := sdetlRaw(t, args...)
+	return code, stdout, humanLines(t, raw)
+}
+
+// sdetlRaw runs the CLI in-process and returns stderr whole.
+func sdetlRaw(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	code = run(context.Background(), args, &out, &errb)
 	return code, out.String(), errb.String()
+}
+
+// humanLines drops the JSON lines of stderr, failing t on one that is neither a log line
+// ("level" and "msg", with a "run_id") nor a progress event ("event" and "stage"), or both.
+func humanLines(t *testing.T, stderr string) string {
+	t.Helper()
+	var b strings.Builder
+	for _, l := range strings.SplitAfter(stderr, "\n") {
+		if !strings.HasPrefix(l, "{") {
+			b.WriteString(l)
+			continue
+		}
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Errorf("stderr line is not JSON: %q: %v", l, err)
+			continue
+		}
+		isLog := m["level"] != nil && m["msg"] != nil && m["run_id"] != nil
+		isEvent := m["event"] != nil && m["stage"] != nil
+		if isLog == isEvent || isLog && m["event"] != nil || isEvent && m["msg"] != nil {
+			t.Errorf("stderr JSON line is neither a log line nor a progress event, or both: %s", l)
+		}
+	}
+	return b.String()
 }
 
 func mustSdetl(t *testing.T, args ...string) string {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -13,11 +12,11 @@ import (
 	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/htmlreport"
 	"github.com/sdetl/sdetl/internal/postgres"
-	"github.com/sdetl/sdetl/internal/store"
 )
 
-// The run's HTML report (<workdir>/report.html): what run.json says, the quarantine's examples
-// and the live KPIs, rendered by internal/htmlreport.
+// The run's HTML report (<workdir>/report.html, and sdetl report for a past run): what run.json
+// says, the quarantine's examples and the live KPIs (report.go keeps both per run), rendered by
+// internal/htmlreport.
 
 // stageTime is how long one stage of the run took.
 type stageTime struct {
@@ -45,23 +44,22 @@ func (c *stageClock) enter(stage string) {
 	c.since = now
 }
 
-// writeHTMLReport writes the report of rep atomically to <workdir>/report.html, also when the
-// run stopped (then with what it knew), with the KPIs liveKPIs found.
-func writeHTMLReport(ctx context.Context, o runOptions, rep *runReport) error {
+// reportExtrasOf collects what the report reads beyond run.json, at the end of the run: the
+// quarantine's examples from the clean store and the KPIs liveKPIs found.
+func reportExtrasOf(ctx context.Context, o runOptions, rep *runReport) *reportExtras {
 	ctx = context.WithoutCancel(ctx) // an interrupted run still gets its report
-	d := reportData(rep)
+	x := &reportExtras{KPIs: rep.kpis, KPIError: rep.kpiError}
 	if rep.Clean != nil {
-		d.Quarantine = quarantineExamples(ctx, o.work.clean(), rep.Clean.Quarantine)
+		x.Quarantine = quarantineExamples(ctx, o.work.clean(), rep.Clean.Quarantine)
 	}
-	d.KPIs, d.KPIError = rep.kpis, rep.kpiError
-	return store.WriteFile(rep.Report, 0o644, true, func(w io.Writer) error { return htmlreport.Render(w, d) })
+	return x
 }
 
-// reportData is the report's view of run.json.
-func reportData(rep *runReport) *htmlreport.Data {
-	d := &htmlreport.Data{RunID: rep.RunID, Generated: time.Now(), Exports: rep.Exports, Database: rep.Database, Schema: rep.Schema,
+// reportDataOf is the report's view of a run: its run.json and the extras.
+func reportDataOf(rep *runReport, x *reportExtras) *htmlreport.Data {
+	d := &htmlreport.Data{RunID: rep.RunID, Generated: rep.EndedAt, Exports: rep.Exports, Database: rep.Database, Schema: rep.Schema,
 		DryRun: rep.DryRun, Seconds: rep.Seconds, Outcome: rep.Outcome, ExitCode: rep.ExitCode, Error: rep.Error,
-		Gate: rep.Scores.Gate, Profile: rep.Profile}
+		Gate: rep.Scores.Gate, Profile: rep.Profile, Quarantine: x.Quarantine, KPIs: x.KPIs, KPIError: x.KPIError}
 	for _, st := range rep.Stages {
 		d.Stages = append(d.Stages, htmlreport.Stage{Name: st.Stage, Seconds: st.Seconds, Rows: stageRows(rep, st.Stage)})
 	}

@@ -9,14 +9,15 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"time"
 )
 
-// runLog is one run's structured log: JSON lines in <workdir>/logs/<run id>.jsonl and, with
-// --log-stderr, on stderr (text on a terminal, JSON otherwise). Every line carries the run id
-// and the stage the run is in; the run's error is logged once, on the line that ends it. No
-// DSN is ever logged, only describeDSN's redacted form.
+// runLog is one run's structured log: JSON lines in <workdir>/logs/<run id>.jsonl and on
+// stderr as --log-stderr says (logMode). Every line carries the run id and the stage the run
+// is in; the run's error is logged once, on the line that ends it. No DSN is ever logged, only
+// describeDSN's redacted form.
 type runLog struct {
 	*slog.Logger
 	id    string
@@ -28,13 +29,59 @@ type runLog struct {
 
 func (w workdir) logs() string { return w.path("logs") }
 
+// runIDLayout is a run id's time: UTC to the millisecond, so ids sort as the runs started.
+const runIDLayout = "20060102T150405.000Z"
+
 func newRunID(now time.Time) string {
 	b := make([]byte, 3)
 	rand.Read(b)
-	return now.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b)
+	return now.UTC().Format(runIDLayout) + "-" + hex.EncodeToString(b)
 }
 
-func openRunLog(w workdir, stderr io.Writer, toStderr bool) (*runLog, error) {
+// runID is the log's run id, or a new one when the run keeps no log (the demo).
+func (l *runLog) runID(now time.Time) string {
+	if l == nil {
+		return newRunID(now)
+	}
+	return l.id
+}
+
+// logMode is --log-stderr: which of the run's log lines also go to stderr.
+//
+//	auto  (the default) not a terminal: every line, as JSON (beside the JSON progress events);
+//	      a terminal: text, warnings and errors only (the bars already show each stage's
+//	      start, end and seconds, which is what the info lines say)
+//	all   (a bare --log-stderr) every line: JSON, or text on a terminal
+//	none  (--log-stderr=false) none: stderr keeps the one error line
+type logMode string
+
+const (
+	logAuto logMode = "auto"
+	logAll  logMode = "all"
+	logNone logMode = "none"
+)
+
+func (m logMode) String() string   { return string(m) }
+func (m logMode) IsBoolFlag() bool { return true } // a bare --log-stderr is "true"
+
+func (m *logMode) Set(s string) error {
+	switch s {
+	case "auto":
+		*m = logAuto
+	case "all", "true", "1":
+		*m = logAll
+	case "none", "false", "0":
+		*m = logNone
+	default:
+		return fmt.Errorf("want auto, all (or a bare --log-stderr) or none (false), not %q", s)
+	}
+	return nil
+}
+
+// logStderrUsage documents --log-stderr.
+const logStderrUsage = "which log lines also go to stderr (they always go to <workdir>/logs): `auto` (JSON lines when stderr is not a terminal; on a terminal,\nwarnings and errors as text), all (a bare --log-stderr: every line, text on a terminal) or none (--log-stderr=false)"
+
+func openRunLog(w workdir, e *env, mode logMode) (*runLog, error) {
 	now := time.Now()
 	l := &runLog{id: newRunID(now), stage: &atomic.Value{}, since: now}
 	l.stage.Store("start")
@@ -48,12 +95,19 @@ func openRunLog(w workdir, stderr io.Writer, toStderr bool) (*runLog, error) {
 	}
 	l.file = f
 	hs := []slog.Handler{slog.NewJSONHandler(f, nil)}
-	if toStderr {
-		if isTerminal(stderr) {
-			hs = append(hs, slog.NewTextHandler(stderr, nil))
-		} else {
-			hs = append(hs, slog.NewJSONHandler(stderr, nil))
+	// The lines go to whatever stderr is when they are written: while a bar is drawn that is
+	// the bar, which clears itself so the line lands above it.
+	errw := stderrOf{e}
+	switch {
+	case mode == logNone:
+	case isTerminal(e.stderr):
+		level := slog.LevelWarn
+		if mode == logAll {
+			level = slog.LevelInfo
 		}
+		hs = append(hs, slog.NewTextHandler(errw, &slog.HandlerOptions{Level: level}))
+	default:
+		hs = append(hs, slog.NewJSONHandler(errw, nil))
 	}
 	l.Logger = slog.New(&stageHandler{fanout(hs), l.stage}).With("run_id", l.id)
 	return l, nil
@@ -75,6 +129,13 @@ func (l *runLog) enter(stage string) {
 	}
 }
 
+// warn logs a warning; a nil log (the demo keeps none) logs nothing.
+func (l *runLog) warn(msg string, attrs ...any) {
+	if l != nil {
+		l.Warn(msg, attrs...)
+	}
+}
+
 func (l *runLog) close() {
 	if l != nil && l.file != nil {
 		l.file.Sync()
@@ -82,14 +143,41 @@ func (l *runLog) close() {
 	}
 }
 
+// isTerminal reports whether w (through the wrappers this package puts around stderr) is a
+// terminal.
 func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
+	for {
+		switch x := w.(type) {
+		case *lockedWriter:
+			w = x.w
+		case *progress:
+			w = x.w
+		case *os.File:
+			st, err := x.Stat()
+			return err == nil && st.Mode()&os.ModeCharDevice != 0
+		default:
+			return false
+		}
 	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
+
+// lockedWriter is the process's stderr: the progress ticker and the run's log lines write from
+// different goroutines, and each line must reach a pipe whole, never interleaved with another.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(b)
+}
+
+// stderrOf writes to e's stderr as it is at the time of the write.
+type stderrOf struct{ e *env }
+
+func (s stderrOf) Write(b []byte) (int, error) { return s.e.stderr.Write(b) }
 
 // stageHandler adds the run's current stage to every record.
 type stageHandler struct {

@@ -168,6 +168,7 @@ func TestRunMetrics(t *testing.T) {
 		t.Error("the metrics mention a password")
 	}
 	checkKPIGauges(t, mf, dsn, work)
+	checkShippedPromQL(t, promtool, mf)
 }
 
 func TestMetricsAddrLoopbackOnly(t *testing.T) {

@@ -36,6 +36,7 @@ type runOptions struct {
 	canarySeed    uint64       // --canary-seed
 	canaryQueries []string     // --canary-query files
 	noBackup      bool         // --no-backup
+	keepRuns      int          // --keep-runs (0: defaultKeepRuns)
 	metrics       *obs.Metrics // nil: no metrics
 	log           *runLog      // nil: no run log
 	clock         *stageClock  // the stages' durations, for the report
@@ -55,13 +56,14 @@ func (o runOptions) enter(stage string) {
 // shows why.
 func pipeline(ctx context.Context, e *env, s *contract.Spec, o runOptions) (*runReport, error) {
 	start := time.Now()
-	rep := &runReport{Exports: o.exports, Database: describeDSN(o.dsn), Schema: s.Schema, DryRun: o.dryRun}
+	rep := &runReport{Exports: o.exports, Database: describeDSN(o.dsn), Schema: s.Schema, DryRun: o.dryRun, ID: o.log.runID(start)}
 	rep.Scores.Gate = o.minQuality
 	o.clock = &stageClock{}
 	err := runStages(ctx, e, s, o, rep)
 	o.clock.enter("")
 	rep.Stages, rep.Report = o.clock.stages, o.work.report()
-	rep.Seconds = time.Since(start).Seconds()
+	rep.EndedAt = time.Now().UTC()
+	rep.Seconds = rep.EndedAt.Sub(start).Seconds()
 	rep.ExitCode, rep.Outcome = ending(ctx, err)
 	if err != nil {
 		rep.Error = oneLine(err.Error())
@@ -70,7 +72,11 @@ func pipeline(ctx context.Context, e *env, s *contract.Spec, o runOptions) (*run
 		err = werr
 	}
 	liveKPIs(ctx, s, o, rep)
-	if werr := writeHTMLReport(ctx, o, rep); werr != nil && err == nil {
+	x := reportExtrasOf(ctx, o, rep)
+	if werr := keepRun(o.work, rep, x, o.keepRuns); werr != nil && err == nil {
+		err = werr
+	}
+	if werr := renderReport(rep, x, rep.Report); werr != nil && err == nil {
 		err = fmt.Errorf("report: %w", werr)
 	}
 	return rep, err
@@ -174,6 +180,9 @@ func runStages(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep 
 	o.enter("load")
 	if rep.Load, err = loadStage(ctx, e, lo); err != nil {
 		return err
+	}
+	for _, w := range rep.Load.Warnings { // also printed in the summary
+		o.log.warn("load", "warning", w)
 	}
 	if o.dryRun {
 		rep.Plan = makePlan(s, rep)

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"sync"
 	"time"
@@ -13,8 +12,9 @@ import (
 // Progress: one model per stage (rows done, rows expected, the phase it is in) drawn by one of
 // two renderers, chosen by --progress:
 //
-//	auto  a bar on a terminal, nothing otherwise (the default: a failing command's stderr
-//	      stays one line, and machine consumers read the JSON report)
+//	auto  a bar on a terminal; otherwise JSON events for sdetl run (whose log lines are JSON
+//	      lines on that stderr too), nothing for the other commands (a failing command's
+//	      stderr stays one line, and machine consumers read the JSON report)
 //	bar   a live bar per stage with rows/s and ETA, redrawn in place with \r
 //	json  one JSON object per line on stderr: start, progress (every second) and end events
 //	none  nothing
@@ -118,7 +118,8 @@ func newProgress(e *env, stage string) *progress {
 	return p
 }
 
-// resolveProgress turns auto into bar on a terminal and none otherwise.
+// resolveProgress turns auto into bar on a terminal and otherwise none, or json for a command
+// whose stderr is a JSON-lines stream anyway (run, with its log lines there).
 func resolveProgress(e *env) progressMode {
 	m := e.progress
 	if m == "" {
@@ -126,10 +127,10 @@ func resolveProgress(e *env) progressMode {
 	}
 	if m == progressAuto {
 		m = progressNone
-		if f, ok := e.stderr.(*os.File); ok {
-			if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
-				m = progressBar
-			}
+		if isTerminal(e.stderr) {
+			m = progressBar
+		} else if e.autoJSON {
+			m = progressJSON
 		}
 	}
 	return m

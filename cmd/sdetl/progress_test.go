@@ -19,7 +19,8 @@ import (
 var progressStages = []string{"import", "profile", "score", "clean", "canary", "backup", "load", "swap", "reconcile"}
 
 // TestProgressOnTerminal runs the real command on a pty (script from util-linux): every stage
-// leaves its bar, and the long ones show rows/s and an ETA while they go.
+// leaves its bar, and the long ones show rows/s and an ETA while they go. With --log-stderr
+// the log lines are text, each on a line of its own between the bars.
 func TestProgressOnTerminal(t *testing.T) {
 	if _, err := exec.LookPath("script"); err != nil {
 		t.Skip("script (util-linux) is not installed")
@@ -27,7 +28,7 @@ func TestProgressOnTerminal(t *testing.T) {
 	dir, _ := generate(t, synth.Options{Scale: 0.1, Seed: 3, Format: "xlsx", Dialect: "legacy", Dirt: "realistic"})
 	dsn := pgtest.DSN(t)
 	work := t.TempDir()
-	line := strings.Join([]string{shellQuote(os.Args[0]), "run", "--exports", shellQuote(dir), "--pg", shellQuote(dsn), "--workdir", shellQuote(work)}, " ")
+	line := strings.Join([]string{shellQuote(os.Args[0]), "run", "--exports", shellQuote(dir), "--pg", shellQuote(dsn), "--workdir", shellQuote(work), "--log-stderr"}, " ")
 	cmd := exec.Command("script", "-qefc", line, "/dev/null")
 	cmd.Env = append(os.Environ(), "SDETL_TEST_AS_MAIN=1", "TERM=xterm")
 	out, err := cmd.CombinedOutput()
@@ -51,6 +52,15 @@ func TestProgressOnTerminal(t *testing.T) {
 			t.Errorf("no finished bar for stage %s on the terminal", s)
 		}
 	}
+	logged := map[string]bool{}
+	for _, m := range regexp.MustCompile(`(?m)^time=\S+ level=INFO msg="stage started" run_id=\S+ stage=(\w+)\r?$`).FindAllSubmatch(out, -1) {
+		logged[string(m[1])] = true
+	}
+	for _, s := range []string{"import", "clean", "load", "reconcile"} {
+		if !logged[s] {
+			t.Errorf("no text log line of its own for stage %s on the terminal (%v)", s, logged)
+		}
+	}
 	// While a stage with rows goes, its bar shows the share, rows/s and an ETA.
 	if !regexp.MustCompile(`(import|clean|load|canary) +\[#*-+\] +\d+% [\d/]+ rows, \d+ rows/s, ETA \d+s`).Match(out) {
 		t.Errorf("no live bar with rows/s and ETA")
@@ -63,27 +73,39 @@ func TestProgressOnTerminal(t *testing.T) {
 	}
 }
 
-// TestProgressJSON: with --progress=json every stage emits start and end events on stderr,
-// one JSON object per line, and the summary on stdout is untouched.
+// TestProgressJSON: piped, a run's stderr is JSON lines by default: every stage emits start and
+// end progress events and the run's log lines come with them, each line one or the other (a
+// consumer tells them apart by "event" and "msg"), and the summary on stdout is untouched.
+// --log-stderr=false leaves stderr to the human lines again.
 func TestProgressJSON(t *testing.T) {
 	dir, _ := generate(t, synth.Options{Scale: 0.02, Seed: 3, Format: "csv", Dialect: "legacy", Dirt: "realistic"})
 	dsn := pgtest.DSN(t)
 	work := t.TempDir()
-	code, out, errs := sdetl(t, "run", "--exports", dir, "--pg", dsn, "--workdir", work, "--progress=json")
+	code, out, errs := sdetlRaw(t, "run", "--exports", dir, "--pg", dsn, "--workdir", work)
 	if code != 0 {
 		t.Fatalf("run: exit %d\n%s\n%s", code, out, errs)
 	}
+	humanLines(t, errs) // every JSON line is a log line or an event, never both
 	seen := map[string]map[string]bool{}
+	logged := map[string]bool{}
 	var last progressEvent
 	sc := bufio.NewScanner(strings.NewReader(errs))
 	for sc.Scan() {
 		if strings.HasPrefix(sc.Text(), "sdetl: ") {
 			continue // a message of the run's (the backup's path), not progress
 		}
-		var ev progressEvent
-		if err := json.Unmarshal(sc.Bytes(), &ev); err != nil {
-			t.Fatalf("stderr line is not a JSON event: %q: %v", sc.Text(), err)
+		var line map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &line); err != nil {
+			t.Fatalf("stderr line is not JSON: %q: %v", sc.Text(), err)
 		}
+		if line["msg"] != nil {
+			if line["msg"] == "stage started" {
+				logged[line["stage"].(string)] = true
+			}
+			continue
+		}
+		var ev progressEvent
+		json.Unmarshal(sc.Bytes(), &ev)
 		if ev.Stage == "" || ev.Time == "" || ev.Elapsed < 0 {
 			t.Errorf("incomplete event %+v", ev)
 		}
@@ -100,15 +122,20 @@ func TestProgressJSON(t *testing.T) {
 			t.Errorf("stage %s: events %v, want start and end", s, seen[s])
 		}
 	}
+	for _, s := range []string{"import", "clean", "load", "reconcile"} {
+		if !logged[s] {
+			t.Errorf("no log line on stderr for stage %s (%v)", s, logged)
+		}
+	}
 	if last.Total == 0 || last.Done == 0 || last.Share != 1 {
 		t.Errorf("load's end event %+v: want rows done of a known total", last)
 	}
 	if !strings.Contains(out, "staged = loaded + quarantined") {
 		t.Errorf("stdout lacks the summary:\n%s", out)
 	}
-	// auto, not on a terminal: nothing on stderr.
-	if code, _, errs := sdetl(t, "run", "--exports", dir, "--pg", dsn, "--workdir", work, "--force"); code != 0 || strings.Contains(errs, `"event"`) || strings.Contains(errs, "\r") {
-		t.Errorf("run without a terminal: exit %d, stderr %q; want no progress", code, errs)
+	// Without the log on stderr, auto draws nothing there either.
+	if code, _, errs := sdetlRaw(t, "run", "--exports", dir, "--pg", dsn, "--workdir", work, "--force", "--log-stderr=false"); code != 0 || strings.Contains(errs, "{") || strings.Contains(errs, "\r") {
+		t.Errorf("run --log-stderr=false without a terminal: exit %d, stderr %q; want neither logs nor progress", code, errs)
 	}
 	if code, _, errs := sdetl(t, "run", "--exports", dir, "--workdir", work, "--progress", "fancy"); code != exitUsage || !strings.Contains(errs, "auto, bar, json or none") {
 		t.Errorf("--progress fancy: exit %d, %q", code, errs)

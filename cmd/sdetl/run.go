@@ -40,6 +40,10 @@ type runReport struct {
 	Seconds    float64              `json:"seconds"`
 	Stages     []stageTime          `json:"stages"`           // seconds per stage, in order
 	Report     string               `json:"report,omitempty"` // the HTML report (report.html)
+	// The run's id (its record <workdir>/runs/<id>/ and its log logs/<id>.jsonl, whose lines
+	// carry it as run_id) and when it ended.
+	ID      string    `json:"id"`
+	EndedAt time.Time `json:"ended_at"`
 	// How the run ended: outcome ok, usage, error, preflight_failed, breaker_halted,
 	// gate_failed, reconciliation_failed or interrupted; the exit code; the error line, if any.
 	Outcome  string `json:"outcome"`
@@ -91,48 +95,67 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	limits := f.withLimits()
 	f.withEncoding()
 	mf := f.withMetrics()
-	logStderr := f.Bool("log-stderr", false, "also write the run's log lines to stderr (text on a terminal, JSON lines otherwise); they always go to <workdir>/logs")
+	keepRuns := f.Int("keep-runs", defaultKeepRuns, "keep the records of the newest `N` runs in <workdir>/runs (what sdetl report renders); older ones are pruned after the run")
+	logStderr := logAuto
+	f.Var(&logStderr, "log-stderr", logStderrUsage)
 	if _, err := f.parse(args); err != nil {
 		return err
 	}
 	if *exports == "" {
 		return usageError{"run: --exports DIR is required"}
 	}
+	if *keepRuns < 1 {
+		return usageError{"run: --keep-runs must be at least 1 (this run's record)"}
+	}
 	s, _, err := f.setup(false)
 	if err != nil {
 		return err
 	}
 	o := runOptions{exports: *exports, work: f.work, fresh: *fresh, dryRun: *dry, minQuality: s.Quality.Gate, adopt: *adopt, limits: *limits,
-		noCanary: *noCanary, canarySeed: *seed, canaryQueries: cq, mig: mig, noBackup: *noBackup}
+		noCanary: *noCanary, canarySeed: *seed, canaryQueries: cq, mig: mig, noBackup: *noBackup, keepRuns: *keepRuns}
 	if minQ.set {
 		o.minQuality = minQ.v
 	}
-	// A busy work dir is found before the local PostgreSQL is started for the preflight.
-	if err := f.work.busy(); err != nil {
-		return err
-	}
-	if o.dsn, err = resolveDSN(ctx, e, f); err != nil {
-		return err
-	}
-	// Preflight before the lock and before anything is read or written: a run that cannot
-	// succeed here stops in seconds, not after import and clean.
-	if !*skipPreflight {
-		if err := runPreflight(ctx, e, s, f.work, o.exports, o.dsn); err != nil {
-			return err
-		}
-	}
-	unlock, err := f.work.lock()
-	if err != nil {
-		return err
-	}
-	defer unlock()
+	// The metrics exist from here, so a run that stops before the pipeline (a busy work dir,
+	// a failed preflight) still writes and pushes them, with its outcome.
 	started := time.Now()
 	var finishMetrics func(context.Context, *runReport, time.Time) error
 	if o.metrics, finishMetrics, err = startMetrics(e, mf); err != nil {
 		return err
 	}
-	if o.log, err = openRunLog(f.work, e.stderr, *logStderr); err != nil {
+	stopped := func(err error) error {
+		rep := &runReport{Exports: o.exports, Schema: s.Schema, DryRun: o.dryRun}
+		rep.ExitCode, rep.Outcome = ending(ctx, err)
+		if merr := finishMetrics(ctx, rep, started); merr != nil {
+			fmt.Fprintf(e.stderr, "sdetl: %s\n", oneLine(merr.Error())) // the run's own error is the one that counts
+		}
 		return err
+	}
+	// A busy work dir is found before the local PostgreSQL is started for the preflight.
+	if err := f.work.busy(); err != nil {
+		return stopped(err)
+	}
+	if o.dsn, err = resolveDSN(ctx, e, f); err != nil {
+		return stopped(err)
+	}
+	// Preflight before the lock and before anything is read or written: a run that cannot
+	// succeed here stops in seconds, not after import and clean.
+	if !*skipPreflight {
+		o.metrics.Enter("preflight")
+		if err := runPreflight(ctx, e, s, f.work, o.exports, o.dsn); err != nil {
+			return stopped(err)
+		}
+	}
+	unlock, err := f.work.lock()
+	if err != nil {
+		return stopped(err)
+	}
+	defer unlock()
+	// Piped, stderr is a stream of JSON lines, the log's and the progress events (told apart
+	// by "msg" and "event"), then the one sdetl: error line if the run fails.
+	e.autoJSON = logStderr != logNone
+	if o.log, err = openRunLog(f.work, e, logStderr); err != nil {
+		return stopped(err)
 	}
 	defer o.log.close()
 	o.log.Info("run started", "exports", o.exports, "database", describeDSN(o.dsn), "schema", s.Schema, "dry_run", o.dryRun)

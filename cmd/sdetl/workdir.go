@@ -72,7 +72,7 @@ func (f *flags) setupDB(ctx context.Context, e *env, lock bool) (s *contract.Spe
 // made is what sdetl makes at the top of a work dir, and only that: purge removes these and
 // nothing else.
 var made = map[string]bool{"stage.db": true, "clean.db": true, "run.json": true, "report.html": true, "pg": true, "exports": true,
-	"logs": true, "backups": true, "lock": true}
+	"logs": true, "backups": true, "runs": true, "lock": true}
 
 // sdetlMade reports whether the top-level entry name of a work dir is one sdetl makes: its
 // artifacts, their SQLite side files, and the temp files of an atomic write left by a kill.

@@ -64,9 +64,9 @@ type Score struct {
 
 // QuarantineRule is the rows one rule quarantined, with a few examples.
 type QuarantineRule struct {
-	Rule     string
-	Rows     int
-	Examples []string
+	Rule     string   `json:"rule"`
+	Rows     int      `json:"rows"`
+	Examples []string `json:"examples"`
 }
 
 // Change is one line of the change log.

@@ -32,28 +32,24 @@ type Metrics struct {
 	stageStarted  time.Time
 }
 
-// New registers the run's metrics on reg.
+// New registers the run's metrics (Catalog) on reg.
 func New(reg *prometheus.Registry) *Metrics {
 	m := &Metrics{
 		Registry:     reg,
-		rows:         prometheus.NewCounterVec(prometheus.CounterOpts{Name: "sdetl_rows_total", Help: "Rows by table and pipeline step (read, in_scope, staged, quarantined, loaded) in this run."}, []string{"table", "step"}),
-		inputBytes:   prometheus.NewCounterVec(prometheus.CounterOpts{Name: "sdetl_input_bytes_total", Help: "Bytes of the export files read, by table."}, []string{"table"}),
-		stageSeconds: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "sdetl_stage_duration_seconds", Help: "Wall time of each pipeline stage in this run."}, []string{"stage"}),
-		quality:      prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "sdetl_quality_score", Help: "Quality score 0-100 of each store (stage, clean, postgres)."}, []string{"store"}),
-		breakerShare: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "sdetl_breaker_ratio", Help: "Share of columns or values that tripped a circuit-breaker rule, by table and rule."}, []string{"table", "rule"}),
-		lastSuccess:  prometheus.NewGauge(prometheus.GaugeOpts{Name: "sdetl_last_success_timestamp_seconds", Help: "Unix time the last successful run ended (0 if this run failed)."}),
-		runStart:     prometheus.NewGauge(prometheus.GaugeOpts{Name: "sdetl_run_start_timestamp_seconds", Help: "Unix time this run started."}),
-		runSeconds:   prometheus.NewGauge(prometheus.GaugeOpts{Name: "sdetl_run_duration_seconds", Help: "Wall time of this run."}),
-		runOutcome:   prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "sdetl_run_outcome", Help: "1 for how this run ended (ok, error, preflight_failed, breaker_halted, gate_failed, canary_failed, reconciliation_failed, interrupted)."}, []string{"outcome"}),
-		exitCode:     prometheus.NewGauge(prometheus.GaugeOpts{Name: "sdetl_run_exit_code", Help: "Exit code of this run."}),
-		inProgress:   prometheus.NewGauge(prometheus.GaugeOpts{Name: "sdetl_run_in_progress", Help: "1 while the run goes, 0 once it ended."}),
-		currentStage: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "sdetl_run_stage", Help: "1 for the stage the run is in."}, []string{"stage"}),
-		// The KPIs are what the dashboards and alerts are for (docs/kpis.md); the label is the
-		// value's stable name (sla_compliance, summary.tickets), as in sdetl kpi --json.
-		kpiValue: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "sdetl_kpi_value", Help: "Value of each one-row KPI of the live schema this run made live, by stable name (no series while not available)."}, []string{"kpi"}),
-		// A state set (OpenMetrics): one series per status, 1 for the KPI's, so an alert is
-		// sdetl_kpi_status{status="red"} == 1 and needs no thresholds of its own.
-		kpiStatus: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "sdetl_kpi_status", Help: "1 for each KPI's green/amber/red status under the contract's thresholds, 0 for the others."}, []string{"kpi", "status"}),
+		rows:         rowsInfo.counterVec(),
+		inputBytes:   inputBytesInfo.counterVec(),
+		stageSeconds: stageSecondsInfo.gaugeVec(),
+		quality:      qualityInfo.gaugeVec(),
+		breakerShare: breakerInfo.gaugeVec(),
+		lastSuccess:  lastSuccessInfo.gauge(),
+		runStart:     runStartInfo.gauge(),
+		runSeconds:   runSecondsInfo.gauge(),
+		runOutcome:   runOutcomeInfo.gaugeVec(),
+		exitCode:     exitCodeInfo.gauge(),
+		inProgress:   inProgressInfo.gauge(),
+		currentStage: currentStageInfo.gaugeVec(),
+		kpiValue:     kpiValueInfo.gaugeVec(),
+		kpiStatus:    kpiStatusInfo.gaugeVec(),
 	}
 	reg.MustRegister(m.rows, m.inputBytes, m.stageSeconds, m.quality, m.breakerShare, m.lastSuccess, m.runStart,
 		m.runSeconds, m.runOutcome, m.exitCode, m.inProgress, m.currentStage,
