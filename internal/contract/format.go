@@ -51,12 +51,13 @@ type LayoutField struct {
 }
 
 // HasClock reports whether the layout holds a time of day.
-func (l *Layout) HasClock() bool { return l.has(FieldHour2, FieldHour, FieldHour12x2, FieldHour12) }
+func (l *Layout) HasClock() bool { return l.Has(FieldHour2, FieldHour, FieldHour12x2, FieldHour12) }
 
 // HasOffset reports whether the layout holds a UTC offset.
-func (l *Layout) HasOffset() bool { return l.has(FieldOffset) }
+func (l *Layout) HasOffset() bool { return l.Has(FieldOffset) }
 
-func (l *Layout) has(kinds ...FieldKind) bool {
+// Has reports whether the layout holds a field of any of the kinds.
+func (l *Layout) Has(kinds ...FieldKind) bool {
 	for _, f := range l.Fields {
 		for _, k := range kinds {
 			if f.Kind == k {

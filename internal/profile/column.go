@@ -1,6 +1,7 @@
 package profile
 
 import (
+	"errors"
 	"strings"
 	"time"
 
@@ -180,9 +181,17 @@ func (c *column) classify(s string) (mask uint8, number bool) {
 		// One parse serves timestamp, timestamptz, date (midnight) and the date-form evidence;
 		// the form is what values.ClassifyDate reports, and success does not depend on the
 		// date order (an ambiguous d/m value is a valid date either way round).
-		st, err := values.ParseStamp(s, contract.DMY)
+		st, parsed := values.LooksStamp(s, contract.DMY)
+		err := error(nil)
+		if !parsed {
+			err = errNotStamp
+		}
 		t, f := st.Time, st.Form
 		switch {
+		case err == nil && values.IsNumberForm(f) && c.want == candTimestamptz:
+			if f != values.FormExcelSerial { // an epoch is an instant; a serial is a wall clock
+				ok |= 1 << candTimestamptz
+			}
 		case err == nil && values.IsNumberForm(f):
 			midnight := t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 && t.Nanosecond() == 0
 			c.numbers.add(t, f, midnight, s)
@@ -361,6 +370,9 @@ func prefilter(s string) uint8 {
 }
 
 func isDigit(b byte) bool { return '0' <= b && b <= '9' }
+
+// errNotStamp marks a value that is no date/time; its reason is not needed here.
+var errNotStamp = errors.New("not a date")
 
 func maxSentinelLen(xs []string) int {
 	n := 0

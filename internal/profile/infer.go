@@ -53,6 +53,12 @@ func (c *column) report(th *contract.Profile) *ColumnReport {
 	case r.Support < th.MinSupport:
 		r.Mismatch = true
 		r.MismatchReason = fmt.Sprintf("%s of non-null values are %s, want >= %s", pct(r.Support), c.col.Type, pct(th.MinSupport))
+		switch {
+		case (c.want == candTimestamp || c.want == candDate) && c.offsets > 0:
+			r.MismatchReason += fmt.Sprintf(" (%s a UTC offset: a timestamptz column converts such values to UTC)", counted(c.offsets, "value carries", "values carry"))
+		case c.want == candTimestamptz && c.parses[candTimestamp] > 0:
+			r.MismatchReason += fmt.Sprintf(" (%s no UTC offset, and a zone is never assumed)", counted(c.parses[candTimestamp], "value has", "values have"))
+		}
 	case (c.want == candDate || c.want == candTimestamp || c.want == candTimestamptz) && r.DateOrder.Basis == BasisConflict:
 		r.Mismatch = true
 		r.MismatchReason = fmt.Sprintf("conflicting date order: %d day-first-only and %d month-first-only values",
@@ -135,3 +141,11 @@ func (c *column) minMax(inferred string, order *DateOrder) (string, string) {
 const canonicalStamp = "2006-01-02 15:04:05.999999"
 
 func pct(x float64) string { return fmt.Sprintf("%.1f%%", 100*x) }
+
+// counted is "1 value has", "3 values have".
+func counted(n int64, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}

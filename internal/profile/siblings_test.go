@@ -107,3 +107,18 @@ func TestUnresolvedTrips(t *testing.T) {
 		t.Errorf("breaker %+v: %v", r.Breaker, err)
 	}
 }
+
+// A contracted timestamp column of offsets mismatches and says why.
+func TestOffsetMismatchSaysWhy(t *testing.T) {
+	c := profileColumn(t, contract.Timestamp, contract.DMY, "2025-03-12T15:04:05Z", "2025-03-12T15:04:05+01:00")
+	if !c.Mismatch || !strings.Contains(c.MismatchReason, "2 values carry a UTC offset: a timestamptz column converts") {
+		t.Errorf("mismatch %v %q", c.Mismatch, c.MismatchReason)
+	}
+	if e := profileColumn(t, contract.Timestamptz, contract.DMY, "1751470860", "2025-03-12T15:04:05Z"); e.Support != 1 {
+		t.Errorf("epochs in a timestamptz column: support %v (%q)", e.Support, e.MismatchReason)
+	}
+	z := profileColumn(t, contract.Timestamptz, contract.DMY, "2025-03-12 15:04:05")
+	if !z.Mismatch || !strings.Contains(z.MismatchReason, "1 value has no UTC offset") {
+		t.Errorf("mismatch %v %q", z.Mismatch, z.MismatchReason)
+	}
+}

@@ -57,16 +57,31 @@ type Stamp struct {
 // raw should already be trimmed and non-null. An error is a *ValueError for
 // contract.Timestamp and comes with FormInvalid.
 func ParseStamp(raw string, order contract.DateOrder) (Stamp, error) {
+	st, r := parseStampText(raw, order)
+	if r != "" {
+		return st, invalid(contract.Timestamp, raw, string(r))
+	}
+	return st, nil
+}
+
+// LooksStamp is ParseStamp without the error: the profiler tries every short value as a date,
+// and most are not, so the failure must cost nothing (no ValueError is built).
+func LooksStamp(raw string, order contract.DateOrder) (Stamp, bool) {
+	st, r := parseStampText(raw, order)
+	return st, r == ""
+}
+
+func parseStampText(raw string, order contract.DateOrder) (Stamp, reason) {
 	st, form, r := parseStamp(strings.TrimSpace(raw), order)
 	if r == "" && st.hasOff {
 		r = st.toUTC()
 	}
 	if r != "" {
-		return Stamp{Form: FormInvalid}, invalid(contract.Timestamp, raw, string(r))
+		return Stamp{Form: FormInvalid}, r
 	}
 	y, m, d := civilFromDays(st.days)
 	t := time.Date(y, time.Month(m), d, st.sod/3600, st.sod/60%60, st.sod%60, st.us*1000, time.UTC)
-	return Stamp{Time: t, Form: form, Offset: st.hasOff}, nil
+	return Stamp{Time: t, Form: form, Offset: st.hasOff}, ""
 }
 
 // ParseTimestamp parses a timestamp value exactly as Normalize does for type timestamp

@@ -138,7 +138,7 @@ func parseLayout(s string, l *contract.Layout) (stamp, reason) {
 	return st, st.normalise()
 }
 
-// fixedDigits reads exactly n digits at s[i:]; -1 when there are not n (or there are more).
+// fixedDigits reads exactly n digits at s[i:]; -1 when there are not n.
 func fixedDigits(s string, i, n int) (int, int) {
 	if len(s)-i < n {
 		return 0, -1
@@ -150,8 +150,5 @@ func fixedDigits(s string, i, n int) (int, int) {
 		}
 		v = v*10 + int(s[k]-'0')
 	}
-	if i+n < len(s) && isDigit(s[i+n]) {
-		return 0, -1
-	}
-	return v, i + n
+	return v, i + n // a digit after them is the next field's (YYYYMMDD) or refused by it
 }

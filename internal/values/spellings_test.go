@@ -345,3 +345,94 @@ func FuzzLayout(f *testing.F) {
 		}
 	})
 }
+
+// renderLayout spells t by a layout, as an export written in that format would.
+func renderLayout(t time.Time, l *contract.Layout, rng *rand.Rand) string {
+	var b strings.Builder
+	h12, ap := hour12(t)
+	for _, f := range l.Fields {
+		switch f.Kind {
+		case contract.FieldLiteral:
+			b.WriteString(f.Lit)
+		case contract.FieldSpace:
+			b.WriteString(strings.Repeat(" ", 1+rng.IntN(2)))
+		case contract.FieldYear4:
+			fmt.Fprintf(&b, "%04d", t.Year())
+		case contract.FieldYear2:
+			fmt.Fprintf(&b, "%02d", t.Year()%100)
+		case contract.FieldMonthLong:
+			b.WriteString(caseOf(rng, longMonth(t)))
+		case contract.FieldMonthName:
+			b.WriteString(caseOf(rng, months[t.Month()-1]))
+		case contract.FieldMonth2:
+			fmt.Fprintf(&b, "%02d", t.Month())
+		case contract.FieldMonth:
+			fmt.Fprintf(&b, "%d", t.Month())
+		case contract.FieldDay2:
+			fmt.Fprintf(&b, "%02d", t.Day())
+		case contract.FieldDay:
+			fmt.Fprintf(&b, "%d", t.Day())
+		case contract.FieldHour2:
+			fmt.Fprintf(&b, "%02d", t.Hour())
+		case contract.FieldHour:
+			fmt.Fprintf(&b, "%d", t.Hour())
+		case contract.FieldHour12x2:
+			fmt.Fprintf(&b, "%02d", h12)
+		case contract.FieldHour12:
+			fmt.Fprintf(&b, "%d", h12)
+		case contract.FieldMinute:
+			fmt.Fprintf(&b, "%02d", t.Minute())
+		case contract.FieldSecond:
+			fmt.Fprintf(&b, "%02d", t.Second())
+		case contract.FieldFraction:
+			fmt.Fprintf(&b, "%06d", t.Nanosecond()/1000)
+		case contract.FieldAMPM:
+			b.WriteString(caseOf(rng, ap))
+		case contract.FieldOffset:
+			b.WriteString(t.Format("Z07:00"))
+		}
+	}
+	return b.String()
+}
+
+// Property: a random time rendered in a column's format parses back to itself by that format.
+func TestLayoutRoundTrip(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 12))
+	n := NewNormalizer(nil)
+	for _, format := range []string{"DD-MM-YYYY HH:mm", "MM/DD/YY h:mm:ss A", "D MMMM YYYY", "MMM D, YYYY hh:mm a",
+		"YYYY-MM-DDTHH:mm:ss.SSSSSSZ", "DD.MM.YYYY H:mm:ss.S", "'day' D 'of' MMMM YYYY", "YYYYMMDDHHmmss", "M/D/YYYY h:mm A Z"} {
+		l, err := contract.ParseLayout(format)
+		if err != nil {
+			t.Fatalf("%q: %v", format, err)
+		}
+		typ := contract.Timestamp
+		if l.HasOffset() {
+			typ = contract.Timestamptz
+		}
+		col := &contract.Column{Name: "c", Type: typ, Layout: l}
+		for range 2000 {
+			want := randYY(rng)
+			if !l.HasClock() {
+				want = time.Date(want.Year(), want.Month(), want.Day(), 0, 0, 0, 0, time.UTC)
+			} else if !l.Has(contract.FieldFraction) {
+				want = want.Truncate(time.Second)
+				if !l.Has(contract.FieldSecond) {
+					want = want.Truncate(time.Minute)
+				}
+			}
+			src := want
+			if typ == contract.Timestamptz {
+				src = want.In(time.FixedZone("", (rng.IntN(26*4+1)-12*4)*15*60))
+			}
+			raw := renderLayout(src, l, rng)
+			r, err := n.NormalizeColumn(col, raw)
+			canon := want.Format("2006-01-02 15:04:05.999999")
+			if typ == contract.Timestamptz {
+				canon += "+00"
+			}
+			if err != nil || r.Value != canon {
+				t.Fatalf("%q: %q -> %q (%v), want %q", format, raw, r.Value, err, canon)
+			}
+		}
+	}
+}
