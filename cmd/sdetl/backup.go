@@ -21,9 +21,9 @@ func (w workdir) backups() string { return w.path("backups") }
 
 func cmdBackup(ctx context.Context, e *env, args []string) error {
 	f := newFlags(e, "backup", "[stage|pg|all] | list | verify ID | prune --keep N [--max-age D] [flags]",
-		"Back up the staging store (VACUUM INTO, integrity_check, row counts, SHA-256 and MD5) and/or the\n"+
-			"live PostgreSQL schema (pg_dump -Fc, checked with pg_restore --list), each with a JSON manifest,\n"+
-			"files 0600, in <workdir>/backups or --dir.\n"+
+		"Back up the staging store (a byte copy in one read transaction, integrity_check, row counts,\n"+
+			"SHA-256 and MD5) and/or the live PostgreSQL schema (pg_dump -Fc, checked with pg_restore\n"+
+			"--list), each with a JSON manifest, files 0600, in <workdir>/backups or --dir.\n"+
 			"  stage     the staging store (the default)\n"+
 			"  pg        the contract's schema and sdetl's bookkeeping schema\n"+
 			"  all       both\n"+

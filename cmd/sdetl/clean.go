@@ -6,6 +6,7 @@ import (
 	"io"
 	"maps"
 	"slices"
+	"time"
 
 	"github.com/sdetl/sdetl/internal/clean"
 	"github.com/sdetl/sdetl/internal/stage"
@@ -32,7 +33,7 @@ func cmdClean(ctx context.Context, e *env, args []string) error {
 	if _, err := applyDateOrders(s, p); err != nil {
 		return err
 	}
-	rep, err := cleanStage(ctx, e, s, f.work, *changes)
+	rep, err := cleanStage(ctx, e, s, f.work, *changes, time.Time{})
 	if err != nil {
 		return err
 	}

@@ -134,12 +134,11 @@ func runStages(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep 
 		return err
 	}
 	o.enter("clean")
-	if rep.Clean, err = cleanStage(ctx, e, s, o.work, false); err != nil {
+	// The clean store is scored as it is written (the same report as sdetl score --store clean).
+	if rep.Clean, err = cleanStage(ctx, e, s, o.work, false, time.Now()); err != nil {
 		return err
 	}
-	if rep.Scores.Clean, err = scorePhase(ctx, e, s, "clean", o.work); err != nil {
-		return err
-	}
+	rep.Scores.Clean = rep.Clean.Score
 	if err := quality.Gate(rep.Scores.Clean, o.minQuality); err != nil {
 		return err
 	}
@@ -267,7 +266,8 @@ func importStage(ctx context.Context, e *env, s *contract.Spec, dir, out string,
 	return stage.Import(ctx, stage.Options{Spec: s, Dir: dir, Out: out, Fresh: fresh, Limits: lim, Progress: p.updateDone, Measure: true})
 }
 
-func cleanStage(ctx context.Context, e *env, s *contract.Spec, w workdir, changes bool) (_ *clean.Report, err error) {
+// cleanStage writes the clean store; with scoreAt set it also scores it (Report.Score).
+func cleanStage(ctx context.Context, e *env, s *contract.Spec, w workdir, changes bool, scoreAt time.Time) (_ *clean.Report, err error) {
 	p := newProgress(e, "clean")
 	defer func() { p.finish(err) }()
 	if n, err := store.RowCounts(ctx, w.stage()); err == nil { // the totals, for the ETA
@@ -278,7 +278,7 @@ func cleanStage(ctx context.Context, e *env, s *contract.Spec, w workdir, change
 		}
 	}
 	return clean.Run(ctx, clean.Options{Spec: s, Stage: w.stage(), Out: w.clean(),
-		CellChanges: changes, Progress: p.update, Health: health.Defaults(string(w))})
+		CellChanges: changes, Progress: p.update, Health: health.Defaults(string(w)), ScoreAt: scoreAt})
 }
 
 // adoptUsage documents --adopt-schema, the upgrade path from versions that kept no records.
@@ -302,13 +302,6 @@ func loadStage(ctx context.Context, e *env, o postgres.LoadOptions) (_ *postgres
 		p.setPhase(name)
 	}
 	return postgres.Load(ctx, o)
-}
-
-// scorePhase scores a store with its progress labelled.
-func scorePhase(ctx context.Context, e *env, s *contract.Spec, which string, w workdir) (*quality.Report, error) {
-	return phase(e, "score", "scoring the "+which+" store", func() (*quality.Report, error) {
-		return scoreStore(ctx, s, which, w)
-	})
 }
 
 // scoreStore scores the staging or the clean store of a work dir.

@@ -1,8 +1,9 @@
 // Package backup makes, verifies, restores and prunes sdetl's backups: the staging store (a
-// SQLite VACUUM INTO copy) and the live PostgreSQL schemas (pg_dump custom format). Every
-// backup is a data file plus a JSON manifest beside it (what, when, size, SHA-256 and MD5,
-// row counts, versions); a backup exists for the tool only through its manifest, so prune
-// deletes exactly what the tool made and nothing a glob would also match.
+// byte-for-byte copy made inside one SQLite read transaction) and the live PostgreSQL schemas
+// (pg_dump custom format). Every backup is a data file plus a JSON manifest beside it (what,
+// when, size, SHA-256 and MD5, row counts, versions); a backup exists for the tool only
+// through its manifest, so prune deletes exactly what the tool made and nothing a glob would
+// also match.
 package backup
 
 import (

@@ -11,9 +11,10 @@ import (
 	"github.com/sdetl/sdetl/internal/store"
 )
 
-// Stage backs up the staging store at src into dir: a VACUUM INTO copy under a temporary
-// name, checked (integrity_check, row counts equal to the source's), hashed, made 0600 and
-// renamed into place; the manifest is written last, so a backup without one was never
+// Stage backs up the staging store at src into dir: a byte-for-byte copy under a temporary
+// name, made inside one read transaction with the source's row counts (store.CopyFile), then
+// checked (integrity_check, row counts equal to the source's) while it is hashed, made 0600
+// and renamed into place; the manifest is written last, so a backup without one was never
 // finished and is not the tool's.
 func Stage(ctx context.Context, src, dir string, meta Meta) (*Manifest, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -25,31 +26,28 @@ func Stage(ctx context.Context, src, dir string, meta Meta) (*Manifest, error) {
 	m.File = m.ID + ".db"
 	tmp := filepath.Join(dir, "."+m.File+".tmp")
 	defer os.Remove(tmp)
-	want, err := store.RowCounts(ctx, src)
+	want, err := store.CopyFile(ctx, src, tmp)
 	if err != nil {
-		return nil, err
-	}
-	if err := store.VacuumInto(ctx, src, tmp); err != nil {
 		return nil, err
 	}
 	if err := os.Chmod(tmp, 0o600); err != nil {
 		return nil, err
 	}
-	if m.Integrity, err = store.IntegrityCheck(ctx, tmp); err != nil {
-		return nil, err
-	}
-	if m.Integrity != "ok" {
-		return nil, fmt.Errorf("backup of %s: the copy fails integrity_check: %s", src, m.Integrity)
-	}
-	if m.Rows, err = store.RowCounts(ctx, tmp); err != nil {
-		return nil, err
-	}
-	if !maps.Equal(m.Rows, want) {
-		return nil, fmt.Errorf("backup of %s: the copy's row counts %v differ from the store's %v", src, m.Rows, want)
-	}
-	d, err := hashFile(tmp)
+	// The checks and the hashes each read the whole copy: on two cores at once.
+	var d digest
+	var herr error
+	hashed := make(chan struct{})
+	go func() {
+		defer close(hashed)
+		d, herr = hashFile(tmp)
+	}()
+	err = checkCopy(ctx, src, tmp, m, want)
+	<-hashed
 	if err != nil {
 		return nil, err
+	}
+	if herr != nil {
+		return nil, herr
 	}
 	m.Bytes, m.SHA256, m.MD5 = d.Bytes, d.SHA256, d.MD5
 	if err := publish(tmp, m.DataPath(dir)); err != nil {
@@ -60,6 +58,25 @@ func Stage(ctx context.Context, src, dir string, meta Meta) (*Manifest, error) {
 		return nil, err
 	}
 	return m, nil
+}
+
+// checkCopy runs integrity_check on the copy and compares its row counts with the source's,
+// recording both in m.
+func checkCopy(ctx context.Context, src, tmp string, m *Manifest, want map[string]int64) error {
+	var err error
+	if m.Integrity, err = store.IntegrityCheck(ctx, tmp); err != nil {
+		return err
+	}
+	if m.Integrity != "ok" {
+		return fmt.Errorf("backup of %s: the copy fails integrity_check: %s", src, m.Integrity)
+	}
+	if m.Rows, err = store.RowCounts(ctx, tmp); err != nil {
+		return err
+	}
+	if !maps.Equal(m.Rows, want) {
+		return fmt.Errorf("backup of %s: the copy's row counts %v differ from the store's %v", src, m.Rows, want)
+	}
+	return nil
 }
 
 // publish renames a finished temporary file into place and syncs the directory, so the

@@ -11,10 +11,12 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/health"
 	"github.com/sdetl/sdetl/internal/outcome"
+	"github.com/sdetl/sdetl/internal/quality"
 	"github.com/sdetl/sdetl/internal/store"
 	"github.com/sdetl/sdetl/internal/values"
 )
@@ -27,8 +29,12 @@ type Options struct {
 	CellChanges bool   // also record every changed cell (before/after)
 	// Health is checked before starting and every Health.Every rows; zero value: no checks.
 	Health health.Limits
-	// Progress, when set, is called every few thousand rows with the rows done so far.
+	// Progress, when set, is called every few thousand rows with the rows done so far (from
+	// one goroutine at a time).
 	Progress func(table string, rows int)
+	// ScoreAt, when set, scores the clean store as it is written, at that time: Report.Score
+	// is what quality.Score gives on the finished store, without a second pass over its rows.
+	ScoreAt time.Time
 }
 
 // TableResult reconciles one table.
@@ -49,9 +55,10 @@ type ChangeCount struct {
 
 // Report is what the clean stage did.
 type Report struct {
-	Tables     []*TableResult `json:"tables"`
-	Changes    []ChangeCount  `json:"changes"`
-	Quarantine map[string]int `json:"quarantine_by_rule"`
+	Tables     []*TableResult  `json:"tables"`
+	Changes    []ChangeCount   `json:"changes"`
+	Quarantine map[string]int  `json:"quarantine_by_rule"`
+	Score      *quality.Report `json:"-"` // with Options.ScoreAt only
 }
 
 // Run cleans the staging store into a new clean store. The staging store is only read; on any
@@ -80,17 +87,23 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return nil, err
 	}
 	c := &cleaner{o: o, src: src, dst: b.DB, files: files, norm: values.NewNormalizer(o.Spec.Sentinels),
-		changes: map[changeKey]int{}, quarantine: map[string]int{}, healthy: func() error { return nil }}
+		changes: map[changeKey]int{}, quarantine: map[string]int{}, healthy: func() error { return nil },
+		free: make(chan *batch, inFlight+1)}
 	if o.Health.Dir != "" {
 		c.healthy = o.Health.Ticker()
 	}
+	if !o.ScoreAt.IsZero() {
+		c.scores = map[string]*quality.Accumulator{}
+		for _, t := range o.Spec.Tables {
+			c.scores[t.Name] = quality.NewAccumulator(o.Spec, t, o.ScoreAt)
+		}
+	}
+	if err := c.run(ctx); err != nil {
+		return nil, err
+	}
 	res := &Report{Quarantine: c.quarantine}
 	for _, t := range o.Spec.Tables {
-		tr, err := c.table(ctx, t)
-		if err != nil {
-			return nil, fmt.Errorf("clean %s: %w", t.Name, err)
-		}
-		res.Tables = append(res.Tables, tr)
+		res.Tables = append(res.Tables, &TableResult{Table: t.Name})
 	}
 	if err := c.finish(ctx, o.Stage); err != nil {
 		return nil, err
@@ -102,10 +115,42 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if err := writeChangeLog(ctx, b.DB, res.Changes); err != nil {
 		return nil, err
 	}
+	if c.scores != nil { // the rows were measured as written: only keys and orphans are asked of the store
+		if res.Score, err = quality.ScoreFed(ctx, o.Spec, QualitySource(b.DB), o.ScoreAt, c.scores); err != nil {
+			return nil, err
+		}
+	}
 	if err := b.Commit(); err != nil {
 		return nil, fmt.Errorf("clean store: %w", err)
 	}
 	return res, nil
+}
+
+// run cleans every table: the reader on its own goroutine, the writer on this one. Whichever
+// fails first stops the other; run returns once both have stopped.
+func (c *cleaner) run(parent context.Context) error {
+	ctx, cancel := context.WithCancel(parent)
+	defer cancel()
+	ch := make(chan *batch, inFlight)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer close(ch)
+		c.readAll(ctx, ch)
+	}()
+	err := c.writeAll(ctx, ch)
+	if err != nil {
+		cancel()
+		for range ch { // let the reader see the cancellation and stop
+		}
+	}
+	<-done
+	if err != nil && parent.Err() != nil {
+		// Interrupted: whichever goroutine noticed first may report a symptom (a statement the
+		// cancellation closed); the cause is the cancellation.
+		return fmt.Errorf("clean: %w", parent.Err())
+	}
+	return err
 }
 
 type changeKey struct{ table, column, rule string }
@@ -116,8 +161,10 @@ type cleaner struct {
 	files      map[int64]string
 	norm       *values.Normalizer
 	changes    map[changeKey]int
-	quarantine map[string]int // rows per rule
-	healthy    func() error   // the health check, run once per row
+	quarantine map[string]int                  // rows per rule
+	healthy    func() error                    // the health check, run once per row
+	scores     map[string]*quality.Accumulator // per table, when scoring
+	free       chan *batch                     // batches the writer is done with
 }
 
 func fileNames(ctx context.Context, db *sql.DB) (map[int64]string, error) {

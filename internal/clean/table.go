@@ -3,14 +3,12 @@ package clean
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/sdetl/sdetl/internal/contract"
+	"github.com/sdetl/sdetl/internal/quality"
 	"github.com/sdetl/sdetl/internal/store"
-	"github.com/sdetl/sdetl/internal/values"
 )
 
 // The clean store's layout: one table per contract table with lineage (_file_id, _row, _line) and
@@ -62,95 +60,64 @@ func sqliteType(t contract.Type) string {
 	return "TEXT"
 }
 
-// table cleans one staged table row by row, then resolves duplicate natural keys.
-func (c *cleaner) table(ctx context.Context, t *contract.Table) (*TableResult, error) {
-	cols := []string{"_file_id", "_row", "_line"}
-	for _, col := range t.Columns {
-		cols = append(cols, store.Quote(col.Name))
+// writeAll inserts the reader's rows table by table, in contract order, each table in one
+// transaction that ends with the resolution of its duplicate natural keys.
+func (c *cleaner) writeAll(ctx context.Context, in <-chan *batch) error {
+	for _, t := range c.o.Spec.Tables {
+		if err := c.write(ctx, t, in); err != nil {
+			return err
+		}
 	}
-	cols = append(cols, "_extra")
-	rows, err := c.src.QueryContext(ctx, fmt.Sprintf("SELECT %s FROM %s ORDER BY rowid", strings.Join(cols, ", "), store.Quote("stg_"+t.Name)))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
+	return nil
+}
 
+func (c *cleaner) write(ctx context.Context, t *contract.Table, in <-chan *batch) error {
 	tx, err := c.dst.BeginTx(ctx, nil)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer tx.Rollback()
 	w, err := c.newTableWriter(ctx, tx, t)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	var (
-		fileID, row, line int64
-		extra             sql.NullString
-		raw               = make([]string, len(t.Columns))
-		scan              = make([]any, 0, len(cols))
-		n                 int
-	)
-	scan = append(scan, &fileID, &row, &line)
-	for i := range raw {
-		scan = append(scan, &raw[i])
-	}
-	scan = append(scan, &extra)
-	for rows.Next() {
-		if err := rows.Scan(scan...); err != nil {
-			return nil, err
-		}
-		if err := c.healthy(); err != nil {
-			return nil, err
-		}
-		if n++; n%4096 == 0 {
+	for {
+		b, ok := <-in
+		switch {
+		case !ok: // the reader stops without a word only when ctx is done
 			if err := ctx.Err(); err != nil {
-				return nil, err
+				return err
 			}
-			if c.o.Progress != nil {
-				c.o.Progress(t.Name, n)
+			return fmt.Errorf("clean %s: the reader stopped early", t.Name)
+		case b.err != nil:
+			return b.err
+		}
+		for i := range b.rows {
+			if err := c.insert(ctx, w, &b.rows[i]); err != nil {
+				return fmt.Errorf("clean %s: %w", t.Name, err)
 			}
 		}
-		file := c.files[fileID]
-		failed, rule, reason, err := c.normalizeRow(t, raw, w.clean)
-		if err != nil {
-			return nil, err
+		end := b.end
+		select {
+		case c.free <- b: // back to the reader, which reuses it
+		default:
 		}
-		if failed >= 0 {
-			col := t.Columns[failed]
-			if _, err := w.quar.ExecContext(ctx, t.Name, file, row, line, col.Name, rule, contract.Critical,
-				raw[failed], fmt.Sprintf("%s: %s", col.Name, reason), recordJSON(t, raw, extra)); err != nil {
-				return nil, err
-			}
-			c.quarantine[rule]++
-			continue
+		if end {
+			break
 		}
-		if err := c.writeClean(ctx, w, file, fileID, row, line, raw); err != nil {
-			return nil, err
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
 	}
 	if err := c.dedupe(ctx, tx, t); err != nil {
-		return nil, err
+		return fmt.Errorf("clean %s: %w", t.Name, err)
 	}
 	if err := tx.Commit(); err != nil {
-		return nil, err
+		return fmt.Errorf("clean %s: %w", t.Name, err)
 	}
-	if c.o.Progress != nil {
-		c.o.Progress(t.Name, n)
-	}
-	return &TableResult{Table: t.Name}, nil
+	return nil
 }
 
-// tableWriter holds one table's prepared statements and reused buffers.
+// tableWriter holds one table's prepared statements.
 type tableWriter struct {
-	t                *contract.Table
 	ins, quar, cellC *sql.Stmt // cellC is nil unless cell changes are recorded
-	clean            []values.Result
-	vals             []any
-	derivedFrom      []int // per derived column, the index of its source column
 }
 
 func (c *cleaner) newTableWriter(ctx context.Context, tx *sql.Tx, t *contract.Table) (*tableWriter, error) {
@@ -161,11 +128,7 @@ func (c *cleaner) newTableWriter(ctx context.Context, tx *sql.Tx, t *contract.Ta
 	for _, d := range t.Derived {
 		out = append(out, store.Quote(d.Name))
 	}
-	w := &tableWriter{t: t, clean: make([]values.Result, len(t.Columns)), vals: make([]any, len(out)),
-		derivedFrom: make([]int, len(t.Derived))}
-	for i, d := range t.Derived {
-		w.derivedFrom[i] = t.ColumnIndex(d.From)
-	}
+	w := &tableWriter{}
 	var err error
 	if w.ins, err = tx.PrepareContext(ctx, fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s)", store.Quote(t.Name),
 		strings.Join(out, ", "), strings.TrimSuffix(strings.Repeat("?, ", len(out)), ", "))); err != nil {
@@ -182,67 +145,22 @@ func (c *cleaner) newTableWriter(ctx context.Context, tx *sql.Tx, t *contract.Ta
 	return w, nil
 }
 
-// normalizeRow normalises every cell of raw into clean. failed is the first column that cannot
-// be cleaned (-1 when none), with the rule it breaks and why; err is anything but a bad value.
-func (c *cleaner) normalizeRow(t *contract.Table, raw []string, clean []values.Result) (failed int, rule, reason string, err error) {
-	for i, col := range t.Columns {
-		r, err := c.norm.NormalizeColumn(col, raw[i])
-		if err != nil {
-			var ve *values.ValueError
-			if !errors.As(err, &ve) {
-				return -1, "", "", err
-			}
-			return i, ve.Rule(), ve.Error(), nil
+// insert writes one normalised row: its quarantine row, or its clean row and cell changes.
+func (c *cleaner) insert(ctx context.Context, w *tableWriter, r *cleanRow) error {
+	if r.quar != nil {
+		if _, err := w.quar.ExecContext(ctx, r.quar...); err != nil {
+			return err
 		}
-		if r.Null && col.Required {
-			return i, contract.RuleMissingRequired, "required value is empty", nil
-		}
-		if b := col.RejectOutside; b != nil && !r.Null {
-			if v, err := strconv.ParseFloat(r.Value, 64); err != nil || !b.Contains(v) {
-				return i, contract.RuleOutOfDomain, fmt.Sprintf("%s is outside %s", r.Value, b), nil
-			}
-		}
-		clean[i] = r
+		c.quarantine[r.rule]++
+		return nil
 	}
-	return -1, "", "", nil
-}
-
-// writeClean inserts a row whose cells all cleaned, counting (and, if asked, recording) every
-// change and filling the derived columns.
-func (c *cleaner) writeClean(ctx context.Context, w *tableWriter, file string, fileID, row, line int64, raw []string) error {
-	t, vals := w.t, w.vals
-	vals[0], vals[1], vals[2] = fileID, row, line
-	for i, col := range t.Columns {
-		r := w.clean[i]
-		if r.Null {
-			vals[3+i] = nil
-		} else {
-			vals[3+i] = r.Value
-		}
-		if r.Changes == 0 {
-			continue
-		}
-		for _, name := range r.Changes.Names() {
-			c.changes[changeKey{t.Name, col.Name, name}]++
-		}
-		if w.cellC != nil {
-			if _, err := w.cellC.ExecContext(ctx, t.Name, file, row, col.Name, raw[i], vals[3+i],
-				strings.Join(r.Changes.Names(), ",")); err != nil {
-				return err
-			}
+	for _, cell := range r.cells {
+		if _, err := w.cellC.ExecContext(ctx, cell...); err != nil {
+			return err
 		}
 	}
-	for i, d := range t.Derived {
-		vals[3+len(t.Columns)+i] = nil
-		if src := w.clean[w.derivedFrom[i]]; !src.Null {
-			if v, ok := d.Map[src.Value]; ok {
-				vals[3+len(t.Columns)+i] = v
-				c.changes[changeKey{t.Name, d.Name, "derive"}]++
-			}
-		}
-	}
-	if _, err := w.ins.ExecContext(ctx, vals...); err != nil {
-		return fmt.Errorf("row %d: %w", row, err)
+	if _, err := w.ins.ExecContext(ctx, r.vals...); err != nil {
+		return fmt.Errorf("row %d: %w", r.vals[1], err)
 	}
 	return nil
 }
@@ -270,6 +188,11 @@ func (c *cleaner) dedupe(ctx context.Context, tx *sql.Tx, t *contract.Table) err
 		return fmt.Errorf("duplicates: %w", err)
 	}
 	defer tx.ExecContext(context.Background(), `DROP TABLE temp.losers`)
+	if acc := c.scores[t.Name]; acc != nil {
+		if err := c.unscore(ctx, tx, t, acc); err != nil {
+			return err
+		}
+	}
 	if err := c.ensureFileNames(ctx, tx); err != nil {
 		return err
 	}
@@ -309,4 +232,37 @@ func (c *cleaner) ensureFileNames(ctx context.Context, tx *sql.Tx) error {
 		}
 	}
 	return nil
+}
+
+// unscore takes the losers of dedupe back out of the table's score, read as the score reads
+// the store (contracted columns as text, NULL as ""), in rowid order.
+func (c *cleaner) unscore(ctx context.Context, tx *sql.Tx, t *contract.Table, acc *quality.Accumulator) error {
+	sel := make([]string, len(t.Columns))
+	for i, col := range t.Columns {
+		sel[i] = "d." + store.Quote(col.Name)
+	}
+	rows, err := tx.QueryContext(ctx, fmt.Sprintf(`SELECT %s FROM temp.losers l JOIN %s d ON d.rowid = l.rid ORDER BY d.rowid`,
+		strings.Join(sel, ", "), store.Quote(t.Name)))
+	if err != nil {
+		return fmt.Errorf("duplicates: %w", err)
+	}
+	defer rows.Close()
+	vals := make([]sql.NullString, len(sel))
+	ptrs := make([]any, len(sel))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	row := make([]string, len(sel))
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return err
+		}
+		for i, v := range vals {
+			row[i] = v.String
+		}
+		if err := acc.Remove(row); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }

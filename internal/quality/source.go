@@ -93,9 +93,9 @@ func collectTable(ctx context.Context, s *contract.Spec, src Source, t *contract
 		return fmt.Errorf("%w: column(s) %s", ErrMissing, strings.Join(missing, ", "))
 	}
 	var a *accumulator
-	if fed != nil {
+	if fed != nil && !fed.inexact {
 		a = fed.a
-	} else {
+	} else { // not fed, or fed rows were removed that may have given kept examples
 		a = newAccumulator(s, t, now)
 		if err := src.Rows(ctx, t, a.add); err != nil {
 			return err

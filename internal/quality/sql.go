@@ -3,6 +3,9 @@ package quality
 import (
 	"context"
 	"fmt"
+	"slices"
+	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/sdetl/sdetl/internal/contract"
@@ -115,6 +118,10 @@ func (s *sqlSource) Rows(ctx context.Context, t *contract.Table, fn func([]strin
 	return s.Q.Each(ctx, "SELECT "+strings.Join(sel, ", ")+" FROM "+s.from(t), len(sel), fn)
 }
 
+// Keys groups the keyed rows once: every group comes back with its size, and the text of the
+// duplicated ones, so the totals and the examples (the largest groups, then the smallest text
+// bytewise, as ORDER BY count(*) DESC, text COLLATE "C" would pick) come from one GROUP BY. A
+// raw store has duplicates, and a second GROUP BY for their examples cost as much as the first.
 func (s *sqlSource) Keys(ctx context.Context, sp *contract.Spec, t *contract.Table) (*KeyMetrics, error) {
 	keys, where, text := make([]string, len(t.Key)), make([]string, len(t.Key)), make([]string, len(t.Key))
 	for i, k := range t.Key {
@@ -122,20 +129,26 @@ func (s *sqlSource) Keys(ctx context.Context, sp *contract.Spec, t *contract.Tab
 		where[i] = s.present(sp, keys[i])
 		text[i] = s.text(keys[i], t.Column(k).Type)
 	}
-	groups := fmt.Sprintf("FROM %s WHERE %s GROUP BY %s", s.from(t), strings.Join(where, " AND "), strings.Join(keys, ", "))
+	q := fmt.Sprintf("SELECT CAST(count(*) AS TEXT), CASE WHEN count(*) > 1 THEN %s END FROM %s WHERE %s GROUP BY %s",
+		strings.Join(text, " || ' | ' || "), s.from(t), strings.Join(where, " AND "), strings.Join(keys, ", "))
 	km := &KeyMetrics{}
-	q := "SELECT CAST(coalesce(sum(n), 0) AS BIGINT), CAST(coalesce(sum(n - 1), 0) AS BIGINT), count(CASE WHEN n > 1 THEN 1 END) FROM (SELECT count(*) AS n " + groups + ") g"
-	if err := s.Q.Row(ctx, q, &km.Keyed, &km.Duplicates, &km.Groups); err != nil {
-		return nil, err
-	}
-	if km.Groups == 0 {
-		return km, nil
-	}
-	q = fmt.Sprintf("SELECT %s %s HAVING count(*) > 1 ORDER BY count(*) DESC, 1 LIMIT %d", s.bytewise(strings.Join(text, " || ' | ' || ")), groups, maxExamples)
-	err := s.Q.Each(ctx, q, 1, func(r []string) error {
-		km.Examples = append(km.Examples, report.Shorten(r[0], maxExampleLen))
+	var top topGroups
+	err := s.Q.Each(ctx, q, 2, func(r []string) error {
+		n, err := strconv.ParseInt(r[0], 10, 64)
+		if err != nil {
+			return fmt.Errorf("key group size %q: %w", r[0], err)
+		}
+		km.Keyed += n
+		if n > 1 {
+			km.Duplicates += n - 1
+			km.Groups++
+			top.add(n, r[1])
+		}
 		return nil
 	})
+	for _, g := range top {
+		km.Examples = append(km.Examples, report.Shorten(g.text, maxExampleLen))
+	}
 	return km, err
 }
 
@@ -162,4 +175,25 @@ func (s *sqlSource) Orphans(ctx context.Context, sp *contract.Spec, r contract.R
 		return nil
 	})
 	return rm, err
+}
+
+// topGroups keeps the maxExamples largest key groups, ties by the smallest text (bytewise).
+type topGroups []keyGroup
+
+type keyGroup struct {
+	n    int64
+	text string
+}
+
+func (t *topGroups) add(n int64, text string) {
+	g := keyGroup{n, text}
+	before := func(a, b keyGroup) bool { return a.n > b.n || a.n == b.n && a.text < b.text }
+	if len(*t) == maxExamples && !before(g, (*t)[maxExamples-1]) {
+		return
+	}
+	i := sort.Search(len(*t), func(i int) bool { return before(g, (*t)[i]) })
+	*t = slices.Insert(*t, i, g)
+	if len(*t) > maxExamples {
+		*t = (*t)[:maxExamples]
+	}
 }

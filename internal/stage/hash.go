@@ -25,3 +25,22 @@ func hashFile(ctx context.Context, path string) (string, int64, error) {
 	}
 	return hex.EncodeToString(h.Sum(nil)), n, nil
 }
+
+type fileHash struct {
+	sum  string
+	size int64
+}
+
+// hashOnce is hashFile remembered in hashes: the import checks a file's hash before deciding
+// how to open the store, and again when it imports the file.
+func hashOnce(ctx context.Context, hashes map[string]fileHash, path string) (fileHash, error) {
+	if h, ok := hashes[path]; ok {
+		return h, nil
+	}
+	sum, size, err := hashFile(ctx, path)
+	if err != nil {
+		return fileHash{}, err
+	}
+	hashes[path] = fileHash{sum, size}
+	return hashes[path], nil
+}

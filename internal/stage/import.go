@@ -85,8 +85,8 @@ type Result struct {
 // adding to what earlier imports staged: a file imported before (same SHA-256) is skipped, and
 // a row whose natural key was staged by an earlier file replaces it (counted as updated, or as
 // unchanged when every value is the same). The new store is built beside the old one and
-// renamed into place: on error nothing changes. When every file was skipped, the store is not
-// rewritten at all.
+// renamed into place: on error nothing changes. When every file was imported before, the store
+// is only read, never copied or rewritten.
 func Import(ctx context.Context, o Options) (*Result, error) {
 	paths, err := exports.Paths(o.Spec, o.Dir, o.Files)
 	if err != nil {
@@ -94,6 +94,16 @@ func Import(ctx context.Context, o Options) (*Result, error) {
 	}
 	if o.Fresh {
 		os.Remove(o.Out)
+	}
+	hashes := map[string]fileHash{}
+	if !o.Fresh {
+		// Every file imported before: the import only reads the store, so it reads the store
+		// itself instead of a copy of it (copying a large store is most of an unchanged re-run).
+		if db, ok := unchangedStore(ctx, o, paths, hashes); ok {
+			defer db.Close()
+			res, _, err := run(ctx, o, db, true, paths, hashes)
+			return res, err
+		}
 	}
 	b, existed, err := store.Update(ctx, o.Out)
 	if err != nil {
@@ -108,16 +118,58 @@ func Import(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("staging store %s: %w", o.Out, err)
 	}
-	im := &importer{o: o, db: b.DB, norm: values.NewNormalizer(o.Spec.Sentinels)}
+	res, changed, err := run(ctx, o, b.DB, existed, paths, hashes)
+	if err != nil || !changed {
+		return res, err // every file was imported before: leave the store as it is
+	}
+	if err := b.Commit(); err != nil {
+		return nil, fmt.Errorf("staging store: %w", err)
+	}
+	return res, nil
+}
+
+// unchangedStore opens the existing staging store read-only when every file in paths was
+// imported into it before (by SHA-256, which it records in hashes); ok=false otherwise, or
+// when anything about the store is off (the import proper then says what).
+func unchangedStore(ctx context.Context, o Options, paths map[string]string, hashes map[string]fileHash) (*sql.DB, bool) {
+	if _, err := os.Stat(o.Out); err != nil {
+		return nil, false
+	}
+	db, err := store.OpenReadOnly(o.Out)
+	if err != nil {
+		return nil, false
+	}
+	if err := checkSchema(ctx, db, o.Spec); err != nil {
+		db.Close()
+		return nil, false
+	}
+	for table, p := range paths {
+		h, err := hashOnce(ctx, hashes, p)
+		var id int
+		if err == nil {
+			err = db.QueryRowContext(ctx, `SELECT id FROM import_file WHERE table_name = ? AND sha256 = ?`, table, h.sum).Scan(&id)
+		}
+		if err != nil {
+			db.Close()
+			return nil, false
+		}
+	}
+	return db, true
+}
+
+// run imports paths into db (a copy of the store being built, or the store itself read-only
+// when every file is unchanged) and writes the audit; changed says whether any file was read.
+func run(ctx context.Context, o Options, db *sql.DB, existed bool, paths map[string]string, hashes map[string]fileHash) (_ *Result, changed bool, err error) {
+	im := &importer{o: o, db: db, norm: values.NewNormalizer(o.Spec.Sentinels), hashes: hashes}
 	if o.Measure {
-		if im.measured, err = startMeasure(ctx, b.DB, o, existed); err != nil {
-			return nil, fmt.Errorf("staging store %s: %w", o.Out, err)
+		if im.measured, err = startMeasure(ctx, db, o, existed); err != nil {
+			return nil, false, fmt.Errorf("staging store %s: %w", o.Out, err)
 		}
 		im.measured.start()
 		defer im.measured.stop()
 	}
-	if err := b.DB.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM import_file`).Scan(&im.lastFile); err != nil {
-		return nil, err
+	if err := db.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM import_file`).Scan(&im.lastFile); err != nil {
+		return nil, false, err
 	}
 	res := &Result{Scope: "none: no scope filter in the contract"}
 	order := o.Spec.Tables
@@ -125,9 +177,9 @@ func Import(ctx context.Context, o Options) (*Result, error) {
 		_, haveRoster := paths[sc.Roster.Table]
 		if !haveRoster && existed {
 			// A roster staged by an earlier import still decides the scope.
-			err := b.DB.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM "+store.Quote(TableName(o.Spec.Table(sc.Roster.Table)))+")").Scan(&haveRoster)
+			err := db.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM "+store.Quote(TableName(o.Spec.Table(sc.Roster.Table)))+")").Scan(&haveRoster)
 			if err != nil {
-				return nil, err
+				return nil, false, err
 			}
 		}
 		if haveRoster {
@@ -135,11 +187,11 @@ func Import(ctx context.Context, o Options) (*Result, error) {
 			im.cutoff = sc.Cutoff
 			order = scopeOrder(o.Spec)
 			if err := im.loadScope(ctx); err != nil {
-				return nil, err
+				return nil, false, err
 			}
 			if _, ok := paths[sc.Roster.Table]; !ok {
 				if err := im.loadRoster(ctx, o.Spec.Table(sc.Roster.Table)); err != nil {
-					return nil, err
+					return nil, false, err
 				}
 			}
 		} else {
@@ -153,36 +205,31 @@ func Import(ctx context.Context, o Options) (*Result, error) {
 		}
 		a, err := im.importFile(ctx, t, p)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		res.Files = append(res.Files, a)
 		if im.scope != nil && t.Name == im.scope.Roster.Table && len(im.roster) == 0 {
-			return nil, fmt.Errorf("%s: the roster lists no usernames, so the scope filter would drop every row", p)
+			return nil, false, fmt.Errorf("%s: the roster lists no usernames, so the scope filter would drop every row", p)
 		}
 	}
 	if im.scope != nil {
 		res.Scope = fmt.Sprintf("team-touched: cutoff %s, roster of %d, %d tickets touched", im.cutoff, len(im.roster), len(im.touched))
 	}
-	changed := false
 	for _, a := range res.Files {
 		changed = changed || !a.Skipped
 	}
 	if im.measured != nil {
 		if err := im.measured.stop(); err != nil {
-			return nil, fmt.Errorf("measure: %w", err)
+			return nil, false, fmt.Errorf("measure: %w", err)
 		}
 		res.Measured = im.measured
 	}
-	if !changed {
-		return res, nil // every file was imported before: leave the store as it is
+	if changed {
+		if err := im.writeAudit(ctx, res); err != nil {
+			return nil, false, err
+		}
 	}
-	if err := im.writeAudit(ctx, res); err != nil {
-		return nil, err
-	}
-	if err := b.Commit(); err != nil {
-		return nil, fmt.Errorf("staging store: %w", err)
-	}
-	return res, nil
+	return res, changed, nil
 }
 
 // scopeOrder puts the roster first, then the activity table (it decides which tickets are
@@ -210,16 +257,19 @@ type importer struct {
 	cutoff   string
 	roster   map[string]bool
 	touched  map[int64]bool
-	measured *Measured // nil: not measuring
+	measured *Measured           // nil: not measuring
+	hashes   map[string]fileHash // by path: each file is hashed once
 }
 
 func (im *importer) importFile(ctx context.Context, t *contract.Table, path string) (*Audit, error) {
 	start := time.Now()
 	a := &Audit{Table: t.Name, Path: path, Format: strings.TrimPrefix(strings.ToLower(filepath.Ext(path)), "."), Scope: "all rows"}
 	var err error
-	if a.SHA256, a.Size, err = hashFile(ctx, path); err != nil {
+	h, err := hashOnce(ctx, im.hashes, path)
+	if err != nil {
 		return nil, err
 	}
+	a.SHA256, a.Size = h.sum, h.size
 	err = im.db.QueryRowContext(ctx, `SELECT id FROM import_file WHERE table_name = ? AND sha256 = ?`, t.Name, a.SHA256).Scan(&a.SameAs)
 	if err == nil {
 		a.Skipped, a.Scope = true, fmt.Sprintf("unchanged: imported before as file %d", a.SameAs)

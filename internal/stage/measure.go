@@ -180,7 +180,11 @@ func (m *Measured) Score(ctx context.Context) (*quality.Report, error) {
 	for _, mt := range m.tables {
 		fed[mt.t.Name] = mt.qual
 	}
-	return quality.ScoreFed(ctx, m.s, QualitySource(db), m.now, fed)
+	src, err := measureSets(ctx, m.s, m.path, QualitySource(db))
+	if err != nil {
+		return nil, err
+	}
+	return quality.ScoreFed(ctx, m.s, src, m.now, fed)
 }
 
 // complete reads back every table the import did not see whole: one pass per table feeds

@@ -1,0 +1,270 @@
+package clean
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math/bits"
+	"strconv"
+	"strings"
+
+	"github.com/sdetl/sdetl/internal/contract"
+	"github.com/sdetl/sdetl/internal/store"
+	"github.com/sdetl/sdetl/internal/values"
+)
+
+// Cleaning runs on two goroutines: the reader scans the staging store and normalises each
+// row, the writer inserts the results into the clean store. They hand rows over in batches
+// of bounded size through a channel of bounded capacity, so memory does not grow with the
+// input, and each table's rows reach the clean store in their staged order.
+const (
+	batchRows  = 256     // rows per batch
+	batchBytes = 1 << 20 // or fewer, once their raw text reaches this many bytes
+	inFlight   = 4       // batches between the reader and the writer
+	checkEvery = 4096    // rows between cancellation checks and progress reports
+)
+
+// cleanRow is one staged row after normalisation: the values of its clean row, or those of
+// its quarantine row with the rule it broke.
+type cleanRow struct {
+	vals  []any   // the clean row as inserted: _file_id, _row, _line, columns, derived columns
+	quar  []any   // the quarantine row, when the row cannot be cleaned
+	rule  string  // the quarantine's rule
+	cells [][]any // cell_change rows (Options.CellChanges only)
+}
+
+// batch is a run of one table's rows; the table's last batch has end set.
+type batch struct {
+	rows []cleanRow
+	end  bool
+	err  error // the reader failed: the writer stops with this error
+}
+
+// readAll reads and normalises every table in contract order, sending the rows to out and
+// feeding each table's score accumulator (when scoring) with the clean rows as the store will
+// return them. It stops when ctx is done.
+func (c *cleaner) readAll(ctx context.Context, out chan<- *batch) {
+	send := func(b *batch) bool {
+		select {
+		case out <- b:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	for _, t := range c.o.Spec.Tables {
+		if err := c.read(ctx, t, send); err != nil {
+			send(&batch{err: fmt.Errorf("clean %s: %w", t.Name, err)})
+			return
+		}
+	}
+}
+
+// read scans one staged table in rowid order and sends its normalised rows.
+func (c *cleaner) read(ctx context.Context, t *contract.Table, send func(*batch) bool) error {
+	cols := []string{"_file_id", "_row", "_line"}
+	for _, col := range t.Columns {
+		cols = append(cols, store.Quote(col.Name))
+	}
+	cols = append(cols, "_extra")
+	rows, err := c.src.QueryContext(ctx, fmt.Sprintf("SELECT %s FROM %s ORDER BY rowid", strings.Join(cols, ", "), store.Quote("stg_"+t.Name)))
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var (
+		fileID, row, line int64
+		extra             sql.NullString
+		raw               = make([]string, len(t.Columns))
+		scan              = make([]any, 0, len(cols))
+		clean             = make([]values.Result, len(t.Columns))
+		canon             = make([]string, len(t.Columns))
+		derivedFrom       = make([]int, len(t.Derived))
+		counts            = newChangeCounts(t)
+		acc               = c.scores[t.Name]
+		n, size           int
+		b                 = c.newBatch()
+	)
+	for i, d := range t.Derived {
+		derivedFrom[i] = t.ColumnIndex(d.From)
+	}
+	scan = append(scan, &fileID, &row, &line)
+	for i := range raw {
+		scan = append(scan, &raw[i])
+	}
+	scan = append(scan, &extra)
+	for rows.Next() {
+		if err := rows.Scan(scan...); err != nil {
+			return err
+		}
+		if err := c.healthy(); err != nil {
+			return err
+		}
+		if n++; n%checkEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if c.o.Progress != nil {
+				c.o.Progress(t.Name, n)
+			}
+		}
+		file := c.files[fileID]
+		failed, rule, reason, err := c.normalizeRow(t, raw, clean)
+		if err != nil {
+			return err
+		}
+		var r cleanRow
+		var reuse []any // the vals of the row this one replaces in a recycled batch
+		if k := len(b.rows); k < cap(b.rows) {
+			reuse = b.rows[:k+1][k].vals
+		}
+		if failed >= 0 {
+			col := t.Columns[failed]
+			r = cleanRow{rule: rule, quar: []any{t.Name, file, row, line, col.Name, rule, contract.Critical,
+				raw[failed], fmt.Sprintf("%s: %s", col.Name, reason), recordJSON(t, raw, extra)}}
+		} else {
+			r = c.cleanValues(t, clean, derivedFrom, counts, reuse, file, fileID, row, line, raw)
+			if acc != nil {
+				for i := range canon {
+					canon[i] = scoreText(r.vals[3+i])
+				}
+				if err := acc.Add(canon); err != nil {
+					return err
+				}
+			}
+		}
+		b.rows = append(b.rows, r)
+		for _, v := range raw {
+			size += len(v)
+		}
+		if len(b.rows) == batchRows || size >= batchBytes {
+			if !send(b) {
+				return ctx.Err()
+			}
+			b, size = c.newBatch(), 0
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	counts.into(c.changes, t)
+	if c.o.Progress != nil {
+		c.o.Progress(t.Name, n)
+	}
+	b.end = true
+	if !send(b) {
+		return ctx.Err()
+	}
+	return nil
+}
+
+// newBatch is a batch the writer is done with, or a new one. Reusing batches, and the value
+// slices of their rows, keeps the garbage collector out of the two goroutines' way.
+func (c *cleaner) newBatch() *batch {
+	select {
+	case b := <-c.free:
+		b.rows, b.end = b.rows[:0], false
+		return b
+	default:
+		return &batch{rows: make([]cleanRow, 0, batchRows)}
+	}
+}
+
+// scoreText is a clean value as the score reads it back from the store: NULL as "", text as
+// written. (Integers are written as their canonical text and read back as the same text.)
+func scoreText(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	return ""
+}
+
+// normalizeRow normalises every cell of raw into clean. failed is the first column that cannot
+// be cleaned (-1 when none), with the rule it breaks and why; err is anything but a bad value.
+func (c *cleaner) normalizeRow(t *contract.Table, raw []string, clean []values.Result) (failed int, rule, reason string, err error) {
+	for i, col := range t.Columns {
+		r, err := c.norm.NormalizeColumn(col, raw[i])
+		if err != nil {
+			var ve *values.ValueError
+			if !errors.As(err, &ve) {
+				return -1, "", "", err
+			}
+			return i, ve.Rule(), ve.Error(), nil
+		}
+		if r.Null && col.Required {
+			return i, contract.RuleMissingRequired, "required value is empty", nil
+		}
+		if b := col.RejectOutside; b != nil && !r.Null {
+			if v, err := strconv.ParseFloat(r.Value, 64); err != nil || !b.Contains(v) {
+				return i, contract.RuleOutOfDomain, fmt.Sprintf("%s is outside %s", r.Value, b), nil
+			}
+		}
+		clean[i] = r
+	}
+	return -1, "", "", nil
+}
+
+// cleanValues builds the clean row of a row whose cells all cleaned, counting (and, if asked,
+// recording) every change and filling the derived columns.
+func (c *cleaner) cleanValues(t *contract.Table, clean []values.Result, derivedFrom []int, counts *changeCounts, vals []any, file string, fileID, row, line int64, raw []string) cleanRow {
+	if n := 3 + len(t.Columns) + len(t.Derived); len(vals) == n {
+		clear(vals)
+	} else {
+		vals = make([]any, n)
+	}
+	vals[0], vals[1], vals[2] = fileID, row, line
+	var cells [][]any
+	for i, col := range t.Columns {
+		r := clean[i]
+		if !r.Null {
+			vals[3+i] = r.Value
+		}
+		if r.Changes == 0 {
+			continue
+		}
+		for ch := uint32(r.Changes); ch != 0; ch &= ch - 1 {
+			counts.cols[i][bits.TrailingZeros32(ch)]++
+		}
+		if c.o.CellChanges {
+			cells = append(cells, []any{t.Name, file, row, col.Name, raw[i], vals[3+i], strings.Join(r.Changes.Names(), ",")})
+		}
+	}
+	for i, d := range t.Derived {
+		if src := clean[derivedFrom[i]]; !src.Null {
+			if v, ok := d.Map[src.Value]; ok {
+				vals[3+len(t.Columns)+i] = v
+				counts.derived[i]++
+			}
+		}
+	}
+	return cleanRow{vals: vals, cells: cells}
+}
+
+// changeCounts counts one table's changed cells per column and change flag (and derived
+// values per derived column) in arrays: a map keyed by three strings, updated for every
+// changed cell, cost more than the normalising.
+type changeCounts struct {
+	cols    [][32]int // by column index, then bit position of the values.Change flag
+	derived []int
+}
+
+func newChangeCounts(t *contract.Table) *changeCounts {
+	return &changeCounts{cols: make([][32]int, len(t.Columns)), derived: make([]int, len(t.Derived))}
+}
+
+// into adds the counts to the change log's map, which holds an entry only for a count.
+func (cc *changeCounts) into(m map[changeKey]int, t *contract.Table) {
+	for i, col := range t.Columns {
+		for b, n := range cc.cols[i] {
+			if n > 0 {
+				m[changeKey{t.Name, col.Name, values.Change(1 << b).Names()[0]}] += n
+			}
+		}
+	}
+	for i, d := range t.Derived {
+		if n := cc.derived[i]; n > 0 {
+			m[changeKey{t.Name, d.Name, "derive"}] += n
+		}
+	}
+}
