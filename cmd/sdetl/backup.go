@@ -11,6 +11,7 @@ import (
 	"github.com/sdetl/sdetl/internal/backup"
 	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/postgres"
+	"github.com/sdetl/sdetl/internal/quality"
 )
 
 // bookkeepingSchema is where sdetl records what it owns; a PostgreSQL backup includes it so a
@@ -132,19 +133,31 @@ func backupPostgres(ctx context.Context, s *contract.Spec, dsn, dir string) (*ba
 	if err != nil {
 		return nil, err
 	}
+	// Measured before the dump: a swap in between makes the restore refuse (fail closed).
+	fp, err := postgres.Fingerprint(ctx, dsn, s)
+	if err != nil {
+		return nil, err
+	}
 	return backup.Postgres(ctx, dsn, []string{s.Schema, bookkeepingSchema}, dir,
-		backup.Meta{ToolVersion: versionLine(), ServerVersion: sf.Version, Source: sf.Target})
+		backup.Meta{ToolVersion: versionLine(), ServerVersion: sf.Version, Source: sf.Target, Fingerprint: fp})
 }
 
 func cmdRestore(ctx context.Context, e *env, args []string) error {
 	f := newFlags(e, "restore", "ID|MANIFEST [--dir DIR] [--into DB] [flags]",
 		"Restore a backup after verifying it against its manifest (a corrupt file is refused, named).\n"+
 			"  staging backup     replaces <workdir>/stage.db with a byte-identical copy of the backup\n"+
-			"  PostgreSQL backup  restores into a NEW database (--into, default sdetl_restore_<time>) on the\n"+
-			"                     server and checks every table's rows and row hash; the live schema is not\n"+
-			"                     touched (a swap into the live schema waits for the generations of issue 9)").withWorkdir().withPG().withFiles()
+			"  PostgreSQL backup  makes the backup live through a new generation and the swap, like a run:\n"+
+			"                     pg_restore into a scratch database (dropped afterwards), every table's rows\n"+
+			"                     and row hash checked against the manifest, copied into a new generation,\n"+
+			"                     reconciled with the copy, granted, swapped in; a ledger entry (kind restore)\n"+
+			"                     that sdetl rollback undoes. With --into DB: only into that NEW database,\n"+
+			"                     the live schema not touched").withWorkdir().withSpec().withJSON().withPG().withFiles()
 	dir := f.String("dir", "", "backup directory `DIR` (default <workdir>/backups)")
-	into := f.String("into", "", "PostgreSQL: the new database `DB` to restore into")
+	into := f.String("into", "", "PostgreSQL: restore into the new database `DB` instead, leaving the live schema alone")
+	var mig migrateFlags
+	f.withMigrate(&mig, false)
+	f.IntVar(&mig.keep, "keep", 2, "previous generations to retain for rollback; older ones are dropped after the swap")
+	f.BoolVar(&mig.force, "force", false, "restore even when the live schema already holds exactly the backup's rows")
 	files, err := f.parse(args)
 	if err != nil {
 		return err
@@ -159,8 +172,8 @@ func cmdRestore(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	switch m.Kind {
-	case backup.KindStage:
+	switch {
+	case m.Kind == backup.KindStage:
 		unlock, err := f.work.lock()
 		if err != nil {
 			return err
@@ -170,20 +183,80 @@ func cmdRestore(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		fmt.Fprintf(e.stdout, "restored %s from %s (sha256 %s, identical)\n", f.work.stage(), m.DataPath(mdir), m.SHA256)
-	default:
+	case *into != "":
 		dsn, err := resolveDSN(ctx, e, f)
 		if err != nil {
 			return err
 		}
-		db := *into
-		if db == "" {
-			db = "sdetl_restore_" + time.Now().UTC().Format("20060102t150405")
-		}
-		if err := backup.RestoreScratch(ctx, dsn, mdir, m, db, true); err != nil {
+		if err := backup.RestoreScratch(ctx, dsn, mdir, m, *into, true); err != nil {
 			return err
 		}
 		fmt.Fprintf(e.stdout, "restored %s into the new database %s (schemas %s; rows and row hashes match the backup); the live schema was not touched\n",
-			m.DataPath(mdir), db, strings.Join(m.Schemas, ", "))
+			m.DataPath(mdir), *into, strings.Join(m.Schemas, ", "))
+	default:
+		return restoreLive(ctx, e, f, &mig, mdir, m)
+	}
+	return nil
+}
+
+// restoreLive makes a PostgreSQL backup live through a new generation and the swap, as a run
+// of kind restore in the ledger.
+func restoreLive(ctx context.Context, e *env, f *flags, mig *migrateFlags, dir string, m *backup.Manifest) (err error) {
+	s, dsn, unlock, err := f.setupDB(ctx, e, true)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	run, err := postgres.BeginRun(ctx, dsn, s, "restore", mig.lockWait)
+	if err != nil {
+		return err
+	}
+	for _, line := range run.Recovered {
+		fmt.Fprintf(e.stderr, "sdetl: %s\n", line)
+	}
+	var score *quality.Report
+	p := newProgress(e, "restore")
+	res, err := backup.RestoreLive(ctx, dir, m, postgres.RestoreOptions{Run: run, Force: mig.force, GrantRoles: mig.grantRoles, Keep: mig.keep,
+		LockTimeout: mig.lockTimeout, SwapRetries: mig.swapRetries, BeforeSwap: scoreBeforeSwap(s, nil, &score), Phase: p.setPhase})
+	p.finish(err)
+	// The dump is the generation's input: sdetl generations shows it with its SHA-256.
+	status, d := postgres.StatusOK, &postgres.RunDetails{Counts: map[string]any{"backup": m.ID}, Scores: map[string]float64{},
+		Inputs: []postgres.InputFile{{Table: "(backup)", Path: m.DataPath(dir), SHA256: m.SHA256}}}
+	switch {
+	case err != nil:
+		status = postgres.StatusFailed
+	case res.NothingToDo:
+		status = postgres.StatusNothing
+	}
+	if score != nil {
+		d.Scores["postgres"] = score.Composite
+	}
+	if res != nil {
+		d.Counts["loaded"], d.Timings = res.Tables, res.Seconds
+	}
+	if ferr := run.Finish(ctx, status, d, err); err == nil {
+		err = ferr
+	}
+	if err != nil {
+		return err
+	}
+	if f.json {
+		return printReport(ctx, e.stdout, res, nil)
+	}
+	if res.NothingToDo {
+		fmt.Fprintf(e.stdout, "nothing to do: schema %s already holds exactly the rows of %s (--force restores a new generation anyway)\n", s.Schema, m.ID)
+		return nil
+	}
+	for _, t := range res.Tables {
+		fmt.Fprintf(e.stdout, "%-11s %10d rows\n", t.Table, t.Rows)
+	}
+	fmt.Fprintf(e.stdout, "restored %s as generation %s (run %d) and made it live as %s at %s in %s; rows and row hashes match the backup\n",
+		m.DataPath(dir), res.Generation, run.ID, s.Schema, describeDSN(dsn), res.Duration.Round(time.Millisecond))
+	if sw := res.Swap; sw != nil && sw.From != "" {
+		fmt.Fprintf(e.stdout, "the previous live schema is retained as %s (sdetl rollback undoes this restore)\n", sw.From)
+	}
+	for _, x := range res.Warnings {
+		fmt.Fprintf(e.stdout, "warning: %s\n", x)
 	}
 	return nil
 }

@@ -57,7 +57,7 @@ func canaryStage(ctx context.Context, e *env, s *contract.Spec, o runOptions, pr
 		p.expect(t, int64(n))
 	}
 	obs, err := postgres.Canary(ctx, postgres.CanaryOptions{Spec: s, Clean: o.work.clean(), DSN: o.dsn, Where: sm.Where,
-		Queries: queries, AdoptSchema: o.adopt, Progress: p.update, Run: o.run})
+		Queries: queries, AdoptSchema: o.adopt, Progress: p.update, Run: o.run, Health: o.health})
 	p.finish(err)
 	rep.Seconds = time.Since(start).Seconds()
 	if err != nil {

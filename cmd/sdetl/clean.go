@@ -16,6 +16,7 @@ func cmdClean(ctx context.Context, e *env, args []string) error {
 	f := newFlags(e, "clean", "[flags]",
 		"Write a new clean store from the staging store: canonical typed values, a quarantine of\nevery row that cannot be fixed, a change log. The staging store is never modified.").withWorkdir().withSpec().withJSON()
 	changes := f.Bool("changes", false, "also record every changed cell (before/after)")
+	hf := f.withHealth()
 	if _, err := f.parse(args); err != nil {
 		return err
 	}
@@ -26,14 +27,15 @@ func cmdClean(ctx context.Context, e *env, args []string) error {
 	defer unlock()
 	// Read each date column as its own evidence decided (order, which numbers are dates), as
 	// a run does: the same staged values must clean the same way by either command.
-	p, err := stage.Profile(ctx, s, f.work.stage(), 0)
+	h := hf.limits(f.work)
+	p, err := stage.ProfileChecked(ctx, s, f.work.stage(), 0, h.For("profile", nil))
 	if err != nil {
 		return err
 	}
 	if _, err := applyDateOrders(s, p); err != nil {
 		return err
 	}
-	rep, err := cleanStage(ctx, e, s, f.work, *changes, time.Time{})
+	rep, err := cleanStage(ctx, e, s, f.work, *changes, time.Time{}, h)
 	if err != nil {
 		return err
 	}

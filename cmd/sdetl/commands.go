@@ -40,7 +40,7 @@ func init() {
 		{"quarantine", "list|export|release", "review quarantined rows, export them to fix, release the fixes", cmdQuarantine},
 		{"spec", "init --from FILE... [--out spec.yaml]", "draft a contract for new exports by profiling them", cmdSpec},
 		{"backup", "[stage|pg|all]|list|verify|prune", "verified backups of the staging store and the live schema, with manifests", cmdBackup},
-		{"restore", "ID|MANIFEST", "restore a verified backup (staging store, or PostgreSQL into a new database)", cmdRestore},
+		{"restore", "ID|MANIFEST", "restore a verified backup (the staging store, or PostgreSQL live through a new generation)", cmdRestore},
 		{"pg", "up|down|status|dsn", "manage the local PostgreSQL kept under the work dir", cmdPg},
 		{"version", "", "print the version", cmdVersion},
 	}
@@ -91,5 +91,6 @@ func usage(w io.Writer) {
 		fmt.Fprintf(w, "  %-10s %-44s %s\n", c.name, c.args, c.summary)
 	}
 	fmt.Fprintln(w, "\nExit codes: 0 ok, 1 error, 2 usage, 3 preflight failed, 4 circuit breaker halted,")
-	fmt.Fprintln(w, "5 quality gate failed, 6 canary or reconciliation failed (live schema untouched), 130 interrupted.")
+	fmt.Fprintln(w, "5 quality gate failed, 6 canary or reconciliation failed (live schema untouched),")
+	fmt.Fprintln(w, "7 health check failed mid-run (disk, memory or connection; live schema untouched), 130 interrupted.")
 }

@@ -11,6 +11,7 @@ import (
 	"unicode"
 
 	"github.com/sdetl/sdetl/internal/outcome"
+	"github.com/sdetl/sdetl/internal/store"
 )
 
 // Exit codes: part of the interface, documented in the README.
@@ -22,6 +23,7 @@ const (
 	exitBreaker     = 4 // circuit breaker halted
 	exitGate        = 5 // quality gate failed
 	exitReconcile   = 6 // canary or reconciliation failed; the live schema is untouched
+	exitHealth      = 7 // a health check failed mid-run (disk, memory, connection); the live schema is untouched
 	exitInterrupted = 130
 )
 
@@ -44,6 +46,8 @@ func ending(ctx context.Context, err error) (code int, name string) {
 		return exitInterrupted, "interrupted"
 	case errors.Is(err, outcome.ErrPreflight):
 		return exitPreflight, "preflight_failed"
+	case errors.Is(err, outcome.ErrHealth):
+		return exitHealth, "health_failed"
 	case errors.Is(err, outcome.ErrBreaker):
 		return exitBreaker, "breaker_halted"
 	case errors.Is(err, outcome.ErrGate):
@@ -59,10 +63,13 @@ func ending(ctx context.Context, err error) (code int, name string) {
 // exitWith prints err as one line on stderr and returns the exit code it stands for.
 func exitWith(ctx context.Context, stderr io.Writer, err error) int {
 	code, name := ending(ctx, err)
+	var full *store.DiskFullError
 	switch {
 	case code == exitOK:
 	case name == "interrupted":
 		fmt.Fprintln(stderr, "sdetl: interrupted; nothing half-written was left behind")
+	case errors.As(err, &full): // what filled up, first: the wrapping around it only hides it
+		fmt.Fprintf(stderr, "sdetl: %s\n", oneLine(full.Error()))
 	default:
 		fmt.Fprintf(stderr, "sdetl: %s\n", oneLine(err.Error()))
 	}

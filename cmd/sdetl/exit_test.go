@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/sdetl/sdetl/internal/health"
 	"github.com/sdetl/sdetl/internal/outcome"
 	"github.com/sdetl/sdetl/internal/postgres"
 	"github.com/sdetl/sdetl/internal/quality"
@@ -31,6 +32,7 @@ func TestEnding(t *testing.T) {
 		{wrap(fmt.Errorf("%w: score 42", quality.ErrGate)), exitGate, "gate_failed"},
 		{wrap(fmt.Errorf("%w: staged 3 != 2 + 0", outcome.ErrReconcile)), exitReconcile, "reconciliation_failed"},
 		{wrap(fmt.Errorf("%w: tickets.hours: type text", outcome.ErrCanary)), exitReconcile, "canary_failed"},
+		{wrap(&health.Error{Stage: "load", Problem: "only 3 MiB free"}), exitHealth, "health_failed"},
 		{wrap(context.Canceled), exitInterrupted, "interrupted"},
 	}
 	for _, tt := range tests {

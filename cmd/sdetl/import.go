@@ -14,6 +14,7 @@ func cmdImport(ctx context.Context, e *env, args []string) error {
 	exports := f.String("exports", "", "directory holding the exports")
 	fresh := f.Bool("fresh", false, "start a new staging store instead of adding to the existing one")
 	limits := f.withLimits()
+	hf := f.withHealth()
 	f.withEncoding()
 	files, err := f.parse(args)
 	if err != nil {
@@ -28,7 +29,7 @@ func cmdImport(ctx context.Context, e *env, args []string) error {
 	}
 	defer unlock()
 	p := newProgress(e, "import")
-	res, err := stage.Import(ctx, stage.Options{Spec: s, Dir: *exports, Files: files, Out: f.work.stage(), Fresh: *fresh, Limits: *limits, Progress: p.updateDone})
+	res, err := stage.Import(ctx, stage.Options{Spec: s, Dir: *exports, Files: files, Out: f.work.stage(), Fresh: *fresh, Limits: *limits, Progress: p.updateDone, Health: hf.limits(f.work)})
 	p.finish(err)
 	if err != nil {
 		return err

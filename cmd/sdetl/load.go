@@ -16,6 +16,7 @@ func cmdLoad(ctx context.Context, e *env, args []string) error {
 	adopt := f.String("adopt-schema", "", adoptUsage)
 	var mig migrateFlags
 	f.withMigrate(&mig, true)
+	hf := f.withHealth()
 	if _, err := f.parse(args); err != nil {
 		return err
 	}
@@ -40,8 +41,11 @@ func cmdLoad(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stderr, "sdetl: %s\n", line)
 	}
 	var pgScore *quality.Report
-	lo := postgres.LoadOptions{Spec: s, Clean: f.work.clean(), DSN: dsn, Run: run, MeasureClean: func(ctx context.Context) (*rc.Measures, error) { return measureClean(ctx, s, f.work) },
-		BeforeSwap: scoreBeforeSwap(s, cleanScore, &pgScore), AdoptSchema: *adopt}
+	lo := postgres.LoadOptions{Spec: s, Clean: f.work.clean(), DSN: dsn, Run: run,
+		MeasureClean: func(ctx context.Context) (*rc.Measures, error) {
+			return measureClean(ctx, s, f.work, hf.limits(f.work))
+		},
+		BeforeSwap: scoreBeforeSwap(s, cleanScore, &pgScore), AdoptSchema: *adopt, Health: hf.limits(f.work)}
 	mig.apply(&lo)
 	res, err := loadStage(ctx, e, lo)
 	status, d := postgres.StatusOK, &postgres.RunDetails{Scores: map[string]float64{"clean": cleanScore.Composite}}

@@ -32,14 +32,15 @@ type runOptions struct {
 	mig           migrateFlags
 	run           *postgres.Run // the ledger's run holding the lock, once begun
 	limits        exports.Limits
-	noCanary      bool         // --no-canary
-	canarySeed    uint64       // --canary-seed
-	canaryQueries []string     // --canary-query files
-	noBackup      bool         // --no-backup
-	keepRuns      int          // --keep-runs (0: defaultKeepRuns)
-	metrics       *obs.Metrics // nil: no metrics
-	log           *runLog      // nil: no run log
-	clock         *stageClock  // the stages' durations, for the report
+	noCanary      bool          // --no-canary
+	canarySeed    uint64        // --canary-seed
+	canaryQueries []string      // --canary-query files
+	noBackup      bool          // --no-backup
+	keepRuns      int           // --keep-runs (0: defaultKeepRuns)
+	metrics       *obs.Metrics  // nil: no metrics
+	log           *runLog       // nil: no run log
+	clock         *stageClock   // the stages' durations, for the report
+	health        health.Limits // checked in every long stage (--health-*)
 }
 
 // enter tells the metrics and the log that the run entered stage.
@@ -110,13 +111,17 @@ func runStages(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep 
 		}()
 	}
 	o.enter("import")
-	if rep.Import, err = importStage(ctx, e, s, o.exports, o.work.stage(), o.fresh, o.limits); err != nil {
+	if rep.Import, err = importStage(ctx, e, s, o.exports, o.work.stage(), o.fresh, o.limits, o.health); err != nil {
 		return err
 	}
 	// The import measured the profile and the stage score as it staged the rows; only tables
 	// it did not see whole (rows of earlier imports) are read back, once for both.
 	o.enter("profile")
 	if rep.Profile, err = phase(e, "profile", "profiling the staged columns", func() (*profile.Report, error) {
+		// The import measured the profile as it staged; what it could not see is read now.
+		if err := o.health.For("profile", nil).Now(); err != nil {
+			return nil, err
+		}
 		return rep.Import.Measured.Profile(ctx)
 	}); err != nil {
 		return err
@@ -135,7 +140,7 @@ func runStages(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep 
 	}
 	o.enter("clean")
 	// The clean store is scored as it is written (the same report as sdetl score --store clean).
-	if rep.Clean, err = cleanStage(ctx, e, s, o.work, false, time.Now()); err != nil {
+	if rep.Clean, err = cleanStage(ctx, e, s, o.work, false, time.Now(), o.health); err != nil {
 		return err
 	}
 	rep.Scores.Clean = rep.Clean.Score
@@ -148,11 +153,11 @@ func runStages(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep 
 		}
 	}
 	lo := postgres.LoadOptions{Spec: s, Clean: o.work.clean(), DSN: o.dsn, Run: run,
-		BeforeSwap: scoreBeforeSwap(s, rep.Scores.Clean, &rep.Scores.Postgres), AdoptSchema: o.adopt}
+		BeforeSwap: scoreBeforeSwap(s, rep.Scores.Clean, &rep.Scores.Postgres), AdoptSchema: o.adopt, Health: o.health}
 	o.mig.apply(&lo)
 	// The COPY measures the clean store for the reconciliation as it reads it; a full
 	// measure before the load is taken only to tell "nothing to do" (counts equal live's).
-	lo.MeasureClean = func(ctx context.Context) (*rc.Measures, error) { return measureClean(ctx, s, o.work) }
+	lo.MeasureClean = func(ctx context.Context) (*rc.Measures, error) { return measureClean(ctx, s, o.work, o.health) }
 	// The canary runs even when the load will find nothing to do: it also proves the shipped
 	// queries, which may have changed while the data did not.
 	o.enter("canary")
@@ -228,8 +233,8 @@ func reconcile(s *contract.Spec, rep *runReport, live *postgres.LiveCounts) (bad
 }
 
 // measureClean measures the clean store for the reconciliation of the generation.
-func measureClean(ctx context.Context, s *contract.Spec, w workdir) (*rc.Measures, error) {
-	return clean.Measure(ctx, s, w.clean())
+func measureClean(ctx context.Context, s *contract.Spec, w workdir, h health.Limits) (*rc.Measures, error) {
+	return clean.MeasureChecked(ctx, s, w.clean(), h.For("reconcile", nil))
 }
 
 // ledgerDetails is what the ledger records of a run: inputs' hashes, counts per stage, scores
@@ -260,14 +265,14 @@ func ledgerDetails(rep *runReport) *postgres.RunDetails {
 	return d
 }
 
-func importStage(ctx context.Context, e *env, s *contract.Spec, dir, out string, fresh bool, lim exports.Limits) (_ *stage.Result, err error) {
+func importStage(ctx context.Context, e *env, s *contract.Spec, dir, out string, fresh bool, lim exports.Limits, h health.Limits) (_ *stage.Result, err error) {
 	p := newProgress(e, "import")
 	defer func() { p.finish(err) }()
-	return stage.Import(ctx, stage.Options{Spec: s, Dir: dir, Out: out, Fresh: fresh, Limits: lim, Progress: p.updateDone, Measure: true})
+	return stage.Import(ctx, stage.Options{Spec: s, Dir: dir, Out: out, Fresh: fresh, Limits: lim, Progress: p.updateDone, Measure: true, Health: h})
 }
 
 // cleanStage writes the clean store; with scoreAt set it also scores it (Report.Score).
-func cleanStage(ctx context.Context, e *env, s *contract.Spec, w workdir, changes bool, scoreAt time.Time) (_ *clean.Report, err error) {
+func cleanStage(ctx context.Context, e *env, s *contract.Spec, w workdir, changes bool, scoreAt time.Time, h health.Limits) (_ *clean.Report, err error) {
 	p := newProgress(e, "clean")
 	defer func() { p.finish(err) }()
 	if n, err := store.RowCounts(ctx, w.stage()); err == nil { // the totals, for the ETA
@@ -278,7 +283,7 @@ func cleanStage(ctx context.Context, e *env, s *contract.Spec, w workdir, change
 		}
 	}
 	return clean.Run(ctx, clean.Options{Spec: s, Stage: w.stage(), Out: w.clean(),
-		CellChanges: changes, Progress: p.update, Health: health.Defaults(string(w)), ScoreAt: scoreAt})
+		CellChanges: changes, Progress: p.update, Health: h, ScoreAt: scoreAt})
 }
 
 // adoptUsage documents --adopt-schema, the upgrade path from versions that kept no records.

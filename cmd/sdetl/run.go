@@ -45,7 +45,8 @@ type runReport struct {
 	ID      string    `json:"id"`
 	EndedAt time.Time `json:"ended_at"`
 	// How the run ended: outcome ok, usage, error, preflight_failed, breaker_halted,
-	// gate_failed, reconciliation_failed or interrupted; the exit code; the error line, if any.
+	// gate_failed, canary_failed, reconciliation_failed, health_failed or interrupted; the exit
+	// code; the error line, if any.
 	Outcome  string `json:"outcome"`
 	ExitCode int    `json:"exit_code"`
 	Error    string `json:"error"`
@@ -93,6 +94,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	f.withMigrate(&mig, true)
 	f.Var(&minQ, "min-quality", "quality gate `N`, 0..100: the clean store's score must reach this (default: the contract's gate, 80 for the built-in one)")
 	limits := f.withLimits()
+	hf := f.withHealth()
 	f.withEncoding()
 	mf := f.withMetrics()
 	keepRuns := f.Int("keep-runs", defaultKeepRuns, "keep the records of the newest `N` runs in <workdir>/runs (what sdetl report renders); older ones are pruned after the run")
@@ -112,7 +114,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	o := runOptions{exports: *exports, work: f.work, fresh: *fresh, dryRun: *dry, minQuality: s.Quality.Gate, adopt: *adopt, limits: *limits,
-		noCanary: *noCanary, canarySeed: *seed, canaryQueries: cq, mig: mig, noBackup: *noBackup, keepRuns: *keepRuns}
+		noCanary: *noCanary, canarySeed: *seed, canaryQueries: cq, mig: mig, noBackup: *noBackup, keepRuns: *keepRuns, health: hf.limits(f.work)}
 	if minQ.set {
 		o.minQuality = minQ.v
 	}

@@ -12,12 +12,13 @@ import (
 
 	"github.com/sdetl/sdetl/internal/pgtools"
 	"github.com/sdetl/sdetl/internal/postgres"
+	"github.com/sdetl/sdetl/internal/store"
 )
 
 // Postgres dumps the given schemas of dsn's database with pg_dump -Fc into dir (temporary
 // name, 0600, rename), checks the dump with pg_restore --list, and records each table's row
 // count and row hash. The DSN reaches pg_dump through the environment only.
-func Postgres(ctx context.Context, dsn string, schemas []string, dir string, meta Meta) (*Manifest, error) {
+func Postgres(ctx context.Context, dsn string, schemas []string, dir string, meta Meta) (_ *Manifest, err error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
@@ -31,8 +32,10 @@ func Postgres(ctx context.Context, dsn string, schemas []string, dir string, met
 	}
 	now := time.Now()
 	m := &Manifest{Tool: toolName, Format: manifestFormat, ID: newID(KindPostgres, now), Kind: KindPostgres, Created: now.UTC(),
-		Source: meta.Source, Schemas: schemas, ToolVersion: meta.ToolVersion, ServerVersion: meta.ServerVersion, DumpVersion: dump.Version}
+		Source: meta.Source, Schemas: schemas, ToolVersion: meta.ToolVersion, ServerVersion: meta.ServerVersion, DumpVersion: dump.Version,
+		Fingerprint: meta.Fingerprint}
 	m.File = m.ID + ".dump"
+	defer func() { err = store.Full(err, m.DataPath(dir)) }()
 	tmp := filepath.Join(dir, "."+m.File+".tmp")
 	defer os.Remove(tmp)
 	args := []string{"-Fc", "--no-password", "-f", tmp}

@@ -16,7 +16,7 @@ import (
 // checked (integrity_check, row counts equal to the source's) while it is hashed, made 0600
 // and renamed into place; the manifest is written last, so a backup without one was never
 // finished and is not the tool's.
-func Stage(ctx context.Context, src, dir string, meta Meta) (*Manifest, error) {
+func Stage(ctx context.Context, src, dir string, meta Meta) (_ *Manifest, err error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
@@ -24,6 +24,7 @@ func Stage(ctx context.Context, src, dir string, meta Meta) (*Manifest, error) {
 	m := &Manifest{Tool: toolName, Format: manifestFormat, ID: newID(KindStage, now), Kind: KindStage, Created: now.UTC(),
 		Source: src, ToolVersion: meta.ToolVersion}
 	m.File = m.ID + ".db"
+	defer func() { err = store.Full(err, m.DataPath(dir)) }()
 	tmp := filepath.Join(dir, "."+m.File+".tmp")
 	defer os.Remove(tmp)
 	want, err := store.CopyFile(ctx, src, tmp)

@@ -63,11 +63,11 @@ type Report struct {
 
 // Run cleans the staging store into a new clean store. The staging store is only read; on any
 // error the partial clean store is removed and a previous one is left as it was.
-func Run(ctx context.Context, o Options) (*Report, error) {
-	if o.Health.Dir != "" {
-		if err := o.Health.Check(); err != nil {
-			return nil, err
-		}
+func Run(ctx context.Context, o Options) (_ *Report, err error) {
+	defer func() { err = store.Full(err, o.Out) }()
+	h := o.Health.For("clean", nil)
+	if err := h.Now(); err != nil {
+		return nil, err
 	}
 	src, err := store.OpenReadOnly(o.Stage)
 	if err != nil {
@@ -87,11 +87,8 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return nil, err
 	}
 	c := &cleaner{o: o, src: src, dst: b.DB, files: files, norm: values.NewNormalizer(o.Spec.Sentinels),
-		changes: map[changeKey]int{}, quarantine: map[string]int{}, healthy: func() error { return nil },
+		changes: map[changeKey]int{}, quarantine: map[string]int{}, healthy: h.Tick,
 		free: make(chan *batch, inFlight+1)}
-	if o.Health.Dir != "" {
-		c.healthy = o.Health.Ticker()
-	}
 	if !o.ScoreAt.IsZero() {
 		c.scores = map[string]*quality.Accumulator{}
 		for _, t := range o.Spec.Tables {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/sdetl/sdetl/internal/contract"
+	"github.com/sdetl/sdetl/internal/health"
 	rc "github.com/sdetl/sdetl/internal/reconcile"
 	"github.com/sdetl/sdetl/internal/store"
 )
@@ -16,6 +17,15 @@ import (
 // (contracted and derived columns, then the lineage _source_file and _source_row) and the
 // quarantine. Rendering and hashing are reconcile's, so PostgreSQL can compute the same.
 func Measure(ctx context.Context, s *contract.Spec, path string) (*rc.Measures, error) {
+	return MeasureChecked(ctx, s, path, nil)
+}
+
+// MeasureChecked is Measure with the health checked at the start and every few rows (h nil:
+// no checks).
+func MeasureChecked(ctx context.Context, s *contract.Spec, path string, h *health.Checker) (*rc.Measures, error) {
+	if err := h.Now(); err != nil {
+		return nil, err
+	}
 	db, err := store.OpenReadOnly(path)
 	if err != nil {
 		return nil, fmt.Errorf("clean store: %w", err)
@@ -34,13 +44,13 @@ func Measure(ctx context.Context, s *contract.Spec, path string) (*rc.Measures, 
 		sel = append(sel, "f.name", "c._row")
 		names, types = append(names, "_source_file", "_source_row"), append(types, contract.Text, contract.Integer)
 		q := fmt.Sprintf(`SELECT %s FROM %s c JOIN import_file f ON f.id = c._file_id`, strings.Join(sel, ", "), store.Quote(t.Name))
-		if m.Tables[t.Name], err = measureRows(ctx, db, q, names, types, false); err != nil {
+		if m.Tables[t.Name], err = measureRows(ctx, db, q, names, types, false, h); err != nil {
 			return nil, fmt.Errorf("measure clean %s: %w", t.Name, err)
 		}
 	}
 	names, types := QuarantineColumns()
 	q := `SELECT ` + strings.Join(names, ", ") + ` FROM quarantine`
-	if m.Tables["quarantine"], err = measureRows(ctx, db, q, names, types, true); err != nil {
+	if m.Tables["quarantine"], err = measureRows(ctx, db, q, names, types, true, h); err != nil {
 		return nil, fmt.Errorf("measure clean quarantine: %w", err)
 	}
 	return m, nil
@@ -52,7 +62,7 @@ func QuarantineColumns() ([]string, []contract.Type) {
 		[]contract.Type{contract.Text, contract.Text, contract.Integer, contract.Integer, contract.Text, contract.Text, contract.Text, contract.Text, contract.Text, contract.Text}
 }
 
-func measureRows(ctx context.Context, db *sql.DB, q string, names []string, types []contract.Type, escapeNUL bool) (*rc.Table, error) {
+func measureRows(ctx context.Context, db *sql.DB, q string, names []string, types []contract.Type, escapeNUL bool, h *health.Checker) (*rc.Table, error) {
 	rows, err := db.QueryContext(ctx, q)
 	if err != nil {
 		return nil, err
@@ -67,6 +77,9 @@ func measureRows(ctx context.Context, db *sql.DB, q string, names []string, type
 	acc := rc.NewTableAcc(names, types)
 	for rows.Next() {
 		if err := rows.Scan(scan...); err != nil {
+			return nil, err
+		}
+		if err := h.Tick(); err != nil {
 			return nil, err
 		}
 		for i, r := range raw {

@@ -57,15 +57,15 @@ var allowed = map[string][]string{
 	"internal/csvfile":   {"internal/countio", "internal/inputfile"},
 	"internal/exports":   {"internal/contract", "internal/csvfile", "internal/inputfile", "internal/xlsx"},
 	"internal/store":     nil,
-	"internal/cellguard": nil, // pure: the quarantine export's formula guard, shared by export (clean) and release (stage)
-	"internal/health":    nil,
+	"internal/cellguard": nil,                  // pure: the quarantine export's formula guard, shared by export (clean) and release (stage)
+	"internal/health":    {"internal/outcome"}, // its failure is a judgement with its own exit code
 	"internal/pgcluster": nil,
 	"internal/pgtools":   nil,
 	"internal/obs":       nil,
 	"internal/backup":    {"internal/pgtools", "internal/postgres", "internal/store"},
-	"internal/stage":     {"internal/cellguard", "internal/contract", "internal/exports", "internal/inputfile", "internal/profile", "internal/quality", "internal/store", "internal/values"},
+	"internal/stage":     {"internal/cellguard", "internal/contract", "internal/exports", "internal/health", "internal/inputfile", "internal/profile", "internal/quality", "internal/store", "internal/values"},
 	"internal/clean":     {"internal/cellguard", "internal/contract", "internal/health", "internal/outcome", "internal/quality", "internal/reconcile", "internal/store", "internal/values"},
-	"internal/postgres":  {"internal/canary", "internal/contract", "internal/kpi", "internal/outcome", "internal/quality", "internal/reconcile", "internal/store"},
+	"internal/postgres":  {"internal/canary", "internal/contract", "internal/health", "internal/kpi", "internal/outcome", "internal/quality", "internal/reconcile", "internal/store"},
 	// use cases over the core and the export readers
 	"internal/specdraft": {"internal/contract", "internal/csvfile", "internal/exports", "internal/inputfile", "internal/profile", "internal/report", "internal/values"},
 	"internal/synth":     {"internal/contract", "internal/kpi", "internal/xlsx"},

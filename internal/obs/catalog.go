@@ -29,7 +29,7 @@ var (
 	runSecondsInfo = Info{"sdetl_run_duration_seconds", "gauge", nil,
 		"Wall time of this run."}
 	runOutcomeInfo = Info{"sdetl_run_outcome", "gauge", []string{"outcome"},
-		"1 for how this run ended (ok, error, preflight_failed, breaker_halted, gate_failed, canary_failed, reconciliation_failed, interrupted)."}
+		"1 for how this run ended (ok, error, preflight_failed, breaker_halted, gate_failed, canary_failed, reconciliation_failed, health_failed, interrupted)."}
 	exitCodeInfo = Info{"sdetl_run_exit_code", "gauge", nil,
 		"Exit code of this run."}
 	inProgressInfo = Info{"sdetl_run_in_progress", "gauge", nil,

@@ -22,4 +22,8 @@ var (
 	// type, a count, a null ratio or date range against the profile, or a shipped query; the
 	// full load never began and the live schema is untouched.
 	ErrCanary = errors.New("canary failed")
+	// ErrHealth: a health check during a long stage failed (free disk below the floor,
+	// available memory below the floor, sdetl's memory above the ceiling, the database
+	// connection gone); the run stopped cleanly and the live schema is untouched.
+	ErrHealth = errors.New("health check failed")
 )

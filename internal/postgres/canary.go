@@ -13,6 +13,7 @@ import (
 
 	"github.com/sdetl/sdetl/internal/canary"
 	"github.com/sdetl/sdetl/internal/contract"
+	"github.com/sdetl/sdetl/internal/health"
 	"github.com/sdetl/sdetl/internal/outcome"
 	"github.com/sdetl/sdetl/internal/store"
 )
@@ -36,6 +37,10 @@ type CanaryOptions struct {
 	// Run, when set, is the run (BeginRun) whose connection holds the advisory lock: the canary
 	// runs on it instead of taking the lock again on a connection of its own.
 	Run *Run
+	// Health is checked before and every Health.Every rows of each table's COPY, the server
+	// pinged on a connection of its own; zero: no checks.
+	Health health.Limits
+	ping   func() error
 }
 
 // canaryLoaded, set only by tests, runs between the canary's load and its observation: the
@@ -74,6 +79,11 @@ func Canary(ctx context.Context, o CanaryOptions) (*canary.Observed, error) {
 		if err := ensureBookkeeping(ctx, conn); err != nil {
 			return nil, err
 		}
+	}
+	if o.Health != (health.Limits{}) {
+		p := newPinger(o.DSN)
+		defer p.close()
+		o.ping = p.ping
 	}
 	schema := CanarySchema(o.Spec)
 	if err := createCanary(ctx, conn, o, schema); err != nil {
@@ -169,7 +179,7 @@ func loadCanaryTable(ctx context.Context, conn *pgx.Conn, src *sql.DB, o CanaryO
 	if o.Where != nil {
 		where = o.Where(t.Name)
 	}
-	if _, err := copyTable(ctx, tx, src, schema, t, where, o.Progress, nil); err != nil {
+	if _, err := copyTable(ctx, tx, src, schema, t, where, o.Progress, o.Health.For("canary", o.ping), nil); err != nil {
 		return canaryErr("load "+t.Name, explainRowTooBig(t, err))
 	}
 	if k := keyDDL(schema, t); k != "" {

@@ -7,14 +7,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/sdetl/sdetl/internal/contract"
+	"github.com/sdetl/sdetl/internal/health"
 	"github.com/sdetl/sdetl/internal/outcome"
 	"github.com/sdetl/sdetl/internal/reconcile"
 	"github.com/sdetl/sdetl/internal/store"
@@ -108,6 +111,11 @@ func migrate(ctx context.Context, o LoadOptions) (res *LoadResult, err error) {
 		}
 	}()
 
+	if o.Health != (health.Limits{}) {
+		p := newPinger(o.DSN)
+		defer p.close()
+		o.ping = p.ping
+	}
 	began = time.Now()
 	var want *reconcile.Measures
 	if res.Tables, want, err = copyAll(ctx, o, src, gen); err != nil {
@@ -133,7 +141,7 @@ func migrate(ctx context.Context, o LoadOptions) (res *LoadResult, err error) {
 	testPoint("reconcile")
 	o.phase("reconcile: measuring the generation")
 	began = time.Now()
-	got, err := measureGeneration(ctx, r.conn, s, gen)
+	got, err := measureGeneration(ctx, r.conn, s, gen, o.Health.For("reconcile", o.ping))
 	if err != nil {
 		return nil, fmt.Errorf("reconcile: %w", err)
 	}
@@ -317,7 +325,7 @@ func copyAll(ctx context.Context, o LoadOptions, src *sql.DB, gen string) ([]Tab
 func copyOne(ctx context.Context, conn *pgx.Conn, o LoadOptions, src *sql.DB, gen string, t *contract.Table, acc *reconcile.TableAcc) (TableLoad, error) {
 	began := time.Now()
 	if t == nil {
-		n, err := copyQuarantineConn(ctx, conn, src, gen, acc)
+		n, err := copyQuarantineConn(ctx, conn, src, gen, o.Health.For("load", o.ping), acc)
 		if err != nil {
 			return TableLoad{}, fmt.Errorf("load quarantine into %s: %w", gen, err)
 		}
@@ -326,7 +334,7 @@ func copyOne(ctx context.Context, conn *pgx.Conn, o LoadOptions, src *sql.DB, ge
 		}
 		return TableLoad{Table: QuarantineTable, Rows: n, Copying: time.Since(began)}, nil
 	}
-	n, err := copyTable(ctx, conn, src, gen, t, "", o.Progress, acc)
+	n, err := copyTable(ctx, conn, src, gen, t, "", o.Progress, o.Health.For("load", o.ping), acc)
 	if err != nil {
 		return TableLoad{}, fmt.Errorf("load %s into %s: %w", t.Name, gen, explainRowTooBig(t, err))
 	}
@@ -382,7 +390,10 @@ func lostConnection(err error) bool {
 		return pe.Code == "57P01" || pe.Code == "57P02" || pe.Code == "57P03" // admin_shutdown, crash_shutdown, cannot_connect_now
 	}
 	var ce *pgconn.ConnectError
-	return errors.As(err, &ce) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || strings.Contains(err.Error(), "conn closed")
+	// A write into a connection the server closed fails locally: EPIPE, ECONNRESET, or, once
+	// pgx has seen the close on its reading side, net.ErrClosed; which one is a race.
+	return errors.As(err, &ce) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || strings.Contains(err.Error(), "conn closed") ||
+		errors.Is(err, net.ErrClosed) || errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET)
 }
 
 // liveCountsAre reports whether the clean store's row counts, per table and the quarantine,

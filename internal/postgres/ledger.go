@@ -55,6 +55,7 @@ var ledgerDDL = fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %[1]s.runs (
 );
 ALTER TABLE %[1]s.runs ADD COLUMN IF NOT EXISTS client_host text;
 ALTER TABLE %[1]s.runs ADD COLUMN IF NOT EXISTS client_pid integer;
+ALTER TABLE %[1]s.runs ADD COLUMN IF NOT EXISTS scratch_db text;
 ALTER TABLE %[1]s.owned_schemas ADD COLUMN IF NOT EXISTS run_id bigint;
 ALTER TABLE %[1]s.owned_schemas ADD COLUMN IF NOT EXISTS fingerprint text;
 ALTER TABLE %[1]s.owned_schemas ADD COLUMN IF NOT EXISTS rows jsonb;
@@ -269,6 +270,38 @@ func recoverKilled(ctx context.Context, conn *pgx.Conn, s *contract.Spec) ([]str
 			line += "; its backend is still connected, without the lock"
 		}
 		out = append(out, line)
+	}
+	// The scratch databases restores left (killed, or their drop failed): named in their rows
+	// before they were created; under the lock no other run is using one.
+	rows, err = conn.Query(ctx, `SELECT run_id, scratch_db FROM `+ident(contract.BookkeepingSchema, "runs")+
+		` WHERE schema_name = $1 AND scratch_db IS NOT NULL ORDER BY run_id`, s.Schema)
+	if err != nil {
+		return nil, fmt.Errorf("find leftover scratch databases: %w", err)
+	}
+	type scratch struct {
+		run  int64
+		name string
+	}
+	var scratches []scratch
+	for rows.Next() {
+		var x scratch
+		if err := rows.Scan(&x.run, &x.name); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("find leftover scratch databases: %w", err)
+		}
+		scratches = append(scratches, x)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("find leftover scratch databases: %w", err)
+	}
+	for _, x := range scratches {
+		if err := dropScratch(ctx, conn, x.name); err != nil {
+			return nil, err
+		}
+		if _, err := conn.Exec(ctx, `UPDATE `+ident(contract.BookkeepingSchema, "runs")+` SET scratch_db = NULL WHERE run_id = $1`, x.run); err != nil {
+			return nil, fmt.Errorf("forget scratch database %s: %w", x.name, err)
+		}
+		out = append(out, fmt.Sprintf("dropped scratch database %s, left by restore %d", x.name, x.run))
 	}
 	rows, err = conn.Query(ctx, `SELECT name FROM `+ident(contract.BookkeepingSchema, "owned_schemas")+
 		` WHERE contract = $1 AND purpose = $2 ORDER BY name`, s.Name, PurposeBuilding)

@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/sdetl/sdetl/internal/contract"
+	"github.com/sdetl/sdetl/internal/health"
 	"github.com/sdetl/sdetl/internal/kpi"
 	"github.com/sdetl/sdetl/internal/outcome"
 	"github.com/sdetl/sdetl/internal/quality"
@@ -72,6 +73,11 @@ type LoadOptions struct {
 	// BeforeReconcile, when set, runs on the finished generation before it is reconciled. Tests
 	// use it to tamper with a generation; nothing else should.
 	BeforeReconcile func(ctx context.Context, schema string) error
+	// Health is checked before and every Health.Every rows of each table's COPY (stage load)
+	// and before each table's measures (stage reconcile), the server pinged on a connection of
+	// its own; zero: no checks. A failure drops the generation; live is untouched.
+	Health health.Limits
+	ping   func() error // the health checks' ping, set by migrate
 }
 
 // DefaultLockTimeout bounds each lock wait of the swap and the drops of old generations.
@@ -204,7 +210,7 @@ func rehearse(ctx context.Context, o LoadOptions) (*LoadResult, error) {
 			return nil, fmt.Errorf("create %s: %w", t.Name, err)
 		}
 		began := time.Now()
-		n, err := copyTable(ctx, tx, src, next, t, sample, o.Progress, nil)
+		n, err := copyTable(ctx, tx, src, next, t, sample, o.Progress, nil, nil)
 		if err != nil {
 			return nil, fmt.Errorf("load %s: %w", t.Name, explainRowTooBig(t, err))
 		}
@@ -222,7 +228,7 @@ func rehearse(ctx context.Context, o LoadOptions) (*LoadResult, error) {
 	if _, err := tx.Exec(ctx, quarantineDDL(next)); err != nil {
 		return nil, fmt.Errorf("create quarantine: %w", err)
 	}
-	n, err := copyQuarantine(ctx, tx, src, next, nil)
+	n, err := copyQuarantine(ctx, tx, src, next, nil, nil)
 	if err != nil {
 		return nil, fmt.Errorf("load quarantine: %w", err)
 	}
@@ -280,7 +286,10 @@ func checkCount(ctx context.Context, tx querier, src *sql.DB, schema, pgTable, c
 
 // copyTable copies one contract table from the clean store; with acc, every row is also
 // measured for the reconciliation as it is encoded (its canonical text is what COPY reads).
-func copyTable(ctx context.Context, tx copier, src *sql.DB, schema string, t *contract.Table, where string, progress func(string, int), acc *reconcile.TableAcc) (int64, error) {
+func copyTable(ctx context.Context, tx copier, src *sql.DB, schema string, t *contract.Table, where string, progress func(string, int), h *health.Checker, acc *reconcile.TableAcc) (int64, error) {
+	if err := h.Now(); err != nil {
+		return 0, err
+	}
 	var sel, dst []string
 	var types []contract.Type
 	for _, c := range t.Columns {
@@ -298,6 +307,7 @@ func copyTable(ctx context.Context, tx copier, src *sql.DB, schema string, t *co
 	defer rows.Close()
 	s := newRowSource(rows, append(types, contract.Text, contract.Integer), t.Name, progress)
 	s.acc = acc
+	s.health = h
 	n, err := tx.CopyFrom(ctx, pgx.Identifier{schema, t.Name}, append(dst, lineage...), s)
 	if err == nil {
 		err = s.err
@@ -308,7 +318,10 @@ func copyTable(ctx context.Context, tx copier, src *sql.DB, schema string, t *co
 	return n, err
 }
 
-func copyQuarantine(ctx context.Context, tx copier, src *sql.DB, schema string, acc *reconcile.TableAcc) (int64, error) {
+func copyQuarantine(ctx context.Context, tx copier, src *sql.DB, schema string, h *health.Checker, acc *reconcile.TableAcc) (int64, error) {
+	if err := h.Now(); err != nil {
+		return 0, err
+	}
 	rows, err := src.QueryContext(ctx, `SELECT table_name, source_file, source_row, source_line, column_name, rule,
 		severity, raw_value, reason, record FROM quarantine ORDER BY rowid`)
 	if err != nil {
@@ -317,7 +330,7 @@ func copyQuarantine(ctx context.Context, tx copier, src *sql.DB, schema string, 
 	defer rows.Close()
 	types := []contract.Type{contract.Text, contract.Text, contract.Integer, contract.Integer, contract.Text, contract.Text, contract.Text, contract.Text, contract.Text, contract.Text}
 	s := newRowSource(rows, types, QuarantineTable, nil)
-	s.escapeNUL, s.acc = true, acc
+	s.escapeNUL, s.acc, s.health = true, acc, h
 	cols := []string{"table_name", "source_file", "source_row", "source_line", "column_name", "rule", "severity", "raw_value", "reason", "record"}
 	n, err := tx.CopyFrom(ctx, pgx.Identifier{schema, QuarantineTable}, cols, s)
 	if err == nil {
@@ -331,8 +344,8 @@ type copier interface {
 	CopyFrom(ctx context.Context, table pgx.Identifier, columns []string, src pgx.CopyFromSource) (int64, error)
 }
 
-func copyQuarantineConn(ctx context.Context, c *pgx.Conn, src *sql.DB, schema string, acc *reconcile.TableAcc) (int64, error) {
-	return copyQuarantine(ctx, c, src, schema, acc)
+func copyQuarantineConn(ctx context.Context, c *pgx.Conn, src *sql.DB, schema string, h *health.Checker, acc *reconcile.TableAcc) (int64, error) {
+	return copyQuarantine(ctx, c, src, schema, h, acc)
 }
 
 func checkCountConn(ctx context.Context, c *pgx.Conn, src *sql.DB, schema, pgTable, cleanTable string, copied int64) error {
@@ -355,6 +368,7 @@ type rowSource struct {
 	// the clean store's side of the reconciliation, with no second read of the store.
 	acc   *reconcile.TableAcc
 	texts []*string
+	health    *health.Checker
 }
 
 func newRowSource(rows *sql.Rows, types []contract.Type, table string, progress func(string, int)) *rowSource {
@@ -377,6 +391,10 @@ func (s *rowSource) Next() bool {
 	s.n++
 	if s.n == 1000 {
 		testPoint("copy")
+	}
+	if err := s.health.Tick(); err != nil {
+		s.err = err
+		return false
 	}
 	if s.progress != nil && s.n%8192 == 0 {
 		s.progress(s.table, s.n)

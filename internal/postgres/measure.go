@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/sdetl/sdetl/internal/contract"
+	"github.com/sdetl/sdetl/internal/health"
 	"github.com/sdetl/sdetl/internal/reconcile"
 )
 
@@ -13,13 +14,16 @@ import (
 // in SQL over the typed columns: each value rendered back to its canonical text (trim_scale
 // for numerics, ISO dates, true/false), each row rendered by reconcile.RowText's rule and
 // hashed as reconcile.RowHash does (hashtextextended), summed modulo 2^64.
-func measureGeneration(ctx context.Context, q querier, s *contract.Spec, schema string) (*reconcile.Measures, error) {
+func measureGeneration(ctx context.Context, q querier, s *contract.Spec, schema string, h *health.Checker) (*reconcile.Measures, error) {
 	if _, err := q.Exec(ctx, "SET datestyle = ISO, YMD"); err != nil { // the canonical date text
 		return nil, err
 	}
 	m := &reconcile.Measures{Tables: map[string]*reconcile.Table{}}
 	for _, t := range s.Tables {
 		names, types := measuredColumns(t)
+		if err := h.Now(); err != nil {
+			return nil, err
+		}
 		mt, err := measureTable(ctx, q, schema, t.Name, names, types)
 		if err != nil {
 			return nil, fmt.Errorf("measure %s.%s: %w", schema, t.Name, err)

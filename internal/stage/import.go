@@ -18,6 +18,7 @@ import (
 
 	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/exports"
+	"github.com/sdetl/sdetl/internal/health"
 	"github.com/sdetl/sdetl/internal/inputfile"
 	"github.com/sdetl/sdetl/internal/store"
 	"github.com/sdetl/sdetl/internal/values"
@@ -42,6 +43,8 @@ type Options struct {
 	// Measure feeds the profile and the stage score every row as it is staged (Result.Measured),
 	// so that they need no passes of their own over the store.
 	Measure bool
+	// Health is checked when the import starts and every Health.Every rows; zero: no checks.
+	Health health.Limits
 }
 
 // Audit is what the import did with one file.
@@ -87,13 +90,11 @@ type Result struct {
 // unchanged when every value is the same). The new store is built beside the old one and
 // renamed into place: on error nothing changes. When every file was imported before, the store
 // is only read, never copied or rewritten.
-func Import(ctx context.Context, o Options) (*Result, error) {
+func Import(ctx context.Context, o Options) (_ *Result, err error) {
+	defer func() { err = store.Full(err, o.Out) }()
 	paths, err := exports.Paths(o.Spec, o.Dir, o.Files)
 	if err != nil {
 		return nil, err
-	}
-	if o.Fresh {
-		os.Remove(o.Out)
 	}
 	hashes := map[string]fileHash{}
 	if !o.Fresh {
@@ -105,7 +106,15 @@ func Import(ctx context.Context, o Options) (*Result, error) {
 			return res, err
 		}
 	}
-	b, existed, err := store.Update(ctx, o.Out)
+	// Fresh builds from nothing, but beside the old store like any import: the old one stays
+	// until the new one is complete (a failed --fresh import must not lose it).
+	var b *store.Builder
+	existed := false
+	if o.Fresh {
+		b, err = store.Create(ctx, o.Out)
+	} else {
+		b, existed, err = store.Update(ctx, o.Out)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("staging store: %w", err)
 	}
@@ -160,7 +169,10 @@ func unchangedStore(ctx context.Context, o Options, paths map[string]string, has
 // run imports paths into db (a copy of the store being built, or the store itself read-only
 // when every file is unchanged) and writes the audit; changed says whether any file was read.
 func run(ctx context.Context, o Options, db *sql.DB, existed bool, paths map[string]string, hashes map[string]fileHash) (_ *Result, changed bool, err error) {
-	im := &importer{o: o, db: db, norm: values.NewNormalizer(o.Spec.Sentinels), hashes: hashes}
+	im := &importer{o: o, db: db, norm: values.NewNormalizer(o.Spec.Sentinels), hashes: hashes, health: o.Health.For("import", nil)}
+	if err := im.health.Now(); err != nil {
+		return nil, false, err
+	}
 	if o.Measure {
 		if im.measured, err = startMeasure(ctx, db, o, existed); err != nil {
 			return nil, false, fmt.Errorf("staging store %s: %w", o.Out, err)
@@ -259,6 +271,7 @@ type importer struct {
 	touched  map[int64]bool
 	measured *Measured           // nil: not measuring
 	hashes   map[string]fileHash // by path: each file is hashed once
+	health   *health.Checker
 }
 
 func (im *importer) importFile(ctx context.Context, t *contract.Table, path string) (*Audit, error) {
@@ -317,7 +330,12 @@ func (im *importer) importFile(ctx context.Context, t *contract.Table, path stri
 	if im.o.Progress != nil {
 		progress = func(n int64, done float64) { im.o.Progress(t.Name, int(n), done) }
 	}
-	if err := ex.Each(ctx, progress, func(r exports.Row) error { return fi.row(ctx, r) }); err != nil {
+	if err := ex.Each(ctx, progress, func(r exports.Row) error {
+		if err := im.health.Tick(); err != nil {
+			return err
+		}
+		return fi.row(ctx, r)
+	}); err != nil {
 		return nil, err
 	}
 	if err := fi.dropUntouched(ctx, tx); err != nil {

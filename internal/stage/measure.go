@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sdetl/sdetl/internal/contract"
+	"github.com/sdetl/sdetl/internal/health"
 	"github.com/sdetl/sdetl/internal/profile"
 	"github.com/sdetl/sdetl/internal/quality"
 	"github.com/sdetl/sdetl/internal/store"
@@ -37,6 +38,8 @@ type Measured struct {
 	done  chan struct{}
 	err   error // the feeder's first error, read after done
 	batch batch
+
+	health *health.Checker // ticked by the read-back pass (the profile stage)
 }
 
 type measuredTable struct {
@@ -207,6 +210,9 @@ func (m *Measured) complete(ctx context.Context) error {
 		}
 		nt := m.fresh(mt.t)
 		if err := readTable(ctx, db, mt.t, "", func(row []string) error {
+			if err := m.health.Tick(); err != nil {
+				return err
+			}
 			if err := nt.prof.Add(row); err != nil {
 				return err
 			}
@@ -257,6 +263,7 @@ func readTable(ctx context.Context, db *sql.DB, t *contract.Table, where string,
 // imports) will be read back instead.
 func startMeasure(ctx context.Context, db *sql.DB, o Options, existed bool) (*Measured, error) {
 	m := newMeasured(o.Spec, o.Out, time.Now())
+	m.health = o.Health.For("profile", nil)
 	if !existed {
 		return m, nil
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/sdetl/sdetl/internal/contract"
+	"github.com/sdetl/sdetl/internal/health"
 	"github.com/sdetl/sdetl/internal/profile"
 	"github.com/sdetl/sdetl/internal/store"
 )
@@ -15,6 +16,15 @@ import (
 // about N rows per table spread evenly over the whole table by rowid stride — never the
 // first N, which would profile only the oldest export's head.
 func Profile(ctx context.Context, s *contract.Spec, stagePath string, sample int) (*profile.Report, error) {
+	return ProfileChecked(ctx, s, stagePath, sample, nil)
+}
+
+// ProfileChecked is Profile with the health checked at the start and every few rows (h nil:
+// no checks).
+func ProfileChecked(ctx context.Context, s *contract.Spec, stagePath string, sample int, h *health.Checker) (*profile.Report, error) {
+	if err := h.Now(); err != nil {
+		return nil, err
+	}
 	if sample < 0 {
 		return nil, fmt.Errorf("profile: sample %d: want 0 (all rows) or a row count", sample)
 	}
@@ -25,7 +35,7 @@ func Profile(ctx context.Context, s *contract.Spec, stagePath string, sample int
 	defer db.Close()
 	var tables []*profile.TableReport
 	for _, t := range s.Tables {
-		tr, err := profileTable(ctx, db, s, t, sample)
+		tr, err := profileTable(ctx, db, s, t, sample, h)
 		if err != nil {
 			return nil, fmt.Errorf("profile %s: %w", t.Name, err)
 		}
@@ -34,7 +44,7 @@ func Profile(ctx context.Context, s *contract.Spec, stagePath string, sample int
 	return profile.NewReport(s, stagePath, sample, tables), nil
 }
 
-func profileTable(ctx context.Context, db *sql.DB, s *contract.Spec, t *contract.Table, sample int) (*profile.TableReport, error) {
+func profileTable(ctx context.Context, db *sql.DB, s *contract.Spec, t *contract.Table, sample int, h *health.Checker) (*profile.TableReport, error) {
 	tbl := store.Quote(TableName(t))
 	var total, lo, hi int64
 	if err := db.QueryRowContext(ctx, "SELECT count(*), coalesce(min(rowid), 0), coalesce(max(rowid), 0) FROM "+tbl).Scan(&total, &lo, &hi); err != nil {
@@ -47,7 +57,12 @@ func profileTable(ctx context.Context, db *sql.DB, s *contract.Spec, t *contract
 		where = fmt.Sprintf(" WHERE (rowid - %d) %% %d = 0", lo, stride)
 	}
 	p := profile.NewTable(s, t)
-	if err := readTable(ctx, db, t, where, p.Add); err != nil {
+	if err := readTable(ctx, db, t, where, func(vals []string) error {
+		if err := h.Tick(); err != nil {
+			return err
+		}
+		return p.Add(vals)
+	}); err != nil {
 		return nil, err
 	}
 	return p.Report(total), nil

@@ -35,7 +35,7 @@ func WriteFile(path string, perm os.FileMode, replace bool, write func(io.Writer
 		err = os.Chmod(tmp.Name(), perm)
 	}
 	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+		return Full(fmt.Errorf("%s: %w", path, err), path)
 	}
 	if replace {
 		err = os.Rename(tmp.Name(), path)
