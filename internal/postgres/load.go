@@ -366,9 +366,9 @@ type rowSource struct {
 	escapeNUL bool // the quarantine keeps raw text; PostgreSQL text cannot hold NUL
 	// acc, when set, measures every row's canonical text (as escaped for COPY) as it passes:
 	// the clean store's side of the reconciliation, with no second read of the store.
-	acc   *reconcile.TableAcc
-	texts []*string
-	health    *health.Checker
+	acc    *reconcile.TableAcc
+	texts  []*string
+	health *health.Checker
 }
 
 func newRowSource(rows *sql.Rows, types []contract.Type, table string, progress func(string, int)) *rowSource {
