@@ -3,6 +3,7 @@
 //
 //	sdetl-bench xlsx [-n 3] [-json] FILE.xlsx [FILE.xlsx...]
 //	sdetl-bench load [-scale 1] [-runs 3] [-json]
+//	sdetl-bench pipeline [-runs 3] [-scales 1,2,4] [-raw] [-json FILE]
 //
 // compares sdetl's streaming XLSX reader with excelize's streaming reader
 // (formatted and raw values) and with the floor, inflating the sheet XML
@@ -12,6 +13,10 @@
 //
 // load loads the same clean store into a throwaway PostgreSQL with sdetl,
 // pgloader and psql \copy (the COPY floor) and prints the ratios.
+//
+// pipeline times the whole `sdetl run` (a child process) on an event-log fixture
+// and on the synthetic exports at several sizes, beside the typed \copy floor
+// and pgloader.
 //
 // This command is the only place excelize is imported; sdetl itself does not
 // depend on it.
@@ -51,6 +56,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return benchXLSX(args[1:], stdout, stderr)
 	case "load":
 		return benchLoad(args[1:], stdout, stderr)
+	case "eventlog":
+		return benchEventLog(args[1:], stdout, stderr)
+	case "pipeline":
+		return benchPipeline(args[1:], stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "sdetl-bench: unknown benchmark %q\n", args[0])
 	usage(stderr)
@@ -70,4 +79,6 @@ xlsx  reads the first sheet of every FILE with sdetl's reader (internal/xlsx),
 
 `)
 	loadUsage(w)
+	fmt.Fprintln(w)
+	pipelineUsage(w)
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/sdetl/sdetl/internal/backup"
 	"github.com/sdetl/sdetl/internal/contract"
+	"github.com/sdetl/sdetl/internal/filesum"
 	"github.com/sdetl/sdetl/internal/postgres"
 	"github.com/sdetl/sdetl/internal/quality"
 )
@@ -299,10 +300,14 @@ func parseAge(s string) (time.Duration, error) {
 
 // backupBeforeLoad backs up the staging store into <workdir>/backups before the load, so the
 // store a run loaded from can be restored, and returns the manifest id.
-func backupBeforeLoad(ctx context.Context, e *env, w workdir) (string, error) {
-	m, err := backup.Stage(ctx, w.stage(), w.backups(), backup.Meta{ToolVersion: versionLine()})
+func backupBeforeLoad(ctx context.Context, e *env, w workdir, stageSHA string, sums *filesum.Cache) (string, error) {
+	m, err := backup.Stage(ctx, w.stage(), w.backups(), backup.Meta{ToolVersion: versionLine(), SourceSHA256: stageSHA})
 	if err != nil {
 		return "", fmt.Errorf("backup before the load: %w", err)
+	}
+	// Fingerprinted again through the cache, so the next run finds it verified by a stat.
+	if sha, _, err := sums.Sum(ctx, m.DataPath(w.backups())); err != nil || sha != m.SHA256 {
+		return "", fmt.Errorf("backup before the load: %s does not read back as its manifest says (%v)", m.DataPath(w.backups()), err)
 	}
 	fmt.Fprintf(e.stderr, "sdetl: staging store backed up to %s (sdetl restore %s)\n", m.DataPath(w.backups()), m.ID)
 	return m.ID, nil

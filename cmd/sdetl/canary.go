@@ -29,7 +29,8 @@ type canaryReport struct {
 	Failures []canary.Failure    `json:"failures"`
 	Observed *canary.Observed    `json:"observed,omitempty"`
 	Seconds  float64             `json:"seconds"`
-	Skipped  bool                `json:"skipped,omitempty"` // --no-canary
+	Skipped  bool                `json:"skipped,omitempty"` // --no-canary, or passed before on these inputs
+	Why      string              `json:"skipped_why,omitempty"`
 	Expected *canary.Expectation `json:"-"`
 }
 

@@ -11,7 +11,6 @@ import (
 	"github.com/sdetl/sdetl/internal/clean"
 	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/htmlreport"
-	"github.com/sdetl/sdetl/internal/postgres"
 )
 
 // The run's HTML report (<workdir>/report.html, and sdetl report for a past run): what run.json
@@ -202,10 +201,10 @@ func liveKPIs(ctx context.Context, s *contract.Spec, o runOptions, rep *runRepor
 	default:
 		kctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 		defer cancel()
-		if k, err := postgres.RunKPIs(kctx, o.dsn, s.Schema, s.KPIParams(), nil); err != nil {
+		if k, err := runLiveKPIs(kctx, s, o, rep); err != nil {
 			rep.kpiError = "The KPIs could not be computed: " + oneLine(err.Error())
 		} else {
-			rep.kpis = k.Results
+			rep.kpis = k
 		}
 	}
 }

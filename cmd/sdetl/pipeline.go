@@ -9,6 +9,7 @@ import (
 	"github.com/sdetl/sdetl/internal/clean"
 	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/exports"
+	"github.com/sdetl/sdetl/internal/filesum"
 	"github.com/sdetl/sdetl/internal/health"
 	"github.com/sdetl/sdetl/internal/kpi"
 	"github.com/sdetl/sdetl/internal/obs"
@@ -24,23 +25,25 @@ import (
 // The pipeline run and demo share, and the stages the single-stage commands share with it.
 
 type runOptions struct {
-	exports, dsn  string
-	work          workdir
-	fresh, dryRun bool
-	minQuality    float64
-	adopt         string // --adopt-schema
-	mig           migrateFlags
-	run           *postgres.Run // the ledger's run holding the lock, once begun
-	limits        exports.Limits
-	noCanary      bool          // --no-canary
-	canarySeed    uint64        // --canary-seed
-	canaryQueries []string      // --canary-query files
-	noBackup      bool          // --no-backup
-	keepRuns      int           // --keep-runs (0: defaultKeepRuns)
-	metrics       *obs.Metrics  // nil: no metrics
-	log           *runLog       // nil: no run log
-	clock         *stageClock   // the stages' durations, for the report
-	health        health.Limits // checked in every long stage (--health-*)
+	exports, dsn     string
+	work             workdir
+	fresh, dryRun    bool
+	minQuality       float64
+	adopt            string // --adopt-schema
+	mig              migrateFlags
+	run              *postgres.Run // the ledger's run holding the lock, once begun
+	limits           exports.Limits
+	noCanary         bool           // --no-canary
+	canarySeed       uint64         // --canary-seed
+	canaryQueries    []string       // --canary-query files
+	noBackup         bool           // --no-backup
+	keepRuns         int            // --keep-runs (0: defaultKeepRuns)
+	metrics          *obs.Metrics   // nil: no metrics
+	log              *runLog        // nil: no run log
+	clock            *stageClock    // the stages' durations, for the report
+	sums             *filesum.Cache // the work dir's file fingerprints (nil: hash every time)
+	preflightSeconds float64        // how long the run's preflight took (the dry run's estimate)
+	health           health.Limits  // checked in every long stage (--health-*)
 }
 
 // enter tells the metrics and the log that the run entered stage.
@@ -88,6 +91,10 @@ func runStages(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep 
 	if err := postgres.CheckOwnership(ctx, o.dsn, s, o.adopt); err != nil {
 		return err
 	}
+	contractSum, err := specFingerprint(s) // before the profile's date orders change s
+	if err != nil {
+		return err
+	}
 	var run *postgres.Run
 	if !o.dryRun { // a real run holds the lock and its ledger row from here to the end
 		if run, err = postgres.BeginRun(ctx, o.dsn, s, "run", o.mig.lockWait); err != nil {
@@ -114,6 +121,118 @@ func runStages(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep 
 	if rep.Import, err = importStage(ctx, e, s, o.exports, o.work.stage(), o.fresh, o.limits, o.health); err != nil {
 		return err
 	}
+	mf, err := currentMadeFrom(ctx, o, contractSum)
+	if err != nil {
+		return err
+	}
+	var reuse *reuseRecord // the clean store kept from an earlier run on these inputs, if any
+	if !o.dryRun {         // a dry run measures every stage: it reuses nothing
+		var why string
+		if reuse, why = reusableClean(ctx, o, mf, o.minQuality); reuse != nil {
+			if err := applyReuse(s, reuse, rep); err != nil {
+				return err
+			}
+			rep.Reused = append(rep.Reused, fmt.Sprintf("profile, scores and clean: the staging store, contract and tool are those clean.db was made from (run %d)", reuse.RunID))
+		} else if o.log != nil {
+			o.log.Info("clean store not reused", "why", why)
+		}
+	}
+	reusedClean := reuse != nil // an unchanged re-run: only then is an earlier backup this run's
+	if reuse == nil {
+		if err := cleanPhases(ctx, e, s, o, rep, mf); err != nil {
+			return err
+		}
+	}
+	if err := quality.Gate(rep.Scores.Clean, o.minQuality); err != nil {
+		return err
+	}
+	if !o.dryRun && kpiApplies(s) { // comment_quality (docs/kpis.md): created empty once, beside the live schema
+		if err := postgres.EnsureQuality(ctx, o.dsn, s.Schema); err != nil {
+			return err
+		}
+	}
+	lo := postgres.LoadOptions{Spec: s, Clean: o.work.clean(), DSN: o.dsn, Run: run,
+		BeforeSwap: scoreBeforeSwap(s, rep.Scores.Clean, &rep.Scores.Postgres), AdoptSchema: o.adopt, Health: o.health}
+	o.mig.apply(&lo)
+	if !o.dryRun && reuse != nil {
+		lo.Want = reuse.Measures
+	} else if !o.dryRun {
+		if lo.Want, err = phase(e, "measure", "measuring the clean store for the reconciliation", func() (*rc.Measures, error) {
+			return measureClean(ctx, s, o.work, o.health)
+		}); err != nil {
+			return err
+		}
+		if reuse, err = saveReuse(ctx, o, mf, rep, lo.Want); err != nil {
+			return err
+		}
+	}
+	// The canary runs even when the load will find nothing to do: it also proves the shipped
+	// queries, which may have changed while the data did not. Unless it passed on exactly these
+	// inputs (data, queries, database) and live already holds this data: then it protects no
+	// load and proves nothing new.
+	o.enter("canary")
+	if err := canaryUnlessPassed(ctx, e, s, o, rep, reuse, lo); err != nil {
+		return err
+	}
+	var dry dryTimes
+	if o.dryRun {
+		if dry, err = dryMeasure(ctx, s, o); err != nil {
+			return err
+		}
+		lo.DryRun, lo.SampleEvery = true, 10
+		lo.BeforeSwap = scoreBeforeSwap(s, nil, &rep.Scores.Postgres) // a sample: not comparable
+		if kpiApplies(s) {
+			lo.KPIQueries = kpi.Queries(s.KPIParams(), "")
+		}
+	}
+	o.enter("backup")
+	if !o.dryRun && !o.noBackup {
+		if id, ok := stagedBackup(ctx, o, mf.Stage); ok && reusedClean {
+			rep.Backup = id
+			rep.Reused = append(rep.Reused, "backup: this staging store is backed up and verified as "+id)
+		} else if rep.Backup, err = phase(e, "backup", "backing up the staging store", func() (string, error) {
+			return backupBeforeLoad(ctx, e, o.work, mf.Stage, o.sums)
+		}); err != nil {
+			return err
+		}
+	}
+	o.enter("load")
+	if rep.Load, err = loadStage(ctx, e, lo); err != nil {
+		return err
+	}
+	for _, w := range rep.Load.Warnings { // also printed in the summary
+		o.log.warn("load", "warning", w)
+	}
+	if o.dryRun {
+		rep.Plan = makePlan(s, rep)
+		rep.Plan.Estimate = estimateRun(s, rep, o.clock.stages, dry, o.mig.parallel)
+		return nil
+	}
+	if r := reusableKPIs(ctx, o, s, rep); r != nil {
+		rep.Reused = append(rep.Reused, fmt.Sprintf("KPIs: as computed on this generation in run %d, but for those reading comment_quality", r.KPIRun))
+	}
+	if len(rep.Reused) > 0 {
+		fmt.Fprintf(e.stderr, "sdetl: %s\n", reuseNote(rep.Reused))
+	}
+	if rep.Load.NothingToDo {
+		fmt.Fprintf(e.stderr, "sdetl: nothing to do: the live schema %s already holds exactly these rows (--force loads a new generation anyway)\n", s.Schema)
+	}
+	o.enter("reconcile")
+	live, err := phase(e, "reconcile", "counting the live rows", func() (*postgres.LiveCounts, error) {
+		return postgres.Counts(ctx, o.dsn, s)
+	})
+	if err != nil {
+		return err
+	}
+	if bad := reconcile(s, rep, live); len(bad) > 0 {
+		return fmt.Errorf("%w: %v", outcome.ErrReconcile, bad)
+	}
+	return nil
+}
+
+// cleanPhases are profile -> breaker -> score the staging store -> clean (recording in the
+// clean store what it is made from) -> score the clean store.
+func cleanPhases(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep *runReport, mf madeFrom) (err error) {
 	// The import measured the profile and the stage score as it staged the rows; only tables
 	// it did not see whole (rows of earlier imports) are read back, once for both.
 	o.enter("profile")
@@ -140,71 +259,10 @@ func runStages(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep 
 	}
 	o.enter("clean")
 	// The clean store is scored as it is written (the same report as sdetl score --store clean).
-	if rep.Clean, err = cleanStage(ctx, e, s, o.work, false, time.Now(), o.health); err != nil {
+	if rep.Clean, err = cleanStage(ctx, e, s, o.work, false, time.Now(), o.health, mf.String()); err != nil {
 		return err
 	}
 	rep.Scores.Clean = rep.Clean.Score
-	if err := quality.Gate(rep.Scores.Clean, o.minQuality); err != nil {
-		return err
-	}
-	if !o.dryRun && kpiApplies(s) { // comment_quality (docs/kpis.md): created empty once, beside the live schema
-		if err := postgres.EnsureQuality(ctx, o.dsn, s.Schema); err != nil {
-			return err
-		}
-	}
-	lo := postgres.LoadOptions{Spec: s, Clean: o.work.clean(), DSN: o.dsn, Run: run,
-		BeforeSwap: scoreBeforeSwap(s, rep.Scores.Clean, &rep.Scores.Postgres), AdoptSchema: o.adopt, Health: o.health}
-	o.mig.apply(&lo)
-	// The COPY measures the clean store for the reconciliation as it reads it; a full
-	// measure before the load is taken only to tell "nothing to do" (counts equal live's).
-	lo.MeasureClean = func(ctx context.Context) (*rc.Measures, error) { return measureClean(ctx, s, o.work, o.health) }
-	// The canary runs even when the load will find nothing to do: it also proves the shipped
-	// queries, which may have changed while the data did not.
-	o.enter("canary")
-	if o.dryRun || o.noCanary {
-		rep.Canary = &canaryReport{Skipped: true}
-	} else if rep.Canary, err = canaryStage(ctx, e, s, o, rep.Profile); err != nil {
-		return err
-	}
-	if o.dryRun {
-		lo.DryRun, lo.SampleEvery = true, 10
-		lo.BeforeSwap = scoreBeforeSwap(s, nil, &rep.Scores.Postgres) // a sample: not comparable
-		if kpiApplies(s) {
-			lo.KPIQueries = kpi.Queries(s.KPIParams(), "")
-		}
-	}
-	o.enter("backup")
-	if !o.dryRun && !o.noBackup {
-		if rep.Backup, err = phase(e, "backup", "backing up the staging store", func() (string, error) {
-			return backupBeforeLoad(ctx, e, o.work)
-		}); err != nil {
-			return err
-		}
-	}
-	o.enter("load")
-	if rep.Load, err = loadStage(ctx, e, lo); err != nil {
-		return err
-	}
-	for _, w := range rep.Load.Warnings { // also printed in the summary
-		o.log.warn("load", "warning", w)
-	}
-	if o.dryRun {
-		rep.Plan = makePlan(s, rep)
-		return nil
-	}
-	if rep.Load.NothingToDo {
-		fmt.Fprintf(e.stderr, "sdetl: nothing to do: the live schema %s already holds exactly these rows (--force loads a new generation anyway)\n", s.Schema)
-	}
-	o.enter("reconcile")
-	live, err := phase(e, "reconcile", "counting the live rows", func() (*postgres.LiveCounts, error) {
-		return postgres.Counts(ctx, o.dsn, s)
-	})
-	if err != nil {
-		return err
-	}
-	if bad := reconcile(s, rep, live); len(bad) > 0 {
-		return fmt.Errorf("%w: %v", outcome.ErrReconcile, bad)
-	}
 	return nil
 }
 
@@ -272,7 +330,7 @@ func importStage(ctx context.Context, e *env, s *contract.Spec, dir, out string,
 }
 
 // cleanStage writes the clean store; with scoreAt set it also scores it (Report.Score).
-func cleanStage(ctx context.Context, e *env, s *contract.Spec, w workdir, changes bool, scoreAt time.Time, h health.Limits) (_ *clean.Report, err error) {
+func cleanStage(ctx context.Context, e *env, s *contract.Spec, w workdir, changes bool, scoreAt time.Time, h health.Limits, madeFrom string) (_ *clean.Report, err error) {
 	p := newProgress(e, "clean")
 	defer func() { p.finish(err) }()
 	if n, err := store.RowCounts(ctx, w.stage()); err == nil { // the totals, for the ETA
@@ -283,7 +341,7 @@ func cleanStage(ctx context.Context, e *env, s *contract.Spec, w workdir, change
 		}
 	}
 	return clean.Run(ctx, clean.Options{Spec: s, Stage: w.stage(), Out: w.clean(),
-		CellChanges: changes, Progress: p.update, Health: h, ScoreAt: scoreAt})
+		CellChanges: changes, MadeFrom: madeFrom, Progress: p.update, Health: h, ScoreAt: scoreAt})
 }
 
 // adoptUsage documents --adopt-schema, the upgrade path from versions that kept no records.
@@ -292,9 +350,11 @@ const adoptUsage = "let this load replace the named `schema` although sdetl has 
 func loadStage(ctx context.Context, e *env, o postgres.LoadOptions) (_ *postgres.LoadResult, err error) {
 	p := newProgress(e, "load")
 	defer func() { p.finish(err) }()
-	if counts, err := postgres.CleanStoreCounts(ctx, o.Clean, o.Spec); err == nil { // totals for the bar; the load reports a bad store
+	if o.Want != nil {
 		for _, t := range o.Spec.Tables {
-			p.expect(t.Name, counts[t.Name])
+			if m := o.Want.Tables[t.Name]; m != nil {
+				p.expect(t.Name, m.Rows)
+			}
 		}
 	}
 	p.setPhase("copying the tables")

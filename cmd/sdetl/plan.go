@@ -16,6 +16,7 @@ import (
 type plan struct {
 	Tables     []planTable `json:"tables"`
 	ETASeconds float64     `json:"eta_seconds"` // estimated full load time, from the rehearsal's throughput
+	Estimate   *estimate   `json:"estimate"`    // the whole run, stage by stage (estimate.go)
 }
 
 type planTable struct {
@@ -67,6 +68,7 @@ func printPlan(w io.Writer, p *plan) {
 		fmt.Fprintf(w, "%-11s %10d %12d %10d %10.0f  %s\n", t.Table, t.Rows, t.Quarantined, t.Rehearsed, t.RowsPerSec, strings.Join(types, ", "))
 	}
 	fmt.Fprintf(w, "estimated load time: %s (from the rehearsal's COPY throughput)\n", time.Duration(p.ETASeconds*float64(time.Second)).Round(100*time.Millisecond))
+	printEstimate(w, p.Estimate)
 }
 
 func printScores(w io.Writer, r *runReport) {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/sdetl/sdetl/internal/clean"
+	"github.com/sdetl/sdetl/internal/filesum"
 	"github.com/sdetl/sdetl/internal/kpi"
 	"github.com/sdetl/sdetl/internal/postgres"
 	"github.com/sdetl/sdetl/internal/profile"
@@ -35,6 +36,7 @@ type runReport struct {
 	Tables     []tableSummary       `json:"tables"`
 	Plan       *plan                `json:"plan,omitempty"`
 	Backup     string               `json:"backup,omitempty"`    // the staging store's backup made before the load
+	Reused     []string             `json:"reused,omitempty"`    // what an unchanged re-run kept instead of redoing, and why
 	RunID      int64                `json:"run_id,omitempty"`    // the ledger's (sdetl.runs)
 	Recovered  []string             `json:"recovered,omitempty"` // what was cleaned up after killed runs
 	Seconds    float64              `json:"seconds"`
@@ -114,7 +116,8 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	o := runOptions{exports: *exports, work: f.work, fresh: *fresh, dryRun: *dry, minQuality: s.Quality.Gate, adopt: *adopt, limits: *limits,
-		noCanary: *noCanary, canarySeed: *seed, canaryQueries: cq, mig: mig, noBackup: *noBackup, keepRuns: *keepRuns, health: hf.limits(f.work)}
+		noCanary: *noCanary, canarySeed: *seed, canaryQueries: cq, mig: mig, noBackup: *noBackup, keepRuns: *keepRuns, health: hf.limits(f.work),
+		sums: filesum.Open(f.work.sumsJSON())}
 	if minQ.set {
 		o.minQuality = minQ.v
 	}
@@ -144,9 +147,11 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	// succeed here stops in seconds, not after import and clean.
 	if !*skipPreflight {
 		o.metrics.Enter("preflight")
-		if err := runPreflight(ctx, e, s, f.work, o.exports, o.dsn); err != nil {
+		began := time.Now()
+		if err := runPreflight(ctx, e, s, f.work, o.exports, o.dsn, o.sums); err != nil {
 			return stopped(err)
 		}
+		o.preflightSeconds = time.Since(began).Seconds()
 	}
 	unlock, err := f.work.lock()
 	if err != nil {
@@ -162,6 +167,10 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	defer o.log.close()
 	o.log.Info("run started", "exports", o.exports, "database", describeDSN(o.dsn), "schema", s.Schema, "dry_run", o.dryRun)
 	rep, err := pipeline(ctx, e, s, o)
+	if rep != nil && rep.Import != nil { // a run refused before reading anything writes nothing
+		settleSums(ctx, o, rep)
+		o.sums.Save() // a cache: losing it costs one hash per file next time, so its error is not the run's
+	}
 	if merr := finishMetrics(ctx, rep, started); err == nil {
 		err = merr
 	}

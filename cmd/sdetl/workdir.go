@@ -72,12 +72,13 @@ func (f *flags) setupDB(ctx context.Context, e *env, lock bool) (s *contract.Spe
 // made is what sdetl makes at the top of a work dir, and only that: purge removes these and
 // nothing else.
 var made = map[string]bool{"stage.db": true, "clean.db": true, "run.json": true, "report.html": true, "pg": true, "exports": true,
-	"logs": true, "backups": true, "runs": true, "lock": true}
+	"logs": true, "backups": true, "runs": true, "lock": true,
+	"reuse.json": true, "sums.json": true}
 
 // sdetlMade reports whether the top-level entry name of a work dir is one sdetl makes: its
 // artifacts, their SQLite side files, and the temp files of an atomic write left by a kill.
 func sdetlMade(name string) bool {
-	for _, db := range []string{"stage.db", "clean.db", "run.json", "report.html"} {
+	for _, db := range []string{"stage.db", "clean.db", "run.json", "report.html", "reuse.json", "sums.json"} {
 		if strings.HasPrefix(name, db+"-") || strings.HasPrefix(name, "."+db) {
 			return true
 		}

@@ -36,20 +36,23 @@ const (
 // Manifest describes one backup. It never holds a DSN or a password: the database is
 // described by its redacted target only.
 type Manifest struct {
-	Tool      string            `json:"tool"`
-	Format    int               `json:"format"`
-	ID        string            `json:"id"`
-	Kind      string            `json:"kind"`
-	Created   time.Time         `json:"created"`
-	File      string            `json:"file"` // the data file's name, in the manifest's directory
-	Bytes     int64             `json:"bytes"`
-	SHA256    string            `json:"sha256"`
-	MD5       string            `json:"md5"`
-	Source    string            `json:"source"` // the store's path, or the redacted database target
-	Schemas   []string          `json:"schemas,omitempty"`
-	Rows      map[string]int64  `json:"rows"`                 // per table ("schema.table" for PostgreSQL)
-	RowHashes map[string]string `json:"row_hashes,omitempty"` // PostgreSQL: md5 of each table's rows, sorted
-	Integrity string            `json:"integrity,omitempty"`  // staging: integrity_check of the copy
+	Tool    string    `json:"tool"`
+	Format  int       `json:"format"`
+	ID      string    `json:"id"`
+	Kind    string    `json:"kind"`
+	Created time.Time `json:"created"`
+	File    string    `json:"file"` // the data file's name, in the manifest's directory
+	Bytes   int64     `json:"bytes"`
+	SHA256  string    `json:"sha256"`
+	MD5     string    `json:"md5"`
+	Source  string    `json:"source"` // the store's path, or the redacted database target
+	// SourceSHA256 is the staging store's own SHA-256 when it was copied (the copy's bytes
+	// differ: VACUUM INTO compacts), so a run can tell that this store is already backed up.
+	SourceSHA256 string            `json:"source_sha256,omitempty"`
+	Schemas      []string          `json:"schemas,omitempty"`
+	Rows         map[string]int64  `json:"rows"`                 // per table ("schema.table" for PostgreSQL)
+	RowHashes    map[string]string `json:"row_hashes,omitempty"` // PostgreSQL: md5 of each table's rows, sorted
+	Integrity    string            `json:"integrity,omitempty"`  // staging: integrity_check of the copy
 	// Fingerprint is PostgreSQL's: the reconciliation fingerprint (every measure of the
 	// reconciliation, row hashes included) of the contract's schema when it was dumped.
 	Fingerprint   string `json:"fingerprint,omitempty"`
@@ -61,6 +64,7 @@ type Manifest struct {
 // Meta is what the caller knows of the context: versions and where the data came from.
 type Meta struct {
 	ToolVersion, ServerVersion, Source string
+	SourceSHA256                       string // staging: the store's SHA-256, when the caller knows it
 	Fingerprint                        string // PostgreSQL: the live schema's reconciliation fingerprint
 }
 

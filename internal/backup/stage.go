@@ -22,7 +22,7 @@ func Stage(ctx context.Context, src, dir string, meta Meta) (_ *Manifest, err er
 	}
 	now := time.Now()
 	m := &Manifest{Tool: toolName, Format: manifestFormat, ID: newID(KindStage, now), Kind: KindStage, Created: now.UTC(),
-		Source: src, ToolVersion: meta.ToolVersion}
+		Source: src, SourceSHA256: meta.SourceSHA256, ToolVersion: meta.ToolVersion}
 	m.File = m.ID + ".db"
 	defer func() { err = store.Full(err, m.DataPath(dir)) }()
 	tmp := filepath.Join(dir, "."+m.File+".tmp")

@@ -27,6 +27,9 @@ type Options struct {
 	Stage       string // the staging store to read (never written)
 	Out         string // the clean store to write (replaced atomically)
 	CellChanges bool   // also record every changed cell (before/after)
+	// MadeFrom, when set, is recorded in the clean store (table made_from): the caller's
+	// fingerprint of everything the store is made from, read back with MadeFrom.
+	MadeFrom string
 	// Health is checked before starting and every Health.Every rows; zero value: no checks.
 	Health health.Limits
 	// Progress, when set, is called every few thousand rows with the rows done so far (from
@@ -111,6 +114,14 @@ func Run(ctx context.Context, o Options) (_ *Report, err error) {
 	res.Changes = c.changeLog()
 	if err := writeChangeLog(ctx, b.DB, res.Changes); err != nil {
 		return nil, err
+	}
+	if o.MadeFrom != "" {
+		if _, err := b.DB.ExecContext(ctx, `CREATE TABLE made_from (inputs TEXT NOT NULL)`); err != nil {
+			return nil, err
+		}
+		if _, err := b.DB.ExecContext(ctx, `INSERT INTO made_from VALUES (?)`, o.MadeFrom); err != nil {
+			return nil, err
+		}
 	}
 	if c.scores != nil { // the rows were measured as written: only keys and orphans are asked of the store
 		if res.Score, err = quality.ScoreFed(ctx, o.Spec, QualitySource(b.DB), o.ScoreAt, c.scores); err != nil {
@@ -270,4 +281,20 @@ func recordJSON(t *contract.Table, raw []string, extra sql.NullString) string {
 	}
 	b, _ := json.Marshal(m)
 	return string(b)
+}
+
+// MadeFrom reads what the clean store at path records it was made from (Options.MadeFrom);
+// "" when it records nothing.
+func MadeFrom(ctx context.Context, path string) (string, error) {
+	db, err := store.OpenReadOnly(path)
+	if err != nil {
+		return "", err
+	}
+	defer db.Close()
+	var v string
+	err = db.QueryRowContext(ctx, `SELECT inputs FROM made_from`).Scan(&v)
+	if err != nil && strings.Contains(err.Error(), "no such table") {
+		return "", nil
+	}
+	return v, err
 }

@@ -73,7 +73,7 @@ func MaxTableBytes() int { return MaxIdentBytes - len(KeyIndexSuffix) }
 // PostgreSQL); stage.db prefixes contract tables with stg_, so rejects collides with
 // stg_rejects there. Temporary tables count: SQLite resolves an unqualified name to one first.
 var storeTables = []string{"quarantine", "change_log", "cell_change", "import_file", "import_file_names",
-	"losers", "meta", "released", "scope_touched", "rejects"}
+	"losers", "made_from", "meta", "released", "scope_touched", "rejects"}
 
 // systemColumns are names the stores reserve for their own columns: SQLite's rowid aliases and
 // PostgreSQL's system columns (oid is both). Matched ignoring ASCII case, as SQLite does.

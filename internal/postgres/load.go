@@ -204,7 +204,8 @@ func rehearse(ctx context.Context, o LoadOptions) (*LoadResult, error) {
 			return nil, err
 		}
 	}
-	res := &LoadResult{Schema: o.Spec.Schema, DryRun: o.DryRun}
+	res := &LoadResult{Schema: o.Spec.Schema, DryRun: o.DryRun, Seconds: map[string]float64{}}
+	lap := func(step string, since time.Time) { res.Seconds[step] += time.Since(since).Seconds() }
 	for _, t := range o.Spec.Tables {
 		if _, err := tx.Exec(ctx, tableDDL(next, t)); err != nil {
 			return nil, fmt.Errorf("create %s: %w", t.Name, err)
@@ -218,13 +219,15 @@ func rehearse(ctx context.Context, o LoadOptions) (*LoadResult, error) {
 		if err := checkCount(ctx, tx, src, next, t.Name, t.Name, sample, n); err != nil {
 			return nil, err
 		}
+		began = time.Now()
 		if k := keyDDL(next, t); k != "" {
 			if _, err := tx.Exec(ctx, k); err != nil {
 				return nil, fmt.Errorf("natural key of %s: %w", t.Name, err)
 			}
 		}
-		res.Tables = append(res.Tables, TableLoad{Table: t.Name, Rows: n, Copying: copying})
+		res.Tables = append(res.Tables, TableLoad{Table: t.Name, Rows: n, Copying: copying, Indexing: time.Since(began)})
 	}
+	began := time.Now()
 	if _, err := tx.Exec(ctx, quarantineDDL(next)); err != nil {
 		return nil, fmt.Errorf("create quarantine: %w", err)
 	}
@@ -235,15 +238,26 @@ func rehearse(ctx context.Context, o LoadOptions) (*LoadResult, error) {
 	if err := checkCount(ctx, tx, src, next, QuarantineTable, "quarantine", "", n); err != nil {
 		return nil, err
 	}
-	res.Tables = append(res.Tables, TableLoad{Table: QuarantineTable, Rows: n})
+	res.Tables = append(res.Tables, TableLoad{Table: QuarantineTable, Rows: n, Copying: time.Since(began)})
+	if o.DryRun { // the generation's side of the reconciliation, on the sample: its time is the dry run's estimate's
+		began = time.Now()
+		if _, err := measureGeneration(ctx, tx, o.Spec, next, nil); err != nil {
+			return nil, fmt.Errorf("reconcile: %w", err)
+		}
+		lap("reconcile", began)
+	}
 	if o.BeforeSwap != nil {
+		began = time.Now()
 		if err := o.BeforeSwap(ctx, QualitySource(tx.Conn(), next)); err != nil {
 			return nil, err
 		}
+		lap("score", began)
 	}
+	began = time.Now()
 	if err := rehearseKPIs(ctx, tx, next, o.KPIQueries); err != nil {
 		return nil, err
 	}
+	lap("kpis", began)
 	res.KPIQueries = len(o.KPIQueries)
 	res.Duration = time.Since(start)
 	return res, tx.Rollback(ctx) // a rehearsal: nothing stays

@@ -1,0 +1,234 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/sdetl/sdetl/internal/filesum"
+	"github.com/sdetl/sdetl/internal/pgtest"
+	"github.com/sdetl/sdetl/internal/synth"
+)
+
+// rerunReport is what the re-run tests read back from run.json.
+type rerunReport struct {
+	Stages []stageTime `json:"stages"`
+	Reused []string    `json:"reused"`
+	Canary struct {
+		Skipped bool `json:"skipped"`
+	} `json:"canary"`
+	Load struct {
+		NothingToDo bool   `json:"nothing_to_do"`
+		Generation  string `json:"generation"`
+	} `json:"load"`
+	Backup string `json:"backup"`
+}
+
+func readRunJSON(t *testing.T, work string) rerunReport {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(work, "run.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r rerunReport
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func (r rerunReport) ran(stage string) bool {
+	return slices.ContainsFunc(r.Stages, func(s stageTime) bool { return s.Stage == stage })
+}
+
+func lastLedgerStatus(t *testing.T, dsn string) string {
+	t.Helper()
+	var s string
+	queryOne(t, dsn, `SELECT status FROM sdetl.runs ORDER BY run_id DESC LIMIT 1`, &s)
+	return s
+}
+
+func fileSHA(t *testing.T, path string) string {
+	t.Helper()
+	s, _, err := (*filesum.Cache)(nil).Sum(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// ranEverything: the run redid profile, score, clean and the canary, and reused nothing.
+func ranEverything(t *testing.T, work, why string) rerunReport {
+	t.Helper()
+	r := readRunJSON(t, work)
+	for _, st := range []string{"profile", "score", "clean"} {
+		if !r.ran(st) {
+			t.Errorf("%s: the run skipped %s (stages %v)", why, st, r.Stages)
+		}
+	}
+	if len(r.Reused) > 0 || r.Canary.Skipped {
+		t.Errorf("%s: the run reused %v (canary skipped %v)", why, r.Reused, r.Canary.Skipped)
+	}
+	return r
+}
+
+// TestUnchangedRerun: a run on unchanged exports redoes nothing — no clean, canary, backup or
+// load — changes no file and no schema, and the ledger says nothing to do; each of the
+// inputs, the contract and the tool's build changing makes the next run do everything again.
+func TestUnchangedRerun(t *testing.T) {
+	dir, _ := generate(t, synth.Options{Scale: 0.02, Seed: 5, Format: "csv", Dialect: "legacy", Dirt: "realistic"})
+	dsn := pgtest.DSN(t)
+	work := t.TempDir()
+	run := func(extra ...string) (string, string) {
+		t.Helper()
+		code, out, errs := sdetl(t, append([]string{"run", "--exports", dir, "--pg", dsn, "--workdir", work}, extra...)...)
+		if code != 0 {
+			t.Fatalf("run %v: exit %d\n%s\n%s", extra, code, out, errs)
+		}
+		return out, errs
+	}
+	run()
+	first := ranEverything(t, work, "first run")
+	before := map[string]string{}
+	for _, f := range []string{"stage.db", "clean.db"} {
+		before[f] = fileSHA(t, filepath.Join(work, f))
+	}
+	backups, _ := filepath.Glob(filepath.Join(work, "backups", "*"))
+	live, schemas := liveHash(t, dsn), sdSchemas(t, dsn)
+
+	// Unchanged: nothing redone, nothing changed, and the run says so.
+	_, errs := run()
+	r := readRunJSON(t, work)
+	for _, st := range []string{"profile", "score", "clean"} {
+		if r.ran(st) {
+			t.Errorf("unchanged re-run redid %s", st)
+		}
+	}
+	if !r.Canary.Skipped || !r.Load.NothingToDo || r.Backup != first.Backup || len(r.Reused) != 4 {
+		t.Errorf("unchanged re-run: canary skipped %v, nothing to do %v, backup %q (first %q), reused %q",
+			r.Canary.Skipped, r.Load.NothingToDo, r.Backup, first.Backup, r.Reused)
+	}
+	if !strings.Contains(errs, "unchanged, not redone: ") || !strings.Contains(errs, "nothing to do") {
+		t.Errorf("the re-run does not say what it skipped and why:\n%s", errs)
+	}
+	if got := lastLedgerStatus(t, dsn); got != "nothing_to_do" {
+		t.Errorf("ledger says %q, want nothing_to_do", got)
+	}
+	for f, sha := range before {
+		if fileSHA(t, filepath.Join(work, f)) != sha {
+			t.Errorf("the unchanged re-run changed %s", f)
+		}
+	}
+	if now, _ := filepath.Glob(filepath.Join(work, "backups", "*")); len(now) != len(backups) {
+		t.Errorf("the unchanged re-run made a backup: %d files, were %d", len(now), len(backups))
+	}
+	if liveHash(t, dsn) != live || sdSchemas(t, dsn) != schemas {
+		t.Error("the unchanged re-run changed the database")
+	}
+
+	// --force: the kept clean store's saved profile feeds the canary, which runs (there is a load
+	// to protect), and its saved measures reconcile a freshly built generation.
+	run("--force")
+	if r := readRunJSON(t, work); r.ran("clean") || r.Canary.Skipped || r.Load.NothingToDo || r.Load.Generation == "" {
+		t.Errorf("--force on unchanged inputs: clean redone %v, canary skipped %v, nothing to do %v, generation %q",
+			r.ran("clean"), r.Canary.Skipped, r.Load.NothingToDo, r.Load.Generation)
+	}
+	if liveHash(t, dsn) != live {
+		t.Error("--force on unchanged inputs loaded different rows")
+	}
+
+	// The contract changes (one threshold): everything runs again.
+	yaml, err := os.ReadFile("../../internal/contract/servicedesk.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed := strings.Replace(string(yaml), "max_length: 100000", "max_length: 99999", 1)
+	if changed == string(yaml) {
+		t.Fatal("the contract edit did not apply")
+	}
+	spec := writeFile(t, t.TempDir(), "spec.yaml", changed)
+	run("--spec", spec)
+	ranEverything(t, work, "changed contract")
+	run("--spec", spec)
+	if r := readRunJSON(t, work); r.ran("clean") {
+		t.Error("a second run on the changed contract redid the clean")
+	}
+
+	// A new build of the tool: everything runs again.
+	was := toolIdentity
+	toolIdentity = func(ctx context.Context, c *filesum.Cache) string { return was(ctx, c) + " rebuilt" }
+	run("--spec", spec)
+	ranEverything(t, work, "new tool")
+	toolIdentity = was
+
+	// A new export (every description amended): everything runs again, a new generation goes live.
+	run("--spec", spec) // back to this build: a full run, recorded for it
+	ranEverything(t, work, "the tool back")
+	path := filepath.Join(dir, "timesheets.csv")
+	header, rows := readCSVFile(t, path)
+	desc := indexOf(header, "TS-Description")
+	for _, row := range rows {
+		row[desc] += " (amended)"
+	}
+	writeCSVFile(t, path, header, rows)
+	run("--spec", spec)
+	if r := ranEverything(t, work, "changed export"); r.Load.NothingToDo || r.Load.Generation == "" {
+		t.Errorf("changed export: nothing to do %v, generation %q", r.Load.NothingToDo, r.Load.Generation)
+	}
+}
+
+// TestCleanStoreChangedBehindTheRun: a clean store rewritten by sdetl clean since the run
+// recorded it is not reused, though the staging store is the same.
+func TestCleanStoreChangedBehindTheRun(t *testing.T) {
+	dir, _ := generate(t, synth.Options{Scale: 0.01, Seed: 6, Format: "csv", Dialect: "legacy", Dirt: "realistic"})
+	dsn := pgtest.DSN(t)
+	work := t.TempDir()
+	args := []string{"run", "--exports", dir, "--pg", dsn, "--workdir", work, "--no-backup"}
+	mustSdetl(t, args...)
+	mustSdetl(t, "clean", "--workdir", work, "--changes")
+	mustSdetl(t, args...)
+	ranEverything(t, work, "clean store rewritten")
+}
+
+// TestRememberedIntegrityFailsClosed: preflight remembers that an unchanged staging store
+// passed integrity_check, but a store damaged since, even with its size and modification time
+// put back, is checked again and fails.
+func TestRememberedIntegrityFailsClosed(t *testing.T) {
+	dir, _ := generate(t, synth.Options{Scale: 0.01, Seed: 4, Format: "csv", Dialect: "legacy", Dirt: "none"})
+	dsn := pgtest.DSN(t)
+	work := t.TempDir()
+	for range 2 { // the second run's preflight checks the store the first made, and remembers it
+		mustSdetl(t, "run", "--exports", dir, "--pg", dsn, "--workdir", work, "--no-backup")
+	}
+	if b, _ := os.ReadFile(filepath.Join(work, "sums.json")); !strings.Contains(string(b), `"integrity_check:`) {
+		t.Fatalf("no integrity_check verdict remembered:\n%s", b)
+	}
+	pre := []string{"preflight", "--workdir", work, "--pg", dsn}
+	if out := mustSdetl(t, pre...); !strings.Contains(out, "integrity_check ok") {
+		t.Fatalf("preflight on the intact store:\n%s", out)
+	}
+	path := filepath.Join(work, "stage.db")
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteAt(make([]byte, 4096), 4096); err != nil { // page 2: a b-tree page gone
+		t.Fatal(err)
+	}
+	f.Close()
+	if err := os.Chtimes(path, fi.ModTime(), fi.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ := sdetl(t, pre...)
+	if code != exitPreflight || strings.Contains(out, "integrity_check ok") {
+		t.Errorf("preflight on the damaged store: exit %d\n%s", code, out)
+	}
+}
