@@ -357,7 +357,17 @@ func parseColumnStamp(s string, order contract.DateOrder, numbers *contract.DayS
 // normTimestamp -> "2006-01-02 15:04:05[.ffffff]" (a fraction only when there is one, without
 // trailing zeros: PostgreSQL's own text form).
 func normTimestamp(s string, order contract.DateOrder, numbers *contract.DaySpan, layout *contract.Layout) (string, Change, reason) {
-	st, form, r := parseColumnStamp(s, order, numbers, layout)
+	var st stamp
+	var form DateForm
+	var r reason
+	if layout == nil { // the hot path: no layer between the parser and the rendering
+		st, form, r = parseStamp(s, order)
+		if r == "" {
+			r = numberIn(st, form, numbers)
+		}
+	} else {
+		st, form, r = parseColumnStamp(s, order, numbers, layout)
+	}
 	if r != "" {
 		return "", 0, r
 	}
@@ -406,7 +416,17 @@ func normTimestamptz(s string, order contract.DateOrder, layout *contract.Layout
 
 // normDate -> "2006-01-02"; the value's time of day must be midnight, to the microsecond.
 func normDate(s string, order contract.DateOrder, numbers *contract.DaySpan, layout *contract.Layout) (string, Change, reason) {
-	st, form, r := parseColumnStamp(s, order, numbers, layout)
+	var st stamp
+	var form DateForm
+	var r reason
+	if layout == nil { // as in normTimestamp: no layer on the hot path
+		st, form, r = parseStamp(s, order)
+		if r == "" {
+			r = numberIn(st, form, numbers)
+		}
+	} else {
+		st, form, r = parseColumnStamp(s, order, numbers, layout)
+	}
 	if r != "" {
 		return "", 0, r
 	}

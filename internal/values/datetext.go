@@ -74,7 +74,25 @@ func parseISO(s string) (stamp, reason) {
 	y := int(s[0]-'0')*1000 + int(s[1]-'0')*100 + int(s[2]-'0')*10 + int(s[3]-'0')
 	m := int(s[5]-'0')*10 + int(s[6]-'0')
 	d := int(s[8]-'0')*10 + int(s[9]-'0')
+	if len(s) == 19 && (s[10] == ' ' || s[10] == 'T') && s[13] == ':' && s[16] == ':' && validDate(y, m, d) {
+		// The common case, canonical or with T: YYYY-MM-DD HH:MM:SS, read without the general tail.
+		if h, mi, sec, ok := twoDigits(s[11], s[12]), twoDigits(s[14], s[15]), twoDigits(s[17], s[18]), true; ok && h >= 0 && mi >= 0 && sec >= 0 {
+			if h > 23 || mi > 59 || sec > 59 {
+				return stamp{}, errClock
+			}
+			st := stamp{days: daysFromCivil(y, m, d), sod: h*3600 + mi*60 + sec}
+			return st, st.normalise()
+		}
+	}
 	return dated(y, m, d, s[10:], true)
+}
+
+// twoDigits is the value of two digit bytes, or -1.
+func twoDigits(a, b byte) int {
+	if !isDigit(a) || !isDigit(b) {
+		return -1
+	}
+	return int(a-'0')*10 + int(b-'0')
 }
 
 // dated checks y-m-d and reads the rest of the value (time of day and offset) into a stamp.
