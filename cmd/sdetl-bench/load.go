@@ -8,12 +8,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -65,10 +67,10 @@ func loadTables(s *contract.Spec) []string {
 type loadRun struct {
 	Seconds    float64 `json:"seconds"`
 	CPUSeconds float64 `json:"client_cpu_seconds"` // the tool's own process (sdetl: this process), not the server's
-	// sdetl only, from its LoadResult: the COPY of all tables (SQLite read, conversion, COPY) and
-	// the rest (DDL, count checks, natural-key indexes, swap, commit).
-	CopySeconds float64 `json:"copy_seconds,omitempty"`
-	RestSeconds float64 `json:"rest_seconds,omitempty"`
+	// sdetl only, from its LoadResult: the wall seconds of each step (create, copy_and_index:
+	// the tables copied and indexed on 2 connections with the clean side measured as they go,
+	// reconcile, swap, drop_old, ...).
+	Steps map[string]float64 `json:"step_seconds,omitempty"`
 	// Tables are the seconds each table's load took, where the tool says: sdetl's COPY of it
 	// (LoadResult), the floor's \copy (psql's \timing), pgloader's summary line.
 	Tables map[string]float64 `json:"table_seconds,omitempty"`
@@ -76,16 +78,15 @@ type loadRun struct {
 
 // loadTool aggregates the runs of one tool.
 type loadTool struct {
-	Tool        string    `json:"tool"`
-	Label       string    `json:"label"`
-	Measured    bool      `json:"measured"`
-	Runs        []loadRun `json:"runs,omitempty"`
-	Seconds     float64   `json:"median_seconds"`
-	CPUSeconds  float64   `json:"median_client_cpu_seconds,omitempty"`
-	CopySeconds float64   `json:"median_copy_seconds,omitempty"`
-	RestSeconds float64   `json:"median_rest_seconds,omitempty"`
-	Rows        int64     `json:"rows"`
-	RowsPerSec  float64   `json:"rows_per_second"`
+	Tool        string             `json:"tool"`
+	Label       string             `json:"label"`
+	Measured    bool               `json:"measured"`
+	Runs        []loadRun          `json:"runs,omitempty"`
+	Seconds     float64            `json:"median_seconds"`
+	CPUSeconds  float64            `json:"median_client_cpu_seconds,omitempty"`
+	StepSeconds map[string]float64 `json:"median_step_seconds,omitempty"`
+	Rows        int64              `json:"rows"`
+	RowsPerSec  float64            `json:"rows_per_second"`
 	// SpeedVsPgloader is pgloader's time / this tool's time (> 1: faster than pgloader).
 	SpeedVsPgloader float64 `json:"speed_vs_pgloader,omitempty"`
 	// TimeVsFloor is this tool's time / the COPY floor's time (1 = the floor).
@@ -128,12 +129,12 @@ type loadReport struct {
 }
 
 func loadUsage(w io.Writer) {
-	fmt.Fprint(w, `usage: sdetl-bench load [-scale S] [-runs N] [-inputs scale,raw] [-json] [-q] [-keep] [-cpuprofile FILE]
+	fmt.Fprint(w, `usage: sdetl-bench load [-scale S] [-runs N] [-inputs scale,raw] [-clean FILE] [-tools LIST] [-json] [-q] [-keep] [-cpuprofile FILE]
        sdetl-bench load -from REPORT.json
 
 load  builds a clean store (synthetic CSV exports at scale S, import, clean) and a throwaway
       PostgreSQL cluster (unix socket only, stopped at the end), then loads the same clean.db
-      N times with each of: sdetl (clean.Measure and postgres.Load: a new generation by binary
+      N times with each of: sdetl (postgres.Load: a new generation by binary
       COPY, natural-key and KPI indexes, full reconciliation, swap), pgloader (SQLite -> PostgreSQL into its own schema) and
       the COPY floor (psql \copy of pre-exported CSVs into the same typed tables); prints the
       medians, rows/s and the ratios against pgloader and the floor.
@@ -153,8 +154,18 @@ func benchLoad(args []string, stdout, stderr io.Writer) int {
 	from := fs.String("from", "", "print a saved -json report (REPORT.json) as markdown instead of measuring")
 	swaps := fs.Int("swaps", 3, "after the timed rounds, time this many swaps (loads) and rollbacks with 4 readers running; 0: none")
 	inputs := fs.String("inputs", "scale,raw", "the inputs to measure, side by side: scale (the exports at -scale) and/or raw (the same with the raw volumes, sdetl generate --raw)")
+	cleanFile := fs.String("clean", "", "load this clean store (built before by sdetl import + clean of the input -inputs names) instead of building one; one input only")
+	toolList := fs.String("tools", "sdetl,pgloader,copy-floor", "the tools to time")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	tools := map[string]bool{}
+	for _, t := range strings.Split(*toolList, ",") {
+		if t != toolSdetl && t != toolPgloader && t != toolFloor {
+			fmt.Fprintf(stderr, "sdetl-bench load: -tools %q: want sdetl, pgloader and/or copy-floor\n", *toolList)
+			return 2
+		}
+		tools[t] = true
 	}
 	if fs.NArg() > 0 || *runs < 1 || !(*scale > 0) {
 		fs.Usage()
@@ -181,6 +192,10 @@ func benchLoad(args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	variants := strings.Split(*inputs, ",")
+	if *cleanFile != "" && len(variants) != 1 {
+		fmt.Fprintln(stderr, "sdetl-bench load: -clean takes one -inputs (scale or raw: what the store was built from)")
+		return 2
+	}
 	for _, v := range variants {
 		if v != "scale" && v != "raw" {
 			fmt.Fprintf(stderr, "sdetl-bench load: -inputs %q: want scale and/or raw\n", *inputs)
@@ -188,7 +203,7 @@ func benchLoad(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	for _, v := range variants {
-		cfg := loadConfig{swaps: *swaps, scale: *scale, raw: v == "raw", runs: *runs, keep: *keep, inputs: *inputs, logf: logf, stderr: stderr}
+		cfg := loadConfig{swaps: *swaps, scale: *scale, raw: v == "raw", runs: *runs, keep: *keep, inputs: *inputs, cleanDB: *cleanFile, tools: tools, logf: logf, stderr: stderr}
 		if *cpuprofile != "" {
 			cfg.cpuprofile = *cpuprofile
 			if len(variants) > 1 {
@@ -232,6 +247,8 @@ type loadConfig struct {
 	keep       bool
 	cpuprofile string
 	inputs     string // the -inputs flag, for the report's command line
+	cleanDB    string // -clean: a clean store built before, instead of building one
+	tools      map[string]bool
 	logf       func(string, ...any)
 	stderr     io.Writer
 }
@@ -271,6 +288,7 @@ func runLoadBench(ctx context.Context, cfg loadConfig) (rep *loadReport, err err
 	if err != nil {
 		return nil, err
 	}
+	logf("clean.db: %s rows in %d tables, %.0f MB (built in %.1fs)", count(rep.Rows), len(tables), rep.CleanMB, rep.BuildSecs)
 
 	// The throwaway cluster, with the defaults users get from `sdetl pg up` (durable).
 	c, err := pgcluster.New(filepath.Join(tmp, "pg"))
@@ -310,6 +328,15 @@ func runLoadBench(ctx context.Context, cfg loadConfig) (rep *loadReport, err err
 	if err != nil {
 		return nil, err
 	}
+	kept := tools[:0]
+	for _, t := range tools {
+		if cfg.tools[t.res.Tool] {
+			kept = append(kept, t)
+		} else {
+			t.res.Measured = false
+		}
+	}
+	tools = kept
 	if cfg.cpuprofile != "" {
 		f, err := os.Create(cfg.cpuprofile)
 		if err != nil {
@@ -354,6 +381,10 @@ func newLoadReport(cfg loadConfig) *loadReport {
 // buildInput makes the benchmark's input in tmp: exports -> stage.db -> clean.db.
 func buildInput(ctx context.Context, cfg loadConfig, sp *contract.Spec, tmp string, rep *loadReport) (cleanDB string, tables []string, err error) {
 	logf := cfg.logf
+	if cfg.cleanDB != "" {
+		rep.Notes = append(rep.Notes, "clean store built before the run: "+cfg.cleanDB)
+		return cfg.cleanDB, loadTables(sp), countStore(ctx, cfg.cleanDB, loadTables(sp), rep)
+	}
 	began := time.Now()
 	exports, work := filepath.Join(tmp, "exports"), filepath.Join(tmp, "work")
 	if err := os.MkdirAll(work, 0o755); err != nil {
@@ -382,26 +413,25 @@ func buildInput(ctx context.Context, cfg loadConfig, sp *contract.Spec, tmp stri
 	os.Remove(stageDB) // not needed any more
 	rep.BuildSecs = time.Since(began).Seconds()
 	tables = loadTables(sp)
+	return cleanDB, tables, countStore(ctx, cleanDB, tables, rep)
+}
+
+// countStore counts the clean store's rows and size for the report.
+func countStore(ctx context.Context, cleanDB string, tables []string, rep *loadReport) error {
 	if err := countClean(ctx, cleanDB, tables, rep); err != nil {
-		return "", nil, err
+		return err
 	}
 	if st, err := os.Stat(cleanDB); err == nil {
 		rep.CleanMB = float64(st.Size()) / 1e6
 	}
-	logf("clean.db: %s rows in %d tables, %.0f MB (built in %.1fs)", count(rep.Rows), len(tables), rep.CleanMB, rep.BuildSecs)
-
-	return cleanDB, tables, nil
+	return nil
 }
 
 // setupFloor runs one untimed sdetl load, whose tables give the floor its CSVs and its DDL.
 func setupFloor(ctx context.Context, cfg loadConfig, sp *contract.Spec, admin *pgx.Conn, cleanDB, dsn, tmp string, tables []string, rep *loadReport) (csvDir string, err error) {
 	logf := cfg.logf
 	logf("setup: one untimed sdetl load, CSV export for the floor")
-	want, err := clean.Measure(ctx, sp, cleanDB)
-	if err != nil {
-		return "", fmt.Errorf("setup load: %w", err)
-	}
-	if _, err := postgres.Load(ctx, postgres.LoadOptions{Spec: sp, Clean: cleanDB, DSN: dsn, Want: want, Force: true}); err != nil {
+	if _, err := postgres.Load(ctx, postgres.LoadOptions{Spec: sp, Clean: cleanDB, DSN: dsn, Force: true}); err != nil {
 		return "", fmt.Errorf("setup load: %w", err)
 	}
 	csvDir = filepath.Join(tmp, "csv")
@@ -439,7 +469,7 @@ type benchTool struct {
 // benchTools lists the tools to measure: sdetl, pgloader when installed, and the COPY floor.
 func benchTools(ctx context.Context, sp *contract.Spec, admin *pgx.Conn, c *pgcluster.Cluster, cleanDB, dsn, tmp, csvDir string, tables []string,
 	pgloaderPath string, havePgloader bool, psqlPath string, rep *loadReport) (tools []*benchTool, pgl, floor *loadTool, err error) {
-	sd := &loadTool{Tool: toolSdetl, Label: "sdetl load stage (clean.Measure + a generation copied on 2 connections + indexes + full reconciliation + swap)", Measured: true}
+	sd := &loadTool{Tool: toolSdetl, Label: "sdetl load stage (a generation copied on 2 connections, the clean side measured in the COPY + indexes + full reconciliation + swap)", Measured: true}
 	tools = []*benchTool{{res: sd, schema: sp.Schema, run: func() (loadRun, error) {
 		return runSdetl(ctx, sp, cleanDB, dsn)
 	}}}
@@ -578,26 +608,19 @@ func checkLoaded(ctx context.Context, conn *pgx.Conn, schema string, want []tabl
 func runSdetl(ctx context.Context, sp *contract.Spec, cleanDB, dsn string) (loadRun, error) {
 	cpu0 := selfCPU()
 	began := time.Now()
-	// The clean store's measures are part of the load stage (the reconciliation needs them);
-	// Force: every timed load builds a generation, though the data is the same each time.
-	want, err := clean.Measure(ctx, sp, cleanDB)
-	var res *postgres.LoadResult
-	if err == nil {
-		res, err = postgres.Load(ctx, postgres.LoadOptions{Spec: sp, Clean: cleanDB, DSN: dsn, Want: want, Force: true})
-	}
+	// The clean store's measures are taken by the COPY as it reads the store (the load stage
+	// as sdetl run runs it); Force: every timed load builds a generation, though the data is
+	// the same each time.
+	res, err := postgres.Load(ctx, postgres.LoadOptions{Spec: sp, Clean: cleanDB, DSN: dsn, Force: true})
 	r := loadRun{Seconds: time.Since(began).Seconds(), CPUSeconds: selfCPU() - cpu0}
 	if err != nil {
 		return r, err
 	}
-	r.Tables = map[string]float64{}
+	r.Tables, r.Steps = map[string]float64{}, res.Seconds
 	for _, t := range res.Tables {
-		r.CopySeconds += t.Copying.Seconds()
 		if t.Copying > 0 {
 			r.Tables[t.Table] = t.Copying.Seconds()
 		}
-	}
-	if r.CopySeconds > 0 { // the quarantine's COPY is not timed separately; count it with the rest
-		r.RestSeconds = res.Duration.Seconds() - r.CopySeconds
 	}
 	return r, nil
 }
@@ -777,8 +800,14 @@ func summarize(rep *loadReport, pgl, floor *loadTool) {
 		}
 		t.Seconds = pick(func(r loadRun) float64 { return r.Seconds })
 		t.CPUSeconds = pick(func(r loadRun) float64 { return r.CPUSeconds })
-		t.CopySeconds = pick(func(r loadRun) float64 { return r.CopySeconds })
-		t.RestSeconds = pick(func(r loadRun) float64 { return r.RestSeconds })
+		for _, r := range t.Runs {
+			for step := range r.Steps {
+				if t.StepSeconds == nil {
+					t.StepSeconds = map[string]float64{}
+				}
+				t.StepSeconds[step] = pick(func(r loadRun) float64 { return r.Steps[step] })
+			}
+		}
 		if t.Seconds > 0 {
 			t.RowsPerSec = float64(rep.Rows) / t.Seconds
 		}
@@ -869,8 +898,11 @@ func writeLoadMarkdown(w io.Writer, rep *loadReport) {
 	for _, t := range rep.Tools {
 		if t.Tool == toolSdetl && t.Measured {
 			fmt.Fprintln(w)
-			fmt.Fprintf(w, "sdetl's phases (medians): COPY of the contract tables (SQLite read, conversion, binary COPY) %.2fs; "+
-				"the rest (quarantine COPY, DDL, count checks, natural-key indexes, swap, commit) %.2fs.\n", t.CopySeconds, t.RestSeconds)
+			var steps []string
+			for _, st := range slices.Sorted(maps.Keys(t.StepSeconds)) {
+				steps = append(steps, fmt.Sprintf("%s %.2fs", st, t.StepSeconds[st]))
+			}
+			fmt.Fprintf(w, "sdetl's steps, wall time (medians): %s.\n", strings.Join(steps, ", "))
 		}
 	}
 	if len(rep.Notes) > 0 {

@@ -11,7 +11,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/sdetl/sdetl/internal/clean"
 	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/postgres"
 )
@@ -35,12 +34,8 @@ type swapReport struct {
 // a loop against the live schema, counting errors and empty results.
 func measureSwaps(ctx context.Context, sp *contract.Spec, cleanDB, dsn string, n, readers int) (*swapReport, error) {
 	rep := &swapReport{Readers: readers, LoadBefore: loadAvg()}
-	want, err := clean.Measure(ctx, sp, cleanDB)
-	if err != nil {
-		return nil, err
-	}
 	// The live schema first (the timed rounds dropped theirs): readers start on live data.
-	if _, err := postgres.Load(ctx, postgres.LoadOptions{Spec: sp, Clean: cleanDB, DSN: dsn, Want: want, Force: true, Keep: 2}); err != nil {
+	if _, err := postgres.Load(ctx, postgres.LoadOptions{Spec: sp, Clean: cleanDB, DSN: dsn, Force: true, Keep: 2}); err != nil {
 		return nil, fmt.Errorf("load: %w", err)
 	}
 	rctx, stop := context.WithCancel(ctx)
@@ -99,7 +94,7 @@ func measureSwaps(ctx context.Context, sp *contract.Spec, cleanDB, dsn string, n
 	time.Sleep(200 * time.Millisecond) // the readers are running before the first swap
 	for range n {
 		// Keep 2, the CLI's default: a rollback needs a retained generation.
-		res, err := postgres.Load(ctx, postgres.LoadOptions{Spec: sp, Clean: cleanDB, DSN: dsn, Want: want, Force: true, Keep: 2})
+		res, err := postgres.Load(ctx, postgres.LoadOptions{Spec: sp, Clean: cleanDB, DSN: dsn, Force: true, Keep: 2})
 		if err != nil {
 			return nil, fmt.Errorf("load: %w", err)
 		}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/sdetl/sdetl/internal/postgres"
 	"github.com/sdetl/sdetl/internal/quality"
+	rc "github.com/sdetl/sdetl/internal/reconcile"
 )
 
 func cmdLoad(ctx context.Context, e *env, args []string) error {
@@ -32,10 +33,6 @@ func cmdLoad(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	want, err := measureClean(ctx, s, f.work, hf.limits(f.work))
-	if err != nil {
-		return err
-	}
 	run, err := postgres.BeginRun(ctx, dsn, s, "load", mig.lockWait)
 	if err != nil {
 		return err
@@ -44,7 +41,10 @@ func cmdLoad(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stderr, "sdetl: %s\n", line)
 	}
 	var pgScore *quality.Report
-	lo := postgres.LoadOptions{Spec: s, Clean: f.work.clean(), DSN: dsn, Run: run, Want: want,
+	lo := postgres.LoadOptions{Spec: s, Clean: f.work.clean(), DSN: dsn, Run: run,
+		MeasureClean: func(ctx context.Context) (*rc.Measures, error) {
+			return measureClean(ctx, s, f.work, hf.limits(f.work))
+		},
 		BeforeSwap: scoreBeforeSwap(s, cleanScore, &pgScore), AdoptSchema: *adopt, Health: hf.limits(f.work)}
 	mig.apply(&lo)
 	res, err := loadStage(ctx, e, lo)

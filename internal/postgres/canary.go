@@ -179,7 +179,7 @@ func loadCanaryTable(ctx context.Context, conn *pgx.Conn, src *sql.DB, o CanaryO
 	if o.Where != nil {
 		where = o.Where(t.Name)
 	}
-	if _, err := copyTable(ctx, tx, src, schema, t, where, o.Progress, o.Health.For("canary", o.ping)); err != nil {
+	if _, err := copyTable(ctx, tx, src, schema, t, where, o.Progress, o.Health.For("canary", o.ping), nil); err != nil {
 		return canaryErr("load "+t.Name, explainRowTooBig(t, err))
 	}
 	if k := keyDDL(schema, t); k != "" {

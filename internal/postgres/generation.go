@@ -47,10 +47,6 @@ func migrate(ctx context.Context, o LoadOptions) (res *LoadResult, err error) {
 	s := o.Spec
 	res = &LoadResult{Schema: s.Schema, RunID: r.ID, Seconds: map[string]float64{}}
 	lap := func(stage string, since time.Time) { res.Seconds[stage] += time.Since(since).Seconds() }
-	if o.Want == nil {
-		return nil, errors.New("load: the clean store's measures are needed to reconcile the generation")
-	}
-	res.Fingerprint = reconcile.Fingerprint(o.Want)
 
 	// Settled again, under the lock: the check `run` made before reading anything may be old.
 	tg, err := checkOwnership(ctx, r.conn, s, o.AdoptSchema)
@@ -62,13 +58,35 @@ func migrate(ctx context.Context, o LoadOptions) (res *LoadResult, err error) {
 			return nil, err
 		}
 	}
+	src, err := store.OpenReadOnly(o.Clean)
+	if err != nil {
+		return nil, fmt.Errorf("clean store: %w", err)
+	}
+	defer src.Close()
 	if tg.live != nil && !tg.adopt && !o.Force {
-		if same, err := r.liveFingerprintIs(ctx, res.Fingerprint); err != nil {
+		began := time.Now()
+		pre, err := o.Want, error(nil)
+		if pre == nil && o.MeasureClean != nil {
+			// Only when the counts agree can the data be the same: measure it then.
+			var same bool
+			if same, err = r.liveCountsAre(ctx, src); err == nil && same {
+				o.phase("measuring the clean store: its row counts equal live's")
+				pre, err = o.MeasureClean(ctx)
+			}
+		}
+		if err != nil {
 			return nil, err
-		} else if same {
-			res.NothingToDo = true
-			res.Duration = time.Since(start)
-			return res, nil
+		}
+		lap("nothing_to_do_check", began)
+		if pre != nil {
+			if same, err := r.liveFingerprintIs(ctx, reconcile.Fingerprint(pre)); err != nil {
+				return nil, err
+			} else if same {
+				res.Fingerprint, res.NothingToDo = reconcile.Fingerprint(pre), true
+				res.Duration = time.Since(start)
+				return res, nil
+			}
+			o.Want = pre
 		}
 	}
 
@@ -93,21 +111,23 @@ func migrate(ctx context.Context, o LoadOptions) (res *LoadResult, err error) {
 		}
 	}()
 
-	src, err := store.OpenReadOnly(o.Clean)
-	if err != nil {
-		return nil, fmt.Errorf("clean store: %w", err)
-	}
-	defer src.Close()
 	if o.Health != (health.Limits{}) {
 		p := newPinger(o.DSN)
 		defer p.close()
 		o.ping = p.ping
 	}
 	began = time.Now()
-	if res.Tables, err = copyAll(ctx, o, src, gen); err != nil {
+	var want *reconcile.Measures
+	if res.Tables, want, err = copyAll(ctx, o, src, gen); err != nil {
 		return nil, err
 	}
 	lap("copy_and_index", began)
+	if o.Want != nil { // measured before: the store must not have changed since
+		if diffs := reconcile.Compare(o.Want, want); len(diffs) > 0 {
+			return nil, fmt.Errorf("%w: the clean store changed while it was loaded (%s); live is unchanged", outcome.ErrReconcile, diffs[0])
+		}
+	}
+	res.Fingerprint = reconcile.Fingerprint(want)
 	o.phase("analyze")
 	if _, err := r.conn.Exec(ctx, "ANALYZE "+tableList(gen, loadedTables(s))); err != nil {
 		return nil, fmt.Errorf("analyze %s: %w", gen, err)
@@ -125,7 +145,7 @@ func migrate(ctx context.Context, o LoadOptions) (res *LoadResult, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("reconcile: %w", err)
 	}
-	if diffs := reconcile.Compare(o.Want, got); len(diffs) > 0 {
+	if diffs := reconcile.Compare(want, got); len(diffs) > 0 {
 		return nil, reconcileErr(gen, diffs)
 	}
 	lap("reconcile", began)
@@ -226,8 +246,9 @@ func createGeneration(ctx context.Context, conn *pgx.Conn, s *contract.Spec, gen
 }
 
 // copyAll copies every table (and the quarantine) on up to o.Parallel connections, each table
-// followed by its indexes, and checks each COPY's count against the clean store.
-func copyAll(ctx context.Context, o LoadOptions, src *sql.DB, gen string) ([]TableLoad, error) {
+// followed by its indexes, and checks each COPY's count against the clean store. It returns
+// the clean store's measures, taken from the rows as they were copied.
+func copyAll(ctx context.Context, o LoadOptions, src *sql.DB, gen string) ([]TableLoad, *reconcile.Measures, error) {
 	type job struct {
 		i int
 		t *contract.Table // nil: the quarantine
@@ -236,6 +257,12 @@ func copyAll(ctx context.Context, o LoadOptions, src *sql.DB, gen string) ([]Tab
 	n := len(o.Spec.Tables) + 1
 	out := make([]TableLoad, n)
 	errs := make([]error, n)
+	accs := make([]*reconcile.TableAcc, n)
+	for i, t := range o.Spec.Tables {
+		names, types := measuredColumns(t)
+		accs[i] = reconcile.NewTableAcc(names, types)
+	}
+	accs[n-1] = reconcile.NewTableAcc(quarantineColumns())
 	workers := max(1, min(o.Parallel, n))
 	if o.Parallel == 0 {
 		workers = min(2, n)
@@ -261,7 +288,7 @@ func copyAll(ctx context.Context, o LoadOptions, src *sql.DB, gen string) ([]Tab
 					errs[j.i] = ctx.Err()
 					continue
 				}
-				out[j.i], errs[j.i] = copyOne(ctx, conn, o, src, gen, j.t)
+				out[j.i], errs[j.i] = copyOne(ctx, conn, o, src, gen, j.t, accs[j.i])
 				if errs[j.i] != nil {
 					cancel()
 				}
@@ -279,22 +306,26 @@ func copyAll(ctx context.Context, o LoadOptions, src *sql.DB, gen string) ([]Tab
 	var first error
 	for _, err := range errs {
 		if err != nil && !errors.Is(err, context.Canceled) {
-			return nil, err
+			return nil, nil, err
 		}
 		if err != nil && first == nil {
 			first = err
 		}
 	}
 	if first != nil {
-		return nil, first
+		return nil, nil, first
 	}
-	return out, nil
+	m := &reconcile.Measures{Tables: map[string]*reconcile.Table{QuarantineTable: accs[n-1].Result()}}
+	for i, t := range o.Spec.Tables {
+		m.Tables[t.Name] = accs[i].Result()
+	}
+	return out, m, nil
 }
 
-func copyOne(ctx context.Context, conn *pgx.Conn, o LoadOptions, src *sql.DB, gen string, t *contract.Table) (TableLoad, error) {
+func copyOne(ctx context.Context, conn *pgx.Conn, o LoadOptions, src *sql.DB, gen string, t *contract.Table, acc *reconcile.TableAcc) (TableLoad, error) {
 	began := time.Now()
 	if t == nil {
-		n, err := copyQuarantineConn(ctx, conn, src, gen, o.Health.For("load", o.ping))
+		n, err := copyQuarantineConn(ctx, conn, src, gen, o.Health.For("load", o.ping), acc)
 		if err != nil {
 			return TableLoad{}, fmt.Errorf("load quarantine into %s: %w", gen, err)
 		}
@@ -303,7 +334,7 @@ func copyOne(ctx context.Context, conn *pgx.Conn, o LoadOptions, src *sql.DB, ge
 		}
 		return TableLoad{Table: QuarantineTable, Rows: n, Copying: time.Since(began)}, nil
 	}
-	n, err := copyTable(ctx, conn, src, gen, t, "", o.Progress, o.Health.For("load", o.ping))
+	n, err := copyTable(ctx, conn, src, gen, t, "", o.Progress, o.Health.For("load", o.ping), acc)
 	if err != nil {
 		return TableLoad{}, fmt.Errorf("load %s into %s: %w", t.Name, gen, explainRowTooBig(t, err))
 	}
@@ -363,6 +394,61 @@ func lostConnection(err error) bool {
 	// pgx has seen the close on its reading side, net.ErrClosed; which one is a race.
 	return errors.As(err, &ce) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || strings.Contains(err.Error(), "conn closed") ||
 		errors.Is(err, net.ErrClosed) || errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET)
+}
+
+// liveCountsAre reports whether the clean store's row counts, per table and the quarantine,
+// are those recorded for the live generation: only then can it hold the same data.
+func (r *Run) liveCountsAre(ctx context.Context, src *sql.DB) (bool, error) {
+	var js []byte
+	err := r.conn.QueryRow(ctx, `SELECT rows FROM `+ident(contract.BookkeepingSchema, "owned_schemas")+
+		` WHERE name = $1 AND purpose = $2 AND schema_oid = (SELECT oid FROM pg_namespace WHERE nspname = $1)`, r.Spec.Schema, PurposeLive).Scan(&js)
+	if errors.Is(err, pgx.ErrNoRows) || (err == nil && js == nil) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("read the live generation's row counts: %w", err)
+	}
+	var live map[string]int64
+	if err := json.Unmarshal(js, &live); err != nil {
+		return false, fmt.Errorf("read the live generation's row counts: %w", err)
+	}
+	counts, err := CleanCounts(ctx, src, r.Spec)
+	if err != nil {
+		return false, err
+	}
+	if len(counts) != len(live) {
+		return false, nil
+	}
+	for t, n := range counts {
+		if ln, ok := live[t]; !ok || ln != n {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// CleanStoreCounts counts the rows of the clean store at path per contract table and the
+// quarantine (a progress bar's totals).
+func CleanStoreCounts(ctx context.Context, path string, s *contract.Spec) (map[string]int64, error) {
+	src, err := store.OpenReadOnly(path)
+	if err != nil {
+		return nil, fmt.Errorf("clean store: %w", err)
+	}
+	defer src.Close()
+	return CleanCounts(ctx, src, s)
+}
+
+// CleanCounts counts the clean store's rows per contract table and the quarantine.
+func CleanCounts(ctx context.Context, src *sql.DB, s *contract.Spec) (map[string]int64, error) {
+	out := map[string]int64{}
+	for _, t := range loadedTables(s) { // the quarantine has the same name in both
+		var n int64
+		if err := src.QueryRowContext(ctx, "SELECT count(*) FROM "+store.Quote(t)).Scan(&n); err != nil {
+			return nil, fmt.Errorf("count clean %s: %w", t, err)
+		}
+		out[t] = n
+	}
+	return out, nil
 }
 
 // liveFingerprintIs reports whether the live generation already holds exactly what the given

@@ -20,7 +20,9 @@ import (
 	"github.com/sdetl/sdetl/internal/outcome"
 	"github.com/sdetl/sdetl/internal/pgtest"
 	"github.com/sdetl/sdetl/internal/postgres"
+	"github.com/sdetl/sdetl/internal/reconcile"
 	"github.com/sdetl/sdetl/internal/stage"
+	"github.com/sdetl/sdetl/internal/store"
 )
 
 const genSpec = `
@@ -79,7 +81,8 @@ func genClean(t *testing.T, v int) (*contract.Spec, string) {
 
 func genLoad(t *testing.T, dsn string, s *contract.Spec, cleanPath string, mod func(*postgres.LoadOptions)) (*postgres.LoadResult, error) {
 	t.Helper()
-	o := postgres.LoadOptions{Spec: s, Clean: cleanPath, DSN: dsn, Want: measured(t, s, cleanPath), Keep: 2, LockTimeout: 500 * time.Millisecond, SwapRetries: 2}
+	o := postgres.LoadOptions{Spec: s, Clean: cleanPath, DSN: dsn, Keep: 2, LockTimeout: 500 * time.Millisecond, SwapRetries: 2,
+		MeasureClean: func(ctx context.Context) (*reconcile.Measures, error) { return clean.Measure(ctx, s, cleanPath) }}
 	if mod != nil {
 		mod(&o)
 	}
@@ -274,6 +277,45 @@ func TestNothingToDo(t *testing.T) {
 	var statuses string
 	if err := conn.QueryRow(context.Background(), `SELECT string_agg(status, ' ' ORDER BY run_id) FROM sdetl.runs`).Scan(&statuses); err != nil || statuses != "ok nothing_to_do ok" {
 		t.Fatalf("ledger: %q %v", statuses, err)
+	}
+
+	// The clean side is measured by the COPY; a full measure before the load is only taken
+	// when the row counts equal live's. Other counts: no measure, a load.
+	measures := 0
+	counting := func(path string) func(*postgres.LoadOptions) {
+		return func(o *postgres.LoadOptions) {
+			o.MeasureClean = func(ctx context.Context) (*reconcile.Measures, error) { measures++; return clean.Measure(ctx, s, path) }
+		}
+	}
+	_, other := genClean(t, 4)
+	if res, err := genLoad(t, dsn, s, other, counting(other)); err != nil || res.NothingToDo || measures != 0 {
+		t.Fatalf("a store with other counts: %+v, %v, measured before the load %d times", res, err, measures)
+	}
+	// The same counts, one value changed: measured before, found different, loaded.
+	b, _, err := store.Update(context.Background(), other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.DB.Exec(`UPDATE tickets SET status = 'Reopened' WHERE rowid = 5`); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	before = liveHash(t, conn, "gen")
+	if res, err := genLoad(t, dsn, s, other, counting(other)); err != nil || res.NothingToDo || measures != 1 {
+		t.Fatalf("a store with live's counts and one value changed: %+v, %v, measured before the load %d times", res, err, measures)
+	}
+	if liveHash(t, conn, "gen") == before {
+		t.Fatal("the changed value did not reach live")
+	}
+	if res, err := genLoad(t, dsn, s, other, counting(other)); err != nil || !res.NothingToDo || measures != 2 {
+		t.Fatalf("the same store again: %+v, %v, measured %d times; want nothing to do", res, err, measures)
+	}
+	// Measures given by the caller must be the store's: else the store changed under the load.
+	res, err = genLoad(t, dsn, s, other, func(o *postgres.LoadOptions) { o.Force, o.Want = true, measured(t, s, cleanPath) })
+	if !errors.Is(err, outcome.ErrReconcile) || !strings.Contains(err.Error(), "the clean store changed while it was loaded") {
+		t.Fatalf("a load whose given measures are another store's: %+v, %v", res, err)
 	}
 }
 

@@ -51,9 +51,13 @@ type LoadOptions struct {
 
 	// For a real load (not DryRun): the run (BeginRun) that holds the lock and the ledger row.
 	Run *Run
-	// Want is the clean store's measures (clean.Measure): the generation must match them
-	// exactly, and their fingerprint equal to the live generation's means nothing to do.
-	Want *reconcile.Measures
+	// The clean store's measures (the want side of the reconciliation) are taken by the COPY
+	// itself, from the rows it sends. Want, when the caller has them already (clean.Measure),
+	// must equal those too, and decides "nothing to do" before anything is loaded. Without
+	// Want, MeasureClean is called for that decision only when the clean store's row counts
+	// equal the live generation's (otherwise the data has changed and there is no question).
+	Want         *reconcile.Measures
+	MeasureClean func(ctx context.Context) (*reconcile.Measures, error)
 	// Force loads a new generation even when the live one already holds the same data.
 	Force bool
 	// GrantRoles get USAGE on the generation and SELECT on its tables before it goes live.
@@ -207,7 +211,7 @@ func rehearse(ctx context.Context, o LoadOptions) (*LoadResult, error) {
 			return nil, fmt.Errorf("create %s: %w", t.Name, err)
 		}
 		began := time.Now()
-		n, err := copyTable(ctx, tx, src, next, t, sample, o.Progress, nil)
+		n, err := copyTable(ctx, tx, src, next, t, sample, o.Progress, nil, nil)
 		if err != nil {
 			return nil, fmt.Errorf("load %s: %w", t.Name, explainRowTooBig(t, err))
 		}
@@ -227,7 +231,7 @@ func rehearse(ctx context.Context, o LoadOptions) (*LoadResult, error) {
 	if _, err := tx.Exec(ctx, quarantineDDL(next)); err != nil {
 		return nil, fmt.Errorf("create quarantine: %w", err)
 	}
-	n, err := copyQuarantine(ctx, tx, src, next, nil)
+	n, err := copyQuarantine(ctx, tx, src, next, nil, nil)
 	if err != nil {
 		return nil, fmt.Errorf("load quarantine: %w", err)
 	}
@@ -294,7 +298,9 @@ func checkCount(ctx context.Context, tx querier, src *sql.DB, schema, pgTable, c
 	return nil
 }
 
-func copyTable(ctx context.Context, tx copier, src *sql.DB, schema string, t *contract.Table, where string, progress func(string, int), h *health.Checker) (int64, error) {
+// copyTable copies one contract table from the clean store; with acc, every row is also
+// measured for the reconciliation as it is encoded (its canonical text is what COPY reads).
+func copyTable(ctx context.Context, tx copier, src *sql.DB, schema string, t *contract.Table, where string, progress func(string, int), h *health.Checker, acc *reconcile.TableAcc) (int64, error) {
 	if err := h.Now(); err != nil {
 		return 0, err
 	}
@@ -314,6 +320,7 @@ func copyTable(ctx context.Context, tx copier, src *sql.DB, schema string, t *co
 	}
 	defer rows.Close()
 	s := newRowSource(rows, append(types, lineageTypes...), t.Name, progress)
+	s.acc = acc
 	s.health = h
 	n, err := tx.CopyFrom(ctx, pgx.Identifier{schema, t.Name}, append(dst, lineage...), s)
 	if err == nil {
@@ -325,7 +332,7 @@ func copyTable(ctx context.Context, tx copier, src *sql.DB, schema string, t *co
 	return n, err
 }
 
-func copyQuarantine(ctx context.Context, tx copier, src *sql.DB, schema string, h *health.Checker) (int64, error) {
+func copyQuarantine(ctx context.Context, tx copier, src *sql.DB, schema string, h *health.Checker, acc *reconcile.TableAcc) (int64, error) {
 	if err := h.Now(); err != nil {
 		return 0, err
 	}
@@ -337,7 +344,7 @@ func copyQuarantine(ctx context.Context, tx copier, src *sql.DB, schema string, 
 	defer rows.Close()
 	types := []contract.Type{contract.Text, contract.Text, contract.Integer, contract.Integer, contract.Text, contract.Text, contract.Text, contract.Text, contract.Text, contract.Text}
 	s := newRowSource(rows, types, QuarantineTable, nil)
-	s.escapeNUL, s.health = true, h
+	s.escapeNUL, s.acc, s.health = true, acc, h
 	cols := []string{"table_name", "source_file", "source_row", "source_line", "column_name", "rule", "severity", "raw_value", "reason", "record"}
 	n, err := tx.CopyFrom(ctx, pgx.Identifier{schema, QuarantineTable}, cols, s)
 	if err == nil {
@@ -351,8 +358,8 @@ type copier interface {
 	CopyFrom(ctx context.Context, table pgx.Identifier, columns []string, src pgx.CopyFromSource) (int64, error)
 }
 
-func copyQuarantineConn(ctx context.Context, c *pgx.Conn, src *sql.DB, schema string, h *health.Checker) (int64, error) {
-	return copyQuarantine(ctx, c, src, schema, h)
+func copyQuarantineConn(ctx context.Context, c *pgx.Conn, src *sql.DB, schema string, h *health.Checker, acc *reconcile.TableAcc) (int64, error) {
+	return copyQuarantine(ctx, c, src, schema, h, acc)
 }
 
 func checkCountConn(ctx context.Context, c *pgx.Conn, src *sql.DB, schema, pgTable, cleanTable string, copied int64) error {
@@ -371,7 +378,11 @@ type rowSource struct {
 	table     string
 	progress  func(string, int)
 	escapeNUL bool // the quarantine keeps raw text; PostgreSQL text cannot hold NUL
-	health    *health.Checker
+	// acc, when set, measures every row's canonical text (as escaped for COPY) as it passes:
+	// the clean store's side of the reconciliation, with no second read of the store.
+	acc    *reconcile.TableAcc
+	texts  []*string
+	health *health.Checker
 }
 
 func newRowSource(rows *sql.Rows, types []contract.Type, table string, progress func(string, int)) *rowSource {
@@ -402,6 +413,12 @@ func (s *rowSource) Next() bool {
 	if s.progress != nil && s.n%8192 == 0 {
 		s.progress(s.table, s.n)
 	}
+	if s.acc != nil {
+		if err := s.measure(); err != nil {
+			s.err = fmt.Errorf("row %d: %w", s.n, err)
+			return false
+		}
+	}
 	for i, r := range s.raw {
 		if !r.Valid {
 			s.vals[i] = nil
@@ -418,6 +435,25 @@ func (s *rowSource) Next() bool {
 		s.vals[i] = v
 	}
 	return true
+}
+
+// measure adds the scanned row to the accumulator, as clean.Measure would.
+func (s *rowSource) measure() error {
+	if s.texts == nil {
+		s.texts = make([]*string, len(s.raw))
+	}
+	for i := range s.raw {
+		s.texts[i] = nil
+		if s.raw[i].Valid {
+			if s.escapeNUL && strings.IndexByte(s.raw[i].String, 0) >= 0 {
+				v := strings.ReplaceAll(s.raw[i].String, "\x00", `\x00`)
+				s.texts[i] = &v
+				continue
+			}
+			s.texts[i] = &s.raw[i].String
+		}
+	}
+	return s.acc.Add(s.texts)
 }
 
 func (s *rowSource) Values() ([]any, error) { return s.vals, nil }

@@ -13,22 +13,14 @@ import (
 // measureGeneration measures a loaded schema the way clean.Measure measures the clean store,
 // in SQL over the typed columns: each value rendered back to its canonical text (trim_scale
 // for numerics, ISO dates, true/false), each row rendered by reconcile.RowText's rule and
-// hashed as reconcile.RowHash does, summed modulo 2^64.
+// hashed as reconcile.RowHash does (hashtextextended), summed modulo 2^64.
 func measureGeneration(ctx context.Context, q querier, s *contract.Spec, schema string, h *health.Checker) (*reconcile.Measures, error) {
 	if _, err := q.Exec(ctx, "SET datestyle = ISO, YMD"); err != nil { // the canonical date text
 		return nil, err
 	}
 	m := &reconcile.Measures{Tables: map[string]*reconcile.Table{}}
 	for _, t := range s.Tables {
-		var names []string
-		var types []contract.Type
-		for _, c := range t.Columns {
-			names, types = append(names, c.Name), append(types, c.Type)
-		}
-		for _, d := range t.Derived {
-			names, types = append(names, d.Name), append(types, d.Type)
-		}
-		names, types = append(names, lineage...), append(types, lineageTypes...)
+		names, types := measuredColumns(t)
 		if err := h.Now(); err != nil {
 			return nil, err
 		}
@@ -45,6 +37,20 @@ func measureGeneration(ctx context.Context, q querier, s *contract.Spec, schema 
 	}
 	m.Tables[QuarantineTable] = mt
 	return m, nil
+}
+
+// measuredColumns are a table's columns as the loader copies them: contracted, derived, then
+// the lineage.
+func measuredColumns(t *contract.Table) ([]string, []contract.Type) {
+	var names []string
+	var types []contract.Type
+	for _, c := range t.Columns {
+		names, types = append(names, c.Name), append(types, c.Type)
+	}
+	for _, d := range t.Derived {
+		names, types = append(names, d.Name), append(types, d.Type)
+	}
+	return append(names, lineage...), append(types, lineageTypes...)
 }
 
 func quarantineColumns() ([]string, []contract.Type) {
@@ -77,7 +83,9 @@ func measureTable(ctx context.Context, q querier, schema, table string, names []
 		v := canonical(ident(n), types[i])
 		parts[i] = fmt.Sprintf("coalesce(length(%[1]s)::text || ':' || %[1]s, '-')", v)
 	}
-	sel = append(sel, fmt.Sprintf(`coalesce(((sum(('x' || left(md5(%s), 16))::bit(64)::bigint::numeric) %% 18446744073709551616) + 18446744073709551616) %% 18446744073709551616, 0)::text`,
+	// hashtextextended(text COLLATE "C", 0) is hash_bytes_extended over the text's bytes, as
+	// reconcile.RowHash computes it; sum(bigint) adds in 128 bits, reduced modulo 2^64 once.
+	sel = append(sel, fmt.Sprintf(`coalesce(((sum(hashtextextended((%s) COLLATE "C", 0)) %% 18446744073709551616) + 18446744073709551616) %% 18446744073709551616, 0)::text`,
 		strings.Join(parts, " || ")))
 	for i, n := range names {
 		c, t := ident(n), types[i]

@@ -79,3 +79,34 @@ func TestDecimal(t *testing.T) {
 		t.Fatalf("sum %q", s)
 	}
 }
+
+// TestIntegerFastPathAgreesWithBig: an integer column summed in int64 gives the measures the
+// exact big.Rat path gives, also when the sum overflows int64 or a value does not fit it.
+func TestIntegerFastPathAgreesWithBig(t *testing.T) {
+	cases := [][]string{
+		{"5", "-3", "12", "0", "+7"},
+		{"9223372036854775807", "1", "-4"},                     // the sum overflows
+		{"3", "99999999999999999999999", "-2", "-99999999999"}, // a value beyond int64
+		{"-9223372036854775808", "-1"},
+	}
+	for _, vals := range cases {
+		fast := NewTableAcc([]string{"n"}, []contract.Type{contract.Integer})
+		exact := NewTableAcc([]string{"n"}, []contract.Type{contract.Decimal}) // always big.Rat
+		for _, v := range vals {
+			if err := fast.Add([]*string{sp(v)}); err != nil {
+				t.Fatal(err)
+			}
+			if err := exact.Add([]*string{sp(v)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		f, e := fast.Result().Columns["n"], exact.Result().Columns["n"]
+		if *f != *e {
+			t.Errorf("%v: int64 path %+v, big.Rat %+v", vals, *f, *e)
+		}
+	}
+	bad := NewTableAcc([]string{"n"}, []contract.Type{contract.Integer})
+	if err := bad.Add([]*string{sp("1x")}); err == nil {
+		t.Fatal("an integer that is no number was accepted")
+	}
+}
