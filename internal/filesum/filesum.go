@@ -14,11 +14,7 @@ package filesum
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
-	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sync"
@@ -88,7 +84,7 @@ func (c *Cache) Sum(ctx context.Context, path string) (string, int64, error) {
 		return e.SHA256, e.Size, nil
 	}
 	began := time.Now().UnixNano()
-	sum, n, err := hashFile(ctx, path)
+	sum, n, err := inputfile.SHA256(ctx, path)
 	if err != nil {
 		return "", 0, err
 	}
@@ -224,18 +220,4 @@ func settled(id identity, hashedAt int64) bool {
 		margin = int64(2 * time.Second)
 	}
 	return id.Mtime < hashedAt-margin && id.Ctime < hashedAt-margin
-}
-
-func hashFile(ctx context.Context, path string) (string, int64, error) {
-	f, err := inputfile.Open(path)
-	if err != nil {
-		return "", 0, err
-	}
-	defer f.Close()
-	h := sha256.New()
-	n, err := io.Copy(h, inputfile.Reader(ctx, f))
-	if err != nil {
-		return "", 0, fmt.Errorf("%s: %w", inputfile.Display(path), err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), n, nil
 }

@@ -7,6 +7,8 @@ package inputfile
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"io/fs"
@@ -120,4 +122,20 @@ func (c *ctxReaderAt) ReadAt(p []byte, off int64) (int, error) {
 		return 0, err
 	}
 	return c.r.ReadAt(p, off)
+}
+
+// SHA256 returns the SHA-256 (hex) and size of a regular file, stopping when ctx is done: it is
+// the first read of every export, so a FIFO or /dev/zero must be refused here, not hang it.
+func SHA256(ctx context.Context, path string) (string, int64, error) {
+	f, err := Open(path)
+	if err != nil {
+		return "", 0, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, Reader(ctx, f))
+	if err != nil {
+		return "", 0, fmt.Errorf("%s: %w", Display(path), err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), n, nil
 }

@@ -157,19 +157,8 @@ func migrate(ctx context.Context, o LoadOptions) (res *LoadResult, err error) {
 		}
 		lap("score", began)
 	}
-	for _, role := range o.GrantRoles {
-		if err := grant(ctx, r.conn, gen, role); err != nil {
-			return nil, err
-		}
-	}
-	rows := map[string]int64{}
-	for t, m := range got.Tables {
-		rows[t] = m.Rows
-	}
-	js, _ := json.Marshal(rows)
-	if _, err := r.conn.Exec(ctx, `UPDATE `+ident(contract.BookkeepingSchema, "owned_schemas")+` SET fingerprint = $2, rows = $3 WHERE name = $1`,
-		gen, res.Fingerprint, js); err != nil {
-		return nil, fmt.Errorf("record generation %s: %w", gen, err)
+	if err := grantAndRecord(ctx, r.conn, gen, o.GrantRoles, res.Fingerprint, got); err != nil {
+		return nil, err
 	}
 	testPoint("swap")
 	o.phase("swap")
@@ -471,4 +460,24 @@ func (o LoadOptions) phase(name string) {
 	if o.Phase != nil {
 		o.Phase(name)
 	}
+}
+
+// grantAndRecord grants the dashboards' roles on a finished generation and records its
+// fingerprint and row counts, the last steps before it may be swapped in.
+func grantAndRecord(ctx context.Context, conn *pgx.Conn, gen string, roles []string, fingerprint string, got *reconcile.Measures) error {
+	for _, role := range roles {
+		if err := grant(ctx, conn, gen, role); err != nil {
+			return err
+		}
+	}
+	rows := map[string]int64{}
+	for t, m := range got.Tables {
+		rows[t] = m.Rows
+	}
+	js, _ := json.Marshal(rows)
+	if _, err := conn.Exec(ctx, `UPDATE `+ident(contract.BookkeepingSchema, "owned_schemas")+` SET fingerprint = $2, rows = $3 WHERE name = $1`,
+		gen, fingerprint, js); err != nil {
+		return fmt.Errorf("record generation %s: %w", gen, err)
+	}
+	return nil
 }

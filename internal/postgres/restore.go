@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -249,19 +248,8 @@ func RestoreGeneration(ctx context.Context, o RestoreOptions) (res *LoadResult, 
 			return nil, err
 		}
 	}
-	for _, role := range o.GrantRoles {
-		if err := grant(ctx, r.conn, gen, role); err != nil {
-			return nil, err
-		}
-	}
-	rows := map[string]int64{}
-	for t, m := range got.Tables {
-		rows[t] = m.Rows
-	}
-	js, _ := json.Marshal(rows)
-	if _, err := r.conn.Exec(ctx, `UPDATE `+ident(contract.BookkeepingSchema, "owned_schemas")+` SET fingerprint = $2, rows = $3 WHERE name = $1`,
-		gen, res.Fingerprint, js); err != nil {
-		return nil, fmt.Errorf("record generation %s: %w", gen, err)
+	if err := grantAndRecord(ctx, r.conn, gen, o.GrantRoles, res.Fingerprint, got); err != nil {
+		return nil, err
 	}
 	testPoint("swap")
 	phase("swap")

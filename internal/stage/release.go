@@ -14,6 +14,7 @@ import (
 	"github.com/sdetl/sdetl/internal/cellguard"
 	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/exports"
+	"github.com/sdetl/sdetl/internal/inputfile"
 	"github.com/sdetl/sdetl/internal/store"
 	"github.com/sdetl/sdetl/internal/values"
 )
@@ -142,7 +143,7 @@ func Release(ctx context.Context, o ReleaseOptions) (*ReleaseResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	sum, size, err := hashFile(ctx, o.File)
+	sum, size, err := inputfile.SHA256(ctx, o.File)
 	if err != nil {
 		return nil, err
 	}
