@@ -63,12 +63,7 @@ func Postgres(ctx context.Context, dsn string, schemas []string, dir string, met
 	if err != nil {
 		return nil, err
 	}
-	m.Bytes, m.SHA256, m.MD5 = d.Bytes, d.SHA256, d.MD5
-	if err := publish(tmp, m.DataPath(dir)); err != nil {
-		return nil, err
-	}
-	if err := writeManifest(dir, m); err != nil {
-		os.Remove(m.DataPath(dir))
+	if err := seal(dir, tmp, m, d); err != nil {
 		return nil, err
 	}
 	return m, nil

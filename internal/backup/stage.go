@@ -50,12 +50,7 @@ func Stage(ctx context.Context, src, dir string, meta Meta) (_ *Manifest, err er
 	if herr != nil {
 		return nil, herr
 	}
-	m.Bytes, m.SHA256, m.MD5 = d.Bytes, d.SHA256, d.MD5
-	if err := publish(tmp, m.DataPath(dir)); err != nil {
-		return nil, err
-	}
-	if err := writeManifest(dir, m); err != nil {
-		os.Remove(m.DataPath(dir))
+	if err := seal(dir, tmp, m, d); err != nil {
 		return nil, err
 	}
 	return m, nil
@@ -168,4 +163,18 @@ func copyFile(src, dst string) error {
 		return err
 	}
 	return out.Close()
+}
+
+// seal records the finished file's size and hashes in m, moves it to its final name and writes
+// the manifest last, so a manifest always names a complete, hashed file.
+func seal(dir, tmp string, m *Manifest, d digest) error {
+	m.Bytes, m.SHA256, m.MD5 = d.Bytes, d.SHA256, d.MD5
+	if err := publish(tmp, m.DataPath(dir)); err != nil {
+		return err
+	}
+	if err := writeManifest(dir, m); err != nil {
+		os.Remove(m.DataPath(dir))
+		return err
+	}
+	return nil
 }
