@@ -4,12 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strings"
 	"time"
 
-	"github.com/sdetl/sdetl/internal/backup"
 	"github.com/sdetl/sdetl/internal/clean"
 	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/postgres"
@@ -48,9 +46,10 @@ type dryTimes struct {
 	preflight, draw, backup float64
 }
 
-// dryMeasure times, in a dry run, the steps of a real run that it would otherwise skip and
-// that read or write whole stores: drawing the canary's sample, and a backup of the staging
-// store (made in a temporary directory under backups/ and removed).
+// dryMeasure times, in a dry run, a step of a real run that it would otherwise skip and that
+// reads a whole store: drawing the canary's sample. (The backup's rehearsal is made, as in a
+// real run, while the clean stage runs, in a temporary directory under backups/; dryTimes.backup
+// is how long the run then waited for it.)
 func dryMeasure(ctx context.Context, s *contract.Spec, o runOptions) (dryTimes, error) {
 	dt := dryTimes{preflight: o.preflightSeconds}
 	began := time.Now()
@@ -64,22 +63,6 @@ func dryMeasure(ctx context.Context, s *contract.Spec, o runOptions) (dryTimes, 
 		return dt, err
 	}
 	dt.draw = time.Since(began).Seconds()
-	if o.noBackup {
-		return dt, nil
-	}
-	if err := os.MkdirAll(o.work.backups(), 0o700); err != nil {
-		return dt, err
-	}
-	tmp, err := os.MkdirTemp(o.work.backups(), ".dry-run-")
-	if err != nil {
-		return dt, err
-	}
-	defer os.RemoveAll(tmp)
-	began = time.Now()
-	if _, err := backup.Stage(ctx, o.work.stage(), tmp, backup.Meta{ToolVersion: versionLine()}); err != nil {
-		return dt, fmt.Errorf("dry run's backup rehearsal: %w", err)
-	}
-	dt.backup = time.Since(began).Seconds()
 	return dt, nil
 }
 
@@ -139,7 +122,7 @@ func estimateRun(s *contract.Spec, rep *runReport, stages []stageTime, dt dryTim
 		}
 	}
 	e.add("canary", dt.draw+sampleCopy+sec("kpis"), "the rehearsal's sample COPY and queries, and drawing the canary's sample")
-	e.add("backup", dt.backup, "a backup of the staging store made and removed by this dry run")
+	e.add("backup", dt.backup, "the wait for a backup of the staging store, made beside the clean stage and removed by this dry run")
 	// The load: each table's job (COPY, then its indexes) at the rehearsal's rate times its
 	// full rows, the jobs taken in the load's order by its parallel connections.
 	var jobs []float64

@@ -138,6 +138,16 @@ func runStages(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep 
 		}
 	}
 	reusedClean := reuse != nil // an unchanged re-run: only then is an earlier backup this run's
+	var keptBackup string       // that backup's id
+	var bk *aheadBackup         // the backup made while clean and canary run (backupahead.go)
+	if !o.noBackup {
+		if id, ok := stagedBackup(ctx, o, mf.Stage); ok && reusedClean && !o.dryRun {
+			keptBackup = id
+		} else if bk, err = startBackup(ctx, o, mf.Stage); err != nil {
+			return err
+		}
+		defer bk.abandon() // a run that fails before the load keeps no backup of its own
+	}
 	if reuse == nil {
 		if err := cleanPhases(ctx, e, s, o, rep, mf); err != nil {
 			return err
@@ -181,14 +191,19 @@ func runStages(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep 
 			lo.KPIQueries = kpi.Queries(s.KPIParams(), "")
 		}
 	}
-	o.enter("backup")
-	if !o.dryRun && !o.noBackup {
-		if id, ok := stagedBackup(ctx, o, mf.Stage); ok && reusedClean {
-			rep.Backup = id
-			rep.Reused = append(rep.Reused, "backup: this staging store is backed up and verified as "+id)
-		} else if rep.Backup, err = phase(e, "backup", "backing up the staging store", func() (string, error) {
-			return backupBeforeLoad(ctx, e, o.work, mf.Stage, o.sums)
-		}); err != nil {
+	o.enter("backup") // the load starts only once the backup is complete and verified
+	switch {
+	case keptBackup != "":
+		rep.Backup = keptBackup
+		rep.Reused = append(rep.Reused, "backup: this staging store is backed up and verified as "+keptBackup)
+	case bk != nil && o.dryRun: // the rehearsal: what the run would wait for it
+		began := time.Now()
+		if _, err := bk.wait(e); err != nil {
+			return err
+		}
+		dry.backup = time.Since(began).Seconds()
+	case bk != nil:
+		if rep.Backup, err = phase(e, "backup", "backing up the staging store", func() (string, error) { return bk.wait(e) }); err != nil {
 			return err
 		}
 	}
