@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sdetl/sdetl/internal/clean"
@@ -44,6 +45,8 @@ type runOptions struct {
 	sums             *filesum.Cache // the work dir's file fingerprints (nil: hash every time)
 	preflightSeconds float64        // how long the run's preflight took (the dry run's estimate)
 	health           health.Limits  // checked in every long stage (--health-*)
+
+	settling *sync.WaitGroup // settleSums begun beside the load (nil: none)
 }
 
 // enter tells the metrics and the log that the run entered stage.
@@ -206,6 +209,13 @@ func runStages(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep 
 		if rep.Backup, err = phase(e, "backup", "backing up the staging store", func() (string, error) { return bk.wait(e) }); err != nil {
 			return err
 		}
+	}
+	if o.settling != nil { // nothing writes the stores or the exports from here on
+		o.settling.Add(1)
+		go func() {
+			defer o.settling.Done()
+			settleSums(ctx, o, rep)
+		}()
 	}
 	o.enter("load")
 	if rep.Load, err = loadStage(ctx, e, lo); err != nil {
