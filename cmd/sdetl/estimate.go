@@ -18,7 +18,7 @@ import (
 
 // The dry run's estimate of the whole run, stage by stage. Every number is a measurement of
 // this dry run scaled by the data it did not process, never a constant: the stages a dry run
-// runs on all the data (preflight, import, profile, scores, clean, measure, backup) are their
+// runs on all the data (preflight, import, profile, scores, clean and its measures, backup) are their
 // own times; the canary is the rehearsal's sample load and query times (the same size of
 // sample, the same COPY and queries); the load is the rehearsal's per-table COPY and index
 // rates on its 10% sample times each table's full rows, scheduled on the load's parallel
@@ -45,21 +45,15 @@ func (e *estimate) add(stage string, seconds float64, basis string) {
 
 // dryTimes are what the dry run measured beside its stages, for the estimate.
 type dryTimes struct {
-	preflight, measure, draw, backup float64
+	preflight, draw, backup float64
 }
 
 // dryMeasure times, in a dry run, the steps of a real run that it would otherwise skip and
-// that read or write whole stores: the reconciliation's measure of the clean store, drawing
-// the canary's sample, and a backup of the staging store (made in a temporary directory under
-// backups/ and removed).
+// that read or write whole stores: drawing the canary's sample, and a backup of the staging
+// store (made in a temporary directory under backups/ and removed).
 func dryMeasure(ctx context.Context, s *contract.Spec, o runOptions) (dryTimes, error) {
 	dt := dryTimes{preflight: o.preflightSeconds}
 	began := time.Now()
-	if _, err := measureClean(ctx, s, o.work, o.health); err != nil {
-		return dt, err
-	}
-	dt.measure = time.Since(began).Seconds()
-	began = time.Now()
 	db, err := store.OpenReadOnly(o.work.clean())
 	if err != nil {
 		return dt, err
@@ -107,7 +101,7 @@ func estimateRun(s *contract.Spec, rep *runReport, stages []stageTime, dt dryTim
 	e.add("import", measured("import"), all)
 	e.add("profile", measured("profile"), all)
 	e.add("score", measured("score"), all)
-	e.add("clean", measured("clean")+dt.measure, all+" (clean, its score, and the reconciliation's measure)")
+	e.add("clean", measured("clean"), all+" (clean, its score, and the reconciliation's measures taken as it writes)")
 	l := rep.Load
 	if l == nil {
 		return e

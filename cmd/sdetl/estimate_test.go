@@ -49,7 +49,7 @@ func TestEstimateModel(t *testing.T) {
 		}, Seconds: map[string]float64{"reconcile": 0.5, "score": 0.25, "kpis": 0.1}},
 	}
 	stages := []stageTime{{"import", 3}, {"profile", 1}, {"score", 2}, {"clean", 4}, {"load", 0}}
-	e := estimateRun(s, rep, stages, dryTimes{preflight: 0.5, measure: 1, draw: 0.2, backup: 1.5}, 2)
+	e := estimateRun(s, rep, stages, dryTimes{preflight: 0.5, draw: 0.2, backup: 1.5}, 2)
 	got := map[string]float64{}
 	var sum float64
 	for _, st := range e.Stages {
@@ -58,7 +58,7 @@ func TestEstimateModel(t *testing.T) {
 	}
 	// Jobs: tickets 1s x10 = 10, comments 3s x10 = 30, quarantine 1s x1 = 1 -> 10+1 | 30 = 30.
 	// Rows 1150 of 160 sampled: x7.1875 for the measure and score.
-	want := map[string]float64{"preflight": 0.5, "import": 3, "profile": 1, "score": 2, "clean": 5,
+	want := map[string]float64{"preflight": 0.5, "import": 3, "profile": 1, "score": 2, "clean": 4,
 		"canary": 0.2 + 1 + 3 + 0.1, "backup": 1.5, "load": 30 + 0.75*1150/160, "kpis": 0.1 * 1150 / 160}
 	for k, v := range want {
 		if math.Abs(got[k]-v) > 1e-9 {

@@ -156,12 +156,8 @@ func runStages(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep 
 	o.mig.apply(&lo)
 	if !o.dryRun && reuse != nil {
 		lo.Want = reuse.Measures
-	} else if !o.dryRun {
-		if lo.Want, err = phase(e, "measure", "measuring the clean store for the reconciliation", func() (*rc.Measures, error) {
-			return measureClean(ctx, s, o.work, o.health)
-		}); err != nil {
-			return err
-		}
+	} else if !o.dryRun { // the clean stage measured the store as it wrote it
+		lo.Want = rep.Clean.Measures
 		if reuse, err = saveReuse(ctx, o, mf, rep, lo.Want); err != nil {
 			return err
 		}
@@ -258,8 +254,9 @@ func cleanPhases(ctx context.Context, e *env, s *contract.Spec, o runOptions, re
 		return err
 	}
 	o.enter("clean")
-	// The clean store is scored as it is written (the same report as sdetl score --store clean).
-	if rep.Clean, err = cleanStage(ctx, e, s, o.work, false, time.Now(), o.health, mf.String()); err != nil {
+	// The clean store is scored and measured for the reconciliation as it is written (the same
+	// report as sdetl score --store clean, the same measures as clean.Measure).
+	if rep.Clean, err = cleanStage(ctx, e, s, o.work, false, time.Now(), true, o.health, mf.String()); err != nil {
 		return err
 	}
 	rep.Scores.Clean = rep.Clean.Score
@@ -290,7 +287,8 @@ func reconcile(s *contract.Spec, rep *runReport, live *postgres.LiveCounts) (bad
 	return bad
 }
 
-// measureClean measures the clean store for the reconciliation of the generation.
+// measureClean measures the clean store for the reconciliation of the generation (sdetl load:
+// a run takes the measures as it cleans).
 func measureClean(ctx context.Context, s *contract.Spec, w workdir, h health.Limits) (*rc.Measures, error) {
 	return clean.MeasureChecked(ctx, s, w.clean(), h.For("reconcile", nil))
 }
@@ -329,8 +327,9 @@ func importStage(ctx context.Context, e *env, s *contract.Spec, dir, out string,
 	return stage.Import(ctx, stage.Options{Spec: s, Dir: dir, Out: out, Fresh: fresh, Limits: lim, Progress: p.updateDone, Measure: true, Health: h})
 }
 
-// cleanStage writes the clean store; with scoreAt set it also scores it (Report.Score).
-func cleanStage(ctx context.Context, e *env, s *contract.Spec, w workdir, changes bool, scoreAt time.Time, h health.Limits, madeFrom string) (_ *clean.Report, err error) {
+// cleanStage writes the clean store; with scoreAt set it also scores it (Report.Score), with
+// measure it also takes the reconciliation's measures (Report.Measures).
+func cleanStage(ctx context.Context, e *env, s *contract.Spec, w workdir, changes bool, scoreAt time.Time, measure bool, h health.Limits, madeFrom string) (_ *clean.Report, err error) {
 	p := newProgress(e, "clean")
 	defer func() { p.finish(err) }()
 	if n, err := store.RowCounts(ctx, w.stage()); err == nil { // the totals, for the ETA
@@ -341,7 +340,7 @@ func cleanStage(ctx context.Context, e *env, s *contract.Spec, w workdir, change
 		}
 	}
 	return clean.Run(ctx, clean.Options{Spec: s, Stage: w.stage(), Out: w.clean(),
-		CellChanges: changes, MadeFrom: madeFrom, Progress: p.update, Health: h, ScoreAt: scoreAt})
+		CellChanges: changes, MadeFrom: madeFrom, Progress: p.update, Health: h, ScoreAt: scoreAt, Measure: measure})
 }
 
 // adoptUsage documents --adopt-schema, the upgrade path from versions that kept no records.

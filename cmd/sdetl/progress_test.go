@@ -16,7 +16,7 @@ import (
 )
 
 // progressStages are the stages a run reports progress for, in order.
-var progressStages = []string{"import", "profile", "score", "clean", "measure", "canary", "backup", "load", "swap", "reconcile"}
+var progressStages = []string{"import", "profile", "score", "clean", "canary", "backup", "load", "swap", "reconcile"}
 
 // TestProgressOnTerminal runs the real command on a pty (script from util-linux): every stage
 // leaves its bar, and the long ones show rows/s and an ETA while they go. With --log-stderr

@@ -17,6 +17,7 @@ import (
 	"github.com/sdetl/sdetl/internal/health"
 	"github.com/sdetl/sdetl/internal/outcome"
 	"github.com/sdetl/sdetl/internal/quality"
+	rc "github.com/sdetl/sdetl/internal/reconcile"
 	"github.com/sdetl/sdetl/internal/store"
 	"github.com/sdetl/sdetl/internal/values"
 )
@@ -38,6 +39,9 @@ type Options struct {
 	// ScoreAt, when set, scores the clean store as it is written, at that time: Report.Score
 	// is what quality.Score gives on the finished store, without a second pass over its rows.
 	ScoreAt time.Time
+	// Measure, when set, takes the reconciliation's measures as the store is written:
+	// Report.Measures is what Measure gives on the finished store, without reading it back.
+	Measure bool
 }
 
 // TableResult reconciles one table.
@@ -62,6 +66,8 @@ type Report struct {
 	Changes    []ChangeCount   `json:"changes"`
 	Quarantine map[string]int  `json:"quarantine_by_rule"`
 	Score      *quality.Report `json:"-"` // with Options.ScoreAt only
+	Measures   *rc.Measures    `json:"-"` // with Options.Measure only
+	remeasured []string        // tables Measures read from the store (not known exactly as written)
 }
 
 // Run cleans the staging store into a new clean store. The staging store is only read; on any
@@ -98,6 +104,12 @@ func Run(ctx context.Context, o Options) (_ *Report, err error) {
 			c.scores[t.Name] = quality.NewAccumulator(o.Spec, t, o.ScoreAt)
 		}
 	}
+	if o.Measure {
+		c.measures, c.quar = map[string]*tableMeasure{}, newQuarMeasure()
+		for _, t := range o.Spec.Tables {
+			c.measures[t.Name] = newTableMeasure(t)
+		}
+	}
 	if err := c.run(ctx); err != nil {
 		return nil, err
 	}
@@ -125,6 +137,11 @@ func Run(ctx context.Context, o Options) (_ *Report, err error) {
 	}
 	if c.scores != nil { // the rows were measured as written: only keys and orphans are asked of the store
 		if res.Score, err = quality.ScoreFed(ctx, o.Spec, QualitySource(b.DB), o.ScoreAt, c.scores); err != nil {
+			return nil, err
+		}
+	}
+	if o.Measure {
+		if res.Measures, res.remeasured, err = c.measured(ctx, b.DB); err != nil {
 			return nil, err
 		}
 	}
@@ -173,6 +190,8 @@ type cleaner struct {
 	healthy    func() error                    // the health check, run once per row
 	scores     map[string]*quality.Accumulator // per table, when scoring
 	free       chan *batch                     // batches the writer is done with
+	measures   map[string]*tableMeasure        // per table, when measuring (fed by the reader)
+	quar       *quarMeasure                    // the quarantine's, when measuring (the writer's)
 }
 
 func fileNames(ctx context.Context, db *sql.DB) (map[int64]string, error) {
@@ -203,11 +222,23 @@ func (c *cleaner) finish(ctx context.Context, stagePath string) error {
 	if _, err := c.dst.ExecContext(ctx, `CREATE TABLE import_file AS SELECT * FROM stg.import_file`); err != nil {
 		return err
 	}
+	var mark int64
+	if c.quar != nil {
+		var err error
+		if mark, err = quarantineMark(ctx, c.dst); err != nil {
+			return err
+		}
+	}
 	r, err := c.dst.ExecContext(ctx, `INSERT INTO quarantine
 		SELECT s.table_name, f.name, s._row, s._line, NULL, s.rule, ?, NULL, s.reason, s.record
 		FROM stg.stg_rejects s JOIN stg.import_file f ON f.id = s._file_id`, contract.Critical)
 	if err != nil {
 		return err
+	}
+	if c.quar != nil {
+		if err := c.quar.addSince(ctx, c.dst, mark); err != nil {
+			return fmt.Errorf("measure the rejected rows: %w", err)
+		}
 	}
 	n, _ := r.RowsAffected()
 	if n > 0 {

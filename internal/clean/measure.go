@@ -33,27 +33,28 @@ func MeasureChecked(ctx context.Context, s *contract.Spec, path string, h *healt
 	defer db.Close()
 	m := &rc.Measures{Tables: map[string]*rc.Table{}}
 	for _, t := range s.Tables {
-		var sel, names []string
-		var types []contract.Type
-		for _, c := range t.Columns {
-			sel, names, types = append(sel, "c."+store.Quote(c.Name)), append(names, c.Name), append(types, c.Type)
-		}
-		for _, d := range t.Derived {
-			sel, names, types = append(sel, "c."+store.Quote(d.Name)), append(names, d.Name), append(types, d.Type)
-		}
-		sel = append(sel, "f.name", "c._row", "c._file_id")
-		names, types = append(names, "_source_file", "_source_row", "_import_id"), append(types, contract.Text, contract.Integer, contract.Integer)
-		q := fmt.Sprintf(`SELECT %s FROM %s c JOIN import_file f ON f.id = c._file_id`, strings.Join(sel, ", "), store.Quote(t.Name))
-		if m.Tables[t.Name], err = measureRows(ctx, db, q, names, types, false, h); err != nil {
-			return nil, fmt.Errorf("measure clean %s: %w", t.Name, err)
+		if m.Tables[t.Name], err = measureTable(ctx, db, t, h); err != nil {
+			return nil, err
 		}
 	}
 	names, types := QuarantineColumns()
-	q := `SELECT ` + strings.Join(names, ", ") + ` FROM quarantine`
-	if m.Tables["quarantine"], err = measureRows(ctx, db, q, names, types, true, h); err != nil {
+	acc := rc.NewTableAcc(names, types)
+	if err := feedRows(ctx, db, `SELECT `+strings.Join(names, ", ")+` FROM quarantine`, nil, len(names), true, h, acc.Add); err != nil {
 		return nil, fmt.Errorf("measure clean quarantine: %w", err)
 	}
+	m.Tables["quarantine"] = acc.Result()
 	return m, nil
+}
+
+// measureTable measures one contract table of the clean store db.
+func measureTable(ctx context.Context, db querier, t *contract.Table, h *health.Checker) (*rc.Table, error) {
+	sel, names, types := measureLayout(t)
+	q := fmt.Sprintf(`SELECT %s FROM %s c JOIN import_file f ON f.id = c._file_id`, strings.Join(sel, ", "), store.Quote(t.Name))
+	acc := rc.NewTableAcc(names, types)
+	if err := feedRows(ctx, db, q, nil, len(names), false, h, acc.Add); err != nil {
+		return nil, fmt.Errorf("measure clean %s: %w", t.Name, err)
+	}
+	return acc.Result(), nil
 }
 
 // QuarantineColumns are the quarantine's columns as the loader copies them, with their types.
@@ -62,42 +63,40 @@ func QuarantineColumns() ([]string, []contract.Type) {
 		[]contract.Type{contract.Text, contract.Text, contract.Integer, contract.Integer, contract.Text, contract.Text, contract.Text, contract.Text, contract.Text, contract.Text}
 }
 
-func measureRows(ctx context.Context, db *sql.DB, q string, names []string, types []contract.Type, escapeNUL bool, h *health.Checker) (*rc.Table, error) {
-	rows, err := db.QueryContext(ctx, q)
+// feedRows runs q and hands fn each row of its n columns as text (nil for NULL; nul: as
+// loaderText), checking the health every few rows.
+func feedRows(ctx context.Context, db querier, q string, args []any, n int, nul bool, h *health.Checker, fn func([]*string) error) error {
+	rows, err := db.QueryContext(ctx, q, args...)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer rows.Close()
-	raw := make([]sql.NullString, len(names))
-	scan := make([]any, len(names))
-	vals := make([]*string, len(names))
+	raw := make([]sql.NullString, n)
+	scan := make([]any, n)
+	vals := make([]*string, n)
 	for i := range raw {
 		scan[i] = &raw[i]
 	}
-	acc := rc.NewTableAcc(names, types)
 	for rows.Next() {
 		if err := rows.Scan(scan...); err != nil {
-			return nil, err
+			return err
 		}
 		if err := h.Tick(); err != nil {
-			return nil, err
+			return err
 		}
 		for i, r := range raw {
 			vals[i] = nil
 			if r.Valid {
 				v := r.String
-				if escapeNUL { // as the loader writes it: PostgreSQL text cannot hold NUL
-					v = strings.ReplaceAll(v, "\x00", `\x00`)
+				if nul {
+					v = loaderText(v)
 				}
 				vals[i] = &v
 			}
 		}
-		if err := acc.Add(vals); err != nil {
-			return nil, err
+		if err := fn(vals); err != nil {
+			return err
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return acc.Result(), nil
+	return rows.Err()
 }

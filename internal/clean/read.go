@@ -83,6 +83,7 @@ func (c *cleaner) read(ctx context.Context, t *contract.Table, send func(*batch)
 		derivedFrom       = make([]int, len(t.Derived))
 		counts            = newChangeCounts(t)
 		acc               = c.scores[t.Name]
+		measure           = c.measures[t.Name]
 		n, size           int
 		b                 = c.newBatch()
 	)
@@ -125,6 +126,11 @@ func (c *cleaner) read(ctx context.Context, t *contract.Table, send func(*batch)
 				raw[failed], fmt.Sprintf("%s: %s", col.Name, reason), recordJSON(t, raw, extra)}}
 		} else {
 			r = c.cleanValues(t, clean, derivedFrom, counts, reuse, file, fileID, row, line, raw)
+			if measure != nil {
+				if err := measure.add(r.vals, file); err != nil {
+					return err
+				}
+			}
 			if acc != nil {
 				for i := range canon {
 					canon[i] = scoreText(r.vals[3+i])

@@ -156,6 +156,9 @@ func (c *cleaner) insert(ctx context.Context, w *tableWriter, r *cleanRow) error
 			return err
 		}
 		c.quarantine[r.rule]++
+		if c.quar != nil {
+			return c.quar.add(r.quar)
+		}
 		return nil
 	}
 	for _, cell := range r.cells {
@@ -200,6 +203,16 @@ func (c *cleaner) dedupe(ctx context.Context, tx *sql.Tx, t *contract.Table) err
 	if err := c.ensureFileNames(ctx, tx); err != nil {
 		return err
 	}
+	var mark int64 // the quarantine's end before the losers: they are measured after it
+	if m := c.measures[t.Name]; m != nil {
+		err := m.removeLosers(ctx, tx, t)
+		if err == nil {
+			mark, err = quarantineMark(ctx, tx)
+		}
+		if err != nil {
+			return fmt.Errorf("duplicates: %w", err)
+		}
+	}
 	rec := make([]string, 0, 2*len(t.Columns))
 	for _, col := range t.Columns {
 		rec = append(rec, "'"+strings.ReplaceAll(col.Name, "'", "''")+"'", "d."+store.Quote(col.Name))
@@ -220,6 +233,11 @@ func (c *cleaner) dedupe(ctx context.Context, tx *sql.Tx, t *contract.Table) err
 	}
 	if n, _ := r.RowsAffected(); n > 0 {
 		c.quarantine[contract.RuleDuplicateKey] += int(n)
+	}
+	if c.quar != nil {
+		if err := c.quar.addSince(ctx, tx, mark); err != nil {
+			return fmt.Errorf("duplicates: %w", err)
+		}
 	}
 	_, err = tx.ExecContext(ctx, fmt.Sprintf(`DELETE FROM %s WHERE rowid IN (SELECT rid FROM temp.losers)`, tbl))
 	return err

@@ -26,7 +26,7 @@ import (
 // Generations: a run loads into a new schema of its own, <schema>__g<run id>, recorded as
 // owned (purpose building) before anything goes in. It is not live, so it needs no long
 // transaction: each table is one COPY on its own connection (tables in parallel), its indexes
-// are built after its rows are in, and every step commits. Only after the generation
+// are built after its rows are in, then its statistics, and every step commits. Only after the generation
 // reconciles with the clean store, scores no lower, and has its grants does the swap make it
 // live, in one short transaction. A failure anywhere before the swap leaves live untouched; the
 // generation is dropped then, or, if the process died, by the next run (it is still recorded
@@ -128,10 +128,6 @@ func migrate(ctx context.Context, o LoadOptions) (res *LoadResult, err error) {
 		}
 	}
 	res.Fingerprint = reconcile.Fingerprint(want)
-	o.phase("analyze")
-	if _, err := r.conn.Exec(ctx, "ANALYZE "+tableList(gen, loadedTables(s))); err != nil {
-		return nil, fmt.Errorf("analyze %s: %w", gen, err)
-	}
 
 	if o.BeforeReconcile != nil {
 		if err := o.BeforeReconcile(ctx, gen); err != nil {
@@ -139,24 +135,18 @@ func migrate(ctx context.Context, o LoadOptions) (res *LoadResult, err error) {
 		}
 	}
 	testPoint("reconcile")
-	o.phase("reconcile: measuring the generation")
+	o.phase("reconcile and score: measuring and scoring the generation")
 	began = time.Now()
-	got, err := measureGeneration(ctx, r.conn, s, gen, o.Health.For("reconcile", o.ping))
+	got, reconciling, scoring, err := verifyGeneration(ctx, o, r.conn, gen, want)
 	if err != nil {
-		return nil, fmt.Errorf("reconcile: %w", err)
+		return nil, err
 	}
-	if diffs := reconcile.Compare(want, got); len(diffs) > 0 {
-		return nil, reconcileErr(gen, diffs)
-	}
-	lap("reconcile", began)
+	// Each side's own seconds (the estimate's), and the wall time of both.
+	res.Seconds["reconcile"] = reconciling.Seconds()
 	if o.BeforeSwap != nil {
-		began = time.Now()
-		o.phase("score: scoring the new schema")
-		if err := o.BeforeSwap(ctx, QualitySource(r.conn, gen)); err != nil {
-			return nil, err
-		}
-		lap("score", began)
+		res.Seconds["score"] = scoring.Seconds()
 	}
+	lap("reconcile_and_score", began)
 	if err := grantAndRecord(ctx, r.conn, gen, o.GrantRoles, res.Fingerprint, got); err != nil {
 		return nil, err
 	}
@@ -272,6 +262,13 @@ func copyAll(ctx context.Context, o LoadOptions, src *sql.DB, gen string) ([]Tab
 				return
 			}
 			defer conn.Close(context.Background())
+			if err := copySession(ctx, conn); err != nil {
+				for j := range jobs {
+					errs[j.i] = err
+					cancel()
+				}
+				return
+			}
 			for j := range jobs {
 				if ctx.Err() != nil {
 					errs[j.i] = ctx.Err()
@@ -321,6 +318,9 @@ func copyOne(ctx context.Context, conn *pgx.Conn, o LoadOptions, src *sql.DB, ge
 		if err := checkCountConn(ctx, conn, src, gen, QuarantineTable, "quarantine", n); err != nil {
 			return TableLoad{}, err
 		}
+		if err := analyze(ctx, conn, o, gen, QuarantineTable); err != nil {
+			return TableLoad{}, err
+		}
 		return TableLoad{Table: QuarantineTable, Rows: n, Copying: time.Since(began)}, nil
 	}
 	n, err := copyTable(ctx, conn, src, gen, t, "", o.Progress, o.Health.For("load", o.ping), acc)
@@ -340,7 +340,30 @@ func copyOne(ctx context.Context, conn *pgx.Conn, o LoadOptions, src *sql.DB, ge
 		}
 	}
 	tl.Indexing = time.Since(began)
-	return tl, nil
+	return tl, analyze(ctx, conn, o, gen, t.Name)
+}
+
+// analyze gathers a copied table's statistics for the score's and the KPIs' plans, on its
+// copying connection while the other tables still copy.
+func analyze(ctx context.Context, conn *pgx.Conn, o LoadOptions, gen, table string) error {
+	o.phase("analyze " + table)
+	if _, err := conn.Exec(ctx, "ANALYZE "+ident(gen, table)); err != nil {
+		return fmt.Errorf("analyze %s.%s: %w", gen, table, err)
+	}
+	return nil
+}
+
+// copySession prepares a copying connection: long values are compressed with lz4 where the
+// server has it (several times faster than the default pglz to compress while copying and to
+// decompress when the reconciliation and the score read them back; the same text either way).
+// This session's setting only, never the server's.
+func copySession(ctx context.Context, conn *pgx.Conn) error {
+	_, err := conn.Exec(ctx, "SET default_toast_compression = lz4")
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && (pe.Code == "22023" || pe.Code == "42704") {
+		return nil // built without lz4 (invalid_parameter_value), or before PostgreSQL 14 (undefined_object): pglz
+	}
+	return err
 }
 
 // indexDDL is the natural-key unique index and the contract's declared indexes of t.

@@ -20,6 +20,7 @@ import (
 	"github.com/sdetl/sdetl/internal/outcome"
 	"github.com/sdetl/sdetl/internal/pgtest"
 	"github.com/sdetl/sdetl/internal/postgres"
+	"github.com/sdetl/sdetl/internal/quality"
 	"github.com/sdetl/sdetl/internal/reconcile"
 	"github.com/sdetl/sdetl/internal/stage"
 	"github.com/sdetl/sdetl/internal/store"
@@ -242,6 +243,60 @@ func TestTamperCaught(t *testing.T) {
 			})
 			if !errors.Is(err, outcome.ErrReconcile) || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "row hash") {
 				t.Fatalf("err = %v, want a reconciliation failure naming %q and the row hash", err, c.want)
+			}
+			if liveHash(t, conn, "gen") != before {
+				t.Fatal("live changed")
+			}
+			if got := strings.Join(ownedSchemas(t, conn, "gen"), " "); got != "gen" {
+				t.Fatalf("schemas left: %s", got)
+			}
+		})
+	}
+}
+
+// TestScoreAndReconcileBothGate: the score runs beside the reconciliation on a connection of
+// its own; a failing score fails the load on its own, and when both fail the reconciliation's
+// error is the one returned (as when they ran in turn). Live is unchanged either way.
+func TestScoreAndReconcileBothGate(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	conn := connect(t, dsn)
+	s, cleanPath := genClean(t, 2)
+	if _, err := genLoad(t, dsn, s, cleanPath, nil); err != nil {
+		t.Fatal(err)
+	}
+	before := liveHash(t, conn, "gen")
+	lowScore := errors.New("the loaded schema scores too low")
+	for _, tamper := range []bool{false, true} {
+		t.Run(fmt.Sprintf("tampered=%v", tamper), func(t *testing.T) {
+			scored := false
+			_, err := genLoad(t, dsn, s, cleanPath, func(o *postgres.LoadOptions) {
+				o.Force = true
+				o.BeforeSwap = func(ctx context.Context, src quality.Source) error {
+					r, err := quality.Score(ctx, s, src, time.Now())
+					if err != nil {
+						return err
+					}
+					for _, rule := range r.Rules { // it read the committed rows
+						for _, n := range rule.Counts {
+							scored = scored || n > 0
+						}
+					}
+					return lowScore
+				}
+				if tamper {
+					o.BeforeReconcile = func(ctx context.Context, schema string) error {
+						_, err := conn.Exec(ctx, fmt.Sprintf(`DELETE FROM %s.tickets WHERE id = 6`, pgx.Identifier{schema}.Sanitize()))
+						return err
+					}
+				}
+			})
+			switch {
+			case tamper && (!errors.Is(err, outcome.ErrReconcile) || errors.Is(err, lowScore)):
+				t.Fatalf("err = %v, want the reconciliation's failure", err)
+			case !tamper && !errors.Is(err, lowScore):
+				t.Fatalf("err = %v, want the score's failure", err)
+			case !tamper && !scored:
+				t.Fatal("the score saw no rows of the generation")
 			}
 			if liveHash(t, conn, "gen") != before {
 				t.Fatal("live changed")

@@ -15,7 +15,7 @@ import (
 // for numerics, ISO dates, true/false), each row rendered by reconcile.RowText's rule and
 // hashed as reconcile.RowHash does (hashtextextended), summed modulo 2^64.
 func measureGeneration(ctx context.Context, q querier, s *contract.Spec, schema string, h *health.Checker) (*reconcile.Measures, error) {
-	if _, err := q.Exec(ctx, "SET datestyle = ISO, YMD"); err != nil { // the canonical date text
+	if _, err := q.Exec(ctx, dateStyle); err != nil {
 		return nil, err
 	}
 	m := &reconcile.Measures{Tables: map[string]*reconcile.Table{}}
@@ -38,6 +38,9 @@ func measureGeneration(ctx context.Context, q querier, s *contract.Spec, schema 
 	m.Tables[QuarantineTable] = mt
 	return m, nil
 }
+
+// dateStyle is the session setting under which dates render as their canonical text.
+const dateStyle = "SET datestyle = ISO, YMD"
 
 // measuredColumns are a table's columns as the loader copies them: contracted, derived, then
 // the lineage.

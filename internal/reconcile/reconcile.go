@@ -6,6 +6,7 @@
 package reconcile
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -156,6 +157,9 @@ type TableAcc struct {
 	hash  uint64
 	cols  []colAcc
 	buf   []byte // the row text, reused
+	ties  bool   // counting the values equal to each min and max, so rows can be removed
+	// inexact: a removed row took the last value equal to a min or max (Exact).
+	inexact bool
 }
 
 type colAcc struct {
@@ -170,6 +174,11 @@ type colAcc struct {
 	// overflow (ints); then it moves to big.Rat for good: the same measures, far cheaper.
 	imin, imax, isum   int64
 	intsDone, intsSeen bool
+	// With TableAcc.ties: how many values equal min and max, and whether one of those was
+	// spelled otherwise (a number: "1.5" and "1.50"), which makes the kept spelling depend on
+	// which came first.
+	minTies, maxTies   int64
+	minMixed, maxMixed bool
 }
 
 // NewTableAcc starts a table whose row has the given column names and types (in row order;
@@ -191,7 +200,7 @@ func (a *TableAcc) Add(vals []*string) error {
 			continue
 		}
 		t := a.types[i]
-		if t == contract.Integer && !c.intsDone && c.addInt(*v) {
+		if t == contract.Integer && !c.intsDone && c.addInt(*v, a.ties) {
 			continue
 		}
 		if Numeric(t) {
@@ -206,11 +215,11 @@ func (a *TableAcc) Add(vals []*string) error {
 				c.sum = new(big.Rat)
 			}
 			c.sum.Add(c.sum, r)
-			if c.minN == nil || r.Cmp(c.minN) < 0 {
-				c.minN, c.min = r, *v
+			if c.minN == nil || c.tieMin(r.Cmp(c.minN), *v, a.ties) {
+				c.minN, c.min, c.minTies, c.minMixed = r, *v, 1, false
 			}
-			if c.maxN == nil || r.Cmp(c.maxN) > 0 {
-				c.maxN, c.max = r, *v
+			if c.maxN == nil || c.tieMax(r.Cmp(c.maxN), *v, a.ties) {
+				c.maxN, c.max, c.maxTies, c.maxMixed = r, *v, 1, false
 			}
 			c.any = true
 			continue
@@ -221,30 +230,53 @@ func (a *TableAcc) Add(vals []*string) error {
 		// Canonical date, time and timestamp text sorts as its values do (fixed-width fields,
 		// a fraction only after the seconds); text compares byte-wise, as COLLATE "C" does.
 		if !c.any || *v < c.min {
-			c.min = *v
+			c.min, c.minTies = *v, 1
+		} else if a.ties && *v == c.min {
+			c.minTies++
 		}
 		if !c.any || *v > c.max {
-			c.max = *v
+			c.max, c.maxTies = *v, 1
+		} else if a.ties && *v == c.max {
+			c.maxTies++
 		}
 		c.any = true
 	}
 	return nil
 }
 
+// tieMin reports whether a value comparing cmp to the min (spelled v) is a new min; with ties,
+// one equal to the min is counted.
+func (c *colAcc) tieMin(cmp int, v string, ties bool) bool {
+	if cmp == 0 && ties {
+		c.minTies++
+		c.minMixed = c.minMixed || v != c.min
+	}
+	return cmp < 0
+}
+
+// tieMax is tieMin for the max.
+func (c *colAcc) tieMax(cmp int, v string, ties bool) bool {
+	if cmp == 0 && ties {
+		c.maxTies++
+		c.maxMixed = c.maxMixed || v != c.max
+	}
+	return cmp > 0
+}
+
 // addInt adds an integer value on the int64 path; false once the value does not parse as an
 // int64 or the sum would overflow, having moved what it summed to the big.Rat path.
-func (c *colAcc) addInt(v string) bool {
+func (c *colAcc) addInt(v string, ties bool) bool {
 	n, err := strconv.ParseInt(v, 10, 64)
 	if err == nil {
 		sum := c.isum + n
 		if (n > 0 && sum < c.isum) || (n < 0 && sum > c.isum) {
 			err = strconv.ErrRange
 		} else {
-			if !c.intsSeen || n < c.imin {
-				c.imin, c.min = n, v
+			if !c.intsSeen || c.tieMin(cmp.Compare(n, c.imin), v, ties) {
+				c.imin, c.min, c.minTies, c.minMixed = n, v, 1, false
 			}
-			if !c.intsSeen || n > c.imax {
-				c.imax, c.max = n, v
+			if !c.intsSeen || c.tieMax(cmp.Compare(n, c.imax), v, ties) {
+				c.imax, c.max, c.maxTies, c.maxMixed = n, v, 1, false
 			}
 			c.isum, c.intsSeen, c.any = sum, true, true
 			return true
