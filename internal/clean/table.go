@@ -81,6 +81,10 @@ func (c *cleaner) write(ctx context.Context, t *contract.Table, in <-chan *batch
 	if err != nil {
 		return err
 	}
+	// Each insert is one row: it runs without ctx's cancellation, for which the driver would
+	// start a watcher goroutine per statement; the reader checks ctx every few thousand rows
+	// and then closes the channel, which ends this loop.
+	rowCtx := context.WithoutCancel(ctx)
 	for {
 		b, ok := <-in
 		switch {
@@ -93,7 +97,7 @@ func (c *cleaner) write(ctx context.Context, t *contract.Table, in <-chan *batch
 			return b.err
 		}
 		for i := range b.rows {
-			if err := c.insert(ctx, w, &b.rows[i]); err != nil {
+			if err := c.insert(rowCtx, w, &b.rows[i]); err != nil {
 				return fmt.Errorf("clean %s: %w", t.Name, err)
 			}
 		}

@@ -333,11 +333,15 @@ func (im *importer) importFile(ctx context.Context, t *contract.Table, path stri
 	if im.o.Progress != nil {
 		progress = func(n int64, done float64) { im.o.Progress(t.Name, int(n), done) }
 	}
+	// The statements of one row run without ctx's cancellation: for a cancellable context the
+	// driver starts a watcher goroutine per statement, which cost more than the row's insert,
+	// and Each checks ctx every few thousand rows anyway.
+	rowCtx := context.WithoutCancel(ctx)
 	if err := ex.Each(ctx, progress, func(r exports.Row) error {
 		if err := im.health.Tick(); err != nil {
 			return err
 		}
-		return fi.row(ctx, r)
+		return fi.row(rowCtx, r)
 	}); err != nil {
 		return nil, err
 	}
