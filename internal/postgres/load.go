@@ -161,6 +161,9 @@ func rehearse(ctx context.Context, o LoadOptions) (*LoadResult, error) {
 		return nil, err
 	}
 	defer conn.Close(context.Background())
+	if err := copySession(ctx, conn); err != nil { // compressed as a load's copies are, so its rates are theirs
+		return nil, err
+	}
 	unlock, err := Lock(ctx, conn, o.Spec.Schema)
 	if err != nil {
 		return nil, err
