@@ -246,6 +246,9 @@ func copyAll(ctx context.Context, o LoadOptions, src *sql.DB, gen string) ([]Tab
 	if o.Parallel == 0 {
 		workers = min(2, n)
 	}
+	// Each worker streams its table from the store on a read connection of its own: on the
+	// store's one connection, a second table's query would wait for the first's rows to end.
+	src.SetMaxOpenConns(workers)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
