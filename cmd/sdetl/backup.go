@@ -298,17 +298,16 @@ func parseAge(s string) (time.Duration, error) {
 	return v, nil
 }
 
-// backupBeforeLoad backs up the staging store into <workdir>/backups before the load, so the
-// store a run loaded from can be restored, and returns the manifest id.
-func backupBeforeLoad(ctx context.Context, e *env, w workdir, stageSHA string, sums *filesum.Cache) (string, error) {
-	m, err := backup.Stage(ctx, w.stage(), w.backups(), backup.Meta{ToolVersion: versionLine(), SourceSHA256: stageSHA})
+// makeStageBackup backs the staging store up into dir before a run's load, so the store a run
+// loaded from can be restored, and reads the copy back through the work dir's fingerprints, so
+// the next run finds it verified by a stat.
+func makeStageBackup(ctx context.Context, w workdir, dir, stageSHA string, sums *filesum.Cache) (*backup.Manifest, error) {
+	m, err := backup.Stage(ctx, w.stage(), dir, backup.Meta{ToolVersion: versionLine(), SourceSHA256: stageSHA})
 	if err != nil {
-		return "", fmt.Errorf("backup before the load: %w", err)
+		return nil, fmt.Errorf("backup before the load: %w", err)
 	}
-	// Fingerprinted again through the cache, so the next run finds it verified by a stat.
-	if sha, _, err := sums.Sum(ctx, m.DataPath(w.backups())); err != nil || sha != m.SHA256 {
-		return "", fmt.Errorf("backup before the load: %s does not read back as its manifest says (%v)", m.DataPath(w.backups()), err)
+	if sha, _, err := sums.Sum(ctx, m.DataPath(dir)); err != nil || sha != m.SHA256 {
+		return nil, fmt.Errorf("backup before the load: %s does not read back as its manifest says (%v)", m.DataPath(dir), err)
 	}
-	fmt.Fprintf(e.stderr, "sdetl: staging store backed up to %s (sdetl restore %s)\n", m.DataPath(w.backups()), m.ID)
-	return m.ID, nil
+	return m, nil
 }

@@ -4,12 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
+	"math"
 	"slices"
 	"strings"
 	"time"
 
-	"github.com/sdetl/sdetl/internal/backup"
 	"github.com/sdetl/sdetl/internal/clean"
 	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/postgres"
@@ -23,8 +22,9 @@ import (
 // sample, the same COPY and queries); the load is the rehearsal's per-table COPY and index
 // rates on its 10% sample times each table's full rows, scheduled on the load's parallel
 // connections in the order the load takes the tables, plus the sample's reconcile measure and
-// score scaled by the rows; the KPIs after the load are the rehearsal's KPI queries scaled by
-// the rows.
+// score scaled by the rows; the KPIs after the load are the rehearsal's KPI queries carried on
+// to the full rows at the power of the rows their time showed between half the sample and all
+// of it.
 
 // estimate is the dry run's model of the real run.
 type estimate struct {
@@ -48,9 +48,10 @@ type dryTimes struct {
 	preflight, draw, backup float64
 }
 
-// dryMeasure times, in a dry run, the steps of a real run that it would otherwise skip and
-// that read or write whole stores: drawing the canary's sample, and a backup of the staging
-// store (made in a temporary directory under backups/ and removed).
+// dryMeasure times, in a dry run, a step of a real run that it would otherwise skip and that
+// reads a whole store: drawing the canary's sample. (The backup's rehearsal is made, as in a
+// real run, while the clean stage runs, in a temporary directory under backups/; dryTimes.backup
+// is how long the run then waited for it.)
 func dryMeasure(ctx context.Context, s *contract.Spec, o runOptions) (dryTimes, error) {
 	dt := dryTimes{preflight: o.preflightSeconds}
 	began := time.Now()
@@ -64,22 +65,6 @@ func dryMeasure(ctx context.Context, s *contract.Spec, o runOptions) (dryTimes, 
 		return dt, err
 	}
 	dt.draw = time.Since(began).Seconds()
-	if o.noBackup {
-		return dt, nil
-	}
-	if err := os.MkdirAll(o.work.backups(), 0o700); err != nil {
-		return dt, err
-	}
-	tmp, err := os.MkdirTemp(o.work.backups(), ".dry-run-")
-	if err != nil {
-		return dt, err
-	}
-	defer os.RemoveAll(tmp)
-	began = time.Now()
-	if _, err := backup.Stage(ctx, o.work.stage(), tmp, backup.Meta{ToolVersion: versionLine()}); err != nil {
-		return dt, fmt.Errorf("dry run's backup rehearsal: %w", err)
-	}
-	dt.backup = time.Since(began).Seconds()
 	return dt, nil
 }
 
@@ -139,7 +124,7 @@ func estimateRun(s *contract.Spec, rep *runReport, stages []stageTime, dt dryTim
 		}
 	}
 	e.add("canary", dt.draw+sampleCopy+sec("kpis"), "the rehearsal's sample COPY and queries, and drawing the canary's sample")
-	e.add("backup", dt.backup, "a backup of the staging store made and removed by this dry run")
+	e.add("backup", dt.backup, "the wait for a backup of the staging store, made beside the clean stage and removed by this dry run")
 	// The load: each table's job (COPY, then its indexes) at the rehearsal's rate times its
 	// full rows, the jobs taken in the load's order by its parallel connections.
 	var jobs []float64
@@ -153,7 +138,24 @@ func estimateRun(s *contract.Spec, rep *runReport, stages []stageTime, dt dryTim
 	copyWall := listSchedule(jobs, workers)
 	load := copyWall + (sec("reconcile")+sec("score"))*rowFactor
 	e.add("load", load, fmt.Sprintf("the rehearsal's rates on its sample times the full rows (x%.1f), on %d connections, with its reconcile measure and score scaled", rowFactor, workers))
-	e.add("kpis", sec("kpis")*rowFactor, "the rehearsal's KPI queries scaled by the rows")
+	// The KPIs' time grows far slower than the rows, so not the sample's time times the rows:
+	// the rehearsal timed them on its sample and on half of it, and the time is carried on to
+	// the full rows at the power of the rows that growth shows (t ~ rows^a, a within 0..1).
+	var kpiSample, kpiFull float64
+	for _, t := range l.Tables {
+		if t.Table != postgres.QuarantineTable {
+			kpiSample += float64(t.Rows)
+			kpiFull += float64(t.Rows) * max(factor[t.Table], 1)
+		}
+	}
+	kpis, a := sec("kpis"), 1.0
+	if half := sec("kpis_half"); half > 0 && kpis > 0 {
+		a = min(max(math.Log2(kpis/half), 0), 1)
+	}
+	if kpiSample > 0 {
+		kpis *= math.Pow(kpiFull/kpiSample, a)
+	}
+	e.add("kpis", kpis, fmt.Sprintf("the rehearsal's KPI queries on its sample, carried on to the full rows at the power %.2f of the rows its time showed from half the sample to all of it", a))
 	return e
 }
 

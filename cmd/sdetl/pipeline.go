@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sdetl/sdetl/internal/clean"
@@ -44,6 +45,8 @@ type runOptions struct {
 	sums             *filesum.Cache // the work dir's file fingerprints (nil: hash every time)
 	preflightSeconds float64        // how long the run's preflight took (the dry run's estimate)
 	health           health.Limits  // checked in every long stage (--health-*)
+
+	settling *sync.WaitGroup // settleSums begun beside the load (nil: none)
 }
 
 // enter tells the metrics and the log that the run entered stage.
@@ -138,6 +141,16 @@ func runStages(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep 
 		}
 	}
 	reusedClean := reuse != nil // an unchanged re-run: only then is an earlier backup this run's
+	var keptBackup string       // that backup's id
+	var bk *aheadBackup         // the backup made while clean and canary run (backupahead.go)
+	if !o.noBackup {
+		if id, ok := stagedBackup(ctx, o, mf.Stage); ok && reusedClean && !o.dryRun {
+			keptBackup = id
+		} else if bk, err = startBackup(ctx, o, mf.Stage); err != nil {
+			return err
+		}
+		defer bk.abandon() // a run that fails before the load keeps no backup of its own
+	}
 	if reuse == nil {
 		if err := cleanPhases(ctx, e, s, o, rep, mf); err != nil {
 			return err
@@ -181,16 +194,28 @@ func runStages(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep 
 			lo.KPIQueries = kpi.Queries(s.KPIParams(), "")
 		}
 	}
-	o.enter("backup")
-	if !o.dryRun && !o.noBackup {
-		if id, ok := stagedBackup(ctx, o, mf.Stage); ok && reusedClean {
-			rep.Backup = id
-			rep.Reused = append(rep.Reused, "backup: this staging store is backed up and verified as "+id)
-		} else if rep.Backup, err = phase(e, "backup", "backing up the staging store", func() (string, error) {
-			return backupBeforeLoad(ctx, e, o.work, mf.Stage, o.sums)
-		}); err != nil {
+	o.enter("backup") // the load starts only once the backup is complete and verified
+	switch {
+	case keptBackup != "":
+		rep.Backup = keptBackup
+		rep.Reused = append(rep.Reused, "backup: this staging store is backed up and verified as "+keptBackup)
+	case bk != nil && o.dryRun: // the rehearsal: what the run would wait for it
+		began := time.Now()
+		if _, err := bk.wait(e); err != nil {
 			return err
 		}
+		dry.backup = time.Since(began).Seconds()
+	case bk != nil:
+		if rep.Backup, err = phase(e, "backup", "backing up the staging store", func() (string, error) { return bk.wait(e) }); err != nil {
+			return err
+		}
+	}
+	if o.settling != nil { // nothing writes the stores or the exports from here on
+		o.settling.Add(1)
+		go func() {
+			defer o.settling.Done()
+			settleSums(ctx, o, rep)
+		}()
 	}
 	o.enter("load")
 	if rep.Load, err = loadStage(ctx, e, lo); err != nil {

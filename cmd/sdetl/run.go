@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/sdetl/sdetl/internal/clean"
@@ -117,7 +118,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	}
 	o := runOptions{exports: *exports, work: f.work, fresh: *fresh, dryRun: *dry, minQuality: s.Quality.Gate, adopt: *adopt, limits: *limits,
 		noCanary: *noCanary, canarySeed: *seed, canaryQueries: cq, mig: mig, noBackup: *noBackup, keepRuns: *keepRuns, health: hf.limits(f.work),
-		sums: filesum.Open(f.work.sumsJSON())}
+		sums: filesum.Open(f.work.sumsJSON()), settling: &sync.WaitGroup{}}
 	if minQ.set {
 		o.minQuality = minQ.v
 	}
@@ -167,9 +168,10 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	defer o.log.close()
 	o.log.Info("run started", "exports", o.exports, "database", describeDSN(o.dsn), "schema", s.Schema, "dry_run", o.dryRun)
 	rep, err := pipeline(ctx, e, s, o)
+	o.settling.Wait()
 	if rep != nil && rep.Import != nil { // a run refused before reading anything writes nothing
-		settleSums(ctx, o, rep)
-		o.sums.Save() // a cache: losing it costs one hash per file next time, so its error is not the run's
+		settleSums(ctx, o, rep) // what the load's settling did not get to (a run that stopped before it)
+		o.sums.Save()           // a cache: losing it costs one hash per file next time, so its error is not the run's
 	}
 	if merr := finishMetrics(ctx, rep, started); err == nil {
 		err = merr
