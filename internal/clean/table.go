@@ -101,6 +101,10 @@ func (c *cleaner) write(ctx context.Context, t *contract.Table, in <-chan *batch
 				return fmt.Errorf("clean %s: %w", t.Name, err)
 			}
 		}
+		// Before the batch goes back to the reader, which reuses its rows' values.
+		if err := w.flush(rowCtx); err != nil {
+			return fmt.Errorf("clean %s: %w", t.Name, err)
+		}
 		end := b.end
 		select {
 		case c.free <- b: // back to the reader, which reuses it
@@ -119,9 +123,16 @@ func (c *cleaner) write(ctx context.Context, t *contract.Table, in <-chan *batch
 	return nil
 }
 
-// tableWriter holds one table's prepared statements.
+// multiRows is how many clean rows one INSERT writes: every statement costs the driver a
+// fixed overhead (reset, step, result, a lock per call) beside its values' binding, which a
+// multi-row VALUES list pays once for all of them. The rows keep their order.
+const multiRows = 16
+
+// tableWriter holds one table's prepared statements and the clean rows not yet inserted.
 type tableWriter struct {
-	ins, quar, cellC *sql.Stmt // cellC is nil unless cell changes are recorded
+	ins, insN, quar, cellC *sql.Stmt // cellC is nil unless cell changes are recorded
+	pending                []*cleanRow
+	args                   []any // insN's arguments, reused
 }
 
 func (c *cleaner) newTableWriter(ctx context.Context, tx *sql.Tx, t *contract.Table) (*tableWriter, error) {
@@ -132,10 +143,14 @@ func (c *cleaner) newTableWriter(ctx context.Context, tx *sql.Tx, t *contract.Ta
 	for _, d := range t.Derived {
 		out = append(out, store.Quote(d.Name))
 	}
-	w := &tableWriter{}
+	w := &tableWriter{pending: make([]*cleanRow, 0, multiRows), args: make([]any, 0, multiRows*len(out))}
 	var err error
-	if w.ins, err = tx.PrepareContext(ctx, fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s)", store.Quote(t.Name),
-		strings.Join(out, ", "), strings.TrimSuffix(strings.Repeat("?, ", len(out)), ", "))); err != nil {
+	ins := fmt.Sprintf("INSERT INTO %s (%s) VALUES ", store.Quote(t.Name), strings.Join(out, ", "))
+	tuple := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(out)), ", ") + ")"
+	if w.ins, err = tx.PrepareContext(ctx, ins+tuple); err != nil {
+		return nil, err
+	}
+	if w.insN, err = tx.PrepareContext(ctx, ins+strings.TrimSuffix(strings.Repeat(tuple+", ", multiRows), ", ")); err != nil {
 		return nil, err
 	}
 	if w.quar, err = tx.PrepareContext(ctx, `INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`); err != nil {
@@ -166,9 +181,30 @@ func (c *cleaner) insert(ctx context.Context, w *tableWriter, r *cleanRow) error
 			return err
 		}
 	}
-	if _, err := w.ins.ExecContext(ctx, r.vals...); err != nil {
-		return fmt.Errorf("row %d: %w", r.vals[1], err)
+	if w.pending = append(w.pending, r); len(w.pending) < multiRows {
+		return nil
 	}
+	w.args = w.args[:0]
+	for _, p := range w.pending {
+		w.args = append(w.args, p.vals...)
+	}
+	first := w.pending[0].vals[1]
+	w.pending = w.pending[:0]
+	if _, err := w.insN.ExecContext(ctx, w.args...); err != nil {
+		return fmt.Errorf("rows from %d: %w", first, err)
+	}
+	clear(w.args) // hold no values of a batch the reader reuses
+	return nil
+}
+
+// flush inserts the clean rows still pending, one statement each.
+func (w *tableWriter) flush(ctx context.Context) error {
+	for _, r := range w.pending {
+		if _, err := w.ins.ExecContext(ctx, r.vals...); err != nil {
+			return fmt.Errorf("row %d: %w", r.vals[1], err)
+		}
+	}
+	w.pending = w.pending[:0]
 	return nil
 }
 

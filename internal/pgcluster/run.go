@@ -19,6 +19,7 @@ const logTailLines = 12
 // command prepares a PostgreSQL binary run in the cluster directory, as the service account when
 // we are root, with libpq's PG* variables removed so that the environment cannot redirect it.
 func (c *Cluster) command(ctx context.Context, name string, args ...string) *exec.Cmd {
+	closeInheritedFDs()
 	cmd := exec.CommandContext(ctx, filepath.Join(c.BinDir, name), args...)
 	cmd.Dir = c.Dir
 	for _, kv := range os.Environ() {
