@@ -92,7 +92,7 @@ func (c *cleaner) read(ctx context.Context, t *contract.Table, send func(*batch)
 		if err := rows.Scan(scan...); err != nil {
 			return err
 		}
-		if err := unpack(packed, raw); err != nil {
+		if err := store.Unpack(packed, raw, nil); err != nil {
 			return fmt.Errorf("row %d: %w", row, err)
 		}
 		if err := c.healthy(); err != nil {
@@ -161,43 +161,15 @@ func (c *cleaner) read(ctx context.Context, t *contract.Table, send func(*batch)
 	return nil
 }
 
-// packedColumns is SQL for a staged row's contracted columns as one text: each value's length
-// in bytes, a colon, and the value. Reading one text per row instead of one per column spares
-// the driver's calls per column (its type, its text and its length, each taking the
-// connection's mutex), which cost more than building the text in SQLite. Staged values are
-// never NULL (the columns are TEXT NOT NULL). concat takes at most 1000 arguments: a wide
-// table's columns go in groups.
+// packedColumns is SQL for a staged row's contracted columns as one text (store.Packed):
+// one driver value per row, not one per column. Staged values are never NULL (the columns are
+// TEXT NOT NULL), so store.Unpack rejects one.
 func packedColumns(t *contract.Table) string {
-	const group = 300 // columns per concat: 3 arguments each
-	var groups []string
-	for start := 0; start < len(t.Columns); start += group {
-		var args []string
-		for _, col := range t.Columns[start:min(start+group, len(t.Columns))] {
-			q := store.Quote(col.Name)
-			args = append(args, "octet_length("+q+")", "':'", q)
-		}
-		groups = append(groups, "concat("+strings.Join(args, ", ")+")")
+	cols := make([]string, len(t.Columns))
+	for i, col := range t.Columns {
+		cols[i] = store.Quote(col.Name)
 	}
-	if len(groups) == 1 {
-		return groups[0]
-	}
-	return "concat(" + strings.Join(groups, ", ") + ")"
-}
-
-// unpack splits a packedColumns text into raw; the values share its memory.
-func unpack(s string, raw []string) error {
-	for i := range raw {
-		j := strings.IndexByte(s, ':')
-		n, err := strconv.Atoi(s[:max(j, 0)])
-		if j < 0 || err != nil || n < 0 || n > len(s)-j-1 {
-			return fmt.Errorf("staged row does not unpack at column %d", i)
-		}
-		raw[i], s = s[j+1:j+1+n], s[j+1+n:]
-	}
-	if s != "" {
-		return fmt.Errorf("staged row has %d bytes more than its %d columns", len(s), len(raw))
-	}
-	return nil
+	return store.Packed(cols)
 }
 
 // newBatch is a batch the writer is done with, or a new one. Reusing batches, and the value

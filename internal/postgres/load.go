@@ -3,9 +3,11 @@ package postgres
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"io"
 	"strings"
 	"time"
 
@@ -310,25 +312,16 @@ func copyTable(ctx context.Context, tx copier, src *sql.DB, schema string, t *co
 	var sel, dst []string
 	var types []contract.Type
 	for _, c := range t.Columns {
-		sel, dst, types = append(sel, store.Quote(c.Name)), append(dst, c.Name), append(types, c.Type)
+		sel, dst, types = append(sel, "c."+store.Quote(c.Name)), append(dst, c.Name), append(types, c.Type)
 	}
 	for _, d := range t.Derived {
-		sel, dst, types = append(sel, store.Quote(d.Name)), append(dst, d.Name), append(types, d.Type)
+		sel, dst, types = append(sel, "c."+store.Quote(d.Name)), append(dst, d.Name), append(types, d.Type)
 	}
-	q := fmt.Sprintf(`SELECT %s, f.name, c._row, c._file_id FROM (SELECT rowid AS rid, * FROM %s%s) c JOIN import_file f ON f.id = c._file_id ORDER BY c.rid`,
-		"c."+strings.Join(sel, ", c."), store.Quote(t.Name), where)
-	rows, err := src.QueryContext(ctx, q)
-	if err != nil {
-		return 0, err
-	}
-	defer rows.Close()
-	s := newRowSource(rows, append(types, lineageTypes...), t.Name, progress)
-	s.acc = acc
-	s.health = h
-	n, err := tx.CopyFrom(ctx, pgx.Identifier{schema, t.Name}, append(dst, lineage...), s)
-	if err == nil {
-		err = s.err
-	}
+	q := fmt.Sprintf(`SELECT %s FROM (SELECT rowid AS rid, * FROM %s%s) c JOIN import_file f ON f.id = c._file_id ORDER BY c.rid`,
+		store.Packed(append(sel, "f.name", "c._row", "c._file_id")), store.Quote(t.Name), where)
+	n, err := copyPacked(ctx, tx, src, q, append(types, lineageTypes...), pgx.Identifier{schema, t.Name}, append(dst, lineage...), func(s *rowSource) {
+		s.table, s.progress, s.acc, s.health = t.Name, progress, acc, h
+	})
 	if err == nil && progress != nil {
 		progress(t.Name, int(n)) // the last few thousand rows, too
 	}
@@ -339,20 +332,46 @@ func copyQuarantine(ctx context.Context, tx copier, src *sql.DB, schema string, 
 	if err := h.Now(); err != nil {
 		return 0, err
 	}
-	rows, err := src.QueryContext(ctx, `SELECT table_name, source_file, source_row, source_line, column_name, rule,
-		severity, raw_value, reason, record FROM quarantine ORDER BY rowid`)
+	cols := []string{"table_name", "source_file", "source_row", "source_line", "column_name", "rule", "severity", "raw_value", "reason", "record"}
+	q := "SELECT " + store.Packed(cols) + " FROM quarantine ORDER BY rowid"
+	types := []contract.Type{contract.Text, contract.Text, contract.Integer, contract.Integer, contract.Text, contract.Text, contract.Text, contract.Text, contract.Text, contract.Text}
+	return copyPacked(ctx, tx, src, q, types, pgx.Identifier{schema, QuarantineTable}, cols, func(s *rowSource) {
+		s.table, s.escapeNUL, s.acc, s.health = QuarantineTable, true, acc, h
+	})
+}
+
+// copyPacked runs query, whose one column is each row's values packed (store.Packed), on a
+// connection of src taken for the copy, and COPYs the rows into table. It reads through the
+// driver itself: database/sql's locking and conversion of every value cost more than the
+// rest of the read; the packed text is the one value a row needs.
+func copyPacked(ctx context.Context, tx copier, src *sql.DB, query string, types []contract.Type, table pgx.Identifier, columns []string, set func(*rowSource)) (int64, error) {
+	conn, err := src.Conn(ctx)
 	if err != nil {
 		return 0, err
 	}
-	defer rows.Close()
-	types := []contract.Type{contract.Text, contract.Text, contract.Integer, contract.Integer, contract.Text, contract.Text, contract.Text, contract.Text, contract.Text, contract.Text}
-	s := newRowSource(rows, types, QuarantineTable, nil)
-	s.escapeNUL, s.acc, s.health = true, acc, h
-	cols := []string{"table_name", "source_file", "source_row", "source_line", "column_name", "rule", "severity", "raw_value", "reason", "record"}
-	n, err := tx.CopyFrom(ctx, pgx.Identifier{schema, QuarantineTable}, cols, s)
-	if err == nil {
-		err = s.err
-	}
+	defer conn.Close()
+	var n int64
+	err = conn.Raw(func(dc any) error {
+		qc, ok := dc.(driver.QueryerContext)
+		if !ok {
+			return fmt.Errorf("clean store driver %T cannot query", dc)
+		}
+		rows, err := qc.QueryContext(ctx, query, nil)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		if c := len(rows.Columns()); c != 1 {
+			return fmt.Errorf("packed query returns %d columns", c)
+		}
+		s := newRowSource(rows, types)
+		set(s)
+		n, err = tx.CopyFrom(ctx, table, columns, s)
+		if err == nil {
+			err = s.err
+		}
+		return err
+	})
 	return n, err
 }
 
@@ -371,10 +390,11 @@ func checkCountConn(ctx context.Context, c *pgx.Conn, src *sql.DB, schema, pgTab
 
 // rowSource streams clean-store rows into COPY, converting canonical text to typed values.
 type rowSource struct {
-	rows      *sql.Rows
+	rows      driver.Rows
+	dest      []driver.Value // the row's one value: its packed text
 	types     []contract.Type
-	raw       []sql.NullString
-	scan      []any
+	raw       []string // the row's values, sharing the packed text's memory
+	null      []bool
 	vals      []any
 	err       error
 	n         int
@@ -388,21 +408,28 @@ type rowSource struct {
 	health *health.Checker
 }
 
-func newRowSource(rows *sql.Rows, types []contract.Type, table string, progress func(string, int)) *rowSource {
-	s := &rowSource{rows: rows, types: types, raw: make([]sql.NullString, len(types)),
-		scan: make([]any, len(types)), vals: make([]any, len(types)), table: table, progress: progress}
-	for i := range s.raw {
-		s.scan[i] = &s.raw[i]
-	}
-	return s
+func newRowSource(rows driver.Rows, types []contract.Type) *rowSource {
+	return &rowSource{rows: rows, dest: make([]driver.Value, 1), types: types, raw: make([]string, len(types)),
+		null: make([]bool, len(types)), vals: make([]any, len(types))}
 }
 
 func (s *rowSource) Next() bool {
-	if s.err != nil || !s.rows.Next() {
+	if s.err != nil {
 		return false
 	}
-	if err := s.rows.Scan(s.scan...); err != nil {
-		s.err = err
+	if err := s.rows.Next(s.dest); err != nil {
+		if err != io.EOF {
+			s.err = err
+		}
+		return false
+	}
+	packed, ok := s.dest[0].(string)
+	if !ok {
+		s.err = fmt.Errorf("row %d: packed values are %T, not text", s.n+1, s.dest[0])
+		return false
+	}
+	if err := store.Unpack(packed, s.raw, s.null); err != nil {
+		s.err = fmt.Errorf("row %d: %w", s.n+1, err)
 		return false
 	}
 	s.n++
@@ -423,11 +450,11 @@ func (s *rowSource) Next() bool {
 		}
 	}
 	for i, r := range s.raw {
-		if !r.Valid {
+		if s.null[i] {
 			s.vals[i] = nil
 			continue
 		}
-		v, err := pgValue(s.types[i], r.String)
+		v, err := pgValue(s.types[i], r)
 		if err != nil {
 			s.err = fmt.Errorf("row %d column %d: %w", s.n, i+1, err)
 			return false
@@ -447,13 +474,13 @@ func (s *rowSource) measure() error {
 	}
 	for i := range s.raw {
 		s.texts[i] = nil
-		if s.raw[i].Valid {
-			if s.escapeNUL && strings.IndexByte(s.raw[i].String, 0) >= 0 {
-				v := strings.ReplaceAll(s.raw[i].String, "\x00", `\x00`)
+		if !s.null[i] {
+			if s.escapeNUL && strings.IndexByte(s.raw[i], 0) >= 0 {
+				v := strings.ReplaceAll(s.raw[i], "\x00", `\x00`)
 				s.texts[i] = &v
 				continue
 			}
-			s.texts[i] = &s.raw[i].String
+			s.texts[i] = &s.raw[i]
 		}
 	}
 	return s.acc.Add(s.texts)
@@ -461,12 +488,7 @@ func (s *rowSource) measure() error {
 
 func (s *rowSource) Values() ([]any, error) { return s.vals, nil }
 
-func (s *rowSource) Err() error {
-	if s.err != nil {
-		return s.err
-	}
-	return s.rows.Err()
-}
+func (s *rowSource) Err() error { return s.err }
 
 // pgValue converts a canonical clean value to the Go value pgx encodes for its column type.
 func pgValue(t contract.Type, v string) (any, error) {
