@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -317,10 +318,17 @@ func copyTable(ctx context.Context, tx copier, src *sql.DB, schema string, t *co
 	for _, d := range t.Derived {
 		sel, dst, types = append(sel, "c."+store.Quote(d.Name)), append(dst, d.Name), append(types, d.Type)
 	}
-	q := fmt.Sprintf(`SELECT %s FROM (SELECT rowid AS rid, * FROM %s%s) c JOIN import_file f ON f.id = c._file_id ORDER BY c.rid`,
-		store.Packed(append(sel, "f.name", "c._row", "c._file_id")), store.Quote(t.Name), where)
+	// The file's name comes from a map of the few import files, not a join per row: the
+	// file's id is packed in its place and swapped for the name as the row is read.
+	names, err := fileNames(ctx, src)
+	if err != nil {
+		return 0, err
+	}
+	q := fmt.Sprintf(`SELECT %s FROM (SELECT rowid AS rid, * FROM %s%s) c ORDER BY c.rid`,
+		store.Packed(append(sel, "c._file_id", "c._row", "c._file_id")), store.Quote(t.Name), where)
 	n, err := copyPacked(ctx, tx, src, q, append(types, lineageTypes...), pgx.Identifier{schema, t.Name}, append(dst, lineage...), func(s *rowSource) {
 		s.table, s.progress, s.acc, s.health = t.Name, progress, acc, h
+		s.fileNames, s.nameAt = names, len(sel)
 	})
 	if err == nil && progress != nil {
 		progress(t.Name, int(n)) // the last few thousand rows, too
@@ -338,6 +346,29 @@ func copyQuarantine(ctx context.Context, tx copier, src *sql.DB, schema string, 
 	return copyPacked(ctx, tx, src, q, types, pgx.Identifier{schema, QuarantineTable}, cols, func(s *rowSource) {
 		s.table, s.escapeNUL, s.acc, s.health = QuarantineTable, true, acc, h
 	})
+}
+
+// fileNames maps each import file's id, as its decimal text, to its name.
+func fileNames(ctx context.Context, src *sql.DB) (map[string]string, error) {
+	rows, err := src.QueryContext(ctx, "SELECT id, name FROM import_file")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	m := map[string]string{}
+	for rows.Next() {
+		var id int64
+		var name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return nil, err
+		}
+		k := strconv.FormatInt(id, 10)
+		if _, dup := m[k]; dup {
+			return nil, fmt.Errorf("import_file has id %d twice", id)
+		}
+		m[k] = name
+	}
+	return m, rows.Err()
 }
 
 // copyPacked runs query, whose one column is each row's values packed (store.Packed), on a
@@ -406,6 +437,9 @@ type rowSource struct {
 	acc    *reconcile.TableAcc
 	texts  []*string
 	health *health.Checker
+	// fileNames, when set, replaces the import file id packed at nameAt with the file's name.
+	fileNames map[string]string
+	nameAt    int
 }
 
 func newRowSource(rows driver.Rows, types []contract.Type) *rowSource {
@@ -431,6 +465,14 @@ func (s *rowSource) Next() bool {
 	if err := store.Unpack(packed, s.raw, s.null); err != nil {
 		s.err = fmt.Errorf("row %d: %w", s.n+1, err)
 		return false
+	}
+	if s.fileNames != nil {
+		name, ok := s.fileNames[s.raw[s.nameAt]]
+		if !ok {
+			s.err = fmt.Errorf("row %d: import file %q is not in import_file", s.n+1, s.raw[s.nameAt])
+			return false
+		}
+		s.raw[s.nameAt] = name
 	}
 	s.n++
 	if s.n == 1000 {
