@@ -372,9 +372,9 @@ func fileNames(ctx context.Context, src *sql.DB) (map[string]string, error) {
 }
 
 // copyPacked runs query, whose one column is each row's values packed (store.Packed), on a
-// connection of src taken for the copy, and COPYs the rows into table. It reads through the
-// driver itself: database/sql's locking and conversion of every value cost more than the
-// rest of the read; the packed text is the one value a row needs.
+// connection of src taken for the copy, and COPYs the rows into table. One packed value per
+// row spares the driver's calls per column; reading it through the driver itself spares
+// database/sql's locking and conversion per row.
 func copyPacked(ctx context.Context, tx copier, src *sql.DB, query string, types []contract.Type, table pgx.Identifier, columns []string, set func(*rowSource)) (int64, error) {
 	conn, err := src.Conn(ctx)
 	if err != nil {
