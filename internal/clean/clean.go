@@ -83,9 +83,9 @@ func Run(ctx context.Context, o Options) (_ *Report, err error) {
 		return nil, fmt.Errorf("staging store: %w", err)
 	}
 	defer src.Close()
-	files, err := fileNames(ctx, src)
+	files, err := store.FileNames(ctx, src)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("staging store: %w", err)
 	}
 	b, err := store.Create(ctx, o.Out)
 	if err != nil {
@@ -192,24 +192,6 @@ type cleaner struct {
 	free       chan *batch                     // batches the writer is done with
 	measures   map[string]*tableMeasure        // per table, when measuring (fed by the reader)
 	quar       *quarMeasure                    // the quarantine's, when measuring (the writer's)
-}
-
-func fileNames(ctx context.Context, db *sql.DB) (map[int64]string, error) {
-	rows, err := db.QueryContext(ctx, `SELECT id, name FROM import_file`)
-	if err != nil {
-		return nil, fmt.Errorf("staging store: %w", err)
-	}
-	defer rows.Close()
-	m := map[int64]string{}
-	for rows.Next() {
-		var id int64
-		var name string
-		if err := rows.Scan(&id, &name); err != nil {
-			return nil, err
-		}
-		m[id] = name
-	}
-	return m, rows.Err()
 }
 
 // finish copies what the clean store keeps of the staging store: the import audit (lineage)

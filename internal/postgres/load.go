@@ -348,27 +348,17 @@ func copyQuarantine(ctx context.Context, tx copier, src *sql.DB, schema string, 
 	})
 }
 
-// fileNames maps each import file's id, as its decimal text, to its name.
+// fileNames maps each import file's id, as its decimal text (as it is packed), to its name.
 func fileNames(ctx context.Context, src *sql.DB) (map[string]string, error) {
-	rows, err := src.QueryContext(ctx, "SELECT id, name FROM import_file")
+	ids, err := store.FileNames(ctx, src)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	m := map[string]string{}
-	for rows.Next() {
-		var id int64
-		var name string
-		if err := rows.Scan(&id, &name); err != nil {
-			return nil, err
-		}
-		k := strconv.FormatInt(id, 10)
-		if _, dup := m[k]; dup {
-			return nil, fmt.Errorf("import_file has id %d twice", id)
-		}
-		m[k] = name
+	m := make(map[string]string, len(ids))
+	for id, name := range ids {
+		m[strconv.FormatInt(id, 10)] = name
 	}
-	return m, rows.Err()
+	return m, nil
 }
 
 // copyPacked runs query, whose one column is each row's values packed (store.Packed), on a
