@@ -240,7 +240,7 @@ func (w workdir) busy() error {
 // store's bytes are those that passed it with this build (and its SQLite) of the tool: the
 // check reads every page, 0.5 s at scale 1.
 func integrityCheck(ctx context.Context, path string, sums *filesum.Cache) (string, error) {
-	key := "integrity_check:" + toolIdentity(ctx, sums)
+	key := integrityKey(ctx, sums)
 	if v, ok := sums.Verdict(path, key); ok && v == "ok" {
 		return v, nil
 	}
@@ -249,4 +249,9 @@ func integrityCheck(ctx context.Context, path string, sums *filesum.Cache) (stri
 		sums.Note(path, key, r)
 	}
 	return r, err
+}
+
+// integrityKey names a passed integrity_check in the fingerprints: by this build's SQLite.
+func integrityKey(ctx context.Context, sums *filesum.Cache) string {
+	return "integrity_check:" + toolIdentity(ctx, sums)
 }
