@@ -63,7 +63,7 @@ var allowed = map[string][]string{
 	"internal/pgcluster": nil,
 	"internal/pgtools":   nil,
 	"internal/obs":       nil,
-	"internal/backup":    {"internal/pgtools", "internal/postgres", "internal/store"},
+	"internal/backup":    {"internal/inputfile", "internal/pgtools", "internal/postgres", "internal/store"}, // inputfile: one read for both hashes
 	"internal/stage":     {"internal/cellguard", "internal/contract", "internal/exports", "internal/health", "internal/inputfile", "internal/profile", "internal/quality", "internal/store", "internal/values"},
 	"internal/clean":     {"internal/cellguard", "internal/contract", "internal/health", "internal/outcome", "internal/quality", "internal/reconcile", "internal/store", "internal/values"},
 	"internal/postgres":  {"internal/canary", "internal/contract", "internal/health", "internal/kpi", "internal/outcome", "internal/quality", "internal/reconcile", "internal/store"},
