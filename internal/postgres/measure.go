@@ -15,6 +15,13 @@ import (
 // for numerics, ISO dates, true/false), each row rendered by reconcile.RowText's rule and
 // hashed as reconcile.RowHash does (hashtextextended), summed modulo 2^64.
 func measureGeneration(ctx context.Context, q querier, s *contract.Spec, schema string, h *health.Checker) (*reconcile.Measures, error) {
+	return measureAll(ctx, q, s, schema, h, true)
+}
+
+// measureAll is measureGeneration; without hashes, the contract tables' row hashes are left
+// "" for the caller to take from another scan (the score's, streamHashes), the quarantine's
+// taken here.
+func measureAll(ctx context.Context, q querier, s *contract.Spec, schema string, h *health.Checker, hashes bool) (*reconcile.Measures, error) {
 	if _, err := q.Exec(ctx, dateStyle); err != nil {
 		return nil, err
 	}
@@ -24,19 +31,25 @@ func measureGeneration(ctx context.Context, q querier, s *contract.Spec, schema 
 		if err := h.Now(); err != nil {
 			return nil, err
 		}
-		mt, err := measureTable(ctx, q, schema, t.Name, names, types)
+		mt, err := measureTable(ctx, q, schema, t.Name, names, types, hashes)
 		if err != nil {
 			return nil, fmt.Errorf("measure %s.%s: %w", schema, t.Name, err)
 		}
 		m.Tables[t.Name] = mt
 	}
 	names, types := quarantineColumns()
-	mt, err := measureTable(ctx, q, schema, QuarantineTable, names, types)
+	mt, err := measureTable(ctx, q, schema, QuarantineTable, names, types, true)
 	if err != nil {
 		return nil, fmt.Errorf("measure %s.%s: %w", schema, QuarantineTable, err)
 	}
 	m.Tables[QuarantineTable] = mt
 	return m, nil
+}
+
+// measureHash takes one table's row count and row hash alone.
+func measureHash(ctx context.Context, q querier, schema, table string, names []string, types []contract.Type) (rows int64, hash string, err error) {
+	err = q.QueryRow(ctx, measureSQL(ident(schema, table), names, types, true, true, 0, 0)).Scan(&rows, &hash)
+	return rows, hash, err
 }
 
 // dateStyle is the session setting under which dates render as their canonical text.
@@ -84,14 +97,17 @@ func utcText(col string) string {
 // measure reads that one rendering: referred to directly, a long value would be detoasted
 // (fetched and decompressed) again by each expression that reads it, and it was read four
 // times. The row text is built in one concat() rather than a chain of ||, which copied the row
-// so far at every step.
-func measureTable(ctx context.Context, q querier, schema, table string, names []string, types []contract.Type) (*reconcile.Table, error) {
+// so far at every step. Without hash, the row hash is left "".
+func measureTable(ctx context.Context, q querier, schema, table string, names []string, types []contract.Type, hash bool) (*reconcile.Table, error) {
 	mt := &reconcile.Table{Columns: map[string]*reconcile.Column{}}
 	cols := make([]reconcile.Column, len(names))
-	for _, sc := range measureScans(schema, table, names, types) {
+	for _, sc := range measureScans(schema, table, names, types, hash) {
 		var vals []any
+		if sc.count {
+			vals = append(vals, &mt.Rows)
+		}
 		if sc.hash {
-			vals = append(vals, &mt.Rows, &mt.Hash)
+			vals = append(vals, &mt.Hash)
 		}
 		for i := sc.from; i < sc.to; i++ {
 			vals = append(vals, &cols[i].Nulls, &cols[i].Min, &cols[i].Max, &cols[i].Sum)
@@ -106,12 +122,12 @@ func measureTable(ctx context.Context, q querier, schema, table string, names []
 	return mt, nil
 }
 
-// measureScan is one query of a table's measures: the row count and hash (hash), and the
-// measures of columns [from, to).
+// measureScan is one query of a table's measures: the row count (count), the row hash (hash),
+// and the measures of columns [from, to).
 type measureScan struct {
-	sql      string
-	hash     bool
-	from, to int
+	sql         string
+	count, hash bool
+	from, to    int
 }
 
 // PostgreSQL takes at most 1,664 entries in a select list: a table is measured in scans of up
@@ -119,24 +135,31 @@ type measureScan struct {
 // column's text in its subquery, so a table wider than perScan hashes in a scan of its own.
 const perScan = 400
 
-func measureScans(schema, table string, names []string, types []contract.Type) []measureScan {
+func measureScans(schema, table string, names []string, types []contract.Type, hash bool) []measureScan {
 	from := ident(schema, table)
 	if len(names) <= perScan {
-		return []measureScan{{sql: measureSQL(from, names, types, true, 0, len(names)), hash: true, to: len(names)}}
+		return []measureScan{{sql: measureSQL(from, names, types, true, hash, 0, len(names)), count: true, hash: hash, to: len(names)}}
 	}
-	scans := []measureScan{{sql: measureSQL(from, names, types, true, 0, 0), hash: true}}
+	var scans []measureScan
+	if hash {
+		scans = append(scans, measureScan{sql: measureSQL(from, names, types, true, true, 0, 0), count: true, hash: true})
+	}
 	for lo := 0; lo < len(names); lo += perScan {
 		hi := min(lo+perScan, len(names))
-		scans = append(scans, measureScan{sql: measureSQL(from, names, types, false, lo, hi), from: lo, to: hi})
+		count := !hash && lo == 0
+		scans = append(scans, measureScan{sql: measureSQL(from, names, types, count, false, lo, hi), count: count, from: lo, to: hi})
 	}
 	return scans
 }
 
-// measureSQL selects, with hash, the row count and the row hash, and the null count, min, max
-// and sum of columns [lo, hi). In the subquery, tN is column N's canonical text and cN the
+// measureSQL selects, with count, the row count, with hash the row hash, and the null count,
+// min, max and sum of columns [lo, hi). In the subquery, tN is column N's canonical text and cN the
 // column itself (for the typed min, max and sum).
-func measureSQL(from string, names []string, types []contract.Type, hash bool, lo, hi int) string {
+func measureSQL(from string, names []string, types []contract.Type, count, hash bool, lo, hi int) string {
 	var inner, outer []string
+	if count {
+		outer = append(outer, "count(*)")
+	}
 	if hash {
 		// One concat() takes at most 100 arguments: 40 columns' (a prefix and the text each)
 		// in each, joined by ||.
@@ -152,7 +175,7 @@ func measureSQL(from string, names []string, types []contract.Type, hash bool, l
 		}
 		// hashtextextended(text COLLATE "C", 0) is hash_bytes_extended over the text's bytes, as
 		// reconcile.RowHash computes it; sum(bigint) adds in 128 bits, reduced modulo 2^64 once.
-		outer = append(outer, "count(*)", fmt.Sprintf(`coalesce(((sum(hashtextextended((%s) COLLATE "C", 0)) %% 18446744073709551616) + 18446744073709551616) %% 18446744073709551616, 0)::text`,
+		outer = append(outer, fmt.Sprintf(`coalesce(((sum(hashtextextended((%s) COLLATE "C", 0)) %% 18446744073709551616) + 18446744073709551616) %% 18446744073709551616, 0)::text`,
 			strings.Join(parts, " || ")))
 	}
 	for i := lo; i < hi; i++ {

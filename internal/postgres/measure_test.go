@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -17,6 +18,7 @@ import (
 	"github.com/sdetl/sdetl/internal/outcome"
 	"github.com/sdetl/sdetl/internal/pgtest"
 	"github.com/sdetl/sdetl/internal/postgres"
+	"github.com/sdetl/sdetl/internal/quality"
 	"github.com/sdetl/sdetl/internal/stage"
 )
 
@@ -81,8 +83,35 @@ func TestMeasureLongText(t *testing.T) {
 	if _, err := clean.Run(ctx, clean.Options{Spec: s, Stage: stagePath, Out: cleanPath}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := genLoad(t, dsn, s, cleanPath, nil); err != nil {
-		t.Fatalf("the generation does not reconcile with its own clean store: %v", err)
+	// How the generation's row hashes are taken: in the reconciliation's SQL (no score), in the
+	// score's scan of each table (the load's way), or in SQL after a score that read no rows.
+	modes := []struct {
+		name  string
+		score func(ctx context.Context, src quality.Source) error
+	}{
+		{"in SQL", nil},
+		{"in the score's scan", func(ctx context.Context, src quality.Source) error {
+			_, err := quality.Score(ctx, s, src, time.Now())
+			return err
+		}},
+		{"after a score that read nothing", func(context.Context, quality.Source) error { return nil }},
+	}
+	load := func(score func(context.Context, quality.Source) error, tamper string) error {
+		_, err := genLoad(t, dsn, s, cleanPath, func(o *postgres.LoadOptions) {
+			o.Force, o.BeforeSwap = true, score
+			if tamper != "" {
+				o.BeforeReconcile = func(ctx context.Context, schema string) error {
+					_, err := conn.Exec(ctx, fmt.Sprintf(tamper, pgx.Identifier{schema}.Sanitize()))
+					return err
+				}
+			}
+		})
+		return err
+	}
+	for _, m := range modes {
+		if err := load(m.score, ""); err != nil {
+			t.Fatalf("hashed %s, the generation does not reconcile with its own clean store: %v", m.name, err)
+		}
 	}
 	var external int
 	if err := conn.QueryRow(ctx, `SELECT count(*) FROM notes.notes WHERE pg_column_size(body) < octet_length(body)`).Scan(&external); err != nil || external < 10 {
@@ -96,25 +125,30 @@ func TestMeasureLongText(t *testing.T) {
 		return h
 	}
 	before := live()
+	// Each change keeps the row count; the swaps keep every column's nulls, min, max and sum
+	// too, so only the row hash can see them.
+	swap := func(col string) string {
+		return `UPDATE %[1]s.notes n SET ` + col + ` = o.` + col + ` FROM %[1]s.notes o WHERE (n.id, o.id) IN ((9, 10), (10, 9))`
+	}
 	for _, c := range []struct{ name, sql string }{
 		{"one character of a long value", `UPDATE %s.notes SET body = overlay(body placing 'Q' from 1500 for 1) WHERE id = 5`},
 		{"one character's width", `UPDATE %s.notes SET body = replace(body, 'é', 'e') WHERE id = 7`},
 		{"a compressed value", `UPDATE %s.notes SET body = body || '.' WHERE id = 8`},
+		{"two rows' texts swapped", swap("body")},
+		{"two rows' decimals swapped", swap("amount")},
+		{"two rows' instants swapped", swap("at")},
+		{"two rows' lineage swapped", swap("_source_row")},
 	} {
-		t.Run(c.name, func(t *testing.T) {
-			_, err := genLoad(t, dsn, s, cleanPath, func(o *postgres.LoadOptions) {
-				o.Force = true
-				o.BeforeReconcile = func(ctx context.Context, schema string) error {
-					_, err := conn.Exec(ctx, fmt.Sprintf(c.sql, pgx.Identifier{schema}.Sanitize()))
-					return err
+		for _, m := range modes {
+			t.Run(c.name+", hashed "+m.name, func(t *testing.T) {
+				err := load(m.score, c.sql)
+				if !errors.Is(err, outcome.ErrReconcile) || !strings.Contains(err.Error(), "row hash") {
+					t.Fatalf("err = %v, want a reconciliation failure naming the row hash", err)
+				}
+				if live() != before {
+					t.Fatal("live changed")
 				}
 			})
-			if !errors.Is(err, outcome.ErrReconcile) || !strings.Contains(err.Error(), "row hash") {
-				t.Fatalf("err = %v, want a reconciliation failure naming the row hash", err)
-			}
-			if live() != before {
-				t.Fatal("live changed")
-			}
-		})
+		}
 	}
 }
