@@ -447,7 +447,7 @@ func (fi *fileImport) row(ctx context.Context, r exports.Row) error {
 		vals[4+i] = fi.raw[i]
 	}
 	vals[len(vals)-2] = extraJSON(fi.m.Names, row, fi.m.Extra)
-	vals[len(vals)-1] = dateCells(fi.t, fi.m, fi.ex.DateCell)
+	vals[len(vals)-1] = dateCells(fi.t, fi.m, r.DateCell)
 	res, err := fi.ins.ExecContext(ctx, vals...)
 	if err != nil {
 		return fmt.Errorf("%s: row %d: stage: %w", inputfile.Display(a.Path), r.DataRow, err)
