@@ -121,7 +121,7 @@ func runStages(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep 
 		}()
 	}
 	o.enter("import")
-	if rep.Import, err = importStage(ctx, e, s, o.exports, o.work.stage(), o.fresh, o.limits, o.health); err != nil {
+	if rep.Import, err = importStage(ctx, e, s, o.exports, o.work.stage(), o.fresh, o.limits, o.health, o.sums); err != nil {
 		return err
 	}
 	mf, err := currentMadeFrom(ctx, o, contractSum)
@@ -346,10 +346,10 @@ func ledgerDetails(rep *runReport) *postgres.RunDetails {
 	return d
 }
 
-func importStage(ctx context.Context, e *env, s *contract.Spec, dir, out string, fresh bool, lim exports.Limits, h health.Limits) (_ *stage.Result, err error) {
+func importStage(ctx context.Context, e *env, s *contract.Spec, dir, out string, fresh bool, lim exports.Limits, h health.Limits, sums *filesum.Cache) (_ *stage.Result, err error) {
 	p := newProgress(e, "import")
 	defer func() { p.finish(err) }()
-	return stage.Import(ctx, stage.Options{Spec: s, Dir: dir, Out: out, Fresh: fresh, Limits: lim, Progress: p.updateDone, Measure: true, Health: h})
+	return stage.Import(ctx, stage.Options{Spec: s, Dir: dir, Out: out, Fresh: fresh, Limits: lim, Progress: p.updateDone, Measure: true, Health: h, Sum: sums.Sum})
 }
 
 // cleanStage writes the clean store; with scoreAt set it also scores it (Report.Score), with

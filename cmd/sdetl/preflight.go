@@ -44,7 +44,7 @@ func cmdPreflight(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	r := preflightReport(ctx, s, f.work, *exportsDir, dsn, filesum.Open(f.work.sumsJSON())) // read, never saved: the run owns the cache
+	r := preflightReport(ctx, s, f.work, *exportsDir, dsn, filesum.Open(f.work.sumsJSON()), false) // read, never saved: the run owns the cache
 	if f.json {
 		printJSON(e.stdout, r)
 	} else {
@@ -65,7 +65,7 @@ func preflightErr(r *preflight.Report, strict bool) error {
 // runPreflight is the first step of sdetl run: a FAIL stops the run before anything is read
 // or written; warnings are shown on stderr and the run goes on.
 func runPreflight(ctx context.Context, e *env, s *contract.Spec, w workdir, exportsDir, dsn string, sums *filesum.Cache) error {
-	r := preflightReport(ctx, s, w, exportsDir, dsn, sums)
+	r := preflightReport(ctx, s, w, exportsDir, dsn, sums, true)
 	if err := preflightErr(r, false); err != nil {
 		return err
 	}
@@ -92,12 +92,13 @@ func printPreflight(w io.Writer, r *preflight.Report) {
 // and released at once; the privilege test is rolled back); the judging is preflight's. What
 // depends only on a file's bytes (the staging store's integrity_check, an export's header
 // against the contract) is remembered with the file's fingerprint in sums, so an unchanged
-// file is not read again.
-func preflightReport(ctx context.Context, s *contract.Spec, w workdir, exportsDir, dsn string, sums *filesum.Cache) *preflight.Report {
-	return preflight.Evaluate(probeFacts(ctx, s, w, exportsDir, dsn, sums), preflight.DefaultLimits())
+// file is not read again. A run's preflight also fingerprints the exports it matches (hash),
+// the import's first read of them, so that their verdicts can be remembered.
+func preflightReport(ctx context.Context, s *contract.Spec, w workdir, exportsDir, dsn string, sums *filesum.Cache, hash bool) *preflight.Report {
+	return preflight.Evaluate(probeFacts(ctx, s, w, exportsDir, dsn, sums, hash), preflight.DefaultLimits())
 }
 
-func probeFacts(ctx context.Context, s *contract.Spec, w workdir, exportsDir, dsn string, sums *filesum.Cache) preflight.Facts {
+func probeFacts(ctx context.Context, s *contract.Spec, w workdir, exportsDir, dsn string, sums *filesum.Cache, hash bool) preflight.Facts {
 	f := preflight.Facts{WorkDir: string(w), NeedsDB: true, NeedsInputs: exportsDir != ""}
 	existing := nearestExisting(string(w))
 	f.WorkDirErr = probeWritable(existing)
@@ -124,7 +125,7 @@ func probeFacts(ctx context.Context, s *contract.Spec, w workdir, exportsDir, ds
 		f.LocalPGDir = true
 	}
 	if f.NeedsInputs {
-		f.Inputs = probeInputs(ctx, s, exportsDir, sums)
+		f.Inputs = probeInputs(ctx, s, exportsDir, sums, hash)
 	}
 	f.DB, f.LocalNow = probeDB(ctx, dsn)
 	for _, name := range []string{"pg_dump", "pg_restore"} {
@@ -148,8 +149,9 @@ func probeDB(ctx context.Context, dsn string) (preflight.DB, time.Time) {
 }
 
 // probeInputs opens every export the run would import and matches its header row against
-// its table, as import will (the same iterator reads the same header).
-func probeInputs(ctx context.Context, s *contract.Spec, dir string, sums *filesum.Cache) []preflight.Input {
+// its table, as import will (the same iterator reads the same header); with hash, a file not
+// fingerprinted yet is, so that a match can be remembered with its fingerprint.
+func probeInputs(ctx context.Context, s *contract.Spec, dir string, sums *filesum.Cache, hash bool) []preflight.Input {
 	paths, err := exports.Paths(s, dir, nil)
 	if err != nil {
 		return []preflight.Input{{Path: dir, Err: err}}
@@ -174,6 +176,9 @@ func probeInputs(ctx context.Context, s *contract.Spec, dir string, sums *filesu
 			in.Format = format
 			out = append(out, in)
 			continue
+		}
+		if hash { // the import asks for the same fingerprint next, then by a stat
+			sums.Sum(ctx, p)
 		}
 		ef, err := exports.OpenEncoding(ctx, p, exports.Limits{}, t.Encoding)
 		if err != nil {
@@ -240,7 +245,7 @@ func (w workdir) busy() error {
 // store's bytes are those that passed it with this build (and its SQLite) of the tool: the
 // check reads every page, 0.5 s at scale 1.
 func integrityCheck(ctx context.Context, path string, sums *filesum.Cache) (string, error) {
-	key := "integrity_check:" + toolIdentity(ctx, sums)
+	key := integrityKey(ctx, sums)
 	if v, ok := sums.Verdict(path, key); ok && v == "ok" {
 		return v, nil
 	}
@@ -249,4 +254,9 @@ func integrityCheck(ctx context.Context, path string, sums *filesum.Cache) (stri
 		sums.Note(path, key, r)
 	}
 	return r, err
+}
+
+// integrityKey names a passed integrity_check in the fingerprints: by this build's SQLite.
+func integrityKey(ctx context.Context, sums *filesum.Cache) string {
+	return "integrity_check:" + toolIdentity(ctx, sums)
 }

@@ -332,10 +332,10 @@ func runLiveKPIs(ctx context.Context, s *contract.Spec, o runOptions, rep *runRe
 }
 
 // settleSums fingerprints once more, late in the run (beside the load, when nothing writes
-// them any more, and again at the end), the files the next run will ask about: a file hashed
-// within a clock tick of its last write (the staging store right after the import committed
-// it, exports written just before the run) is not trusted by its stat, so it is hashed again
-// now, seconds later, rather than in the next run. A file already trusted costs a stat.
+// them any more, and again at the end), the files the next run will ask about: one the run
+// has not fingerprinted, or whose hash is not trusted by its stat (Sum waits out a clock tick
+// of the file system's, but not the 2 s of one with whole-second times), is hashed now rather
+// than in the next run. A file already trusted, as every one normally is, costs a stat.
 func settleSums(ctx context.Context, o runOptions, rep *runReport) {
 	paths := []string{o.work.stage(), o.work.clean()}
 	for _, f := range rep.Import.Files {

@@ -232,3 +232,92 @@ func TestRememberedIntegrityFailsClosed(t *testing.T) {
 		t.Errorf("preflight on the damaged store: exit %d\n%s", code, out)
 	}
 }
+
+// changeInPlace rewrites the byte at off of path (same size) and puts the modification time
+// back, so that only the content and the change time tell.
+func changeInPlace(t *testing.T, path string, off int64, to byte) {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteAt([]byte{to}, off); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(path, fi.ModTime(), fi.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+	if now, _ := os.Stat(path); now.Size() != fi.Size() || !now.ModTime().Equal(fi.ModTime()) {
+		t.Fatal("the change moved the size or the modification time")
+	}
+}
+
+// TestRerunSeesSameSizeChanges: the fingerprints that let an unchanged re-run cost stats never
+// hide a change that keeps the size and puts the modification time back: of an export
+// (everything runs again, a new generation goes live) or of the backup a re-run would keep (a
+// new one is made). And the first run already remembers the staging store's integrity_check
+// (its byte-for-byte backup passed it), so the first re-run's preflight reads nothing.
+func TestRerunSeesSameSizeChanges(t *testing.T) {
+	dir, _ := generate(t, synth.Options{Scale: 0.01, Seed: 7, Format: "csv", Dialect: "legacy", Dirt: "realistic"})
+	dsn := pgtest.DSN(t)
+	work := t.TempDir()
+	args := []string{"run", "--exports", dir, "--pg", dsn, "--workdir", work}
+	mustSdetl(t, args...)
+	first := ranEverything(t, work, "first run")
+	if b, _ := os.ReadFile(filepath.Join(work, "sums.json")); !strings.Contains(string(b), `"integrity_check:`) {
+		t.Error("the first run did not remember the staging store's integrity_check")
+	}
+	mustSdetl(t, args...)
+	if r := readRunJSON(t, work); !r.Load.NothingToDo || r.Backup != first.Backup || len(r.Reused) != 4 {
+		t.Fatalf("unchanged re-run: nothing to do %v, backup %q (first %q), reused %q", r.Load.NothingToDo, r.Backup, first.Backup, r.Reused)
+	}
+
+	// One letter of an export's description changed in place.
+	path := filepath.Join(dir, "timesheets.csv")
+	header, rows := readCSVFile(t, path)
+	desc := indexOf(header, "TS-Description")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	off := -1
+	for i := len(rows) - 1; i >= 0 && off < 0; i-- {
+		d := rows[i][desc]
+		if j := strings.IndexAny(d, "abcdefghijklmnopqrstuvwxy"); j >= 0 && strings.Contains(string(b), d) {
+			off = strings.LastIndex(string(b), d) + j
+		}
+	}
+	if off < 0 {
+		t.Fatal("no description to change")
+	}
+	changeInPlace(t, path, int64(off), b[off]+1)
+	mustSdetl(t, args...)
+	changed := ranEverything(t, work, "an export changed in place, same size and mtime")
+	if changed.Load.NothingToDo || changed.Load.Generation == "" || changed.Backup == first.Backup {
+		t.Errorf("export changed in place: nothing to do %v, generation %q, backup %q (first %q)",
+			changed.Load.NothingToDo, changed.Load.Generation, changed.Backup, first.Backup)
+	}
+
+	// The backup the next run would keep, damaged in place: not kept, a new one is made.
+	mustSdetl(t, args...)
+	if r := readRunJSON(t, work); !r.Load.NothingToDo || r.Backup != changed.Backup {
+		t.Fatalf("unchanged re-run: nothing to do %v, backup %q, want %q", r.Load.NothingToDo, r.Backup, changed.Backup)
+	}
+	data := filepath.Join(work, "backups", changed.Backup+".db")
+	page, err := os.ReadFile(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	changeInPlace(t, data, 5000, page[5000]^0xff)
+	mustSdetl(t, args...)
+	if r := readRunJSON(t, work); r.Backup == "" || r.Backup == changed.Backup || !r.Load.NothingToDo {
+		t.Errorf("damaged backup: the run's backup %q (the damaged one %q), nothing to do %v", r.Backup, changed.Backup, r.Load.NothingToDo)
+	}
+}

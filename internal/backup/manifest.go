@@ -7,6 +7,7 @@
 package backup
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -66,6 +67,9 @@ type Meta struct {
 	ToolVersion, ServerVersion, Source string
 	SourceSHA256                       string // staging: the store's SHA-256, when the caller knows it
 	Fingerprint                        string // PostgreSQL: the live schema's reconciliation fingerprint
+	// Hash reads a staging backup's data file for its digest (nil: read and hashed here); a
+	// run hashes it through its file fingerprints, so the next run knows it by a stat.
+	Hash func(ctx context.Context, path string) (Digest, error)
 }
 
 func newID(kind string, now time.Time) string {

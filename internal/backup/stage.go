@@ -12,10 +12,12 @@ import (
 )
 
 // Stage backs up the staging store at src into dir: a byte-for-byte copy under a temporary
-// name, made inside one read transaction with the source's row counts (store.CopyFile), then
-// checked (integrity_check, row counts equal to the source's) while it is hashed, made 0600
-// and renamed into place; the manifest is written last, so a backup without one was never
-// finished and is not the tool's.
+// name, made inside one read transaction with the source's row counts (store.CopyFile), made
+// 0600 and renamed into place, then checked (integrity_check, row counts equal to the source's)
+// while it is hashed (meta.Hash); the manifest is written last, so a backup without one was
+// never finished and is not the tool's (a failed check removes the file). The copy is hashed
+// under its final name, not before the rename, so the hash is of the file as it will stay: a
+// rename moves the change time, and a caller's fingerprint taken before it would not be trusted.
 func Stage(ctx context.Context, src, dir string, meta Meta) (_ *Manifest, err error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
@@ -24,7 +26,8 @@ func Stage(ctx context.Context, src, dir string, meta Meta) (_ *Manifest, err er
 	m := &Manifest{Tool: toolName, Format: manifestFormat, ID: newID(KindStage, now), Kind: KindStage, Created: now.UTC(),
 		Source: src, SourceSHA256: meta.SourceSHA256, ToolVersion: meta.ToolVersion}
 	m.File = m.ID + ".db"
-	defer func() { err = store.Full(err, m.DataPath(dir)) }()
+	final := m.DataPath(dir)
+	defer func() { err = store.Full(err, final) }()
 	tmp := filepath.Join(dir, "."+m.File+".tmp")
 	defer os.Remove(tmp)
 	want, err := store.CopyFile(ctx, src, tmp)
@@ -34,15 +37,27 @@ func Stage(ctx context.Context, src, dir string, meta Meta) (_ *Manifest, err er
 	if err := os.Chmod(tmp, 0o600); err != nil {
 		return nil, err
 	}
+	if err := publish(tmp, final); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			os.Remove(final)
+		}
+	}()
+	hash := meta.Hash
+	if hash == nil {
+		hash = func(_ context.Context, path string) (Digest, error) { return hashFile(path) }
+	}
 	// The checks and the hashes each read the whole copy: on two cores at once.
-	var d digest
+	var d Digest
 	var herr error
 	hashed := make(chan struct{})
 	go func() {
 		defer close(hashed)
-		d, herr = hashFile(tmp)
+		d, herr = hash(ctx, final)
 	}()
-	err = checkCopy(ctx, src, tmp, m, want)
+	err = checkCopy(ctx, src, final, m, want)
 	<-hashed
 	if err != nil {
 		return nil, err
@@ -50,7 +65,8 @@ func Stage(ctx context.Context, src, dir string, meta Meta) (_ *Manifest, err er
 	if herr != nil {
 		return nil, herr
 	}
-	if err := seal(dir, tmp, m, d); err != nil {
+	m.Bytes, m.SHA256, m.MD5 = d.Bytes, d.SHA256, d.MD5
+	if err := writeManifest(dir, m); err != nil {
 		return nil, err
 	}
 	return m, nil
@@ -167,7 +183,7 @@ func copyFile(src, dst string) error {
 
 // seal records the finished file's size and hashes in m, moves it to its final name and writes
 // the manifest last, so a manifest always names a complete, hashed file.
-func seal(dir, tmp string, m *Manifest, d digest) error {
+func seal(dir, tmp string, m *Manifest, d Digest) error {
 	m.Bytes, m.SHA256, m.MD5 = d.Bytes, d.SHA256, d.MD5
 	if err := publish(tmp, m.DataPath(dir)); err != nil {
 		return err

@@ -154,13 +154,14 @@ type File struct {
 // Row is one data row of an export.
 type Row struct {
 	// Cells are the row's raw cell text; XLSX rows may be shorter than the header (trailing
-	// empty cells are omitted). Reused by the next row: copy what you keep.
+	// empty cells are omitted). Reused by later rows: copy what you keep.
 	Cells   []string
 	DataRow int // 1-based data row number (the header is row 0)
 	Line    int // CSV: the line where the row starts; 0 for XLSX
 	// Misfit says why Import rejects the row instead of staging it (a wrong field count,
 	// quarantined as field_count), or "" when it fits the header.
 	Misfit string
+	kinds  []xlsx.CellKind // XLSX: the cells' kinds (see DateCell); nil for CSV
 }
 
 // Open opens an .xlsx or .csv export with the default limits and reads its header row.
@@ -193,37 +194,48 @@ const every = 4096
 
 // Each calls fn with every data row in order, until the end of the file or an error. Every
 // 4096 rows it checks ctx and calls progress (if not nil) with the rows read so far and the
-// share of the file read (-1 when it cannot be told).
+// share of the file read (-1 when it cannot be told). The rows are read a few batches ahead
+// of fn on another goroutine (see readAhead); fn and progress run on the caller's.
 func (f *File) Each(ctx context.Context, progress func(rows int64, done float64), fn func(Row) error) error {
+	r := readAhead(f.src)
+	defer r.stop()
 	var n int64
 	for {
-		cells, dataRow, line, err := f.src.Read()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if n++; n%every == 0 {
-			if err := ctx.Err(); err != nil {
+		b := <-r.full
+		cells, kinds := 0, 0
+		for _, ar := range b.rows {
+			row := Row{Cells: b.cells[cells:ar.cells:ar.cells], DataRow: ar.dataRow, Line: ar.line}
+			if ar.kinds > kinds {
+				row.kinds = b.kinds[kinds:ar.kinds:ar.kinds]
+			}
+			cells, kinds = ar.cells, ar.kinds
+			if n++; n%every == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+				if progress != nil {
+					progress(n, ar.done)
+				}
+			}
+			row.Misfit = fieldCountProblem(row.Cells, len(f.Header), f.Format)
+			if err := fn(row); err != nil {
 				return err
 			}
-			if progress != nil {
-				progress(n, f.src.Done())
-			}
 		}
-		r := Row{Cells: cells, DataRow: dataRow, Line: line, Misfit: fieldCountProblem(cells, len(f.Header), f.Format)}
-		if err := fn(r); err != nil {
-			return err
+		if errors.Is(b.err, io.EOF) {
+			return nil
 		}
+		if b.err != nil {
+			return b.err
+		}
+		r.free <- b // never blocks: room for every batch
 	}
 }
 
-// DateCell reports whether cell i of the last row read was a date-formatted XLSX cell (which
-// the reader renders as ISO text); always false for CSV.
-func (f *File) DateCell(i int) bool {
-	kinds := f.src.Kinds()
-	return i < len(kinds) && kinds[i] == xlsx.Date
+// DateCell reports whether cell i of the row was a date-formatted XLSX cell (which the reader
+// renders as ISO text); always false for CSV.
+func (r Row) DateCell(i int) bool {
+	return i < len(r.kinds) && r.kinds[i] == xlsx.Date
 }
 
 // Blank is the number of blank lines (CSV) skipped so far: no fields at all, so no row.

@@ -28,7 +28,7 @@ func readAll(t *testing.T, path string) (*File, []seen) {
 	defer f.Close()
 	var rows []seen
 	err = f.Each(context.Background(), nil, func(r Row) error {
-		rows = append(rows, seen{append([]string(nil), r.Cells...), r.DataRow, r.Line, r.Misfit != "", f.DateCell(1)})
+		rows = append(rows, seen{append([]string(nil), r.Cells...), r.DataRow, r.Line, r.Misfit != "", r.DateCell(1)})
 		return nil
 	})
 	if err != nil {

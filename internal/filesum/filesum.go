@@ -7,14 +7,19 @@
 // The shortcut is git's index rule: a file is taken as unchanged only when every part of its
 // identity is equal and both its times are older than the moment its hash began by more than
 // the file system's timestamp granularity, so a write in the same clock tick as the hash
-// ("racily clean") is hashed again. The change time cannot be set by a program (touch -d sets
-// only the modification time), and every write or rename moves it. Where the platform gives
-// no inode or change time, every lookup hashes.
+// ("racily clean") is hashed again. Sum therefore waits out that tick (at most 10 ms) before it
+// hashes a file just written, rather than leave the next run to read it again. The change time
+// cannot be set by a program (touch -d sets only the modification time), and every write or
+// rename moves it. Where the platform gives no inode or change time, every lookup hashes.
 package filesum
 
 import (
 	"context"
+	"crypto/md5"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"hash"
 	"os"
 	"path/filepath"
 	"sync"
@@ -75,22 +80,55 @@ func Open(path string) *Cache {
 // file's identity says it is unchanged since it was hashed, else by reading it (stopping when
 // ctx is done). Symlinks are resolved and only regular files are read (inputfile.Open).
 func (c *Cache) Sum(ctx context.Context, path string) (string, int64, error) {
-	key, err := filepath.Abs(path)
-	if err != nil {
-		return "", 0, err
-	}
-	before, statOK := stat(path)
-	if _, e, ok := c.known(path); ok && e.identity == before {
+	if _, e, ok := c.known(path); ok {
 		return e.SHA256, e.Size, nil
 	}
-	began := time.Now().UnixNano()
-	sum, n, err := inputfile.SHA256(ctx, path)
+	h := sha256.New()
+	n, err := c.hash(ctx, path, h)
 	if err != nil {
 		return "", 0, err
 	}
-	if c == nil {
-		return sum, n, nil
+	return hex.EncodeToString(h.Sum(nil)), n, nil
+}
+
+// SumMD5 is Sum with the file's MD5 as well, from the same read: it always reads the file
+// (the cache keeps no MD5), and remembers the SHA-256 as Sum does.
+func (c *Cache) SumMD5(ctx context.Context, path string) (sha, md string, n int64, err error) {
+	hs, hm := sha256.New(), md5.New()
+	if n, err = c.hash(ctx, path, hs, hm); err != nil {
+		return "", "", 0, err
 	}
+	return hex.EncodeToString(hs.Sum(nil)), hex.EncodeToString(hm.Sum(nil)), n, nil
+}
+
+// hash reads path into hs (the first a SHA-256) and remembers the SHA-256 when nothing moved
+// while it was read. A file written less than a clock tick ago is waited for first (at most
+// the margin, 10 ms), so that the hash is one the next run can trust by a stat instead of
+// reading the file again; on a file system of whole-second times it is not worth the wait.
+func (c *Cache) hash(ctx context.Context, path string, hs ...hash.Hash) (int64, error) {
+	key, err := filepath.Abs(path)
+	if err != nil {
+		return 0, err
+	}
+	before, statOK := stat(path)
+	began := time.Now().UnixNano()
+	if wait := settleWait(before, began); statOK && c != nil && wait > 0 {
+		select {
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		case <-time.After(wait):
+		}
+		before, statOK = stat(path)
+		began = time.Now().UnixNano()
+	}
+	n, err := inputfile.Hash(ctx, path, hs...)
+	if err != nil {
+		return 0, err
+	}
+	if c == nil {
+		return n, nil
+	}
+	sum := hex.EncodeToString(hs[0].Sum(nil))
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.hashed += n
@@ -103,7 +141,7 @@ func (c *Cache) Sum(ctx context.Context, path string) (string, int64, error) {
 		c.entries[key] = e
 		c.dirty = true
 	}
-	return sum, n, nil
+	return n, nil
 }
 
 // known returns path's cache key and entry when its stat says it is unchanged since it was
@@ -133,9 +171,19 @@ func (c *Cache) known(path string) (string, entry, bool) {
 // -> "ok"), for Verdict to return while the content's fingerprint is unchanged. Only a verdict
 // that depends on nothing but the file's bytes (and whatever key names) belongs here. It never
 // reads the file: a file not known unchanged since a Sum gets no note.
-func (c *Cache) Note(path, key, value string) {
+func (c *Cache) Note(path, key, value string) { c.note(path, "", key, value) }
+
+// NoteFor is Note for a verdict found on other bytes, a copy's, whose SHA-256 is sha: it is
+// recorded only when path's known content has that very fingerprint.
+func (c *Cache) NoteFor(path, sha, key, value string) {
+	if sha != "" {
+		c.note(path, sha, key, value)
+	}
+}
+
+func (c *Cache) note(path, sha, key, value string) {
 	k, e, ok := c.known(path)
-	if !ok {
+	if !ok || (sha != "" && e.SHA256 != sha) {
 		return
 	}
 	c.mu.Lock()
@@ -212,12 +260,34 @@ func (c *Cache) Save() error {
 }
 
 // settled reports whether both times of id are older than hashedAt by more than the file
-// system's timestamp granularity: whole seconds when neither time has a fraction (FAT, HFS+,
-// ext3, many network file systems), else the kernel's coarse clock tick, well under 10 ms.
+// system's timestamp granularity (margin).
 func settled(id identity, hashedAt int64) bool {
-	margin := int64(10 * time.Millisecond)
+	m := margin(id)
+	return id.Mtime < hashedAt-m && id.Ctime < hashedAt-m
+}
+
+// margin is the file system's timestamp granularity as id shows it: whole seconds when neither
+// time has a fraction (FAT, HFS+, ext3, many network file systems), else the kernel's coarse
+// clock tick, well under 10 ms.
+func margin(id identity) int64 {
 	if id.Mtime%int64(time.Second) == 0 && id.Ctime%int64(time.Second) == 0 {
-		margin = int64(2 * time.Second)
+		return int64(2 * time.Second)
 	}
-	return id.Mtime < hashedAt-margin && id.Ctime < hashedAt-margin
+	return int64(10 * time.Millisecond)
+}
+
+// settleWait is how long to wait before a hash begun at now would be settled for id: zero when
+// it already is, when only whole-second times would make it wait seconds, or when a time lies
+// ahead of the clock (a file from a skewed host: never trusted by its stat, so no wait helps).
+func settleWait(id identity, now int64) time.Duration {
+	const tick = 10 * time.Millisecond
+	m := margin(id)
+	if settled(id, now) || m > int64(tick) {
+		return 0
+	}
+	wait := time.Duration(max(id.Mtime, id.Ctime)+m-now) + time.Millisecond
+	if wait > tick+time.Millisecond {
+		return 0
+	}
+	return wait
 }

@@ -2,11 +2,13 @@ package filesum
 
 import (
 	"context"
+	"crypto/md5"
 	"crypto/sha256"
 	"encoding/hex"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 )
@@ -75,17 +77,87 @@ func TestUnchangedIsNotRead(t *testing.T) {
 	}
 }
 
-// TestRacilyCleanIsHashedAgain: a file written in the same instant as its hash is not trusted
-// by its stat the next time, since a second write in that tick would leave the stat equal.
+// TestRacilyCleanIsHashedAgain: an entry hashed in the same instant as the file's last write
+// is not trusted by its stat, since a second write in that tick would leave the stat equal.
 func TestRacilyCleanIsHashedAgain(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the stat shortcut is Linux's")
+	}
+	dir := t.TempDir()
+	f := filepath.Join(dir, "a")
+	write(t, f, "abc")
+	id, _ := stat(f)
+	key, _ := filepath.Abs(f)
+	c := Open(filepath.Join(dir, "sums.json"))
+	c.entries[key] = entry{identity: id, SHA256: want("abc"), HashedAt: id.Mtime} // racily clean
+	if got := sum(t, c, f); got != want("abc") || c.Hashed() != 3 {
+		t.Fatalf("a racily clean entry was trusted: %s, hashed %d", got, c.Hashed())
+	}
+}
+
+// TestJustWrittenIsHashedSettled: a file hashed right after its last write is hashed once the
+// write is a clock tick old, so the next lookup trusts its stat; a change made right after
+// that hash, of the same size and with the modification time put back, is still seen.
+func TestJustWrittenIsHashedSettled(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the stat shortcut is Linux's")
+	}
 	dir := t.TempDir()
 	f := filepath.Join(dir, "a")
 	write(t, f, "abc")
 	c := Open(filepath.Join(dir, "sums.json"))
 	sum(t, c, f)
-	sum(t, c, f)
-	if c.Hashed() != 6 {
-		t.Fatalf("hashed %d bytes, want 6: a just-written file must be read again", c.Hashed())
+	if got := sum(t, c, f); got != want("abc") || c.Hashed() != 3 {
+		t.Fatalf("a file hashed settled was read again: %s, hashed %d", got, c.Hashed())
+	}
+	key, _ := filepath.Abs(f)
+	if e := c.entries[key]; !settled(e.identity, e.HashedAt) {
+		t.Fatalf("entry not settled: %+v", e)
+	}
+	fi, _ := os.Stat(f)
+	write(t, f, "xyz")
+	if err := os.Chtimes(f, fi.ModTime(), fi.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+	if got := sum(t, c, f); got != want("xyz") {
+		t.Fatal("a same-size change right after the hash, mtime put back: got the old sum")
+	}
+}
+
+func TestSettleWait(t *testing.T) {
+	now := time.Now().UnixNano()
+	recent := identity{Mtime: now - int64(3*time.Millisecond), Ctime: now - int64(2*time.Millisecond)}
+	if w := settleWait(recent, now); w <= 8*time.Millisecond || w > 11*time.Millisecond {
+		t.Errorf("2 ms old: wait %v, want about 9 ms", w)
+	}
+	if w := settleWait(identity{Mtime: now - int64(time.Second), Ctime: now - int64(time.Second)}, now); w != 0 {
+		t.Errorf("a second old: wait %v", w)
+	}
+	whole := now - now%int64(time.Second)
+	if w := settleWait(identity{Mtime: whole, Ctime: whole}, whole+int64(time.Millisecond)); w != 0 {
+		t.Errorf("whole-second times: wait %v, want none (seconds would be needed)", w)
+	}
+	if w := settleWait(identity{Mtime: now + int64(time.Hour), Ctime: now}, now); w != 0 {
+		t.Errorf("a time ahead of the clock: wait %v", w)
+	}
+}
+
+// TestSumMD5: both hashes from one read, the SHA-256 remembered as Sum's.
+func TestSumMD5(t *testing.T) {
+	dir := t.TempDir()
+	f := filepath.Join(dir, "a")
+	text := strings.Repeat("backup pages ", 300000) // several read blocks
+	write(t, f, text)
+	c := Open(filepath.Join(dir, "sums.json"))
+	sha, m, n, err := c.SumMD5(context.Background(), f)
+	wm := md5.Sum([]byte(text))
+	if err != nil || sha != want(text) || m != hex.EncodeToString(wm[:]) || n != int64(len(text)) {
+		t.Fatalf("SumMD5: %s %s %d %v", sha, m, n, err)
+	}
+	if runtime.GOOS == "linux" {
+		if got := sum(t, c, f); got != sha || c.Hashed() != n {
+			t.Fatalf("Sum after SumMD5 read again: hashed %d", c.Hashed())
+		}
 	}
 }
 
@@ -138,5 +210,15 @@ func TestNotesFollowTheContent(t *testing.T) {
 	}
 	if c.Hashed() != 0 {
 		t.Errorf("Note and Verdict read %d bytes", c.Hashed())
+	}
+	// NoteFor: a verdict found on a copy holds only for the content of the copy's fingerprint.
+	sum(t, c, f)
+	c.NoteFor(f, want("pages"), "integrity_check", "ok")
+	if _, ok := c.Verdict(f, "integrity_check"); ok {
+		t.Fatal("a verdict about other bytes was noted")
+	}
+	c.NoteFor(f, want("PAGES"), "integrity_check", "ok")
+	if v, ok := c.Verdict(f, "integrity_check"); !ok || v != "ok" {
+		t.Fatalf("a copy's verdict on the same bytes: %q %v", v, ok)
 	}
 }

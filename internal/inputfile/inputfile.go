@@ -10,10 +10,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"hash"
 	"io"
 	"io/fs"
 	"os"
 	"strconv"
+	"sync"
 	"syscall"
 	"unicode"
 )
@@ -127,15 +129,79 @@ func (c *ctxReaderAt) ReadAt(p []byte, off int64) (int, error) {
 // SHA256 returns the SHA-256 (hex) and size of a regular file, stopping when ctx is done: it is
 // the first read of every export, so a FIFO or /dev/zero must be refused here, not hang it.
 func SHA256(ctx context.Context, path string) (string, int64, error) {
-	f, err := Open(path)
+	h := sha256.New()
+	n, err := Hash(ctx, path, h)
 	if err != nil {
 		return "", 0, err
 	}
-	defer f.Close()
-	h := sha256.New()
-	n, err := io.Copy(h, Reader(ctx, f))
-	if err != nil {
-		return "", 0, fmt.Errorf("%s: %w", Display(path), err)
-	}
 	return hex.EncodeToString(h.Sum(nil)), n, nil
+}
+
+// Hash reads the regular file at path once, feeding every byte to each of hs, and returns its
+// size, stopping when ctx is done. Each hash past the first runs on a goroutine of its own
+// while the next block is read, so on two cores SHA-256 and MD5 together cost what the slower
+// of them does, and the file is read once, not once per hash.
+func Hash(ctx context.Context, path string, hs ...hash.Hash) (int64, error) {
+	f, err := Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	n, err := hashAll(Reader(ctx, f), hs)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", Display(path), err)
+	}
+	return n, nil
+}
+
+// hashAll is Hash's loop: two buffers, so the next block is read while the others hash this one.
+func hashAll(r io.Reader, hs []hash.Hash) (int64, error) {
+	if len(hs) == 0 {
+		return io.Copy(io.Discard, r)
+	}
+	const block = 1 << 20
+	bufs := [2][]byte{make([]byte, block), make([]byte, block)}
+	type job struct {
+		b    []byte
+		done *sync.WaitGroup
+	}
+	var work []chan job
+	for _, h := range hs[1:] {
+		ch := make(chan job)
+		work = append(work, ch)
+		go func() {
+			for j := range ch {
+				h.Write(j.b)
+				j.done.Done()
+			}
+		}()
+	}
+	defer func() {
+		for _, ch := range work {
+			close(ch)
+		}
+	}()
+	var total int64
+	var pending sync.WaitGroup // the other hashes' hold on the previous block
+	for i := 0; ; i++ {
+		b := bufs[i%2]
+		n, err := io.ReadFull(r, b)
+		pending.Wait() // until then the other buffer may still be read: this one is free
+		if n > 0 {
+			total += int64(n)
+			pending.Add(len(work))
+			for _, ch := range work {
+				ch <- job{b[:n], &pending}
+			}
+			hs[0].Write(b[:n])
+		}
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			pending.Wait()
+			return total, nil
+		}
+		if err != nil {
+			pending.Wait()
+			return total, err
+		}
+	}
 }

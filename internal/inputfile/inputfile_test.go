@@ -1,8 +1,12 @@
 package inputfile
 
 import (
+	"bytes"
 	"context"
+	"crypto/md5"
+	"crypto/sha256"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -77,5 +81,27 @@ func TestReaderCancelled(t *testing.T) {
 	ra := ReaderAt(ctx, strings.NewReader("abc"))
 	if _, err := ra.ReadAt(make([]byte, 1), 0); !errors.Is(err, context.Canceled) {
 		t.Errorf("ReadAt after cancel: %v", err)
+	}
+}
+
+// TestHashReadsOnceForAll: every hash fed from the one read equals its own pass over the bytes,
+// at sizes around the read block.
+func TestHashReadsOnceForAll(t *testing.T) {
+	dir := t.TempDir()
+	for _, size := range []int{0, 1, 1 << 20, 1<<20 + 1, 3<<20 + 5} {
+		b := make([]byte, size)
+		for i := range b {
+			b[i] = byte(i*7 + i>>11)
+		}
+		p := filepath.Join(dir, fmt.Sprint(size))
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		hs, hm := sha256.New(), md5.New()
+		n, err := Hash(context.Background(), p, hs, hm)
+		ws, wm := sha256.Sum256(b), md5.Sum(b)
+		if err != nil || n != int64(size) || !bytes.Equal(hs.Sum(nil), ws[:]) || !bytes.Equal(hm.Sum(nil), wm[:]) {
+			t.Errorf("size %d: n %d err %v, sums differ %v %v", size, n, err, !bytes.Equal(hs.Sum(nil), ws[:]), !bytes.Equal(hm.Sum(nil), wm[:]))
+		}
 	}
 }

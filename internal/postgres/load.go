@@ -245,16 +245,20 @@ func rehearse(ctx context.Context, o LoadOptions) (*LoadResult, error) {
 		return nil, err
 	}
 	res.Tables = append(res.Tables, TableLoad{Table: QuarantineTable, Rows: n, Copying: time.Since(began)})
-	if o.DryRun { // the generation's side of the reconciliation, on the sample: its time is the dry run's estimate's
+	// The generation's side of the reconciliation and the score, on the sample, split as the
+	// load splits them (the score's scan takes the row hashes): their times are the dry run's
+	// estimate's.
+	hashes := &streamHashes{tables: map[string]streamHash{}}
+	if o.DryRun {
 		began = time.Now()
-		if _, err := measureGeneration(ctx, tx, o.Spec, next, nil); err != nil {
+		if _, err := measureAll(ctx, tx, o.Spec, next, nil, o.BeforeSwap == nil); err != nil {
 			return nil, fmt.Errorf("reconcile: %w", err)
 		}
 		lap("reconcile", began)
 	}
 	if o.BeforeSwap != nil {
 		began = time.Now()
-		if err := o.BeforeSwap(ctx, QualitySource(tx.Conn(), next)); err != nil {
+		if err := o.BeforeSwap(ctx, hashingQualitySource(tx.Conn(), next, hashes)); err != nil {
 			return nil, err
 		}
 		lap("score", began)

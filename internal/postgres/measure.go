@@ -15,6 +15,13 @@ import (
 // for numerics, ISO dates, true/false), each row rendered by reconcile.RowText's rule and
 // hashed as reconcile.RowHash does (hashtextextended), summed modulo 2^64.
 func measureGeneration(ctx context.Context, q querier, s *contract.Spec, schema string, h *health.Checker) (*reconcile.Measures, error) {
+	return measureAll(ctx, q, s, schema, h, true)
+}
+
+// measureAll is measureGeneration; without hashes, the contract tables' row hashes are left
+// "" for the caller to take from another scan (the score's, streamHashes), the quarantine's
+// taken here.
+func measureAll(ctx context.Context, q querier, s *contract.Spec, schema string, h *health.Checker, hashes bool) (*reconcile.Measures, error) {
 	if _, err := q.Exec(ctx, dateStyle); err != nil {
 		return nil, err
 	}
@@ -24,19 +31,25 @@ func measureGeneration(ctx context.Context, q querier, s *contract.Spec, schema 
 		if err := h.Now(); err != nil {
 			return nil, err
 		}
-		mt, err := measureTable(ctx, q, schema, t.Name, names, types)
+		mt, err := measureTable(ctx, q, schema, t.Name, names, types, hashes)
 		if err != nil {
 			return nil, fmt.Errorf("measure %s.%s: %w", schema, t.Name, err)
 		}
 		m.Tables[t.Name] = mt
 	}
 	names, types := quarantineColumns()
-	mt, err := measureTable(ctx, q, schema, QuarantineTable, names, types)
+	mt, err := measureTable(ctx, q, schema, QuarantineTable, names, types, true)
 	if err != nil {
 		return nil, fmt.Errorf("measure %s.%s: %w", schema, QuarantineTable, err)
 	}
 	m.Tables[QuarantineTable] = mt
 	return m, nil
+}
+
+// measureHash takes one table's row count and row hash alone.
+func measureHash(ctx context.Context, q querier, schema, table string, names []string, types []contract.Type) (rows int64, hash string, err error) {
+	err = q.QueryRow(ctx, measureSQL(ident(schema, table), names, types, true, true, 0, 0)).Scan(&rows, &hash)
+	return rows, hash, err
 }
 
 // dateStyle is the session setting under which dates render as their canonical text.
@@ -79,49 +92,27 @@ func utcText(col string) string {
 	return "(rtrim(rtrim(to_char((" + col + ") AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US'), '0'), '.') || '+00')"
 }
 
-func measureTable(ctx context.Context, q querier, schema, table string, names []string, types []contract.Type) (*reconcile.Table, error) {
-	parts := make([]string, len(names))
-	sel := []string{"count(*)"}
-	for i, n := range names {
-		v := canonical(ident(n), types[i])
-		parts[i] = fmt.Sprintf("coalesce(length(%[1]s)::text || ':' || %[1]s, '-')", v)
-	}
-	// hashtextextended(text COLLATE "C", 0) is hash_bytes_extended over the text's bytes, as
-	// reconcile.RowHash computes it; sum(bigint) adds in 128 bits, reduced modulo 2^64 once.
-	sel = append(sel, fmt.Sprintf(`coalesce(((sum(hashtextextended((%s) COLLATE "C", 0)) %% 18446744073709551616) + 18446744073709551616) %% 18446744073709551616, 0)::text`,
-		strings.Join(parts, " || ")))
-	for i, n := range names {
-		c, t := ident(n), types[i]
-		sel = append(sel, "count(*) - count("+c+")")
-		switch {
-		case reconcile.Numeric(t):
-			sel = append(sel, "coalesce("+canonical("min("+c+")", t)+", '')", "coalesce("+canonical("max("+c+")", t)+", '')",
-				"coalesce(trim_scale(sum("+c+"))::text, '')")
-		case t == contract.Text || t == contract.Flag || t == contract.Month:
-			sel = append(sel, "coalesce(min("+c+`::text COLLATE "C"), '')`, "coalesce(max("+c+`::text COLLATE "C"), '')`, "''")
-		case reconcile.Ordered(t):
-			sel = append(sel, "coalesce("+canonical("min("+c+")", t)+", '')", "coalesce("+canonical("max("+c+")", t)+", '')", "''")
-		default:
-			sel = append(sel, "''", "''", "''")
-		}
-	}
+// measureTable measures one table in as few scans as PostgreSQL's select list allows. Each
+// value is rendered once, in a subquery kept from being flattened (OFFSET 0), and every
+// measure reads that one rendering: referred to directly, a long value would be detoasted
+// (fetched and decompressed) again by each expression that reads it, and it was read four
+// times. The row text is built in one concat() rather than a chain of ||, which copied the row
+// so far at every step. Without hash, the row hash is left "".
+func measureTable(ctx context.Context, q querier, schema, table string, names []string, types []contract.Type, hash bool) (*reconcile.Table, error) {
 	mt := &reconcile.Table{Columns: map[string]*reconcile.Column{}}
 	cols := make([]reconcile.Column, len(names))
-	// PostgreSQL takes at most 1,664 entries in a select list: a wide table is measured in
-	// several scans of up to perScan columns (4 entries each), the first with the count and hash.
-	const perScan = 400
-	for from := 0; from == 0 || from < len(names); from += perScan {
-		to := min(from+perScan, len(names))
-		var list []string
+	for _, sc := range measureScans(schema, table, names, types, hash) {
 		var vals []any
-		if from == 0 {
-			list, vals = sel[:2], []any{&mt.Rows, &mt.Hash}
+		if sc.count {
+			vals = append(vals, &mt.Rows)
 		}
-		list = append(list, sel[2+4*from:2+4*to]...)
-		for i := from; i < to; i++ {
+		if sc.hash {
+			vals = append(vals, &mt.Hash)
+		}
+		for i := sc.from; i < sc.to; i++ {
 			vals = append(vals, &cols[i].Nulls, &cols[i].Min, &cols[i].Max, &cols[i].Sum)
 		}
-		if err := q.QueryRow(ctx, "SELECT "+strings.Join(list, ", ")+" FROM "+ident(schema, table)).Scan(vals...); err != nil {
+		if err := q.QueryRow(ctx, sc.sql).Scan(vals...); err != nil {
 			return nil, err
 		}
 	}
@@ -129,4 +120,114 @@ func measureTable(ctx context.Context, q querier, schema, table string, names []
 		mt.Columns[n] = &cols[i]
 	}
 	return mt, nil
+}
+
+// measureScan is one query of a table's measures: the row count (count), the row hash (hash),
+// and the measures of columns [from, to).
+type measureScan struct {
+	sql         string
+	count, hash bool
+	from, to    int
+}
+
+// PostgreSQL takes at most 1,664 entries in a select list: a table is measured in scans of up
+// to perScan columns (4 entries each, and 2 in the subquery). The row hash needs every
+// column's text in its subquery, so a table wider than perScan hashes in a scan of its own.
+const perScan = 400
+
+func measureScans(schema, table string, names []string, types []contract.Type, hash bool) []measureScan {
+	from := ident(schema, table)
+	if len(names) <= perScan {
+		return []measureScan{{sql: measureSQL(from, names, types, true, hash, 0, len(names)), count: true, hash: hash, to: len(names)}}
+	}
+	var scans []measureScan
+	if hash {
+		scans = append(scans, measureScan{sql: measureSQL(from, names, types, true, true, 0, 0), count: true, hash: true})
+	}
+	for lo := 0; lo < len(names); lo += perScan {
+		hi := min(lo+perScan, len(names))
+		count := !hash && lo == 0
+		scans = append(scans, measureScan{sql: measureSQL(from, names, types, count, false, lo, hi), count: count, from: lo, to: hi})
+	}
+	return scans
+}
+
+// measureSQL selects, with count, the row count, with hash the row hash, and the null count,
+// min, max and sum of columns [lo, hi). In the subquery, tN is column N's canonical text and cN the
+// column itself (for the typed min, max and sum).
+func measureSQL(from string, names []string, types []contract.Type, count, hash bool, lo, hi int) string {
+	var inner, outer []string
+	if count {
+		outer = append(outer, "count(*)")
+	}
+	if hash {
+		// One concat() takes at most 100 arguments: 40 columns' (a prefix and the text each)
+		// in each, joined by ||.
+		var parts, chunk []string
+		for i, n := range names {
+			inner = append(inner, canonicalOnce(ident(n), types[i])+" AS "+textAlias(i))
+			// RowText: the length in characters, a colon and the text; NULL as a lone "-"
+			// (concat() skips the NULL text after it).
+			chunk = append(chunk, fmt.Sprintf("coalesce(%s(%s)::text || ':', '-')", lengthFunc(types[i]), textAlias(i)), textAlias(i))
+			if len(chunk) == 80 || i == len(names)-1 {
+				parts, chunk = append(parts, "concat("+strings.Join(chunk, ", ")+")"), nil
+			}
+		}
+		// hashtextextended(text COLLATE "C", 0) is hash_bytes_extended over the text's bytes, as
+		// reconcile.RowHash computes it; sum(bigint) adds in 128 bits, reduced modulo 2^64 once.
+		outer = append(outer, fmt.Sprintf(`coalesce(((sum(hashtextextended((%s) COLLATE "C", 0)) %% 18446744073709551616) + 18446744073709551616) %% 18446744073709551616, 0)::text`,
+			strings.Join(parts, " || ")))
+	}
+	for i := lo; i < hi; i++ {
+		c, v, t := columnAlias(i), textAlias(i), types[i]
+		if !hash {
+			inner = append(inner, canonicalOnce(ident(names[i]), t)+" AS "+v)
+		}
+		inner = append(inner, ident(names[i])+" AS "+c)
+		outer = append(outer, "count(*) - count("+c+")")
+		switch {
+		case reconcile.Numeric(t):
+			outer = append(outer, "coalesce("+canonical("min("+c+")", t)+", '')", "coalesce("+canonical("max("+c+")", t)+", '')",
+				"coalesce(trim_scale(sum("+c+"))::text, '')")
+		case t == contract.Text || t == contract.Flag || t == contract.Month:
+			outer = append(outer, "coalesce(min("+v+` COLLATE "C"), '')`, "coalesce(max("+v+` COLLATE "C"), '')`, "''")
+		case reconcile.Ordered(t):
+			outer = append(outer, "coalesce("+canonical("min("+c+")", t)+", '')", "coalesce("+canonical("max("+c+")", t)+", '')", "''")
+		default:
+			outer = append(outer, "''", "''", "''")
+		}
+	}
+	return "SELECT " + strings.Join(outer, ", ") + " FROM (SELECT " + strings.Join(inner, ", ") + " FROM " + from + " OFFSET 0) m"
+}
+
+func textAlias(i int) string   { return fmt.Sprintf("t%d", i) }
+func columnAlias(i int) string { return fmt.Sprintf("c%d", i) }
+
+// canonicalOnce is canonical, rendered as a value of its own: a text column's value as it is
+// stored may be a pointer to its TOAST, which every reader would fetch and decompress again;
+// || ” reads it once into the row the subquery returns.
+func canonicalOnce(col string, t contract.Type) string {
+	if asciiText(t) {
+		return canonical(col, t) // a new short text already
+	}
+	return "(" + canonical(col, t) + " || '')"
+}
+
+// asciiText reports whether the canonical text of type t is always ASCII (digits, signs,
+// separators, true/false, infinity, NaN), whatever the value: its length in characters is then
+// its length in bytes, which octet_length reads without counting characters.
+func asciiText(t contract.Type) bool {
+	switch t {
+	case contract.Integer, contract.Decimal, contract.Timestamp, contract.Timestamptz, contract.Date, contract.Time, contract.Boolean:
+		return true
+	}
+	return false
+}
+
+// lengthFunc is the SQL function giving the length in characters of type t's canonical text.
+func lengthFunc(t contract.Type) string {
+	if asciiText(t) {
+		return "octet_length"
+	}
+	return "length"
 }

@@ -13,9 +13,20 @@ import (
 // every typed value as its canonical text, so the score of a loaded schema equals the score of
 // the clean store it was loaded from.
 func QualitySource(conn *pgx.Conn, schema string) quality.Source {
-	return quality.NewSQLSource(quality.SQLStore{Name: "postgres", Q: pgQ{conn}, Schema: schema, Typed: true,
+	return quality.NewSQLSource(qualityStore(conn, schema))
+}
+
+// hashingQualitySource is QualitySource, whose reading of each table's rows also takes its row
+// hash for the reconciliation (streamHashes).
+func hashingQualitySource(conn *pgx.Conn, schema string, hashes *streamHashes) quality.Source {
+	st := qualityStore(conn, schema)
+	return &hashingSource{Source: quality.NewSQLSource(st), st: st, conn: conn, hashes: hashes}
+}
+
+func qualityStore(conn *pgx.Conn, schema string) quality.SQLStore {
+	return quality.SQLStore{Name: "postgres", Q: pgQ{conn}, Schema: schema, Typed: true,
 		Table: func(t *contract.Table) string { return t.Name },
-		Quote: func(name string) string { return pgx.Identifier{name}.Sanitize() }})
+		Quote: func(name string) string { return pgx.Identifier{name}.Sanitize() }}
 }
 
 // pgQ runs SQL on PostgreSQL.

@@ -116,12 +116,24 @@ func (s *sqlSource) Columns(ctx context.Context, t *contract.Table) ([]string, e
 }
 
 func (s *sqlSource) Rows(ctx context.Context, t *contract.Table, fn func([]string) error) error {
+	sel := s.RowSelect(t)
+	return s.Q.Each(ctx, "SELECT "+strings.Join(sel, ", ")+" FROM "+s.From(t), len(sel), fn)
+}
+
+// RowSelect is the select list Rows reads table t with, FROM From(t): each contracted column's
+// canonical text, in contract order. An adapter that reads more of each row in the same scan
+// (the load's row hashes) selects these first, so the score sees the same values.
+func (st SQLStore) RowSelect(t *contract.Table) []string {
+	s := &sqlSource{st}
 	sel := make([]string, len(t.Columns))
 	for i, c := range t.Columns {
 		sel[i] = s.text(s.quote(c.Name), c.Type)
 	}
-	return s.Q.Each(ctx, "SELECT "+strings.Join(sel, ", ")+" FROM "+s.from(t), len(sel), fn)
+	return sel
 }
+
+// From is the table t as the store's SQL names it.
+func (st SQLStore) From(t *contract.Table) string { return (&sqlSource{st}).from(t) }
 
 // Keys groups the keyed rows once: every group comes back with its size, and the text of the
 // duplicated ones, so the totals and the examples (the largest groups, then the smallest text

@@ -110,3 +110,33 @@ func TestIntegerFastPathAgreesWithBig(t *testing.T) {
 		t.Fatal("an integer that is no number was accepted")
 	}
 }
+
+// TestRowsHashIsTableAccs: RowsHash over bytes (nil for NULL, an empty slice for an empty value)
+// counts and hashes the rows as TableAcc does over canonical text.
+func TestRowsHashIsTableAccs(t *testing.T) {
+	rows := [][]*string{{sp("1"), sp("Zürich 日本"), nil}, {sp("2"), sp(""), sp("x")}, {sp("3"), nil, sp(strings.Repeat("é", 70))}, {nil, nil, nil}}
+	acc := NewTableAcc([]string{"a", "b", "c"}, []contract.Type{contract.Text, contract.Text, contract.Text})
+	var h RowsHash
+	for _, r := range rows {
+		if err := acc.Add(r); err != nil {
+			t.Fatal(err)
+		}
+		raw := make([][]byte, len(r))
+		for i, v := range r {
+			if v != nil {
+				raw[i] = append([]byte{}, *v...) // "" gives an empty, non-nil slice
+			}
+		}
+		h.Add(raw)
+	}
+	if want := acc.Result(); h.Rows != want.Rows || h.Hash() != want.Hash {
+		t.Fatalf("RowsHash %d rows, hash %s; TableAcc %d rows, hash %s", h.Rows, h.Hash(), want.Rows, want.Hash)
+	}
+	var other RowsHash
+	other.Add([][]byte{[]byte("1"), []byte("Zürich 日本"), []byte{}}) // "" for NULL is another row
+	var first RowsHash
+	first.Add([][]byte{[]byte("1"), []byte("Zürich 日本"), nil})
+	if other.Hash() == first.Hash() {
+		t.Fatal("an empty value hashes as NULL")
+	}
+}

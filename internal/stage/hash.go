@@ -11,16 +11,28 @@ type fileHash struct {
 	size int64
 }
 
-// hashOnce is inputfile.SHA256 remembered in hashes: the import checks a file's hash before deciding
+// fileHashes hashes each file once per import: the import checks a file's hash before deciding
 // how to open the store, and again when it imports the file.
-func hashOnce(ctx context.Context, hashes map[string]fileHash, path string) (fileHash, error) {
-	if h, ok := hashes[path]; ok {
-		return h, nil
+type fileHashes struct {
+	sum  func(ctx context.Context, path string) (string, int64, error) // Options.Sum, or a plain read
+	seen map[string]fileHash
+}
+
+func newFileHashes(sum func(context.Context, string) (string, int64, error)) *fileHashes {
+	if sum == nil {
+		sum = inputfile.SHA256
 	}
-	sum, size, err := inputfile.SHA256(ctx, path)
+	return &fileHashes{sum: sum, seen: map[string]fileHash{}}
+}
+
+func (h *fileHashes) of(ctx context.Context, path string) (fileHash, error) {
+	if f, ok := h.seen[path]; ok {
+		return f, nil
+	}
+	sum, size, err := h.sum(ctx, path)
 	if err != nil {
 		return fileHash{}, err
 	}
-	hashes[path] = fileHash{sum, size}
-	return hashes[path], nil
+	h.seen[path] = fileHash{sum, size}
+	return h.seen[path], nil
 }

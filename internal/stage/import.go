@@ -45,6 +45,9 @@ type Options struct {
 	Measure bool
 	// Health is checked when the import starts and every Health.Every rows; zero: no checks.
 	Health health.Limits
+	// Sum fingerprints an export (SHA-256, size); nil: each file is read for it. A run passes
+	// its work dir's file fingerprints, so an export hashed before costs a stat.
+	Sum func(ctx context.Context, path string) (string, int64, error)
 }
 
 // Audit is what the import did with one file.
@@ -99,7 +102,7 @@ func Import(ctx context.Context, o Options) (_ *Result, err error) {
 	if err != nil {
 		return nil, err
 	}
-	hashes := map[string]fileHash{}
+	hashes := newFileHashes(o.Sum)
 	if !o.Fresh {
 		// Every file imported before: the import only reads the store, so it reads the store
 		// itself instead of a copy of it (copying a large store is most of an unchanged re-run).
@@ -143,7 +146,7 @@ func Import(ctx context.Context, o Options) (_ *Result, err error) {
 // unchangedStore opens the existing staging store read-only when every file in paths was
 // imported into it before (by SHA-256, which it records in hashes); ok=false otherwise, or
 // when anything about the store is off (the import proper then says what).
-func unchangedStore(ctx context.Context, o Options, paths map[string]string, hashes map[string]fileHash) (*sql.DB, bool) {
+func unchangedStore(ctx context.Context, o Options, paths map[string]string, hashes *fileHashes) (*sql.DB, bool) {
 	if _, err := os.Stat(o.Out); err != nil {
 		return nil, false
 	}
@@ -156,7 +159,7 @@ func unchangedStore(ctx context.Context, o Options, paths map[string]string, has
 		return nil, false
 	}
 	for table, p := range paths {
-		h, err := hashOnce(ctx, hashes, p)
+		h, err := hashes.of(ctx, p)
 		var id int
 		if err == nil {
 			err = db.QueryRowContext(ctx, `SELECT id FROM import_file WHERE table_name = ? AND sha256 = ?`, table, h.sum).Scan(&id)
@@ -171,7 +174,7 @@ func unchangedStore(ctx context.Context, o Options, paths map[string]string, has
 
 // run imports paths into db (a copy of the store being built, or the store itself read-only
 // when every file is unchanged) and writes the audit; changed says whether any file was read.
-func run(ctx context.Context, o Options, db *sql.DB, existed bool, paths map[string]string, hashes map[string]fileHash) (_ *Result, changed bool, err error) {
+func run(ctx context.Context, o Options, db *sql.DB, existed bool, paths map[string]string, hashes *fileHashes) (_ *Result, changed bool, err error) {
 	im := &importer{o: o, db: db, norm: values.NewNormalizer(o.Spec.Sentinels), hashes: hashes, health: o.Health.For("import", nil)}
 	if err := im.health.Now(); err != nil {
 		return nil, false, err
@@ -272,8 +275,8 @@ type importer struct {
 	cutoff   string
 	roster   map[string]bool
 	touched  map[int64]bool
-	measured *Measured           // nil: not measuring
-	hashes   map[string]fileHash // by path: each file is hashed once
+	measured *Measured   // nil: not measuring
+	hashes   *fileHashes // each file is hashed once
 	health   *health.Checker
 }
 
@@ -281,7 +284,7 @@ func (im *importer) importFile(ctx context.Context, t *contract.Table, path stri
 	start := time.Now()
 	a := &Audit{Table: t.Name, Path: path, Format: strings.TrimPrefix(strings.ToLower(filepath.Ext(path)), "."), Scope: "all rows"}
 	var err error
-	h, err := hashOnce(ctx, im.hashes, path)
+	h, err := im.hashes.of(ctx, path)
 	if err != nil {
 		return nil, err
 	}
@@ -444,7 +447,7 @@ func (fi *fileImport) row(ctx context.Context, r exports.Row) error {
 		vals[4+i] = fi.raw[i]
 	}
 	vals[len(vals)-2] = extraJSON(fi.m.Names, row, fi.m.Extra)
-	vals[len(vals)-1] = dateCells(fi.t, fi.m, fi.ex.DateCell)
+	vals[len(vals)-1] = dateCells(fi.t, fi.m, r.DateCell)
 	res, err := fi.ins.ExecContext(ctx, vals...)
 	if err != nil {
 		return fmt.Errorf("%s: row %d: stage: %w", inputfile.Display(a.Path), r.DataRow, err)

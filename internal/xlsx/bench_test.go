@@ -103,6 +103,7 @@ func sheetEntry(b *testing.B, path string) (*zip.ReadCloser, *zip.File) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	useInflate(&zr.Reader) // as the reader inflates
 	for _, f := range zr.File {
 		if f.Name == "xl/worksheets/sheet1.xml" {
 			return zr, f

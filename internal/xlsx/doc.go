@@ -1,6 +1,7 @@
 // Package xlsx owns sdetl's XLSX I/O: a fast streaming reader for the first
 // worksheet of a workbook and the minimal streaming writer the synthetic
-// export generator uses. Standard library only.
+// export generator uses. Standard library only, but for the inflating of the
+// parts read (klauspost/compress/flate: a quarter less CPU than compress/flate).
 //
 // The reader returns every value as text (numbers exactly as stored, dates
 // resolved through the workbook's styles to ISO text) together with its

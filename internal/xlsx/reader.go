@@ -89,6 +89,7 @@ func open(ctx context.Context, path string, f *os.File, lim Limits) (*Reader, er
 	if err != nil {
 		return nil, fmt.Errorf("%s: not a valid XLSX file (truncated or not a zip archive): %w", path, err)
 	}
+	useInflate(zr)
 	info, err := locate(indexParts(zr))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)

@@ -178,6 +178,11 @@ func TestBrokenFiles(t *testing.T) {
 	if err := readErr(writeTemp(t, cases["bad-xml"])); !strings.Contains(err.Error(), "row 2") {
 		t.Errorf("broken row not named: %v", err)
 	}
+	// Corrupt deflate data is explained whichever inflater read it (klauspost/compress's
+	// CorruptInputError is compress/flate's).
+	if err := readErr(writeTemp(t, cases["corrupt"])); !strings.Contains(err.Error(), "corrupted compressed data (flate: ") {
+		t.Errorf("corrupt deflate data not explained: %v", err)
+	}
 }
 
 // readErr opens and reads a workbook to the end and returns the first error

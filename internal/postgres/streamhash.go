@@ -1,0 +1,96 @@
+package postgres
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/sdetl/sdetl/internal/contract"
+	"github.com/sdetl/sdetl/internal/quality"
+	"github.com/sdetl/sdetl/internal/reconcile"
+)
+
+// streamHashes are the generation's row hashes taken in the score's scan of each table: the
+// score reads every row anyway, so the same query also selects each value's canonical text as
+// the reconciliation renders it (the score's own column where the SQL is the same), and the
+// client hashes the row (reconcile.RowsHash, the hash hashtextextended gives). The
+// reconciliation's SQL then computes the other measures without building and hashing the row
+// text, which was most of its cost. A table the score did not read to its end has no hash here,
+// and the reconciliation computes it in SQL.
+type streamHashes struct {
+	mu     sync.Mutex
+	tables map[string]streamHash
+}
+
+type streamHash struct {
+	rows int64
+	hash string
+}
+
+func (h *streamHashes) get(table string) (streamHash, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	sh, ok := h.tables[table]
+	return sh, ok
+}
+
+// hashingSource is the score's Source whose Rows also hash each row into hashes.
+type hashingSource struct {
+	quality.Source
+	st     quality.SQLStore
+	conn   *pgx.Conn
+	hashes *streamHashes
+}
+
+func (s *hashingSource) Rows(ctx context.Context, t *contract.Table, fn func([]string) error) error {
+	sel := s.st.RowSelect(t)
+	n := len(sel)
+	names, types := measuredColumns(t)
+	at := make([]int, len(names)) // where each measured column's canonical text is in the row
+	for i, name := range names {
+		c := canonical(ident(name), types[i])
+		if j := slices.Index(sel[:n], c); j >= 0 {
+			at[i] = j
+			continue
+		}
+		at[i] = len(sel)
+		sel = append(sel, c)
+	}
+	rows, err := s.conn.Query(ctx, "SELECT "+strings.Join(sel, ", ")+" FROM "+s.st.From(t))
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	row := make([]string, n)
+	vals := make([][]byte, len(names))
+	var h reconcile.RowsHash
+	for k := 1; rows.Next(); k++ {
+		if k%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		raw := rows.RawValues()
+		// As pgQ.Each: every selected column is text, whose wire forms are its UTF-8 bytes.
+		for i, b := range raw[:n] {
+			row[i] = string(b) // nil (NULL) -> ""
+		}
+		for i, j := range at {
+			vals[i] = raw[j] // nil for NULL
+		}
+		h.Add(vals)
+		if err := fn(row); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	s.hashes.mu.Lock()
+	s.hashes.tables[t.Name] = streamHash{rows: h.Rows, hash: h.Hash()}
+	s.hashes.mu.Unlock()
+	return nil
+}
