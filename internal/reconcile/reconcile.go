@@ -15,7 +15,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/sdetl/sdetl/internal/contract"
 )
@@ -135,7 +134,7 @@ func appendRowText(b []byte, vals []*string) []byte {
 			b = append(b, '-')
 			continue
 		}
-		b = strconv.AppendInt(b, int64(utf8.RuneCountInString(*v)), 10)
+		b = strconv.AppendInt(b, int64(runeCount(*v)), 10)
 		b = append(b, ':')
 		b = append(b, *v...)
 	}

@@ -1,0 +1,29 @@
+package reconcile
+
+import "unicode/utf8"
+
+// runeCount is utf8.RuneCountInString(s), eight bytes at a time where they are all ASCII: the
+// row text counts the runes of every value, and comments are kilobytes of mostly ASCII text,
+// which utf8.RuneCountInString decodes a byte at a time. An ASCII byte is never part of a
+// longer rune, so the runs between them count as they would on their own.
+func runeCount(s string) int {
+	n := 0
+	for i := 0; i < len(s); {
+		if i+8 <= len(s) {
+			c := s[i : i+8]
+			w := uint64(c[0]) | uint64(c[1])<<8 | uint64(c[2])<<16 | uint64(c[3])<<24 |
+				uint64(c[4])<<32 | uint64(c[5])<<40 | uint64(c[6])<<48 | uint64(c[7])<<56
+			if w&0x8080808080808080 == 0 {
+				n, i = n+8, i+8
+				continue
+			}
+		}
+		if s[i] < utf8.RuneSelf {
+			n, i = n+1, i+1
+			continue
+		}
+		_, size := utf8.DecodeRuneInString(s[i:])
+		n, i = n+1, i+size
+	}
+	return n
+}

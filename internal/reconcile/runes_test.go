@@ -1,0 +1,43 @@
+package reconcile
+
+import (
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// TestRuneCount: runeCount counts as utf8.RuneCountInString does, invalid and truncated
+// sequences included, wherever they fall against the eight-byte runs.
+func TestRuneCount(t *testing.T) {
+	cases := []string{"", "a", "abcdefg", "abcdefgh", "abcdefghi", "é", "abcdefgé", "abcdefghé", "日本語のテキスト",
+		"\xff", "abcdefg\xff", "abcdefgh\xe6\x97", "\xe6\x97abcdefgh", "\xf0\x9f\x98\x80abcdefgh\xf0\x9f", strings.Repeat("x", 2000) + "ü"}
+	pieces := []string{"a", "bcdefgh", "é", "日", "\xff", "\xe6\x97", "\x80", "😀", "\x00", "\n"}
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 2000 {
+		var b strings.Builder
+		for range r.IntN(40) {
+			b.WriteString(pieces[r.IntN(len(pieces))])
+		}
+		cases = append(cases, b.String())
+	}
+	for _, s := range cases {
+		if got, want := runeCount(s), utf8.RuneCountInString(s); got != want {
+			t.Fatalf("runeCount(%q) = %d, want %d", s, got, want)
+		}
+	}
+}
+
+func BenchmarkRuneCount(b *testing.B) {
+	s := strings.Repeat("The customer reports that the VPN drops every few minutes. ", 35) + "Grüße"
+	b.Run("runeCount", func(b *testing.B) {
+		for range b.N {
+			runeCount(s)
+		}
+	})
+	b.Run("utf8", func(b *testing.B) {
+		for range b.N {
+			utf8.RuneCountInString(s)
+		}
+	})
+}
