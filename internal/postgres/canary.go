@@ -1,11 +1,13 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -98,10 +100,8 @@ func Canary(ctx context.Context, o CanaryOptions) (*canary.Observed, error) {
 		}
 	}()
 	testPoint("canary")
-	for _, t := range o.Spec.Tables {
-		if err := loadCanaryTable(ctx, conn, src, o, schema, t); err != nil {
-			return nil, err
-		}
+	if err := loadCanaryTables(ctx, conn, src, o, schema); err != nil {
+		return nil, err
 	}
 	if _, err := conn.Exec(ctx, quarantineDDL(schema)); err != nil { // empty: the queries may read it
 		return nil, fmt.Errorf("canary: create quarantine: %w", err)
@@ -162,6 +162,64 @@ func dropCanary(ctx context.Context, conn *pgx.Conn, schema string) error {
 		return fmt.Errorf("drop canary schema %s: %w", schema, err)
 	}
 	return tx.Commit(ctx)
+}
+
+// canaryConns is how many connections load the canary's tables at once: the table on the
+// run's connection and the next on a second one, as the load's copies run.
+const canaryConns = 2
+
+// loadCanaryTables loads every contract table of the sample, on conn and on a connection of
+// its own beside it, each table in its own transaction; the first error stops the others, and
+// the first that is not a cancellation it caused is returned.
+func loadCanaryTables(ctx context.Context, conn *pgx.Conn, src *sql.DB, o CanaryOptions, schema string) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	tables := make(chan *contract.Table)
+	errs := make([]error, canaryConns)
+	src.SetMaxOpenConns(canaryConns) // each copy streams from the store on a read connection of its own
+	var wg sync.WaitGroup
+	for w := range canaryConns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := conn
+			if w > 0 {
+				var err error
+				if c, err = Connect(ctx, o.DSN); err != nil {
+					errs[w] = err
+					cancel()
+					for range tables {
+					}
+					return
+				}
+				defer c.Close(context.Background())
+			}
+			for t := range tables {
+				if errs[w] != nil || ctx.Err() != nil {
+					continue
+				}
+				if errs[w] = loadCanaryTable(ctx, c, src, o, schema, t); errs[w] != nil {
+					cancel()
+				}
+			}
+		}()
+	}
+	for _, t := range o.Spec.Tables {
+		tables <- t
+	}
+	close(tables)
+	wg.Wait()
+	var first error
+	for _, err := range errs {
+		if err != nil && !errors.Is(err, context.Canceled) {
+			return err
+		}
+		first = cmp.Or(first, err)
+	}
+	if first == nil {
+		first = ctx.Err()
+	}
+	return first
 }
 
 // loadCanaryTable creates one table, COPYs the sample's rows into it with the load's copyTable
