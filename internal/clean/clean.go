@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sdetl/sdetl/internal/contract"
@@ -151,25 +152,38 @@ func Run(ctx context.Context, o Options) (_ *Report, err error) {
 	return res, nil
 }
 
-// run cleans every table: the reader on its own goroutine, the writer on this one. Whichever
-// fails first stops the other; run returns once both have stopped.
+// run cleans every table: the reader on its own goroutine, the measurer (when scoring or
+// measuring) on another, the writer on this one. Whichever fails first stops the others; run
+// returns once all have stopped.
 func (c *cleaner) run(parent context.Context) error {
 	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
-	ch := make(chan *batch, inFlight)
-	done := make(chan struct{})
+	read := make(chan *batch, inFlight)
+	var wg sync.WaitGroup
+	wg.Add(1)
 	go func() {
-		defer close(done)
-		defer close(ch)
-		c.readAll(ctx, ch)
+		defer wg.Done()
+		defer close(read)
+		c.readAll(ctx, read)
 	}()
-	err := c.writeAll(ctx, ch)
+	in := read
+	if c.scores != nil || c.measures != nil {
+		measured := make(chan *batch, inFlight)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer close(measured)
+			c.measureAll(ctx, read, measured)
+		}()
+		in = measured
+	}
+	err := c.writeAll(ctx, in)
 	if err != nil {
 		cancel()
-		for range ch { // let the reader see the cancellation and stop
+		for range in { // let the reader and the measurer see the cancellation and stop
 		}
 	}
-	<-done
+	wg.Wait()
 	if err != nil && parent.Err() != nil {
 		// Interrupted: whichever goroutine noticed first may report a symptom (a statement the
 		// cancellation closed); the cause is the cancellation.
@@ -188,9 +202,9 @@ type cleaner struct {
 	changes    map[changeKey]int
 	quarantine map[string]int                  // rows per rule
 	healthy    func() error                    // the health check, run once per row
-	scores     map[string]*quality.Accumulator // per table, when scoring
+	scores     map[string]*quality.Accumulator // per table, when scoring (fed by the measurer)
 	free       chan *batch                     // batches the writer is done with
-	measures   map[string]*tableMeasure        // per table, when measuring (fed by the reader)
+	measures   map[string]*tableMeasure        // per table, when measuring (fed by the measurer)
 	quar       *quarMeasure                    // the quarantine's, when measuring (the writer's)
 }
 

@@ -92,11 +92,18 @@ func (m *tableMeasure) add(vals []any, file string) error {
 
 // canonicalInt reports whether s is an int64 spelled as strconv.FormatInt spells it.
 func canonicalInt(s string) bool {
-	if _, err := strconv.ParseInt(s, 10, 64); err != nil {
-		return false
+	_, ok := canonicalInt64(s)
+	return ok
+}
+
+// canonicalInt64 is s as an int64, when s is spelled as strconv.FormatInt spells it.
+func canonicalInt64(s string) (int64, bool) {
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return 0, false
 	}
 	d := strings.TrimPrefix(s, "-")
-	return d[0] != '+' && (d[0] != '0' || s == "0")
+	return n, d[0] != '+' && (d[0] != '0' || s == "0")
 }
 
 // quarMeasure measures the quarantine rows the writer inserts (cleanRow.quar).

@@ -14,10 +14,11 @@ import (
 	"github.com/sdetl/sdetl/internal/values"
 )
 
-// Cleaning runs on two goroutines: the reader scans the staging store and normalises each
-// row, the writer inserts the results into the clean store. They hand rows over in batches
-// of bounded size through a channel of bounded capacity, so memory does not grow with the
-// input, and each table's rows reach the clean store in their staged order.
+// Cleaning runs on two goroutines, or three: the reader scans the staging store and
+// normalises each row, the measurer (feed.go) scores and measures the clean rows when asked
+// to, the writer inserts them into the clean store. They hand rows over in batches of bounded
+// size through channels of bounded capacity, so memory does not grow with the input, and each
+// table's rows reach the clean store in their staged order.
 const (
 	batchRows  = 256     // rows per batch
 	batchBytes = 1 << 20 // or fewer, once their raw text reaches this many bytes
@@ -38,12 +39,11 @@ type cleanRow struct {
 type batch struct {
 	rows []cleanRow
 	end  bool
-	err  error // the reader failed: the writer stops with this error
+	err  error // the reader or the measurer failed: the writer stops with this error
 }
 
-// readAll reads and normalises every table in contract order, sending the rows to out and
-// feeding each table's score accumulator (when scoring) with the clean rows as the store will
-// return them. It stops when ctx is done.
+// readAll reads and normalises every table in contract order, sending the rows to out. It
+// stops when ctx is done.
 func (c *cleaner) readAll(ctx context.Context, out chan<- *batch) {
 	send := func(b *batch) bool {
 		select {
@@ -76,11 +76,8 @@ func (c *cleaner) read(ctx context.Context, t *contract.Table, send func(*batch)
 		raw               = make([]string, len(t.Columns))
 		scan              = make([]any, 0, len(cols))
 		clean             = make([]values.Result, len(t.Columns))
-		canon             = make([]string, len(t.Columns))
 		derivedFrom       = make([]int, len(t.Derived))
 		counts            = newChangeCounts(t)
-		acc               = c.scores[t.Name]
-		measure           = c.measures[t.Name]
 		n, size           int
 		b                 = c.newBatch()
 	)
@@ -122,19 +119,6 @@ func (c *cleaner) read(ctx context.Context, t *contract.Table, send func(*batch)
 				raw[failed], fmt.Sprintf("%s: %s", col.Name, reason), recordJSON(t, raw, extra)}}
 		} else {
 			r = c.cleanValues(t, clean, derivedFrom, counts, reuse, file, fileID, row, line, raw)
-			if measure != nil {
-				if err := measure.add(r.vals, file); err != nil {
-					return err
-				}
-			}
-			if acc != nil {
-				for i := range canon {
-					canon[i] = scoreText(r.vals[3+i])
-				}
-				if err := acc.Add(canon); err != nil {
-					return err
-				}
-			}
 		}
 		b.rows = append(b.rows, r)
 		for _, v := range raw {

@@ -132,7 +132,23 @@ const multiRows = 16
 type tableWriter struct {
 	ins, insN, quar, cellC *sql.Stmt // cellC is nil unless cell changes are recorded
 	pending                []*cleanRow
-	args                   []any // insN's arguments, reused
+	args                   []any  // insN's arguments, reused
+	integer                []bool // by clean row value: a column of INTEGER affinity
+}
+
+// appendArgs appends a clean row's values to args, binding a canonical integer's text to an
+// INTEGER column as the int64 it is: the column stores that integer either way, and a text
+// argument costs the driver a C copy, freed and unbound after the statement.
+func (w *tableWriter) appendArgs(args []any, vals []any) []any {
+	for i, v := range vals {
+		if s, ok := v.(string); ok && w.integer[i] {
+			if n, ok := canonicalInt64(s); ok {
+				v = n
+			}
+		}
+		args = append(args, v)
+	}
+	return args
 }
 
 func (c *cleaner) newTableWriter(ctx context.Context, tx *sql.Tx, t *contract.Table) (*tableWriter, error) {
@@ -143,7 +159,13 @@ func (c *cleaner) newTableWriter(ctx context.Context, tx *sql.Tx, t *contract.Ta
 	for _, d := range t.Derived {
 		out = append(out, store.Quote(d.Name))
 	}
-	w := &tableWriter{pending: make([]*cleanRow, 0, multiRows), args: make([]any, 0, multiRows*len(out))}
+	w := &tableWriter{pending: make([]*cleanRow, 0, multiRows), args: make([]any, 0, multiRows*len(out)), integer: make([]bool, len(out))}
+	for i, col := range t.Columns {
+		w.integer[3+i] = sqliteType(col.Type) == "INTEGER"
+	}
+	for i, d := range t.Derived {
+		w.integer[3+len(t.Columns)+i] = sqliteType(d.Type) == "INTEGER"
+	}
 	var err error
 	ins := fmt.Sprintf("INSERT INTO %s (%s) VALUES ", store.Quote(t.Name), strings.Join(out, ", "))
 	tuple := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(out)), ", ") + ")"
@@ -186,7 +208,7 @@ func (c *cleaner) insert(ctx context.Context, w *tableWriter, r *cleanRow) error
 	}
 	w.args = w.args[:0]
 	for _, p := range w.pending {
-		w.args = append(w.args, p.vals...)
+		w.args = w.appendArgs(w.args, p.vals)
 	}
 	first := w.pending[0].vals[1]
 	w.pending = w.pending[:0]
@@ -200,10 +222,12 @@ func (c *cleaner) insert(ctx context.Context, w *tableWriter, r *cleanRow) error
 // flush inserts the clean rows still pending, one statement each.
 func (w *tableWriter) flush(ctx context.Context) error {
 	for _, r := range w.pending {
-		if _, err := w.ins.ExecContext(ctx, r.vals...); err != nil {
+		w.args = w.appendArgs(w.args[:0], r.vals)
+		if _, err := w.ins.ExecContext(ctx, w.args...); err != nil {
 			return fmt.Errorf("row %d: %w", r.vals[1], err)
 		}
 	}
+	clear(w.args)
 	w.pending = w.pending[:0]
 	return nil
 }
