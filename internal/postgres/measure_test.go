@@ -2,11 +2,13 @@ package postgres_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -150,5 +152,76 @@ func TestMeasureLongText(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+const refsSpec = `
+name: refs
+schema: refs
+tables:
+  - name: parents
+    key: [id]
+    columns:
+      - {name: id, type: integer}
+      - {name: name, type: text}
+  - name: children
+    key: [id, at]
+    columns:
+      - {name: id, type: integer}
+      - {name: at, type: date}
+      - {name: parent, type: integer}
+quality:
+  references: [{table: children, column: parent, to: parents, to_column: id}]
+`
+
+// TestLoadScoreIsTheSchemas: the load's score (its key and orphan queries answered from a
+// connection of their own, its rows read with the row hashes) equals the score of the same
+// schema read plainly, orphans and their examples included.
+func TestLoadScoreIsTheSchemas(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	conn := connect(t, dsn)
+	s, err := contract.Parse([]byte(refsSpec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	var parents, children strings.Builder
+	parents.WriteString("id,name\n")
+	children.WriteString("id,at,parent\n")
+	for i := 1; i <= 300; i++ {
+		fmt.Fprintf(&parents, "%d,parent %d\n", i, i)
+		fmt.Fprintf(&children, "%d,2025-07-%02d,%d\n", i, 1+i%28, i*7%350) // parents 301-349 are missing
+	}
+	os.WriteFile(filepath.Join(dir, "parents.csv"), []byte(parents.String()), 0o644)
+	os.WriteFile(filepath.Join(dir, "children.csv"), []byte(children.String()), 0o644)
+	ctx := context.Background()
+	stagePath, cleanPath := filepath.Join(dir, "stage.db"), filepath.Join(dir, "clean.db")
+	if _, err := stage.Import(ctx, stage.Options{Spec: s, Dir: dir, Out: stagePath}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := clean.Run(ctx, clean.Options{Spec: s, Stage: stagePath, Out: cleanPath}); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	var loaded *quality.Report
+	if _, err := genLoad(t, dsn, s, cleanPath, func(o *postgres.LoadOptions) {
+		o.BeforeSwap = func(ctx context.Context, src quality.Source) (err error) {
+			loaded, err = quality.Score(ctx, s, src, now)
+			return err
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	plain, err := quality.Score(ctx, s, postgres.QualitySource(conn, "refs"), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := json.Marshal(loaded)
+	b, _ := json.Marshal(plain)
+	if string(a) != string(b) {
+		t.Fatalf("the load's score differs from the schema's:\n%s\n%s", a, b)
+	}
+	if !regexp.MustCompile(`"orphans":[1-9]`).Match(a) {
+		t.Fatalf("no orphans counted: the test does not exercise the orphan query: %s", a)
 	}
 }

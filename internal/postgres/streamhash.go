@@ -94,3 +94,72 @@ func (s *hashingSource) Rows(ctx context.Context, t *contract.Table, fn func([]s
 	s.hashes.mu.Unlock()
 	return nil
 }
+
+// prefetchSource answers the score's set-level questions (each table's key groups, each
+// reference's orphans) from the same queries started at once on a connection of its own, so
+// the server works on them while the score reads and accumulates the rows; each answer, its
+// error included, is the one the score's own source would give, asked when the score asks.
+type prefetchSource struct {
+	quality.Source
+	spec *contract.Spec // the answers are this contract's
+	keys map[string]*answer[*quality.KeyMetrics]
+	refs map[string]*answer[*quality.RefMetrics]
+}
+
+type answer[T any] struct {
+	done chan struct{}
+	v    T
+	err  error
+}
+
+func (a *answer[T]) get(ctx context.Context) (T, error) {
+	select {
+	case <-a.done:
+		return a.v, a.err
+	case <-ctx.Done():
+		var zero T
+		return zero, ctx.Err()
+	}
+}
+
+// prefetch starts the key and orphan queries of s on other (a source over its own
+// connection), one after the other; stop ends them and waits.
+func prefetch(ctx context.Context, src, other quality.Source, s *contract.Spec) (p *prefetchSource, stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	p = &prefetchSource{Source: src, spec: s, keys: map[string]*answer[*quality.KeyMetrics]{}, refs: map[string]*answer[*quality.RefMetrics]{}}
+	var steps []func()
+	for _, t := range s.Tables {
+		if len(t.Key) > 0 {
+			a := &answer[*quality.KeyMetrics]{done: make(chan struct{})}
+			p.keys[t.Name] = a
+			steps = append(steps, func() { a.v, a.err = other.Keys(ctx, s, t); close(a.done) })
+		}
+	}
+	for _, r := range s.Quality.References {
+		a := &answer[*quality.RefMetrics]{done: make(chan struct{})}
+		p.refs[quality.RefKey(r)] = a
+		steps = append(steps, func() { a.v, a.err = other.Orphans(ctx, s, r); close(a.done) })
+	}
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		for _, step := range steps {
+			step()
+		}
+	}()
+	return p, func() { cancel(); <-finished }
+}
+
+func (p *prefetchSource) Keys(ctx context.Context, s *contract.Spec, t *contract.Table) (*quality.KeyMetrics, error) {
+	if a, ok := p.keys[t.Name]; ok && s == p.spec && t == s.Table(t.Name) {
+		return a.get(ctx)
+	}
+	return p.Source.Keys(ctx, s, t)
+}
+
+func (p *prefetchSource) Orphans(ctx context.Context, s *contract.Spec, r contract.Reference) (*quality.RefMetrics, error) {
+	if a, ok := p.refs[quality.RefKey(r)]; ok && s == p.spec {
+		return a.get(ctx)
+	}
+	return p.Source.Orphans(ctx, s, r)
+}

@@ -108,7 +108,8 @@ func takeHashes(ctx context.Context, conn *pgx.Conn, s *contract.Spec, gen strin
 }
 
 // scoreOn runs o.BeforeSwap on gen through a connection of its own, in the session the
-// reconciliation sets (its date style), its reading of each table's rows taking the row hashes.
+// reconciliation sets (its date style), its reading of each table's rows taking the row hashes
+// and its key and orphan queries answered from a second connection (prefetchSource).
 func scoreOn(ctx context.Context, o LoadOptions, gen string, hashes *streamHashes) error {
 	conn, err := Connect(ctx, o.DSN)
 	if err != nil {
@@ -118,5 +119,16 @@ func scoreOn(ctx context.Context, o LoadOptions, gen string, hashes *streamHashe
 	if _, err := conn.Exec(ctx, dateStyle); err != nil {
 		return err
 	}
-	return o.BeforeSwap(ctx, hashingQualitySource(conn, gen, hashes))
+	// The key and orphan queries on a second connection, while this one streams the rows.
+	other, err := Connect(ctx, o.DSN)
+	if err != nil {
+		return err
+	}
+	defer other.Close(context.Background())
+	if _, err := other.Exec(ctx, dateStyle); err != nil {
+		return err
+	}
+	src, stop := prefetch(ctx, hashingQualitySource(conn, gen, hashes), QualitySource(other, gen), o.Spec)
+	defer stop()
+	return o.BeforeSwap(ctx, src)
 }

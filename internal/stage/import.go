@@ -316,20 +316,26 @@ func (im *importer) importFile(ctx context.Context, t *contract.Table, path stri
 	for _, i := range m.Extra {
 		a.Extra = append(a.Extra, m.Names[i])
 	}
-	tx, err := im.db.BeginTx(ctx, nil)
+	// The file's transaction is on a connection of its own (the store's only one), so that its
+	// rows can be written through the driver's statements directly (see driverStmt).
+	conn, err := im.db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback()
-	fi := &fileImport{im: im, t: t, a: a, ex: ex, m: m, f: im.filterFor(t, m),
-		vals: make([]any, 4+len(t.Columns)+2), raw: make([]string, len(t.Columns))}
+	fi := &fileImport{im: im, t: t, a: a, ex: ex, m: m, f: im.filterFor(t, m), raw: make([]string, len(t.Columns))}
 	if fi.f != nil {
 		a.Scope = fi.f.describe
 	}
 	if im.measured != nil {
 		fi.mt = im.measured.table(t.Name)
 	}
-	if err := fi.prepare(ctx, tx); err != nil {
+	if fi.up, err = newUpserter(ctx, tx, t, im.norm, a.fileID); err != nil {
 		return nil, err
 	}
 	var progress func(int64, float64)
@@ -340,11 +346,18 @@ func (im *importer) importFile(ctx context.Context, t *contract.Table, path stri
 	// driver starts a watcher goroutine per statement, which cost more than the row's insert,
 	// and Each checks ctx every few thousand rows anyway.
 	rowCtx := context.WithoutCancel(ctx)
-	if err := ex.Each(ctx, progress, func(r exports.Row) error {
-		if err := im.health.Tick(); err != nil {
-			return err
+	// Inside Raw the connection is the driver's alone: nothing in the loop may use tx or im.db.
+	if err := conn.Raw(func(dc any) (err error) {
+		if err := fi.prepare(ctx, dc); err != nil {
+			return errors.Join(err, fi.close())
 		}
-		return fi.row(rowCtx, r)
+		defer func() { err = errors.Join(err, fi.close()) }()
+		return ex.Each(ctx, progress, func(r exports.Row) error {
+			if err := im.health.Tick(); err != nil {
+				return err
+			}
+			return fi.row(rowCtx, r)
+		})
 	}); err != nil {
 		return nil, err
 	}
@@ -377,25 +390,31 @@ type fileImport struct {
 	a       *Audit
 	ex      *exports.File
 	m       *contract.Mapping
-	f       *filter // nil: every row is in scope
-	ins     *sql.Stmt
-	rej     *sql.Stmt
+	f       *filter     // nil: every row is in scope
+	ins     *driverStmt // the row's insert; its args are set in place
+	rej     *driverStmt
 	up      *upserter
-	vals    []any
 	raw     []string
 	pending []pendingRow   // activity rows whose ticket may turn out untouched
 	mt      *measuredTable // nil: not measuring
 }
 
-func (fi *fileImport) prepare(ctx context.Context, tx *sql.Tx) error {
+// prepare prepares the statements of the row loop on dc, the driver's connection.
+func (fi *fileImport) prepare(ctx context.Context, dc any) error {
 	var err error
-	if fi.ins, err = tx.PrepareContext(ctx, insertSQL(fi.t)); err != nil {
+	if fi.ins, err = prepareDriver(ctx, dc, insertSQL(fi.t), 4+len(fi.t.Columns)+2); err != nil {
 		return err
 	}
-	if fi.rej, err = tx.PrepareContext(ctx, `INSERT INTO stg_rejects VALUES (?, ?, ?, ?, ?, ?, ?)`); err != nil {
+	if fi.rej, err = prepareDriver(ctx, dc, `INSERT INTO stg_rejects VALUES (?, ?, ?, ?, ?, ?, ?)`, 7); err != nil {
 		return err
 	}
-	fi.up, err = newUpserter(ctx, tx, fi.t, fi.im.norm, fi.a.fileID)
+	return fi.up.prepare(ctx, dc)
+}
+
+// close closes the statements prepare prepared.
+func (fi *fileImport) close() error {
+	err := closeAll(fi.ins, fi.rej, fi.up.find, fi.up.del)
+	fi.ins, fi.rej, fi.up.find, fi.up.del = nil, nil, nil, nil
 	return err
 }
 
@@ -406,7 +425,10 @@ func (fi *fileImport) row(ctx context.Context, r exports.Row) error {
 	a.RowsRead++
 	if r.Misfit != "" {
 		rec, _ := json.Marshal(row)
-		if _, err := fi.rej.ExecContext(ctx, fi.t.Name, a.fileID, r.DataRow, r.Line, contract.RuleFieldCount, r.Misfit, string(rec)); err != nil {
+		if err := fi.rej.set(fi.t.Name, a.fileID, r.DataRow, r.Line, contract.RuleFieldCount, r.Misfit, string(rec)); err != nil {
+			return err
+		}
+		if _, err := fi.rej.exec(ctx); err != nil {
 			return err
 		}
 		a.InScope++
@@ -441,14 +463,14 @@ func (fi *fileImport) row(ctx context.Context, r exports.Row) error {
 	default:
 		a.Inserted++
 	}
-	vals := fi.vals
-	vals[0], vals[1], vals[2], vals[3] = a.fileID, r.DataRow, r.Line, nullStr(key)
+	args := fi.ins.args
+	args[0].Value, args[1].Value, args[2].Value, args[3].Value = int64(a.fileID), int64(r.DataRow), int64(r.Line), nullStr(key)
 	for i := range fi.raw {
-		vals[4+i] = fi.raw[i]
+		args[4+i].Value = fi.raw[i]
 	}
-	vals[len(vals)-2] = extraJSON(fi.m.Names, row, fi.m.Extra)
-	vals[len(vals)-1] = dateCells(fi.t, fi.m, r.DateCell)
-	res, err := fi.ins.ExecContext(ctx, vals...)
+	args[len(args)-2].Value = extraJSON(fi.m.Names, row, fi.m.Extra)
+	args[len(args)-1].Value = dateCells(fi.t, fi.m, r.DateCell)
+	res, err := fi.ins.exec(ctx)
 	if err != nil {
 		return fmt.Errorf("%s: row %d: stage: %w", inputfile.Display(a.Path), r.DataRow, err)
 	}

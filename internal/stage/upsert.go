@@ -3,7 +3,9 @@ package stage
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/sdetl/sdetl/internal/contract"
@@ -32,10 +34,9 @@ type upserter struct {
 	keyCols []int
 	fileID  int
 	active  bool // earlier files staged rows of this table
-	find    *sql.Stmt
-	del     *sql.Stmt
-	old     []sql.NullString
-	scan    []any
+	find    *driverStmt
+	del     *driverStmt
+	old     []driver.Value
 }
 
 func newUpserter(ctx context.Context, tx *sql.Tx, t *contract.Table, norm *values.Normalizer, fileID int) (*upserter, error) {
@@ -49,26 +50,28 @@ func newUpserter(ctx context.Context, tx *sql.Tx, t *contract.Table, norm *value
 			return nil, err
 		}
 	}
+	return u, nil
+}
+
+// prepare prepares the statements existing runs on dc, the driver's connection.
+func (u *upserter) prepare(ctx context.Context, dc any) error {
 	if !u.active {
-		return u, nil
+		return nil
 	}
-	cols := make([]string, len(t.Columns))
-	for i, c := range t.Columns {
+	tbl := store.Quote(TableName(u.t))
+	cols := make([]string, len(u.t.Columns))
+	for i, c := range u.t.Columns {
 		cols[i] = store.Quote(c.Name)
 	}
 	var err error
-	if u.find, err = tx.PrepareContext(ctx, fmt.Sprintf("SELECT %s FROM %s WHERE _key = ? AND _file_id <> ?", strings.Join(cols, ", "), tbl)); err != nil {
-		return nil, err
+	if u.find, err = prepareDriver(ctx, dc, fmt.Sprintf("SELECT %s FROM %s WHERE _key = ? AND _file_id <> ?", strings.Join(cols, ", "), tbl), 2); err != nil {
+		return err
 	}
-	if u.del, err = tx.PrepareContext(ctx, "DELETE FROM "+tbl+" WHERE _key = ? AND _file_id <> ?"); err != nil {
-		return nil, err
+	if u.del, err = prepareDriver(ctx, dc, "DELETE FROM "+tbl+" WHERE _key = ? AND _file_id <> ?", 2); err != nil {
+		return err
 	}
-	u.old = make([]sql.NullString, len(t.Columns))
-	u.scan = make([]any, len(t.Columns))
-	for i := range u.old {
-		u.scan[i] = &u.old[i]
-	}
-	return u, nil
+	u.old = make([]driver.Value, len(u.t.Columns))
+	return nil
 }
 
 // key is the row's canonical natural key, or "" when a part is missing or does not convert
@@ -94,25 +97,31 @@ func (u *upserter) existing(ctx context.Context, key string, raw []string) (outc
 	if !u.active || key == "" {
 		return inserted, nil
 	}
-	rows, err := u.find.QueryContext(ctx, key, u.fileID)
+	if err := u.find.set(key, u.fileID); err != nil {
+		return 0, err
+	}
+	rows, err := u.find.query(ctx)
 	if err != nil {
 		return 0, err
 	}
 	n, same := 0, true
-	for rows.Next() {
-		if err := rows.Scan(u.scan...); err != nil {
+	for {
+		err := rows.Next(u.old)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
 			rows.Close()
 			return 0, err
 		}
 		n++
 		for i, v := range u.old {
-			if v.String != raw[i] {
+			if text(v) != raw[i] {
 				same = false
 			}
 		}
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	if err := rows.Close(); err != nil {
 		return 0, err
 	}
 	switch {
@@ -121,8 +130,22 @@ func (u *upserter) existing(ctx context.Context, key string, raw []string) (outc
 	case n == 1 && same:
 		return unchanged, nil
 	}
-	if _, err := u.del.ExecContext(ctx, key, u.fileID); err != nil {
+	if err := u.del.set(key, u.fileID); err != nil {
+		return 0, err
+	}
+	if _, err := u.del.exec(ctx); err != nil {
 		return 0, err
 	}
 	return replaced, nil
+}
+
+// text is a staged value as read from the driver (the columns are TEXT NOT NULL).
+func text(v driver.Value) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case []byte:
+		return string(x)
+	}
+	return ""
 }
