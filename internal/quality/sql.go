@@ -200,18 +200,104 @@ func (s *sqlSource) Orphans(ctx context.Context, sp *contract.Spec, r contract.R
 	ref := fmt.Sprintf("(SELECT DISTINCT %s AS k FROM %s WHERE %s)", s.quote(tc.Name), s.from(to), s.present(sp, s.quote(tc.Name)))
 	join := fmt.Sprintf("FROM %s c LEFT JOIN %s r ON %s WHERE %s", s.from(from), ref, on, s.present(sp, c))
 	rm := &RefMetrics{}
+	// Where the contract expects orphans (timesheets' crm ids: nine in ten), one scan that
+	// streams them costs less than a count and a second scan for the examples; where it does
+	// not, the count alone (no orphans, no examples) costs less than streaming every value.
+	if !s.Typed && r.Min > 0 {
+		return s.orphansOnce(ctx, join, c, fc.Type, rm)
+	}
 	if err := s.Q.Row(ctx, "SELECT count(*), count(CASE WHEN r.k IS NULL THEN 1 END) "+join, &rm.Values, &rm.Orphans); err != nil {
 		return nil, err
 	}
 	if rm.Orphans == 0 {
 		return rm, nil
 	}
-	q := fmt.Sprintf("SELECT DISTINCT %s %s AND r.k IS NULL ORDER BY 1 LIMIT %d", s.bytewise(s.text(c, fc.Type)), join, maxExamples)
-	err := s.Q.Each(ctx, q, 1, func(row []string) error {
+	return rm, s.orphanExamples(ctx, join, c, fc.Type, rm)
+}
+
+// orphanExamples finds the smallest distinct orphans (bytewise, or in SQLite's order of the
+// column) in a second scan of join.
+func (s *sqlSource) orphanExamples(ctx context.Context, join, c string, t contract.Type, rm *RefMetrics) error {
+	q := fmt.Sprintf("SELECT DISTINCT %s %s AND r.k IS NULL ORDER BY 1 LIMIT %d", s.bytewise(s.text(c, t)), join, maxExamples)
+	return s.Q.Each(ctx, q, 1, func(row []string) error {
 		rm.Examples = append(rm.Examples, report.Shorten(row[0], maxExampleLen))
 		return nil
 	})
-	return rm, err
+}
+
+// orphansOnce measures a SQLite store's orphans in one scan of join: it streams each
+// referencing value's orphan flag, and the orphans' type and value, and keeps the smallest
+// distinct orphans in SQLite's own order (integers numerically before text bytewise, the
+// column's BINARY collation), as the second scan's SELECT DISTINCT ... ORDER BY 1 would pick
+// them. That scan, which repeated the whole join, is left only for a real or a blob orphan.
+func (s *sqlSource) orphansOnce(ctx context.Context, join, c string, t contract.Type, rm *RefMetrics) (*RefMetrics, error) {
+	q := fmt.Sprintf("SELECT CASE WHEN r.k IS NULL THEN typeof(%[1]s) END, CASE WHEN r.k IS NULL THEN %[1]s END %s", c, join)
+	var low smallest
+	other := false
+	err := s.Q.Each(ctx, q, 2, func(r []string) error {
+		rm.Values++
+		switch r[0] {
+		case "": // referenced (typeof never is "")
+			return nil
+		case "integer":
+			n, err := strconv.ParseInt(r[1], 10, 64)
+			if err != nil {
+				return fmt.Errorf("orphan %q: %w", r[1], err)
+			}
+			low.add(orphan{true, n, r[1]})
+		case "text":
+			low.add(orphan{false, 0, r[1]})
+		default:
+			other = true
+		}
+		rm.Orphans++
+		return nil
+	})
+	if err != nil || rm.Orphans == 0 {
+		return rm, err
+	}
+	if other {
+		return rm, s.orphanExamples(ctx, join, c, t, rm)
+	}
+	for _, o := range low {
+		rm.Examples = append(rm.Examples, report.Shorten(o.text, maxExampleLen))
+	}
+	return rm, nil
+}
+
+// orphan is one distinct orphan value: an integer or a text.
+type orphan struct {
+	integer bool
+	n       int64
+	text    string
+}
+
+// before is SQLite's order of the two (BINARY collation): integers first.
+func (a orphan) before(b orphan) bool {
+	if a.integer != b.integer {
+		return a.integer
+	}
+	if a.integer {
+		return a.n < b.n
+	}
+	return a.text < b.text
+}
+
+// smallest keeps the maxExamples smallest distinct orphans, in order.
+type smallest []orphan
+
+func (l *smallest) add(o orphan) {
+	if len(*l) == maxExamples && !o.before((*l)[maxExamples-1]) {
+		return
+	}
+	i := sort.Search(len(*l), func(i int) bool { return !(*l)[i].before(o) })
+	if i < len(*l) && !o.before((*l)[i]) { // equal: already kept
+		return
+	}
+	*l = slices.Insert(*l, i, o)
+	if len(*l) > maxExamples {
+		*l = (*l)[:maxExamples]
+	}
 }
 
 // topGroups keeps the maxExamples largest key groups, ties by the smallest text (bytewise).
