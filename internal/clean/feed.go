@@ -21,14 +21,7 @@ func (c *cleaner) measureAll(ctx context.Context, in <-chan *batch, out chan<- *
 		for range in { // the reader stops once ctx is done or it has sent everything
 		}
 	}()
-	send := func(b *batch) bool {
-		select {
-		case out <- b:
-			return true
-		case <-ctx.Done():
-			return false
-		}
-	}
+	send := sender(ctx, out)
 	for _, t := range c.o.Spec.Tables {
 		canon := make([]string, len(t.Columns))
 		for end := false; !end; {

@@ -42,10 +42,9 @@ type batch struct {
 	err  error // the reader or the measurer failed: the writer stops with this error
 }
 
-// readAll reads and normalises every table in contract order, sending the rows to out. It
-// stops when ctx is done.
-func (c *cleaner) readAll(ctx context.Context, out chan<- *batch) {
-	send := func(b *batch) bool {
+// sender sends a batch on out, or reports false once ctx is done.
+func sender(ctx context.Context, out chan<- *batch) func(*batch) bool {
+	return func(b *batch) bool {
 		select {
 		case out <- b:
 			return true
@@ -53,6 +52,12 @@ func (c *cleaner) readAll(ctx context.Context, out chan<- *batch) {
 			return false
 		}
 	}
+}
+
+// readAll reads and normalises every table in contract order, sending the rows to out. It
+// stops when ctx is done.
+func (c *cleaner) readAll(ctx context.Context, out chan<- *batch) {
+	send := sender(ctx, out)
 	for _, t := range c.o.Spec.Tables {
 		if err := c.read(ctx, t, send); err != nil {
 			send(&batch{err: fmt.Errorf("clean %s: %w", t.Name, err)})
