@@ -69,6 +69,12 @@ func genClean(t *testing.T, v int) (*contract.Spec, string) {
 	if err := os.WriteFile(filepath.Join(dir, "tickets.csv"), []byte(b.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	return s, stageAndClean(t, s, dir)
+}
+
+// stageAndClean imports the exports in dir under s and cleans them, returning the clean store.
+func stageAndClean(t *testing.T, s *contract.Spec, dir string) string {
+	t.Helper()
 	ctx := context.Background()
 	stagePath, cleanPath := filepath.Join(dir, "stage.db"), filepath.Join(dir, "clean.db")
 	if _, err := stage.Import(ctx, stage.Options{Spec: s, Dir: dir, Out: stagePath}); err != nil {
@@ -77,7 +83,7 @@ func genClean(t *testing.T, v int) (*contract.Spec, string) {
 	if _, err := clean.Run(ctx, clean.Options{Spec: s, Stage: stagePath, Out: cleanPath}); err != nil {
 		t.Fatal(err)
 	}
-	return s, cleanPath
+	return cleanPath
 }
 
 func genLoad(t *testing.T, dsn string, s *contract.Spec, cleanPath string, mod func(*postgres.LoadOptions)) (*postgres.LoadResult, error) {

@@ -19,7 +19,6 @@ import (
 	"github.com/sdetl/sdetl/internal/postgres"
 	"github.com/sdetl/sdetl/internal/quality"
 	"github.com/sdetl/sdetl/internal/reconcile"
-	"github.com/sdetl/sdetl/internal/stage"
 	"github.com/sdetl/sdetl/internal/store"
 )
 
@@ -57,15 +56,7 @@ func miniClean(t *testing.T) (*contract.Spec, string) {
 	if err := os.WriteFile(filepath.Join(dir, "tickets.csv"), []byte(b.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	ctx := context.Background()
-	stagePath, cleanPath := filepath.Join(dir, "stage.db"), filepath.Join(dir, "clean.db")
-	if _, err := stage.Import(ctx, stage.Options{Spec: s, Dir: dir, Out: stagePath}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := clean.Run(ctx, clean.Options{Spec: s, Stage: stagePath, Out: cleanPath}); err != nil {
-		t.Fatal(err)
-	}
-	return s, cleanPath
+	return s, stageAndClean(t, s, dir)
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }

@@ -15,13 +15,11 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/sdetl/sdetl/internal/clean"
 	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/outcome"
 	"github.com/sdetl/sdetl/internal/pgtest"
 	"github.com/sdetl/sdetl/internal/postgres"
 	"github.com/sdetl/sdetl/internal/quality"
-	"github.com/sdetl/sdetl/internal/stage"
 )
 
 const notesSpec = `
@@ -78,13 +76,7 @@ func TestMeasureLongText(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	stagePath, cleanPath := filepath.Join(dir, "stage.db"), filepath.Join(dir, "clean.db")
-	if _, err := stage.Import(ctx, stage.Options{Spec: s, Dir: dir, Out: stagePath}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := clean.Run(ctx, clean.Options{Spec: s, Stage: stagePath, Out: cleanPath}); err != nil {
-		t.Fatal(err)
-	}
+	cleanPath := stageAndClean(t, s, dir)
 	// How the generation's row hashes are taken: in the reconciliation's SQL (no score), in the
 	// score's scan of each table (the load's way), or in SQL after a score that read no rows.
 	modes := []struct {
@@ -195,13 +187,7 @@ func TestLoadScoreIsTheSchemas(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "parents.csv"), []byte(parents.String()), 0o644)
 	os.WriteFile(filepath.Join(dir, "children.csv"), []byte(children.String()), 0o644)
 	ctx := context.Background()
-	stagePath, cleanPath := filepath.Join(dir, "stage.db"), filepath.Join(dir, "clean.db")
-	if _, err := stage.Import(ctx, stage.Options{Spec: s, Dir: dir, Out: stagePath}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := clean.Run(ctx, clean.Options{Spec: s, Stage: stagePath, Out: cleanPath}); err != nil {
-		t.Fatal(err)
-	}
+	cleanPath := stageAndClean(t, s, dir)
 	now := time.Now()
 	var loaded *quality.Report
 	if _, err := genLoad(t, dsn, s, cleanPath, func(o *postgres.LoadOptions) {
