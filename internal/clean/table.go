@@ -120,6 +120,7 @@ func (c *cleaner) write(ctx context.Context, t *contract.Table, in <-chan *batch
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("clean %s: %w", t.Name, err)
 	}
+	c.syncAhead() // the table is in the file: its pages go to disk while the rest is written
 	return nil
 }
 
@@ -317,7 +318,7 @@ func (c *cleaner) ensureFileNames(ctx context.Context, tx *sql.Tx) error {
 }
 
 // unscore takes the losers of dedupe back out of the table's score, read as the score reads
-// the store (contracted columns as text, NULL as ""), in rowid order.
+// the store (contracted columns as text, NULL as ""), in rowid order, and out of its keyed rows.
 func (c *cleaner) unscore(ctx context.Context, tx *sql.Tx, t *contract.Table, acc *quality.Accumulator) error {
 	sel := make([]string, len(t.Columns))
 	for i, col := range t.Columns {
@@ -335,12 +336,16 @@ func (c *cleaner) unscore(ctx context.Context, tx *sql.Tx, t *contract.Table, ac
 		ptrs[i] = &vals[i]
 	}
 	row := make([]string, len(sel))
+	keyed := c.keyed[t.Name]
 	for rows.Next() {
 		if err := rows.Scan(ptrs...); err != nil {
 			return err
 		}
 		for i, v := range vals {
 			row[i] = v.String
+		}
+		if keyed != nil {
+			keyed.remove(vals)
 		}
 		if err := acc.Remove(row); err != nil {
 			return err
