@@ -61,3 +61,54 @@ tables:
 		t.Errorf("events (-want +got):\n%s", d)
 	}
 }
+
+// TestDuplicateKeyNewestKept: of a key's rows the dedupe keeps the newest modified value, a
+// NULL being the oldest and a tie going to the later row, however many rows hold the key; a
+// key held once is kept as it is.
+func TestDuplicateKeyNewestKept(t *testing.T) {
+	s, err := contract.Parse([]byte(`
+name: dup
+schema: dup
+tables:
+  - name: events
+    key: [id]
+    modified: modified
+    columns:
+      - {name: id, type: integer}
+      - {name: modified, type: timestamp}
+      - {name: note, type: text}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, work := t.TempDir(), t.TempDir()
+	body := "id,modified,note\n" +
+		"1,2025-01-02 00:00:00,b\n" + // row 1
+		"2,2025-01-01 00:00:00,x\n" + // row 2
+		"1,2025-01-03 00:00:00,c\n" + // row 3: the newest of key 1
+		"3,,solo\n" + // row 4
+		"1,,a\n" + // row 5: NULL is the oldest
+		"2,2025-01-01 00:00:00,y\n" // row 6: a tie with row 2, the later row wins
+	if err := os.WriteFile(filepath.Join(dir, "events.csv"), []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	stagePath, cleanPath := filepath.Join(work, "stage.db"), filepath.Join(work, "clean.db")
+	if _, err := stage.Import(ctx, stage.Options{Spec: s, Dir: dir, Out: stagePath}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := clean.Run(ctx, clean.Options{Spec: s, Stage: stagePath, Out: cleanPath}); err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.OpenReadOnly(cleanPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if d := cmp.Diff([][]string{{"3", "c"}, {"4", "solo"}, {"6", "y"}}, query(t, db, `SELECT _row, note FROM events ORDER BY rowid`)); d != "" {
+		t.Errorf("kept rows (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff([][]string{{"1", "1"}, {"2", "2"}, {"5", "1"}}, query(t, db, `SELECT source_row, raw_value FROM quarantine WHERE rule = 'duplicate_key' ORDER BY source_row`)); d != "" {
+		t.Errorf("losers (-want +got):\n%s", d)
+	}
+}

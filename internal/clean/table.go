@@ -242,21 +242,25 @@ func (c *cleaner) dedupe(ctx context.Context, tx *sql.Tx, t *contract.Table) err
 	for i, k := range t.Key {
 		keys[i] = store.Quote(k)
 	}
-	order := "_file_id DESC, _row DESC"
-	if t.Modified != "" {
-		order = store.Quote(t.Modified) + " DESC NULLS LAST, " + order
-	}
 	tbl := store.Quote(t.Name)
 	// Rank only the rows of a key more than one row holds (grouping the keys costs less than
-	// half of ranking every row, and most keys are held once), and of those only rowids and
-	// keys (sorting whole rows would hold every comment text in the sorter), then join the few
+	// half of ranking every row, and most keys are held once; the groups name their rows, which
+	// are read by rowid, not in a second scan of the table), and of those only rowids and keys
+	// (sorting whole rows would hold every comment text in the sorter), then join the few
 	// losers back for their records. A key's rows rank as among all rows: the order is total
-	// (a file's rows are numbered apart). IN matches no NULL, but key columns are required.
-	cols := strings.Join(keys, ", ")
+	// (a file's rows are numbered apart).
+	dkeys, order := make([]string, len(keys)), "d._file_id DESC, d._row DESC"
+	for i, k := range keys {
+		dkeys[i] = "d." + k
+	}
+	if t.Modified != "" {
+		order = "d." + store.Quote(t.Modified) + " DESC NULLS LAST, " + order
+	}
 	if _, err := tx.ExecContext(ctx, fmt.Sprintf(`CREATE TEMP TABLE losers AS SELECT rid FROM (
-		SELECT rowid AS rid, row_number() OVER (PARTITION BY %[1]s ORDER BY %[2]s) AS rn FROM %[3]s
-		WHERE (%[1]s) IN (SELECT %[1]s FROM %[3]s GROUP BY %[1]s HAVING count(*) > 1)) WHERE rn > 1`,
-		cols, order, tbl)); err != nil {
+		SELECT d.rowid AS rid, row_number() OVER (PARTITION BY %s ORDER BY %s) AS rn
+		FROM (SELECT json_group_array(rowid) AS ids FROM %s GROUP BY %s HAVING count(*) > 1) g, json_each(g.ids) j, %s d
+		WHERE d.rowid = j.value) WHERE rn > 1`,
+		strings.Join(dkeys, ", "), order, tbl, strings.Join(keys, ", "), tbl)); err != nil {
 		return fmt.Errorf("duplicates: %w", err)
 	}
 	defer tx.ExecContext(context.Background(), `DROP TABLE temp.losers`)
