@@ -9,7 +9,6 @@ import (
 
 	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/quality"
-	"github.com/sdetl/sdetl/internal/rawstmt"
 	"github.com/sdetl/sdetl/internal/store"
 )
 
@@ -75,7 +74,7 @@ func (c *cleaner) writeAll(ctx context.Context, in <-chan *batch) error {
 
 func (c *cleaner) write(ctx context.Context, t *contract.Table, in <-chan *batch) error {
 	// The table's transaction is on a connection of its own (the store's only one), so that its
-	// rows can be inserted through the driver's connection directly (see package rawstmt).
+	// rows can be inserted through the driver's connection directly (see store.RawStmt).
 	conn, err := c.dst.Conn(ctx)
 	if err != nil {
 		return err
@@ -104,7 +103,7 @@ func (c *cleaner) write(ctx context.Context, t *contract.Table, in <-chan *batch
 // inserts do not watch ctx (each is one row, and SQLite is not interrupted mid-row): the
 // reader checks ctx every few thousand rows and then closes the channel, which ends this loop.
 func (c *cleaner) insertAll(ctx context.Context, t *contract.Table, dc any, in <-chan *batch) (err error) {
-	db, err := rawstmt.Open(dc)
+	db, err := store.OpenRaw(dc)
 	if err != nil {
 		return err
 	}
@@ -152,7 +151,7 @@ const multiRows = 16
 
 // tableWriter holds one table's prepared statements and the clean rows not yet inserted.
 type tableWriter struct {
-	ins, insN, quar, cellC *rawstmt.Stmt // cellC is nil unless cell changes are recorded
+	ins, insN, quar, cellC *store.RawStmt // cellC is nil unless cell changes are recorded
 	pending                []*cleanRow
 	args                   []any  // insN's arguments, reused
 	integer                []bool // by clean row value: a column of INTEGER affinity
@@ -173,7 +172,7 @@ func (w *tableWriter) appendArgs(args []any, vals []any) []any {
 	return args
 }
 
-func (c *cleaner) newTableWriter(db *rawstmt.Conn, t *contract.Table) (*tableWriter, error) {
+func (c *cleaner) newTableWriter(db *store.RawConn, t *contract.Table) (*tableWriter, error) {
 	out := []string{"_file_id", "_row", "_line"}
 	for _, col := range t.Columns {
 		out = append(out, store.Quote(col.Name))
@@ -210,7 +209,7 @@ func (c *cleaner) newTableWriter(db *rawstmt.Conn, t *contract.Table) (*tableWri
 
 // close closes the statements newTableWriter prepared.
 func (w *tableWriter) close() error {
-	return rawstmt.CloseAll(w.ins, w.insN, w.quar, w.cellC)
+	return store.CloseRaw(w.ins, w.insN, w.quar, w.cellC)
 }
 
 // insert writes one normalised row: its quarantine row, or its clean row and cell changes.

@@ -20,7 +20,6 @@ import (
 	"github.com/sdetl/sdetl/internal/exports"
 	"github.com/sdetl/sdetl/internal/health"
 	"github.com/sdetl/sdetl/internal/inputfile"
-	"github.com/sdetl/sdetl/internal/rawstmt"
 	"github.com/sdetl/sdetl/internal/store"
 	"github.com/sdetl/sdetl/internal/values"
 )
@@ -318,7 +317,7 @@ func (im *importer) importFile(ctx context.Context, t *contract.Table, path stri
 		a.Extra = append(a.Extra, m.Names[i])
 	}
 	// The file's transaction is on a connection of its own (the store's only one), so that its
-	// rows can be written through the driver's connection directly (see driverStmt, rawstmt).
+	// rows can be written through the driver's connection directly (see driverStmt, store.RawStmt).
 	conn, err := im.db.Conn(ctx)
 	if err != nil {
 		return nil, err
@@ -391,11 +390,11 @@ type fileImport struct {
 	a       *Audit
 	ex      *exports.File
 	m       *contract.Mapping
-	f       *filter       // nil: every row is in scope
-	db      *rawstmt.Conn // the driver's connection, for the row's inserts
-	ins     *rawstmt.Stmt // the row's insert, with insArgs (reused)
+	f       *filter        // nil: every row is in scope
+	db      *store.RawConn // the driver's connection, for the row's inserts
+	ins     *store.RawStmt // the row's insert, with insArgs (reused)
 	insArgs []any
-	rej     *rawstmt.Stmt
+	rej     *store.RawStmt
 	up      *upserter
 	raw     []string
 	pending []pendingRow   // activity rows whose ticket may turn out untouched
@@ -405,7 +404,7 @@ type fileImport struct {
 // prepare prepares the statements of the row loop on dc, the driver's connection.
 func (fi *fileImport) prepare(ctx context.Context, dc any) error {
 	var err error
-	if fi.db, err = rawstmt.Open(dc); err != nil {
+	if fi.db, err = store.OpenRaw(dc); err != nil {
 		return err
 	}
 	if fi.ins, err = fi.db.Prepare(insertSQL(fi.t)); err != nil {
@@ -420,7 +419,7 @@ func (fi *fileImport) prepare(ctx context.Context, dc any) error {
 
 // close closes the statements prepare prepared.
 func (fi *fileImport) close() error {
-	err := errors.Join(rawstmt.CloseAll(fi.ins, fi.rej), closeAll(fi.up.find, fi.up.del))
+	err := errors.Join(store.CloseRaw(fi.ins, fi.rej), closeAll(fi.up.find, fi.up.del))
 	if fi.db != nil {
 		fi.db.Close()
 	}

@@ -1,4 +1,4 @@
-package rawstmt
+package store
 
 import (
 	"bytes"
@@ -10,15 +10,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	_ "modernc.org/sqlite"
 )
 
-// open opens a store file the way package store builds one (one connection, journaling off,
-// exclusive lock), with table t (a, b, c) of no declared type.
-func open(t testing.TB, path string) *sql.DB {
+// openRawTest opens a store file as build opens one (journaling off, an exclusive lock, one
+// connection), with table t (a, b, c) of no declared type.
+func openRawTest(t testing.TB, path string) *sql.DB {
 	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=journal_mode(OFF)&_pragma=synchronous(OFF)&_pragma=locking_mode(EXCLUSIVE)")
+	db, err := open(path, "journal_mode(OFF)", "synchronous(OFF)", "locking_mode(EXCLUSIVE)")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,10 +30,10 @@ func open(t testing.TB, path string) *sql.DB {
 
 type label string // a named string type, bound as database/sql binds it: as its string
 
-// rows is what the test writes: the values that have tripped up C bindings (NUL bytes, empty
+// rawRows is what the tests write: the values that have tripped up C bindings (NUL bytes, empty
 // text beside NULL, multi-KB text, bytes that are not UTF-8), then many rows of growing size, so
 // that the statement's buffer grows while earlier rows' values are in the table.
-func rows() [][]any {
+func rawRows() [][]any {
 	out := [][]any{
 		{"a\x00b", "", nil},
 		{"\x00", "\x00\x00", "x\x00"},
@@ -52,8 +50,8 @@ func rows() [][]any {
 	return out
 }
 
-// dump is every row of t: each value's type and bytes, in rowid order.
-func dump(t testing.TB, q interface {
+// rawDump is every row of t: each value's type and bytes, in rowid order.
+func rawDump(t testing.TB, q interface {
 	Query(string, ...any) (*sql.Rows, error)
 }) []string {
 	t.Helper()
@@ -76,19 +74,19 @@ func dump(t testing.TB, q interface {
 	return out
 }
 
-// TestSameAsDriver writes the same rows through a Stmt and through database/sql, each into a
-// store of its own, and finds the same values, read back inside the Stmt's transaction (it is
+// TestRawSameAsDriver writes the same rows through a RawStmt and through database/sql, each into a
+// store of its own, and finds the same values, read back inside the RawStmt's transaction (it is
 // the driver's connection) and after, and the same bytes in both files.
-func TestSameAsDriver(t *testing.T) {
+func TestRawSameAsDriver(t *testing.T) {
 	dir := t.TempDir()
 	viaSQL, viaRaw := filepath.Join(dir, "sql.db"), filepath.Join(dir, "raw.db")
 	want := func() []string {
-		db := open(t, viaSQL)
+		db := openRawTest(t, viaSQL)
 		tx, err := db.Begin()
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, r := range rows() {
+		for _, r := range rawRows() {
 			if _, err := tx.Exec(`INSERT INTO t VALUES (?, ?, ?)`, r...); err != nil {
 				t.Fatal(err)
 			}
@@ -97,10 +95,10 @@ func TestSameAsDriver(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer db.Close()
-		return dump(t, db)
+		return rawDump(t, db)
 	}()
 
-	db := open(t, viaRaw)
+	db := openRawTest(t, viaRaw)
 	ctx := context.Background()
 	conn, err := db.Conn(ctx)
 	if err != nil {
@@ -112,7 +110,7 @@ func TestSameAsDriver(t *testing.T) {
 	}
 	var lastID int64
 	err = conn.Raw(func(dc any) error {
-		c, err := Open(dc)
+		c, err := OpenRaw(dc)
 		if err != nil {
 			return err
 		}
@@ -122,7 +120,7 @@ func TestSameAsDriver(t *testing.T) {
 			return err
 		}
 		defer ins.Close()
-		for _, r := range rows() {
+		for _, r := range rawRows() {
 			if err := ins.Exec(r...); err != nil {
 				return err
 			}
@@ -133,30 +131,30 @@ func TestSameAsDriver(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := int64(len(rows())); lastID != n {
+	if n := int64(len(rawRows())); lastID != n {
 		t.Errorf("LastInsertID = %d, want %d", lastID, n)
 	}
-	if got := dump(t, tx); !equal(got, want) {
-		t.Fatalf("inside the transaction, the rows differ from the driver's:\n%s", diff(got, want))
+	if got := rawDump(t, tx); !rawEqual(got, want) {
+		t.Fatalf("inside the transaction, the rows differ from the driver's:\n%s", rawDiff(got, want))
 	}
 	if err := tx.Commit(); err != nil {
 		t.Fatal(err)
 	}
 	conn.Close()
-	if got := dump(t, db); !equal(got, want) {
-		t.Fatalf("after commit, the rows differ from the driver's:\n%s", diff(got, want))
+	if got := rawDump(t, db); !rawEqual(got, want) {
+		t.Fatalf("after commit, the rows differ from the driver's:\n%s", rawDiff(got, want))
 	}
 	db.Close()
 	a, _ := os.ReadFile(viaSQL)
 	b, _ := os.ReadFile(viaRaw)
 	if len(a) == 0 || !bytes.Equal(a, b) {
-		t.Errorf("the files differ: %d bytes through database/sql, %d through Stmt", len(a), len(b))
+		t.Errorf("the files differ: %d bytes through database/sql, %d through RawStmt", len(a), len(b))
 	}
 }
 
-func equal(a, b []string) bool { return strings.Join(a, "\n") == strings.Join(b, "\n") }
+func rawEqual(a, b []string) bool { return strings.Join(a, "\n") == strings.Join(b, "\n") }
 
-func diff(got, want []string) string {
+func rawDiff(got, want []string) string {
 	for i := range min(len(got), len(want)) {
 		if got[i] != want[i] {
 			return fmt.Sprintf("row %d: got %.200s\nwant %.200s", i+1, got[i], want[i])
@@ -165,11 +163,11 @@ func diff(got, want []string) string {
 	return fmt.Sprintf("%d rows, want %d", len(got), len(want))
 }
 
-// TestErrors: a failing statement's error reads as the driver's for the same failure and has
+// TestRawErrors: a failing statement's error reads as the driver's for the same failure and has
 // its code, a wrong argument count or an unbindable value is refused before the step, and the
 // statement runs again afterwards.
-func TestErrors(t *testing.T) {
-	db := open(t, filepath.Join(t.TempDir(), "e.db"))
+func TestRawErrors(t *testing.T) {
+	db := openRawTest(t, filepath.Join(t.TempDir(), "e.db"))
 	if _, err := db.Exec(`CREATE TABLE u (k TEXT PRIMARY KEY, n INTEGER NOT NULL)`); err != nil {
 		t.Fatal(err)
 	}
@@ -186,7 +184,7 @@ func TestErrors(t *testing.T) {
 	}
 	defer conn.Close()
 	err = conn.Raw(func(dc any) error {
-		c, err := Open(dc)
+		c, err := OpenRaw(dc)
 		if err != nil {
 			return err
 		}
@@ -197,10 +195,10 @@ func TestErrors(t *testing.T) {
 		}
 		defer ins.Close()
 		err = ins.Exec("x", int64(2))
-		var e *Error
+		var e *rawError
 		if err == nil || err.Error() != want.Error() {
 			t.Errorf("duplicate key: %v, want the driver's %v", err, want)
-		} else if wc := want.(interface{ Code() int }).Code(); !asError(err, &e) || e.Code() != wc {
+		} else if wc := want.(interface{ Code() int }).Code(); !asRawError(err, &e) || e.Code() != wc {
 			t.Errorf("duplicate key: %#v, want code %d", err, wc)
 		}
 		if err := ins.Exec("y", nil); err == nil || !strings.Contains(err.Error(), "NOT NULL constraint failed: u.n") {
@@ -236,24 +234,24 @@ func TestErrors(t *testing.T) {
 	}
 }
 
-func asError(err error, e **Error) bool {
-	x, ok := err.(*Error)
+func asRawError(err error, e **rawError) bool {
+	x, ok := err.(*rawError)
 	*e = x
 	return ok
 }
 
-func TestOpenRefusesOtherConnections(t *testing.T) {
-	if _, err := Open(struct{ db uintptr }{1}); err == nil {
+func TestOpenRawRefusesOtherConnections(t *testing.T) {
+	if _, err := OpenRaw(struct{ db uintptr }{1}); err == nil {
 		t.Error("a struct that is not the driver's connection was accepted")
 	}
-	if _, err := Open(nil); err == nil {
+	if _, err := OpenRaw(nil); err == nil {
 		t.Error("nil was accepted")
 	}
 }
 
 // BenchmarkInsert compares a 40-column text row's INSERT through the driver's statement and
-// through a Stmt: go test -bench Insert -run - ./internal/rawstmt/
-func BenchmarkInsert(b *testing.B) {
+// through a RawStmt: go test -bench RawInsert -run - ./internal/store/
+func BenchmarkRawInsert(b *testing.B) {
 	const cols = 40
 	q := "INSERT INTO w VALUES (" + strings.TrimSuffix(strings.Repeat("?, ", cols), ", ") + ")"
 	row := make([]any, cols)
@@ -261,7 +259,7 @@ func BenchmarkInsert(b *testing.B) {
 		row[i] = fmt.Sprintf("value %d of a row", i)
 	}
 	setup := func(b *testing.B) (*sql.DB, *sql.Conn) {
-		db := open(b, filepath.Join(b.TempDir(), "b.db"))
+		db := openRawTest(b, filepath.Join(b.TempDir(), "b.db"))
 		defs := make([]string, cols)
 		for i := range defs {
 			defs[i] = fmt.Sprintf("c%d TEXT", i)
@@ -299,11 +297,11 @@ func BenchmarkInsert(b *testing.B) {
 			return nil
 		})
 	})
-	b.Run("rawstmt", func(b *testing.B) {
+	b.Run("raw", func(b *testing.B) {
 		_, conn := setup(b)
 		defer conn.Close()
 		conn.Raw(func(dc any) error {
-			c, err := Open(dc)
+			c, err := OpenRaw(dc)
 			if err != nil {
 				b.Fatal(err)
 			}
