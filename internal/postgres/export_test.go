@@ -4,6 +4,8 @@ import (
 	"context"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/sdetl/sdetl/internal/quality"
 )
 
 // SetCanaryLoaded installs a hook run between the canary's load and its observation.
@@ -28,3 +30,9 @@ func LeaveCanary(ctx context.Context, o CanaryOptions) error {
 
 // CanaryErr is canaryErr.
 var CanaryErr = canaryErr
+
+// HashingSource is the load's score source (its rows read with the row hashes, dates and
+// timestamps rendered by ::text), its hashes dropped.
+func HashingSource(conn *pgx.Conn, schema string) quality.Source {
+	return hashingQualitySource(conn, schema, &streamHashes{tables: map[string]streamHash{}})
+}

@@ -59,6 +59,9 @@ func (s *hashingSource) Rows(ctx context.Context, t *contract.Table, fn func([]s
 		at[i] = len(sel)
 		sel = append(sel, c)
 	}
+	if _, err := s.conn.Exec(ctx, dateStyle); err != nil { // as st.ISODates and the hash's canonical text assume
+		return err
+	}
 	rows, err := s.conn.Query(ctx, "SELECT "+strings.Join(sel, ", ")+" FROM "+s.st.From(t))
 	if err != nil {
 		return err

@@ -128,7 +128,7 @@ func scoreOn(ctx context.Context, o LoadOptions, gen string, hashes *streamHashe
 	if _, err := other.Exec(ctx, dateStyle); err != nil {
 		return err
 	}
-	src, stop := prefetch(ctx, hashingQualitySource(conn, gen, hashes), QualitySource(other, gen), o.Spec)
+	src, stop := prefetch(ctx, hashingQualitySource(conn, gen, hashes), isoQualitySource(other, gen), o.Spec)
 	defer stop()
 	return o.BeforeSwap(ctx, src)
 }
