@@ -6,6 +6,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/sdetl/sdetl/internal/quality"
+	"github.com/sdetl/sdetl/internal/reconcile"
 )
 
 // SetCanaryLoaded installs a hook run between the canary's load and its observation.
@@ -32,7 +33,7 @@ func LeaveCanary(ctx context.Context, o CanaryOptions) error {
 var CanaryErr = canaryErr
 
 // HashingSource is the load's score source (its rows read with the row hashes, dates and
-// timestamps rendered by ::text), its hashes dropped.
+// timestamps rendered by ::text), its measures dropped.
 func HashingSource(conn *pgx.Conn, schema string) quality.Source {
-	return hashingQualitySource(conn, schema, &streamHashes{tables: map[string]streamHash{}})
+	return hashingQualitySource(conn, schema, &streamHashes{tables: map[string]*reconcile.Table{}})
 }
