@@ -13,16 +13,42 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	_ "modernc.org/sqlite" // pure-Go SQLite driver: CGO_ENABLED=0 builds
 )
 
 // Builder is an artifact being written.
 type Builder struct {
-	DB   *sql.DB
-	path string // final name
-	tmp  string // name while building
-	done bool
+	DB     *sql.DB
+	path   string // final name
+	tmp    string // name while building
+	done   bool
+	closed bool // DB is closed (Close): the file is complete
+
+	ahead    sync.WaitGroup // the SyncAhead flushes running
+	aheadMu  sync.Mutex
+	aheadErr error // the first SyncAhead failure: Commit fails with it
+}
+
+// SyncAhead starts flushing what has been written so far to disk, on a goroutine of its own,
+// so Commit's fsync has only the rest to wait for: a builder calls it once the artifact is
+// written (Close) while it is still checked, or once a large part is. It changes nothing a
+// reader sees. Commit waits for every flush and fails if one did: a write error an fsync
+// reported is not reported again to the fsync Commit makes on a file opened after it, so it
+// must not be lost here.
+func (b *Builder) SyncAhead() {
+	b.ahead.Add(1)
+	go func() {
+		defer b.ahead.Done()
+		if err := syncFile(b.tmp); err != nil {
+			b.aheadMu.Lock()
+			if b.aheadErr == nil {
+				b.aheadErr = fmt.Errorf("%s: %w", b.path, err)
+			}
+			b.aheadMu.Unlock()
+		}
+	}()
 }
 
 // Create starts building the artifact at path from nothing. Until Commit the file lives at a
@@ -90,15 +116,35 @@ func copyInto(dst *os.File, src string) error {
 	return err
 }
 
-// Commit closes the database, fsyncs it and renames it into place.
+// Close closes the database once everything is written, before Commit: the file at Temp is
+// then complete, for read-only connections (OpenReadOnly) to check before it is committed.
+func (b *Builder) Close() error {
+	if b.closed {
+		return nil
+	}
+	b.closed = true
+	return b.DB.Close()
+}
+
+// Temp is the file being built, under its temporary name.
+func (b *Builder) Temp() string { return b.tmp }
+
+// Commit closes the database, fsyncs it (once every SyncAhead has finished) and renames it
+// into place.
 func (b *Builder) Commit() error {
 	if b.done {
 		return fmt.Errorf("%s: already finished", b.path)
 	}
 	b.done = true
-	if err := b.DB.Close(); err != nil {
+	err := b.Close()
+	b.ahead.Wait()
+	if err != nil {
 		os.Remove(b.tmp)
 		return fmt.Errorf("%s: %w", b.path, err)
+	}
+	if b.aheadErr != nil {
+		os.Remove(b.tmp)
+		return b.aheadErr
 	}
 	if err := syncFile(b.tmp); err != nil {
 		os.Remove(b.tmp)
@@ -117,7 +163,8 @@ func (b *Builder) Abort() {
 		return
 	}
 	b.done = true
-	b.DB.Close()
+	b.Close()
+	b.ahead.Wait()
 	os.Remove(b.tmp)
 }
 
