@@ -97,7 +97,7 @@ func Run(ctx context.Context, o Options) (_ *Report, err error) {
 		return nil, err
 	}
 	c := &cleaner{o: o, src: src, dst: b.DB, files: files, norm: values.NewNormalizer(o.Spec.Sentinels),
-		changes: map[changeKey]int{}, quarantine: map[string]int{}, healthy: h.Tick, syncAhead: b.SyncAhead,
+		changes: map[changeKey]int{}, quarantine: map[string]int{}, healthy: h.Tick,
 		free: make(chan *batch, inFlight+1)}
 	if !o.ScoreAt.IsZero() {
 		c.scores, c.keyed = map[string]*quality.Accumulator{}, map[string]*keyCount{}
@@ -217,7 +217,6 @@ type cleaner struct {
 	scores     map[string]*quality.Accumulator // per table, when scoring (fed by the measurer)
 	keyed      map[string]*keyCount            // per keyed table, when scoring (the measurer's, then the dedupe's)
 	free       chan *batch                     // batches the writer is done with
-	syncAhead  func()                          // starts flushing the clean store written so far (store.Builder)
 	measures   map[string]*tableMeasure        // per table, when measuring (fed by the measurer)
 	quar       *quarMeasure                    // the quarantine's, when measuring (the writer's)
 }

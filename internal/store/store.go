@@ -33,8 +33,8 @@ type Builder struct {
 }
 
 // SyncAhead starts flushing what has been written so far to disk, on a goroutine of its own,
-// so Commit's fsync has only the rest to wait for: a builder calls it once a large part of the
-// artifact is written (and committed to the file) and more work follows. It changes nothing a
+// so Commit's fsync has only the rest to wait for: a builder calls it once the artifact is
+// written (Close) while it is still checked, or once a large part is. It changes nothing a
 // reader sees. Commit waits for every flush and fails if one did: a write error an fsync
 // reported is not reported again to the fsync Commit makes on a file opened after it, so it
 // must not be lost here.
