@@ -4,6 +4,9 @@ import (
 	"context"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/sdetl/sdetl/internal/quality"
+	"github.com/sdetl/sdetl/internal/reconcile"
 )
 
 // SetCanaryLoaded installs a hook run between the canary's load and its observation.
@@ -28,3 +31,9 @@ func LeaveCanary(ctx context.Context, o CanaryOptions) error {
 
 // CanaryErr is canaryErr.
 var CanaryErr = canaryErr
+
+// HashingSource is the load's score source (its rows read with the row hashes, dates and
+// timestamps rendered by ::text), its measures dropped.
+func HashingSource(conn *pgx.Conn, schema string) quality.Source {
+	return hashingQualitySource(conn, schema, &streamHashes{tables: map[string]*reconcile.Table{}})
+}
