@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -28,3 +29,19 @@ func LeaveCanary(ctx context.Context, o CanaryOptions) error {
 
 // CanaryErr is canaryErr.
 var CanaryErr = canaryErr
+
+// SetSplit makes every table of a load start in parts parts and, with steal, lets a free
+// worker take over half of what is left of any running part, however little (claimed a rowid
+// at a time); without steal, never.
+func SetSplit(parts int, steal bool) (restore func()) {
+	p, left, rows, seen, claim := splitParts, splitMinLeft, splitMinRows, splitMinSeen, claimRows
+	splitParts = parts
+	if steal {
+		splitMinLeft, splitMinRows, splitMinSeen, claimRows = 0, 1, 0, 1
+	} else {
+		splitMinLeft = time.Duration(1 << 62)
+	}
+	return func() {
+		splitParts, splitMinLeft, splitMinRows, splitMinSeen, claimRows = p, left, rows, seen, claim
+	}
+}
