@@ -97,12 +97,15 @@ func Run(ctx context.Context, o Options) (_ *Report, err error) {
 		return nil, err
 	}
 	c := &cleaner{o: o, src: src, dst: b.DB, files: files, norm: values.NewNormalizer(o.Spec.Sentinels),
-		changes: map[changeKey]int{}, quarantine: map[string]int{}, healthy: h.Tick,
+		changes: map[changeKey]int{}, quarantine: map[string]int{}, healthy: h.Tick, syncAhead: b.SyncAhead,
 		free: make(chan *batch, inFlight+1)}
 	if !o.ScoreAt.IsZero() {
-		c.scores = map[string]*quality.Accumulator{}
+		c.scores, c.keyed = map[string]*quality.Accumulator{}, map[string]*keyCount{}
 		for _, t := range o.Spec.Tables {
 			c.scores[t.Name] = quality.NewAccumulator(o.Spec, t, o.ScoreAt)
+			if len(t.Key) > 0 {
+				c.keyed[t.Name] = newKeyCount(t)
+			}
 		}
 	}
 	if o.Measure {
@@ -136,8 +139,8 @@ func Run(ctx context.Context, o Options) (_ *Report, err error) {
 			return nil, err
 		}
 	}
-	if c.scores != nil { // the rows were measured as written: only keys and orphans are asked of the store
-		if res.Score, err = quality.ScoreFed(ctx, o.Spec, QualitySource(b.DB), o.ScoreAt, c.scores); err != nil {
+	if c.scores != nil { // the rows and keys were measured as written: only orphans are asked of the store
+		if res.Score, err = quality.ScoreFed(ctx, o.Spec, dedupedKeys{QualitySource(b.DB), c.keyed}, o.ScoreAt, c.scores); err != nil {
 			return nil, err
 		}
 	}
@@ -203,7 +206,9 @@ type cleaner struct {
 	quarantine map[string]int                  // rows per rule
 	healthy    func() error                    // the health check, run once per row
 	scores     map[string]*quality.Accumulator // per table, when scoring (fed by the measurer)
+	keyed      map[string]*keyCount            // per keyed table, when scoring (the measurer's, then the dedupe's)
 	free       chan *batch                     // batches the writer is done with
+	syncAhead  func()                          // starts flushing the clean store written so far (store.Builder)
 	measures   map[string]*tableMeasure        // per table, when measuring (fed by the measurer)
 	quar       *quarMeasure                    // the quarantine's, when measuring (the writer's)
 }

@@ -45,7 +45,7 @@ func (c *cleaner) measureAll(ctx context.Context, in <-chan *batch, out chan<- *
 // measureBatch feeds the clean rows of b (of table t) to the table's measures and score
 // accumulator, as the store will return them; canon is scratch space for the score's row.
 func (c *cleaner) measureBatch(t *contract.Table, b *batch, canon []string) error {
-	acc, measure := c.scores[t.Name], c.measures[t.Name]
+	acc, measure, keyed := c.scores[t.Name], c.measures[t.Name], c.keyed[t.Name]
 	for i := range b.rows {
 		r := &b.rows[i]
 		if r.quar != nil {
@@ -62,6 +62,9 @@ func (c *cleaner) measureBatch(t *contract.Table, b *batch, canon []string) erro
 			}
 			if err := acc.Add(canon); err != nil {
 				return err
+			}
+			if keyed != nil {
+				keyed.add(r.vals)
 			}
 		}
 	}

@@ -120,6 +120,7 @@ func (c *cleaner) write(ctx context.Context, t *contract.Table, in <-chan *batch
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("clean %s: %w", t.Name, err)
 	}
+	c.syncAhead() // the table is in the file: its pages go to disk while the rest is written
 	return nil
 }
 
@@ -247,14 +248,23 @@ func (c *cleaner) dedupe(ctx context.Context, tx *sql.Tx, t *contract.Table) err
 		order = store.Quote(t.Modified) + " DESC NULLS LAST, " + order
 	}
 	tbl := store.Quote(t.Name)
-	// Rank only rowids and keys (sorting whole rows would hold every comment text in the
-	// sorter), then join the few losers back for their records.
+	// Rank only the rows of a key more than one row holds (grouping the keys costs less than
+	// half of ranking every row, and most keys are held once), and of those only rowids and
+	// keys (sorting whole rows would hold every comment text in the sorter), then join the few
+	// losers back for their records. A key's rows rank as among all rows: the order is total
+	// (a file's rows are numbered apart). IN matches no NULL, but key columns are required.
+	cols := strings.Join(keys, ", ")
 	if _, err := tx.ExecContext(ctx, fmt.Sprintf(`CREATE TEMP TABLE losers AS SELECT rid FROM (
-		SELECT rowid AS rid, row_number() OVER (PARTITION BY %s ORDER BY %s) AS rn FROM %s) WHERE rn > 1`,
-		strings.Join(keys, ", "), order, tbl)); err != nil {
+		SELECT rowid AS rid, row_number() OVER (PARTITION BY %[1]s ORDER BY %[2]s) AS rn FROM %[3]s
+		WHERE (%[1]s) IN (SELECT %[1]s FROM %[3]s GROUP BY %[1]s HAVING count(*) > 1)) WHERE rn > 1`,
+		cols, order, tbl)); err != nil {
 		return fmt.Errorf("duplicates: %w", err)
 	}
 	defer tx.ExecContext(context.Background(), `DROP TABLE temp.losers`)
+	var lost bool
+	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM temp.losers)`).Scan(&lost); err != nil || !lost {
+		return err // no row lost: nothing moves to the quarantine, nothing is measured again
+	}
 	if acc := c.scores[t.Name]; acc != nil {
 		if err := c.unscore(ctx, tx, t, acc); err != nil {
 			return err
@@ -317,7 +327,7 @@ func (c *cleaner) ensureFileNames(ctx context.Context, tx *sql.Tx) error {
 }
 
 // unscore takes the losers of dedupe back out of the table's score, read as the score reads
-// the store (contracted columns as text, NULL as ""), in rowid order.
+// the store (contracted columns as text, NULL as ""), in rowid order, and out of its keyed rows.
 func (c *cleaner) unscore(ctx context.Context, tx *sql.Tx, t *contract.Table, acc *quality.Accumulator) error {
 	sel := make([]string, len(t.Columns))
 	for i, col := range t.Columns {
@@ -335,12 +345,16 @@ func (c *cleaner) unscore(ctx context.Context, tx *sql.Tx, t *contract.Table, ac
 		ptrs[i] = &vals[i]
 	}
 	row := make([]string, len(sel))
+	keyed := c.keyed[t.Name]
 	for rows.Next() {
 		if err := rows.Scan(ptrs...); err != nil {
 			return err
 		}
 		for i, v := range vals {
 			row[i] = v.String
+		}
+		if keyed != nil {
+			keyed.remove(vals)
 		}
 		if err := acc.Remove(row); err != nil {
 			return err

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	_ "modernc.org/sqlite" // pure-Go SQLite driver: CGO_ENABLED=0 builds
 )
@@ -23,6 +24,30 @@ type Builder struct {
 	path string // final name
 	tmp  string // name while building
 	done bool
+
+	ahead    sync.WaitGroup // the SyncAhead flushes running
+	aheadMu  sync.Mutex
+	aheadErr error // the first SyncAhead failure: Commit fails with it
+}
+
+// SyncAhead starts flushing what has been written so far to disk, on a goroutine of its own,
+// so Commit's fsync has only the rest to wait for: a builder calls it once a large part of the
+// artifact is written (and committed to the file) and more work follows. It changes nothing a
+// reader sees. Commit waits for every flush and fails if one did: a write error an fsync
+// reported is not reported again to the fsync Commit makes on a file opened after it, so it
+// must not be lost here.
+func (b *Builder) SyncAhead() {
+	b.ahead.Add(1)
+	go func() {
+		defer b.ahead.Done()
+		if err := syncFile(b.tmp); err != nil {
+			b.aheadMu.Lock()
+			if b.aheadErr == nil {
+				b.aheadErr = fmt.Errorf("%s: %w", b.path, err)
+			}
+			b.aheadMu.Unlock()
+		}
+	}()
 }
 
 // Create starts building the artifact at path from nothing. Until Commit the file lives at a
@@ -90,15 +115,22 @@ func copyInto(dst *os.File, src string) error {
 	return err
 }
 
-// Commit closes the database, fsyncs it and renames it into place.
+// Commit closes the database, fsyncs it (once every SyncAhead has finished) and renames it
+// into place.
 func (b *Builder) Commit() error {
 	if b.done {
 		return fmt.Errorf("%s: already finished", b.path)
 	}
 	b.done = true
-	if err := b.DB.Close(); err != nil {
+	err := b.DB.Close()
+	b.ahead.Wait()
+	if err != nil {
 		os.Remove(b.tmp)
 		return fmt.Errorf("%s: %w", b.path, err)
+	}
+	if b.aheadErr != nil {
+		os.Remove(b.tmp)
+		return b.aheadErr
 	}
 	if err := syncFile(b.tmp); err != nil {
 		os.Remove(b.tmp)
@@ -118,6 +150,7 @@ func (b *Builder) Abort() {
 	}
 	b.done = true
 	b.DB.Close()
+	b.ahead.Wait()
 	os.Remove(b.tmp)
 }
 
