@@ -97,7 +97,7 @@ func Run(ctx context.Context, o Options) (_ *Report, err error) {
 		return nil, err
 	}
 	c := &cleaner{o: o, src: src, dst: b.DB, files: files, norm: values.NewNormalizer(o.Spec.Sentinels),
-		changes: map[changeKey]int{}, quarantine: map[string]int{}, healthy: h.Tick, syncAhead: b.SyncAhead,
+		changes: map[changeKey]int{}, quarantine: map[string]int{}, healthy: h.Tick,
 		free: make(chan *batch, inFlight+1)}
 	if !o.ScoreAt.IsZero() {
 		c.scores, c.keyed = map[string]*quality.Accumulator{}, map[string]*keyCount{}
@@ -124,9 +124,6 @@ func Run(ctx context.Context, o Options) (_ *Report, err error) {
 	if err := c.finish(ctx, o.Stage); err != nil {
 		return nil, err
 	}
-	if err := reconcile(ctx, src, b.DB, res.Tables); err != nil {
-		return nil, err
-	}
 	res.Changes = c.changeLog()
 	if err := writeChangeLog(ctx, b.DB, res.Changes); err != nil {
 		return nil, err
@@ -139,13 +136,25 @@ func Run(ctx context.Context, o Options) (_ *Report, err error) {
 			return nil, err
 		}
 	}
-	if c.scores != nil { // the rows and keys were measured as written: only orphans are asked of the store
-		if res.Score, err = quality.ScoreFed(ctx, o.Spec, dedupedKeys{QualitySource(b.DB), c.keyed}, o.ScoreAt, c.scores); err != nil {
+	// Everything is written: the rest reads the closed store (sealed.go) as it goes to disk.
+	if err := b.Close(); err != nil {
+		return nil, fmt.Errorf("clean store: %w", err)
+	}
+	b.SyncAhead()
+	sc, err := c.checkSealed(ctx, b.Temp(), res.Tables)
+	if err != nil {
+		return nil, err
+	}
+	if err := sc.reconcileErr(); err != nil {
+		return nil, err
+	}
+	if c.scores != nil { // the rows and keys were measured as written: only orphans were asked of the store
+		if res.Score, err = sc.score, sc.scoreErr; err != nil {
 			return nil, err
 		}
 	}
 	if o.Measure {
-		if res.Measures, res.remeasured, err = c.measured(ctx, b.DB); err != nil {
+		if res.Measures, res.remeasured, err = c.measured(sc.measured); err != nil {
 			return nil, err
 		}
 	}
@@ -208,7 +217,6 @@ type cleaner struct {
 	scores     map[string]*quality.Accumulator // per table, when scoring (fed by the measurer)
 	keyed      map[string]*keyCount            // per keyed table, when scoring (the measurer's, then the dedupe's)
 	free       chan *batch                     // batches the writer is done with
-	syncAhead  func()                          // starts flushing the clean store written so far (store.Builder)
 	measures   map[string]*tableMeasure        // per table, when measuring (fed by the measurer)
 	quar       *quarMeasure                    // the quarantine's, when measuring (the writer's)
 }
@@ -248,29 +256,27 @@ func (c *cleaner) finish(ctx context.Context, stagePath string) error {
 	return nil
 }
 
-// reconcile checks staged = clean + quarantined per table, counting in both stores.
-func reconcile(ctx context.Context, src, dst *sql.DB, tables []*TableResult) error {
-	for _, tr := range tables {
-		var staged, rejects, cleanN, quar int
-		q := []struct {
-			db  *sql.DB
-			sql string
-			v   *int
-		}{
-			{src, "SELECT count(*) FROM " + store.Quote("stg_"+tr.Table), &staged},
-			{src, "SELECT count(*) FROM stg_rejects WHERE table_name = '" + strings.ReplaceAll(tr.Table, "'", "''") + "'", &rejects},
-			{dst, "SELECT count(*) FROM " + store.Quote(tr.Table), &cleanN},
-			{dst, "SELECT count(*) FROM quarantine WHERE table_name = '" + strings.ReplaceAll(tr.Table, "'", "''") + "'", &quar},
+// reconcileTable checks staged = clean + quarantined for one table, counting in both stores.
+func reconcileTable(ctx context.Context, src, dst *sql.DB, tr *TableResult) error {
+	var staged, rejects, cleanN, quar int
+	q := []struct {
+		db  *sql.DB
+		sql string
+		v   *int
+	}{
+		{src, "SELECT count(*) FROM " + store.Quote("stg_"+tr.Table), &staged},
+		{src, "SELECT count(*) FROM stg_rejects WHERE table_name = '" + strings.ReplaceAll(tr.Table, "'", "''") + "'", &rejects},
+		{dst, "SELECT count(*) FROM " + store.Quote(tr.Table), &cleanN},
+		{dst, "SELECT count(*) FROM quarantine WHERE table_name = '" + strings.ReplaceAll(tr.Table, "'", "''") + "'", &quar},
+	}
+	for _, x := range q {
+		if err := x.db.QueryRowContext(ctx, x.sql).Scan(x.v); err != nil {
+			return fmt.Errorf("reconcile %s: %w", tr.Table, err)
 		}
-		for _, x := range q {
-			if err := x.db.QueryRowContext(ctx, x.sql).Scan(x.v); err != nil {
-				return fmt.Errorf("reconcile %s: %w", tr.Table, err)
-			}
-		}
-		tr.Staged, tr.Clean, tr.Quarantined = staged+rejects, cleanN, quar
-		if tr.Staged != tr.Clean+tr.Quarantined {
-			return fmt.Errorf("%w: %s: staged %d != clean %d + quarantined %d", outcome.ErrReconcile, tr.Table, tr.Staged, tr.Clean, tr.Quarantined)
-		}
+	}
+	tr.Staged, tr.Clean, tr.Quarantined = staged+rejects, cleanN, quar
+	if tr.Staged != tr.Clean+tr.Quarantined {
+		return fmt.Errorf("%w: %s: staged %d != clean %d + quarantined %d", outcome.ErrReconcile, tr.Table, tr.Staged, tr.Clean, tr.Quarantined)
 	}
 	return nil
 }

@@ -176,20 +176,22 @@ type querier interface {
 	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
 }
 
-// measured returns the measures of the finished store db: what the cleaner measured as it
-// wrote, and each table it could not measure exactly read from db (named in remeasured).
-func (c *cleaner) measured(ctx context.Context, db *sql.DB) (_ *rc.Measures, remeasured []string, err error) {
+// measured returns the measures of the finished store: what the cleaner measured as it wrote,
+// and each table it could not measure exactly as read from the store (checkSealed; named in
+// remeasured).
+func (c *cleaner) measured(read map[string]setResult[*rc.Table]) (_ *rc.Measures, remeasured []string, err error) {
 	m := &rc.Measures{Tables: map[string]*rc.Table{}}
 	for _, t := range c.o.Spec.Tables {
-		tm := c.measures[t.Name]
-		if !tm.unsure && tm.acc.Exact() {
-			m.Tables[t.Name] = tm.acc.Result()
+		r, ok := read[t.Name]
+		if !ok {
+			m.Tables[t.Name] = c.measures[t.Name].acc.Result()
 			continue
 		}
-		remeasured = append(remeasured, t.Name)
-		if m.Tables[t.Name], err = measureTable(ctx, db, t, nil); err != nil {
-			return nil, nil, err
+		if r.err != nil {
+			return nil, nil, r.err
 		}
+		remeasured = append(remeasured, t.Name)
+		m.Tables[t.Name] = r.v
 	}
 	m.Tables["quarantine"] = c.quar.acc.Result()
 	return m, remeasured, nil

@@ -120,7 +120,6 @@ func (c *cleaner) write(ctx context.Context, t *contract.Table, in <-chan *batch
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("clean %s: %w", t.Name, err)
 	}
-	c.syncAhead() // the table is in the file: its pages go to disk while the rest is written
 	return nil
 }
 

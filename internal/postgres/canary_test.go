@@ -180,3 +180,34 @@ func TestCanaryLeftoverDropped(t *testing.T) {
 		t.Errorf("err %v, want a refusal (preflight)", err)
 	}
 }
+
+// TestCanarySettingsStayLocal: the canary analyzes its sample with the smaller statistics
+// target, and neither it nor the lz4 compression outlives the table's transaction on the
+// connection (the run's own, in a run).
+func TestCanarySettingsStayLocal(t *testing.T) {
+	_, o, _, conn := canaryFixture(t)
+	var before [2]string
+	if err := conn.QueryRow(context.Background(), "SELECT current_setting('default_statistics_target'), current_setting('default_toast_compression')").Scan(&before[0], &before[1]); err != nil {
+		t.Fatal(err)
+	}
+	var after [2]string
+	var bounds int
+	restore := postgres.SetCanaryLoaded(func(ctx context.Context, c *pgx.Conn, schema string) error {
+		if err := c.QueryRow(ctx, "SELECT current_setting('default_statistics_target'), current_setting('default_toast_compression')").Scan(&after[0], &after[1]); err != nil {
+			return err
+		}
+		// id is unique: its histogram has a bound per row up to the target, plus one.
+		return c.QueryRow(ctx, `SELECT coalesce(array_length(histogram_bounds::text::text[], 1), 0) FROM pg_stats
+			WHERE schemaname = $1 AND tablename = 'tickets' AND attname = 'id'`, schema).Scan(&bounds)
+	})
+	defer restore()
+	if _, err := postgres.Canary(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	if after != before {
+		t.Errorf("the canary's connection after its tables: %v, before %v", after, before)
+	}
+	if bounds < 2 || bounds > 11 {
+		t.Errorf("id's histogram has %d bounds, want 2 to 11 (statistics target 10)", bounds)
+	}
+}

@@ -5,6 +5,9 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/sdetl/sdetl/internal/quality"
+	"github.com/sdetl/sdetl/internal/reconcile"
 )
 
 // SetCanaryLoaded installs a hook run between the canary's load and its observation.
@@ -44,4 +47,10 @@ func SetSplit(parts int, steal bool) (restore func()) {
 	return func() {
 		splitParts, splitMinLeft, splitMinRows, splitMinSeen, claimRows = p, left, rows, seen, claim
 	}
+}
+
+// HashingSource is the load's score source (its rows read with the row hashes, dates and
+// timestamps rendered by ::text), its measures dropped.
+func HashingSource(conn *pgx.Conn, schema string) quality.Source {
+	return hashingQualitySource(conn, schema, &streamHashes{tables: map[string]*reconcile.Table{}})
 }

@@ -239,24 +239,33 @@ func TestTamperCaught(t *testing.T) {
 		{"null", `UPDATE %s.tickets SET status = NULL WHERE id = 8`, "tickets.status nulls"},
 		{"lineage", `UPDATE %s.tickets SET _source_row = _source_row + 1000 WHERE id = 9`, "tickets._source_row max"},
 	} {
-		t.Run(c.name, func(t *testing.T) {
-			_, err := genLoad(t, dsn, s, cleanPath, func(o *postgres.LoadOptions) {
-				o.Force = true
-				o.BeforeReconcile = func(ctx context.Context, schema string) error {
-					_, err := conn.Exec(ctx, fmt.Sprintf(c.sql, pgx.Identifier{schema}.Sanitize()))
-					return err
+		// Measured in SQL (no score), and in the score's scan of each table (the load's way).
+		for _, scored := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/scored=%v", c.name, scored), func(t *testing.T) {
+				_, err := genLoad(t, dsn, s, cleanPath, func(o *postgres.LoadOptions) {
+					o.Force = true
+					o.BeforeReconcile = func(ctx context.Context, schema string) error {
+						_, err := conn.Exec(ctx, fmt.Sprintf(c.sql, pgx.Identifier{schema}.Sanitize()))
+						return err
+					}
+					if scored {
+						o.BeforeSwap = func(ctx context.Context, src quality.Source) error {
+							_, err := quality.Score(ctx, s, src, time.Now())
+							return err
+						}
+					}
+				})
+				if !errors.Is(err, outcome.ErrReconcile) || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "row hash") {
+					t.Fatalf("err = %v, want a reconciliation failure naming %q and the row hash", err, c.want)
+				}
+				if liveHash(t, conn, "gen") != before {
+					t.Fatal("live changed")
+				}
+				if got := strings.Join(ownedSchemas(t, conn, "gen"), " "); got != "gen" {
+					t.Fatalf("schemas left: %s", got)
 				}
 			})
-			if !errors.Is(err, outcome.ErrReconcile) || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "row hash") {
-				t.Fatalf("err = %v, want a reconciliation failure naming %q and the row hash", err, c.want)
-			}
-			if liveHash(t, conn, "gen") != before {
-				t.Fatal("live changed")
-			}
-			if got := strings.Join(ownedSchemas(t, conn, "gen"), " "); got != "gen" {
-				t.Fatalf("schemas left: %s", got)
-			}
-		})
+		}
 	}
 }
 

@@ -249,12 +249,18 @@ func rehearse(ctx context.Context, o LoadOptions) (*LoadResult, error) {
 	}
 	res.Tables = append(res.Tables, TableLoad{Table: QuarantineTable, Rows: n, Copying: time.Since(began)})
 	// The generation's side of the reconciliation and the score, on the sample, split as the
-	// load splits them (the score's scan takes the row hashes): their times are the dry run's
-	// estimate's.
-	hashes := &streamHashes{tables: map[string]streamHash{}}
+	// load splits them (the score's scan takes the contract tables' measures, the SQL the
+	// quarantine's): their times are the dry run's estimate's.
+	hashes := &streamHashes{tables: map[string]*reconcile.Table{}}
 	if o.DryRun {
 		began = time.Now()
-		if _, err := measureAll(ctx, tx, o.Spec, next, nil, o.BeforeSwap == nil); err != nil {
+		measure := measureQuarantine
+		if o.BeforeSwap == nil {
+			measure = func(ctx context.Context, q querier, schema string) (*reconcile.Measures, error) {
+				return measureGeneration(ctx, q, o.Spec, schema, nil)
+			}
+		}
+		if _, err := measure(ctx, tx, next); err != nil {
 			return nil, fmt.Errorf("reconcile: %w", err)
 		}
 		lap("reconcile", began)

@@ -15,41 +15,51 @@ import (
 // for numerics, ISO dates, true/false), each row rendered by reconcile.RowText's rule and
 // hashed as reconcile.RowHash does (hashtextextended), summed modulo 2^64.
 func measureGeneration(ctx context.Context, q querier, s *contract.Spec, schema string, h *health.Checker) (*reconcile.Measures, error) {
-	return measureAll(ctx, q, s, schema, h, true)
+	m, err := measureQuarantine(ctx, q, schema)
+	if err != nil {
+		return nil, err
+	}
+	return m, measureTables(ctx, q, s, schema, h, nil, m)
 }
 
-// measureAll is measureGeneration; without hashes, the contract tables' row hashes are left
-// "" for the caller to take from another scan (the score's, streamHashes), the quarantine's
-// taken here.
-func measureAll(ctx context.Context, q querier, s *contract.Spec, schema string, h *health.Checker, hashes bool) (*reconcile.Measures, error) {
+// measureQuarantine measures the quarantine table alone, in SQL (the score does not read it).
+func measureQuarantine(ctx context.Context, q querier, schema string) (*reconcile.Measures, error) {
 	if _, err := q.Exec(ctx, dateStyle); err != nil {
 		return nil, err
 	}
-	m := &reconcile.Measures{Tables: map[string]*reconcile.Table{}}
-	for _, t := range s.Tables {
-		names, types := measuredColumns(t)
-		if err := h.Now(); err != nil {
-			return nil, err
-		}
-		mt, err := measureTable(ctx, q, schema, t.Name, names, types, hashes)
-		if err != nil {
-			return nil, fmt.Errorf("measure %s.%s: %w", schema, t.Name, err)
-		}
-		m.Tables[t.Name] = mt
-	}
 	names, types := quarantineColumns()
-	mt, err := measureTable(ctx, q, schema, QuarantineTable, names, types, true)
+	mt, err := measureTable(ctx, q, schema, QuarantineTable, names, types)
 	if err != nil {
 		return nil, fmt.Errorf("measure %s.%s: %w", schema, QuarantineTable, err)
 	}
-	m.Tables[QuarantineTable] = mt
-	return m, nil
+	return &reconcile.Measures{Tables: map[string]*reconcile.Table{QuarantineTable: mt}}, nil
 }
 
-// measureHash takes one table's row count and row hash alone.
-func measureHash(ctx context.Context, q querier, schema, table string, names []string, types []contract.Type) (rows int64, hash string, err error) {
-	err = q.QueryRow(ctx, measureSQL(ident(schema, table), names, types, true, true, 0, 0)).Scan(&rows, &hash)
-	return rows, hash, err
+// measureTables adds every contract table's measures to m: those the score's scan took
+// (streamed, when it read the table to its end), else measured here in SQL. The health check
+// comes before each table either way.
+func measureTables(ctx context.Context, q querier, s *contract.Spec, schema string, h *health.Checker, streamed *streamHashes, m *reconcile.Measures) error {
+	if _, err := q.Exec(ctx, dateStyle); err != nil {
+		return err
+	}
+	for _, t := range s.Tables {
+		if err := h.Now(); err != nil {
+			return err
+		}
+		if streamed != nil {
+			if mt, ok := streamed.get(t.Name); ok {
+				m.Tables[t.Name] = mt
+				continue
+			}
+		}
+		names, types := measuredColumns(t)
+		mt, err := measureTable(ctx, q, schema, t.Name, names, types)
+		if err != nil {
+			return fmt.Errorf("measure %s.%s: %w", schema, t.Name, err)
+		}
+		m.Tables[t.Name] = mt
+	}
+	return nil
 }
 
 // dateStyle is the session setting under which dates render as their canonical text.
@@ -97,11 +107,11 @@ func utcText(col string) string {
 // measure reads that one rendering: referred to directly, a long value would be detoasted
 // (fetched and decompressed) again by each expression that reads it, and it was read four
 // times. The row text is built in one concat() rather than a chain of ||, which copied the row
-// so far at every step. Without hash, the row hash is left "".
-func measureTable(ctx context.Context, q querier, schema, table string, names []string, types []contract.Type, hash bool) (*reconcile.Table, error) {
+// so far at every step.
+func measureTable(ctx context.Context, q querier, schema, table string, names []string, types []contract.Type) (*reconcile.Table, error) {
 	mt := &reconcile.Table{Columns: map[string]*reconcile.Column{}}
 	cols := make([]reconcile.Column, len(names))
-	for _, sc := range measureScans(schema, table, names, types, hash) {
+	for _, sc := range measureScans(schema, table, names, types) {
 		var vals []any
 		if sc.count {
 			vals = append(vals, &mt.Rows)
@@ -135,19 +145,15 @@ type measureScan struct {
 // column's text in its subquery, so a table wider than perScan hashes in a scan of its own.
 const perScan = 400
 
-func measureScans(schema, table string, names []string, types []contract.Type, hash bool) []measureScan {
+func measureScans(schema, table string, names []string, types []contract.Type) []measureScan {
 	from := ident(schema, table)
 	if len(names) <= perScan {
-		return []measureScan{{sql: measureSQL(from, names, types, true, hash, 0, len(names)), count: true, hash: hash, to: len(names)}}
+		return []measureScan{{sql: measureSQL(from, names, types, true, true, 0, len(names)), count: true, hash: true, to: len(names)}}
 	}
-	var scans []measureScan
-	if hash {
-		scans = append(scans, measureScan{sql: measureSQL(from, names, types, true, true, 0, 0), count: true, hash: true})
-	}
+	scans := []measureScan{{sql: measureSQL(from, names, types, true, true, 0, 0), count: true, hash: true}}
 	for lo := 0; lo < len(names); lo += perScan {
 		hi := min(lo+perScan, len(names))
-		count := !hash && lo == 0
-		scans = append(scans, measureScan{sql: measureSQL(from, names, types, count, false, lo, hi), count: count, from: lo, to: hi})
+		scans = append(scans, measureScan{sql: measureSQL(from, names, types, false, false, lo, hi), from: lo, to: hi})
 	}
 	return scans
 }

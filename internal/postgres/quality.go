@@ -13,18 +13,25 @@ import (
 // every typed value as its canonical text, so the score of a loaded schema equals the score of
 // the clean store it was loaded from.
 func QualitySource(conn *pgx.Conn, schema string) quality.Source {
-	return quality.NewSQLSource(qualityStore(conn, schema))
+	return quality.NewSQLSource(qualityStore(conn, schema, false))
+}
+
+// isoQualitySource is QualitySource on a connection whose session has dateStyle set: its dates
+// and timestamps render by the cheaper ::text (quality.SQLStore.ISODates), the same text.
+func isoQualitySource(conn *pgx.Conn, schema string) quality.Source {
+	return quality.NewSQLSource(qualityStore(conn, schema, true))
 }
 
 // hashingQualitySource is QualitySource, whose reading of each table's rows also takes its row
-// hash for the reconciliation (streamHashes).
+// hash for the reconciliation (streamHashes). It sets dateStyle on conn before each read, so
+// its rows render dates and timestamps by ::text (quality.SQLStore.ISODates), as the hash's do.
 func hashingQualitySource(conn *pgx.Conn, schema string, hashes *streamHashes) quality.Source {
-	st := qualityStore(conn, schema)
+	st := qualityStore(conn, schema, true)
 	return &hashingSource{Source: quality.NewSQLSource(st), st: st, conn: conn, hashes: hashes}
 }
 
-func qualityStore(conn *pgx.Conn, schema string) quality.SQLStore {
-	return quality.SQLStore{Name: "postgres", Q: pgQ{conn}, Schema: schema, Typed: true,
+func qualityStore(conn *pgx.Conn, schema string, iso bool) quality.SQLStore {
+	return quality.SQLStore{Name: "postgres", Q: pgQ{conn}, Schema: schema, Typed: true, ISODates: iso,
 		Table: func(t *contract.Table) string { return t.Name },
 		Quote: func(name string) string { return pgx.Identifier{name}.Sanitize() }}
 }

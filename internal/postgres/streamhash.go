@@ -13,31 +13,28 @@ import (
 	"github.com/sdetl/sdetl/internal/reconcile"
 )
 
-// streamHashes are the generation's row hashes taken in the score's scan of each table: the
-// score reads every row anyway, so the same query also selects each value's canonical text as
-// the reconciliation renders it (the score's own column where the SQL is the same), and the
-// client hashes the row (reconcile.RowsHash, the hash hashtextextended gives). The
-// reconciliation's SQL then computes the other measures without building and hashing the row
-// text, which was most of its cost. A table the score did not read to its end has no hash here,
-// and the reconciliation computes it in SQL.
+// streamHashes are the generation's measures taken in the score's scan of each table: the score
+// reads every row anyway, so the same query also selects each value's canonical text as the
+// reconciliation renders it (the score's own column where the SQL is the same), and the client
+// measures the rows as the clean store's are measured (reconcile.TableAcc: the row count, the
+// row hash hashtextextended gives, each column's nulls, min, max and sum). One server scan
+// then answers both, where the reconciliation's own SQL scanned every table again beside it
+// (its measures of the same values: the hash already covers every value's canonical text). A
+// table the score did not read to its end has no measures here, and the reconciliation
+// measures it in SQL.
 type streamHashes struct {
 	mu     sync.Mutex
-	tables map[string]streamHash
+	tables map[string]*reconcile.Table
 }
 
-type streamHash struct {
-	rows int64
-	hash string
-}
-
-func (h *streamHashes) get(table string) (streamHash, bool) {
+func (h *streamHashes) get(table string) (*reconcile.Table, bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	sh, ok := h.tables[table]
-	return sh, ok
+	mt, ok := h.tables[table]
+	return mt, ok
 }
 
-// hashingSource is the score's Source whose Rows also hash each row into hashes.
+// hashingSource is the score's Source whose Rows also measure each table into hashes.
 type hashingSource struct {
 	quality.Source
 	st     quality.SQLStore
@@ -59,38 +56,66 @@ func (s *hashingSource) Rows(ctx context.Context, t *contract.Table, fn func([]s
 		at[i] = len(sel)
 		sel = append(sel, c)
 	}
+	if _, err := s.conn.Exec(ctx, dateStyle); err != nil { // as st.ISODates and the hash's canonical text assume
+		return err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	rows, err := s.conn.Query(ctx, "SELECT "+strings.Join(sel, ", ")+" FROM "+s.st.From(t))
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
-	row := make([]string, n)
-	vals := make([][]byte, len(names))
-	var h reconcile.RowsHash
+	score := newScorer(fn, cancel)
+	defer score.stop()
+	b := score.batch(n)
+	vals := make([]*string, len(names))
+	own := make([]string, len(names)) // the measured texts not among the score's columns
+	acc := reconcile.NewTableAcc(names, types)
 	for k := 1; rows.Next(); k++ {
 		if k%4096 == 0 {
 			if err := ctx.Err(); err != nil {
-				return err
+				break
 			}
 		}
 		raw := rows.RawValues()
 		// As pgQ.Each: every selected column is text, whose wire forms are its UTF-8 bytes.
-		for i, b := range raw[:n] {
-			row[i] = string(b) // nil (NULL) -> ""
+		row := b.next()
+		for i, v := range raw[:n] {
+			row[i] = string(v) // nil (NULL) -> ""
 		}
 		for i, j := range at {
-			vals[i] = raw[j] // nil for NULL
+			switch {
+			case raw[j] == nil:
+				vals[i] = nil // NULL, which the score's "" does not tell from an empty text
+			case j < n:
+				vals[i] = &row[j]
+			default:
+				own[i] = string(raw[j])
+				vals[i] = &own[i]
+			}
 		}
-		h.Add(vals)
-		if err := fn(row); err != nil {
+		if err := acc.Add(vals); err != nil {
+			score.stop()
 			return err
 		}
+		if b.full() {
+			score.send(b)
+			b = score.batch(n)
+		}
+	}
+	score.send(b)
+	if err := score.stop(); err != nil {
+		return err // the score's own error, not the cancellation it caused
 	}
 	if err := rows.Err(); err != nil {
 		return err
 	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	s.hashes.mu.Lock()
-	s.hashes.tables[t.Name] = streamHash{rows: h.Rows, hash: h.Hash()}
+	s.hashes.tables[t.Name] = acc.Result()
 	s.hashes.mu.Unlock()
 	return nil
 }

@@ -20,10 +20,11 @@ import (
 
 // Builder is an artifact being written.
 type Builder struct {
-	DB   *sql.DB
-	path string // final name
-	tmp  string // name while building
-	done bool
+	DB     *sql.DB
+	path   string // final name
+	tmp    string // name while building
+	done   bool
+	closed bool // DB is closed (Close): the file is complete
 
 	ahead    sync.WaitGroup // the SyncAhead flushes running
 	aheadMu  sync.Mutex
@@ -31,8 +32,8 @@ type Builder struct {
 }
 
 // SyncAhead starts flushing what has been written so far to disk, on a goroutine of its own,
-// so Commit's fsync has only the rest to wait for: a builder calls it once a large part of the
-// artifact is written (and committed to the file) and more work follows. It changes nothing a
+// so Commit's fsync has only the rest to wait for: a builder calls it once the artifact is
+// written (Close) while it is still checked, or once a large part is. It changes nothing a
 // reader sees. Commit waits for every flush and fails if one did: a write error an fsync
 // reported is not reported again to the fsync Commit makes on a file opened after it, so it
 // must not be lost here.
@@ -115,6 +116,19 @@ func copyInto(dst *os.File, src string) error {
 	return err
 }
 
+// Close closes the database once everything is written, before Commit: the file at Temp is
+// then complete, for read-only connections (OpenReadOnly) to check before it is committed.
+func (b *Builder) Close() error {
+	if b.closed {
+		return nil
+	}
+	b.closed = true
+	return b.DB.Close()
+}
+
+// Temp is the file being built, under its temporary name.
+func (b *Builder) Temp() string { return b.tmp }
+
 // Commit closes the database, fsyncs it (once every SyncAhead has finished) and renames it
 // into place.
 func (b *Builder) Commit() error {
@@ -122,7 +136,7 @@ func (b *Builder) Commit() error {
 		return fmt.Errorf("%s: already finished", b.path)
 	}
 	b.done = true
-	err := b.DB.Close()
+	err := b.Close()
 	b.ahead.Wait()
 	if err != nil {
 		os.Remove(b.tmp)
@@ -149,7 +163,7 @@ func (b *Builder) Abort() {
 		return
 	}
 	b.done = true
-	b.DB.Close()
+	b.Close()
 	b.ahead.Wait()
 	os.Remove(b.tmp)
 }
