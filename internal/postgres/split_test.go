@@ -64,8 +64,9 @@ func TestSplitLoadIsTheUnsplitOne(t *testing.T) {
 }
 
 // TestSplitPartFails: a part that PostgreSQL refuses (a NUL in a text value of the last rows)
-// fails the load naming the table, and a health check failing in a part stops it as its own
-// error; the generation is dropped each time and live is as it was.
+// fails the load naming the table, a health check failing in a part stops it as its own error,
+// and so does a cancellation after the first part; the generation is dropped each time and
+// live is as it was.
 func TestSplitPartFails(t *testing.T) {
 	dsn := pgtest.DSN(t)
 	conn := connect(t, dsn)
@@ -97,6 +98,15 @@ func TestSplitPartFails(t *testing.T) {
 		t.Fatalf("err = %v, want a health failure", err)
 	}
 	check(err, "health check failed in load")
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	_, err = postgres.Load(ctx, postgres.LoadOptions{Spec: s, Clean: second, DSN: dsn, Force: true,
+		Progress: func(string, int) { cancel() }}) // at the end of the first part
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want the cancellation", err)
+	}
+	check(err, "canceled")
 
 	b, _, err := store.Update(context.Background(), second)
 	if err != nil {
