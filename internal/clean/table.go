@@ -3,6 +3,7 @@ package clean
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -72,19 +73,45 @@ func (c *cleaner) writeAll(ctx context.Context, in <-chan *batch) error {
 }
 
 func (c *cleaner) write(ctx context.Context, t *contract.Table, in <-chan *batch) error {
-	tx, err := c.dst.BeginTx(ctx, nil)
+	// The table's transaction is on a connection of its own (the store's only one), so that its
+	// rows can be inserted through the driver's connection directly (see store.RawStmt).
+	conn, err := c.dst.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	w, err := c.newTableWriter(ctx, tx, t)
+	// Inside Raw the connection is the driver's alone: nothing in the loop may use tx or c.dst.
+	if err := conn.Raw(func(dc any) error { return c.insertAll(ctx, t, dc, in) }); err != nil {
+		return err
+	}
+	if err := c.dedupe(ctx, tx, t); err != nil {
+		return fmt.Errorf("clean %s: %w", t.Name, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("clean %s: %w", t.Name, err)
+	}
+	return nil
+}
+
+// insertAll inserts the table's batches as they come, on dc, the driver's connection. The
+// inserts do not watch ctx (each is one row, and SQLite is not interrupted mid-row): the
+// reader checks ctx every few thousand rows and then closes the channel, which ends this loop.
+func (c *cleaner) insertAll(ctx context.Context, t *contract.Table, dc any, in <-chan *batch) (err error) {
+	db, err := store.OpenRaw(dc)
 	if err != nil {
 		return err
 	}
-	// Each insert is one row: it runs without ctx's cancellation, for which the driver would
-	// start a watcher goroutine per statement; the reader checks ctx every few thousand rows
-	// and then closes the channel, which ends this loop.
-	rowCtx := context.WithoutCancel(ctx)
+	defer db.Close()
+	w, err := c.newTableWriter(db, t)
+	if err != nil {
+		return errors.Join(err, w.close())
+	}
+	defer func() { err = errors.Join(err, w.close()) }()
 	for {
 		b, ok := <-in
 		switch {
@@ -97,12 +124,12 @@ func (c *cleaner) write(ctx context.Context, t *contract.Table, in <-chan *batch
 			return b.err
 		}
 		for i := range b.rows {
-			if err := c.insert(rowCtx, w, &b.rows[i]); err != nil {
+			if err := c.insert(w, &b.rows[i]); err != nil {
 				return fmt.Errorf("clean %s: %w", t.Name, err)
 			}
 		}
 		// Before the batch goes back to the reader, which reuses its rows' values.
-		if err := w.flush(rowCtx); err != nil {
+		if err := w.flush(); err != nil {
 			return fmt.Errorf("clean %s: %w", t.Name, err)
 		}
 		end := b.end
@@ -111,34 +138,27 @@ func (c *cleaner) write(ctx context.Context, t *contract.Table, in <-chan *batch
 		default:
 		}
 		if end {
-			break
+			return nil
 		}
 	}
-	if err := c.dedupe(ctx, tx, t); err != nil {
-		return fmt.Errorf("clean %s: %w", t.Name, err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("clean %s: %w", t.Name, err)
-	}
-	return nil
 }
 
-// multiRows is how many clean rows one INSERT writes: every statement costs the driver a
-// fixed overhead (reset, step, result, a lock per call) beside its values' binding, which a
-// multi-row VALUES list pays once for all of them. The rows keep their order.
+// multiRows is how many clean rows one INSERT writes: every statement has a fixed cost (step,
+// reset) beside its values' binding, which a multi-row VALUES list pays once for all of them.
+// The rows keep their order.
 const multiRows = 16
 
 // tableWriter holds one table's prepared statements and the clean rows not yet inserted.
 type tableWriter struct {
-	ins, insN, quar, cellC *sql.Stmt // cellC is nil unless cell changes are recorded
+	ins, insN, quar, cellC *store.RawStmt // cellC is nil unless cell changes are recorded
 	pending                []*cleanRow
 	args                   []any  // insN's arguments, reused
 	integer                []bool // by clean row value: a column of INTEGER affinity
 }
 
 // appendArgs appends a clean row's values to args, binding a canonical integer's text to an
-// INTEGER column as the int64 it is: the column stores that integer either way, and a text
-// argument costs the driver a C copy, freed and unbound after the statement.
+// INTEGER column as the int64 it is: the column stores that integer either way, and an integer
+// is bound without a copy or SQLite's conversion of the text.
 func (w *tableWriter) appendArgs(args []any, vals []any) []any {
 	for i, v := range vals {
 		if s, ok := v.(string); ok && w.integer[i] {
@@ -151,7 +171,7 @@ func (w *tableWriter) appendArgs(args []any, vals []any) []any {
 	return args
 }
 
-func (c *cleaner) newTableWriter(ctx context.Context, tx *sql.Tx, t *contract.Table) (*tableWriter, error) {
+func (c *cleaner) newTableWriter(db *store.RawConn, t *contract.Table) (*tableWriter, error) {
 	out := []string{"_file_id", "_row", "_line"}
 	for _, col := range t.Columns {
 		out = append(out, store.Quote(col.Name))
@@ -169,27 +189,32 @@ func (c *cleaner) newTableWriter(ctx context.Context, tx *sql.Tx, t *contract.Ta
 	var err error
 	ins := fmt.Sprintf("INSERT INTO %s (%s) VALUES ", store.Quote(t.Name), strings.Join(out, ", "))
 	tuple := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(out)), ", ") + ")"
-	if w.ins, err = tx.PrepareContext(ctx, ins+tuple); err != nil {
-		return nil, err
+	if w.ins, err = db.Prepare(ins + tuple); err != nil {
+		return w, err
 	}
-	if w.insN, err = tx.PrepareContext(ctx, ins+strings.TrimSuffix(strings.Repeat(tuple+", ", multiRows), ", ")); err != nil {
-		return nil, err
+	if w.insN, err = db.Prepare(ins + strings.TrimSuffix(strings.Repeat(tuple+", ", multiRows), ", ")); err != nil {
+		return w, err
 	}
-	if w.quar, err = tx.PrepareContext(ctx, `INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`); err != nil {
-		return nil, err
+	if w.quar, err = db.Prepare(`INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`); err != nil {
+		return w, err
 	}
 	if c.o.CellChanges {
-		if w.cellC, err = tx.PrepareContext(ctx, `INSERT INTO cell_change VALUES (?, ?, ?, ?, ?, ?, ?)`); err != nil {
-			return nil, err
+		if w.cellC, err = db.Prepare(`INSERT INTO cell_change VALUES (?, ?, ?, ?, ?, ?, ?)`); err != nil {
+			return w, err
 		}
 	}
 	return w, nil
 }
 
+// close closes the statements newTableWriter prepared.
+func (w *tableWriter) close() error {
+	return store.CloseRaw(w.ins, w.insN, w.quar, w.cellC)
+}
+
 // insert writes one normalised row: its quarantine row, or its clean row and cell changes.
-func (c *cleaner) insert(ctx context.Context, w *tableWriter, r *cleanRow) error {
+func (c *cleaner) insert(w *tableWriter, r *cleanRow) error {
 	if r.quar != nil {
-		if _, err := w.quar.ExecContext(ctx, r.quar...); err != nil {
+		if err := w.quar.Exec(r.quar...); err != nil {
 			return err
 		}
 		c.quarantine[r.rule]++
@@ -199,7 +224,7 @@ func (c *cleaner) insert(ctx context.Context, w *tableWriter, r *cleanRow) error
 		return nil
 	}
 	for _, cell := range r.cells {
-		if _, err := w.cellC.ExecContext(ctx, cell...); err != nil {
+		if err := w.cellC.Exec(cell...); err != nil {
 			return err
 		}
 	}
@@ -212,7 +237,7 @@ func (c *cleaner) insert(ctx context.Context, w *tableWriter, r *cleanRow) error
 	}
 	first := w.pending[0].vals[1]
 	w.pending = w.pending[:0]
-	if _, err := w.insN.ExecContext(ctx, w.args...); err != nil {
+	if err := w.insN.Exec(w.args...); err != nil {
 		return fmt.Errorf("rows from %d: %w", first, err)
 	}
 	clear(w.args) // hold no values of a batch the reader reuses
@@ -220,10 +245,10 @@ func (c *cleaner) insert(ctx context.Context, w *tableWriter, r *cleanRow) error
 }
 
 // flush inserts the clean rows still pending, one statement each.
-func (w *tableWriter) flush(ctx context.Context) error {
+func (w *tableWriter) flush() error {
 	for _, r := range w.pending {
 		w.args = w.appendArgs(w.args[:0], r.vals)
-		if _, err := w.ins.ExecContext(ctx, w.args...); err != nil {
+		if err := w.ins.Exec(w.args...); err != nil {
 			return fmt.Errorf("row %d: %w", r.vals[1], err)
 		}
 	}

@@ -7,9 +7,11 @@ import (
 )
 
 // driverStmt is a statement prepared on the SQLite driver's own connection (sql.Conn.Raw), for
-// the statements the import runs once per row: database/sql's work around each call (taking
-// the connection, checking and copying every argument into a new slice) was a tenth of the
-// time the import's goroutine spent writing rows. Set args[i].Value, then exec or query.
+// the upsert's lookup and delete, which the import runs once per row of a table earlier files
+// staged: database/sql's work around each call (taking the connection, checking and copying
+// every argument into a new slice) was a tenth of the time the import's goroutine spent
+// writing rows. (The row's inserts bind cheaper still, see store.RawStmt.) Set
+// args[i].Value, then exec or query.
 // The driver does not count a statement's parameters (NumInput is -1), so the caller says.
 type driverStmt struct {
 	st   driver.Stmt

@@ -317,7 +317,7 @@ func (im *importer) importFile(ctx context.Context, t *contract.Table, path stri
 		a.Extra = append(a.Extra, m.Names[i])
 	}
 	// The file's transaction is on a connection of its own (the store's only one), so that its
-	// rows can be written through the driver's statements directly (see driverStmt).
+	// rows can be written through the driver's connection directly (see driverStmt, store.RawStmt).
 	conn, err := im.db.Conn(ctx)
 	if err != nil {
 		return nil, err
@@ -390,9 +390,11 @@ type fileImport struct {
 	a       *Audit
 	ex      *exports.File
 	m       *contract.Mapping
-	f       *filter     // nil: every row is in scope
-	ins     *driverStmt // the row's insert; its args are set in place
-	rej     *driverStmt
+	f       *filter        // nil: every row is in scope
+	db      *store.RawConn // the driver's connection, for the row's inserts
+	ins     *store.RawStmt // the row's insert, with insArgs (reused)
+	insArgs []any
+	rej     *store.RawStmt
 	up      *upserter
 	raw     []string
 	pending []pendingRow   // activity rows whose ticket may turn out untouched
@@ -402,10 +404,14 @@ type fileImport struct {
 // prepare prepares the statements of the row loop on dc, the driver's connection.
 func (fi *fileImport) prepare(ctx context.Context, dc any) error {
 	var err error
-	if fi.ins, err = prepareDriver(ctx, dc, insertSQL(fi.t), 4+len(fi.t.Columns)+2); err != nil {
+	if fi.db, err = store.OpenRaw(dc); err != nil {
 		return err
 	}
-	if fi.rej, err = prepareDriver(ctx, dc, `INSERT INTO stg_rejects VALUES (?, ?, ?, ?, ?, ?, ?)`, 7); err != nil {
+	if fi.ins, err = fi.db.Prepare(insertSQL(fi.t)); err != nil {
+		return err
+	}
+	fi.insArgs = make([]any, 4+len(fi.t.Columns)+2)
+	if fi.rej, err = fi.db.Prepare(`INSERT INTO stg_rejects VALUES (?, ?, ?, ?, ?, ?, ?)`); err != nil {
 		return err
 	}
 	return fi.up.prepare(ctx, dc)
@@ -413,8 +419,11 @@ func (fi *fileImport) prepare(ctx context.Context, dc any) error {
 
 // close closes the statements prepare prepared.
 func (fi *fileImport) close() error {
-	err := closeAll(fi.ins, fi.rej, fi.up.find, fi.up.del)
-	fi.ins, fi.rej, fi.up.find, fi.up.del = nil, nil, nil, nil
+	err := errors.Join(store.CloseRaw(fi.ins, fi.rej), closeAll(fi.up.find, fi.up.del))
+	if fi.db != nil {
+		fi.db.Close()
+	}
+	fi.db, fi.ins, fi.rej, fi.up.find, fi.up.del = nil, nil, nil, nil, nil
 	return err
 }
 
@@ -425,10 +434,7 @@ func (fi *fileImport) row(ctx context.Context, r exports.Row) error {
 	a.RowsRead++
 	if r.Misfit != "" {
 		rec, _ := json.Marshal(row)
-		if err := fi.rej.set(fi.t.Name, a.fileID, r.DataRow, r.Line, contract.RuleFieldCount, r.Misfit, string(rec)); err != nil {
-			return err
-		}
-		if _, err := fi.rej.exec(ctx); err != nil {
+		if err := fi.rej.Exec(fi.t.Name, a.fileID, r.DataRow, r.Line, contract.RuleFieldCount, r.Misfit, string(rec)); err != nil {
 			return err
 		}
 		a.InScope++
@@ -463,20 +469,20 @@ func (fi *fileImport) row(ctx context.Context, r exports.Row) error {
 	default:
 		a.Inserted++
 	}
-	args := fi.ins.args
-	args[0].Value, args[1].Value, args[2].Value, args[3].Value = int64(a.fileID), int64(r.DataRow), int64(r.Line), nullStr(key)
+	args := fi.insArgs
+	args[0], args[1], args[2], args[3] = int64(a.fileID), int64(r.DataRow), int64(r.Line), nullStr(key)
 	for i := range fi.raw {
-		args[4+i].Value = fi.raw[i]
+		args[4+i] = fi.raw[i]
 	}
-	args[len(args)-2].Value = extraJSON(fi.m.Names, row, fi.m.Extra)
-	args[len(args)-1].Value = dateCells(fi.t, fi.m, r.DateCell)
-	res, err := fi.ins.exec(ctx)
+	args[len(args)-2] = extraJSON(fi.m.Names, row, fi.m.Extra)
+	args[len(args)-1] = dateCells(fi.t, fi.m, r.DateCell)
+	err := fi.ins.Exec(args...)
+	clear(args) // hold none of the row's values
 	if err != nil {
 		return fmt.Errorf("%s: row %d: stage: %w", inputfile.Display(a.Path), r.DataRow, err)
 	}
 	if decision == keepIfTouched {
-		id, _ := res.LastInsertId()
-		fi.pending = append(fi.pending, pendingRow{rowid: id, ticket: fi.f.lastTicket, updated: a.Updated > updatedBefore})
+		fi.pending = append(fi.pending, pendingRow{rowid: fi.db.LastInsertID(), ticket: fi.f.lastTicket, updated: a.Updated > updatedBefore})
 	}
 	if fi.mt != nil {
 		fi.im.measured.add(fi.mt, fi.raw)

@@ -1,7 +1,8 @@
 // Package store owns the SQLite artifact files the pipeline writes (stage.db, clean.db): they
 // are built under a temporary name with journaling off (nothing else reads them yet), fsynced,
 // and renamed into place, so a reader sees the old file or the complete new one, never a
-// partial one. It also opens finished artifacts read-only.
+// partial one. It also opens finished artifacts read-only, and runs the stages' per-row
+// inserts through SQLite's C API on the driver's connection (RawConn, rawstmt.go).
 package store
 
 import (

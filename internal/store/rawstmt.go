@@ -1,0 +1,296 @@
+// RawConn and RawStmt run the statements the import and the clean stage execute once per row
+// (their INSERTs) through SQLite's C API (modernc.org/sqlite/lib) directly, on the database/sql
+// driver's own connection, taken inside sql.Conn.Raw.
+//
+// Why: for every text value the driver copies the string into a fresh C allocation (malloc
+// behind the C allocator's global mutex), looks up the parameter's name, and after the step
+// unbinds and frees it: bind was as costly as the step itself, and both writer goroutines spend
+// most of their time there. A RawStmt copies a row's text into one C buffer it keeps for the
+// statement's life and binds the values where they lie (SQLITE_STATIC), so a value costs a
+// memmove and one sqlite3_bind_text call.
+//
+// Why the driver's connection and not a handle of our own: the stores are built with
+// locking_mode EXCLUSIVE and journaling off (see build), so a second handle could not write the
+// file while the driver's holds it, and the rows must be part of the transaction the rest of
+// the stage runs on that connection (the import's upserts read them back). On the same handle
+// the SQL is the same, in the same transaction, so the file comes out the same.
+//
+// A RawConn and its RawStmts are valid only inside the Raw function that gave the driver
+// connection (the connection is then the caller's alone), and are used by one goroutine.
+
+package store
+
+import (
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"math"
+	"reflect"
+	"unsafe"
+
+	"modernc.org/libc"
+	"modernc.org/libc/sys/types"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// RawConn is the C handle of a modernc.org/sqlite connection.
+type RawConn struct {
+	tls *libc.TLS // ours: the C code's per-thread state while this goroutine calls it
+	db  uintptr   // sqlite3*, the driver's
+}
+
+// OpenRaw returns the SQLite handle of dc, the driver connection sql.Conn.Raw passes its function.
+// The driver does not export it, so it is read from the connection's db field, checked to be
+// what modernc.org/sqlite v1 keeps there; a driver that changed it fails here, not later.
+func OpenRaw(dc any) (*RawConn, error) {
+	v := reflect.ValueOf(dc)
+	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct || v.Elem().Type().PkgPath() != "modernc.org/sqlite" {
+		return nil, fmt.Errorf("sqlite: %T is not a modernc.org/sqlite connection", dc)
+	}
+	f := v.Elem().FieldByName("db")
+	if !f.IsValid() || f.Kind() != reflect.Uintptr || f.Uint() == 0 {
+		return nil, fmt.Errorf("sqlite: the modernc.org/sqlite connection (%T) has no SQLite handle where expected", dc)
+	}
+	return &RawConn{tls: libc.NewTLS(), db: uintptr(f.Uint())}, nil
+}
+
+// Close releases the RawConn's own state (not the connection, which stays the driver's). Its
+// statements must be closed first.
+func (c *RawConn) Close() {
+	if c.tls != nil {
+		c.tls.Close()
+		c.tls = nil
+	}
+}
+
+// LastInsertID is the rowid of the connection's latest INSERT.
+func (c *RawConn) LastInsertID() int64 {
+	return sqlite3.Xsqlite3_last_insert_rowid(c.tls, c.db)
+}
+
+// RawStmt is a prepared statement of one SQL statement.
+type RawStmt struct {
+	c     *RawConn
+	pstmt uintptr
+	n     int   // parameters
+	vals  []any // an Exec's arguments as bound (converted), reused
+	buf   uintptr
+	mem   []byte // buf as bytes: every text and blob value of one Exec, one after the other
+}
+
+// Prepare prepares query, one statement whose parameters are all positional (?).
+func (c *RawConn) Prepare(query string) (*RawStmt, error) {
+	psql, err := libc.CString(query)
+	if err != nil {
+		return nil, err
+	}
+	defer libc.Xfree(c.tls, psql)
+	// SQLite writes the statement and the end of its text through these two pointers: they
+	// are C memory, since a goroutine's stack may move during the (Go) call.
+	out := libc.Xcalloc(c.tls, 2, types.Size_t(unsafe.Sizeof(uintptr(0))))
+	if out == 0 {
+		return nil, errors.New("sqlite: cannot allocate memory")
+	}
+	defer libc.Xfree(c.tls, out)
+	ptrs := (*[2]uintptr)(cptr(out))
+	if rc := sqlite3.Xsqlite3_prepare_v2(c.tls, c.db, psql, -1, out, out+unsafe.Sizeof(uintptr(0))); rc != sqlite3.SQLITE_OK {
+		return nil, c.error(rc)
+	}
+	if ptrs[0] == 0 {
+		return nil, fmt.Errorf("sqlite: no statement in %q", query)
+	}
+	s := &RawStmt{c: c, pstmt: ptrs[0], n: int(sqlite3.Xsqlite3_bind_parameter_count(c.tls, ptrs[0]))}
+	if *(*byte)(cptr(ptrs[1])) != 0 {
+		s.Close()
+		return nil, fmt.Errorf("sqlite: more than one statement in %q", query)
+	}
+	for i := 1; i <= s.n; i++ {
+		if name := libc.GoString(sqlite3.Xsqlite3_bind_parameter_name(c.tls, s.pstmt, int32(i))); name != "" {
+			s.Close()
+			return nil, fmt.Errorf("sqlite: parameter %s of %q: only ? parameters are bound in order", name, query)
+		}
+	}
+	s.vals = make([]any, s.n)
+	return s, nil
+}
+
+// Exec runs the statement with args bound in order, converted as database/sql would (an int
+// to int64, a named string type to string). A string binds as TEXT (NUL bytes and all), a
+// []byte as a BLOB, nil (or a nil []byte) as NULL.
+func (s *RawStmt) Exec(args ...any) error {
+	if len(args) != s.n {
+		return fmt.Errorf("sqlite: %d arguments for %d parameters", len(args), s.n)
+	}
+	defer clear(s.vals) // hold none of the caller's values
+	size := 0
+	for i, a := range args {
+		switch x := a.(type) {
+		case nil, int64, float64, bool:
+		case string:
+			size += len(x)
+		case []byte:
+			size += len(x)
+		default:
+			v, err := driver.DefaultParameterConverter.ConvertValue(a)
+			if err != nil {
+				return fmt.Errorf("sqlite: argument %d: %w", i+1, err)
+			}
+			switch y := v.(type) {
+			case string:
+				size += len(y)
+			case []byte:
+				size += len(y)
+			}
+			a = v
+		}
+		s.vals[i] = a
+	}
+	if err := s.reserve(size); err != nil {
+		return err
+	}
+	// Every parameter is bound again before the step, so none still points into a buffer
+	// reserve replaced.
+	off := 0
+	for i, v := range s.vals {
+		if err := s.bind(int32(i+1), v, &off); err != nil {
+			return err
+		}
+	}
+	return s.step()
+}
+
+func (s *RawStmt) bind(idx int32, v any, off *int) error {
+	tls, p := s.c.tls, s.pstmt
+	var rc int32
+	switch x := v.(type) {
+	case nil:
+		rc = sqlite3.Xsqlite3_bind_null(tls, p, idx)
+	case int64:
+		rc = sqlite3.Xsqlite3_bind_int64(tls, p, idx, x)
+	case float64:
+		rc = sqlite3.Xsqlite3_bind_double(tls, p, idx, x)
+	case bool:
+		b := int32(0)
+		if x {
+			b = 1
+		}
+		rc = sqlite3.Xsqlite3_bind_int(tls, p, idx, b)
+	case string:
+		// SQLITE_STATIC (0): the text stays in s.buf, unchanged until the next Exec binds anew.
+		at := s.buf + uintptr(*off)
+		*off += copy(s.mem[*off:], x)
+		rc = sqlite3.Xsqlite3_bind_text(tls, p, idx, at, int32(len(x)), 0)
+	case []byte:
+		if x == nil {
+			rc = sqlite3.Xsqlite3_bind_null(tls, p, idx)
+			break
+		}
+		at := s.buf + uintptr(*off)
+		*off += copy(s.mem[*off:], x)
+		rc = sqlite3.Xsqlite3_bind_blob(tls, p, idx, at, int32(len(x)), 0)
+	default:
+		return fmt.Errorf("sqlite: argument %d: cannot bind a %T", idx, v)
+	}
+	if rc != sqlite3.SQLITE_OK {
+		return s.c.error(rc)
+	}
+	return nil
+}
+
+// reserve makes the buffer hold at least size bytes. It only grows: a statement's rows are
+// alike, so after the first few it is the size of the longest row and never allocated again.
+func (s *RawStmt) reserve(size int) error {
+	if size <= len(s.mem) && s.buf != 0 {
+		return nil
+	}
+	if size > math.MaxInt32 {
+		return fmt.Errorf("sqlite: %d bytes of values in one row is too many for SQLite", size)
+	}
+	n := max(size, 2*len(s.mem), 4096)
+	p := libc.Xmalloc(s.c.tls, types.Size_t(n))
+	if p == 0 {
+		return fmt.Errorf("sqlite: cannot allocate %d bytes", n)
+	}
+	s.free()
+	s.buf = p
+	s.mem = unsafe.Slice((*byte)(cptr(p)), n)
+	return nil
+}
+
+// cptr is the C pointer p as an unsafe.Pointer. The C allocator's memory is mapped outside the
+// Go heap and stays put until freed, so a Go view of it is valid until then; go vet cannot know
+// that p is not a Go pointer held as a number, hence the indirection.
+func cptr(p uintptr) unsafe.Pointer { return *(*unsafe.Pointer)(unsafe.Pointer(&p)) }
+
+func (s *RawStmt) free() {
+	if s.buf != 0 {
+		libc.Xfree(s.c.tls, s.buf)
+		s.buf, s.mem = 0, nil
+	}
+}
+
+// step runs the statement to its end and resets it for the next Exec. The error is read
+// before the reset, which would replace it.
+func (s *RawStmt) step() error {
+	tls, p := s.c.tls, s.pstmt
+	rc := sqlite3.Xsqlite3_step(tls, p)
+	for rc == sqlite3.SQLITE_ROW { // a RETURNING clause: run it to completion, as the driver does
+		rc = sqlite3.Xsqlite3_step(tls, p)
+	}
+	var err error
+	if rc != sqlite3.SQLITE_DONE {
+		err = s.c.error(rc)
+	}
+	if rc := sqlite3.Xsqlite3_reset(tls, p); rc != sqlite3.SQLITE_OK && err == nil {
+		err = s.c.error(rc)
+	}
+	return err
+}
+
+// Close finalizes the statement, then frees its buffer (which the statement may point into
+// until then). Closing a nil or closed RawStmt does nothing.
+func (s *RawStmt) Close() error {
+	if s == nil || s.pstmt == 0 {
+		return nil
+	}
+	rc := sqlite3.Xsqlite3_finalize(s.c.tls, s.pstmt)
+	s.pstmt = 0
+	s.free()
+	if rc != sqlite3.SQLITE_OK {
+		return s.c.error(rc)
+	}
+	return nil
+}
+
+// CloseRaw closes the statements (nil ones are skipped) and returns the first error.
+func CloseRaw(stmts ...*RawStmt) error {
+	var errs []error
+	for _, s := range stmts {
+		errs = append(errs, s.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// rawError is an SQLite error, worded as the driver words it ("errstr: errmsg (code)") and with
+// its code (Code), as the driver's errors have, so callers that look for SQLITE_FULL see it.
+type rawError struct {
+	msg  string
+	code int
+}
+
+func (e *rawError) Error() string { return e.msg }
+
+// Code is the SQLite result code (an extended one when SQLite gave it).
+func (e *rawError) Code() int { return e.code }
+
+func (c *RawConn) error(rc int32) error {
+	str := libc.GoString(sqlite3.Xsqlite3_errstr(c.tls, rc))
+	busy := ""
+	if rc == sqlite3.SQLITE_BUSY {
+		busy = " (SQLITE_BUSY)"
+	}
+	if msg := libc.GoString(sqlite3.Xsqlite3_errmsg(c.tls, c.db)); msg != str {
+		return &rawError{msg: fmt.Sprintf("%s: %s (%v)%s", str, msg, rc, busy), code: int(rc)}
+	}
+	return &rawError{msg: fmt.Sprintf("%s (%v)%s", str, rc, busy), code: int(rc)}
+}
