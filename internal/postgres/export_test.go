@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -31,6 +32,22 @@ func LeaveCanary(ctx context.Context, o CanaryOptions) error {
 
 // CanaryErr is canaryErr.
 var CanaryErr = canaryErr
+
+// SetSplit makes every table of a load start in parts parts and, with steal, lets a free
+// worker take over half of what is left of any running part, however little (claimed a rowid
+// at a time); without steal, never.
+func SetSplit(parts int, steal bool) (restore func()) {
+	p, left, rows, seen, claim := splitParts, splitMinLeft, splitMinRows, splitMinSeen, claimRows
+	splitParts = parts
+	if steal {
+		splitMinLeft, splitMinRows, splitMinSeen, claimRows = 0, 1, 0, 1
+	} else {
+		splitMinLeft = time.Duration(1 << 62)
+	}
+	return func() {
+		splitParts, splitMinLeft, splitMinRows, splitMinSeen, claimRows = p, left, rows, seen, claim
+	}
+}
 
 // HashingSource is the load's score source (its rows read with the row hashes, dates and
 // timestamps rendered by ::text), its measures dropped.

@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -224,72 +225,84 @@ func createGeneration(ctx context.Context, conn *pgx.Conn, s *contract.Spec, gen
 	return tx.Commit(ctx)
 }
 
-// copyAll copies every table (and the quarantine) on up to o.Parallel connections, each table
-// followed by its indexes, and checks each COPY's count against the clean store. It returns
+// copyAll copies every table (and the quarantine) on up to o.Parallel connections, a big
+// table in parts when a connection would otherwise be idle (see split.go), each table
+// followed by its indexes, and checks each table's count against the clean store. It returns
 // the clean store's measures, taken from the rows as they were copied.
 func copyAll(ctx context.Context, o LoadOptions, src *sql.DB, gen string) ([]TableLoad, *reconcile.Measures, error) {
-	type job struct {
-		i int
-		t *contract.Table // nil: the quarantine
-	}
-	jobs := make(chan job)
-	n := len(o.Spec.Tables) + 1
-	out := make([]TableLoad, n)
-	errs := make([]error, n)
-	accs := make([]*reconcile.TableAcc, n)
+	var tabs []*loadTable
 	for i, t := range o.Spec.Tables {
-		names, types := measuredColumns(t)
-		accs[i] = reconcile.NewTableAcc(names, types)
+		tabs = append(tabs, &loadTable{i: i, t: t, name: t.Name})
 	}
-	accs[n-1] = reconcile.NewTableAcc(quarantineColumns())
-	workers := max(1, min(o.Parallel, n))
+	n := len(tabs) + 1
+	tabs = append(tabs, &loadTable{i: n - 1, name: QuarantineTable})
+	out := make([]TableLoad, n)
+	errs := make([]error, n+1) // per table, and the connections'
+	accs := make([]*reconcile.TableAcc, n)
+	pl, err := newLoadPlan(ctx, src, tabs, func(tab *loadTable) *reconcile.TableAcc {
+		if tab.t == nil {
+			return reconcile.NewTableAcc(quarantineColumns())
+		}
+		return reconcile.NewTableAcc(measuredColumns(tab.t))
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	workers := max(1, o.Parallel)
 	if o.Parallel == 0 {
-		workers = min(2, n)
+		workers = 2
 	}
-	// Each worker streams its table from the store on a read connection of its own: on the
-	// store's one connection, a second table's query would wait for the first's rows to end.
+	// Each worker streams its part from the store on a read connection of its own: on the
+	// store's one connection, a second part's query would wait for the first's rows to end.
 	src.SetMaxOpenConns(workers)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	fail := func(tab *loadTable, err error) {
+		if errs[tab.i] == nil {
+			errs[tab.i] = err
+		}
+		cancel()
+	}
+	var mu sync.Mutex // errs, out, accs: parts of one table end on different workers
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			conn, err := Connect(ctx, o.DSN)
+			if err == nil {
+				defer conn.Close(context.Background())
+				err = copySession(ctx, conn)
+			}
 			if err != nil {
-				for j := range jobs {
-					errs[j.i] = err
-					cancel()
-				}
+				mu.Lock()
+				errs[n] = cmp.Or(errs[n], err)
+				cancel()
+				mu.Unlock()
 				return
 			}
-			defer conn.Close(context.Background())
-			if err := copySession(ctx, conn); err != nil {
-				for j := range jobs {
-					errs[j.i] = err
-					cancel()
-				}
-				return
-			}
-			for j := range jobs {
-				if ctx.Err() != nil {
-					errs[j.i] = ctx.Err()
+			for p := pl.next(ctx); p != nil; p = pl.next(ctx) {
+				rows, err := copyPart(ctx, conn, o, src, gen, pl, p)
+				tab := pl.end(p, rows, err)
+				if err != nil {
+					mu.Lock()
+					fail(p.tab, err)
+					mu.Unlock()
 					continue
 				}
-				out[j.i], errs[j.i] = copyOne(ctx, conn, o, src, gen, j.t, accs[j.i])
-				if errs[j.i] != nil {
-					cancel()
+				if tab == nil {
+					continue
 				}
+				tl, acc, err := finishTable(ctx, conn, o, src, gen, tab)
+				mu.Lock()
+				out[tab.i], accs[tab.i] = tl, acc
+				if err != nil {
+					fail(tab, err)
+				}
+				mu.Unlock()
 			}
 		}()
 	}
-	// The biggest tables first, so the parallel workers finish together.
-	for i, t := range o.Spec.Tables {
-		jobs <- job{i, t}
-	}
-	jobs <- job{n - 1, nil}
-	close(jobs)
 	wg.Wait()
 	// The first real error, not a cancellation it caused elsewhere.
 	var first error
@@ -301,49 +314,83 @@ func copyAll(ctx context.Context, o LoadOptions, src *sql.DB, gen string) ([]Tab
 			first = err
 		}
 	}
+	if first == nil {
+		first = ctx.Err()
+	}
+	for i, acc := range accs { // a table no worker finished (they all failed to connect)
+		if acc == nil && first == nil {
+			first = fmt.Errorf("load %s into %s: no connection copied it", tabs[i].name, gen)
+		}
+	}
 	if first != nil {
 		return nil, nil, first
 	}
-	m := &reconcile.Measures{Tables: map[string]*reconcile.Table{QuarantineTable: accs[n-1].Result()}}
-	for i, t := range o.Spec.Tables {
-		m.Tables[t.Name] = accs[i].Result()
+	m := &reconcile.Measures{Tables: map[string]*reconcile.Table{}}
+	for i, tab := range tabs {
+		m.Tables[tab.name] = accs[i].Result()
 	}
 	return out, m, nil
 }
 
-func copyOne(ctx context.Context, conn *pgx.Conn, o LoadOptions, src *sql.DB, gen string, t *contract.Table, acc *reconcile.TableAcc) (TableLoad, error) {
-	began := time.Now()
-	if t == nil {
-		n, err := copyQuarantineConn(ctx, conn, src, gen, o.Health.For("load", o.ping), acc)
+// copyPart copies one part of a table on conn, its rows counted into the table's progress.
+func copyPart(ctx context.Context, conn *pgx.Conn, o LoadOptions, src *sql.DB, gen string, pl *loadPlan, p *loadPart) (int64, error) {
+	pl.mu.Lock()
+	rng := &rowRange{lo: p.lo, hi: p.hi, own: pl.own(p)}
+	pl.mu.Unlock()
+	h := o.Health.For("load", o.ping)
+	if p.tab.t == nil {
+		n, err := copyQuarantineRange(ctx, conn, src, gen, rng, h, p.acc)
 		if err != nil {
-			return TableLoad{}, fmt.Errorf("load quarantine into %s: %w", gen, err)
+			return 0, fmt.Errorf("load quarantine into %s: %w", gen, err)
 		}
-		if err := checkCountConn(ctx, conn, src, gen, QuarantineTable, "quarantine", n); err != nil {
-			return TableLoad{}, err
-		}
-		if err := analyze(ctx, conn, o, gen, QuarantineTable); err != nil {
-			return TableLoad{}, err
-		}
-		return TableLoad{Table: QuarantineTable, Rows: n, Copying: time.Since(began)}, nil
+		return n, nil
 	}
-	n, err := copyTable(ctx, conn, src, gen, t, "", o.Progress, o.Health.For("load", o.ping), acc)
+	var progress func(string, int)
+	if o.Progress != nil {
+		last := 0 // this part's rows reported so far: the table's count is every part's
+		progress = func(table string, rows int) {
+			o.Progress(table, int(p.tab.rows.Add(int64(rows-last))))
+			last = rows
+		}
+	}
+	n, err := copyTableRange(ctx, conn, src, gen, p.tab.t, "", rng, progress, h, p.acc)
 	if err != nil {
-		return TableLoad{}, fmt.Errorf("load %s into %s: %w", t.Name, gen, explainRowTooBig(t, err))
+		return 0, fmt.Errorf("load %s into %s: %w", p.tab.name, gen, explainRowTooBig(p.tab.t, err))
 	}
-	tl := TableLoad{Table: t.Name, Rows: n, Copying: time.Since(began)}
-	if err := checkCountConn(ctx, conn, src, gen, t.Name, t.Name, n); err != nil {
-		return TableLoad{}, err
+	return n, nil
+}
+
+// finishTable is what a table needs once all its parts are in: their measures merged, its
+// count checked against the clean store, its indexes and statistics.
+func finishTable(ctx context.Context, conn *pgx.Conn, o LoadOptions, src *sql.DB, gen string, tab *loadTable) (TableLoad, *reconcile.TableAcc, error) {
+	tl := TableLoad{Table: tab.name, Copying: time.Since(tab.began)}
+	if len(tab.parts) > 1 {
+		tl.Parts = len(tab.parts)
+	}
+	n, acc, err := tab.merged()
+	if err != nil {
+		return tl, nil, fmt.Errorf("load %s into %s: %w", tab.name, gen, err)
+	}
+	tl.Rows = n
+	if tab.t == nil {
+		if err := checkCountConn(ctx, conn, src, gen, QuarantineTable, "quarantine", n); err != nil {
+			return tl, nil, err
+		}
+		return tl, acc, analyze(ctx, conn, o, gen, QuarantineTable)
+	}
+	if err := checkCountConn(ctx, conn, src, gen, tab.name, tab.name, n); err != nil {
+		return tl, nil, err
 	}
 	testPoint("index")
-	o.phase("index " + t.Name)
-	began = time.Now()
-	for _, ddl := range indexDDL(gen, t) {
+	o.phase("index " + tab.name)
+	began := time.Now()
+	for _, ddl := range indexDDL(gen, tab.t) {
 		if _, err := conn.Exec(ctx, ddl); err != nil {
-			return TableLoad{}, fmt.Errorf("index %s.%s: %w", gen, t.Name, err)
+			return tl, nil, fmt.Errorf("index %s.%s: %w", gen, tab.name, err)
 		}
 	}
 	tl.Indexing = time.Since(began)
-	return tl, analyze(ctx, conn, o, gen, t.Name)
+	return tl, acc, analyze(ctx, conn, o, gen, tab.name)
 }
 
 // analyze gathers a copied table's statistics for the score's and the KPIs' plans, on its

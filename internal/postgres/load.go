@@ -92,6 +92,9 @@ type TableLoad struct {
 	Rows     int64         `json:"rows"`
 	Copying  time.Duration `json:"copy_ns"`
 	Indexing time.Duration `json:"index_ns,omitempty"`
+	// Parts is how many COPYs the table was copied in, when more than one (split.go);
+	// Copying is then from the first's start to the last's end.
+	Parts int `json:"parts,omitempty"`
 }
 
 // LoadResult says what was loaded.
@@ -317,6 +320,21 @@ func checkCount(ctx context.Context, tx querier, src *sql.DB, schema, pgTable, c
 // copyTable copies one contract table from the clean store; with acc, every row is also
 // measured for the reconciliation as it is encoded (its canonical text is what COPY reads).
 func copyTable(ctx context.Context, tx copier, src *sql.DB, schema string, t *contract.Table, where string, progress func(string, int), h *health.Checker, acc *reconcile.TableAcc) (int64, error) {
+	return copyTableRange(ctx, tx, src, schema, t, where, nil, progress, h, acc)
+}
+
+// rowRange is the part of a table one COPY reads, by the clean store's rowid: lo to hi, and,
+// when own is set, only while own says each row (in rowid order) is still the part's.
+type rowRange struct {
+	lo, hi int64
+	own    func(rowid int64) bool
+}
+
+// where selects the range: the load's parts are of whole tables, so it is their only filter.
+func (r *rowRange) where() string { return fmt.Sprintf(" WHERE rowid BETWEEN %d AND %d", r.lo, r.hi) }
+
+// copyTableRange is copyTable of the rows in rng only (nil: every row where selects).
+func copyTableRange(ctx context.Context, tx copier, src *sql.DB, schema string, t *contract.Table, where string, rng *rowRange, progress func(string, int), h *health.Checker, acc *reconcile.TableAcc) (int64, error) {
 	if err := h.Now(); err != nil {
 		return 0, err
 	}
@@ -334,11 +352,21 @@ func copyTable(ctx context.Context, tx copier, src *sql.DB, schema string, t *co
 	if err != nil {
 		return 0, err
 	}
+	packed := append(sel, "c._file_id", "c._row", "c._file_id")
+	if rng != nil {
+		where = rng.where()
+		if rng.own != nil { // each row's rowid first, for own
+			packed = append([]string{"c.rid"}, packed...)
+		}
+	}
 	q := fmt.Sprintf(`SELECT %s FROM (SELECT rowid AS rid, * FROM %s%s) c ORDER BY c.rid`,
-		store.Packed(append(sel, "c._file_id", "c._row", "c._file_id")), store.Quote(t.Name), where)
+		store.Packed(packed), store.Quote(t.Name), where)
 	n, err := copyPacked(ctx, tx, src, q, append(types, lineageTypes...), pgx.Identifier{schema, t.Name}, append(dst, lineage...), func(s *rowSource) {
 		s.table, s.progress, s.acc, s.health = t.Name, progress, acc, h
 		s.fileNames, s.nameAt = names, len(sel)
+		if rng != nil {
+			s.own = rng.own
+		}
 	})
 	if err == nil && progress != nil {
 		progress(t.Name, int(n)) // the last few thousand rows, too
@@ -347,14 +375,29 @@ func copyTable(ctx context.Context, tx copier, src *sql.DB, schema string, t *co
 }
 
 func copyQuarantine(ctx context.Context, tx copier, src *sql.DB, schema string, h *health.Checker, acc *reconcile.TableAcc) (int64, error) {
+	return copyQuarantineRange(ctx, tx, src, schema, nil, h, acc)
+}
+
+// copyQuarantineRange is copyQuarantine of the rows in rng only (nil: every row).
+func copyQuarantineRange(ctx context.Context, tx copier, src *sql.DB, schema string, rng *rowRange, h *health.Checker, acc *reconcile.TableAcc) (int64, error) {
 	if err := h.Now(); err != nil {
 		return 0, err
 	}
 	cols := []string{"table_name", "source_file", "source_row", "source_line", "column_name", "rule", "severity", "raw_value", "reason", "record"}
-	q := "SELECT " + store.Packed(cols) + " FROM quarantine ORDER BY rowid"
+	packed, where := cols, ""
+	if rng != nil {
+		where = rng.where()
+		if rng.own != nil {
+			packed = append([]string{"rowid"}, cols...)
+		}
+	}
+	q := "SELECT " + store.Packed(packed) + " FROM quarantine" + where + " ORDER BY rowid"
 	types := []contract.Type{contract.Text, contract.Text, contract.Integer, contract.Integer, contract.Text, contract.Text, contract.Text, contract.Text, contract.Text, contract.Text}
 	return copyPacked(ctx, tx, src, q, types, pgx.Identifier{schema, QuarantineTable}, cols, func(s *rowSource) {
 		s.table, s.escapeNUL, s.acc, s.health = QuarantineTable, true, acc, h
+		if rng != nil {
+			s.own = rng.own
+		}
 	})
 }
 
@@ -411,10 +454,6 @@ type copier interface {
 	CopyFrom(ctx context.Context, table pgx.Identifier, columns []string, src pgx.CopyFromSource) (int64, error)
 }
 
-func copyQuarantineConn(ctx context.Context, c *pgx.Conn, src *sql.DB, schema string, h *health.Checker, acc *reconcile.TableAcc) (int64, error) {
-	return copyQuarantine(ctx, c, src, schema, h, acc)
-}
-
 func checkCountConn(ctx context.Context, c *pgx.Conn, src *sql.DB, schema, pgTable, cleanTable string, copied int64) error {
 	return checkCount(ctx, c, src, schema, pgTable, cleanTable, "", copied)
 }
@@ -440,6 +479,9 @@ type rowSource struct {
 	// fileNames, when set, replaces the import file id packed at nameAt with the file's name.
 	fileNames map[string]string
 	nameAt    int
+	// own, when set, is asked of each row's rowid (packed before its values) whether the row
+	// is still this COPY's: the first it is not ends the COPY (another part has the rest).
+	own func(rowid int64) bool
 }
 
 func newRowSource(rows driver.Rows, types []contract.Type) *rowSource {
@@ -461,6 +503,17 @@ func (s *rowSource) Next() bool {
 	if !ok {
 		s.err = fmt.Errorf("row %d: packed values are %T, not text", s.n+1, s.dest[0])
 		return false
+	}
+	if s.own != nil {
+		rid, rest, err := cutRowid(packed)
+		if err != nil {
+			s.err = fmt.Errorf("row %d: %w", s.n+1, err)
+			return false
+		}
+		if !s.own(rid) {
+			return false
+		}
+		packed = rest
 	}
 	if err := store.Unpack(packed, s.raw, s.null); err != nil {
 		s.err = fmt.Errorf("row %d: %w", s.n+1, err)
@@ -526,6 +579,20 @@ func (s *rowSource) measure() error {
 		}
 	}
 	return s.acc.Add(s.texts)
+}
+
+// cutRowid takes the rowid packed first off a packed row.
+func cutRowid(packed string) (int64, string, error) {
+	j := strings.IndexByte(packed, ':')
+	n, err := strconv.Atoi(packed[:max(j, 0)])
+	if j < 0 || err != nil || n < 0 || n > len(packed)-j-1 {
+		return 0, "", errors.New("packed row has no rowid")
+	}
+	rid, err := strconv.ParseInt(packed[j+1:j+1+n], 10, 64)
+	if err != nil {
+		return 0, "", fmt.Errorf("packed rowid: %w", err)
+	}
+	return rid, packed[j+1+n:], nil
 }
 
 func (s *rowSource) Values() ([]any, error) { return s.vals, nil }
