@@ -1,7 +1,6 @@
 package postgres
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -237,7 +236,6 @@ func copyAll(ctx context.Context, o LoadOptions, src *sql.DB, gen string) ([]Tab
 	n := len(tabs) + 1
 	tabs = append(tabs, &loadTable{i: n - 1, name: QuarantineTable})
 	out := make([]TableLoad, n)
-	errs := make([]error, n+1) // per table, and the connections'
 	accs := make([]*reconcile.TableAcc, n)
 	pl, err := newLoadPlan(ctx, src, tabs, func(tab *loadTable) *reconcile.TableAcc {
 		if tab.t == nil {
@@ -255,15 +253,19 @@ func copyAll(ctx context.Context, o LoadOptions, src *sql.DB, gen string) ([]Tab
 	// Each worker streams its part from the store on a read connection of its own: on the
 	// store's one connection, a second part's query would wait for the first's rows to end.
 	src.SetMaxOpenConns(workers)
+	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	fail := func(tab *loadTable, err error) {
-		if errs[tab.i] == nil {
-			errs[tab.i] = err
+	// The first error in time is the cause: it cancels the other workers, whose errors (a
+	// cancellation, or a COPY whose connection the cancellation closed) are its consequences.
+	var first error
+	fail := func(err error) {
+		if first == nil {
+			first = err
 		}
 		cancel()
 	}
-	var mu sync.Mutex // errs, out, accs: parts of one table end on different workers
+	var mu sync.Mutex // first, out, accs: parts of one table end on different workers
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Add(1)
@@ -276,8 +278,7 @@ func copyAll(ctx context.Context, o LoadOptions, src *sql.DB, gen string) ([]Tab
 			}
 			if err != nil {
 				mu.Lock()
-				errs[n] = cmp.Or(errs[n], err)
-				cancel()
+				fail(err)
 				mu.Unlock()
 				return
 			}
@@ -286,7 +287,7 @@ func copyAll(ctx context.Context, o LoadOptions, src *sql.DB, gen string) ([]Tab
 				tab := pl.end(p, rows, err)
 				if err != nil {
 					mu.Lock()
-					fail(p.tab, err)
+					fail(err)
 					mu.Unlock()
 					continue
 				}
@@ -297,25 +298,15 @@ func copyAll(ctx context.Context, o LoadOptions, src *sql.DB, gen string) ([]Tab
 				mu.Lock()
 				out[tab.i], accs[tab.i] = tl, acc
 				if err != nil {
-					fail(tab, err)
+					fail(err)
 				}
 				mu.Unlock()
 			}
 		}()
 	}
 	wg.Wait()
-	// The first real error, not a cancellation it caused elsewhere.
-	var first error
-	for _, err := range errs {
-		if err != nil && !errors.Is(err, context.Canceled) {
-			return nil, nil, err
-		}
-		if err != nil && first == nil {
-			first = err
-		}
-	}
-	if first == nil {
-		first = ctx.Err()
+	if err := parent.Err(); err != nil { // the caller's cancellation caused whatever failed
+		return nil, nil, fmt.Errorf("load into %s: %w", gen, err)
 	}
 	for i, acc := range accs { // a table no worker finished (they all failed to connect)
 		if acc == nil && first == nil {
