@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -180,7 +182,9 @@ func (im *importer) saveTouched(ctx context.Context, tx *sql.Tx) error {
 		return err
 	}
 	defer st.Close()
-	for id := range im.touched {
+	// In ticket order, not the map's (random) order: the table's B-tree, and so every page
+	// after it, then comes out the same in every run of the same exports.
+	for _, id := range slices.Sorted(maps.Keys(im.touched)) {
 		if _, err := st.ExecContext(ctx, id); err != nil {
 			return err
 		}
