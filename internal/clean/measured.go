@@ -179,7 +179,7 @@ type querier interface {
 // measured returns the measures of the finished store: what the cleaner measured as it wrote,
 // and each table it could not measure exactly as read from the store (checkSealed; named in
 // remeasured).
-func (c *cleaner) measured(read map[string]setResult[*rc.Table]) (_ *rc.Measures, remeasured []string, err error) {
+func (c *cleaner) measured(read map[string]store.Result[*rc.Table]) (_ *rc.Measures, remeasured []string, err error) {
 	m := &rc.Measures{Tables: map[string]*rc.Table{}}
 	for _, t := range c.o.Spec.Tables {
 		r, ok := read[t.Name]
@@ -187,11 +187,11 @@ func (c *cleaner) measured(read map[string]setResult[*rc.Table]) (_ *rc.Measures
 			m.Tables[t.Name] = c.measures[t.Name].acc.Result()
 			continue
 		}
-		if r.err != nil {
-			return nil, nil, r.err
+		if r.Err != nil {
+			return nil, nil, r.Err
 		}
 		remeasured = append(remeasured, t.Name)
-		m.Tables[t.Name] = r.v
+		m.Tables[t.Name] = r.V
 	}
 	m.Tables["quarantine"] = c.quar.acc.Result()
 	return m, remeasured, nil

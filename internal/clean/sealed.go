@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"runtime"
 	"sync"
 
 	"github.com/sdetl/sdetl/internal/quality"
@@ -24,17 +23,12 @@ type sealedChecks struct {
 	reconciled []error // by Report.Tables index
 	score      *quality.Report
 	scoreErr   error
-	measured   map[string]setResult[*rc.Table] // the tables measured from the store
-}
-
-type setResult[T any] struct {
-	v   T
-	err error
+	measured   map[string]store.Result[*rc.Table] // the tables measured from the store
 }
 
 // checkSealed runs the checks on the closed clean store at path (the staging store is src).
 func (c *cleaner) checkSealed(ctx context.Context, path string, tables []*TableResult) (*sealedChecks, error) {
-	sc := &sealedChecks{reconciled: make([]error, len(tables)), measured: map[string]setResult[*rc.Table]{}}
+	sc := &sealedChecks{reconciled: make([]error, len(tables)), measured: map[string]store.Result[*rc.Table]{}}
 	var mu sync.Mutex
 	var jobs []func(db *sql.DB)
 	if c.scores != nil { // the longest first: the rows and keys were measured as written, the orphans are asked
@@ -47,7 +41,7 @@ func (c *cleaner) checkSealed(ctx context.Context, path string, tables []*TableR
 			jobs = append(jobs, func(db *sql.DB) {
 				v, err := measureTable(ctx, db, t, nil)
 				mu.Lock()
-				sc.measured[t.Name] = setResult[*rc.Table]{v, err}
+				sc.measured[t.Name] = store.Result[*rc.Table]{V: v, Err: err}
 				mu.Unlock()
 			})
 		}
@@ -55,35 +49,9 @@ func (c *cleaner) checkSealed(ctx context.Context, path string, tables []*TableR
 	for i, tr := range tables {
 		jobs = append(jobs, func(db *sql.DB) { sc.reconciled[i] = reconcileTable(ctx, c.src, db, tr) })
 	}
-	workers := min(2, runtime.GOMAXPROCS(0), len(jobs))
-	dbs := make([]*sql.DB, workers)
-	for i := range dbs {
-		db, err := store.OpenReadOnly(path)
-		if err != nil {
-			for _, d := range dbs[:i] {
-				d.Close()
-			}
-			return nil, fmt.Errorf("clean store: %w", err)
-		}
-		dbs[i] = db
+	if err := store.ReadAtOnce(path, jobs); err != nil {
+		return nil, fmt.Errorf("clean store: %w", err)
 	}
-	next := make(chan func(*sql.DB))
-	var wg sync.WaitGroup
-	for _, db := range dbs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer db.Close()
-			for job := range next {
-				job(db)
-			}
-		}()
-	}
-	for _, job := range jobs {
-		next <- job
-	}
-	close(next)
-	wg.Wait()
 	return sc, nil
 }
 
