@@ -125,7 +125,9 @@ func storeDigest(t *testing.T, path string) string {
 // values spelled differently clean to the same key and rows missing a key part (quarantined:
 // key columns are required) are not counted.
 func TestScoreWhileCleaningKeys(t *testing.T) {
-	s, err := contract.Parse([]byte(`
+	body := "a,b,note\nx,1,one\nx,01,one again\n,1,null a\ny,5,five\n,,all null\nx, 1 ,once more\ny,,null b\nz,2,two\ny,5,five again\n"
+	at := time.Date(2025, 10, 1, 0, 0, 0, 0, time.UTC)
+	s, rep, db := cleanCSV(t, `
 name: nk
 schema: nk
 tables:
@@ -135,34 +137,11 @@ tables:
       - {name: a, type: text}
       - {name: b, type: integer}
       - {name: note, type: text}
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir, work := t.TempDir(), t.TempDir()
-	body := "a,b,note\nx,1,one\nx,01,one again\n,1,null a\ny,5,five\n,,all null\nx, 1 ,once more\ny,,null b\nz,2,two\ny,5,five again\n"
-	if err := os.WriteFile(filepath.Join(dir, "events.csv"), []byte(body), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	stagePath, cleanPath := filepath.Join(work, "stage.db"), filepath.Join(work, "clean.db")
-	if _, err := stage.Import(ctx, stage.Options{Spec: s, Dir: dir, Out: stagePath}); err != nil {
-		t.Fatal(err)
-	}
-	at := time.Date(2025, 10, 1, 0, 0, 0, 0, time.UTC)
-	rep, err := clean.Run(ctx, clean.Options{Spec: s, Stage: stagePath, Out: cleanPath, ScoreAt: at})
-	if err != nil {
-		t.Fatal(err)
-	}
+`, body, clean.Options{ScoreAt: at})
 	if n, m := rep.Quarantine[contract.RuleDuplicateKey], rep.Quarantine[contract.RuleMissingRequired]; n != 3 || m != 3 {
 		t.Fatalf("%d duplicate-key and %d missing-key rows, want 3 and 3: the test would not cover them", n, m)
 	}
-	db, err := store.OpenReadOnly(cleanPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	want, err := quality.Score(ctx, s, clean.QualitySource(db), at)
+	want, err := quality.Score(context.Background(), s, clean.QualitySource(db), at)
 	if err != nil {
 		t.Fatal(err)
 	}
