@@ -7,7 +7,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/sdetl/sdetl/internal/quality"
-	"github.com/sdetl/sdetl/internal/reconcile"
 )
 
 // SetCanaryLoaded installs a hook run between the canary's load and its observation.
@@ -52,5 +51,5 @@ func SetSplit(parts int, steal bool) (restore func()) {
 // HashingSource is the load's score source (its rows read with the row hashes, dates and
 // timestamps rendered by ::text), its measures dropped.
 func HashingSource(conn *pgx.Conn, schema string) quality.Source {
-	return hashingQualitySource(conn, schema, &streamHashes{tables: map[string]*reconcile.Table{}})
+	return measuringQualitySource(conn, schema, newStreamedMeasures())
 }

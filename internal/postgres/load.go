@@ -251,7 +251,7 @@ func rehearse(ctx context.Context, o LoadOptions) (*LoadResult, error) {
 	// The generation's side of the reconciliation and the score, on the sample, split as the
 	// load splits them (the score's scan takes the contract tables' measures, the SQL the
 	// quarantine's): their times are the dry run's estimate's.
-	hashes := &streamHashes{tables: map[string]*reconcile.Table{}}
+	streamed := newStreamedMeasures()
 	if o.DryRun {
 		began = time.Now()
 		measure := measureQuarantine
@@ -267,7 +267,7 @@ func rehearse(ctx context.Context, o LoadOptions) (*LoadResult, error) {
 	}
 	if o.BeforeSwap != nil {
 		began = time.Now()
-		if err := o.BeforeSwap(ctx, hashingQualitySource(tx.Conn(), next, hashes)); err != nil {
+		if err := o.BeforeSwap(ctx, measuringQualitySource(tx.Conn(), next, streamed)); err != nil {
 			return nil, err
 		}
 		lap("score", began)

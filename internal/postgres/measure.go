@@ -38,7 +38,7 @@ func measureQuarantine(ctx context.Context, q querier, schema string) (*reconcil
 // measureTables adds every contract table's measures to m: those the score's scan took
 // (streamed, when it read the table to its end), else measured here in SQL. The health check
 // comes before each table either way.
-func measureTables(ctx context.Context, q querier, s *contract.Spec, schema string, h *health.Checker, streamed *streamHashes, m *reconcile.Measures) error {
+func measureTables(ctx context.Context, q querier, s *contract.Spec, schema string, h *health.Checker, streamed *streamedMeasures, m *reconcile.Measures) error {
 	if _, err := q.Exec(ctx, dateStyle); err != nil {
 		return err
 	}

@@ -22,12 +22,12 @@ func isoQualitySource(conn *pgx.Conn, schema string) quality.Source {
 	return quality.NewSQLSource(qualityStore(conn, schema, true))
 }
 
-// hashingQualitySource is QualitySource, whose reading of each table's rows also takes its row
-// hash for the reconciliation (streamHashes). It sets dateStyle on conn before each read, so
+// measuringQualitySource is QualitySource, whose reading of each table's rows also takes that
+// table's measures for the reconciliation (streamedMeasures). It sets dateStyle on conn before each read, so
 // its rows render dates and timestamps by ::text (quality.SQLStore.ISODates), as the hash's do.
-func hashingQualitySource(conn *pgx.Conn, schema string, hashes *streamHashes) quality.Source {
+func measuringQualitySource(conn *pgx.Conn, schema string, measures *streamedMeasures) quality.Source {
 	st := qualityStore(conn, schema, true)
-	return &hashingSource{Source: quality.NewSQLSource(st), st: st, conn: conn, hashes: hashes}
+	return &measuringSource{Source: quality.NewSQLSource(st), st: st, conn: conn, measures: measures}
 }
 
 func qualityStore(conn *pgx.Conn, schema string, iso bool) quality.SQLStore {

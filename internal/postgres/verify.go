@@ -13,7 +13,7 @@ import (
 
 // verifyGeneration reconciles the committed generation with the clean store's measures (want)
 // on conn and, with o.BeforeSwap, scores it on a connection of its own. The score's scan of each
-// table also takes that table's measures (streamHashes), so one server scan answers both; the
+// table also takes that table's measures (streamedMeasures), so one server scan answers both; the
 // quarantine, which the score does not read, is measured in SQL on conn meanwhile, and so is any
 // table the score did not read to its end (it failed, or never asked). Both must pass; when both
 // fail, the reconciliation's error is returned, as when they ran one after the other. It returns
@@ -32,7 +32,7 @@ func verifyGeneration(ctx context.Context, o LoadOptions, conn *pgx.Conn, gen st
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var scoreErr error
-	streamed := &streamHashes{tables: map[string]*reconcile.Table{}}
+	streamed := newStreamedMeasures()
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
@@ -81,7 +81,7 @@ func onlyTable(m *reconcile.Measures, table string) *reconcile.Measures {
 // scoreOn runs o.BeforeSwap on gen through a connection of its own, in the session the
 // reconciliation sets (its date style), its reading of each table's rows taking that table's
 // measures and its key and orphan queries answered from a second connection (prefetchSource).
-func scoreOn(ctx context.Context, o LoadOptions, gen string, hashes *streamHashes) error {
+func scoreOn(ctx context.Context, o LoadOptions, gen string, measures *streamedMeasures) error {
 	conn, err := Connect(ctx, o.DSN)
 	if err != nil {
 		return err
@@ -99,7 +99,7 @@ func scoreOn(ctx context.Context, o LoadOptions, gen string, hashes *streamHashe
 	if _, err := other.Exec(ctx, dateStyle); err != nil {
 		return err
 	}
-	src, stop := prefetch(ctx, hashingQualitySource(conn, gen, hashes), isoQualitySource(other, gen), o.Spec)
+	src, stop := prefetch(ctx, measuringQualitySource(conn, gen, measures), isoQualitySource(other, gen), o.Spec)
 	defer stop()
 	return o.BeforeSwap(ctx, src)
 }

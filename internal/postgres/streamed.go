@@ -13,7 +13,7 @@ import (
 	"github.com/sdetl/sdetl/internal/reconcile"
 )
 
-// streamHashes are the generation's measures taken in the score's scan of each table: the score
+// streamedMeasures are the generation's measures taken in the score's scan of each table: the score
 // reads every row anyway, so the same query also selects each value's canonical text as the
 // reconciliation renders it (the score's own column where the SQL is the same), and the client
 // measures the rows as the clean store's are measured (reconcile.TableAcc: the row count, the
@@ -22,27 +22,31 @@ import (
 // (its measures of the same values: the hash already covers every value's canonical text). A
 // table the score did not read to its end has no measures here, and the reconciliation
 // measures it in SQL.
-type streamHashes struct {
+type streamedMeasures struct {
 	mu     sync.Mutex
 	tables map[string]*reconcile.Table
 }
 
-func (h *streamHashes) get(table string) (*reconcile.Table, bool) {
+func newStreamedMeasures() *streamedMeasures {
+	return &streamedMeasures{tables: map[string]*reconcile.Table{}}
+}
+
+func (h *streamedMeasures) get(table string) (*reconcile.Table, bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	mt, ok := h.tables[table]
 	return mt, ok
 }
 
-// hashingSource is the score's Source whose Rows also measure each table into hashes.
-type hashingSource struct {
+// measuringSource is the score's Source whose Rows also measure each table (into measures).
+type measuringSource struct {
 	quality.Source
-	st     quality.SQLStore
-	conn   *pgx.Conn
-	hashes *streamHashes
+	st       quality.SQLStore
+	conn     *pgx.Conn
+	measures *streamedMeasures
 }
 
-func (s *hashingSource) Rows(ctx context.Context, t *contract.Table, fn func([]string) error) error {
+func (s *measuringSource) Rows(ctx context.Context, t *contract.Table, fn func([]string) error) error {
 	sel := s.st.RowSelect(t)
 	n := len(sel)
 	names, types := measuredColumns(t)
@@ -114,9 +118,9 @@ func (s *hashingSource) Rows(ctx context.Context, t *contract.Table, fn func([]s
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	s.hashes.mu.Lock()
-	s.hashes.tables[t.Name] = acc.Result()
-	s.hashes.mu.Unlock()
+	s.measures.mu.Lock()
+	s.measures.tables[t.Name] = acc.Result()
+	s.measures.mu.Unlock()
 	return nil
 }
 
