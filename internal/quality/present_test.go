@@ -77,3 +77,45 @@ func TestPresentFastPath(t *testing.T) {
 		t.Fatalf("%d of %d values present: the test needs both", present, n)
 	}
 }
+
+// TestRawPresenceAgreesWithSQL: the Go null test says of every text what the store's SQL says
+// (padded, cased and near-miss sentinels, non-ASCII case pairs SQLite does not fold, invalid
+// UTF-8, control characters).
+func TestRawPresenceAgreesWithSQL(t *testing.T) {
+	ctx := context.Background()
+	sp := mini(t)
+	sp.Sentinels = []string{"nan", "NULL", " N/A ", "?", "-", "Ünknown", "'q", "İx", "\x01z"}
+	b, err := store.Create(ctx, filepath.Join(t.TempDir(), "p.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Abort()
+	p := NewRawPresence(sp)
+	q := "SELECT CASE WHEN " + fullPresent(sp, "?1") + " THEN 1 ELSE 0 END"
+	pads := []string{"", " ", "\t", "\r\n", "\v\f", "\u00a0", "\x01", "x"}
+	cores := []string{"", "nan", "NaN", "NAN", "nano", "n", "null", "Null", "n/a", "N/A", "n/ a", "?", "??", "-", "-1",
+		"x", "ünknown", "Ünknown", "ÜNKNOWN", "'q", "'Q", "i̇x", "İx", "İX", "ix", "\x01z", "\x01Z", "\xff", "\xc3"}
+	var present, absent int
+	for _, a := range pads {
+		for _, c := range cores {
+			for _, z := range pads {
+				v := a + c + z
+				var want int
+				if err := b.DB.QueryRowContext(ctx, q, v).Scan(&want); err != nil {
+					t.Fatal(err)
+				}
+				if got := p.Present(v); got != (want == 1) {
+					t.Errorf("Present(%q) = %v, the SQL says %v", v, got, want == 1)
+				}
+				if want == 1 {
+					present++
+				} else {
+					absent++
+				}
+			}
+		}
+	}
+	if present == 0 || absent == 0 {
+		t.Fatalf("%d present, %d absent: the test needs both", present, absent)
+	}
+}

@@ -65,22 +65,14 @@ func (s *sqlSource) present(sp *contract.Spec, expr string) string {
 	if !s.RawNulls {
 		return expr + " IS NOT NULL"
 	}
-	nulls := []string{"''"}
-	firsts := map[rune]bool{}
-	for _, x := range sp.Sentinels {
-		if x = strings.TrimSpace(x); x != "" {
-			x = strings.ToLower(x)
-			nulls = append(nulls, "'"+strings.ReplaceAll(x, "'", "''")+"'")
-			r, _ := utf8.DecodeRuneInString(x)
-			firsts[r] = true
-			if 'a' <= r && r <= 'z' { // SQLite's lower() folds ASCII only
-				firsts[r-'a'+'A'] = true
-			}
-		}
+	nulls, firsts := rawNullTexts(sp)
+	quoted := make([]string, len(nulls))
+	for i, x := range nulls {
+		quoted[i] = "'" + strings.ReplaceAll(x, "'", "''") + "'"
 	}
 	// The characters trimmed are a literal (space, \t, \n, \v, \f, \r): built with char() they
 	// were built again for every value, a fifth of the stage score's key and orphan queries.
-	full := fmt.Sprintf("lower(trim(%s, %s)) NOT IN (%s)", expr, rawSpace, strings.Join(nulls, ", "))
+	full := fmt.Sprintf("lower(trim(%s, %s)) NOT IN (%s)", expr, rawSpace, strings.Join(quoted, ", "))
 	// Most values need neither trim nor lower: one whose first character is no trimmed space
 	// (all are below 33) and no null's first character (in either ASCII case) cannot trim to a
 	// null. unicode() reads that character without copying the value, so only the rest pay for
@@ -92,6 +84,55 @@ func (s *sqlSource) present(sp *contract.Spec, expr string) string {
 		}
 	}
 	return "(" + strings.Join(fast, " AND ") + " OR " + full + ")"
+}
+
+// rawNullTexts are the texts a raw store's value is null as, once trimmed of rawSpace and
+// lowered (ASCII only, as SQLite's lower()): the empty text and the sentinels; and the first characters
+// of the sentinels, in both ASCII cases.
+func rawNullTexts(sp *contract.Spec) ([]string, map[rune]bool) {
+	nulls := []string{""}
+	firsts := map[rune]bool{}
+	for _, x := range sp.Sentinels {
+		if x = strings.TrimSpace(x); x != "" {
+			x = strings.ToLower(x)
+			nulls = append(nulls, x)
+			r, _ := utf8.DecodeRuneInString(x)
+			firsts[r] = true
+			if 'a' <= r && r <= 'z' { // SQLite's lower() folds ASCII only
+				firsts[r-'a'+'A'] = true
+			}
+		}
+	}
+	return nulls, firsts
+}
+
+// RawPresence is a raw store's SQL null test (present) in Go, for code that sees the values
+// as they are written and must agree with the store's SQL about them exactly.
+type RawPresence struct{ nulls []string }
+
+// NewRawPresence is the test of sp's sentinels.
+func NewRawPresence(sp *contract.Spec) RawPresence {
+	nulls, _ := rawNullTexts(sp)
+	return RawPresence{nulls}
+}
+
+// Present says whether the SQL of a raw store counts v as holding a value: lower(trim(v,
+// rawSpace)) is none of the null texts.
+func (p RawPresence) Present(v string) bool {
+	v = strings.Trim(v, " \t\n\v\f\r")
+	var low []byte // lowered only when it has an ASCII capital: most values have none
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; 'A' <= c && c <= 'Z' {
+			if low == nil {
+				low = []byte(v)
+			}
+			low[i] = c + 'a' - 'A'
+		}
+	}
+	if low != nil {
+		v = string(low)
+	}
+	return !slices.Contains(p.nulls, v)
 }
 
 // text renders expr, a column of type t, as its canonical text. PostgreSQL's text output of
@@ -181,11 +222,24 @@ func (st SQLStore) From(t *contract.Table) string { return (&sqlSource{st}).from
 // bytewise, as ORDER BY count(*) DESC, text COLLATE "C" would pick) come from one GROUP BY. A
 // raw store has duplicates, and a second GROUP BY for their examples cost as much as the first.
 func (s *sqlSource) Keys(ctx context.Context, sp *contract.Spec, t *contract.Table) (*KeyMetrics, error) {
+	return s.keys(ctx, sp, t, "")
+}
+
+// KeysWhere is Keys over only the rows filter (an SQL predicate on t's columns) selects: for
+// a store that knows, from an index, which rows cannot be in a duplicated group.
+func (st SQLStore) KeysWhere(ctx context.Context, sp *contract.Spec, t *contract.Table, filter string) (*KeyMetrics, error) {
+	return (&sqlSource{st}).keys(ctx, sp, t, filter)
+}
+
+func (s *sqlSource) keys(ctx context.Context, sp *contract.Spec, t *contract.Table, filter string) (*KeyMetrics, error) {
 	keys, where, text := make([]string, len(t.Key)), make([]string, len(t.Key)), make([]string, len(t.Key))
 	for i, k := range t.Key {
 		keys[i] = s.quote(k)
 		where[i] = s.present(sp, keys[i])
 		text[i] = s.text(keys[i], t.Column(k).Type)
+	}
+	if filter != "" {
+		where = append([]string{"(" + filter + ")"}, where...)
 	}
 	q := fmt.Sprintf("SELECT CAST(count(*) AS TEXT), CASE WHEN count(*) > 1 THEN %s END FROM %s WHERE %s GROUP BY %s",
 		strings.Join(text, " || ' | ' || "), s.from(t), strings.Join(where, " AND "), strings.Join(keys, ", "))

@@ -485,7 +485,7 @@ func (fi *fileImport) row(ctx context.Context, r exports.Row) error {
 		fi.pending = append(fi.pending, pendingRow{rowid: fi.db.LastInsertID(), ticket: fi.f.lastTicket, updated: a.Updated > updatedBefore})
 	}
 	if fi.mt != nil {
-		fi.im.measured.add(fi.mt, fi.raw)
+		fi.im.measured.add(fi.mt, fi.raw, key != "")
 	}
 	return nil
 }

@@ -39,7 +39,8 @@ type Measured struct {
 	err   error // the feeder's first error, read after done
 	batch batch
 
-	health *health.Checker // ticked by the read-back pass (the profile stage)
+	health   *health.Checker     // ticked by the read-back pass (the profile stage)
+	presence quality.RawPresence // the store's SQL null test, for absentKeyed
 }
 
 type measuredTable struct {
@@ -49,6 +50,13 @@ type measuredTable struct {
 	held    bool // the table held rows before this import
 	deleted bool // a row fed was deleted before the import ended
 	read    bool // the accumulators were fed by reading the table back (for Passes)
+
+	// keyCols are the key's columns (indexes into a staged row); absentKeyed counts the rows
+	// staged with a _key although the store's SQL finds a part of their key absent (always
+	// none unless the Go and SQL null tests disagree): with none, the stage score's key
+	// metrics can be read from the _key index (indexKeys).
+	keyCols     []int
+	absentKeyed int64
 }
 
 // whole says the accumulators saw every row the table holds, in its order.
@@ -56,14 +64,15 @@ func (mt *measuredTable) whole() bool { return !mt.held && !mt.deleted }
 
 // batch is rows of one table for the feeder.
 type batch struct {
-	mt   *measuredTable
-	rows [][]string
+	mt    *measuredTable
+	rows  [][]string
+	keyed []bool // the row was staged with a _key
 }
 
 const batchRows = 256
 
 func newMeasured(s *contract.Spec, path string, now time.Time) *Measured {
-	m := &Measured{s: s, path: path, now: now}
+	m := &Measured{s: s, path: path, now: now, presence: quality.NewRawPresence(s)}
 	for _, t := range s.Tables {
 		m.tables = append(m.tables, m.fresh(t))
 	}
@@ -71,7 +80,11 @@ func newMeasured(s *contract.Spec, path string, now time.Time) *Measured {
 }
 
 func (m *Measured) fresh(t *contract.Table) *measuredTable {
-	return &measuredTable{t: t, prof: profile.NewTable(m.s, t), qual: quality.NewAccumulator(m.s, t, m.now)}
+	mt := &measuredTable{t: t, prof: profile.NewTable(m.s, t), qual: quality.NewAccumulator(m.s, t, m.now)}
+	for _, k := range t.Key {
+		mt.keyCols = append(mt.keyCols, t.ColumnIndex(k))
+	}
+	return mt
 }
 
 func (m *Measured) table(name string) *measuredTable {
@@ -92,7 +105,10 @@ func (m *Measured) start() {
 			if m.err != nil {
 				continue // drain: the import learns of the error at stop
 			}
-			for _, row := range b.rows {
+			for i, row := range b.rows {
+				if b.keyed[i] && !m.keyPresent(b.mt, row) {
+					b.mt.absentKeyed++
+				}
 				if err := b.mt.prof.Add(row); err != nil {
 					m.err = err
 					break
@@ -106,9 +122,19 @@ func (m *Measured) start() {
 	}()
 }
 
-// add queues one staged row of mt (raw text of every contracted column, in contract order);
-// it copies the row, which the import reuses.
-func (m *Measured) add(mt *measuredTable, raw []string) {
+// keyPresent says whether the store's SQL finds every part of row's key present.
+func (m *Measured) keyPresent(mt *measuredTable, row []string) bool {
+	for _, i := range mt.keyCols {
+		if !m.presence.Present(row[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// add queues one staged row of mt (raw text of every contracted column, in contract order),
+// keyed when it was staged with a _key; it copies the row, which the import reuses.
+func (m *Measured) add(mt *measuredTable, raw []string, keyed bool) {
 	if mt.held {
 		return // read back later anyway
 	}
@@ -117,6 +143,7 @@ func (m *Measured) add(mt *measuredTable, raw []string) {
 		m.batch.mt = mt
 	}
 	m.batch.rows = append(m.batch.rows, append([]string(nil), raw...))
+	m.batch.keyed = append(m.batch.keyed, keyed)
 	if len(m.batch.rows) == batchRows {
 		m.flush()
 	}
@@ -126,7 +153,7 @@ func (m *Measured) flush() {
 	if len(m.batch.rows) > 0 {
 		m.feed <- m.batch
 	}
-	m.batch = batch{mt: m.batch.mt, rows: make([][]string, 0, batchRows)}
+	m.batch = batch{mt: m.batch.mt, rows: make([][]string, 0, batchRows), keyed: make([]bool, 0, batchRows)}
 }
 
 // stop waits for the feeder to measure every row queued; safe to call twice.
@@ -183,7 +210,14 @@ func (m *Measured) Score(ctx context.Context) (*quality.Report, error) {
 	for _, mt := range m.tables {
 		fed[mt.t.Name] = mt.qual
 	}
-	src, err := measureSets(ctx, m.s, m.path, QualitySource(db))
+	indexed := map[string]bool{}
+	for _, mt := range m.tables {
+		// The import wrote every row's _key (whole) by the key's columns as staged: rows with
+		// the same key text have the same _key. Read back, a table's _key may be of another
+		// contract's key.
+		indexed[mt.t.Name] = mt.whole() && !mt.read && mt.absentKeyed == 0
+	}
+	src, err := measureSets(ctx, m.s, m.path, QualitySource(db), indexed)
 	if err != nil {
 		return nil, err
 	}

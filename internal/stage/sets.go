@@ -35,8 +35,9 @@ func (p *setSource) Orphans(ctx context.Context, s *contract.Spec, r contract.Re
 }
 
 // measureSets runs every key and orphan query of s on the store at path, on up to two
-// read-only connections, and returns src answering them from the results.
-func measureSets(ctx context.Context, s *contract.Spec, path string, src quality.Source) (*setSource, error) {
+// read-only connections, and returns src answering them from the results. The keys of the
+// tables indexed names are measured with the help of the _key index (indexKeys).
+func measureSets(ctx context.Context, s *contract.Spec, path string, src quality.Source, indexed map[string]bool) (*setSource, error) {
 	p := &setSource{Source: src, keys: map[string]store.Result[*quality.KeyMetrics]{}, refs: map[string]store.Result[*quality.RefMetrics]{}}
 	var mu sync.Mutex
 	var jobs []func(*sql.DB)
@@ -45,7 +46,13 @@ func measureSets(ctx context.Context, s *contract.Spec, path string, src quality
 			continue
 		}
 		jobs = append(jobs, func(db *sql.DB) {
-			v, err := QualitySource(db).Keys(ctx, s, t)
+			var v *quality.KeyMetrics
+			var err error
+			if indexed[t.Name] {
+				v, err = indexKeys(ctx, db, s, t)
+			} else {
+				v, err = QualitySource(db).Keys(ctx, s, t)
+			}
 			mu.Lock()
 			p.keys[t.Name] = store.Result[*quality.KeyMetrics]{V: v, Err: err}
 			mu.Unlock()
@@ -63,4 +70,28 @@ func measureSets(ctx context.Context, s *contract.Spec, path string, src quality
 		return nil, fmt.Errorf("stage store: %w", err)
 	}
 	return p, nil
+}
+
+// indexKeys measures table t's key uniqueness as the score's SQL does (Keys: rows whose key
+// columns are all present, grouped by their raw text), reading the table only where a
+// duplicate can be. It holds for a table whose every row the import staged, its _key made by
+// the key's columns as staged, and none with a _key but a key the SQL finds absent
+// (measuredTable.absentKeyed): then two rows of the same key text have the same _key, so a
+// row whose _key no other row has is a group of one, and only the rows of a shared _key or of
+// none need grouping. The _key index finds both and counts the rest. On the scale-1 comments
+// that is 13,000 of 108,000 rows, each 2.6 KB wide: the full GROUP BY read 285 MB of pages.
+func indexKeys(ctx context.Context, db *sql.DB, s *contract.Spec, t *contract.Table) (*quality.KeyMetrics, error) {
+	tbl := store.Quote(TableName(t))
+	// keyed: rows with a _key (all present); shared: those of them whose _key others have too.
+	var keyed, shared int64
+	if err := db.QueryRowContext(ctx, "SELECT coalesce(sum(n), 0), coalesce(sum(CASE WHEN n > 1 THEN n END), 0) FROM (SELECT count(*) AS n FROM "+
+		tbl+" WHERE _key IS NOT NULL GROUP BY _key)").Scan(&keyed, &shared); err != nil {
+		return nil, err
+	}
+	km, err := qualityStore(db).KeysWhere(ctx, s, t, "_key IS NULL OR _key IN (SELECT _key FROM "+tbl+" WHERE _key IS NOT NULL GROUP BY _key HAVING count(*) > 1)")
+	if err != nil {
+		return nil, err
+	}
+	km.Keyed += keyed - shared // the groups of one
+	return km, nil
 }
