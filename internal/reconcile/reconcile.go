@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/sdetl/sdetl/internal/contract"
+	"github.com/sdetl/sdetl/internal/values"
 )
 
 // Measures are everything measured of one side, by table.
@@ -133,11 +134,23 @@ func appendRowText(b []byte, vals []*string) []byte {
 			b = append(b, '-')
 			continue
 		}
-		b = strconv.AppendInt(b, int64(runeCount(*v)), 10)
+		b = appendCount(b, values.RuneCount(*v))
 		b = append(b, ':')
 		b = append(b, *v...)
 	}
 	return b
+}
+
+// appendCount is strconv.AppendInt(b, n, 10) with the one- and two-digit counts most values
+// have written directly.
+func appendCount(b []byte, n int) []byte {
+	switch {
+	case n >= 0 && n < 10:
+		return append(b, byte('0'+n))
+	case n >= 10 && n < 100:
+		return append(b, byte('0'+n/10), byte('0'+n%10))
+	}
+	return strconv.AppendInt(b, int64(n), 10)
 }
 
 // Numeric reports whether a column of type t has a sum.
