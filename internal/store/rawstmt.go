@@ -114,22 +114,35 @@ func (c *RawConn) Prepare(query string) (*RawStmt, error) {
 	return s, nil
 }
 
+// Texts is one Exec argument that binds as len(Texts) TEXT parameters in a row, one per
+// string: a caller with a row of strings (the import's cells) passes them without boxing each
+// in an interface, an allocation per value. Boxed once and kept, a Texts over a reused slice
+// binds whatever the slice holds at each Exec.
+type Texts []string
+
 // Exec runs the statement with args bound in order, converted as database/sql would (an int
 // to int64, a named string type to string). A string binds as TEXT (NUL bytes and all), a
-// []byte as a BLOB, nil (or a nil []byte) as NULL.
+// []byte as a BLOB, nil (or a nil []byte) as NULL, a Texts as one TEXT per string.
 func (s *RawStmt) Exec(args ...any) error {
-	if len(args) != s.n {
-		return fmt.Errorf("sqlite: %d arguments for %d parameters", len(args), s.n)
+	if cap(s.vals) < len(args) {
+		s.vals = make([]any, len(args))
 	}
-	defer clear(s.vals) // hold none of the caller's values
-	size := 0
+	vals := s.vals[:len(args)]
+	defer clear(vals) // hold none of the caller's values
+	size, n := 0, 0
 	for i, a := range args {
+		n++
 		switch x := a.(type) {
 		case nil, int64, float64, bool:
 		case string:
 			size += len(x)
 		case []byte:
 			size += len(x)
+		case Texts:
+			for _, t := range x {
+				size += len(t)
+			}
+			n += len(x) - 1
 		default:
 			v, err := driver.DefaultParameterConverter.ConvertValue(a)
 			if err != nil {
@@ -143,20 +156,44 @@ func (s *RawStmt) Exec(args ...any) error {
 			}
 			a = v
 		}
-		s.vals[i] = a
+		vals[i] = a
+	}
+	if n != s.n {
+		return fmt.Errorf("sqlite: %d arguments for %d parameters", n, s.n)
 	}
 	if err := s.reserve(size); err != nil {
 		return err
 	}
 	// Every parameter is bound again before the step, so none still points into a buffer
 	// reserve replaced.
-	off := 0
-	for i, v := range s.vals {
-		if err := s.bind(int32(i+1), v, &off); err != nil {
+	off, idx := 0, int32(1)
+	for _, v := range vals {
+		if t, ok := v.(Texts); ok {
+			for _, x := range t {
+				if err := s.bindText(idx, x, &off); err != nil {
+					return err
+				}
+				idx++
+			}
+			continue
+		}
+		if err := s.bind(idx, v, &off); err != nil {
 			return err
 		}
+		idx++
 	}
 	return s.step()
+}
+
+// bindText binds x as TEXT from its copy in s.buf at *off. SQLITE_STATIC (0): the text stays
+// in s.buf, unchanged until the next Exec binds anew.
+func (s *RawStmt) bindText(idx int32, x string, off *int) error {
+	at := s.buf + uintptr(*off)
+	*off += copy(s.mem[*off:], x)
+	if rc := sqlite3.Xsqlite3_bind_text(s.c.tls, s.pstmt, idx, at, int32(len(x)), 0); rc != sqlite3.SQLITE_OK {
+		return s.c.error(rc)
+	}
+	return nil
 }
 
 func (s *RawStmt) bind(idx int32, v any, off *int) error {
@@ -176,10 +213,7 @@ func (s *RawStmt) bind(idx int32, v any, off *int) error {
 		}
 		rc = sqlite3.Xsqlite3_bind_int(tls, p, idx, b)
 	case string:
-		// SQLITE_STATIC (0): the text stays in s.buf, unchanged until the next Exec binds anew.
-		at := s.buf + uintptr(*off)
-		*off += copy(s.mem[*off:], x)
-		rc = sqlite3.Xsqlite3_bind_text(tls, p, idx, at, int32(len(x)), 0)
+		return s.bindText(idx, x, off)
 	case []byte:
 		if x == nil {
 			rc = sqlite3.Xsqlite3_bind_null(tls, p, idx)
