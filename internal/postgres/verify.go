@@ -12,7 +12,8 @@ import (
 )
 
 // verifyGeneration reconciles the committed generation with the clean store's measures (want;
-// before: taken before the load, not by its COPY) on conn and, with o.BeforeSwap, scores it on a connection of its own. The score's scan of each
+// before: taken before the load, not by its COPY) on conn and, with o.BeforeSwap, scores it on
+// connections of its own (scoreOn). The score's scan of each
 // table also takes that table's measures (streamedMeasures), so one server scan answers both; the
 // quarantine, which the score does not read, is measured in SQL on conn meanwhile, and so is any
 // table the score did not read to its end (it failed, or never asked). Both must pass; when both
@@ -78,28 +79,24 @@ func onlyTable(m *reconcile.Measures, table string) *reconcile.Measures {
 	return out
 }
 
-// scoreOn runs o.BeforeSwap on gen through a connection of its own, in the session the
-// reconciliation sets (its date style), its reading of each table's rows taking that table's
-// measures and its key and orphan queries answered from a second connection (prefetchSource).
+// scoreOn runs o.BeforeSwap on gen through connections of its own, in the session the
+// reconciliation sets (its date style): its reading of each table's rows, taking that table's
+// measures, on two (a large table in a part on each), and its key and orphan queries answered
+// from a third (prefetchSource), beside the reads.
 func scoreOn(ctx context.Context, o LoadOptions, gen string, measures *streamedMeasures) error {
-	conn, err := Connect(ctx, o.DSN)
-	if err != nil {
-		return err
+	var conns [3]*pgx.Conn
+	for i := range conns {
+		conn, err := Connect(ctx, o.DSN)
+		if err != nil {
+			return err
+		}
+		defer conn.Close(context.Background())
+		if _, err := conn.Exec(ctx, dateStyle); err != nil {
+			return err
+		}
+		conns[i] = conn
 	}
-	defer conn.Close(context.Background())
-	if _, err := conn.Exec(ctx, dateStyle); err != nil {
-		return err
-	}
-	// The key and orphan queries on a second connection, while this one streams the rows.
-	other, err := Connect(ctx, o.DSN)
-	if err != nil {
-		return err
-	}
-	defer other.Close(context.Background())
-	if _, err := other.Exec(ctx, dateStyle); err != nil {
-		return err
-	}
-	src, stop := prefetch(ctx, measuringQualitySource(conn, gen, measures), isoQualitySource(other, gen), o.Spec)
+	src, stop := prefetch(ctx, measuringQualitySource(conns[0], gen, measures, conns[1]), isoQualitySource(conns[2], gen), o.Spec)
 	defer stop()
 	return o.BeforeSwap(ctx, src)
 }
