@@ -47,7 +47,7 @@ var allowed = map[string][]string{
 	"internal/profile":    {"internal/contract", "internal/outcome", "internal/report", "internal/values"},
 	"internal/quality":    {"internal/contract", "internal/outcome", "internal/report", "internal/values"},
 	"internal/canary":     {"internal/contract", "internal/profile"},                // the canary's pure judgement
-	"internal/reconcile":  {"internal/contract"},                                    // the pure comparison of clean store and generation
+	"internal/reconcile":  {"internal/contract", "internal/values"},                 // the pure comparison of clean store and generation (values: the length of a text)
 	"internal/kpi":        nil,                                                      // the 23 KPIs as data: definitions, parameters, thresholds, embedded SQL
 	"internal/htmlreport": {"internal/kpi", "internal/profile", "internal/quality"}, // the run's HTML report from plain data
 	// adapters: each wraps one store, database, file format or machine resource

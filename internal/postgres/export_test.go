@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/sdetl/sdetl/internal/quality"
+	"github.com/sdetl/sdetl/internal/reconcile"
 )
 
 // SetCanaryLoaded installs a hook run between the canary's load and its observation.
@@ -52,4 +53,19 @@ func SetSplit(parts int, steal bool) (restore func()) {
 // timestamps rendered by ::text), its measures dropped.
 func HashingSource(conn *pgx.Conn, schema string) quality.Source {
 	return measuringQualitySource(conn, schema, newStreamedMeasures())
+}
+
+// SetVerifySplit makes the verification split any table of at least blocks heap blocks per
+// connection it reads on.
+func SetVerifySplit(blocks int64) (restore func()) {
+	keep := splitMinBlocks
+	splitMinBlocks = blocks
+	return func() { splitMinBlocks = keep }
+}
+
+// SplitSource is the verification's score source over conn and more (a large table read in a
+// part on each), and the measures its reads took, by table.
+func SplitSource(conn *pgx.Conn, schema string, more ...*pgx.Conn) (quality.Source, func(table string) (*reconcile.Table, bool)) {
+	m := newStreamedMeasures()
+	return measuringQualitySource(conn, schema, m, more...), m.get
 }

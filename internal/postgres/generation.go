@@ -117,15 +117,18 @@ func migrate(ctx context.Context, o LoadOptions) (res *LoadResult, err error) {
 		o.ping = p.ping
 	}
 	began = time.Now()
-	var want *reconcile.Measures
-	if res.Tables, want, err = copyAll(ctx, o, src, gen); err != nil {
+	// With the store's measures in hand (o.Want), the COPY does not take them again: the
+	// generation's read-back measures are compared with them, which fails a store that changed
+	// after it was measured as surely as a load that lost or altered rows. Without them, the
+	// COPY measures the rows it sends.
+	want := o.Want
+	var copied *reconcile.Measures
+	if res.Tables, copied, err = copyAll(ctx, o, src, gen, want == nil); err != nil {
 		return nil, err
 	}
 	lap("copy_and_index", began)
-	if o.Want != nil { // measured before: the store must not have changed since
-		if diffs := reconcile.Compare(o.Want, want); len(diffs) > 0 {
-			return nil, fmt.Errorf("%w: the clean store changed while it was loaded (%s); live is unchanged", outcome.ErrReconcile, diffs[0])
-		}
+	if want == nil {
+		want = copied
 	}
 	res.Fingerprint = reconcile.Fingerprint(want)
 
@@ -137,7 +140,7 @@ func migrate(ctx context.Context, o LoadOptions) (res *LoadResult, err error) {
 	testPoint("reconcile")
 	o.phase("reconcile and score: measuring and scoring the generation")
 	began = time.Now()
-	got, reconciling, scoring, err := verifyGeneration(ctx, o, r.conn, gen, want)
+	got, reconciling, scoring, err := verifyGeneration(ctx, o, r.conn, gen, want, o.Want != nil)
 	if err != nil {
 		return nil, err
 	}
@@ -173,8 +176,10 @@ func lockTimeout(o LoadOptions) time.Duration {
 	return o.LockTimeout
 }
 
-// reconcileErr names the first differences, table, column and measure.
-func reconcileErr(gen string, diffs []reconcile.Difference) error {
+// reconcileErr names the first differences, table, column and measure. before says the clean
+// store's side was measured before the load (LoadOptions.Want), not from the rows it copied: then
+// the store may also have changed since.
+func reconcileErr(gen string, diffs []reconcile.Difference, before bool) error {
 	var parts []string
 	for i, d := range diffs {
 		if i == 5 {
@@ -183,7 +188,11 @@ func reconcileErr(gen string, diffs []reconcile.Difference) error {
 		}
 		parts = append(parts, d.String())
 	}
-	return fmt.Errorf("%w: generation %s does not match the clean store: %s; live is unchanged", outcome.ErrReconcile, gen, strings.Join(parts, "; "))
+	side := "the clean store"
+	if before {
+		side = "the clean store's measures taken before the load (the load lost or altered rows, or the store changed since it was measured)"
+	}
+	return fmt.Errorf("%w: generation %s does not match %s: %s; live is unchanged", outcome.ErrReconcile, gen, side, strings.Join(parts, "; "))
 }
 
 func tableList(schema string, tables []string) string {
@@ -226,9 +235,10 @@ func createGeneration(ctx context.Context, conn *pgx.Conn, s *contract.Spec, gen
 
 // copyAll copies every table (and the quarantine) on up to o.Parallel connections, a big
 // table in parts when a connection would otherwise be idle (see split.go), each table
-// followed by its indexes, and checks each table's count against the clean store. It returns
-// the clean store's measures, taken from the rows as they were copied.
-func copyAll(ctx context.Context, o LoadOptions, src *sql.DB, gen string) ([]TableLoad, *reconcile.Measures, error) {
+// followed by its indexes, and checks each table's count against the clean store. With
+// measure, it returns the clean store's measures, taken from the rows as they were copied
+// (else nil).
+func copyAll(ctx context.Context, o LoadOptions, src *sql.DB, gen string, measure bool) ([]TableLoad, *reconcile.Measures, error) {
 	var tabs []*loadTable
 	for i, t := range o.Spec.Tables {
 		tabs = append(tabs, &loadTable{i: i, t: t, name: t.Name})
@@ -237,8 +247,12 @@ func copyAll(ctx context.Context, o LoadOptions, src *sql.DB, gen string) ([]Tab
 	tabs = append(tabs, &loadTable{i: n - 1, name: QuarantineTable})
 	out := make([]TableLoad, n)
 	accs := make([]*reconcile.TableAcc, n)
+	finished := make([]bool, n)
 	pl, err := newLoadPlan(ctx, src, tabs, func(tab *loadTable) *reconcile.TableAcc {
-		if tab.t == nil {
+		switch {
+		case !measure:
+			return nil
+		case tab.t == nil:
 			return reconcile.NewTableAcc(quarantineColumns())
 		}
 		return reconcile.NewTableAcc(measuredColumns(tab.t))
@@ -299,6 +313,8 @@ func copyAll(ctx context.Context, o LoadOptions, src *sql.DB, gen string) ([]Tab
 				out[tab.i], accs[tab.i] = tl, acc
 				if err != nil {
 					fail(err)
+				} else {
+					finished[tab.i] = true
 				}
 				mu.Unlock()
 			}
@@ -308,13 +324,16 @@ func copyAll(ctx context.Context, o LoadOptions, src *sql.DB, gen string) ([]Tab
 	if err := parent.Err(); err != nil { // the caller's cancellation caused whatever failed
 		return nil, nil, fmt.Errorf("load into %s: %w", gen, err)
 	}
-	for i, acc := range accs { // a table no worker finished (they all failed to connect)
-		if acc == nil && first == nil {
+	for i, done := range finished { // a table no worker finished (they all failed to connect)
+		if !done && first == nil {
 			first = fmt.Errorf("load %s into %s: no connection copied it", tabs[i].name, gen)
 		}
 	}
 	if first != nil {
 		return nil, nil, first
+	}
+	if !measure {
+		return out, nil, nil
 	}
 	m := &reconcile.Measures{Tables: map[string]*reconcile.Table{}}
 	for i, tab := range tabs {

@@ -223,7 +223,8 @@ func TestGenerationsSwapRollback(t *testing.T) {
 }
 
 // TestTamperCaught: a generation changed between load and reconciliation (one value, one row,
-// one NULL) fails the run as a reconciliation failure naming table, column and measure; live
+// one NULL) fails the run as a reconciliation failure naming table, column and measure, whether
+// the clean side was measured by the COPY or given (Want, as a run gives the clean's); live
 // keeps its rows and no generation is left behind.
 func TestTamperCaught(t *testing.T) {
 	dsn := pgtest.DSN(t)
@@ -240,10 +241,14 @@ func TestTamperCaught(t *testing.T) {
 		{"lineage", `UPDATE %s.tickets SET _source_row = _source_row + 1000 WHERE id = 9`, "tickets._source_row max"},
 	} {
 		// Measured in SQL (no score), and in the score's scan of each table (the load's way).
-		for _, scored := range []bool{false, true} {
-			t.Run(fmt.Sprintf("%s/scored=%v", c.name, scored), func(t *testing.T) {
+		for _, mode := range []struct{ scored, given bool }{{false, false}, {true, false}, {true, true}} {
+			scored := mode.scored
+			t.Run(fmt.Sprintf("%s/scored=%v/given=%v", c.name, scored, mode.given), func(t *testing.T) {
 				_, err := genLoad(t, dsn, s, cleanPath, func(o *postgres.LoadOptions) {
 					o.Force = true
+					if mode.given {
+						o.Want = measured(t, s, cleanPath)
+					}
 					o.BeforeReconcile = func(ctx context.Context, schema string) error {
 						_, err := conn.Exec(ctx, fmt.Sprintf(c.sql, pgx.Identifier{schema}.Sanitize()))
 						return err
@@ -382,9 +387,10 @@ func TestNothingToDo(t *testing.T) {
 	if res, err := genLoad(t, dsn, s, other, counting(other)); err != nil || !res.NothingToDo || measures != 2 {
 		t.Fatalf("the same store again: %+v, %v, measured %d times; want nothing to do", res, err, measures)
 	}
-	// Measures given by the caller must be the store's: else the store changed under the load.
+	// Measures given by the caller must be the store's: else the store changed after they were
+	// taken, and the generation's read-back measures, compared with them, say so.
 	res, err = genLoad(t, dsn, s, other, func(o *postgres.LoadOptions) { o.Force, o.Want = true, measured(t, s, cleanPath) })
-	if !errors.Is(err, outcome.ErrReconcile) || !strings.Contains(err.Error(), "the clean store changed while it was loaded") {
+	if !errors.Is(err, outcome.ErrReconcile) || !strings.Contains(err.Error(), "the store changed since it was measured") || !strings.Contains(err.Error(), "quarantine row hash") {
 		t.Fatalf("a load whose given measures are another store's: %+v, %v", res, err)
 	}
 }

@@ -25,19 +25,28 @@ func (p *pinger) ping() error {
 	defer p.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if p.conn == nil || p.conn.IsClosed() {
-		c, err := Connect(ctx, p.dsn)
-		if err != nil {
-			return err
+	// A connection that was open may have died with a server restart or a dropped socket since
+	// the last check, which says nothing of whether the server answers now: such a failure is
+	// asked again on a new connection. (The stage's own connections, lost the same way, fail
+	// the stage with their own error.)
+	for fresh := p.conn == nil || p.conn.IsClosed(); ; fresh = true {
+		if p.conn == nil || p.conn.IsClosed() {
+			c, err := Connect(ctx, p.dsn)
+			if err != nil {
+				return err
+			}
+			p.conn = c
 		}
-		p.conn = c
-	}
-	if err := p.conn.Ping(ctx); err != nil {
+		err := p.conn.Ping(ctx)
+		if err == nil {
+			return nil
+		}
 		p.conn.Close(context.Background())
 		p.conn = nil
-		return err
+		if fresh || ctx.Err() != nil {
+			return err
+		}
 	}
-	return nil
 }
 
 func (p *pinger) close() {

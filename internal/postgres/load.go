@@ -54,11 +54,13 @@ type LoadOptions struct {
 
 	// For a real load (not DryRun): the run (BeginRun) that holds the lock and the ledger row.
 	Run *Run
-	// The clean store's measures (the want side of the reconciliation) are taken by the COPY
-	// itself, from the rows it sends. Want, when the caller has them already (clean.Measure),
-	// must equal those too, and decides "nothing to do" before anything is loaded. Without
-	// Want, MeasureClean is called for that decision only when the clean store's row counts
-	// equal the live generation's (otherwise the data has changed and there is no question).
+	// Want is the clean store's measures (the want side of the reconciliation) when the caller
+	// has them already (the clean's writer, clean.Measure): they decide "nothing to do" before
+	// anything is loaded, and the generation's read-back measures must equal them. Without
+	// Want, the COPY takes them itself, from the rows it sends, and MeasureClean is called for
+	// the "nothing to do" decision only when the clean store's row counts equal the live
+	// generation's (otherwise the data has changed and there is no question); what it returns
+	// is then Want.
 	Want         *reconcile.Measures
 	MeasureClean func(ctx context.Context) (*reconcile.Measures, error)
 	// Force loads a new generation even when the live one already holds the same data.

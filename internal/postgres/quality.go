@@ -25,9 +25,11 @@ func isoQualitySource(conn *pgx.Conn, schema string) quality.Source {
 // measuringQualitySource is QualitySource, whose reading of each table's rows also takes that
 // table's measures for the reconciliation (streamedMeasures). It sets dateStyle on conn before each read, so
 // its rows render dates and timestamps by ::text (quality.SQLStore.ISODates), as the hash's do.
-func measuringQualitySource(conn *pgx.Conn, schema string, measures *streamedMeasures) quality.Source {
+// Given more connections (which must see the schema as conn does: committed), it reads a large
+// table in parts on all of them (measuringSource.RowParts).
+func measuringQualitySource(conn *pgx.Conn, schema string, measures *streamedMeasures, more ...*pgx.Conn) quality.Source {
 	st := qualityStore(conn, schema, true)
-	return &measuringSource{Source: quality.NewSQLSource(st), st: st, conn: conn, measures: measures}
+	return &measuringSource{Source: quality.NewSQLSource(st), st: st, conn: conn, more: more, measures: measures}
 }
 
 func qualityStore(conn *pgx.Conn, schema string, iso bool) quality.SQLStore {

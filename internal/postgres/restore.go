@@ -239,7 +239,7 @@ func RestoreGeneration(ctx context.Context, o RestoreOptions) (res *LoadResult, 
 		return nil, fmt.Errorf("reconcile: %w", err)
 	}
 	if diffs := reconcile.Compare(want, got); len(diffs) > 0 {
-		return nil, fmt.Errorf("%w (the restored backup is the reference here, not a clean store)", reconcileErr(gen, diffs))
+		return nil, fmt.Errorf("%w (the restored backup is the reference here, not a clean store)", reconcileErr(gen, diffs, false))
 	}
 	lap("reconcile", began)
 	if o.BeforeSwap != nil {

@@ -206,12 +206,15 @@ func (pl *loadPlan) end(p *loadPart, n int64, err error) *loadTable {
 	return tab
 }
 
-// merged is a finished table's rows copied and measures: its parts', merged in rowid order.
+// merged is a finished table's rows copied and measures: its parts', merged in rowid order
+// (nil when the parts were not measured).
 func (tab *loadTable) merged() (int64, *reconcile.TableAcc, error) {
 	acc, n := tab.parts[0].acc, tab.parts[0].n
 	for _, p := range tab.parts[1:] {
-		if err := acc.Merge(p.acc); err != nil {
-			return 0, nil, err
+		if acc != nil {
+			if err := acc.Merge(p.acc); err != nil {
+				return 0, nil, err
+			}
 		}
 		n += p.n
 	}

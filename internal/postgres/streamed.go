@@ -2,6 +2,8 @@ package postgres
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -31,6 +33,12 @@ func newStreamedMeasures() *streamedMeasures {
 	return &streamedMeasures{tables: map[string]*reconcile.Table{}}
 }
 
+func (h *streamedMeasures) put(table string, acc *reconcile.TableAcc) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.tables[table] = acc.Result()
+}
+
 func (h *streamedMeasures) get(table string) (*reconcile.Table, bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -38,15 +46,124 @@ func (h *streamedMeasures) get(table string) (*reconcile.Table, bool) {
 	return mt, ok
 }
 
-// measuringSource is the score's Source whose Rows also measure each table (into measures).
+// measuringSource is the score's Source whose Rows also measure each table (into measures). With
+// a second connection (more), it reads a large table in parts on both (RowParts).
 type measuringSource struct {
 	quality.Source
 	st       quality.SQLStore
 	conn     *pgx.Conn
+	more     []*pgx.Conn // connections of their own for the further parts of a split table
 	measures *streamedMeasures
 }
 
 func (s *measuringSource) Rows(ctx context.Context, t *contract.Table, fn func([]string) error) error {
+	acc, err := s.scan(ctx, s.conn, t, heapPart{hi: -1}, fn)
+	if err != nil {
+		return err
+	}
+	s.measures.put(t.Name, acc)
+	return nil
+}
+
+// RowParts reads a table of at least splitMinBlocks heap blocks per connection in one part per
+// connection, each part a range of its blocks (ctid), scanned at once: the server seeks to a
+// part's first block, so every connection's backend, reader and score each work on a share of
+// the table. The parts are cut at block boundaries, the last one open-ended, so they hold
+// every row once, and a TID range scan visits its blocks in order as a sequential scan does:
+// the parts in order are the rows Rows reads, in its order. Each part measures its rows in an
+// accumulator of its own, merged in order (reconcile.TableAcc.Merge), as the score merges its
+// own. A failed part cancels the others and fails the read, so the table has no measures.
+func (s *measuringSource) RowParts(ctx context.Context, t *contract.Table, part func() func([]string) error) error {
+	k := 1 + len(s.more)
+	var blocks int64
+	if k > 1 {
+		err := s.conn.QueryRow(ctx, "SELECT pg_relation_size($1::regclass) / current_setting('block_size')::bigint", s.st.From(t)).Scan(&blocks)
+		if err != nil {
+			return err
+		}
+		k = int(min(int64(k), blocks/splitMinBlocks))
+	}
+	if k <= 1 {
+		return s.Rows(ctx, t, part())
+	}
+	parts := make([]heapPart, k)
+	fns := make([]func([]string) error, k)
+	for i := range parts {
+		parts[i] = heapPart{lo: blocks * int64(i) / int64(k), hi: blocks * int64(i+1) / int64(k)}
+		fns[i] = part()
+	}
+	parts[k-1].hi = -1 // to the end, whatever the table holds by then
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	accs, errs := make([]*reconcile.TableAcc, k), make([]error, k)
+	var wg sync.WaitGroup
+	for i := range parts {
+		conn := s.conn
+		if i > 0 {
+			conn = s.more[i-1]
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if accs[i], errs[i] = s.scan(ctx, conn, t, parts[i], fns[i]); errs[i] != nil {
+				cancel()
+			}
+		}()
+	}
+	wg.Wait()
+	if err := firstCause(errs); err != nil {
+		return err
+	}
+	for _, b := range accs[1:] {
+		if err := accs[0].Merge(b); err != nil {
+			return err
+		}
+	}
+	s.measures.put(t.Name, accs[0])
+	return nil
+}
+
+// splitMinBlocks is the fewest heap blocks (8 KB) a part of a split read has: below some
+// 4 MB a part's own query and accumulators cost more than the share of the scan they save.
+var splitMinBlocks int64 = 512
+
+// heapPart is a table's heap blocks lo to hi (excluded; hi < 0: to the end).
+type heapPart struct{ lo, hi int64 }
+
+// where selects the part's rows by ctid (nothing for the whole table).
+func (p heapPart) where() string {
+	var c []string
+	if p.lo > 0 {
+		c = append(c, fmt.Sprintf("ctid >= '(%d,0)'::tid", p.lo))
+	}
+	if p.hi >= 0 {
+		c = append(c, fmt.Sprintf("ctid < '(%d,0)'::tid", p.hi))
+	}
+	if len(c) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(c, " AND ")
+}
+
+// firstCause is the first error of errs that is not a cancellation, else the first error: a
+// part that failed cancelled the others, whose errors only say so.
+func firstCause(errs []error) error {
+	for _, err := range errs {
+		if err != nil && !errors.Is(err, context.Canceled) {
+			return err
+		}
+	}
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// scan reads part of table t on conn, each row's contracted columns to fn (on a goroutine of its
+// own, scorer) and its measures into the accumulator it returns.
+func (s *measuringSource) scan(ctx context.Context, conn *pgx.Conn, t *contract.Table, part heapPart, fn func([]string) error) (*reconcile.TableAcc, error) {
 	sel := s.st.RowSelect(t)
 	n := len(sel)
 	names, types := measuredColumns(t)
@@ -60,14 +177,14 @@ func (s *measuringSource) Rows(ctx context.Context, t *contract.Table, fn func([
 		at[i] = len(sel)
 		sel = append(sel, c)
 	}
-	if _, err := s.conn.Exec(ctx, dateStyle); err != nil { // as st.ISODates and the hash's canonical text assume
-		return err
+	if _, err := conn.Exec(ctx, dateStyle); err != nil { // as st.ISODates and the hash's canonical text assume
+		return nil, err
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	rows, err := s.conn.Query(ctx, "SELECT "+strings.Join(sel, ", ")+" FROM "+s.st.From(t))
+	rows, err := conn.Query(ctx, "SELECT "+strings.Join(sel, ", ")+" FROM "+s.st.From(t)+part.where())
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer rows.Close()
 	score := newScorer(fn, cancel)
@@ -101,7 +218,7 @@ func (s *measuringSource) Rows(ctx context.Context, t *contract.Table, fn func([
 		}
 		if err := acc.Add(vals); err != nil {
 			score.stop()
-			return err
+			return nil, err
 		}
 		if b.full() {
 			score.send(b)
@@ -110,18 +227,15 @@ func (s *measuringSource) Rows(ctx context.Context, t *contract.Table, fn func([
 	}
 	score.send(b)
 	if err := score.stop(); err != nil {
-		return err // the score's own error, not the cancellation it caused
+		return nil, err // the score's own error, not the cancellation it caused
 	}
 	if err := rows.Err(); err != nil {
-		return err
+		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
-		return err
+		return nil, err
 	}
-	s.measures.mu.Lock()
-	s.measures.tables[t.Name] = acc.Result()
-	s.measures.mu.Unlock()
-	return nil
+	return acc, nil
 }
 
 // prefetchSource answers the score's set-level questions (each table's key groups, each
@@ -177,6 +291,14 @@ func prefetch(ctx context.Context, src, other quality.Source, s *contract.Spec) 
 		}
 	}()
 	return p, func() { cancel(); <-finished }
+}
+
+// RowParts is the score's source's, in one part when it reads no parts.
+func (p *prefetchSource) RowParts(ctx context.Context, t *contract.Table, part func() func([]string) error) error {
+	if ps, ok := p.Source.(quality.PartSource); ok {
+		return ps.RowParts(ctx, t, part)
+	}
+	return p.Source.Rows(ctx, t, part())
 }
 
 func (p *prefetchSource) Keys(ctx context.Context, s *contract.Spec, t *contract.Table) (*quality.KeyMetrics, error) {

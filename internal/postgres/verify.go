@@ -11,21 +11,22 @@ import (
 	"github.com/sdetl/sdetl/internal/reconcile"
 )
 
-// verifyGeneration reconciles the committed generation with the clean store's measures (want)
-// on conn and, with o.BeforeSwap, scores it on a connection of its own. The score's scan of each
+// verifyGeneration reconciles the committed generation with the clean store's measures (want;
+// before: taken before the load, not by its COPY) on conn and, with o.BeforeSwap, scores it on
+// connections of its own (scoreOn). The score's scan of each
 // table also takes that table's measures (streamedMeasures), so one server scan answers both; the
 // quarantine, which the score does not read, is measured in SQL on conn meanwhile, and so is any
 // table the score did not read to its end (it failed, or never asked). Both must pass; when both
 // fail, the reconciliation's error is returned, as when they ran one after the other. It returns
 // the generation's measures and each side's seconds.
-func verifyGeneration(ctx context.Context, o LoadOptions, conn *pgx.Conn, gen string, want *reconcile.Measures) (got *reconcile.Measures, reconciling, scoring time.Duration, err error) {
+func verifyGeneration(ctx context.Context, o LoadOptions, conn *pgx.Conn, gen string, want *reconcile.Measures, before bool) (got *reconcile.Measures, reconciling, scoring time.Duration, err error) {
 	h := o.Health.For("reconcile", o.ping)
 	began := time.Now()
 	if o.BeforeSwap == nil {
 		if got, err = measureGeneration(ctx, conn, o.Spec, gen, h); err != nil {
 			err = fmt.Errorf("reconcile: %w", err)
 		} else if diffs := reconcile.Compare(want, got); len(diffs) > 0 {
-			err = reconcileErr(gen, diffs)
+			err = reconcileErr(gen, diffs, before)
 		}
 		return got, time.Since(began), 0, err
 	}
@@ -47,7 +48,7 @@ func verifyGeneration(ctx context.Context, o LoadOptions, conn *pgx.Conn, gen st
 	if err != nil {
 		err = fmt.Errorf("reconcile: %w", err)
 	} else if diffs := reconcile.Compare(onlyTable(want, QuarantineTable), got); len(diffs) > 0 {
-		err = reconcileErr(gen, diffs) // without waiting for the score's scan
+		err = reconcileErr(gen, diffs, before) // without waiting for the score's scan
 	}
 	reconciling = time.Since(began)
 	if err != nil {
@@ -59,7 +60,7 @@ func verifyGeneration(ctx context.Context, o LoadOptions, conn *pgx.Conn, gen st
 		if err = measureTables(ctx, conn, o.Spec, gen, h, streamed, got); err != nil {
 			err = fmt.Errorf("reconcile: %w", err)
 		} else if diffs := reconcile.Compare(want, got); len(diffs) > 0 {
-			err = reconcileErr(gen, diffs)
+			err = reconcileErr(gen, diffs, before)
 		}
 		reconciling += time.Since(began)
 	}
@@ -78,28 +79,24 @@ func onlyTable(m *reconcile.Measures, table string) *reconcile.Measures {
 	return out
 }
 
-// scoreOn runs o.BeforeSwap on gen through a connection of its own, in the session the
-// reconciliation sets (its date style), its reading of each table's rows taking that table's
-// measures and its key and orphan queries answered from a second connection (prefetchSource).
+// scoreOn runs o.BeforeSwap on gen through connections of its own, in the session the
+// reconciliation sets (its date style): its reading of each table's rows, taking that table's
+// measures, on two (a large table in a part on each), and its key and orphan queries answered
+// from a third (prefetchSource), beside the reads.
 func scoreOn(ctx context.Context, o LoadOptions, gen string, measures *streamedMeasures) error {
-	conn, err := Connect(ctx, o.DSN)
-	if err != nil {
-		return err
+	var conns [3]*pgx.Conn
+	for i := range conns {
+		conn, err := Connect(ctx, o.DSN)
+		if err != nil {
+			return err
+		}
+		defer conn.Close(context.Background())
+		if _, err := conn.Exec(ctx, dateStyle); err != nil {
+			return err
+		}
+		conns[i] = conn
 	}
-	defer conn.Close(context.Background())
-	if _, err := conn.Exec(ctx, dateStyle); err != nil {
-		return err
-	}
-	// The key and orphan queries on a second connection, while this one streams the rows.
-	other, err := Connect(ctx, o.DSN)
-	if err != nil {
-		return err
-	}
-	defer other.Close(context.Background())
-	if _, err := other.Exec(ctx, dateStyle); err != nil {
-		return err
-	}
-	src, stop := prefetch(ctx, measuringQualitySource(conn, gen, measures), isoQualitySource(other, gen), o.Spec)
+	src, stop := prefetch(ctx, measuringQualitySource(conns[0], gen, measures, conns[1]), isoQualitySource(conns[2], gen), o.Spec)
 	defer stop()
 	return o.BeforeSwap(ctx, src)
 }

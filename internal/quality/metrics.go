@@ -320,7 +320,7 @@ func (a *accumulator) checkText(cc *colCheck, raw string) {
 	runes := -1 // counted on demand: a string's rune count is at most its byte count
 	count := func() int {
 		if runes < 0 {
-			runes = utf8.RuneCountInString(raw)
+			runes = values.RuneCount(raw)
 		}
 		return runes
 	}

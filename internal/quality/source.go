@@ -95,7 +95,11 @@ func collectTable(ctx context.Context, s *contract.Spec, src Source, t *contract
 	var a *accumulator
 	if fed != nil && !fed.inexact {
 		a = fed.a
-	} else { // not fed, or fed rows were removed that may have given kept examples
+	} else if ps, ok := src.(PartSource); ok { // not fed, or fed rows were removed that may have given kept examples
+		if a, err = readParts(ctx, ps, s, t, now); err != nil {
+			return err
+		}
+	} else {
 		a = newAccumulator(s, t, now)
 		if err := src.Rows(ctx, t, a.add); err != nil {
 			return err

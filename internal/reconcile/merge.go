@@ -34,39 +34,37 @@ func (a *TableAcc) Merge(b *TableAcc) error {
 // merge adds column d (the later rows) to c.
 func (c *colAcc) merge(d *colAcc, t contract.Type, ties bool) {
 	c.nulls += d.nulls
-	if d.intsDone {
+	if d.fixedDone {
 		c.toBig()
 	}
 	if !d.any {
 		return
 	}
 	if !c.any { // d's values are the first: c takes them as they are
-		nulls, done := c.nulls, c.intsDone
+		nulls, done := c.nulls, c.fixedDone
 		*c = *d
 		c.nulls = nulls
 		if c.sum != nil {
 			c.sum = new(big.Rat).Set(d.sum) // c's sum is added to in place later; d's is d's
 		}
-		if done && !c.intsDone {
+		if done && !c.fixedDone {
 			c.toBig()
 		}
 		return
 	}
 	switch {
-	case t == contract.Integer && !c.intsDone && !d.intsDone:
-		sum := c.isum + d.isum
-		if (d.isum > 0 && sum < c.isum) || (d.isum < 0 && sum > c.isum) {
+	case Numeric(t) && !c.fixedDone && !d.fixedDone:
+		sum, ok := c.fsum.add(d.fsum)
+		if !ok {
 			c.toBig() // as Add would have, at the value that overflowed
 			c.mergeBig(d, ties)
 			return
 		}
-		c.isum = sum
-		c.mergeMin(cmp.Compare(d.imin, c.imin), d, ties)
-		c.mergeMax(cmp.Compare(d.imax, c.imax), d, ties)
+		c.fsum, c.scale = sum, max(c.scale, d.scale)
+		c.mergeMin(d.fmin.compare(c.fmin), d, ties)
+		c.mergeMax(d.fmax.compare(c.fmax), d, ties)
 	case Numeric(t):
-		if t == contract.Integer {
-			c.toBig()
-		}
+		c.toBig()
 		c.mergeBig(d, ties)
 	case Ordered(t):
 		// Canonical text compares as its values do (see Add).
@@ -75,12 +73,12 @@ func (c *colAcc) merge(d *colAcc, t contract.Type, ties bool) {
 	}
 }
 
-// mergeBig adds d to c, which is on the big.Rat path, taking d's int64 measures as numbers if
+// mergeBig adds d to c, which is on the big.Rat path, taking d's fixed measures as numbers if
 // d never left that path.
 func (c *colAcc) mergeBig(d *colAcc, ties bool) {
 	sum, lo, hi := d.sum, d.minN, d.maxN
-	if !d.intsDone && d.intsSeen {
-		sum, lo, hi = new(big.Rat).SetInt64(d.isum), new(big.Rat).SetInt64(d.imin), new(big.Rat).SetInt64(d.imax)
+	if !d.fixedDone && d.fixedSeen {
+		sum, lo, hi = d.fsum.rat(), d.fmin.rat(), d.fmax.rat()
 	}
 	c.sum.Add(c.sum, sum)
 	c.scale = max(c.scale, d.scale)
@@ -92,14 +90,14 @@ func (c *colAcc) mergeBig(d *colAcc, ties bool) {
 	}
 }
 
-// toBig moves an integer column off the int64 path for good, as addInt does.
+// toBig moves a numeric column off the fixed path for good.
 func (c *colAcc) toBig() {
-	if c.intsDone {
+	if c.fixedDone {
 		return
 	}
-	c.intsDone = true
-	if c.intsSeen {
-		c.sum, c.minN, c.maxN = new(big.Rat).SetInt64(c.isum), new(big.Rat).SetInt64(c.imin), new(big.Rat).SetInt64(c.imax)
+	c.fixedDone = true
+	if c.fixedSeen {
+		c.sum, c.minN, c.maxN = c.fsum.rat(), c.fmin.rat(), c.fmax.rat()
 	}
 }
 
@@ -108,7 +106,7 @@ func (c *colAcc) toBig() {
 func (c *colAcc) mergeMin(cmp int, d *colAcc, ties bool) bool {
 	switch {
 	case cmp < 0:
-		c.min, c.imin, c.minTies, c.minMixed = d.min, d.imin, d.minTies, d.minMixed
+		c.min, c.fmin, c.minTies, c.minMixed = d.min, d.fmin, d.minTies, d.minMixed
 		return true
 	case cmp == 0 && ties:
 		c.minTies += d.minTies
@@ -121,7 +119,7 @@ func (c *colAcc) mergeMin(cmp int, d *colAcc, ties bool) bool {
 func (c *colAcc) mergeMax(cmp int, d *colAcc, ties bool) bool {
 	switch {
 	case cmp > 0:
-		c.max, c.imax, c.maxTies, c.maxMixed = d.max, d.imax, d.maxTies, d.maxMixed
+		c.max, c.fmax, c.maxTies, c.maxMixed = d.max, d.fmax, d.maxTies, d.maxMixed
 		return true
 	case cmp == 0 && ties:
 		c.maxTies += d.maxTies

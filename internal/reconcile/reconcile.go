@@ -6,7 +6,6 @@
 package reconcile
 
 import (
-	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -17,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/sdetl/sdetl/internal/contract"
+	"github.com/sdetl/sdetl/internal/values"
 )
 
 // Measures are everything measured of one side, by table.
@@ -134,11 +134,23 @@ func appendRowText(b []byte, vals []*string) []byte {
 			b = append(b, '-')
 			continue
 		}
-		b = strconv.AppendInt(b, int64(runeCount(*v)), 10)
+		b = appendCount(b, values.RuneCount(*v))
 		b = append(b, ':')
 		b = append(b, *v...)
 	}
 	return b
+}
+
+// appendCount is strconv.AppendInt(b, n, 10) with the one- and two-digit counts most values
+// have written directly.
+func appendCount(b []byte, n int) []byte {
+	switch {
+	case n >= 0 && n < 10:
+		return append(b, byte('0'+n))
+	case n >= 10 && n < 100:
+		return append(b, byte('0'+n/10), byte('0'+n%10))
+	}
+	return strconv.AppendInt(b, int64(n), 10)
 }
 
 // Numeric reports whether a column of type t has a sum.
@@ -169,10 +181,10 @@ type colAcc struct {
 	sum      *big.Rat
 	scale    int
 	any      bool
-	// An integer column is summed in int64 while every value parses and the sum does not
-	// overflow (ints); then it moves to big.Rat for good: the same measures, far cheaper.
-	imin, imax, isum   int64
-	intsDone, intsSeen bool
+	// A numeric column is measured in fixed (fixed.go) while every value parses as one and
+	// the sum does not overflow; then it moves to big.Rat for good (fixedDone).
+	fmin, fmax, fsum     fixed
+	fixedDone, fixedSeen bool
 	// With TableAcc.ties: how many values equal min and max, and whether one of those was
 	// spelled otherwise (a number: "1.5" and "1.50"), which makes the kept spelling depend on
 	// which came first.
@@ -199,7 +211,7 @@ func (a *TableAcc) Add(vals []*string) error {
 			continue
 		}
 		t := a.types[i]
-		if t == contract.Integer && !c.intsDone && c.addInt(*v, a.ties) {
+		if Numeric(t) && !c.fixedDone && c.addFixed(t, *v, a.ties) {
 			continue
 		}
 		if Numeric(t) {
@@ -262,29 +274,24 @@ func (c *colAcc) tieMax(cmp int, v string, ties bool) bool {
 	return cmp > 0
 }
 
-// addInt adds an integer value on the int64 path; false once the value does not parse as an
-// int64 or the sum would overflow, having moved what it summed to the big.Rat path.
-func (c *colAcc) addInt(v string, ties bool) bool {
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err == nil {
-		sum := c.isum + n
-		if (n > 0 && sum < c.isum) || (n < 0 && sum > c.isum) {
-			err = strconv.ErrRange
-		} else {
-			if !c.intsSeen || c.tieMin(cmp.Compare(n, c.imin), v, ties) {
-				c.imin, c.min, c.minTies, c.minMixed = n, v, 1, false
+// addFixed adds a numeric value of type t on the fixed path; false once the value does not
+// parse as fixed or the sum would overflow, having moved what it measured to the big.Rat path
+// (which then adds the value).
+func (c *colAcc) addFixed(t contract.Type, v string, ties bool) bool {
+	if x, scale, ok := parseFixed(t, v); ok {
+		if sum, ok := c.fsum.add(x); ok {
+			if !c.fixedSeen || c.tieMin(x.compare(c.fmin), v, ties) {
+				c.fmin, c.min, c.minTies, c.minMixed = x, v, 1, false
 			}
-			if !c.intsSeen || c.tieMax(cmp.Compare(n, c.imax), v, ties) {
-				c.imax, c.max, c.maxTies, c.maxMixed = n, v, 1, false
+			if !c.fixedSeen || c.tieMax(x.compare(c.fmax), v, ties) {
+				c.fmax, c.max, c.maxTies, c.maxMixed = x, v, 1, false
 			}
-			c.isum, c.intsSeen, c.any = sum, true, true
+			c.fsum, c.fixedSeen, c.any = sum, true, true
+			c.scale = max(c.scale, scale)
 			return true
 		}
 	}
-	c.intsDone = true
-	if c.intsSeen {
-		c.sum, c.minN, c.maxN = new(big.Rat).SetInt64(c.isum), new(big.Rat).SetInt64(c.imin), new(big.Rat).SetInt64(c.imax)
-	}
+	c.toBig()
 	return false
 }
 
@@ -294,10 +301,13 @@ func (a *TableAcc) Result() *Table {
 	for i, n := range a.names {
 		c := &a.cols[i]
 		m := &Column{Nulls: c.nulls, Min: c.min, Max: c.max}
-		if c.sum != nil {
+		switch {
+		case c.sum != nil:
 			m.Sum = Decimal(c.sum, c.scale)
-		} else if c.intsSeen {
-			m.Sum = strconv.FormatInt(c.isum, 10)
+		case c.fixedSeen && c.fsum.f == 0:
+			m.Sum = strconv.FormatInt(c.fsum.i, 10)
+		case c.fixedSeen:
+			m.Sum = Decimal(c.fsum.rat(), c.scale)
 		}
 		t.Columns[n] = m
 	}

@@ -42,14 +42,16 @@ func (a *TableAcc) Remove(vals []*string) error {
 		t := a.types[i]
 		var lo, hi int // the value compared with the min and the max
 		switch {
-		case t == contract.Integer && !c.intsDone: // every value so far took the int64 path
+		case t == contract.Integer && !c.fixedDone: // every value so far took the int64 path
 			n, err := strconv.ParseInt(*v, 10, 64)
 			if err != nil {
 				return fmt.Errorf("column %s: %q was not added", a.names[i], *v)
 			}
-			c.isum -= n
-			lo, hi = cmp.Compare(n, c.imin), cmp.Compare(n, c.imax)
+			c.fsum.i -= n
+			lo, hi = cmp.Compare(n, c.fmin.i), cmp.Compare(n, c.fmax.i)
+		case t == contract.Decimal && !c.fixedDone && c.removeFixed(*v, &lo, &hi):
 		case Numeric(t):
+			c.toBig() // a decimal fixed cannot take away: big.Rat from here on
 			r, ok := new(big.Rat).SetString(*v)
 			if !ok || c.sum == nil {
 				return fmt.Errorf("column %s: %q was not added", a.names[i], *v)
@@ -65,6 +67,21 @@ func (a *TableAcc) Remove(vals []*string) error {
 		a.untie(-hi, &c.maxTies, c.maxMixed)
 	}
 	return nil
+}
+
+// removeFixed subtracts a decimal on the fixed path and compares it with the min and max;
+// false, having done nothing, when it does not parse as fixed or the sum would overflow.
+func (c *colAcc) removeFixed(v string, lo, hi *int) bool {
+	x, _, ok := parseFixed(contract.Decimal, v)
+	if !ok {
+		return false
+	}
+	sum, ok := c.fsum.sub(x)
+	if !ok {
+		return false
+	}
+	c.fsum, *lo, *hi = sum, x.compare(c.fmin), x.compare(c.fmax)
+	return true
 }
 
 // untie accounts for a removed value on the inner side of a min or max (inner > 0), at it

@@ -394,6 +394,7 @@ type fileImport struct {
 	db      *store.RawConn // the driver's connection, for the row's inserts
 	ins     *store.RawStmt // the row's insert, with insArgs (reused)
 	insArgs []any
+	rawArg  any // store.Texts(raw), boxed once: raw is reused, so it binds each row's cells
 	rej     *store.RawStmt
 	up      *upserter
 	raw     []string
@@ -410,7 +411,8 @@ func (fi *fileImport) prepare(ctx context.Context, dc any) error {
 	if fi.ins, err = fi.db.Prepare(insertSQL(fi.t)); err != nil {
 		return err
 	}
-	fi.insArgs = make([]any, 4+len(fi.t.Columns)+2)
+	fi.insArgs = make([]any, 4+1+2)
+	fi.rawArg = store.Texts(fi.raw)
 	if fi.rej, err = fi.db.Prepare(`INSERT INTO stg_rejects VALUES (?, ?, ?, ?, ?, ?, ?)`); err != nil {
 		return err
 	}
@@ -471,11 +473,9 @@ func (fi *fileImport) row(ctx context.Context, r exports.Row) error {
 	}
 	args := fi.insArgs
 	args[0], args[1], args[2], args[3] = int64(a.fileID), int64(r.DataRow), int64(r.Line), nullStr(key)
-	for i := range fi.raw {
-		args[4+i] = fi.raw[i]
-	}
-	args[len(args)-2] = extraJSON(fi.m.Names, row, fi.m.Extra)
-	args[len(args)-1] = dateCells(fi.t, fi.m, r.DateCell)
+	args[4] = fi.rawArg // the contracted columns, in order
+	args[5] = extraJSON(fi.m.Names, row, fi.m.Extra)
+	args[6] = dateCells(fi.t, fi.m, r.DateCell)
 	err := fi.ins.Exec(args...)
 	clear(args) // hold none of the row's values
 	if err != nil {

@@ -7,7 +7,9 @@
 // unbinds and frees it: bind was as costly as the step itself, and both writer goroutines spend
 // most of their time there. A RawStmt copies a row's text into one C buffer it keeps for the
 // statement's life and binds the values where they lie (SQLITE_STATIC), so a value costs a
-// memmove and one sqlite3_bind_text call.
+// memmove and one sqlite3_bind_text call, or only the memmove when it has the length of the
+// value bound there before (see slot). Meant for INSERTs: a query's plan would not see a value
+// that changed without a bind.
 //
 // Why the driver's connection and not a handle of our own: the stores are built with
 // locking_mode EXCLUSIVE and journaling off (see build), so a second handle could not write the
@@ -75,8 +77,28 @@ type RawStmt struct {
 	n     int   // parameters
 	vals  []any // an Exec's arguments as bound (converted), reused
 	buf   uintptr
-	mem   []byte // buf as bytes: every text and blob value of one Exec, one after the other
+	mem   []byte // buf as bytes: each parameter's text or blob in its slot
+	slots []slot // by parameter
 }
+
+// slot is where a parameter's text or blob lies in the buffer, and what it was bound to last.
+// SQLite reads a value bound SQLITE_STATIC where it lies, at each step, and keeps a parameter's
+// binding across resets: a text the length of the one before it, copied over it, needs no new
+// bind (two mutex calls and an unbind in SQLite: a quarter of the import's writing time on the
+// event log, whose columns mostly keep their lengths from row to row).
+type slot struct {
+	off, size int
+	kind      uint8 // what is bound: unbound, or as the constants below
+	n         int   // text or blob length bound; int64 value bound
+}
+
+const (
+	slotUnbound uint8 = iota
+	slotNull
+	slotText
+	slotBlob
+	slotInt
+)
 
 // Prepare prepares query, one statement whose parameters are all positional (?).
 func (c *RawConn) Prepare(query string) (*RawStmt, error) {
@@ -111,110 +133,188 @@ func (c *RawConn) Prepare(query string) (*RawStmt, error) {
 		}
 	}
 	s.vals = make([]any, s.n)
+	s.slots = make([]slot, s.n)
 	return s, nil
 }
 
+// Texts is one Exec argument that binds as len(Texts) TEXT parameters in a row, one per
+// string: a caller with a row of strings (the import's cells) passes them without boxing each
+// in an interface, an allocation per value. Boxed once and kept, a Texts over a reused slice
+// binds whatever the slice holds at each Exec.
+type Texts []string
+
 // Exec runs the statement with args bound in order, converted as database/sql would (an int
 // to int64, a named string type to string). A string binds as TEXT (NUL bytes and all), a
-// []byte as a BLOB, nil (or a nil []byte) as NULL.
+// []byte as a BLOB, nil (or a nil []byte) as NULL, a Texts as one TEXT per string.
 func (s *RawStmt) Exec(args ...any) error {
-	if len(args) != s.n {
-		return fmt.Errorf("sqlite: %d arguments for %d parameters", len(args), s.n)
+	if cap(s.vals) < len(args) {
+		s.vals = make([]any, len(args))
 	}
-	defer clear(s.vals) // hold none of the caller's values
-	size := 0
+	vals := s.vals[:len(args)]
+	defer clear(vals) // hold none of the caller's values
+	n := 0
 	for i, a := range args {
 		switch x := a.(type) {
-		case nil, int64, float64, bool:
-		case string:
-			size += len(x)
-		case []byte:
-			size += len(x)
+		case nil, int64, float64, bool, string, []byte:
+		case Texts:
+			n += len(x) - 1
 		default:
 			v, err := driver.DefaultParameterConverter.ConvertValue(a)
 			if err != nil {
 				return fmt.Errorf("sqlite: argument %d: %w", i+1, err)
 			}
-			switch y := v.(type) {
-			case string:
-				size += len(y)
-			case []byte:
-				size += len(y)
-			}
 			a = v
 		}
-		s.vals[i] = a
+		n++
+		vals[i] = a
 	}
-	if err := s.reserve(size); err != nil {
+	if n != s.n {
+		return fmt.Errorf("sqlite: %d arguments for %d parameters", n, s.n)
+	}
+	if err := s.layout(vals); err != nil {
 		return err
 	}
-	// Every parameter is bound again before the step, so none still points into a buffer
-	// reserve replaced.
-	off := 0
-	for i, v := range s.vals {
-		if err := s.bind(int32(i+1), v, &off); err != nil {
+	idx := 0
+	for _, v := range vals {
+		if t, ok := v.(Texts); ok {
+			for _, x := range t {
+				if err := s.bindText(idx, x); err != nil {
+					return err
+				}
+				idx++
+			}
+			continue
+		}
+		if err := s.bind(idx, v); err != nil {
 			return err
 		}
+		idx++
 	}
 	return s.step()
 }
 
-func (s *RawStmt) bind(idx int32, v any, off *int) error {
-	tls, p := s.c.tls, s.pstmt
-	var rc int32
+// layout makes every text and blob of vals fit its parameter's slot. Slots only grow while the
+// buffer stays within twice this row's values (plus a little), so rows alike settle on one
+// layout; otherwise (or the first time) the slots are laid out again for this row, in a new
+// buffer, and every parameter is bound anew.
+func (s *RawStmt) layout(vals []any) error {
+	fits, total, need := s.buf != 0, 0, 0
+	s.sizes(vals, func(p, n int) {
+		if n > s.slots[p].size {
+			fits = false
+		}
+		total += max(n, s.slots[p].size)
+		need += n
+	})
+	if fits {
+		return nil
+	}
+	tight := total > 2*need+4096
+	size := 0
+	s.sizes(vals, func(p, n int) {
+		sl := &s.slots[p]
+		if tight {
+			sl.size = n
+		} else {
+			sl.size = max(n, sl.size)
+		}
+		sl.off = size
+		size += sl.size
+	})
+	if size > math.MaxInt32 {
+		return fmt.Errorf("sqlite: %d bytes of values in one row is too many for SQLite", size)
+	}
+	p := libc.Xmalloc(s.c.tls, types.Size_t(max(size, 1)))
+	if p == 0 {
+		return fmt.Errorf("sqlite: cannot allocate %d bytes", size)
+	}
+	for i := range s.slots {
+		s.slots[i].kind = slotUnbound // nothing may still point into the old buffer
+	}
+	s.free()
+	s.buf = p
+	s.mem = unsafe.Slice((*byte)(cptr(p)), max(size, 1))
+	return nil
+}
+
+// sizes calls f with each parameter's text or blob length (0 for other values).
+func (s *RawStmt) sizes(vals []any, f func(p, n int)) {
+	p := 0
+	for _, v := range vals {
+		switch x := v.(type) {
+		case string:
+			f(p, len(x))
+		case []byte:
+			f(p, len(x))
+		case Texts:
+			for _, t := range x {
+				f(p, len(t))
+				p++
+			}
+			continue
+		default:
+			f(p, 0)
+		}
+		p++
+	}
+}
+
+// bindText copies x into parameter p's slot and binds it there as TEXT, SQLITE_STATIC (0):
+// it stays unchanged until the next Exec. A slot bound to a text of x's length is bound already.
+func (s *RawStmt) bindText(p int, x string) error {
+	sl := &s.slots[p]
+	copy(s.mem[sl.off:], x)
+	if sl.kind == slotText && sl.n == len(x) {
+		return nil
+	}
+	return s.bound(sl, slotText, len(x), sqlite3.Xsqlite3_bind_text(s.c.tls, s.pstmt, int32(p+1), s.buf+uintptr(sl.off), int32(len(x)), 0))
+}
+
+// bound records what slot sl now holds, once SQLite's bind returned rc.
+func (s *RawStmt) bound(sl *slot, kind uint8, n int, rc int32) error {
+	if rc != sqlite3.SQLITE_OK {
+		sl.kind = slotUnbound
+		return s.c.error(rc)
+	}
+	sl.kind, sl.n = kind, n
+	return nil
+}
+
+func (s *RawStmt) bind(p int, v any) error {
+	tls, st, idx, sl := s.c.tls, s.pstmt, int32(p+1), &s.slots[p]
 	switch x := v.(type) {
 	case nil:
-		rc = sqlite3.Xsqlite3_bind_null(tls, p, idx)
+		if sl.kind == slotNull {
+			return nil
+		}
+		return s.bound(sl, slotNull, 0, sqlite3.Xsqlite3_bind_null(tls, st, idx))
 	case int64:
-		rc = sqlite3.Xsqlite3_bind_int64(tls, p, idx, x)
+		if sl.kind == slotInt && int64(sl.n) == x {
+			return nil
+		}
+		return s.bound(sl, slotInt, int(x), sqlite3.Xsqlite3_bind_int64(tls, st, idx, x))
 	case float64:
-		rc = sqlite3.Xsqlite3_bind_double(tls, p, idx, x)
+		return s.bound(sl, slotUnbound, 0, sqlite3.Xsqlite3_bind_double(tls, st, idx, x))
 	case bool:
 		b := int32(0)
 		if x {
 			b = 1
 		}
-		rc = sqlite3.Xsqlite3_bind_int(tls, p, idx, b)
+		return s.bound(sl, slotUnbound, 0, sqlite3.Xsqlite3_bind_int(tls, st, idx, b))
 	case string:
-		// SQLITE_STATIC (0): the text stays in s.buf, unchanged until the next Exec binds anew.
-		at := s.buf + uintptr(*off)
-		*off += copy(s.mem[*off:], x)
-		rc = sqlite3.Xsqlite3_bind_text(tls, p, idx, at, int32(len(x)), 0)
+		return s.bindText(p, x)
 	case []byte:
 		if x == nil {
-			rc = sqlite3.Xsqlite3_bind_null(tls, p, idx)
-			break
+			return s.bind(p, nil)
 		}
-		at := s.buf + uintptr(*off)
-		*off += copy(s.mem[*off:], x)
-		rc = sqlite3.Xsqlite3_bind_blob(tls, p, idx, at, int32(len(x)), 0)
+		copy(s.mem[sl.off:], x)
+		if sl.kind == slotBlob && sl.n == len(x) {
+			return nil
+		}
+		return s.bound(sl, slotBlob, len(x), sqlite3.Xsqlite3_bind_blob(tls, st, idx, s.buf+uintptr(sl.off), int32(len(x)), 0))
 	default:
 		return fmt.Errorf("sqlite: argument %d: cannot bind a %T", idx, v)
 	}
-	if rc != sqlite3.SQLITE_OK {
-		return s.c.error(rc)
-	}
-	return nil
-}
-
-// reserve makes the buffer hold at least size bytes. It only grows: a statement's rows are
-// alike, so after the first few it is the size of the longest row and never allocated again.
-func (s *RawStmt) reserve(size int) error {
-	if size <= len(s.mem) && s.buf != 0 {
-		return nil
-	}
-	if size > math.MaxInt32 {
-		return fmt.Errorf("sqlite: %d bytes of values in one row is too many for SQLite", size)
-	}
-	n := max(size, 2*len(s.mem), 4096)
-	p := libc.Xmalloc(s.c.tls, types.Size_t(n))
-	if p == 0 {
-		return fmt.Errorf("sqlite: cannot allocate %d bytes", n)
-	}
-	s.free()
-	s.buf = p
-	s.mem = unsafe.Slice((*byte)(cptr(p)), n)
-	return nil
 }
 
 // cptr is the C pointer p as an unsafe.Pointer. The C allocator's memory is mapped outside the

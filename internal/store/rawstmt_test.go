@@ -320,3 +320,56 @@ func BenchmarkRawInsert(b *testing.B) {
 		})
 	})
 }
+
+// TestRawTexts: a Texts argument binds as one TEXT parameter per string, the same values as
+// passing the strings one by one; a Texts boxed once binds what its slice holds at each Exec;
+// and it counts toward the parameters (one string short is refused before the step).
+func TestRawTexts(t *testing.T) {
+	db := openRawTest(t, filepath.Join(t.TempDir(), "x.db"))
+	ctx := context.Background()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := [][]string{{"a\x00b", ""}, {strings.Repeat("é", 3000), "\xff"}, {"", ""}}
+	err = conn.Raw(func(dc any) error {
+		c, err := OpenRaw(dc)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		ins, err := c.Prepare(`INSERT INTO t VALUES (?, ?, ?)`)
+		if err != nil {
+			return err
+		}
+		defer ins.Close()
+		raw := make([]string, 2)
+		arg := any(Texts(raw))
+		for i, r := range rows {
+			copy(raw, r)
+			if err := ins.Exec(int64(i), arg); err != nil {
+				return err
+			}
+			if err := ins.Exec(int64(i), r[0], r[1]); err != nil { // the same row, one by one
+				return err
+			}
+		}
+		if err := ins.Exec(int64(9), Texts{"x"}); err == nil || !strings.Contains(err.Error(), "2 arguments for 3 parameters") {
+			return fmt.Errorf("a Texts one string short: %v, want the count refused", err)
+		}
+		return nil
+	})
+	conn.Close() // the store's one connection, which the dump needs
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := rawDump(t, db)
+	if len(got) != 2*len(rows) {
+		t.Fatalf("%d rows, want %d", len(got), 2*len(rows))
+	}
+	for i := 0; i < len(got); i += 2 {
+		if got[i] != got[i+1] || !strings.HasPrefix(got[i], "integer:") || !strings.Contains(got[i], " text:") {
+			t.Errorf("row %d through Texts %.120q, one by one %.120q", i/2, got[i], got[i+1])
+		}
+	}
+}

@@ -1,4 +1,4 @@
-package reconcile
+package values
 
 import (
 	"math/rand/v2"
@@ -7,11 +7,13 @@ import (
 	"unicode/utf8"
 )
 
-// TestRuneCount: runeCount counts as utf8.RuneCountInString does, invalid and truncated
-// sequences included, wherever they fall against the eight-byte runs.
+// TestRuneCount: RuneCount counts as utf8.RuneCountInString does, invalid and truncated
+// sequences included, wherever they fall against the 32- and eight-byte runs.
 func TestRuneCount(t *testing.T) {
 	cases := []string{"", "a", "abcdefg", "abcdefgh", "abcdefghi", "é", "abcdefgé", "abcdefghé", "日本語のテキスト",
-		"\xff", "abcdefg\xff", "abcdefgh\xe6\x97", "\xe6\x97abcdefgh", "\xf0\x9f\x98\x80abcdefgh\xf0\x9f", strings.Repeat("x", 2000) + "ü"}
+		"\xff", "abcdefg\xff", "abcdefgh\xe6\x97", "\xe6\x97abcdefgh", "\xf0\x9f\x98\x80abcdefgh\xf0\x9f", strings.Repeat("x", 2000) + "ü",
+		strings.Repeat("x", 31) + "é", strings.Repeat("x", 32) + "é", strings.Repeat("x", 33) + "\xe6\x97", "é" + strings.Repeat("x", 64),
+		strings.Repeat("x", 24) + "\x80" + strings.Repeat("y", 40)}
 	pieces := []string{"a", "bcdefgh", "é", "日", "\xff", "\xe6\x97", "\x80", "😀", "\x00", "\n"}
 	r := rand.New(rand.NewPCG(1, 2))
 	for range 2000 {
@@ -22,7 +24,7 @@ func TestRuneCount(t *testing.T) {
 		cases = append(cases, b.String())
 	}
 	for _, s := range cases {
-		if got, want := runeCount(s), utf8.RuneCountInString(s); got != want {
+		if got, want := RuneCount(s), utf8.RuneCountInString(s); got != want {
 			t.Fatalf("runeCount(%q) = %d, want %d", s, got, want)
 		}
 	}
@@ -30,9 +32,9 @@ func TestRuneCount(t *testing.T) {
 
 func BenchmarkRuneCount(b *testing.B) {
 	s := strings.Repeat("The customer reports that the VPN drops every few minutes. ", 35) + "Grüße"
-	b.Run("runeCount", func(b *testing.B) {
+	b.Run("RuneCount", func(b *testing.B) {
 		for range b.N {
-			runeCount(s)
+			RuneCount(s)
 		}
 	})
 	b.Run("utf8", func(b *testing.B) {
