@@ -1,7 +1,6 @@
 package postgres
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -209,17 +208,10 @@ func loadCanaryTables(ctx context.Context, conn *pgx.Conn, src *sql.DB, o Canary
 	}
 	close(tables)
 	wg.Wait()
-	var first error
-	for _, err := range errs {
-		if err != nil && !errors.Is(err, context.Canceled) {
-			return err
-		}
-		first = cmp.Or(first, err)
+	if err := firstCause(errs); err != nil {
+		return err
 	}
-	if first == nil {
-		first = ctx.Err()
-	}
-	return first
+	return ctx.Err()
 }
 
 // canaryLocal sets, for one canary table's transaction only (the first connection is the run's):
