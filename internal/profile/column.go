@@ -2,6 +2,7 @@ package profile
 
 import (
 	"errors"
+	"math/bits"
 	"strings"
 	"time"
 
@@ -265,11 +266,10 @@ func (c *column) parse(t contract.Type, s string, try bool) (string, bool) {
 	return r.Value, err == nil
 }
 
+// countParses counts a value parsing as each candidate set in ok.
 func (c *column) countParses(ok uint8) {
-	for k := candidate(0); k < nCand; k++ {
-		if ok&(1<<k) != 0 {
-			c.parses[k]++
-		}
+	for ; ok != 0; ok &= ok - 1 {
+		c.parses[bits.TrailingZeros8(ok)]++
 	}
 }
 
