@@ -75,3 +75,9 @@ func SetAnalyzeFault(fn func(ctx context.Context, table string) error) (restore 
 	analyzeFault = fn
 	return func() { analyzeFault = nil }
 }
+
+// SetCountFault makes fn run on each finished table's connection before PostgreSQL counts it.
+func SetCountFault(fn func(ctx context.Context, conn *pgx.Conn, gen, table string) error) (restore func()) {
+	countFault = fn
+	return func() { countFault = nil }
+}
