@@ -75,3 +75,22 @@ func SetAnalyzeFault(fn func(ctx context.Context, table string) error) (restore 
 	analyzeFault = fn
 	return func() { analyzeFault = nil }
 }
+
+// SetCountFault makes fn run on each finished table's connection before PostgreSQL counts it.
+func SetCountFault(fn func(ctx context.Context, conn *pgx.Conn, gen, table string) error) (restore func()) {
+	countFault = fn
+	return func() { countFault = nil }
+}
+
+// IndexedKeysSource is the verification's key source over conn: keys off a unique key index.
+func IndexedKeysSource(conn *pgx.Conn, schema string) quality.Source {
+	return &indexedKeys{Source: isoQualitySource(conn, schema), conn: conn, schema: schema}
+}
+
+// ISOQualitySource is the verification's plain SQL source over conn (keys grouped).
+func ISOQualitySource(conn *pgx.Conn, schema string) quality.Source {
+	return isoQualitySource(conn, schema)
+}
+
+// UniqueKeyIndex is uniqueKeyIndex: whether indexedKeys counts t's keys off its index.
+var UniqueKeyIndex = uniqueKeyIndex

@@ -285,7 +285,8 @@ func copyAll(ctx context.Context, o LoadOptions, src *sql.DB, gen string, measur
 	}
 	// Each worker streams its part from the store on a read connection of its own: on the
 	// store's one connection, a second part's query would wait for the first's rows to end.
-	src.SetMaxOpenConns(workers)
+	// One more counts the tables' rows meanwhile (cleanCounts).
+	src.SetMaxOpenConns(workers + 1)
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	// The first error in time is the cause: it cancels the other workers, whose errors (a
@@ -299,6 +300,7 @@ func copyAll(ctx context.Context, o LoadOptions, src *sql.DB, gen string, measur
 	}
 	var mu sync.Mutex // first, out, accs: parts of one table end on different workers
 	var copying, all sync.WaitGroup
+	counts := countClean(ctx, src, tabs, &all)
 	for range workers {
 		copying.Add(1)
 		all.Add(1)
@@ -334,7 +336,7 @@ func copyAll(ctx context.Context, o LoadOptions, src *sql.DB, gen string, measur
 				if tab == nil {
 					continue
 				}
-				tl, acc, err := finishTable(ctx, conn, o, src, gen, tab)
+				tl, acc, err := finishTable(ctx, conn, o, counts, gen, tab)
 				mu.Lock()
 				out[tab.i], accs[tab.i] = tl, acc
 				if err != nil {
@@ -432,7 +434,7 @@ func copyPart(ctx context.Context, conn *pgx.Conn, o LoadOptions, src *sql.DB, g
 
 // finishTable is what a table needs once all its parts are in: their measures merged, its
 // count checked against the clean store, its indexes (its statistics come later: copyAll).
-func finishTable(ctx context.Context, conn *pgx.Conn, o LoadOptions, src *sql.DB, gen string, tab *loadTable) (TableLoad, *reconcile.TableAcc, error) {
+func finishTable(ctx context.Context, conn *pgx.Conn, o LoadOptions, counts *cleanCounts, gen string, tab *loadTable) (TableLoad, *reconcile.TableAcc, error) {
 	tl := TableLoad{Table: tab.name, Copying: time.Since(tab.began)}
 	if len(tab.parts) > 1 {
 		tl.Parts = len(tab.parts)
@@ -447,7 +449,16 @@ func finishTable(ctx context.Context, conn *pgx.Conn, o LoadOptions, src *sql.DB
 		pgTable, name = QuarantineTable, "quarantine"
 	}
 	began := time.Now()
-	if err := checkCountConn(ctx, conn, src, gen, pgTable, name, n); err != nil {
+	want, err := counts.get(ctx, tab.i)
+	if err != nil {
+		return tl, nil, fmt.Errorf("count clean %s: %w", name, err)
+	}
+	if countFault != nil {
+		if err := countFault(ctx, conn, gen, pgTable); err != nil {
+			return tl, nil, err
+		}
+	}
+	if err := checkCounted(ctx, conn, gen, pgTable, want, n); err != nil {
 		return tl, nil, err
 	}
 	tl.Counting = time.Since(began)
@@ -464,6 +475,62 @@ func finishTable(ctx context.Context, conn *pgx.Conn, o LoadOptions, src *sql.DB
 	}
 	return tl, acc, nil
 }
+
+// cleanCounts are the clean store's row counts of the load's tables, taken one after the other
+// on a read connection of their own while the tables copy (the store does not change during
+// the load), so that a table's count check, once its rows are in, waits for PostgreSQL's count
+// only: the store's count of a large table (a scan of every page) was on the load's path.
+type cleanCounts struct {
+	done []chan struct{}
+	n    []int64
+	err  []error
+}
+
+// countClean starts counting tabs (by their index i) in src; wg is done when it has ended.
+func countClean(ctx context.Context, src *sql.DB, tabs []*loadTable, wg *sync.WaitGroup) *cleanCounts {
+	c := &cleanCounts{done: make([]chan struct{}, len(tabs)), n: make([]int64, len(tabs)), err: make([]error, len(tabs))}
+	for i := range tabs {
+		c.done[i] = make(chan struct{})
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i, tab := range tabs {
+			if c.err[i] = ctx.Err(); c.err[i] == nil {
+				c.err[i] = src.QueryRowContext(ctx, "SELECT count(*) FROM "+store.Quote(tab.name)).Scan(&c.n[i])
+			}
+			close(c.done[i])
+		}
+	}()
+	return c
+}
+
+// get is table i's count, once taken.
+func (c *cleanCounts) get(ctx context.Context, i int) (int64, error) {
+	select {
+	case <-c.done[i]:
+		return c.n[i], c.err[i]
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+}
+
+// checkCounted checks that PostgreSQL counts the rows of schema.pgTable the clean store has
+// (want) and the COPY sent (copied).
+func checkCounted(ctx context.Context, q querier, schema, pgTable string, want, copied int64) error {
+	var got int64
+	if err := q.QueryRow(ctx, "SELECT count(*) FROM "+ident(schema, pgTable)).Scan(&got); err != nil {
+		return fmt.Errorf("count loaded %s: %w", pgTable, err)
+	}
+	if got != want || copied != want {
+		return fmt.Errorf("%w: %s: clean store has %d rows, copied %d, PostgreSQL counts %d", outcome.ErrReconcile, pgTable, want, copied, got)
+	}
+	return nil
+}
+
+// countFault, set only by tests, runs on a finished table's connection before PostgreSQL counts
+// its rows: the place to lose a row the way a broken COPY would.
+var countFault func(ctx context.Context, conn *pgx.Conn, gen, table string) error
 
 // analyzeFault, set only by tests, runs before each table's ANALYZE in the load: an error fails it.
 var analyzeFault func(ctx context.Context, table string) error

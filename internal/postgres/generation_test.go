@@ -669,3 +669,40 @@ func TestStatisticsBeforeSwap(t *testing.T) {
 		})
 	}
 }
+
+// TestCountCheckFails: a table whose generation lost a row after its COPY (PostgreSQL counts
+// one fewer than the clean store, counted while the tables copied, and the COPY sent) fails the
+// load as a reconciliation failure naming both counts; live unchanged, the generation dropped.
+func TestCountCheckFails(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	conn := connect(t, dsn)
+	s, cleanPath := genClean(t, 1)
+	if _, err := genLoad(t, dsn, s, cleanPath, nil); err != nil {
+		t.Fatal(err)
+	}
+	before := liveHash(t, conn, "gen")
+	for _, c := range []struct{ table, sql, want string }{
+		{"tickets", `DELETE FROM %s.tickets WHERE id = 7`, "tickets: clean store has 101 rows, copied 101, PostgreSQL counts 100"},
+		{postgres.QuarantineTable, `DELETE FROM %s.quarantine`, "quarantine: clean store has 1 rows, copied 1, PostgreSQL counts 0"},
+	} {
+		t.Run(c.table, func(t *testing.T) {
+			defer postgres.SetCountFault(func(ctx context.Context, conn *pgx.Conn, gen, table string) error {
+				if table != c.table {
+					return nil
+				}
+				_, err := conn.Exec(ctx, fmt.Sprintf(c.sql, pgx.Identifier{gen}.Sanitize()))
+				return err
+			})()
+			_, err := genLoad(t, dsn, s, cleanPath, func(o *postgres.LoadOptions) { o.Force = true })
+			if !errors.Is(err, outcome.ErrReconcile) || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("err = %v, want a reconciliation failure: %s", err, c.want)
+			}
+			if liveHash(t, conn, "gen") != before {
+				t.Fatal("live changed")
+			}
+			if got := strings.Join(ownedSchemas(t, conn, "gen"), " "); got != "gen" {
+				t.Fatalf("schemas left: %s", got)
+			}
+		})
+	}
+}
