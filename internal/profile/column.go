@@ -95,6 +95,8 @@ type column struct {
 	dateMin, dateMax   [2]time.Time // the same over the values that are dates (midnight exactly)
 	hasDate            bool
 	numbers            numberDates // bare numbers that parse as dates, by month
+
+	memo []memoEntry // what add counted for recent values (memo.go); allocated on first use
 }
 
 func newColumn(c *contract.Column, norm *values.Normalizer, sentinels []string) *column {
@@ -109,23 +111,47 @@ func (c *column) add(raw string) {
 		c.empty++
 		return
 	}
+	h := hash64(s)
+	var e *memoEntry
+	if len(s) <= memoMaxLen && memoSlots > 0 {
+		if c.memo == nil {
+			c.memo = make([]memoEntry, memoSlots)
+		}
+		e = &c.memo[h&uint64(memoSlots-1)]
+		if int(e.n) == len(s) && string(e.key[:e.n]) == s {
+			c.replay(&e.out, s)
+			return
+		}
+	}
+	var o tally
+	c.first(s, h, &o)
+	if e != nil {
+		e.n = uint8(copy(e.key[:], s))
+		e.out = o
+	}
+}
+
+// first is add's work for a value the memo does not hold: everything add counts, recorded in
+// o for replay to repeat.
+func (c *column) first(s string, h uint64, o *tally) {
 	if len(s) <= c.sentinelMax {
 		for i, x := range c.sentinels {
 			if strings.EqualFold(s, x) {
 				c.sentinelHits[i]++
+				o.sentinel = int32(i + 1)
 				return
 			}
 		}
 	}
 	c.nonNull++
-	c.distinct.add(s)
+	c.distinct.addHash(h)
 	if c.nonNull == 1 || s < c.textMin {
 		c.textMin = s
 	}
 	if c.nonNull == 1 || s > c.textMax {
 		c.textMax = s
 	}
-	mask, number := c.classify(s)
+	mask, number := c.classify(s, o)
 	if number && (c.want == candDate || c.want == candTimestamp) {
 		return // a number's support is decided with the column's number rule (decideNumbers)
 	}
@@ -137,6 +163,7 @@ func (c *column) add(raw string) {
 	}
 	if c.want < 0 || mask&(1<<c.want) != 0 {
 		c.supported++
+		o.flags |= oSupported
 	} else if len(c.examples) < maxExamples {
 		c.addExample(s)
 	}
@@ -147,7 +174,7 @@ func (c *column) add(raw string) {
 // length limit, which never applies to the contracted type, so support is always exact.
 // number says s is a bare number that parses as a date: its date evidence waits for the
 // column's number rule (numbers.go), and mask leaves the date candidates out.
-func (c *column) classify(s string) (mask uint8, number bool) {
+func (c *column) classify(s string, o *tally) (mask uint8, number bool) {
 	try := prefilter(s)
 	if c.want >= 0 {
 		try |= 1 << c.want
@@ -158,15 +185,15 @@ func (c *column) classify(s string) (mask uint8, number bool) {
 	var ok uint8
 	if _, yes := c.parse(contract.Flag, s, try&(1<<candBoolean) != 0); yes {
 		ok |= 1 << candBoolean
-		c.spelling(s)
+		o.flags |= c.spelling(s)
 	}
 	// Every integer spelling is a decimal spelling with the same canonical text.
 	if v, yes := c.parse(contract.Integer, s, try&(1<<candInteger) != 0); yes {
 		ok |= 1<<candInteger | 1<<candDecimal
-		c.number(s, v)
+		o.flags |= c.number(s, v)
 	} else if v, yes := c.parse(contract.Decimal, s, try&(1<<candDecimal) != 0); yes {
 		ok |= 1 << candDecimal
-		c.number(s, v)
+		o.flags |= c.number(s, v)
 	}
 	if v, yes := c.parse(contract.Month, s, try&(1<<candMonth) != 0); yes {
 		ok |= 1 << candMonth
@@ -196,10 +223,16 @@ func (c *column) classify(s string) (mask uint8, number bool) {
 			midnight := t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 && t.Nanosecond() == 0
 			c.numbers.add(t, f, midnight, s)
 			number = true
+			o.flags |= oNumberDate
+			if midnight {
+				o.flags |= oMidnight
+			}
+			o.t, o.form = t, f
 		case err == nil && st.Offset:
 			form = f
 			ok |= 1 << candTimestamptz
 			c.offsets++
+			o.flags |= oOffset
 			c.stampTZ(s, t, f)
 		case err == nil:
 			form = f
@@ -212,16 +245,14 @@ func (c *column) classify(s string) (mask uint8, number bool) {
 		}
 	}
 	if !number {
+		o.form = form
 		c.forms[form]++
 		if form == values.FormAmbiguous && c.ambiguousEx == "" {
 			c.ambiguousEx = report.Shorten(s, maxExampleLen)
 		}
 	}
-	for k := candidate(0); k < nCand; k++ {
-		if ok&(1<<k) != 0 {
-			c.parses[k]++
-		}
-	}
+	c.countParses(ok)
+	o.parses = ok
 	return ok, number
 }
 
@@ -234,30 +265,46 @@ func (c *column) parse(t contract.Type, s string, try bool) (string, bool) {
 	return r.Value, err == nil
 }
 
+func (c *column) countParses(ok uint8) {
+	for k := candidate(0); k < nCand; k++ {
+		if ok&(1<<k) != 0 {
+			c.parses[k]++
+		}
+	}
+}
+
 // number tracks the numeric min/max by exact comparison of canonical decimals, and the
-// spellings a number type would lose (s is the value as written, v its canonical text).
-func (c *column) number(s, v string) {
+// spellings a number type would lose (s is the value as written, v its canonical text). It
+// returns the spelling counted (oPlus, oZero or none).
+func (c *column) number(s, v string) uint8 {
 	c.numMin, c.numMax = minMax(c.parses[candDecimal] == 0, c.numMin, c.numMax, v, compareDecimal)
 	switch {
 	case s[0] == '+':
 		if c.plus++; c.plusEx == "" {
 			c.plusEx = report.Shorten(s, maxExampleLen)
 		}
+		return oPlus
 	case leadingZero(s):
 		if c.leadingZero++; c.zeroEx == "" {
 			c.zeroEx = report.Shorten(s, maxExampleLen)
 		}
+		return oZero
 	}
+	return 0
 }
 
-// spelling counts how a boolean value is spelled: 1 and 0 alone do not say yes/no.
-func (c *column) spelling(s string) {
+// spelling counts how a boolean value is spelled: 1 and 0 alone do not say yes/no. It returns
+// the spelling counted (oYesNo, oTrueFalse or none).
+func (c *column) spelling(s string) uint8 {
 	switch s[0] {
 	case 'y', 'Y', 'n', 'N':
 		c.yesNo++
+		return oYesNo
 	case 't', 'T', 'f', 'F':
 		c.trueFalse++
+		return oTrueFalse
 	}
+	return 0
 }
 
 // evidence is what Infer reads from the column.

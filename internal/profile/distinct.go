@@ -23,8 +23,10 @@ type distinct struct {
 
 func newDistinct() distinct { return distinct{set: make(map[uint64]struct{})} }
 
-func (d *distinct) add(s string) {
-	h := hash64(s)
+func (d *distinct) add(s string) { d.addHash(hash64(s)) }
+
+// addHash adds the value whose hash64 is h.
+func (d *distinct) addHash(h uint64) {
 	if d.set != nil {
 		d.set[h] = struct{}{}
 		if len(d.set) <= exactCap {
