@@ -312,3 +312,43 @@ func TestRawRowsErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestRawRowsNoAllocs: once its buffer has grown, reading a row allocates nothing.
+func TestRawRowsNoAllocs(t *testing.T) {
+	db := openRawTest(t, filepath.Join(t.TempDir(), "a.db"))
+	if _, err := db.Exec(`WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n+1 FROM s WHERE n < 5000) INSERT INTO t SELECT n, printf('text %d', n), n * 0.5 FROM s`); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	err = conn.Raw(func(dc any) error {
+		c, err := OpenRaw(dc)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		rows, err := c.Query(ctx, `SELECT a, b, c, NULL FROM t ORDER BY rowid`)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for range 10 {
+			rows.Next()
+		}
+		if n := testing.AllocsPerRun(1000, func() {
+			if !rows.Next() || rows.Text(1) == "" {
+				t.Fatal("no row")
+			}
+		}); n != 0 {
+			t.Errorf("%v allocations per row", n)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
