@@ -20,15 +20,19 @@ import (
 
 // canaryReport is what the canary did, in run.json.
 type canaryReport struct {
-	Schema   string              `json:"schema"`
-	Seed     uint64              `json:"seed"`
-	Share    float64             `json:"share"`
-	Rows     map[string]int      `json:"rows"`   // sampled rows per table
-	Strata   map[string]int      `json:"strata"` // strata per table (0: it follows another table)
-	Queries  int                 `json:"queries"`
-	Failures []canary.Failure    `json:"failures"`
-	Observed *canary.Observed    `json:"observed,omitempty"`
-	Seconds  float64             `json:"seconds"`
+	Schema   string           `json:"schema"`
+	Seed     uint64           `json:"seed"`
+	Share    float64          `json:"share"`
+	Rows     map[string]int   `json:"rows"`   // sampled rows per table
+	Strata   map[string]int   `json:"strata"` // strata per table (0: it follows another table)
+	Queries  int              `json:"queries"`
+	Failures []canary.Failure `json:"failures"`
+	Observed *canary.Observed `json:"observed,omitempty"`
+	Seconds  float64          `json:"seconds"`
+	// Steps are the wall seconds of the stage's steps: sample (drawing it from the clean
+	// store), create, load, observe, queries, drop (postgres.CanaryOptions.Seconds) and check;
+	// copy, index and analyze are each summed over the tables, loaded two at a time.
+	Steps    map[string]float64  `json:"step_seconds,omitempty"`
 	Skipped  bool                `json:"skipped,omitempty"` // --no-canary, or passed before on these inputs
 	Why      string              `json:"skipped_why,omitempty"`
 	Expected *canary.Expectation `json:"-"`
@@ -52,20 +56,24 @@ func canaryStage(ctx context.Context, e *env, s *contract.Spec, o runOptions, pr
 	if err != nil {
 		return nil, err
 	}
-	rep := &canaryReport{Schema: postgres.CanarySchema(s), Seed: sm.Seed, Share: sm.Share, Rows: sm.Rows, Strata: sm.Strata, Queries: len(queries)}
+	steps := map[string]float64{"sample": time.Since(start).Seconds()}
+	rep := &canaryReport{Schema: postgres.CanarySchema(s), Seed: sm.Seed, Share: sm.Share, Rows: sm.Rows, Strata: sm.Strata, Queries: len(queries), Steps: steps}
 	p := newProgress(e, "canary")
 	for t, n := range sm.Rows {
 		p.expect(t, int64(n))
 	}
 	obs, err := postgres.Canary(ctx, postgres.CanaryOptions{Spec: s, Clean: o.work.clean(), DSN: o.dsn, Where: sm.Where,
-		Queries: queries, AdoptSchema: o.adopt, Progress: p.update, Run: o.run, Health: o.health})
+		Queries: queries, AdoptSchema: o.adopt, Progress: p.update, Run: o.run, Health: o.health, Seconds: steps})
 	p.finish(err)
 	rep.Seconds = time.Since(start).Seconds()
 	if err != nil {
 		return rep, err
 	}
 	rep.Observed = obs
+	checking := time.Now()
 	rep.Failures = append([]canary.Failure{}, canary.Check(canary.Expect(s, prof, sm.Rows, postgres.FormatType), obs, s.Canary)...) // [] when all passed
+	steps["check"] = time.Since(checking).Seconds()
+	rep.Seconds = time.Since(start).Seconds()
 	if len(rep.Failures) > 0 {
 		return rep, fmt.Errorf("%w: %s; nothing was loaded, the live schema is untouched", outcome.ErrCanary, canary.Message(rep.Failures))
 	}

@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"encoding/binary"
 	"fmt"
-	"hash/fnv"
 	"math"
 	"slices"
 	"strconv"
@@ -25,7 +24,7 @@ import (
 // ceil(share x n) rows of lowest rank are taken: every stratum is represented, one of 10 rows by
 // one row, and none is the first rows of the file. A table that follows another takes every row
 // whose column holds the key of a sampled row of that table (the comments of the sampled
-// tickets). Memory: one (stratum, rank, rowid) entry per row of the table being sampled.
+// tickets). Memory: one (rank, rowid) entry per row of the table being sampled.
 type Sample struct {
 	Seed   uint64             `json:"seed"`
 	Share  float64            `json:"share"`
@@ -79,9 +78,8 @@ func DrawSample(ctx context.Context, db *sql.DB, s *contract.Spec, seed uint64) 
 }
 
 type ranked struct {
-	stratum int
-	rank    uint64
-	rowid   int64
+	rank  uint64
+	rowid int64
 }
 
 func (sm *Sample) stratified(ctx context.Context, db *sql.DB, t *contract.Table) ([]int64, int, error) {
@@ -117,23 +115,26 @@ func (sm *Sample) stratified(ctx context.Context, db *sql.DB, t *contract.Table)
 		dest = append(dest, &vals[i])
 	}
 	stratumOf := map[string]int{}
-	var all []ranked
-	var sk strings.Builder
+	var groups [][]ranked // by stratum
+	n := 0
+	var sk []byte // the row's strata values, as appendValue writes them
+	seeded := sm.seeded()
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
 			return nil, 0, err
 		}
-		sk.Reset()
+		sk = sk[:0]
 		for _, v := range vals[len(key):] {
-			writeValue(&sk, v)
+			sk = appendValue(sk, v)
 		}
-		id, ok := stratumOf[sk.String()]
+		id, ok := stratumOf[string(sk)]
 		if !ok {
 			id = len(stratumOf)
-			stratumOf[sk.String()] = id
+			stratumOf[string(sk)] = id
+			groups = append(groups, nil)
 		}
-		all = append(all, ranked{stratum: id, rank: sm.rank(vals[:len(key)]), rowid: *dest[0].(*int64)})
-		if len(all)%65536 == 0 {
+		groups[id] = append(groups[id], ranked{rank: rankFrom(seeded, vals[:len(key)]), rowid: *dest[0].(*int64)})
+		if n++; n%65536 == 0 {
 			if err := ctx.Err(); err != nil {
 				return nil, 0, err
 			}
@@ -142,22 +143,21 @@ func (sm *Sample) stratified(ctx context.Context, db *sql.DB, t *contract.Table)
 	if err := rows.Err(); err != nil {
 		return nil, 0, err
 	}
-	slices.SortFunc(all, func(a, b ranked) int {
-		return cmp.Or(cmp.Compare(a.stratum, b.stratum), cmp.Compare(a.rank, b.rank), cmp.Compare(a.rowid, b.rowid))
-	})
+	return sm.pick(groups), len(stratumOf), nil
+}
+
+// pick takes the ceil(share x n) rows of lowest rank (rowid breaking ties) of each stratum's
+// rows, in stratum order (each stratum sorted in place).
+func (sm *Sample) pick(groups [][]ranked) []int64 {
 	var ids []int64
-	for i := 0; i < len(all); {
-		j := i
-		for j < len(all) && all[j].stratum == all[i].stratum {
-			j++
-		}
-		take := int(math.Ceil(sm.Share*float64(j-i) - 1e-9))
-		for _, r := range all[i : i+take] {
+	for _, g := range groups {
+		slices.SortFunc(g, func(a, b ranked) int { return cmp.Or(cmp.Compare(a.rank, b.rank), cmp.Compare(a.rowid, b.rowid)) })
+		take := int(math.Ceil(sm.Share*float64(len(g)) - 1e-9))
+		for _, r := range g[:take] {
 			ids = append(ids, r.rowid)
 		}
-		i = j
 	}
-	return ids, len(stratumOf), nil
+	return ids
 }
 
 // follow takes the rows of t whose follow column holds the key of a sampled row of the
@@ -184,17 +184,36 @@ func (sm *Sample) follow(ctx context.Context, db *sql.DB, s *contract.Spec, t *c
 }
 
 // rank is the row's place in the seeded random order: FNV-64a of the seed and its key values.
-func (sm *Sample) rank(key []sql.NullString) uint64 {
-	h := fnv.New64a()
+func (sm *Sample) rank(key []sql.NullString) uint64 { return rankFrom(sm.seeded(), key) }
+
+// FNV-64a's offset basis and prime.
+const (
+	fnvOffset uint64 = 14695981039346656037
+	fnvPrime  uint64 = 1099511628211
+)
+
+// seeded is FNV-64a's state after the seed (its 8 bytes, little-endian), where every rank starts.
+func (sm *Sample) seeded() uint64 {
 	var b [8]byte
 	binary.LittleEndian.PutUint64(b[:], sm.Seed)
-	h.Write(b[:])
-	var sb strings.Builder
+	return fnvAdd(fnvOffset, b[:])
+}
+
+// rankFrom is rank, FNV-64a continued from seeded over the key values as appendValue writes
+// them (hash/fnv's New64a over the same bytes gives the same sum, with no allocation here).
+func rankFrom(seeded uint64, key []sql.NullString) uint64 {
+	x := seeded
+	var num [20]byte
 	for _, v := range key {
-		writeValue(&sb, v)
+		if !v.Valid {
+			x = fnvAdd(x, "\x00N")
+			continue
+		}
+		x = fnvAdd(x, "\x00V")
+		x = fnvAdd(x, strconv.AppendInt(num[:0], int64(len(v.String)), 10))
+		x = fnvAdd(fnvAdd(x, ":"), v.String)
 	}
-	h.Write([]byte(sb.String()))
-	x := h.Sum64() // FNV's last multiply leaves keys differing in one digit close: finish with murmur3's mix
+	// FNV's last multiply leaves keys differing in one digit close: finish with murmur3's mix
 	x ^= x >> 33
 	x *= 0xff51afd7ed558ccd
 	x ^= x >> 33
@@ -202,14 +221,22 @@ func (sm *Sample) rank(key []sql.NullString) uint64 {
 	return x ^ x>>33
 }
 
-// writeValue appends one value so that NULL, "" and any text stay distinct.
-func writeValue(b *strings.Builder, v sql.NullString) {
-	if !v.Valid {
-		b.WriteString("\x00N")
-		return
+// fnvAdd is FNV-64a's state h after the bytes of b.
+func fnvAdd[T string | []byte](h uint64, b T) uint64 {
+	for i := 0; i < len(b); i++ {
+		h ^= uint64(b[i])
+		h *= fnvPrime
 	}
-	b.WriteString("\x00V")
-	b.WriteString(strconv.Itoa(len(v.String)))
-	b.WriteByte(':')
-	b.WriteString(v.String)
+	return h
+}
+
+// appendValue appends one value so that NULL, "" and any text stay distinct.
+func appendValue(b []byte, v sql.NullString) []byte {
+	if !v.Valid {
+		return append(b, "\x00N"...)
+	}
+	b = append(b, "\x00V"...)
+	b = strconv.AppendInt(b, int64(len(v.String)), 10)
+	b = append(b, ':')
+	return append(b, v.String...)
 }

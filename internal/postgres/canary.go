@@ -42,6 +42,22 @@ type CanaryOptions struct {
 	// pinged on a connection of its own; zero: no checks.
 	Health health.Limits
 	ping   func() error
+	// Seconds, when set, receives the wall seconds of each of the canary's steps: create,
+	// load (every table's copy, indexes and statistics, two at a time), observe, queries and
+	// drop; and copy, index and analyze, each summed over the tables (on two connections, so
+	// together more than load).
+	Seconds map[string]float64
+	laps    *sync.Mutex // Seconds', written by both loading connections
+}
+
+// lap adds the seconds since began to step's (when anyone listens).
+func (o *CanaryOptions) lap(step string, began time.Time) {
+	if o.Seconds == nil || o.laps == nil {
+		return
+	}
+	o.laps.Lock()
+	o.Seconds[step] += time.Since(began).Seconds()
+	o.laps.Unlock()
 }
 
 // canaryLoaded, set only by tests, runs between the canary's load and its observation: the
@@ -58,7 +74,9 @@ func CanarySchema(s *contract.Spec) string { return s.Schema + "__canary" }
 // leftover and drops (here, and in Load). The live schema is never touched. A value PostgreSQL
 // refuses is a canary failure (outcome.ErrCanary); the judgement of what was observed is
 // canary.Check's.
-func Canary(ctx context.Context, o CanaryOptions) (*canary.Observed, error) {
+func Canary(ctx context.Context, opts CanaryOptions) (_ *canary.Observed, err error) {
+	o := &opts
+	o.laps = new(sync.Mutex)
 	src, err := store.OpenReadOnly(o.Clean)
 	if err != nil {
 		return nil, fmt.Errorf("clean store: %w", err)
@@ -87,18 +105,23 @@ func Canary(ctx context.Context, o CanaryOptions) (*canary.Observed, error) {
 		o.ping = p.ping
 	}
 	schema := CanarySchema(o.Spec)
+	began := time.Now()
 	if err := createCanary(ctx, conn, o, schema); err != nil {
 		return nil, err
 	}
+	o.lap("create", began)
 	defer func() {
 		// Dropped also when ctx was cancelled: a short grace of its own.
 		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		defer cancel()
+		began := time.Now()
 		if derr := dropCanary(dctx, conn, schema); derr != nil && err == nil {
 			err = derr
 		}
+		o.lap("drop", began)
 	}()
 	testPoint("canary")
+	began = time.Now()
 	if err := loadCanaryTables(ctx, conn, src, o, schema); err != nil {
 		return nil, err
 	}
@@ -110,13 +133,18 @@ func Canary(ctx context.Context, o CanaryOptions) (*canary.Observed, error) {
 			return nil, err
 		}
 	}
+	o.lap("load", began)
+	began = time.Now()
 	obs, err := observe(ctx, conn, o.Spec, schema)
 	if err != nil {
 		return nil, err
 	}
+	o.lap("observe", began)
+	began = time.Now()
 	for _, q := range o.Queries {
 		obs.Queries = append(obs.Queries, runQuery(ctx, conn, schema, q, o.QueryTimeout))
 	}
+	o.lap("queries", began)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -125,7 +153,7 @@ func Canary(ctx context.Context, o CanaryOptions) (*canary.Observed, error) {
 
 // createCanary settles ownership (under the run's lock), drops a canary a killed run left, and
 // creates and records the new one, in one short committed transaction.
-func createCanary(ctx context.Context, conn *pgx.Conn, o CanaryOptions, schema string) error {
+func createCanary(ctx context.Context, conn *pgx.Conn, o *CanaryOptions, schema string) error {
 	tx, err := conn.Begin(ctx)
 	if err != nil {
 		return err
@@ -170,7 +198,7 @@ const canaryConns = 2
 // loadCanaryTables loads every contract table of the sample, on conn and on a connection of
 // its own beside it, each table in its own transaction; the first error stops the others, and
 // the first that is not a cancellation it caused is returned.
-func loadCanaryTables(ctx context.Context, conn *pgx.Conn, src *sql.DB, o CanaryOptions, schema string) error {
+func loadCanaryTables(ctx context.Context, conn *pgx.Conn, src *sql.DB, o *CanaryOptions, schema string) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	tables := make(chan *contract.Table)
@@ -226,7 +254,7 @@ const canaryLocal = `SELECT set_config('default_toast_compression', 'lz4', true)
 
 // loadCanaryTable creates one table, COPYs the sample's rows into it with the load's copyTable
 // and builds its indexes and statistics as the load does, in one transaction.
-func loadCanaryTable(ctx context.Context, conn *pgx.Conn, src *sql.DB, o CanaryOptions, schema string, t *contract.Table) error {
+func loadCanaryTable(ctx context.Context, conn *pgx.Conn, src *sql.DB, o *CanaryOptions, schema string, t *contract.Table) error {
 	tx, err := conn.Begin(ctx)
 	if err != nil {
 		return err
@@ -242,9 +270,12 @@ func loadCanaryTable(ctx context.Context, conn *pgx.Conn, src *sql.DB, o CanaryO
 	if o.Where != nil {
 		where = o.Where(t.Name)
 	}
+	began := time.Now()
 	if _, err := copyTable(ctx, tx, src, schema, t, where, o.Progress, o.Health.For("canary", o.ping), nil); err != nil {
 		return canaryErr("load "+t.Name, explainRowTooBig(t, err))
 	}
+	o.lap("copy", began)
+	began = time.Now()
 	// The load's indexes and statistics too: without them the KPI queries plan blind on the
 	// sample (nested loops over unanalyzed tables), and their time grew with the square of the
 	// rows (canary 1.4 s at the reference size, 15.2 s at 4x).
@@ -253,9 +284,12 @@ func loadCanaryTable(ctx context.Context, conn *pgx.Conn, src *sql.DB, o CanaryO
 			return canaryErr("index of "+t.Name, err)
 		}
 	}
+	o.lap("index", began)
+	began = time.Now()
 	if _, err := tx.Exec(ctx, "ANALYZE "+ident(schema, t.Name)); err != nil {
 		return fmt.Errorf("canary: analyze %s: %w", t.Name, err)
 	}
+	o.lap("analyze", began)
 	return tx.Commit(ctx)
 }
 

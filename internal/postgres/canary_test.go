@@ -64,13 +64,19 @@ func miniProfile() *profile.Report {
 
 // TestCanaryPasses: the sample's rows are loaded into the canary schema with the load's COPY,
 // typed as the contract says, the basic queries execute, and afterwards the canary schema and
-// its record are gone and the live schema is as it was.
+// its record are gone and the live schema is as it was; every step's seconds are reported.
 func TestCanaryPasses(t *testing.T) {
 	s, o, sm, conn := canaryFixture(t)
 	before := rowHash(t, conn, "mini.tickets")
+	o.Seconds = map[string]float64{}
 	obs, err := postgres.Canary(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, step := range []string{"create", "load", "copy", "index", "analyze", "observe", "queries", "drop"} {
+		if o.Seconds[step] <= 0 {
+			t.Errorf("canary step %s: %v s (steps %v)", step, o.Seconds[step], o.Seconds)
+		}
 	}
 	if f := canary.Check(canary.Expect(s, miniProfile(), sm.Rows, postgres.FormatType), obs, s.Canary); len(f) != 0 {
 		t.Fatalf("a good sample fails: %v", f)

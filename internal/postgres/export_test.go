@@ -27,7 +27,7 @@ func LeaveCanary(ctx context.Context, o CanaryOptions) error {
 	if err := ensureBookkeeping(ctx, conn); err != nil {
 		return err
 	}
-	return createCanary(ctx, conn, o, CanarySchema(o.Spec))
+	return createCanary(ctx, conn, &o, CanarySchema(o.Spec))
 }
 
 // CanaryErr is canaryErr.
@@ -68,4 +68,16 @@ func SetVerifySplit(blocks int64) (restore func()) {
 func SplitSource(conn *pgx.Conn, schema string, more ...*pgx.Conn) (quality.Source, func(table string) (*reconcile.Table, bool)) {
 	m := newStreamedMeasures()
 	return measuringQualitySource(conn, schema, m, more...), m.get
+}
+
+// SetAnalyzeFault makes fn run before each table's ANALYZE in the load, its error the ANALYZE's.
+func SetAnalyzeFault(fn func(ctx context.Context, table string) error) (restore func()) {
+	analyzeFault = fn
+	return func() { analyzeFault = nil }
+}
+
+// SetCountFault makes fn run on each finished table's connection before PostgreSQL counts it.
+func SetCountFault(fn func(ctx context.Context, conn *pgx.Conn, gen, table string) error) (restore func()) {
+	countFault = fn
+	return func() { countFault = nil }
 }

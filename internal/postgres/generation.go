@@ -123,9 +123,12 @@ func migrate(ctx context.Context, o LoadOptions) (res *LoadResult, err error) {
 	// COPY measures the rows it sends.
 	want := o.Want
 	var copied *reconcile.Measures
-	if res.Tables, copied, err = copyAll(ctx, o, src, gen, want == nil); err != nil {
+	var analyzed func(stop bool) error
+	if res.Tables, copied, analyzed, err = copyAll(ctx, o, src, gen, want == nil); err != nil {
 		return nil, err
 	}
+	// Before the drop above (deferred calls run last first): the tables' ANALYZE has ended.
+	defer analyzed(true)
 	lap("copy_and_index", began)
 	if want == nil {
 		want = copied
@@ -150,6 +153,13 @@ func migrate(ctx context.Context, o LoadOptions) (res *LoadResult, err error) {
 		res.Seconds["score"] = scoring.Seconds()
 	}
 	lap("reconcile_and_score", began)
+	// The statistics the live KPIs plan by, gathered meanwhile (copyAll): complete before the
+	// generation may be granted and swapped in.
+	began = time.Now()
+	if err := analyzed(false); err != nil {
+		return nil, err
+	}
+	lap("analyze_wait", began)
 	if err := grantAndRecord(ctx, r.conn, gen, o.GrantRoles, res.Fingerprint, got); err != nil {
 		return nil, err
 	}
@@ -238,7 +248,16 @@ func createGeneration(ctx context.Context, conn *pgx.Conn, s *contract.Spec, gen
 // followed by its indexes, and checks each table's count against the clean store. With
 // measure, it returns the clean store's measures, taken from the rows as they were copied
 // (else nil).
-func copyAll(ctx context.Context, o LoadOptions, src *sql.DB, gen string, measure bool) ([]TableLoad, *reconcile.Measures, error) {
+//
+// It returns once every table is copied, counted and indexed. The tables' ANALYZE runs on
+// after that, each on the connection that finished the table, once that connection has
+// nothing left to copy: beside the other connections' last copies and the reconciliation's
+// read-back, which needs no statistics (a sequential scan whatever the plan; ANALYZE's lock
+// blocks no reader). analyzed waits for them and returns the first error: the caller calls it
+// before anything that needs the statistics (the grants and the swap: live's KPI plans), and
+// in every case before dropping the generation (stop: cancel them first). The tables'
+// Analyzing durations are written once analyzed has returned.
+func copyAll(ctx context.Context, o LoadOptions, src *sql.DB, gen string, measure bool) (_ []TableLoad, _ *reconcile.Measures, analyzed func(stop bool) error, _ error) {
 	var tabs []*loadTable
 	for i, t := range o.Spec.Tables {
 		tabs = append(tabs, &loadTable{i: i, t: t, name: t.Name})
@@ -258,7 +277,7 @@ func copyAll(ctx context.Context, o LoadOptions, src *sql.DB, gen string, measur
 		return reconcile.NewTableAcc(measuredColumns(tab.t))
 	})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	workers := max(1, o.Parallel)
 	if o.Parallel == 0 {
@@ -266,10 +285,10 @@ func copyAll(ctx context.Context, o LoadOptions, src *sql.DB, gen string, measur
 	}
 	// Each worker streams its part from the store on a read connection of its own: on the
 	// store's one connection, a second part's query would wait for the first's rows to end.
-	src.SetMaxOpenConns(workers)
+	// One more counts the tables' rows meanwhile (cleanCounts).
+	src.SetMaxOpenConns(workers + 1)
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	// The first error in time is the cause: it cancels the other workers, whose errors (a
 	// cancellation, or a COPY whose connection the cancellation closed) are its consequences.
 	var first error
@@ -280,11 +299,19 @@ func copyAll(ctx context.Context, o LoadOptions, src *sql.DB, gen string, measur
 		cancel()
 	}
 	var mu sync.Mutex // first, out, accs: parts of one table end on different workers
-	var wg sync.WaitGroup
+	var copying, all sync.WaitGroup
+	counts := countClean(ctx, src, tabs, &all)
 	for range workers {
-		wg.Add(1)
+		copying.Add(1)
+		all.Add(1)
 		go func() {
-			defer wg.Done()
+			defer all.Done()
+			copied := false // copying.Done said
+			defer func() {
+				if !copied {
+					copying.Done()
+				}
+			}()
 			conn, err := Connect(ctx, o.DSN)
 			if err == nil {
 				defer conn.Close(context.Background())
@@ -296,6 +323,7 @@ func copyAll(ctx context.Context, o LoadOptions, src *sql.DB, gen string, measur
 				mu.Unlock()
 				return
 			}
+			var toAnalyze []*loadTable // finished on this connection
 			for p := pl.next(ctx); p != nil; p = pl.next(ctx) {
 				rows, err := copyPart(ctx, conn, o, src, gen, pl, p)
 				tab := pl.end(p, rows, err)
@@ -308,38 +336,72 @@ func copyAll(ctx context.Context, o LoadOptions, src *sql.DB, gen string, measur
 				if tab == nil {
 					continue
 				}
-				tl, acc, err := finishTable(ctx, conn, o, src, gen, tab)
+				tl, acc, err := finishTable(ctx, conn, o, counts, gen, tab)
 				mu.Lock()
 				out[tab.i], accs[tab.i] = tl, acc
 				if err != nil {
 					fail(err)
 				} else {
 					finished[tab.i] = true
+					toAnalyze = append(toAnalyze, tab)
+				}
+				mu.Unlock()
+			}
+			copied = true
+			copying.Done()
+			for _, tab := range toAnalyze {
+				if ctx.Err() != nil {
+					return
+				}
+				began := time.Now()
+				err := analyze(ctx, conn, gen, tab.name)
+				mu.Lock()
+				out[tab.i].Analyzing = time.Since(began)
+				if err != nil {
+					fail(err)
 				}
 				mu.Unlock()
 			}
 		}()
 	}
-	wg.Wait()
-	if err := parent.Err(); err != nil { // the caller's cancellation caused whatever failed
-		return nil, nil, fmt.Errorf("load into %s: %w", gen, err)
+	var once sync.Once
+	var analyzeErr error
+	analyzed = func(stop bool) error {
+		if stop {
+			cancel()
+		}
+		once.Do(func() {
+			all.Wait()
+			cancel()
+			if err := parent.Err(); err != nil {
+				analyzeErr = fmt.Errorf("load into %s: %w", gen, err)
+			} else {
+				analyzeErr = first
+			}
+		})
+		return analyzeErr
+	}
+	copying.Wait()
+	mu.Lock()
+	failed := first
+	mu.Unlock()
+	if err := parent.Err(); err != nil || failed != nil { // the caller's cancellation, or a copy's failure
+		return nil, nil, nil, analyzed(true)
 	}
 	for i, done := range finished { // a table no worker finished (they all failed to connect)
-		if !done && first == nil {
-			first = fmt.Errorf("load %s into %s: no connection copied it", tabs[i].name, gen)
+		if !done {
+			analyzed(true)
+			return nil, nil, nil, fmt.Errorf("load %s into %s: no connection copied it", tabs[i].name, gen)
 		}
 	}
-	if first != nil {
-		return nil, nil, first
-	}
 	if !measure {
-		return out, nil, nil
+		return out, nil, analyzed, nil
 	}
 	m := &reconcile.Measures{Tables: map[string]*reconcile.Table{}}
 	for i, tab := range tabs {
 		m.Tables[tab.name] = accs[i].Result()
 	}
-	return out, m, nil
+	return out, m, analyzed, nil
 }
 
 // copyPart copies one part of a table on conn, its rows counted into the table's progress.
@@ -371,8 +433,8 @@ func copyPart(ctx context.Context, conn *pgx.Conn, o LoadOptions, src *sql.DB, g
 }
 
 // finishTable is what a table needs once all its parts are in: their measures merged, its
-// count checked against the clean store, its indexes and statistics.
-func finishTable(ctx context.Context, conn *pgx.Conn, o LoadOptions, src *sql.DB, gen string, tab *loadTable) (TableLoad, *reconcile.TableAcc, error) {
+// count checked against the clean store, its indexes (its statistics come later: copyAll).
+func finishTable(ctx context.Context, conn *pgx.Conn, o LoadOptions, counts *cleanCounts, gen string, tab *loadTable) (TableLoad, *reconcile.TableAcc, error) {
 	tl := TableLoad{Table: tab.name, Copying: time.Since(tab.began)}
 	if len(tab.parts) > 1 {
 		tl.Parts = len(tab.parts)
@@ -382,31 +444,105 @@ func finishTable(ctx context.Context, conn *pgx.Conn, o LoadOptions, src *sql.DB
 		return tl, nil, fmt.Errorf("load %s into %s: %w", tab.name, gen, err)
 	}
 	tl.Rows = n
+	pgTable, name := tab.name, tab.name
 	if tab.t == nil {
-		if err := checkCountConn(ctx, conn, src, gen, QuarantineTable, "quarantine", n); err != nil {
+		pgTable, name = QuarantineTable, "quarantine"
+	}
+	began := time.Now()
+	want, err := counts.get(ctx, tab.i)
+	if err != nil {
+		return tl, nil, fmt.Errorf("count clean %s: %w", name, err)
+	}
+	if countFault != nil {
+		if err := countFault(ctx, conn, gen, pgTable); err != nil {
 			return tl, nil, err
 		}
-		return tl, acc, analyze(ctx, conn, o, gen, QuarantineTable)
 	}
-	if err := checkCountConn(ctx, conn, src, gen, tab.name, tab.name, n); err != nil {
+	if err := checkCounted(ctx, conn, gen, pgTable, want, n); err != nil {
 		return tl, nil, err
 	}
-	testPoint("index")
-	o.phase("index " + tab.name)
-	began := time.Now()
-	for _, ddl := range indexDDL(gen, tab.t) {
-		if _, err := conn.Exec(ctx, ddl); err != nil {
-			return tl, nil, fmt.Errorf("index %s.%s: %w", gen, tab.name, err)
+	tl.Counting = time.Since(began)
+	if tab.t != nil {
+		testPoint("index")
+		o.phase("index " + tab.name)
+		began = time.Now()
+		for _, ddl := range indexDDL(gen, tab.t) {
+			if _, err := conn.Exec(ctx, ddl); err != nil {
+				return tl, nil, fmt.Errorf("index %s.%s: %w", gen, tab.name, err)
+			}
 		}
+		tl.Indexing = time.Since(began)
 	}
-	tl.Indexing = time.Since(began)
-	return tl, acc, analyze(ctx, conn, o, gen, tab.name)
+	return tl, acc, nil
 }
 
-// analyze gathers a copied table's statistics for the score's and the KPIs' plans, on its
-// copying connection while the other tables still copy.
-func analyze(ctx context.Context, conn *pgx.Conn, o LoadOptions, gen, table string) error {
-	o.phase("analyze " + table)
+// cleanCounts are the clean store's row counts of the load's tables, taken one after the other
+// on a read connection of their own while the tables copy (the store does not change during
+// the load), so that a table's count check, once its rows are in, waits for PostgreSQL's count
+// only: the store's count of a large table (a scan of every page) was on the load's path.
+type cleanCounts struct {
+	done []chan struct{}
+	n    []int64
+	err  []error
+}
+
+// countClean starts counting tabs (by their index i) in src; wg is done when it has ended.
+func countClean(ctx context.Context, src *sql.DB, tabs []*loadTable, wg *sync.WaitGroup) *cleanCounts {
+	c := &cleanCounts{done: make([]chan struct{}, len(tabs)), n: make([]int64, len(tabs)), err: make([]error, len(tabs))}
+	for i := range tabs {
+		c.done[i] = make(chan struct{})
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i, tab := range tabs {
+			if c.err[i] = ctx.Err(); c.err[i] == nil {
+				c.err[i] = src.QueryRowContext(ctx, "SELECT count(*) FROM "+store.Quote(tab.name)).Scan(&c.n[i])
+			}
+			close(c.done[i])
+		}
+	}()
+	return c
+}
+
+// get is table i's count, once taken.
+func (c *cleanCounts) get(ctx context.Context, i int) (int64, error) {
+	select {
+	case <-c.done[i]:
+		return c.n[i], c.err[i]
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+}
+
+// checkCounted checks that PostgreSQL counts the rows of schema.pgTable the clean store has
+// (want) and the COPY sent (copied).
+func checkCounted(ctx context.Context, q querier, schema, pgTable string, want, copied int64) error {
+	var got int64
+	if err := q.QueryRow(ctx, "SELECT count(*) FROM "+ident(schema, pgTable)).Scan(&got); err != nil {
+		return fmt.Errorf("count loaded %s: %w", pgTable, err)
+	}
+	if got != want || copied != want {
+		return fmt.Errorf("%w: %s: clean store has %d rows, copied %d, PostgreSQL counts %d", outcome.ErrReconcile, pgTable, want, copied, got)
+	}
+	return nil
+}
+
+// countFault, set only by tests, runs on a finished table's connection before PostgreSQL counts
+// its rows: the place to lose a row the way a broken COPY would.
+var countFault func(ctx context.Context, conn *pgx.Conn, gen, table string) error
+
+// analyzeFault, set only by tests, runs before each table's ANALYZE in the load: an error fails it.
+var analyzeFault func(ctx context.Context, table string) error
+
+// analyze gathers a copied and indexed table's statistics for the KPIs' plans, on its
+// copying connection once that has nothing left to copy (copyAll).
+func analyze(ctx context.Context, conn *pgx.Conn, gen, table string) error {
+	if analyzeFault != nil {
+		if err := analyzeFault(ctx, table); err != nil {
+			return fmt.Errorf("analyze %s.%s: %w", gen, table, err)
+		}
+	}
 	if _, err := conn.Exec(ctx, "ANALYZE "+ident(gen, table)); err != nil {
 		return fmt.Errorf("analyze %s.%s: %w", gen, table, err)
 	}

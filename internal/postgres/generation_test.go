@@ -604,3 +604,105 @@ func TestLockHeldByDeadClient(t *testing.T) {
 		t.Fatalf("the next run's recovery: %q", got)
 	}
 }
+
+// TestStatisticsBeforeSwap: the tables' ANALYZE runs beside the reconciliation and the score,
+// and the swap waits for it: a slow ANALYZE delays the swap (every live table has statistics
+// then), a failed one fails the load, live unchanged and the generation dropped.
+func TestStatisticsBeforeSwap(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	conn := connect(t, dsn)
+	ctx := context.Background()
+	s, cleanPath := genClean(t, 1)
+	scored := func(o *postgres.LoadOptions) {
+		o.BeforeSwap = func(ctx context.Context, src quality.Source) error {
+			_, err := quality.Score(ctx, s, src, time.Now())
+			return err
+		}
+	}
+	restore := postgres.SetAnalyzeFault(func(ctx context.Context, table string) error {
+		select {
+		case <-time.After(300 * time.Millisecond):
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	})
+	res, err := genLoad(t, dsn, s, cleanPath, scored)
+	restore()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := res.Seconds["analyze_wait"]; w < 0.1 {
+		t.Errorf("the swap waited %.3f s for a 300 ms ANALYZE", w)
+	}
+	for _, tl := range res.Tables {
+		if tl.Analyzing < 300*time.Millisecond || tl.Counting <= 0 {
+			t.Errorf("%s: analyze %s, count %s", tl.Table, tl.Analyzing, tl.Counting)
+		}
+	}
+	var analyzed int
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_stat_user_tables WHERE schemaname = 'gen' AND analyze_count > 0`).Scan(&analyzed); err != nil || analyzed != 2 {
+		t.Fatalf("live tables analyzed: %d (%v), want tickets and quarantine", analyzed, err)
+	}
+	if n := count(t, conn, "pg_stats WHERE schemaname = 'gen' AND tablename = 'tickets'"); n == 0 {
+		t.Fatal("live tickets has no statistics")
+	}
+	before := liveHash(t, conn, "gen")
+	for _, table := range []string{"tickets", postgres.QuarantineTable} {
+		t.Run(table, func(t *testing.T) {
+			defer postgres.SetAnalyzeFault(func(ctx context.Context, tb string) error {
+				if tb == table {
+					return errors.New("injected")
+				}
+				return nil
+			})()
+			_, err := genLoad(t, dsn, s, cleanPath, func(o *postgres.LoadOptions) { o.Force = true; scored(o) })
+			if err == nil || !strings.Contains(err.Error(), "analyze gen__g") || !strings.Contains(err.Error(), table+": injected") {
+				t.Fatalf("err = %v, want the ANALYZE of %s failing the load", err, table)
+			}
+			if liveHash(t, conn, "gen") != before {
+				t.Fatal("live changed")
+			}
+			if got := strings.Join(ownedSchemas(t, conn, "gen"), " "); got != "gen" {
+				t.Fatalf("schemas left: %s", got)
+			}
+		})
+	}
+}
+
+// TestCountCheckFails: a table whose generation lost a row after its COPY (PostgreSQL counts
+// one fewer than the clean store, counted while the tables copied, and the COPY sent) fails the
+// load as a reconciliation failure naming both counts; live unchanged, the generation dropped.
+func TestCountCheckFails(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	conn := connect(t, dsn)
+	s, cleanPath := genClean(t, 1)
+	if _, err := genLoad(t, dsn, s, cleanPath, nil); err != nil {
+		t.Fatal(err)
+	}
+	before := liveHash(t, conn, "gen")
+	for _, c := range []struct{ table, sql, want string }{
+		{"tickets", `DELETE FROM %s.tickets WHERE id = 7`, "tickets: clean store has 101 rows, copied 101, PostgreSQL counts 100"},
+		{postgres.QuarantineTable, `DELETE FROM %s.quarantine`, "quarantine: clean store has 1 rows, copied 1, PostgreSQL counts 0"},
+	} {
+		t.Run(c.table, func(t *testing.T) {
+			defer postgres.SetCountFault(func(ctx context.Context, conn *pgx.Conn, gen, table string) error {
+				if table != c.table {
+					return nil
+				}
+				_, err := conn.Exec(ctx, fmt.Sprintf(c.sql, pgx.Identifier{gen}.Sanitize()))
+				return err
+			})()
+			_, err := genLoad(t, dsn, s, cleanPath, func(o *postgres.LoadOptions) { o.Force = true })
+			if !errors.Is(err, outcome.ErrReconcile) || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("err = %v, want a reconciliation failure: %s", err, c.want)
+			}
+			if liveHash(t, conn, "gen") != before {
+				t.Fatal("live changed")
+			}
+			if got := strings.Join(ownedSchemas(t, conn, "gen"), " "); got != "gen" {
+				t.Fatalf("schemas left: %s", got)
+			}
+		})
+	}
+}

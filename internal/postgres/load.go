@@ -92,6 +92,10 @@ type TableLoad struct {
 	Rows     int64         `json:"rows"`
 	Copying  time.Duration `json:"copy_ns"`
 	Indexing time.Duration `json:"index_ns,omitempty"`
+	// Counting is the count check after the copy (the clean store's count and PostgreSQL's),
+	// Analyzing the table's ANALYZE; both on its last part's connection, after Copying.
+	Counting  time.Duration `json:"count_ns,omitempty"`
+	Analyzing time.Duration `json:"analyze_ns,omitempty"`
 	// Parts is how many COPYs the table was copied in, when more than one (split.go);
 	// Copying is then from the first's start to the last's end.
 	Parts int `json:"parts,omitempty"`

@@ -192,6 +192,8 @@ func (s *measuringSource) scan(ctx context.Context, conn *pgx.Conn, t *contract.
 	b := score.batch(n)
 	vals := make([]*string, len(names))
 	own := make([]string, len(names)) // the measured texts not among the score's columns
+	cut := make([]string, len(sel))   // the row's values, pieces of one string
+	var text strings.Builder
 	acc := reconcile.NewTableAcc(names, types)
 	for k := 1; rows.Next(); k++ {
 		if k%4096 == 0 {
@@ -200,11 +202,25 @@ func (s *measuringSource) scan(ctx context.Context, conn *pgx.Conn, t *contract.
 			}
 		}
 		raw := rows.RawValues()
-		// As pgQ.Each: every selected column is text, whose wire forms are its UTF-8 bytes.
-		row := b.next()
-		for i, v := range raw[:n] {
-			row[i] = string(v) // nil (NULL) -> ""
+		// As pgQ.Each: every selected column is text, whose wire forms are its UTF-8 bytes. The
+		// row's values are copied into one string, each value a piece of it (one allocation per
+		// row, not per value; what outlives the row, a column's min or max, keeps at most its row).
+		size := 0
+		for _, v := range raw {
+			size += len(v)
 		}
+		text.Reset()
+		text.Grow(size)
+		for _, v := range raw {
+			text.Write(v)
+		}
+		all, off := text.String(), 0
+		for j, v := range raw {
+			cut[j] = all[off : off+len(v)] // nil (NULL) -> ""
+			off += len(v)
+		}
+		row := b.next()
+		copy(row, cut[:n])
 		for i, j := range at {
 			switch {
 			case raw[j] == nil:
@@ -212,7 +228,7 @@ func (s *measuringSource) scan(ctx context.Context, conn *pgx.Conn, t *contract.
 			case j < n:
 				vals[i] = &row[j]
 			default:
-				own[i] = string(raw[j])
+				own[i] = cut[j]
 				vals[i] = &own[i]
 			}
 		}
