@@ -81,3 +81,16 @@ func SetCountFault(fn func(ctx context.Context, conn *pgx.Conn, gen, table strin
 	countFault = fn
 	return func() { countFault = nil }
 }
+
+// IndexedKeysSource is the verification's key source over conn: keys off a unique key index.
+func IndexedKeysSource(conn *pgx.Conn, schema string) quality.Source {
+	return &indexedKeys{Source: isoQualitySource(conn, schema), conn: conn, schema: schema}
+}
+
+// ISOQualitySource is the verification's plain SQL source over conn (keys grouped).
+func ISOQualitySource(conn *pgx.Conn, schema string) quality.Source {
+	return isoQualitySource(conn, schema)
+}
+
+// UniqueKeyIndex is uniqueKeyIndex: whether indexedKeys counts t's keys off its index.
+var UniqueKeyIndex = uniqueKeyIndex

@@ -92,8 +92,9 @@ type TableLoad struct {
 	Rows     int64         `json:"rows"`
 	Copying  time.Duration `json:"copy_ns"`
 	Indexing time.Duration `json:"index_ns,omitempty"`
-	// Counting is the count check after the copy (the clean store's count and PostgreSQL's),
-	// Analyzing the table's ANALYZE; both on its last part's connection, after Copying.
+	// Counting is the count check once the rows are in (PostgreSQL's count, and any wait for
+	// the clean store's, taken meanwhile), on its last part's connection after Copying;
+	// Analyzing the table's ANALYZE on that connection, once it has nothing left to copy.
 	Counting  time.Duration `json:"count_ns,omitempty"`
 	Analyzing time.Duration `json:"analyze_ns,omitempty"`
 	// Parts is how many COPYs the table was copied in, when more than one (split.go);

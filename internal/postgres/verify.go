@@ -82,7 +82,8 @@ func onlyTable(m *reconcile.Measures, table string) *reconcile.Measures {
 // scoreOn runs o.BeforeSwap on gen through connections of its own, in the session the
 // reconciliation sets (its date style): its reading of each table's rows, taking that table's
 // measures, on two (a large table in a part on each), and its key and orphan queries answered
-// from a third (prefetchSource), beside the reads.
+// from a third (prefetchSource), beside the reads, the keys off the natural-key unique index
+// (indexedKeys).
 func scoreOn(ctx context.Context, o LoadOptions, gen string, measures *streamedMeasures) error {
 	var conns [3]*pgx.Conn
 	for i := range conns {
@@ -96,7 +97,8 @@ func scoreOn(ctx context.Context, o LoadOptions, gen string, measures *streamedM
 		}
 		conns[i] = conn
 	}
-	src, stop := prefetch(ctx, measuringQualitySource(conns[0], gen, measures, conns[1]), isoQualitySource(conns[2], gen), o.Spec)
+	keys := &indexedKeys{Source: isoQualitySource(conns[2], gen), conn: conns[2], schema: gen}
+	src, stop := prefetch(ctx, measuringQualitySource(conns[0], gen, measures, conns[1]), keys, o.Spec)
 	defer stop()
 	return o.BeforeSwap(ctx, src)
 }
