@@ -96,7 +96,7 @@ func Run(ctx context.Context, o Options) (_ *Report, err error) {
 	if err := createSchema(ctx, b.DB, o.Spec); err != nil {
 		return nil, err
 	}
-	c := &cleaner{o: o, src: src, dst: b.DB, files: files, norm: values.NewNormalizer(o.Spec.Sentinels),
+	c := &cleaner{o: o, src: src, dst: b.DB, files: files, norm: newNormMemo(values.NewNormalizer(o.Spec.Sentinels), o.Spec),
 		changes: map[changeKey]int{}, quarantine: map[string]int{}, healthy: h.Tick,
 		free: make(chan *batch, inFlight+1)}
 	if !o.ScoreAt.IsZero() {
@@ -210,7 +210,8 @@ type cleaner struct {
 	o          Options
 	src, dst   *sql.DB
 	files      map[int64]string
-	norm       *values.Normalizer
+	norm       *normMemo
+	boxes      lastBoxes // the reader's
 	changes    map[changeKey]int
 	quarantine map[string]int                  // rows per rule
 	healthy    func() error                    // the health check, run once per row

@@ -256,7 +256,7 @@ func (c *cleaner) cleanValues(t *contract.Table, clean []values.Result, derivedF
 	for i, col := range t.Columns {
 		r := clean[i]
 		if !r.Null {
-			vals[3+i] = r.Value
+			vals[3+i] = c.boxes.of(i, len(t.Columns), r.Value)
 		}
 		if r.Changes == 0 {
 			continue
