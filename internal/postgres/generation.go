@@ -153,13 +153,10 @@ func migrate(ctx context.Context, o LoadOptions) (res *LoadResult, err error) {
 		res.Seconds["score"] = scoring.Seconds()
 	}
 	lap("reconcile_and_score", began)
-	// The statistics the live KPIs plan by, gathered meanwhile (copyAll): complete before the
-	// generation may be granted and swapped in.
-	began = time.Now()
+	// Everything copyAll started has ended before the generation may be granted and swapped in.
 	if err := analyzed(false); err != nil {
 		return nil, err
 	}
-	lap("analyze_wait", began)
 	if err := grantAndRecord(ctx, r.conn, gen, o.GrantRoles, res.Fingerprint, got); err != nil {
 		return nil, err
 	}
@@ -249,14 +246,10 @@ func createGeneration(ctx context.Context, conn *pgx.Conn, s *contract.Spec, gen
 // measure, it returns the clean store's measures, taken from the rows as they were copied
 // (else nil).
 //
-// It returns once every table is copied, counted and indexed. The tables' ANALYZE runs on
-// after that, each on the connection that finished the table, once that connection has
-// nothing left to copy: beside the other connections' last copies and the reconciliation's
-// read-back, which needs no statistics (a sequential scan whatever the plan; ANALYZE's lock
-// blocks no reader). analyzed waits for them and returns the first error: the caller calls it
-// before anything that needs the statistics (the grants and the swap: live's KPI plans), and
-// in every case before dropping the generation (stop: cancel them first). The tables'
-// Analyzing durations are written once analyzed has returned.
+// It returns once every table is copied, counted, indexed and analyzed (each on the
+// connection that finished it). analyzed waits for what may still run after that (the clean
+// store's counts, cleanCounts) and returns the first error: the caller calls it before the
+// grants and the swap, and in every case before dropping the generation (stop: cancel first).
 func copyAll(ctx context.Context, o LoadOptions, src *sql.DB, gen string, measure bool) (_ []TableLoad, _ *reconcile.Measures, analyzed func(stop bool) error, _ error) {
 	var tabs []*loadTable
 	for i, t := range o.Spec.Tables {
@@ -323,7 +316,6 @@ func copyAll(ctx context.Context, o LoadOptions, src *sql.DB, gen string, measur
 				mu.Unlock()
 				return
 			}
-			var toAnalyze []*loadTable // finished on this connection
 			for p := pl.next(ctx); p != nil; p = pl.next(ctx) {
 				rows, err := copyPart(ctx, conn, o, src, gen, pl, p)
 				tab := pl.end(p, rows, err)
@@ -343,18 +335,18 @@ func copyAll(ctx context.Context, o LoadOptions, src *sql.DB, gen string, measur
 					fail(err)
 				} else {
 					finished[tab.i] = true
-					toAnalyze = append(toAnalyze, tab)
 				}
 				mu.Unlock()
-			}
-			copied = true
-			copying.Done()
-			for _, tab := range toAnalyze {
-				if ctx.Err() != nil {
-					return
+				if err != nil {
+					continue
 				}
+				// Its statistics at once, while the other connections still copy. Deferred
+				// to beside the verification's read-back (once this connection had nothing left
+				// to copy), it took the 0.7 s of the event log's ANALYZE off copy_and_index but
+				// put it on reconcile_and_score, which on two cores it slowed as much (scale 1,
+				// quiet pairs: load 5.68/7.14, 10.01/10.43, 9.58/10.57 s base/deferred).
 				began := time.Now()
-				err := analyze(ctx, conn, gen, tab.name)
+				err = analyze(ctx, conn, gen, tab.name)
 				mu.Lock()
 				out[tab.i].Analyzing = time.Since(began)
 				if err != nil {
@@ -362,6 +354,8 @@ func copyAll(ctx context.Context, o LoadOptions, src *sql.DB, gen string, measur
 				}
 				mu.Unlock()
 			}
+			copied = true
+			copying.Done()
 		}()
 	}
 	var once sync.Once
@@ -535,8 +529,8 @@ var countFault func(ctx context.Context, conn *pgx.Conn, gen, table string) erro
 // analyzeFault, set only by tests, runs before each table's ANALYZE in the load: an error fails it.
 var analyzeFault func(ctx context.Context, table string) error
 
-// analyze gathers a copied and indexed table's statistics for the KPIs' plans, on its
-// copying connection once that has nothing left to copy (copyAll).
+// analyze gathers a copied and indexed table's statistics for the score's and the KPIs' plans,
+// on its copying connection while the other tables still copy.
 func analyze(ctx context.Context, conn *pgx.Conn, gen, table string) error {
 	if analyzeFault != nil {
 		if err := analyzeFault(ctx, table); err != nil {
