@@ -66,37 +66,74 @@ func (c *cleaner) readAll(ctx context.Context, out chan<- *batch) {
 	}
 }
 
-// read scans one staged table in rowid order and sends its normalised rows.
+// read scans one staged table in rowid order and sends its normalised rows. The rows are
+// read through SQLite's C API on a connection of the staging store (store.RawRows): one copy of
+// each row's values, kept in one string per row, since the clean and quarantine rows, and
+// whatever the measurer keeps, may share their memory.
 func (c *cleaner) read(ctx context.Context, t *contract.Table, send func(*batch) bool) error {
-	cols := []string{"_file_id", "_row", "_line", packedColumns(t), "_extra"}
-	rows, err := c.src.QueryContext(ctx, fmt.Sprintf("SELECT %s FROM %s ORDER BY rowid", strings.Join(cols, ", "), store.Quote("stg_"+t.Name)))
+	conn, err := c.src.Conn(ctx)
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
+	defer conn.Close()
+	return conn.Raw(func(dc any) error {
+		rc, err := store.OpenRaw(dc)
+		if err != nil {
+			return err
+		}
+		defer rc.Close()
+		rows, err := rc.Query(ctx, fmt.Sprintf("SELECT %s FROM %s ORDER BY rowid", stagedColumns(t), store.Quote("stg_"+t.Name)))
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		if err := c.readRows(ctx, t, rows, send); err != nil {
+			return err
+		}
+		return rows.Close()
+	})
+}
+
+// readRows normalises and sends the rows of rows, a staged table's columns as stagedColumns
+// selects them.
+func (c *cleaner) readRows(ctx context.Context, t *contract.Table, rows *store.RawRows, send func(*batch) bool) error {
+	const lead = 3 // _file_id, _row, _line
+	ncol := len(t.Columns)
+	if k := rows.Columns(); k != lead+ncol+1 {
+		return fmt.Errorf("staged read returns %d columns, want %d", k, lead+ncol+1)
+	}
 	var (
 		fileID, row, line int64
-		packed            string
 		extra             sql.NullString
-		raw               = make([]string, len(t.Columns))
-		scan              = make([]any, 0, len(cols))
+		all               = make([]string, lead+ncol+1) // the row's values: lead, columns, _extra
+		null              = make([]bool, len(all))
+		raw               = all[lead : lead+ncol]
 		clean             = make([]values.Result, len(t.Columns))
 		derivedFrom       = make([]int, len(t.Derived))
 		counts            = newChangeCounts(t)
 		n, size           int
 		b                 = c.newBatch()
+		err               error
 	)
 	for i, d := range t.Derived {
 		derivedFrom[i] = t.ColumnIndex(d.From)
 	}
-	scan = append(scan, &fileID, &row, &line, &packed, &extra)
 	for rows.Next() {
-		if err := rows.Scan(scan...); err != nil {
+		if fileID, err = rows.Int64(0); err == nil {
+			if row, err = rows.Int64(1); err == nil {
+				line, err = rows.Int64(2)
+			}
+		}
+		if err != nil {
 			return err
 		}
-		if err := store.Unpack(packed, raw, nil); err != nil {
-			return fmt.Errorf("row %d: %w", row, err)
+		rows.Keep(all, null)
+		for i := range raw {
+			if null[lead+i] { // staged columns are TEXT NOT NULL
+				return fmt.Errorf("row %d: column %s is NULL", row, t.Columns[i].Name)
+			}
 		}
+		extra = sql.NullString{String: all[lead+ncol], Valid: !null[lead+ncol]}
 		if err := c.healthy(); err != nil {
 			return err
 		}
@@ -150,15 +187,14 @@ func (c *cleaner) read(ctx context.Context, t *contract.Table, send func(*batch)
 	return nil
 }
 
-// packedColumns is SQL for a staged row's contracted columns as one text (store.Packed):
-// one driver value per row, not one per column. Staged values are never NULL (the columns are
-// TEXT NOT NULL), so store.Unpack rejects one.
-func packedColumns(t *contract.Table) string {
-	cols := make([]string, len(t.Columns))
-	for i, col := range t.Columns {
-		cols[i] = store.Quote(col.Name)
+// stagedColumns is SQL for a staged row's columns as readRows takes them: its lineage
+// (_file_id, _row, _line), its contracted columns, and _extra.
+func stagedColumns(t *contract.Table) string {
+	cols := []string{"_file_id", "_row", "_line"}
+	for _, col := range t.Columns {
+		cols = append(cols, store.Quote(col.Name))
 	}
-	return store.Packed(cols)
+	return strings.Join(append(cols, "_extra"), ", ")
 }
 
 // newBatch is a batch the writer is done with, or a new one. Reusing batches, and the value

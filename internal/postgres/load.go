@@ -3,11 +3,9 @@ package postgres
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"errors"
 	"fmt"
 	"hash/fnv"
-	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -354,21 +352,21 @@ func copyTableRange(ctx context.Context, tx copier, src *sql.DB, schema string, 
 		sel, dst, types = append(sel, "c."+store.Quote(d.Name)), append(dst, d.Name), append(types, d.Type)
 	}
 	// The file's name comes from a map of the few import files, not a join per row: the
-	// file's id is packed in its place and swapped for the name as the row is read.
+	// file's id is read in its place and swapped for the name as the row is read.
 	names, err := fileNames(ctx, src)
 	if err != nil {
 		return 0, err
 	}
-	packed := append(sel, "c._file_id", "c._row", "c._file_id")
+	read := append(sel, "c._file_id", "c._row", "c._file_id")
 	if rng != nil {
 		where = rng.where()
 		if rng.own != nil { // each row's rowid first, for own
-			packed = append([]string{"c.rid"}, packed...)
+			read = append([]string{"c.rid"}, read...)
 		}
 	}
 	q := fmt.Sprintf(`SELECT %s FROM (SELECT rowid AS rid, * FROM %s%s) c ORDER BY c.rid`,
-		store.Packed(packed), store.Quote(t.Name), where)
-	n, err := copyPacked(ctx, tx, src, q, append(types, lineageTypes...), pgx.Identifier{schema, t.Name}, append(dst, lineage...), func(s *rowSource) {
+		strings.Join(read, ", "), store.Quote(t.Name), where)
+	n, err := copyRows(ctx, tx, src, q, append(types, lineageTypes...), pgx.Identifier{schema, t.Name}, append(dst, lineage...), func(s *rowSource) {
 		s.table, s.progress, s.acc, s.health = t.Name, progress, acc, h
 		s.fileNames, s.nameAt = names, len(sel)
 		if rng != nil {
@@ -391,16 +389,16 @@ func copyQuarantineRange(ctx context.Context, tx copier, src *sql.DB, schema str
 		return 0, err
 	}
 	cols := []string{"table_name", "source_file", "source_row", "source_line", "column_name", "rule", "severity", "raw_value", "reason", "record"}
-	packed, where := cols, ""
+	read, where := cols, ""
 	if rng != nil {
 		where = rng.where()
 		if rng.own != nil {
-			packed = append([]string{"rowid"}, cols...)
+			read = append([]string{"rowid"}, cols...)
 		}
 	}
-	q := "SELECT " + store.Packed(packed) + " FROM quarantine" + where + " ORDER BY rowid"
+	q := "SELECT " + strings.Join(read, ", ") + " FROM quarantine" + where + " ORDER BY rowid"
 	types := []contract.Type{contract.Text, contract.Text, contract.Integer, contract.Integer, contract.Text, contract.Text, contract.Text, contract.Text, contract.Text, contract.Text}
-	return copyPacked(ctx, tx, src, q, types, pgx.Identifier{schema, QuarantineTable}, cols, func(s *rowSource) {
+	return copyRows(ctx, tx, src, q, types, pgx.Identifier{schema, QuarantineTable}, cols, func(s *rowSource) {
 		s.table, s.escapeNUL, s.acc, s.health = QuarantineTable, true, acc, h
 		if rng != nil {
 			s.own = rng.own
@@ -408,7 +406,7 @@ func copyQuarantineRange(ctx context.Context, tx copier, src *sql.DB, schema str
 	})
 }
 
-// fileNames maps each import file's id, as its decimal text (as it is packed), to its name.
+// fileNames maps each import file's id, as its decimal text (as it is read), to its name.
 func fileNames(ctx context.Context, src *sql.DB) (map[string]string, error) {
 	ids, err := store.FileNames(ctx, src)
 	if err != nil {
@@ -421,11 +419,11 @@ func fileNames(ctx context.Context, src *sql.DB) (map[string]string, error) {
 	return m, nil
 }
 
-// copyPacked runs query, whose one column is each row's values packed (store.Packed), on a
-// connection of src taken for the copy, and COPYs the rows into table. One packed value per
-// row spares the driver's calls per column; reading it through the driver itself spares
-// database/sql's locking and conversion per row.
-func copyPacked(ctx context.Context, tx copier, src *sql.DB, query string, types []contract.Type, table pgx.Identifier, columns []string, set func(*rowSource)) (int64, error) {
+// copyRows runs query on a connection of src taken for the copy, reading its rows through
+// SQLite's C API (store.RawRows: no driver call or allocation per value), and COPYs them into
+// table. The query's columns are the rows' values in types' order, after the rowid when the
+// rowSource's own is set.
+func copyRows(ctx context.Context, tx copier, src *sql.DB, query string, types []contract.Type, table pgx.Identifier, columns []string, set func(*rowSource)) (int64, error) {
 	conn, err := src.Conn(ctx)
 	if err != nil {
 		return 0, err
@@ -433,23 +431,27 @@ func copyPacked(ctx context.Context, tx copier, src *sql.DB, query string, types
 	defer conn.Close()
 	var n int64
 	err = conn.Raw(func(dc any) error {
-		qc, ok := dc.(driver.QueryerContext)
-		if !ok {
-			return fmt.Errorf("clean store driver %T cannot query", dc)
+		rc, err := store.OpenRaw(dc)
+		if err != nil {
+			return err
 		}
-		rows, err := qc.QueryContext(ctx, query, nil)
+		defer rc.Close()
+		rows, err := rc.Query(ctx, query)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
-		if c := len(rows.Columns()); c != 1 {
-			return fmt.Errorf("packed query returns %d columns", c)
-		}
 		s := newRowSource(rows, types)
 		set(s)
+		if want := len(types) + s.lead(); rows.Columns() != want {
+			return fmt.Errorf("clean store read returns %d columns, want %d", rows.Columns(), want)
+		}
 		n, err = tx.CopyFrom(ctx, table, columns, s)
 		if err == nil {
 			err = s.err
+		}
+		if err == nil {
+			err = rows.Close()
 		}
 		return err
 	})
@@ -467,11 +469,11 @@ func checkCountConn(ctx context.Context, c *pgx.Conn, src *sql.DB, schema, pgTab
 
 // rowSource streams clean-store rows into COPY, converting canonical text to typed values.
 type rowSource struct {
-	rows      driver.Rows
-	dest      []driver.Value // the row's one value: its packed text
+	rows      *store.RawRows
 	types     []contract.Type
-	raw       []string // the row's values, sharing the packed text's memory
-	null      []bool
+	all, raw  []string // the row's values (raw: after the rowid, if read), sharing one string
+	nulls     []bool
+	null      []bool // nulls as raw
 	vals      []any
 	err       error
 	n         int
@@ -486,46 +488,49 @@ type rowSource struct {
 	// fileNames, when set, replaces the import file id packed at nameAt with the file's name.
 	fileNames map[string]string
 	nameAt    int
-	// own, when set, is asked of each row's rowid (packed before its values) whether the row
+	// own, when set, is asked of each row's rowid (read before its values) whether the row
 	// is still this COPY's: the first it is not ends the COPY (another part has the rest).
 	own func(rowid int64) bool
 }
 
-func newRowSource(rows driver.Rows, types []contract.Type) *rowSource {
-	return &rowSource{rows: rows, dest: make([]driver.Value, 1), types: types, raw: make([]string, len(types)),
-		null: make([]bool, len(types)), vals: make([]any, len(types))}
+func newRowSource(rows *store.RawRows, types []contract.Type) *rowSource {
+	return &rowSource{rows: rows, types: types, vals: make([]any, len(types))}
+}
+
+// lead is the number of columns read before the row's values: its rowid, for own.
+func (s *rowSource) lead() int {
+	if s.own != nil {
+		return 1
+	}
+	return 0
 }
 
 func (s *rowSource) Next() bool {
 	if s.err != nil {
 		return false
 	}
-	if err := s.rows.Next(s.dest); err != nil {
-		if err != io.EOF {
-			s.err = err
-		}
+	if !s.rows.Next() {
+		s.err = s.rows.Err()
 		return false
 	}
-	packed, ok := s.dest[0].(string)
-	if !ok {
-		s.err = fmt.Errorf("row %d: packed values are %T, not text", s.n+1, s.dest[0])
-		return false
+	lead := s.lead()
+	if s.all == nil {
+		s.all, s.nulls = make([]string, lead+len(s.types)), make([]bool, lead+len(s.types))
+		s.raw, s.null = s.all[lead:], s.nulls[lead:]
 	}
 	if s.own != nil {
-		rid, rest, err := cutRowid(packed)
+		rid, err := s.rows.Int64(0)
 		if err != nil {
-			s.err = fmt.Errorf("row %d: %w", s.n+1, err)
+			s.err = fmt.Errorf("row %d: rowid: %w", s.n+1, err)
 			return false
 		}
 		if !s.own(rid) {
 			return false
 		}
-		packed = rest
 	}
-	if err := store.Unpack(packed, s.raw, s.null); err != nil {
-		s.err = fmt.Errorf("row %d: %w", s.n+1, err)
-		return false
-	}
+	// The values are kept in a string of the row's own: the reconciliation keeps some (its
+	// minimum and maximum) past the row.
+	s.rows.Keep(s.all, s.nulls)
 	if s.fileNames != nil {
 		name, ok := s.fileNames[s.raw[s.nameAt]]
 		if !ok {
@@ -586,20 +591,6 @@ func (s *rowSource) measure() error {
 		}
 	}
 	return s.acc.Add(s.texts)
-}
-
-// cutRowid takes the rowid packed first off a packed row.
-func cutRowid(packed string) (int64, string, error) {
-	j := strings.IndexByte(packed, ':')
-	n, err := strconv.Atoi(packed[:max(j, 0)])
-	if j < 0 || err != nil || n < 0 || n > len(packed)-j-1 {
-		return 0, "", errors.New("packed row has no rowid")
-	}
-	rid, err := strconv.ParseInt(packed[j+1:j+1+n], 10, 64)
-	if err != nil {
-		return 0, "", fmt.Errorf("packed rowid: %w", err)
-	}
-	return rid, packed[j+1+n:], nil
 }
 
 func (s *rowSource) Values() ([]any, error) { return s.vals, nil }

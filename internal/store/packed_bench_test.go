@@ -72,10 +72,53 @@ func BenchmarkReadTable(b *testing.B) {
 			return nil
 		}, vals, null)
 	})
-	p, okp := sums["packed"]
-	c, okc := sums["columns"]
-	if okp && okc && p != c {
-		b.Fatalf("the two reads differ: %x, %x", p, c)
+	b.Run("raw", func(b *testing.B) {
+		vals, null := make([]string, len(cols)), make([]bool, len(cols))
+		q := "SELECT " + strings.Join(cols, ", ") + " FROM " + Quote(table) + " ORDER BY rowid"
+		read := func(row func()) error {
+			ctx := context.Background()
+			conn, err := db.Conn(ctx)
+			if err != nil {
+				return err
+			}
+			defer conn.Close()
+			return conn.Raw(func(dc any) error {
+				c, err := OpenRaw(dc)
+				if err != nil {
+					return err
+				}
+				defer c.Close()
+				rows, err := c.Query(ctx, q)
+				if err != nil {
+					return err
+				}
+				defer rows.Close()
+				for rows.Next() {
+					rows.Keep(vals, null)
+					if row != nil {
+						row()
+					}
+				}
+				return rows.Err()
+			})
+		}
+		for b.Loop() {
+			if err := read(nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+		sum := uint64(14695981039346656037)
+		if err := read(func() { sum = digestRow(sum, vals, null) }); err != nil {
+			b.Fatal(err)
+		}
+		sums["raw"] = sum
+	})
+	for _, way := range []string{"columns", "raw"} {
+		p, okp := sums["packed"]
+		c, okc := sums[way]
+		if okp && okc && p != c {
+			b.Fatalf("the packed and %s reads differ: %x, %x", way, p, c)
+		}
 	}
 }
 
@@ -108,17 +151,7 @@ func benchRead(b *testing.B, db *sql.DB, q string, dest []driver.Value, split fu
 		}
 	}
 	sum := uint64(14695981039346656037)
-	err := readRows(db, q, dest, split, func() {
-		for i, v := range vals {
-			if null[i] {
-				v = "\xffNULL" // not a value's text: a NULL differs from every text
-			}
-			for j := 0; j < len(v); j++ {
-				sum = (sum ^ uint64(v[j])) * 1099511628211
-			}
-			sum = (sum ^ 0x100) * 1099511628211 // the end of a value
-		}
-	})
+	err := readRows(db, q, dest, split, func() { sum = digestRow(sum, vals, null) })
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -154,4 +187,18 @@ func readRows(db *sql.DB, q string, dest []driver.Value, split func() error, row
 			}
 		}
 	})
+}
+
+// digestRow adds a row's values to an FNV-1a digest.
+func digestRow(sum uint64, vals []string, null []bool) uint64 {
+	for i, v := range vals {
+		if null[i] {
+			v = "\xffNULL" // not a value's text: a NULL differs from every text
+		}
+		for j := 0; j < len(v); j++ {
+			sum = (sum ^ uint64(v[j])) * 1099511628211
+		}
+		sum = (sum ^ 0x100) * 1099511628211 // the end of a value
+	}
+	return sum
 }

@@ -6,13 +6,9 @@ import (
 	"strings"
 )
 
-// Reading one text per row instead of one value per column spares the driver's calls per
-// column (its type, its text and its length, each taking the connection's mutex), which cost
-// more than building the text in SQLite. Packed builds that text; Unpack splits it.
-// Measured again through the driver's own rows (BenchmarkReadTable, a scale-1 store): per
-// column, the clean store's tickets read 14% slower and the staged tickets 45-60% slower,
-// with 40 times the allocations (a text per column); the comments, few columns of long text,
-// within 2% either way.
+// Packed and Unpack are how the cleaner and the load read a row before RawRows: one text per
+// row built in SQL (concat), split in Go. They stay as the reference RawRows is checked
+// against (TestRawRowsSameAsPacked, BenchmarkReadTable).
 
 // Packed is SQL for the values of exprs as one text: each value's length in bytes, a colon,
 // and the value (an integer as its decimal text); a NULL is the length -1 and no value.
