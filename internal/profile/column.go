@@ -2,6 +2,7 @@ package profile
 
 import (
 	"errors"
+	"math/bits"
 	"strings"
 	"time"
 
@@ -265,11 +266,10 @@ func (c *column) parse(t contract.Type, s string, try bool) (string, bool) {
 	return r.Value, err == nil
 }
 
+// countParses counts a value parsing as each candidate set in ok.
 func (c *column) countParses(ok uint8) {
-	for k := candidate(0); k < nCand; k++ {
-		if ok&(1<<k) != 0 {
-			c.parses[k]++
-		}
+	for ; ok != 0; ok &= ok - 1 {
+		c.parses[bits.TrailingZeros8(ok)]++
 	}
 }
 
@@ -407,7 +407,9 @@ func prefilter(s string) uint8 {
 	if (len(s) == 6 || len(s) == 7) && s[4] == '-' {
 		m |= 1 << candMonth
 	}
-	if colon || numeric && (b == '0' || b == '.') { // "8:30 AM", or an Excel day fraction "0.354"
+	// "8:30 AM" (a time of day with a colon is 1 or 2 digits and the colon first, so a date
+	// with a clock, "25/6/2016 17:26", is not tried), or an Excel day fraction "0.354".
+	if colon && isDigit(b) && (s[1] == ':' || isDigit(s[1]) && len(s) > 2 && s[2] == ':') || numeric && (b == '0' || b == '.') {
 		m |= 1 << candTime
 	}
 	if isDigit(b) { // every date spelling but a name-first one starts with a digit

@@ -1,6 +1,7 @@
 package profile
 
 import (
+	"math/rand/v2"
 	"reflect"
 	"testing"
 
@@ -165,7 +166,8 @@ func TestColumnExamplesDistinctAndCapped(t *testing.T) {
 // The byte prefilter may only skip a candidate that would not parse (short values).
 func FuzzPrefilter(f *testing.F) {
 	for _, s := range []string{"1", "-1", "+1.5", ".5", "0.354", "2025-07", "2025-7", "8:30 pm", "2/07/2025 16:21",
-		"2025-07-02T16:21:05.5", "45678.35", "1751443200", "yes", "F", "20/05/2025", "12:00:00.999"} {
+		"2025-07-02T16:21:05.5", "45678.35", "1751443200", "yes", "F", "20/05/2025", "12:00:00.999", "1:", "12:", "1:00",
+		"12:0", "123:00", "1:2", "0:00 am", "9:5", "25/6/2016 17:26", "1/2/16 8:30"} {
 		f.Add(s)
 	}
 	norm := values.NewNormalizer(nil)
@@ -181,6 +183,34 @@ func FuzzPrefilter(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestPrefilterTimes: random short values over the bytes a time of day is made of, and dates
+// with a clock: the prefilter never skips Time for one that parses as it.
+func TestPrefilterTimes(t *testing.T) {
+	norm := values.NewNormalizer(nil)
+	r := rand.New(rand.NewPCG(5, 6))
+	const alphabet = "0123456789::::.. aApPmM/-+T"
+	parsed := 0
+	for range 500_000 {
+		b := make([]byte, 1+r.IntN(12))
+		for i := range b {
+			b[i] = alphabet[r.IntN(len(alphabet))]
+		}
+		s := values.TrimSpace(string(b))
+		if s == "" {
+			continue
+		}
+		if _, err := norm.Normalize(contract.Time, contract.DMY, s); err == nil {
+			parsed++
+			if prefilter(s)&(1<<candTime) == 0 {
+				t.Fatalf("prefilter(%q) skips time, which parses", s)
+			}
+		}
+	}
+	if parsed < 1000 {
+		t.Fatalf("only %d random values parse as times: the test tries too few", parsed)
+	}
 }
 
 func TestCompareDecimal(t *testing.T) {

@@ -17,29 +17,89 @@ const (
 )
 
 type distinct struct {
-	set map[uint64]struct{} // nil once the sketch took over
-	hll []uint8
+	set hashSet // exact until it holds more than exactCap hashes
+	hll []uint8 // the sketch, once it took over (set is then empty)
 }
 
-func newDistinct() distinct { return distinct{set: make(map[uint64]struct{})} }
+func newDistinct() distinct { return distinct{} }
 
 func (d *distinct) add(s string) { d.addHash(hash64(s)) }
 
 // addHash adds the value whose hash64 is h.
 func (d *distinct) addHash(h uint64) {
-	if d.set != nil {
-		d.set[h] = struct{}{}
-		if len(d.set) <= exactCap {
+	if d.hll == nil {
+		if !d.set.add(h) || d.set.n <= exactCap {
 			return
 		}
 		d.hll = make([]uint8, hllM)
-		for k := range d.set {
-			d.insert(k)
-		}
-		d.set = nil
+		d.set.each(d.insert) // the sketch keeps a maximum per register: any order gives the same
+		d.set = hashSet{}
 		return
 	}
 	d.insert(h)
+}
+
+// hashSet is a set of 64-bit hashes: open addressing with linear probing in a power-of-two
+// table at most 3/4 full (the hashes are well mixed: their low bits index it). 0 marks an
+// empty slot, so the hash 0 is kept aside.
+type hashSet struct {
+	slots []uint64
+	n     int // hashes held, the 0 included
+	zero  bool
+}
+
+// add adds h and reports whether it was new.
+func (s *hashSet) add(h uint64) bool {
+	if h == 0 {
+		if s.zero {
+			return false
+		}
+		s.zero = true
+		s.n++
+		return true
+	}
+	if (s.n+1)*4 > len(s.slots)*3 {
+		s.grow()
+	}
+	mask := uint64(len(s.slots) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		switch s.slots[i] {
+		case h:
+			return false
+		case 0:
+			s.slots[i] = h
+			s.n++
+			return true
+		}
+	}
+}
+
+func (s *hashSet) grow() {
+	old := s.slots
+	s.slots = make([]uint64, max(64, 2*len(old)))
+	mask := uint64(len(s.slots) - 1)
+	for _, h := range old {
+		if h == 0 {
+			continue
+		}
+		i := h & mask
+		for s.slots[i] != 0 {
+			i = (i + 1) & mask
+		}
+		s.slots[i] = h
+	}
+}
+
+// each calls fn with every hash held.
+func (s *hashSet) each(fn func(uint64)) {
+	if s.zero {
+		fn(0)
+	}
+	for _, h := range s.slots {
+		if h != 0 {
+			fn(h)
+		}
+	}
 }
 
 func (d *distinct) insert(h uint64) {
@@ -52,8 +112,8 @@ func (d *distinct) insert(h uint64) {
 
 // count returns the distinct count and whether it is exact.
 func (d *distinct) count() (int64, bool) {
-	if d.set != nil {
-		return int64(len(d.set)), true
+	if d.hll == nil {
+		return int64(d.set.n), true
 	}
 	return int64(math.Round(ertl(d.hll))), false
 }
