@@ -108,8 +108,9 @@ func (nm *normMemo) column(c *contract.Column) *lastValue {
 // lastBoxes hands out a column's clean value as an interface value, boxing a string only when
 // it differs from the column's value in the row before: a string in an interface is an
 // allocation, and most of a clean row's cells repeat the previous row's (normMemo). Only
-// values of at most memoMaxLen bytes are compared and kept, one per column. Used by the
-// reader's goroutine.
+// values of at most memoMaxLen bytes are compared and kept, one per column (a kept value may
+// hold the text of the row it came from alive: a few rows' at most). v must stay unchanged
+// while rows hold it, as any clean row value must. Used by the reader's goroutine.
 type lastBoxes struct {
 	vals []any // by column: the last boxed string, or nil
 }
