@@ -463,10 +463,6 @@ type copier interface {
 	CopyFrom(ctx context.Context, table pgx.Identifier, columns []string, src pgx.CopyFromSource) (int64, error)
 }
 
-func checkCountConn(ctx context.Context, c *pgx.Conn, src *sql.DB, schema, pgTable, cleanTable string, copied int64) error {
-	return checkCount(ctx, c, src, schema, pgTable, cleanTable, "", copied)
-}
-
 // rowSource streams clean-store rows into COPY, converting canonical text to typed values.
 type rowSource struct {
 	rows      *store.RawRows
