@@ -1,27 +1,13 @@
 package clean
 
 import (
-	"unsafe"
-
 	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/values"
 )
 
 // normMemo is the reader's normaliser: values.Normalizer.NormalizeColumn, remembering per
-// column the last short value and its result. A column often repeats the value of the row
-// before it (an incident's events share its caller, category, opening time; empty cells
-// follow empty cells): 55% of the event log's cells and 30-50% of the generator's tables'.
-// NormalizeColumn is a pure function of the column and the raw text (the Normalizer is
-// immutable), so the remembered result is the one the normaliser would give again; a value
-// that does not normalise is not remembered (its error carries the raw value).
-//
-// Bounded: one value of at most memoMaxLen bytes per column, copied into the memo's own
-// buffer, so raw may lie in memory the reader reuses. The result's Value is not kept when it
-// lies inside the raw text (the value as it came, or trimmed): a hit returns the same part of
-// the raw text it is given, which has the same bytes, so the value lives exactly as long as
-// without the memo.
-//
-// Used by one goroutine (the reader's).
+// column the last short value and its result (values.LastValue). Used by one goroutine (the
+// reader's).
 type normMemo struct {
 	n     *values.Normalizer
 	cols  map[*contract.Column]*lastValue
@@ -29,24 +15,20 @@ type normMemo struct {
 	next  int
 }
 
-const memoMaxLen = 64 // longest raw value remembered, in bytes
+const memoMaxLen = values.MemoMaxLen // longest value remembered, in bytes
 
-// lastValue is one column's last remembered value and its result.
+// lastValue is one column's memo.
 type lastValue struct {
-	col      *contract.Column
-	idx      int // in normMemo.order
-	raw      [memoMaxLen]byte
-	n        int  // raw[:n] is the value; -1: none
-	inRaw    bool // the result's Value is raw[off:off+len]
-	off, len int
-	res      values.Result // Value set only when !inRaw
+	col  *contract.Column
+	idx  int // in normMemo.order
+	last values.LastValue
 }
 
 func newNormMemo(n *values.Normalizer, s *contract.Spec) *normMemo {
 	nm := &normMemo{n: n, cols: map[*contract.Column]*lastValue{}}
 	for _, t := range s.Tables {
 		for _, c := range t.Columns {
-			lv := &lastValue{col: c, idx: len(nm.order), n: -1}
+			lv := &lastValue{col: c, idx: len(nm.order)}
 			nm.cols[c], nm.order = lv, append(nm.order, lv)
 		}
 	}
@@ -55,40 +37,10 @@ func newNormMemo(n *values.Normalizer, s *contract.Spec) *normMemo {
 
 // NormalizeColumn is n.NormalizeColumn(c, raw).
 func (nm *normMemo) NormalizeColumn(c *contract.Column, raw string) (values.Result, error) {
-	lv := nm.column(c)
-	if lv == nil || len(raw) > memoMaxLen {
-		return nm.n.NormalizeColumn(c, raw)
+	if lv := nm.column(c); lv != nil {
+		return lv.last.NormalizeColumn(nm.n, c, raw)
 	}
-	if lv.n == len(raw) && string(lv.raw[:lv.n]) == raw {
-		r := lv.res
-		if lv.inRaw {
-			r.Value = raw[lv.off : lv.off+lv.len]
-		}
-		return r, nil
-	}
-	r, err := nm.n.NormalizeColumn(c, raw)
-	if err != nil {
-		lv.n = -1
-		return r, err
-	}
-	lv.n = copy(lv.raw[:], raw)
-	lv.res, lv.inRaw = r, false
-	if off, ok := within(r.Value, raw); ok {
-		lv.res.Value, lv.inRaw, lv.off, lv.len = "", true, off, len(r.Value)
-	}
-	return r, nil
-}
-
-// within reports whether v's bytes lie inside s's memory, and where.
-func within(v, s string) (int, bool) {
-	if len(v) == 0 || len(s) == 0 {
-		return 0, false
-	}
-	pv, ps := uintptr(unsafe.Pointer(unsafe.StringData(v))), uintptr(unsafe.Pointer(unsafe.StringData(s)))
-	if pv < ps || pv+uintptr(len(v)) > ps+uintptr(len(s)) {
-		return 0, false
-	}
-	return int(pv - ps), true
+	return nm.n.NormalizeColumn(c, raw)
 }
 
 // column is c's memo (nil for a column of no table of the spec).

@@ -140,10 +140,11 @@ type accumulator struct {
 type colCheck struct {
 	c        *contract.Column
 	m        *ColumnMetrics
-	zeroOK   bool            // integer: 0 is a valid id
-	rng      *contract.Range // numeric: configured plausible range
-	lo, hi   string          // dated: plausible window in the type's canonical form
-	canonize bool            // text: a share needs the canonical value
+	zeroOK   bool             // integer: 0 is a valid id
+	rng      *contract.Range  // numeric: configured plausible range
+	lo, hi   string           // dated: plausible window in the type's canonical form
+	canonize bool             // text: a share needs the canonical value
+	last     values.LastValue // the column's last short value normalised: rows repeat the row before
 }
 
 type orderCheck struct {
@@ -257,7 +258,7 @@ func (a *accumulator) value(cc *colCheck, raw string) (string, error) {
 		a.checkText(cc, raw)
 		return raw, nil
 	}
-	r, err := a.norm.NormalizeColumn(cc.c, raw)
+	r, err := cc.last.NormalizeColumn(a.norm, cc.c, raw)
 	if err != nil {
 		var ve *values.ValueError
 		if !errors.As(err, &ve) {
