@@ -25,14 +25,12 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"sync"
 	"unsafe"
 
 	"modernc.org/libc"
-	"modernc.org/libc/sys/types"
 	sqlite3 "modernc.org/sqlite/lib"
 )
 
@@ -63,28 +61,11 @@ func (c *RawConn) Query(ctx context.Context, query string) (*RawRows, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	psql, err := libc.CString(query)
+	pstmt, err := c.prepare(query)
 	if err != nil {
 		return nil, err
 	}
-	defer libc.Xfree(c.tls, psql)
-	out := libc.Xcalloc(c.tls, 2, types.Size_t(unsafe.Sizeof(uintptr(0))))
-	if out == 0 {
-		return nil, errors.New("sqlite: cannot allocate memory")
-	}
-	defer libc.Xfree(c.tls, out)
-	ptrs := (*[2]uintptr)(cptr(out))
-	if rc := sqlite3.Xsqlite3_prepare_v2(c.tls, c.db, psql, -1, out, out+unsafe.Sizeof(uintptr(0))); rc != sqlite3.SQLITE_OK {
-		return nil, c.error(rc)
-	}
-	if ptrs[0] == 0 {
-		return nil, fmt.Errorf("sqlite: no statement in %q", query)
-	}
-	r := &RawRows{c: c, ctx: ctx, pstmt: ptrs[0], n: int(sqlite3.Xsqlite3_column_count(c.tls, ptrs[0]))}
-	if *(*byte)(cptr(ptrs[1])) != 0 {
-		r.Close()
-		return nil, fmt.Errorf("sqlite: more than one statement in %q", query)
-	}
+	r := &RawRows{c: c, ctx: ctx, pstmt: pstmt, n: int(sqlite3.Xsqlite3_column_count(c.tls, pstmt))}
 	if p := sqlite3.Xsqlite3_bind_parameter_count(c.tls, r.pstmt); p != 0 {
 		r.Close()
 		return nil, fmt.Errorf("sqlite: %q has %d parameters; a raw query binds none", query, p)

@@ -100,32 +100,41 @@ const (
 	slotInt
 )
 
-// Prepare prepares query, one statement whose parameters are all positional (?).
-func (c *RawConn) Prepare(query string) (*RawStmt, error) {
+// prepare prepares query, which must be exactly one statement, and returns the statement.
+func (c *RawConn) prepare(query string) (uintptr, error) {
 	psql, err := libc.CString(query)
 	if err != nil {
-		return nil, err
+		return 0, err
 	}
 	defer libc.Xfree(c.tls, psql)
 	// SQLite writes the statement and the end of its text through these two pointers: they
 	// are C memory, since a goroutine's stack may move during the (Go) call.
 	out := libc.Xcalloc(c.tls, 2, types.Size_t(unsafe.Sizeof(uintptr(0))))
 	if out == 0 {
-		return nil, errors.New("sqlite: cannot allocate memory")
+		return 0, errors.New("sqlite: cannot allocate memory")
 	}
 	defer libc.Xfree(c.tls, out)
 	ptrs := (*[2]uintptr)(cptr(out))
 	if rc := sqlite3.Xsqlite3_prepare_v2(c.tls, c.db, psql, -1, out, out+unsafe.Sizeof(uintptr(0))); rc != sqlite3.SQLITE_OK {
-		return nil, c.error(rc)
+		return 0, c.error(rc)
 	}
 	if ptrs[0] == 0 {
-		return nil, fmt.Errorf("sqlite: no statement in %q", query)
+		return 0, fmt.Errorf("sqlite: no statement in %q", query)
 	}
-	s := &RawStmt{c: c, pstmt: ptrs[0], n: int(sqlite3.Xsqlite3_bind_parameter_count(c.tls, ptrs[0]))}
 	if *(*byte)(cptr(ptrs[1])) != 0 {
-		s.Close()
-		return nil, fmt.Errorf("sqlite: more than one statement in %q", query)
+		sqlite3.Xsqlite3_finalize(c.tls, ptrs[0])
+		return 0, fmt.Errorf("sqlite: more than one statement in %q", query)
 	}
+	return ptrs[0], nil
+}
+
+// Prepare prepares query, one statement whose parameters are all positional (?).
+func (c *RawConn) Prepare(query string) (*RawStmt, error) {
+	pstmt, err := c.prepare(query)
+	if err != nil {
+		return nil, err
+	}
+	s := &RawStmt{c: c, pstmt: pstmt, n: int(sqlite3.Xsqlite3_bind_parameter_count(c.tls, pstmt))}
 	for i := 1; i <= s.n; i++ {
 		if name := libc.GoString(sqlite3.Xsqlite3_bind_parameter_name(c.tls, s.pstmt, int32(i))); name != "" {
 			s.Close()
