@@ -108,6 +108,18 @@ func liveHash(t *testing.T, conn *pgx.Conn, schema string) string {
 	return h
 }
 
+// liveUntouched fails t unless the live schema gen still hashes to before and no other
+// schema sdetl owns is left beside it (a failed load dropped its generation).
+func liveUntouched(t *testing.T, conn *pgx.Conn, before string) {
+	t.Helper()
+	if liveHash(t, conn, "gen") != before {
+		t.Fatal("live changed")
+	}
+	if got := strings.Join(ownedSchemas(t, conn, "gen"), " "); got != "gen" {
+		t.Fatalf("schemas left: %s", got)
+	}
+}
+
 func ownedSchemas(t *testing.T, conn *pgx.Conn, prefix string) []string {
 	t.Helper()
 	rows, err := conn.Query(context.Background(), `SELECT nspname FROM pg_namespace WHERE nspname LIKE $1 ORDER BY 1`, prefix+"%")
@@ -263,12 +275,7 @@ func TestTamperCaught(t *testing.T) {
 				if !errors.Is(err, outcome.ErrReconcile) || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "row hash") {
 					t.Fatalf("err = %v, want a reconciliation failure naming %q and the row hash", err, c.want)
 				}
-				if liveHash(t, conn, "gen") != before {
-					t.Fatal("live changed")
-				}
-				if got := strings.Join(ownedSchemas(t, conn, "gen"), " "); got != "gen" {
-					t.Fatalf("schemas left: %s", got)
-				}
+				liveUntouched(t, conn, before)
 			})
 		}
 	}
@@ -318,12 +325,7 @@ func TestScoreAndReconcileBothGate(t *testing.T) {
 			case !tamper && !scored:
 				t.Fatal("the score saw no rows of the generation")
 			}
-			if liveHash(t, conn, "gen") != before {
-				t.Fatal("live changed")
-			}
-			if got := strings.Join(ownedSchemas(t, conn, "gen"), " "); got != "gen" {
-				t.Fatalf("schemas left: %s", got)
-			}
+			liveUntouched(t, conn, before)
 		})
 	}
 }
@@ -660,12 +662,7 @@ func TestStatisticsBeforeSwap(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), "analyze gen__g") || !strings.Contains(err.Error(), table+": injected") {
 				t.Fatalf("err = %v, want the ANALYZE of %s failing the load", err, table)
 			}
-			if liveHash(t, conn, "gen") != before {
-				t.Fatal("live changed")
-			}
-			if got := strings.Join(ownedSchemas(t, conn, "gen"), " "); got != "gen" {
-				t.Fatalf("schemas left: %s", got)
-			}
+			liveUntouched(t, conn, before)
 		})
 	}
 }
@@ -697,12 +694,7 @@ func TestCountCheckFails(t *testing.T) {
 			if !errors.Is(err, outcome.ErrReconcile) || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("err = %v, want a reconciliation failure: %s", err, c.want)
 			}
-			if liveHash(t, conn, "gen") != before {
-				t.Fatal("live changed")
-			}
-			if got := strings.Join(ownedSchemas(t, conn, "gen"), " "); got != "gen" {
-				t.Fatalf("schemas left: %s", got)
-			}
+			liveUntouched(t, conn, before)
 		})
 	}
 }
