@@ -72,16 +72,21 @@ func LooksStamp(raw string, order contract.DateOrder) (Stamp, bool) {
 }
 
 func parseStampText(raw string, order contract.DateOrder) (Stamp, reason) {
-	st, form, r := parseStamp(strings.TrimSpace(raw), order)
+	st, form, r := parseStamp(TrimSpace(raw), order)
 	if r == "" && st.hasOff {
 		r = st.toUTC()
 	}
 	if r != "" {
 		return Stamp{Form: FormInvalid}, r
 	}
-	y, m, d := civilFromDays(st.days)
-	t := time.Date(y, time.Month(m), d, st.sod/3600, st.sod/60%60, st.sod%60, st.us*1000, time.UTC)
-	return Stamp{Time: t, Form: form, Offset: st.hasOff}, ""
+	return Stamp{Time: st.time(), Form: form, Offset: st.hasOff}, ""
+}
+
+// time is the stamp's wall clock as a time.Time in time.UTC. time.Unix(...).UTC() is the same
+// Time (same fields, nil location) as time.Date of the civil date, without the calendar
+// arithmetic twice over: the profiler builds one for every distinct date value.
+func (st *stamp) time() time.Time {
+	return time.Unix(int64(st.days)*secondsPerDay+int64(st.sod), int64(st.us)*1000).UTC()
 }
 
 // ParseTimestamp parses a timestamp value exactly as Normalize does for type timestamp
@@ -97,8 +102,7 @@ func ParseTimestamp(raw string, order contract.DateOrder) (time.Time, DateForm, 
 	if r != "" {
 		return time.Time{}, FormInvalid, invalid(contract.Timestamp, raw, string(r))
 	}
-	y, m, d := civilFromDays(st.days)
-	return time.Date(y, time.Month(m), d, st.sod/3600, st.sod/60%60, st.sod%60, st.us*1000, time.UTC), form, nil
+	return st.time(), form, nil
 }
 
 const (
