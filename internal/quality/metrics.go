@@ -1,6 +1,7 @@
 package quality
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"strconv"
@@ -128,6 +129,7 @@ type accumulator struct {
 	t     *contract.Table
 	norm  *values.Normalizer
 	text  contract.TextRules
+	short int // text shorter than this many bytes can only fail the NUL check (shortText)
 	cols  []colCheck
 	canon []string // the current row's canonical values ("" = null or invalid)
 
@@ -162,8 +164,8 @@ type shareCheck struct {
 
 func newAccumulator(s *contract.Spec, t *contract.Table, now time.Time) *accumulator {
 	q := &s.Quality
-	a := &accumulator{t: t, norm: values.NewNormalizer(s.Sentinels), text: q.Text, canon: make([]string, len(t.Columns)),
-		tm: &TableMetrics{Cols: map[string]*ColumnMetrics{}}}
+	a := &accumulator{t: t, norm: values.NewNormalizer(s.Sentinels), text: q.Text, short: shortText(q.Text),
+		canon: make([]string, len(t.Columns)), tm: &TableMetrics{Cols: map[string]*ColumnMetrics{}}}
 	lo, hi := q.DateWindow(now)
 	for _, c := range t.Columns {
 		cc := colCheck{c: c, m: &ColumnMetrics{}, zeroOK: q.ZeroID(t.Name, c.Name)}
@@ -304,12 +306,26 @@ func (a *accumulator) checkRange(cc *colCheck, v, raw string) {
 	}
 }
 
+// shortText is the byte length from which a text value can fail a check other than NUL: a
+// value of fewer bytes has fewer newlines than a run, and fewer runes (at most one per byte)
+// than the maximum length, every truncation length and the ellipsis length.
+func shortText(tr contract.TextRules) int {
+	n := min(tr.MaxNewlineRun, tr.MaxLength+1, tr.EllipsisMinLength)
+	for _, l := range tr.TruncationLengths {
+		n = min(n, l)
+	}
+	return n
+}
+
 // checkText runs the text hygiene checks on a stored value. The cheap byte-length tests come
-// first: 2 KB comments are the bulk of the data.
+// first: 2 KB comments are the bulk of the data, short codes and names the most values.
 func (a *accumulator) checkText(cc *colCheck, raw string) {
 	m, name, tr := cc.m, cc.c.Name, &a.text
 	if i := strings.IndexByte(raw, 0); i >= 0 {
 		m.NUL.addSnippet(name, around(raw, i, i+1, ""))
+	}
+	if len(raw) < a.short {
+		return
 	}
 	if i, j := newlineRun(raw, tr.MaxNewlineRun); i >= 0 {
 		for j < len(raw) && (raw[j] == '\n' || raw[j] == '\r') {
@@ -318,22 +334,25 @@ func (a *accumulator) checkText(cc *colCheck, raw string) {
 		n := strings.Count(raw[i:j], "\n") + strings.Count(raw[i:j], "\r") - strings.Count(raw[i:j], "\r\n")
 		m.NewlineRun.addSnippet(name, around(raw, i, j, fmt.Sprintf("[%d newlines]", n)))
 	}
-	runes := -1 // counted on demand: a string's rune count is at most its byte count
-	count := func() int {
+	runes := -1             // counted on demand, and only when the byte length cannot tell
+	vs := func(n int) int { // the value's rune count compared with n: -1, 0 or 1
+		switch {
+		case len(raw) < n: // a rune is at least one byte
+			return -1
+		case (len(raw)+utf8.UTFMax-1)/utf8.UTFMax > n: // and at most UTFMax (RuneCount counts a bad byte as one)
+			return 1
+		}
 		if runes < 0 {
 			runes = values.RuneCount(raw)
 		}
-		return runes
+		return cmp.Compare(runes, n)
 	}
-	if len(raw) > tr.MaxLength && count() > tr.MaxLength {
+	if len(raw) > tr.MaxLength && vs(tr.MaxLength) > 0 {
 		m.TooLong.add(name, raw)
 	}
 	for _, n := range tr.TruncationLengths {
-		if len(raw) < n {
-			continue
-		}
-		switch rc := count(); {
-		case rc == n:
+		switch vs(n) {
+		case 0:
 			if m.AtLength == nil {
 				m.AtLength = map[int]*Issue{}
 			}
@@ -341,14 +360,14 @@ func (a *accumulator) checkText(cc *colCheck, raw string) {
 				m.AtLength[n] = &Issue{}
 			}
 			m.AtLength[n].add(name, raw)
-		case rc > n:
+		case 1:
 			if m.Longer == nil {
 				m.Longer = map[int]int64{}
 			}
 			m.Longer[n]++
 		}
 	}
-	if len(raw) >= tr.EllipsisMinLength && endsMidWord(raw) && count() >= tr.EllipsisMinLength {
+	if len(raw) >= tr.EllipsisMinLength && endsMidWord(raw) && vs(tr.EllipsisMinLength) >= 0 {
 		m.Ellipsis.N++
 		if len(m.Ellipsis.Examples) < maxExamples {
 			m.Ellipsis.Examples = addExample(m.Ellipsis.Examples, name+": "+tail(raw))

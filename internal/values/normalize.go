@@ -114,18 +114,31 @@ func (e *UnknownTypeError) Error() string {
 type Normalizer struct {
 	sentinels []sentinel
 	maxLen    int // longest byte length a value matching a sentinel case-insensitively can have
+	// asciiLens has bit l set when an ASCII sentinel is l bytes long; allASCII says every
+	// sentinel is ASCII. An ASCII value of another length then matches none (nullTrimmed).
+	asciiLens uint64
+	allASCII  bool
 }
 
 // NewNormalizer returns a normalizer treating the empty string, whitespace and the given sentinels
 // (trimmed, case-insensitive) as NULL.
 func NewNormalizer(sentinels []string) *Normalizer {
-	n := &Normalizer{}
+	n := &Normalizer{allASCII: true}
 	for _, s := range sentinels {
 		s = strings.TrimSpace(s)
 		if s == "" {
 			continue
 		}
-		n.sentinels = append(n.sentinels, sentinel{s, isASCII(s)})
+		ascii := isASCII(s)
+		n.sentinels = append(n.sentinels, sentinel{s, ascii})
+		switch {
+		case !ascii:
+			n.allASCII = false
+		case len(s) < 64:
+			n.asciiLens |= 1 << len(s)
+		default:
+			n.allASCII = false // beyond the mask: the loop decides
+		}
 		// Simple case folding maps a rune to runes of at most 3 UTF-8 bytes and at least 1,
 		// so a match is at most 3x the sentinel's byte length.
 		n.maxLen = max(n.maxLen, 3*len(s))
@@ -147,6 +160,9 @@ func (n *Normalizer) nullTrimmed(s string) bool {
 		return false
 	}
 	ascii := isASCII(s)
+	if ascii && n.allASCII && (len(s) >= 64 || n.asciiLens&(1<<len(s)) == 0) {
+		return false // the loop below would skip every sentinel on its length
+	}
 	for _, x := range n.sentinels {
 		if ascii && x.ascii && len(s) != len(x.s) {
 			continue // ASCII folds only to ASCII of the same length

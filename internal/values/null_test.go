@@ -1,0 +1,50 @@
+package values
+
+import (
+	"strings"
+	"testing"
+)
+
+// refNull is nullTrimmed without the length mask: every sentinel compared case-insensitively.
+func refNull(n *Normalizer, s string) bool {
+	if s == "" {
+		return true
+	}
+	if len(s) > n.maxLen {
+		return false
+	}
+	for _, x := range n.sentinels {
+		if strings.EqualFold(s, x.s) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestNullMaskEqualsFold: the ASCII length mask never changes IsNull's answer, for ASCII and
+// non-ASCII sentinel sets (including one beyond the mask's 63 bytes) and values that fold to a
+// sentinel through non-ASCII runes (the Kelvin sign folds to k, the long s to s).
+func TestNullMaskEqualsFold(t *testing.T) {
+	long := strings.Repeat("x", 70)
+	sets := [][]string{
+		testSentinels,
+		{"nan", "NULL", "sk", "?"},
+		{"kß", "N/A"},
+		{"ǅ", "-"},
+		{"\u212a", "nan"},
+		{long, "nil"},
+		{},
+		{" ", "  na  "},
+	}
+	vals := []string{"", "nan", "NaN", "NAN ", "null", "NULL", "nuLL", "n/a", "N/A", "?", "-", "--", "x",
+		"sk", "SK", "\u212a", "s\u212a", "\u017fk", "\u017f\u212a", "kß", "KSS", "Kß", "\u212aß", "ǅ", "ǆ", "Ǆ", "d",
+		long, strings.ToUpper(long), long + "x", "na", "NA", "Caller 2403", "nil", "NIL", "ni\u212a", "k", "K", "é", "日本"}
+	for _, set := range sets {
+		n := NewNormalizer(set)
+		for _, v := range vals {
+			if got, want := n.nullTrimmed(v), refNull(n, v); got != want {
+				t.Errorf("sentinels %q: nullTrimmed(%q) = %v, the fold over every sentinel %v", set, v, got, want)
+			}
+		}
+	}
+}
