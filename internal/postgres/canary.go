@@ -271,7 +271,7 @@ func loadCanaryTable(ctx context.Context, conn *pgx.Conn, src *sql.DB, o *Canary
 		where = o.Where(t.Name)
 	}
 	began := time.Now()
-	if _, err := copyTable(ctx, tx, src, schema, t, where, o.Progress, o.Health.For("canary", o.ping), nil); err != nil {
+	if _, err := copyTable(ctx, tx.Conn(), src, schema, t, where, o.Progress, o.Health.For("canary", o.ping), nil); err != nil {
 		return canaryErr("load "+t.Name, explainRowTooBig(t, err))
 	}
 	o.lap("copy", began)

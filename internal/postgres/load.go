@@ -3,15 +3,17 @@ package postgres
 import (
 	"context"
 	"database/sql"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"io"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/health"
@@ -225,7 +227,7 @@ func rehearse(ctx context.Context, o LoadOptions) (*LoadResult, error) {
 			return nil, fmt.Errorf("create %s: %w", t.Name, err)
 		}
 		began := time.Now()
-		n, err := copyTable(ctx, tx, src, next, t, sample, o.Progress, nil, nil)
+		n, err := copyTable(ctx, tx.Conn(), src, next, t, sample, o.Progress, nil, nil)
 		if err != nil {
 			return nil, fmt.Errorf("load %s: %w", t.Name, explainRowTooBig(t, err))
 		}
@@ -245,7 +247,7 @@ func rehearse(ctx context.Context, o LoadOptions) (*LoadResult, error) {
 	if _, err := tx.Exec(ctx, quarantineDDL(next)); err != nil {
 		return nil, fmt.Errorf("create quarantine: %w", err)
 	}
-	n, err := copyQuarantine(ctx, tx, src, next, nil, nil)
+	n, err := copyQuarantine(ctx, tx.Conn(), src, next, nil, nil)
 	if err != nil {
 		return nil, fmt.Errorf("load quarantine: %w", err)
 	}
@@ -424,13 +426,14 @@ func fileNames(ctx context.Context, src *sql.DB) (map[string]string, error) {
 // table. The query's columns are the rows' values in types' order, after the rowid when the
 // rowSource's own is set.
 func copyRows(ctx context.Context, tx copier, src *sql.DB, query string, types []contract.Type, table pgx.Identifier, columns []string, set func(*rowSource)) (int64, error) {
-	conn, err := src.Conn(ctx)
+	sc, err := src.Conn(ctx)
 	if err != nil {
 		return 0, err
 	}
-	defer conn.Close()
+	defer sc.Close()
+	conn := tx.PgConn()
 	var n int64
-	err = conn.Raw(func(dc any) error {
+	err = sc.Raw(func(dc any) error {
 		rc, err := store.OpenRaw(dc)
 		if err != nil {
 			return err
@@ -446,7 +449,8 @@ func copyRows(ctx context.Context, tx copier, src *sql.DB, query string, types [
 		if want := len(types) + s.lead(); rows.Columns() != want {
 			return fmt.Errorf("clean store read returns %d columns, want %d", rows.Columns(), want)
 		}
-		n, err = tx.CopyFrom(ctx, table, columns, s)
+		tag, err := conn.CopyFrom(ctx, s, "COPY "+table.Sanitize()+" ("+quoteColumns(columns)+") FROM STDIN (FORMAT binary)")
+		n = tag.RowsAffected()
 		if err == nil {
 			err = s.err
 		}
@@ -458,19 +462,31 @@ func copyRows(ctx context.Context, tx copier, src *sql.DB, query string, types [
 	return n, err
 }
 
-// copier is a connection or a transaction, to COPY into.
-type copier interface {
-	CopyFrom(ctx context.Context, table pgx.Identifier, columns []string, src pgx.CopyFromSource) (int64, error)
+func quoteColumns(columns []string) string {
+	q := make([]string, len(columns))
+	for i, c := range columns {
+		q[i] = ident(c)
+	}
+	return strings.Join(q, ", ")
 }
 
-// rowSource streams clean-store rows into COPY, converting canonical text to typed values.
+// copier is the connection a COPY runs on (inside its transaction, if one is open).
+type copier interface {
+	PgConn() *pgconn.PgConn
+}
+
+// rowSource streams clean-store rows into COPY as its binary format (copyenc.go), an io.Reader
+// whose buffer holds at most one read's worth of rows.
 type rowSource struct {
 	rows      *store.RawRows
 	types     []contract.Type
 	all, raw  []string // the row's values (raw: after the rowid, if read), sharing one string
 	nulls     []bool
 	null      []bool // nulls as raw
-	vals      []any
+	buf       []byte // encoded, from off on not yet read
+	off       int
+	started   bool // the header is written
+	done      bool // the trailer is written
 	err       error
 	n         int
 	table     string
@@ -490,7 +506,55 @@ type rowSource struct {
 }
 
 func newRowSource(rows *store.RawRows, types []contract.Type) *rowSource {
-	return &rowSource{rows: rows, types: types, vals: make([]any, len(types))}
+	return &rowSource{rows: rows, types: types}
+}
+
+// Read fills p with the COPY stream: rows are encoded until the buffer holds p's length (the
+// last one may run past it; the rest waits for the next Read), then the trailer after the last.
+func (s *rowSource) Read(p []byte) (int, error) {
+	s.buf, s.off = s.buf[:copy(s.buf, s.buf[s.off:])], 0
+	if !s.started {
+		s.buf, s.started = append(s.buf, copyHeader...), true
+	}
+	for len(s.buf) < len(p) && !s.done {
+		if !s.Next() {
+			if s.err != nil {
+				return 0, s.err
+			}
+			s.buf, s.done = append(s.buf, copyTrailer...), true
+			break
+		}
+		if err := s.encode(); err != nil {
+			s.err = err
+			return 0, err
+		}
+	}
+	if len(s.buf) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, s.buf)
+	s.off = n
+	return n, nil
+}
+
+// encode appends the row Next read: its field count, then each field (NULL: length -1).
+func (s *rowSource) encode() error {
+	s.buf = binary.BigEndian.AppendUint16(s.buf, uint16(len(s.raw)))
+	for i, r := range s.raw {
+		if s.null[i] {
+			s.buf = append(s.buf, 0xff, 0xff, 0xff, 0xff)
+			continue
+		}
+		if s.escapeNUL && strings.IndexByte(r, 0) >= 0 {
+			r = strings.ReplaceAll(r, "\x00", `\x00`)
+		}
+		b, err := appendField(s.buf, s.types[i], r)
+		if err != nil {
+			return fmt.Errorf("row %d column %d: %w", s.n, i+1, err)
+		}
+		s.buf = b
+	}
+	return nil
 }
 
 // lead is the number of columns read before the row's values: its rowid, for own.
@@ -552,21 +616,6 @@ func (s *rowSource) Next() bool {
 			return false
 		}
 	}
-	for i, r := range s.raw {
-		if s.null[i] {
-			s.vals[i] = nil
-			continue
-		}
-		v, err := pgValue(s.types[i], r)
-		if err != nil {
-			s.err = fmt.Errorf("row %d column %d: %w", s.n, i+1, err)
-			return false
-		}
-		if str, ok := v.(string); ok && s.escapeNUL {
-			v = strings.ReplaceAll(str, "\x00", `\x00`)
-		}
-		s.vals[i] = v
-	}
 	return true
 }
 
@@ -587,49 +636,4 @@ func (s *rowSource) measure() error {
 		}
 	}
 	return s.acc.Add(s.texts)
-}
-
-func (s *rowSource) Values() ([]any, error) { return s.vals, nil }
-
-func (s *rowSource) Err() error { return s.err }
-
-// pgValue converts a canonical clean value to the Go value pgx encodes for its column type.
-func pgValue(t contract.Type, v string) (any, error) {
-	switch t {
-	case contract.Integer:
-		var n pgtype.Int8
-		if err := n.Scan(v); err != nil {
-			return nil, fmt.Errorf("integer %q: %w", v, err)
-		}
-		return n, nil
-	case contract.Decimal:
-		var n pgtype.Numeric
-		if err := n.Scan(v); err != nil {
-			return nil, fmt.Errorf("decimal %q: %w", v, err)
-		}
-		return n, nil
-	case contract.Timestamp:
-		return time.ParseInLocation(time.DateTime, v, time.UTC)
-	case contract.Timestamptz:
-		return time.Parse("2006-01-02 15:04:05-07", v) // the canonical UTC instant, "+00"
-	case contract.Date:
-		return time.ParseInLocation(time.DateOnly, v, time.UTC)
-	case contract.Time:
-		tm, err := time.Parse(time.TimeOnly, v)
-		if err != nil {
-			return nil, err
-		}
-		// time.Parse accepts the canonical fraction after the seconds; keep it.
-		us := int64(tm.Hour()*3600+tm.Minute()*60+tm.Second())*1e6 + int64(tm.Nanosecond()/1000)
-		return pgtype.Time{Microseconds: us, Valid: true}, nil
-	case contract.Boolean:
-		switch v {
-		case "true":
-			return true, nil
-		case "false":
-			return false, nil
-		}
-		return nil, fmt.Errorf("boolean %q", v)
-	}
-	return v, nil
 }
