@@ -46,11 +46,17 @@ func (c *cleaner) checkSealed(ctx context.Context, path string, tables []*TableR
 			})
 		}
 	}
+	var grouped byTable
+	jobs = append(jobs, func(db *sql.DB) { grouped = countByTable(ctx, c.src, db) })
+	counts := make([]tableCounts, len(tables))
 	for i, tr := range tables {
-		jobs = append(jobs, func(db *sql.DB) { sc.reconciled[i] = reconcileTable(ctx, c.src, db, tr) })
+		jobs = append(jobs, func(db *sql.DB) { counts[i] = countTable(ctx, c.src, db, tr.Table) })
 	}
 	if err := store.ReadAtOnce(path, jobs); err != nil {
 		return nil, fmt.Errorf("clean store: %w", err)
+	}
+	for i, tr := range tables {
+		sc.reconciled[i] = reconcileTable(tr, counts[i], grouped)
 	}
 	return sc, nil
 }

@@ -184,6 +184,25 @@ func (r *RawRows) Text(i int) string {
 	return unsafe.String(unsafe.SliceData(b), len(b))
 }
 
+// Real reports whether value i of the current row is a REAL, and its double: for a reader that
+// must render it as database/sql does (strconv's 'g': "1", where Text has SQLite's "1.0"). The
+// cell keeps its REAL type and value after Next took its text (SQLite adds the text, it does
+// not replace the number).
+func (r *RawRows) Real(i int) (float64, bool) {
+	if r.done || r.err != nil || r.rows == 0 || i < 0 || i >= r.n {
+		return 0, false // no current row
+	}
+	v := (*sqlite3.TVdbe)(cptr(r.pstmt))
+	if v.FpResultRow == 0 {
+		return 0, false
+	}
+	mem := v.FpResultRow + uintptr(i)*memSize
+	if sqlite3.Xsqlite3_value_type(r.c.tls, mem) != sqlite3.SQLITE_FLOAT {
+		return 0, false
+	}
+	return sqlite3.Xsqlite3_value_double(r.c.tls, mem), true
+}
+
 // Int64 is value i of the current row as an integer: its decimal text parsed.
 func (r *RawRows) Int64(i int) (int64, error) {
 	if r.null[i] {

@@ -352,3 +352,55 @@ func TestRawRowsNoAllocs(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestRawRowsReal: Real gives a REAL cell's double after Next took its text (SQLite's, which
+// is not always strconv's: "1.0" for 1), and nothing for any other storage class, before the
+// first row or after the last.
+func TestRawRowsReal(t *testing.T) {
+	db := openRawTest(t, filepath.Join(t.TempDir(), "r.db"))
+	conn, err := db.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	err = conn.Raw(func(dc any) error {
+		c, err := OpenRaw(dc)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		rows, err := c.Query(context.Background(), `SELECT 0.1 + 0.2, 1.0, 7, '0.5', NULL, x'01'`)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		if _, ok := rows.Real(0); ok {
+			return fmt.Errorf("a REAL before the first row")
+		}
+		if !rows.Next() {
+			return fmt.Errorf("no row: %v", rows.Err())
+		}
+		a, b := 0.1, 0.2 // added as doubles, as SQLite adds them
+		if f, ok := rows.Real(0); !ok || f != a+b {
+			return fmt.Errorf("REAL 0.1+0.2: %v %v, text %q", f, ok, rows.Text(0))
+		}
+		if f, ok := rows.Real(1); !ok || f != 1 || rows.Text(1) != "1.0" {
+			return fmt.Errorf("REAL 1.0: %v %v, text %q", f, ok, rows.Text(1))
+		}
+		for i := 2; i < rows.Columns(); i++ {
+			if f, ok := rows.Real(i); ok {
+				return fmt.Errorf("column %d (%q) read as the REAL %v", i, rows.Text(i), f)
+			}
+		}
+		if rows.Next() {
+			return fmt.Errorf("a second row")
+		}
+		if _, ok := rows.Real(0); ok {
+			return fmt.Errorf("a REAL after the last row")
+		}
+		return rows.Close()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
