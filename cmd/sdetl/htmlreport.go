@@ -165,8 +165,8 @@ func quarantineExamples(ctx context.Context, cleanPath string, byRule map[string
 	for i, q := range out {
 		at[q.Rule] = i
 	}
-	_ = clean.Quarantine(ctx, cleanPath, "", "", func(q *clean.QuarantinedRow) error {
-		if i, ok := at[q.Rule]; ok && len(out[i].Examples) < 3 {
+	_ = clean.FirstQuarantined(ctx, cleanPath, 3, func(q *clean.QuarantinedRow) error {
+		if i, ok := at[q.Rule]; ok {
 			ex := fmt.Sprintf("%s %s row %d", q.Table, filepath.Base(q.File), q.Row)
 			if q.Column != "" {
 				ex += fmt.Sprintf(" %s=%q", q.Column, q.Raw)

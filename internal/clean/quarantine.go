@@ -29,22 +29,44 @@ type QuarantinedRow struct {
 
 // Quarantine reads the clean store's quarantine, optionally for one table and rule.
 func Quarantine(ctx context.Context, cleanPath, table, rule string, fn func(*QuarantinedRow) error) error {
+	return eachQuarantined(ctx, cleanPath, true, `SELECT `+quarantineColumns+`, record FROM quarantine
+		WHERE (? = '' OR table_name = ?) AND (? = '' OR rule = ?) ORDER BY table_name, source_file, source_row`,
+		fn, table, table, rule, rule)
+}
+
+// FirstQuarantined calls fn with the first n quarantined rows of each rule, in Quarantine's
+// order, without their raw records: what the run report shows. Reading the whole quarantine
+// for that sorted every raw record (at scale 1, 14K rows and 25 MB through a temporary file,
+// in every run and most of an unchanged re-run's time); this sorts only the short columns.
+func FirstQuarantined(ctx context.Context, cleanPath string, n int, fn func(*QuarantinedRow) error) error {
+	return eachQuarantined(ctx, cleanPath, false, `SELECT `+quarantineColumns+` FROM (
+		SELECT table_name, source_file, source_row, source_line, column_name, rule, severity, raw_value, reason,
+			row_number() OVER (PARTITION BY rule ORDER BY table_name, source_file, source_row, rowid) AS k
+		FROM quarantine) WHERE k <= ? ORDER BY table_name, source_file, source_row`, fn, n)
+}
+
+// quarantineColumns are a QuarantinedRow's columns but the record.
+const quarantineColumns = `table_name, source_file, source_row, source_line, coalesce(column_name, ''),
+	rule, severity, coalesce(raw_value, ''), reason`
+
+func eachQuarantined(ctx context.Context, cleanPath string, record bool, query string, fn func(*QuarantinedRow) error, args ...any) error {
 	db, err := store.OpenReadOnly(cleanPath)
 	if err != nil {
 		return fmt.Errorf("clean store: %w", err)
 	}
 	defer db.Close()
-	rows, err := db.QueryContext(ctx, `SELECT table_name, source_file, source_row, source_line, coalesce(column_name, ''),
-		rule, severity, coalesce(raw_value, ''), reason, record FROM quarantine
-		WHERE (? = '' OR table_name = ?) AND (? = '' OR rule = ?) ORDER BY table_name, source_file, source_row`,
-		table, table, rule, rule)
+	rows, err := db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var q QuarantinedRow
-		if err := rows.Scan(&q.Table, &q.File, &q.Row, &q.Line, &q.Column, &q.Rule, &q.Sev, &q.Raw, &q.Reason, &q.Record); err != nil {
+		dst := []any{&q.Table, &q.File, &q.Row, &q.Line, &q.Column, &q.Rule, &q.Sev, &q.Raw, &q.Reason}
+		if record {
+			dst = append(dst, &q.Record)
+		}
+		if err := rows.Scan(dst...); err != nil {
 			return err
 		}
 		if err := fn(&q); err != nil {
