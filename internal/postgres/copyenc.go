@@ -84,35 +84,35 @@ const (
 
 // parseTimestamp reads "2006-01-02 15:04:05[.ffffff]" as microseconds since 2000-01-01.
 func parseTimestamp(v string) (int64, error) {
+	us, rest, err := parseDateClock(v)
+	if err == nil && rest != "" {
+		err = errNotCanonical
+	}
+	return us, err
+}
+
+// parseDateClock reads the "2006-01-02 15:04:05[.ffffff]" that v starts with as microseconds
+// since 2000-01-01, and returns what follows it.
+func parseDateClock(v string) (int64, string, error) {
 	if len(v) < 19 || v[10] != ' ' {
-		return 0, errNotCanonical
+		return 0, "", errNotCanonical
 	}
 	days, err := parseDate(v[:10])
 	if err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	us, rest, err := parseClock(v[11:])
 	if err != nil {
-		return 0, err
+		return 0, "", err
 	}
-	if rest != "" {
-		return 0, errNotCanonical
-	}
-	return days*usPerDay + us, nil
+	return days*usPerDay + us, rest, nil
 }
 
 // parseTimestamptz reads "2006-01-02 15:04:05[.ffffff]+00" (an offset of whole hours, as the
 // layout "-07" reads it; canonical text is always UTC) as the instant's microseconds since
 // 2000-01-01 UTC.
 func parseTimestamptz(v string) (int64, error) {
-	if len(v) < 22 || v[10] != ' ' {
-		return 0, errNotCanonical
-	}
-	days, err := parseDate(v[:10])
-	if err != nil {
-		return 0, err
-	}
-	us, rest, err := parseClock(v[11:])
+	us, rest, err := parseDateClock(v)
 	if err != nil {
 		return 0, err
 	}
@@ -127,7 +127,7 @@ func parseTimestamptz(v string) (int64, error) {
 	if rest[0] == '-' {
 		off = -off
 	}
-	return days*usPerDay + us - off, nil
+	return us - off, nil
 }
 
 // parseDate reads "2006-01-02" (a real day of the proleptic Gregorian calendar, year 0000 to
