@@ -10,6 +10,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -449,7 +450,9 @@ func copyRows(ctx context.Context, tx copier, src *sql.DB, query string, types [
 		if want := len(types) + s.lead(); rows.Columns() != want {
 			return fmt.Errorf("clean store read returns %d columns, want %d", rows.Columns(), want)
 		}
-		tag, err := conn.CopyFrom(ctx, s, "COPY "+table.Sanitize()+" ("+quoteColumns(columns)+") FROM STDIN (FORMAT binary)")
+		r := &closableReader{r: s}
+		tag, err := conn.CopyFrom(ctx, r, "COPY "+table.Sanitize()+" ("+quoteColumns(columns)+") FROM STDIN (FORMAT binary)")
+		r.close() // before the deferred rows.Close finalizes the statement s reads
 		n = tag.RowsAffected()
 		if err == nil {
 			err = s.err
@@ -460,6 +463,34 @@ func copyRows(ctx context.Context, tx copier, src *sql.DB, query string, types [
 		return err
 	})
 	return n, err
+}
+
+// closableReader guards the clean store's rows from pgconn's CopyFrom, which returns on a
+// server or connection error without waiting for its goroutine: that goroutine may still be in
+// Read, or call it once more, after the statement the rows come from is finalized (pgx's own
+// CopyFrom waits for its goroutine; the load calls pgconn's directly). close waits for a Read in
+// progress and fails every later one.
+type closableReader struct {
+	mu     sync.Mutex
+	r      io.Reader
+	closed bool
+}
+
+var errCopyEnded = errors.New("the COPY has ended")
+
+func (c *closableReader) Read(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return 0, errCopyEnded
+	}
+	return c.r.Read(p)
+}
+
+func (c *closableReader) close() {
+	c.mu.Lock()
+	c.closed = true
+	c.mu.Unlock()
 }
 
 func quoteColumns(columns []string) string {
