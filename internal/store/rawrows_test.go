@@ -71,17 +71,7 @@ func readRaw(t testing.TB, db *sql.DB, cols []string, from string) [][]string {
 	t.Helper()
 	var out, kept [][]string
 	ctx := context.Background()
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	err = conn.Raw(func(dc any) error {
-		c, err := OpenRaw(dc)
-		if err != nil {
-			return err
-		}
-		defer c.Close()
+	onRaw(t, db, func(c *RawConn) error {
 		rows, err := c.Query(ctx, "SELECT "+strings.Join(cols, ", ")+" FROM "+from)
 		if err != nil {
 			return err
@@ -115,9 +105,6 @@ func readRaw(t testing.TB, db *sql.DB, cols []string, from string) [][]string {
 		}
 		return rows.Close()
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	if d := rowsDiff(kept, out); d != "" {
 		t.Fatalf("Keep's values differ from the views: %s", d)
 	}
@@ -228,17 +215,7 @@ func TestRawRowsErrors(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	conn, err := db.Conn(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	err = conn.Raw(func(dc any) error {
-		c, err := OpenRaw(dc)
-		if err != nil {
-			return err
-		}
-		defer c.Close()
+	onRaw(t, db, func(c *RawConn) error {
 		if _, err := c.Query(ctx, `SELECT nope FROM t`); err == nil || err.Error() != want.Error() {
 			t.Errorf("missing column: %v, want the driver's %v", err, want)
 		}
@@ -308,9 +285,6 @@ func TestRawRowsErrors(t *testing.T) {
 		}
 		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 }
 
 // TestRawRowsNoAllocs: once its buffer has grown, reading a row allocates nothing.
@@ -320,17 +294,7 @@ func TestRawRowsNoAllocs(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	err = conn.Raw(func(dc any) error {
-		c, err := OpenRaw(dc)
-		if err != nil {
-			return err
-		}
-		defer c.Close()
+	onRaw(t, db, func(c *RawConn) error {
 		rows, err := c.Query(ctx, `SELECT a, b, c, NULL FROM t ORDER BY rowid`)
 		if err != nil {
 			return err
@@ -348,9 +312,6 @@ func TestRawRowsNoAllocs(t *testing.T) {
 		}
 		return rows.Err()
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 }
 
 // TestRawRowsReal: Real gives a REAL cell's double after Next took its text (SQLite's, which
@@ -358,17 +319,7 @@ func TestRawRowsNoAllocs(t *testing.T) {
 // first row or after the last.
 func TestRawRowsReal(t *testing.T) {
 	db := openRawTest(t, filepath.Join(t.TempDir(), "r.db"))
-	conn, err := db.Conn(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	err = conn.Raw(func(dc any) error {
-		c, err := OpenRaw(dc)
-		if err != nil {
-			return err
-		}
-		defer c.Close()
+	onRaw(t, db, func(c *RawConn) error {
 		rows, err := c.Query(context.Background(), `SELECT 0.1 + 0.2, 1.0, 7, '0.5', NULL, x'01'`)
 		if err != nil {
 			return err
@@ -400,7 +351,4 @@ func TestRawRowsReal(t *testing.T) {
 		}
 		return rows.Close()
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 }

@@ -33,6 +33,26 @@ type label string // a named string type, bound as database/sql binds it: as its
 // rawRows is what the tests write: the values that have tripped up C bindings (NUL bytes, empty
 // text beside NULL, multi-KB text, bytes that are not UTF-8), then many rows of growing size, so
 // that the statement's buffer grows while earlier rows' values are in the table.
+// onRaw runs fn on a RawConn over one connection of db, failing t on any error it returns.
+func onRaw(t testing.TB, db *sql.DB, fn func(c *RawConn) error) {
+	t.Helper()
+	conn, err := db.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if err := conn.Raw(func(dc any) error {
+		c, err := OpenRaw(dc)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		return fn(c)
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func rawRows() [][]any {
 	out := [][]any{
 		{"a\x00b", "", nil},
@@ -178,17 +198,7 @@ func TestRawErrors(t *testing.T) {
 	if want == nil {
 		t.Fatal("the driver inserted a duplicate key")
 	}
-	conn, err := db.Conn(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	err = conn.Raw(func(dc any) error {
-		c, err := OpenRaw(dc)
-		if err != nil {
-			return err
-		}
-		defer c.Close()
+	onRaw(t, db, func(c *RawConn) error {
 		ins, err := c.Prepare(`INSERT INTO u VALUES (?, ?)`)
 		if err != nil {
 			return err
@@ -223,11 +233,7 @@ func TestRawErrors(t *testing.T) {
 			t.Errorf("a missing table: %v", err)
 		}
 		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn.Close()
+	}) // its connection closed, so the query below sees its rows
 	var n int
 	if err := db.QueryRow(`SELECT n FROM u WHERE k = 'y'`).Scan(&n); err != nil || n != 3 {
 		t.Errorf("row y: %d, %v; want 3", n, err)
