@@ -619,9 +619,17 @@ func (s *rowSource) Next() bool {
 			return false
 		}
 	}
-	// The values are kept in a string of the row's own: the reconciliation keeps some (its
-	// minimum and maximum) past the row.
-	s.rows.Keep(s.all, s.nulls)
+	if s.acc != nil {
+		// The values are kept in a string of the row's own: the reconciliation keeps some (its
+		// minimum and maximum) past the row.
+		s.rows.Keep(s.all, s.nulls)
+	} else {
+		// Unmeasured, the values are encoded before the next row is read: they are views of
+		// the rows' buffer, with no copy and no string per row to collect (RawRows.Text).
+		for i := range s.all {
+			s.all[i], s.nulls[i] = s.rows.Text(i), s.rows.Null(i)
+		}
+	}
 	if s.fileNames != nil {
 		name, ok := s.fileNames[s.raw[s.nameAt]]
 		if !ok {

@@ -248,3 +248,50 @@ func measured(t testing.TB, s *contract.Spec, path string) *reconcile.Measures {
 	}
 	return m
 }
+
+// TestUnmeasuredCopyRowsIntact: with Want, the COPY does not measure, and its rows' values are
+// views of the store reader's buffer, valid until the next row (rowSource.Next). Notes of very
+// different lengths, over many reads of the COPY stream, must each arrive whole and in their
+// own row, the file name too: a view kept past its row would show another row's bytes.
+func TestUnmeasuredCopyRowsIntact(t *testing.T) {
+	s, err := contract.Parse([]byte(miniSpec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	note := func(i int) string { return strings.Repeat(string(rune('a'+i%26)), (i*7919)%9000) + itoa(i) }
+	var b strings.Builder
+	b.WriteString("id,created,due,hours,met,note\n")
+	for i := 1; i <= 1500; i++ {
+		b.WriteString(strings.Join([]string{itoa(i), "2025-07-01 08:00", "2025-07-09", itoa(i%13) + ".25", "yes", note(i)}, ",") + "\n")
+	}
+	if err := os.WriteFile(filepath.Join(dir, "tickets.csv"), []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cleanPath := stageAndClean(t, s, dir)
+	dsn := pgtest.DSN(t)
+	ctx := context.Background()
+	if _, err := postgres.Load(ctx, postgres.LoadOptions{Spec: s, Clean: cleanPath, DSN: dsn, Want: measured(t, s, cleanPath)}); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := connect(t, dsn).Query(ctx, `SELECT id, note, hours::text, _source_file FROM mini.tickets ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var id int
+		var got, hours, file string
+		if err := rows.Scan(&id, &got, &hours, &file); err != nil {
+			t.Fatal(err)
+		}
+		n++
+		if got != note(id) || hours != itoa(id%13)+".25" || file != "tickets.csv" {
+			t.Fatalf("row %d: note of %d bytes (want %d), hours %s, file %q", id, len(got), len(note(id)), hours, file)
+		}
+	}
+	if err := rows.Err(); err != nil || n != 1500 {
+		t.Fatalf("%d rows, %v", n, err)
+	}
+}
