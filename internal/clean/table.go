@@ -101,11 +101,14 @@ func (c *cleaner) write(ctx context.Context, t *contract.Table, in <-chan *batch
 	}
 	defer tx.Rollback()
 	// Inside Raw the connection is the driver's alone: nothing in the loop may use tx or c.dst.
-	if err := conn.Raw(func(dc any) error { return c.insertAll(ctx, t, dc, in) }); err != nil {
+	var unique bool // no two rows share a key (keyorder.go): the dedupe has nothing to do
+	if err := conn.Raw(func(dc any) (err error) { unique, err = c.insertAll(ctx, t, dc, in); return err }); err != nil {
 		return err
 	}
-	if err := c.dedupe(ctx, tx, t); err != nil {
-		return fmt.Errorf("clean %s: %w", t.Name, err)
+	if !unique {
+		if err := c.dedupe(ctx, tx, t); err != nil {
+			return fmt.Errorf("clean %s: %w", t.Name, err)
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("clean %s: %w", t.Name, err)
@@ -113,18 +116,19 @@ func (c *cleaner) write(ctx context.Context, t *contract.Table, in <-chan *batch
 	return nil
 }
 
-// insertAll inserts the table's batches as they come, on dc, the driver's connection. The
-// inserts do not watch ctx (each is one row, and SQLite is not interrupted mid-row): the
-// reader checks ctx every few thousand rows and then closes the channel, which ends this loop.
-func (c *cleaner) insertAll(ctx context.Context, t *contract.Table, dc any, in <-chan *batch) (err error) {
+// insertAll inserts the table's batches as they come, on dc, the driver's connection, and
+// reports whether their keys were all distinct (keyOrder.unique). The inserts do not watch
+// ctx (each is one row, and SQLite is not interrupted mid-row): the reader checks ctx every
+// few thousand rows and then closes the channel, which ends this loop.
+func (c *cleaner) insertAll(ctx context.Context, t *contract.Table, dc any, in <-chan *batch) (unique bool, err error) {
 	db, err := store.OpenRaw(dc)
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer db.Close()
 	w, err := c.newTableWriter(db, t)
 	if err != nil {
-		return errors.Join(err, w.close())
+		return false, errors.Join(err, w.close())
 	}
 	defer func() { err = errors.Join(err, w.close()) }()
 	for {
@@ -132,20 +136,20 @@ func (c *cleaner) insertAll(ctx context.Context, t *contract.Table, dc any, in <
 		switch {
 		case !ok: // the reader stops without a word only when ctx is done
 			if err := ctx.Err(); err != nil {
-				return err
+				return false, err
 			}
-			return fmt.Errorf("clean %s: the reader stopped early", t.Name)
+			return false, fmt.Errorf("clean %s: the reader stopped early", t.Name)
 		case b.err != nil:
-			return b.err
+			return false, b.err
 		}
 		for i := range b.rows {
 			if err := c.insert(w, &b.rows[i]); err != nil {
-				return fmt.Errorf("clean %s: %w", t.Name, err)
+				return false, fmt.Errorf("clean %s: %w", t.Name, err)
 			}
 		}
 		// Before the batch goes back to the reader, which reuses its rows' values.
 		if err := w.flush(); err != nil {
-			return fmt.Errorf("clean %s: %w", t.Name, err)
+			return false, fmt.Errorf("clean %s: %w", t.Name, err)
 		}
 		end := b.end
 		select {
@@ -153,7 +157,7 @@ func (c *cleaner) insertAll(ctx context.Context, t *contract.Table, dc any, in <
 		default:
 		}
 		if end {
-			return nil
+			return w.order.unique(), nil
 		}
 	}
 }
@@ -169,6 +173,7 @@ type tableWriter struct {
 	pending                []*cleanRow
 	args                   []any  // insN's arguments, reused
 	integer                []bool // by clean row value: a column of INTEGER affinity
+	order                  *keyOrder
 }
 
 // appendArgs appends a clean row's values to args, binding a canonical integer's text to an
@@ -194,7 +199,8 @@ func (c *cleaner) newTableWriter(db *store.RawConn, t *contract.Table) (*tableWr
 	for _, d := range t.Derived {
 		out = append(out, store.Quote(d.Name))
 	}
-	w := &tableWriter{pending: make([]*cleanRow, 0, multiRows), args: make([]any, 0, multiRows*len(out)), integer: make([]bool, len(out))}
+	w := &tableWriter{pending: make([]*cleanRow, 0, multiRows), args: make([]any, 0, multiRows*len(out)), integer: make([]bool, len(out)),
+		order: newKeyOrder(t)}
 	for i, col := range t.Columns {
 		w.integer[3+i] = sqliteType(col.Type) == "INTEGER"
 	}
@@ -243,6 +249,7 @@ func (c *cleaner) insert(w *tableWriter, r *cleanRow) error {
 			return err
 		}
 	}
+	w.order.add(r.vals)
 	if w.pending = append(w.pending, r); len(w.pending) < multiRows {
 		return nil
 	}
