@@ -137,6 +137,11 @@ func Import(ctx context.Context, o Options) (_ *Result, err error) {
 	if err != nil || !changed {
 		return res, err // every file was imported before: leave the store as it is
 	}
+	if !existed {
+		if err := createKeyIndexes(ctx, b.DB, o.Spec); err != nil {
+			return nil, fmt.Errorf("staging store %s: %w", o.Out, err)
+		}
+	}
 	if err := b.Commit(); err != nil {
 		return nil, fmt.Errorf("staging store: %w", err)
 	}

@@ -63,6 +63,8 @@ CREATE TABLE scope_touched (ticket INTEGER PRIMARY KEY);
 // TableName is the staging table of a contract table.
 func TableName(t *contract.Table) string { return "stg_" + t.Name }
 
+// createSchema creates a new store's tables; their _key indexes follow the rows
+// (createKeyIndexes).
 func createSchema(ctx context.Context, db *sql.DB, s *contract.Spec) error {
 	if _, err := db.ExecContext(ctx, auditDDL); err != nil {
 		return fmt.Errorf("create staging schema: %w", err)
@@ -77,13 +79,28 @@ func createSchema(ctx context.Context, db *sql.DB, s *contract.Spec) error {
 		if _, err := db.ExecContext(ctx, ddl); err != nil {
 			return fmt.Errorf("create %s: %w", TableName(t), err)
 		}
+	}
+	_, err := db.ExecContext(ctx, `INSERT INTO meta VALUES ('schema_version', ?), ('spec', ?)`, schemaVersion, s.Name)
+	return err
+}
+
+// createKeyIndexes creates every staging table's _key index, in contract order, on a store
+// createSchema made once the import has written its rows. Why not with the tables: a new store
+// has no earlier rows to upsert into, so nothing looks a key up while importing, and building
+// an index from the finished table (one sort, then pages written in order) costs less than
+// inserting each row's key into it: keys in file order are not in key order, so the index's
+// pages are touched at random, and on a large table they fall out of the page cache and are
+// read back (scale-1 XLSX: numbers in docs/benchmarks.md, seventh round). The indexes come
+// after the tables in sqlite_schema, in the same order among themselves, so a dump of the store
+// is the same as when each followed its table.
+func createKeyIndexes(ctx context.Context, db *sql.DB, s *contract.Spec) error {
+	for _, t := range s.Tables {
 		idx := fmt.Sprintf("CREATE INDEX %s ON %s (_key)", store.Quote(TableName(t)+"_key"), store.Quote(TableName(t)))
 		if _, err := db.ExecContext(ctx, idx); err != nil {
 			return fmt.Errorf("create %s: %w", TableName(t), err)
 		}
 	}
-	_, err := db.ExecContext(ctx, `INSERT INTO meta VALUES ('schema_version', ?), ('spec', ?)`, schemaVersion, s.Name)
-	return err
+	return nil
 }
 
 // checkSchema refuses a staging store of another layout or contract: mixing them would stage
