@@ -102,3 +102,39 @@ func cleanCSV(t *testing.T, yaml, body string, o clean.Options) (*contract.Spec,
 	t.Cleanup(func() { db.Close() })
 	return s, rep, db
 }
+
+// TestSortedKeysStillDeduped: keys sorted up to a repeat, adjacent or not, are deduped as
+// ever; sorted unique keys keep every row.
+func TestSortedKeysStillDeduped(t *testing.T) {
+	const spec = `
+name: dup
+schema: dup
+tables:
+  - name: events
+    key: [id, n]
+    columns:
+      - {name: id, type: text}
+      - {name: n, type: integer}
+`
+	for _, tc := range []struct {
+		name, body string
+		kept       [][]string
+		lost       [][]string
+	}{
+		{"unique", "id,n\na,9\na,10\nb,1\n", [][]string{{"1", "a"}, {"2", "a"}, {"3", "b"}}, nil},
+		{"adjacent repeat", "id,n\na,1\na,1\nb,1\n", [][]string{{"2", "a"}, {"3", "b"}}, [][]string{{"1"}}},
+		{"later repeat", "id,n\na,1\nb,1\nc,1\na,1\n", [][]string{{"2", "b"}, {"3", "c"}, {"4", "a"}}, [][]string{{"1"}}},
+	} {
+		_, _, db := cleanCSV(t, spec, tc.body, clean.Options{})
+		if d := cmp.Diff(tc.kept, query(t, db, `SELECT _row, id FROM events ORDER BY rowid`)); d != "" {
+			t.Errorf("%s: kept rows (-want +got):\n%s", tc.name, d)
+		}
+		lost := query(t, db, `SELECT source_row FROM quarantine WHERE rule = 'duplicate_key' ORDER BY source_row`)
+		if len(lost) == 0 {
+			lost = nil
+		}
+		if d := cmp.Diff(tc.lost, lost); d != "" {
+			t.Errorf("%s: losers (-want +got):\n%s", tc.name, d)
+		}
+	}
+}
