@@ -13,11 +13,11 @@ import (
 	"github.com/sdetl/sdetl/internal/synth"
 )
 
-// TestNewStoreKeyIndexes: a new store's _key indexes, built once its rows are written, exist for
-// every table (also one without an export this time, which a later import upserts into), in
-// contract order (so a dump of the store lists them as when each followed its table), and hold
-// exactly the table's rows, also after a later import into the store (TestImportIncremental
-// covers the upserts that look keys up in them).
+// TestNewStoreKeyIndexes: a new store has 32 KiB pages, and its _key indexes, built once its
+// rows are written, exist for every table (also one without an export this time, which a later
+// import upserts into), in contract order (so a dump of the store lists them as when each
+// followed its table), and hold exactly the table's rows, also after a later import into the
+// store (TestImportIncremental covers the upserts that look keys up in them).
 func TestNewStoreKeyIndexes(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -55,6 +55,10 @@ func TestNewStoreKeyIndexes(t *testing.T) {
 		rows.Close()
 		if d := cmp.Diff(want, got); d != "" {
 			t.Errorf("%s: indexes (-want +got):\n%s", when, d)
+		}
+		var page int
+		if err := db.QueryRowContext(ctx, `PRAGMA page_size`).Scan(&page); err != nil || page != 32<<10 {
+			t.Errorf("%s: page_size %d, %v; want 32 KiB (stagePageSize)", when, page, err)
 		}
 		var ok string
 		if err := db.QueryRowContext(ctx, `PRAGMA integrity_check`).Scan(&ok); err != nil || ok != "ok" {
