@@ -98,7 +98,7 @@ func Run(ctx context.Context, o Options) (_ *Report, err error) {
 	}
 	c := &cleaner{o: o, src: src, dst: b.DB, files: files, norm: newNormMemo(values.NewNormalizer(o.Spec.Sentinels), o.Spec),
 		changes: map[changeKey]int{}, quarantine: map[string]int{}, healthy: h.Tick,
-		free: make(chan *batch, inFlight+1)}
+		free: make(chan *batch, 2*inFlight+2), rawFree: make(chan *rawBatch, inFlight+1)}
 	if !o.ScoreAt.IsZero() {
 		c.scores, c.keyed = map[string]*quality.Accumulator{}, map[string]*keyCount{}
 		for _, t := range o.Spec.Tables {
@@ -164,35 +164,41 @@ func Run(ctx context.Context, o Options) (_ *Report, err error) {
 	return res, nil
 }
 
-// run cleans every table: the reader on its own goroutine, the measurer (when scoring or
-// measuring) on another, the writer on this one. Whichever fails first stops the others; run
-// returns once all have stopped.
+// run cleans every table: the reader on its own goroutine, the normaliser on another, the
+// measurer (when scoring or measuring) on a third, the writer on this one. Whichever fails
+// first stops the others; run returns once all have stopped.
 func (c *cleaner) run(parent context.Context) error {
 	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
-	read := make(chan *batch, inFlight)
+	read := make(chan *rawBatch, inFlight)
+	normalised := make(chan *batch, inFlight)
 	var wg sync.WaitGroup
-	wg.Add(1)
+	wg.Add(2)
 	go func() {
 		defer wg.Done()
 		defer close(read)
 		c.readAll(ctx, read)
 	}()
-	in := read
+	go func() {
+		defer wg.Done()
+		defer close(normalised)
+		c.normaliseAll(ctx, read, normalised)
+	}()
+	in := normalised
 	if c.scores != nil || c.measures != nil {
 		measured := make(chan *batch, inFlight)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			defer close(measured)
-			c.measureAll(ctx, read, measured)
+			c.measureAll(ctx, normalised, measured)
 		}()
 		in = measured
 	}
 	err := c.writeAll(ctx, in)
 	if err != nil {
 		cancel()
-		for range in { // let the reader and the measurer see the cancellation and stop
+		for range in { // let the reader, the normaliser and the measurer see the cancellation and stop
 		}
 	}
 	wg.Wait()
@@ -211,13 +217,14 @@ type cleaner struct {
 	src, dst   *sql.DB
 	files      map[int64]string
 	norm       *normMemo
-	boxes      lastBoxes // the reader's
+	boxes      lastBoxes // the normaliser's
 	changes    map[changeKey]int
 	quarantine map[string]int                  // rows per rule
 	healthy    func() error                    // the health check, run once per row
 	scores     map[string]*quality.Accumulator // per table, when scoring (fed by the measurer)
 	keyed      map[string]*keyCount            // per keyed table, when scoring (the measurer's, then the dedupe's)
 	free       chan *batch                     // batches the writer is done with
+	rawFree    chan *rawBatch                  // staged rows the normaliser is done with
 	measures   map[string]*tableMeasure        // per table, when measuring (fed by the measurer)
 	quar       *quarMeasure                    // the quarantine's, when measuring (the writer's)
 }

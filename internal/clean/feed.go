@@ -7,7 +7,7 @@ import (
 	"github.com/sdetl/sdetl/internal/contract"
 )
 
-// The measurer is the pipeline's middle goroutine, between the reader and the writer (Options
+// The measurer is the goroutine between the normaliser and the writer (Options
 // ScoreAt, Measure): it feeds every clean row to its table's score accumulator and
 // reconciliation measures, which on the reader's goroutine made the reader the pipeline's slow
 // end while the writer waited for rows. It takes the tables in contract order and passes each
@@ -18,7 +18,7 @@ import (
 // batch with err set, after which the rest of in is drained; it stops when ctx is done.
 func (c *cleaner) measureAll(ctx context.Context, in <-chan *batch, out chan<- *batch) {
 	defer func() {
-		for range in { // the reader stops once ctx is done or it has sent everything
+		for range in { // the normaliser stops once ctx is done or it has sent everything
 		}
 	}()
 	send := sender(ctx, out)
@@ -27,7 +27,7 @@ func (c *cleaner) measureAll(ctx context.Context, in <-chan *batch, out chan<- *
 		for end := false; !end; {
 			b, ok := <-in
 			if !ok {
-				return // the reader stopped early: ctx is done, which the writer sees
+				return // the normaliser stopped early: ctx is done, which the writer sees
 			}
 			if b.err == nil {
 				if err := c.measureBatch(t, b, canon); err != nil {

@@ -15,11 +15,15 @@ import (
 // INTEGER column's value that is not a canonical integer) turns it off, and with it the skip.
 
 // keyOrder watches a keyed table's clean rows, in insertion order, for strictly increasing keys.
+// The key is held in typed slices, not in interfaces: boxing an int64 or a string allocates,
+// twice a row.
 type keyOrder struct {
 	cols    []int  // the key columns' indexes in cleanRow.vals
 	integer []bool // by key column: INTEGER affinity (compared as the int64 the store holds)
-	prev    []any  // the last row's key: int64 or string
-	next    []any  // scratch for the row being compared
+	prevN   []int64
+	prevS   []string // the last row's key: prevN[j] for an INTEGER column, prevS[j] otherwise
+	nextN   []int64
+	nextS   []string // the row being compared
 	rows    int
 	sorted  bool // every row so far had a greater key than the one before
 }
@@ -29,7 +33,8 @@ func newKeyOrder(t *contract.Table) *keyOrder {
 	if len(t.Key) == 0 {
 		return nil
 	}
-	k := &keyOrder{sorted: true, prev: make([]any, len(t.Key)), next: make([]any, len(t.Key))}
+	n := len(t.Key)
+	k := &keyOrder{sorted: true, prevN: make([]int64, n), prevS: make([]string, n), nextN: make([]int64, n), nextS: make([]string, n)}
 	for _, name := range t.Key {
 		i := t.ColumnIndex(name)
 		if i < 0 {
@@ -52,45 +57,43 @@ func (k *keyOrder) add(vals []any) {
 			k.sorted = false
 			return
 		}
-		k.next[j] = s
-		if k.integer[j] {
-			n, ok := canonicalInt64(s)
-			if !ok { // INTEGER affinity may store it as another value ("1.0" as 1)
-				k.sorted = false
-				return
-			}
-			k.next[j] = n
+		if !k.integer[j] {
+			k.nextS[j] = s
+			continue
 		}
+		n, ok := canonicalInt64(s)
+		if !ok { // INTEGER affinity may store it as another value ("1.0" as 1)
+			k.sorted = false
+			return
+		}
+		k.nextN[j] = n
 	}
-	if k.rows > 0 && compareKeys(k.prev, k.next) >= 0 {
+	if k.rows > 0 && k.compare() >= 0 {
 		k.sorted = false
 		return
 	}
 	k.rows++
-	k.prev, k.next = k.next, k.prev
+	k.prevN, k.nextN = k.nextN, k.prevN
+	k.prevS, k.nextS = k.nextS, k.prevS
 }
 
 // unique reports whether no two rows added share a key.
 func (k *keyOrder) unique() bool { return k != nil && k.sorted }
 
-// compareKeys orders two keys column by column: integers by value, text by bytes (SQLite's
-// BINARY collation, which the clean tables' columns have). A column holds one kind only.
-func compareKeys(a, b []any) int {
-	for i := range a {
-		var c int
-		switch x := a[i].(type) {
-		case int64:
-			y := b[i].(int64)
-			switch {
-			case x < y:
-				c = -1
-			case x > y:
-				c = 1
+// compare orders the last key and the next one column by column: integers by value, text by
+// bytes (SQLite's BINARY collation, which the clean tables' columns have).
+func (k *keyOrder) compare() int {
+	for j, integer := range k.integer {
+		if integer {
+			if a, b := k.prevN[j], k.nextN[j]; a != b {
+				if a < b {
+					return -1
+				}
+				return 1
 			}
-		case string:
-			c = strings.Compare(x, b[i].(string))
+			continue
 		}
-		if c != 0 {
+		if c := strings.Compare(k.prevS[j], k.nextS[j]); c != 0 {
 			return c
 		}
 	}

@@ -1,6 +1,7 @@
 package clean
 
 import (
+	"strconv"
 	"testing"
 
 	"github.com/sdetl/sdetl/internal/contract"
@@ -36,5 +37,23 @@ func TestKeyOrder(t *testing.T) {
 	}
 	if newKeyOrder(&contract.Table{Name: "u", Columns: tbl.Columns}).unique() {
 		t.Error("a table without a key: unique")
+	}
+}
+
+// The check runs once per clean row on the writer's goroutine: it must not allocate.
+func TestKeyOrderAllocates(t *testing.T) {
+	tbl := &contract.Table{Name: "t", Key: []string{"n", "m"}, Columns: []*contract.Column{
+		{Name: "n", Type: contract.Text}, {Name: "m", Type: contract.Integer}}}
+	k := newKeyOrder(tbl)
+	rows := make([][]any, 1000)
+	for i := range rows {
+		rows[i] = []any{int64(1), int64(i), int64(i), "INC0001", strconv.Itoa(1000 + i)}
+	}
+	i := 0
+	if n := testing.AllocsPerRun(len(rows)-1, func() { k.add(rows[i]); i++ }); n != 0 {
+		t.Errorf("%v allocations per row", n)
+	}
+	if !k.unique() {
+		t.Error("increasing keys: not unique")
 	}
 }

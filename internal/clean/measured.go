@@ -14,7 +14,7 @@ import (
 
 // The reconciliation's measures (Measure) taken as the cleaner writes the store, so a run
 // need not read the finished store back: each clean row as the store will return it (the
-// reader feeds them, in insertion order, which is the store's row order), each quarantine row
+// measurer feeds them, in insertion order, which is the store's row order), each quarantine row
 // the writer inserts, the rows SQL writes (duplicate-key losers, rejected rows) read back, and
 // the losers the dedupe deletes taken out again. Where that cannot be exact (a value whose
 // read-back spelling is not known, a removed row that held the last value equal to a min or

@@ -5,13 +5,13 @@ import (
 	"github.com/sdetl/sdetl/internal/values"
 )
 
-// normMemo is the reader's normaliser: values.Normalizer.NormalizeColumn, remembering per
+// normMemo is the normaliser's: values.Normalizer.NormalizeColumn, remembering per
 // column the last short value and its result (values.LastValue). Used by one goroutine (the
-// reader's).
+// normaliser's).
 type normMemo struct {
 	n     *values.Normalizer
 	cols  map[*contract.Column]*lastValue
-	order []*lastValue // in the order the reader asks (contract order): next is usually the one
+	order []*lastValue // in the order the normaliser asks (contract order): next is usually the one
 	next  int
 }
 
@@ -50,7 +50,7 @@ func (nm *normMemo) column(c *contract.Column) *lastValue {
 		nm.next++
 		return lv
 	}
-	lv := nm.cols[c] // once per row, when the reader starts the next
+	lv := nm.cols[c] // once per row, when the normaliser starts the next
 	if lv != nil {
 		nm.next = lv.idx + 1
 	}
@@ -62,7 +62,7 @@ func (nm *normMemo) column(c *contract.Column) *lastValue {
 // allocation, and most of a clean row's cells repeat the previous row's (normMemo). Only
 // values of at most memoMaxLen bytes are compared and kept, one per column (a kept value may
 // hold the text of the row it came from alive: a few rows' at most). v must stay unchanged
-// while rows hold it, as any clean row value must. Used by the reader's goroutine.
+// while rows hold it, as any clean row value must. Used by the normaliser's goroutine.
 type lastBoxes struct {
 	vals []any // by column: the last boxed string, or nil
 }

@@ -14,15 +14,15 @@ import (
 	"github.com/sdetl/sdetl/internal/values"
 )
 
-// Cleaning runs on two goroutines, or three: the reader scans the staging store and
-// normalises each row, the measurer (feed.go) scores and measures the clean rows when asked
-// to, the writer inserts them into the clean store. They hand rows over in batches of bounded
-// size through channels of bounded capacity, so memory does not grow with the input, and each
-// table's rows reach the clean store in their staged order.
+// Cleaning runs on three goroutines, or four: the reader scans the staging store, the
+// normaliser (normalise.go) normalises each row, the measurer (feed.go) scores and measures the
+// clean rows when asked to, the writer inserts them into the clean store. They hand rows over in
+// batches of bounded size through channels of bounded capacity, so memory does not grow with the
+// input, and each table's rows reach the clean store in their staged order.
 const (
 	batchRows  = 256     // rows per batch
 	batchBytes = 1 << 20 // or fewer, once their raw text reaches this many bytes
-	inFlight   = 4       // batches between the reader and the writer
+	inFlight   = 4       // batches between two goroutines
 	checkEvery = 4096    // rows between cancellation checks and progress reports
 )
 
@@ -39,12 +39,29 @@ type cleanRow struct {
 type batch struct {
 	rows []cleanRow
 	end  bool
-	err  error // the reader or the measurer failed: the writer stops with this error
+	err  error // the reader, the normaliser or the measurer failed: the writer stops with this error
+}
+
+// stagedRow is one staged row as read: its lineage, its contracted columns' text (never NULL)
+// and _extra.
+type stagedRow struct {
+	fileID, row, line int64
+	raw               []string // a window of rawBatch.text
+	extra             sql.NullString
+}
+
+// rawBatch is a run of one table's staged rows, from the reader to the normaliser; the
+// table's last batch has end set.
+type rawBatch struct {
+	rows []stagedRow
+	text []string // the rows' column values, row after row
+	end  bool
+	err  error
 }
 
 // sender sends a batch on out, or reports false once ctx is done.
-func sender(ctx context.Context, out chan<- *batch) func(*batch) bool {
-	return func(b *batch) bool {
+func sender[B any](ctx context.Context, out chan<- B) func(B) bool {
+	return func(b B) bool {
 		select {
 		case out <- b:
 			return true
@@ -54,23 +71,23 @@ func sender(ctx context.Context, out chan<- *batch) func(*batch) bool {
 	}
 }
 
-// readAll reads and normalises every table in contract order, sending the rows to out. It
-// stops when ctx is done.
-func (c *cleaner) readAll(ctx context.Context, out chan<- *batch) {
+// readAll reads every table in contract order, sending its staged rows to out. It stops when
+// ctx is done.
+func (c *cleaner) readAll(ctx context.Context, out chan<- *rawBatch) {
 	send := sender(ctx, out)
 	for _, t := range c.o.Spec.Tables {
 		if err := c.read(ctx, t, send); err != nil {
-			send(&batch{err: fmt.Errorf("clean %s: %w", t.Name, err)})
+			send(&rawBatch{err: fmt.Errorf("clean %s: %w", t.Name, err)})
 			return
 		}
 	}
 }
 
-// read scans one staged table in rowid order and sends its normalised rows. The rows are
-// read through SQLite's C API on a connection of the staging store (store.RawRows): one copy of
-// each row's values, kept in one string per row, since the clean and quarantine rows, and
-// whatever the measurer keeps, may share their memory.
-func (c *cleaner) read(ctx context.Context, t *contract.Table, send func(*batch) bool) error {
+// read scans one staged table in rowid order and sends its rows. The rows are read through
+// SQLite's C API on a connection of the staging store (store.RawRows): one copy of each row's
+// values, kept in one string per row, since the clean and quarantine rows, and whatever the
+// measurer keeps, may share their memory.
+func (c *cleaner) read(ctx context.Context, t *contract.Table, send func(*rawBatch) bool) error {
 	conn, err := c.src.Conn(ctx)
 	if err != nil {
 		return err
@@ -94,46 +111,38 @@ func (c *cleaner) read(ctx context.Context, t *contract.Table, send func(*batch)
 	})
 }
 
-// readRows normalises and sends the rows of rows, a staged table's columns as stagedColumns
-// selects them.
-func (c *cleaner) readRows(ctx context.Context, t *contract.Table, rows *store.RawRows, send func(*batch) bool) error {
+// readRows sends the rows of rows, a staged table's columns as stagedColumns selects them, in
+// batches.
+func (c *cleaner) readRows(ctx context.Context, t *contract.Table, rows *store.RawRows, send func(*rawBatch) bool) error {
 	const lead = 3 // _file_id, _row, _line
 	ncol := len(t.Columns)
 	if k := rows.Columns(); k != lead+ncol+1 {
 		return fmt.Errorf("staged read returns %d columns, want %d", k, lead+ncol+1)
 	}
 	var (
-		fileID, row, line int64
-		extra             sql.NullString
-		all               = make([]string, lead+ncol+1) // the row's values: lead, columns, _extra
-		null              = make([]bool, len(all))
-		raw               = all[lead : lead+ncol]
-		clean             = make([]values.Result, len(t.Columns))
-		derivedFrom       = make([]int, len(t.Derived))
-		counts            = newChangeCounts(t)
-		n, size           int
-		b                 = c.newBatch()
-		err               error
+		all     = make([]string, lead+ncol+1) // the row's values: lead, columns, _extra
+		null    = make([]bool, len(all))
+		n, size int
+		b       = c.newRawBatch(ncol)
+		err     error
 	)
-	for i, d := range t.Derived {
-		derivedFrom[i] = t.ColumnIndex(d.From)
-	}
 	for rows.Next() {
-		if fileID, err = rows.Int64(0); err == nil {
-			if row, err = rows.Int64(1); err == nil {
-				line, err = rows.Int64(2)
+		var r stagedRow
+		if r.fileID, err = rows.Int64(0); err == nil {
+			if r.row, err = rows.Int64(1); err == nil {
+				r.line, err = rows.Int64(2)
 			}
 		}
 		if err != nil {
 			return err
 		}
 		rows.Keep(all, null)
-		for i := range raw {
+		for i := range ncol {
 			if null[lead+i] { // staged columns are TEXT NOT NULL
-				return fmt.Errorf("row %d: column %s is NULL", row, t.Columns[i].Name)
+				return fmt.Errorf("row %d: column %s is NULL", r.row, t.Columns[i].Name)
 			}
 		}
-		extra = sql.NullString{String: all[lead+ncol], Valid: !null[lead+ncol]}
+		r.extra = sql.NullString{String: all[lead+ncol], Valid: !null[lead+ncol]}
 		if err := c.healthy(); err != nil {
 			return err
 		}
@@ -145,38 +154,23 @@ func (c *cleaner) readRows(ctx context.Context, t *contract.Table, rows *store.R
 				c.o.Progress(t.Name, n)
 			}
 		}
-		file := c.files[fileID]
-		failed, rule, reason, err := c.normalizeRow(t, raw, clean)
-		if err != nil {
-			return err
-		}
-		var r cleanRow
-		var reuse []any // the vals of the row this one replaces in a recycled batch
-		if k := len(b.rows); k < cap(b.rows) {
-			reuse = b.rows[:k+1][k].vals
-		}
-		if failed >= 0 {
-			col := t.Columns[failed]
-			r = cleanRow{rule: rule, quar: []any{t.Name, file, row, line, col.Name, rule, contract.Critical,
-				raw[failed], fmt.Sprintf("%s: %s", col.Name, reason), recordJSON(t, raw, extra)}}
-		} else {
-			r = c.cleanValues(t, clean, derivedFrom, counts, reuse, file, fileID, row, line, raw)
-		}
+		k := len(b.text)
+		b.text = append(b.text, all[lead:lead+ncol]...)
+		r.raw = b.text[k : k+ncol : k+ncol]
 		b.rows = append(b.rows, r)
-		for _, v := range raw {
+		for _, v := range r.raw {
 			size += len(v)
 		}
 		if len(b.rows) == batchRows || size >= batchBytes {
 			if !send(b) {
 				return ctx.Err()
 			}
-			b, size = c.newBatch(), 0
+			b, size = c.newRawBatch(ncol), 0
 		}
 	}
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	counts.into(c.changes, t)
 	if c.o.Progress != nil {
 		c.o.Progress(t.Name, n)
 	}
@@ -185,6 +179,21 @@ func (c *cleaner) readRows(ctx context.Context, t *contract.Table, rows *store.R
 		return ctx.Err()
 	}
 	return nil
+}
+
+// newRawBatch is a batch the normaliser is done with, or a new one, for rows of ncol columns.
+// The text slice holds a whole batch's rows, so that appending never moves the rows' windows.
+func (c *cleaner) newRawBatch(ncol int) *rawBatch {
+	select {
+	case b := <-c.rawFree:
+		if cap(b.text) >= batchRows*ncol {
+			clear(b.text) // hold no text of rows already cleaned
+			b.rows, b.text, b.end = b.rows[:0], b.text[:0], false
+			return b
+		}
+	default:
+	}
+	return &rawBatch{rows: make([]stagedRow, 0, batchRows), text: make([]string, 0, batchRows*ncol)}
 }
 
 // stagedColumns is SQL for a staged row's columns as readRows takes them: its lineage

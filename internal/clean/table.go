@@ -76,7 +76,7 @@ func sqliteType(t contract.Type) string {
 	return "TEXT"
 }
 
-// writeAll inserts the reader's rows table by table, in contract order, each table in one
+// writeAll inserts the normaliser's rows table by table, in contract order, each table in one
 // transaction that ends with the resolution of its duplicate natural keys.
 func (c *cleaner) writeAll(ctx context.Context, in <-chan *batch) error {
 	for _, t := range c.o.Spec.Tables {
@@ -119,7 +119,7 @@ func (c *cleaner) write(ctx context.Context, t *contract.Table, in <-chan *batch
 // insertAll inserts the table's batches as they come, on dc, the driver's connection, and
 // reports whether their keys were all distinct (keyOrder.unique). The inserts do not watch
 // ctx (each is one row, and SQLite is not interrupted mid-row): the reader checks ctx every
-// few thousand rows and then closes the channel, which ends this loop.
+// few thousand rows and then stops, and the channel closes, which ends this loop.
 func (c *cleaner) insertAll(ctx context.Context, t *contract.Table, dc any, in <-chan *batch) (unique bool, err error) {
 	db, err := store.OpenRaw(dc)
 	if err != nil {
@@ -147,13 +147,13 @@ func (c *cleaner) insertAll(ctx context.Context, t *contract.Table, dc any, in <
 				return false, fmt.Errorf("clean %s: %w", t.Name, err)
 			}
 		}
-		// Before the batch goes back to the reader, which reuses its rows' values.
+		// Before the batch goes back to the normaliser, which reuses its rows' values.
 		if err := w.flush(); err != nil {
 			return false, fmt.Errorf("clean %s: %w", t.Name, err)
 		}
 		end := b.end
 		select {
-		case c.free <- b: // back to the reader, which reuses it
+		case c.free <- b: // back to the normaliser, which reuses it
 		default:
 		}
 		if end {
@@ -262,7 +262,7 @@ func (c *cleaner) insert(w *tableWriter, r *cleanRow) error {
 	if err := w.insN.Exec(w.args...); err != nil {
 		return fmt.Errorf("rows from %d: %w", first, err)
 	}
-	clear(w.args) // hold no values of a batch the reader reuses
+	clear(w.args) // hold no values of a batch the normaliser reuses
 	return nil
 }
 
