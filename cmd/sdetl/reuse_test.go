@@ -216,11 +216,21 @@ func TestRememberedIntegrityFailsClosed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.WriteAt(make([]byte, 4096), 4096); err != nil { // page 2: a b-tree page gone
+	// Page 2, a b-tree page, gone: it starts after page 1, whose size the header gives at
+	// offset 16 (big-endian; 1 means 65536).
+	var hdr [2]byte
+	if _, err := f.ReadAt(hdr[:], 16); err != nil {
+		t.Fatal(err)
+	}
+	page := int64(hdr[0])<<8 | int64(hdr[1])
+	if page == 1 {
+		page = 65536
+	}
+	if _, err := f.WriteAt(make([]byte, page), page); err != nil {
 		t.Fatal(err)
 	}
 	f.Close()

@@ -63,7 +63,26 @@ CREATE TABLE scope_touched (ticket INTEGER PRIMARY KEY);
 // TableName is the staging table of a contract table.
 func TableName(t *contract.Table) string { return "stg_" + t.Name }
 
+// A new staging store's layout: 32 KiB pages and a 4 MiB cache for the import's connection.
+// Rows are wide (36 text columns of the event log, 2 KB comments), and each page costs the
+// writer a B-tree step, a page allocation and a pwrite, and every later reader (the stage
+// score, the clean stage, the backup's integrity check) a pread. With the _key indexes built
+// after the rows (createKeyIndexes) the rows are only appended, so a small cache holds all the
+// writer needs. The cache is set after the page size: set at open on the empty file it counts
+// pages of the default size (4096 of 4 KiB), which at 32 KiB would be 128 MiB. Stores built
+// before keep their page size (an update copies the file). Numbers: docs/benchmarks.md,
+// seventh round, the import.
+const (
+	stagePageSize = 32 << 10
+	stageCacheKiB = 4 << 10
+)
+
+// createSchema creates a new store's tables, in the layout above; their _key indexes follow the
+// rows (createKeyIndexes).
 func createSchema(ctx context.Context, db *sql.DB, s *contract.Spec) error {
+	if _, err := db.ExecContext(ctx, fmt.Sprintf("PRAGMA page_size = %d; PRAGMA cache_size = -%d", stagePageSize, stageCacheKiB)); err != nil {
+		return fmt.Errorf("staging store layout: %w", err)
+	}
 	if _, err := db.ExecContext(ctx, auditDDL); err != nil {
 		return fmt.Errorf("create staging schema: %w", err)
 	}
@@ -77,13 +96,28 @@ func createSchema(ctx context.Context, db *sql.DB, s *contract.Spec) error {
 		if _, err := db.ExecContext(ctx, ddl); err != nil {
 			return fmt.Errorf("create %s: %w", TableName(t), err)
 		}
+	}
+	_, err := db.ExecContext(ctx, `INSERT INTO meta VALUES ('schema_version', ?), ('spec', ?)`, schemaVersion, s.Name)
+	return err
+}
+
+// createKeyIndexes creates every staging table's _key index, in contract order, on a store
+// createSchema made once the import has written its rows. Why not with the tables: a new store
+// has no earlier rows to upsert into, so nothing looks a key up while importing, and building
+// an index from the finished table (one sort, then pages written in order) costs less than
+// inserting each row's key into it: keys in file order are not in key order, so the index's
+// pages are touched at random, and on a large table they fall out of the page cache and are
+// read back (scale-1 XLSX: numbers in docs/benchmarks.md, seventh round). The indexes come
+// after the tables in sqlite_schema, in the same order among themselves, so a dump of the store
+// is the same as when each followed its table.
+func createKeyIndexes(ctx context.Context, db *sql.DB, s *contract.Spec) error {
+	for _, t := range s.Tables {
 		idx := fmt.Sprintf("CREATE INDEX %s ON %s (_key)", store.Quote(TableName(t)+"_key"), store.Quote(TableName(t)))
 		if _, err := db.ExecContext(ctx, idx); err != nil {
 			return fmt.Errorf("create %s: %w", TableName(t), err)
 		}
 	}
-	_, err := db.ExecContext(ctx, `INSERT INTO meta VALUES ('schema_version', ?), ('spec', ?)`, schemaVersion, s.Name)
-	return err
+	return nil
 }
 
 // checkSchema refuses a staging store of another layout or contract: mixing them would stage
