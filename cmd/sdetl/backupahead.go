@@ -30,7 +30,7 @@ type aheadBackup struct {
 
 // startBackup begins the staging store's backup (into a temporary directory under backups/
 // for a dry run, which times it and removes it).
-func startBackup(ctx context.Context, o runOptions, stageSHA string) (*aheadBackup, error) {
+func startBackup(ctx context.Context, o runOptions, mf *ahead[madeFrom]) (*aheadBackup, error) {
 	b := &aheadBackup{dir: o.work.backups(), dry: o.dryRun, done: make(chan struct{})}
 	if b.dry {
 		if err := os.MkdirAll(b.dir, 0o700); err != nil {
@@ -45,8 +45,11 @@ func startBackup(ctx context.Context, o runOptions, stageSHA string) (*aheadBack
 	ctx, b.cancel = context.WithCancel(ctx)
 	go func() {
 		defer close(b.done)
+		m, err := mf.get() // the manifest names the store's hash as its source
 		began := time.Now()
-		b.m, b.err = makeStageBackup(ctx, o.work, b.dir, stageSHA, o.sums)
+		if b.err = err; err == nil {
+			b.m, b.err = makeStageBackup(ctx, o.work, b.dir, m.Stage, o.sums)
+		}
 		b.took = time.Since(began)
 		if b.err != nil && b.dry {
 			b.err = fmt.Errorf("dry run's backup rehearsal: %w", b.err)

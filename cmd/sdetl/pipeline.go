@@ -128,14 +128,15 @@ func runStages(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep 
 	if rep.Import, err = importStage(ctx, e, s, o.exports, o.work.stage(), o.fresh, o.limits, o.health, o.sums); err != nil {
 		return err
 	}
-	mf, err := currentMadeFrom(ctx, o, contractSum)
-	if err != nil {
-		return err
-	}
+	// The staging store's hash is taken beside the stages that follow: a first run, with no
+	// earlier clean to compare, needs it only in the backup's manifest and at the end of clean.
+	mf := goAhead(func() (madeFrom, error) { return currentMadeFrom(ctx, o, contractSum) })
 	var reuse *reuseRecord // the clean store kept from an earlier run on these inputs, if any
 	if !o.dryRun {         // a dry run measures every stage: it reuses nothing
 		var why string
-		if reuse, why = reusableClean(ctx, o, mf, o.minQuality); reuse != nil {
+		if reuse, why, err = reusableClean(ctx, o, mf, o.minQuality); err != nil {
+			return err
+		} else if reuse != nil {
 			if err := applyReuse(s, reuse, rep); err != nil {
 				return err
 			}
@@ -148,10 +149,13 @@ func runStages(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep 
 	var keptBackup string       // that backup's id
 	var bk *aheadBackup         // the backup made while clean and canary run (backupahead.go)
 	if !o.noBackup {
-		if id, ok := stagedBackup(ctx, o, mf.Stage); ok && reusedClean && !o.dryRun {
-			keptBackup = id
-		} else if bk, err = startBackup(ctx, o, mf.Stage); err != nil {
-			return err
+		if reusedClean && !o.dryRun {
+			keptBackup, _ = stagedBackup(ctx, o, reuse.MadeFrom.Stage) // reusableClean proved it current
+		}
+		if keptBackup == "" {
+			if bk, err = startBackup(ctx, o, mf); err != nil {
+				return err
+			}
 		}
 		defer bk.abandon() // a run that fails before the load keeps no backup of its own
 	}
@@ -175,7 +179,7 @@ func runStages(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep 
 		lo.Want = reuse.Measures
 	} else if !o.dryRun { // the clean stage measured the store as it wrote it
 		lo.Want = rep.Clean.Measures
-		if reuse, err = saveReuse(ctx, o, mf, rep, lo.Want); err != nil {
+		if reuse, err = newReuse(ctx, o, mf, rep, lo.Want); err != nil {
 			return err
 		}
 	}
@@ -184,7 +188,13 @@ func runStages(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep 
 	// inputs (data, queries, database) and live already holds this data: then it protects no
 	// load and proves nothing new.
 	o.enter("canary")
-	if err := canaryUnlessPassed(ctx, e, s, o, rep, reuse, lo); err != nil {
+	err = canaryUnlessPassed(ctx, e, s, o, rep, reuse, lo)
+	if reuse != nil { // a new record is saved also when the canary fails: the next run reuses the clean
+		if serr := reuse.save(o.work); err == nil {
+			err = serr
+		}
+	}
+	if err != nil {
 		return err
 	}
 	var dry dryTimes
@@ -257,7 +267,7 @@ func runStages(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep 
 
 // cleanPhases are profile -> breaker -> score the staging store -> clean (recording in the
 // clean store what it is made from) -> score the clean store.
-func cleanPhases(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep *runReport, mf madeFrom) (err error) {
+func cleanPhases(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep *runReport, mf *ahead[madeFrom]) (err error) {
 	// The import measured the profile and the stage score as it staged the rows; only tables
 	// it did not see whole (rows of earlier imports) are read back, once for both.
 	o.enter("profile")
@@ -285,7 +295,11 @@ func cleanPhases(ctx context.Context, e *env, s *contract.Spec, o runOptions, re
 	o.enter("clean")
 	// The clean store is scored and measured for the reconciliation as it is written (the same
 	// report as sdetl score --store clean, the same measures as clean.Measure).
-	if rep.Clean, err = cleanStage(ctx, e, s, o.work, false, time.Now(), true, o.health, mf.String()); err != nil {
+	madeFrom := func() (string, error) {
+		m, err := mf.get()
+		return m.String(), err
+	}
+	if rep.Clean, err = cleanStage(ctx, e, s, o.work, false, time.Now(), true, o.health, madeFrom); err != nil {
 		return err
 	}
 	rep.Scores.Clean = rep.Clean.Score
@@ -358,7 +372,7 @@ func importStage(ctx context.Context, e *env, s *contract.Spec, dir, out string,
 
 // cleanStage writes the clean store; with scoreAt set it also scores it (Report.Score), with
 // measure it also takes the reconciliation's measures (Report.Measures).
-func cleanStage(ctx context.Context, e *env, s *contract.Spec, w workdir, changes bool, scoreAt time.Time, measure bool, h health.Limits, madeFrom string) (_ *clean.Report, err error) {
+func cleanStage(ctx context.Context, e *env, s *contract.Spec, w workdir, changes bool, scoreAt time.Time, measure bool, h health.Limits, madeFrom func() (string, error)) (_ *clean.Report, err error) {
 	p := newProgress(e, "clean")
 	defer func() { p.finish(err) }()
 	if n, err := store.RowCounts(ctx, w.stage()); err == nil { // the totals, for the ETA

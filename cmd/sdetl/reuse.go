@@ -76,9 +76,13 @@ type reuseRecord struct {
 	CanaryRun    int64  `json:"canary_run,omitempty"`
 	// KPIs of the live generation, computed in run KPIRun, for the key (kpiKey) of the
 	// generation's fingerprint, the KPI parameters and the tool.
-	KPIKey string       `json:"kpi_key,omitempty"`
-	KPIRun int64        `json:"kpi_run,omitempty"`
-	KPIs   []kpi.Result `json:"kpis,omitempty"`
+	KPIKey string `json:"kpi_key,omitempty"`
+	// A record this run made: the clean store's hash still being taken (nil once in Clean),
+	// and whether it changed since it was last written (save).
+	cleanSum *ahead[string]
+	unsaved  bool
+	KPIRun   int64        `json:"kpi_run,omitempty"`
+	KPIs     []kpi.Result `json:"kpis,omitempty"`
 }
 
 const reuseFormat = 1
@@ -140,35 +144,40 @@ func writeReuse(w workdir, r *reuseRecord) error {
 }
 
 // reusableClean returns the record of the clean store in the work dir when it was made from
-// exactly mf and is unchanged since, with the reports to reuse; else nil and why not.
-func reusableClean(ctx context.Context, o runOptions, mf madeFrom, gate float64) (*reuseRecord, string) {
-	if mf.Tool == "" {
-		return nil, "the tool's executable could not be fingerprinted"
-	}
+// exactly what mf returns and is unchanged since, with the reports to reuse; else nil and why
+// not. Without a record it does not wait for mf; mf's error is returned.
+func reusableClean(ctx context.Context, o runOptions, mf *ahead[madeFrom], gate float64) (*reuseRecord, string, error) {
 	r := readReuse(o.work)
 	if r == nil || r.Profile == nil || r.StageScore == nil || r.CleanScore == nil || r.Report == nil || r.Measures == nil {
-		return nil, "no earlier clean recorded in this work dir"
+		return nil, "no earlier clean recorded in this work dir", nil
 	}
-	if why := r.MadeFrom.differs(mf); why != "" {
-		return nil, why
+	now, err := mf.get()
+	if err != nil {
+		return nil, "", err
+	}
+	if now.Tool == "" {
+		return nil, "the tool's executable could not be fingerprinted", nil
+	}
+	if why := r.MadeFrom.differs(now); why != "" {
+		return nil, why, nil
 	}
 	sha, _, err := o.sums.Sum(ctx, o.work.clean())
 	if err != nil || sha != r.Clean {
-		return nil, "the clean store changed since it was made"
+		return nil, "the clean store changed since it was made", nil
 	}
-	if in, err := clean.MadeFrom(ctx, o.work.clean()); err != nil || in != mf.String() {
-		return nil, "the clean store does not record these inputs"
+	if in, err := clean.MadeFrom(ctx, o.work.clean()); err != nil || in != now.String() {
+		return nil, "the clean store does not record these inputs", nil
 	}
 	if r.Profile.Breaker.Halt {
-		return nil, "the saved profile tripped the breaker"
+		return nil, "the saved profile tripped the breaker", nil
 	}
 	// The one rule that depends on the time (dates_in_range: up to now + N days) only passes
 	// more as time goes on, so a saved score that passes the gate still would; one that fails
 	// is computed afresh.
 	if quality.Gate(r.CleanScore, gate) != nil {
-		return nil, "the saved clean score does not pass the gate"
+		return nil, "the saved clean score does not pass the gate", nil
 	}
-	return r, ""
+	return r, "", nil
 }
 
 // applyReuse puts a record's reports into the run's report, as the stages would have.
@@ -217,15 +226,52 @@ func reuseNote(notes []string) string {
 	return "unchanged, not redone: " + strings.Join(notes, "; ")
 }
 
-// saveReuse records the clean store this run made, with its reports, for the next run.
-func saveReuse(ctx context.Context, o runOptions, mf madeFrom, rep *runReport, m *rc.Measures) (*reuseRecord, error) {
-	sha, _, err := o.sums.Sum(ctx, o.work.clean())
+// newReuse is the record of the clean store this run made, with its reports, for the next
+// run. The store's hash is taken on a goroutine of its own while the canary reads the store
+// (settle waits for it); save writes the record.
+func newReuse(ctx context.Context, o runOptions, mf *ahead[madeFrom], rep *runReport, m *rc.Measures) (*reuseRecord, error) {
+	made, err := mf.get()
 	if err != nil {
-		return nil, fmt.Errorf("clean store: %w", err)
+		return nil, err
 	}
-	r := &reuseRecord{MadeFrom: mf, Clean: sha, RunID: rep.RunID, Profile: rep.Profile, DateOrders: rep.DateOrders,
-		StageScore: rep.Scores.Stage, CleanScore: rep.Scores.Clean, Report: rep.Clean, Measures: m}
-	return r, writeReuse(o.work, r)
+	sum := goAhead(func() (string, error) {
+		sha, _, err := o.sums.Sum(ctx, o.work.clean())
+		if err != nil {
+			return "", fmt.Errorf("clean store: %w", err)
+		}
+		return sha, nil
+	})
+	return &reuseRecord{MadeFrom: made, RunID: rep.RunID, Profile: rep.Profile, DateOrders: rep.DateOrders,
+		StageScore: rep.Scores.Stage, CleanScore: rep.Scores.Clean, Report: rep.Clean, Measures: m,
+		cleanSum: sum, unsaved: true}, nil
+}
+
+// settle waits for the clean store's hash of a record this run made.
+func (r *reuseRecord) settle() error {
+	if r.cleanSum == nil {
+		return nil
+	}
+	sha, err := r.cleanSum.get()
+	if err != nil {
+		return err
+	}
+	r.Clean, r.cleanSum = sha, nil
+	return nil
+}
+
+// save writes the record when it changed since it was read or last written.
+func (r *reuseRecord) save(w workdir) error {
+	if !r.unsaved {
+		return nil
+	}
+	if err := r.settle(); err != nil {
+		return err
+	}
+	if err := writeReuse(w, r); err != nil {
+		return err
+	}
+	r.unsaved = false
+	return nil
 }
 
 // canaryUnlessPassed runs the canary, unless --no-canary or a dry run, or a canary passed on
@@ -240,8 +286,9 @@ func canaryUnlessPassed(ctx context.Context, e *env, s *contract.Spec, o runOpti
 	if err != nil {
 		return err
 	}
-	key := canaryKey(r, o, s, queries)
-	if r.CanaryPassed == key && !lo.Force && o.adopt == "" && o.run != nil {
+	// A record this run made has no pass to find (and its clean store's hash, which the key
+	// needs, is still being taken); only one read from reuse.json may.
+	if r.CanaryPassed != "" && r.CanaryPassed == canaryKey(r, o, s, queries) && !lo.Force && o.adopt == "" && o.run != nil {
 		holds, err := o.run.LiveHolds(ctx, rc.Fingerprint(lo.Want))
 		if err != nil {
 			return err
@@ -256,8 +303,11 @@ func canaryUnlessPassed(ctx context.Context, e *env, s *contract.Spec, o runOpti
 	if rep.Canary, err = canaryStage(ctx, e, s, o, rep.Profile); err != nil {
 		return err
 	}
-	r.CanaryPassed, r.CanaryRun = key, rep.RunID
-	return writeReuse(o.work, r)
+	if err := r.settle(); err != nil {
+		return err
+	}
+	r.CanaryPassed, r.CanaryRun, r.unsaved = canaryKey(r, o, s, queries), rep.RunID, true
+	return r.save(o.work)
 }
 
 // kpiKey fingerprints what the KPIs that do not read comment_quality depend on: the live

@@ -331,3 +331,35 @@ func TestRerunSeesSameSizeChanges(t *testing.T) {
 		t.Errorf("damaged backup: the run's backup %q (the damaged one %q), nothing to do %v", r.Backup, changed.Backup, r.Load.NothingToDo)
 	}
 }
+
+// TestFailedCanaryKeepsTheClean: the reuse record of a run's clean store is written also when
+// its canary fails (the store's hash is taken while the canary runs), with the hash of the
+// store as it is, so the next run on the same inputs reuses the clean and runs the canary again.
+func TestFailedCanaryKeepsTheClean(t *testing.T) {
+	dir, _ := generate(t, synth.Options{Scale: 0.02, Seed: 6, Format: "csv", Dialect: "legacy", Dirt: "realistic"})
+	dsn, work := pgtest.DSN(t), t.TempDir()
+	bad := writeFile(t, t.TempDir(), "backlog.sql", `SELECT "no such column" FROM tickets`)
+	if code, out, errs := sdetl(t, "run", "--exports", dir, "--pg", dsn, "--workdir", work, "--canary-query", bad); code != 6 {
+		t.Fatalf("run with a failing canary query: exit %d, want 6\n%s\n%s", code, out, errs)
+	}
+	ranEverything(t, work, "the canary's run")
+	r := readReuse(workdir(work))
+	if r == nil {
+		t.Fatal("no reuse record after the failed canary")
+	}
+	if got := fileSHA(t, filepath.Join(work, "clean.db")); r.Clean != got || r.MadeFrom.Stage != fileSHA(t, filepath.Join(work, "stage.db")) {
+		t.Errorf("reuse record: clean %s stage %s, the stores' hashes are %s and %s", r.Clean, r.MadeFrom.Stage, got, fileSHA(t, filepath.Join(work, "stage.db")))
+	}
+	if r.CanaryPassed != "" {
+		t.Errorf("a failed canary recorded as passed: %q", r.CanaryPassed)
+	}
+	mustSdetl(t, "run", "--exports", dir, "--pg", dsn, "--workdir", work)
+	next := readRunJSON(t, work)
+	if next.ran("clean") || next.Canary.Skipped || next.Load.NothingToDo {
+		t.Errorf("the next run: clean redone %v, canary skipped %v, nothing to do %v (reused %q)",
+			next.ran("clean"), next.Canary.Skipped, next.Load.NothingToDo, next.Reused)
+	}
+	if r = readReuse(workdir(work)); r == nil || r.CanaryPassed == "" {
+		t.Error("the next run's passed canary is not recorded")
+	}
+}

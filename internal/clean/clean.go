@@ -29,9 +29,11 @@ type Options struct {
 	Stage       string // the staging store to read (never written)
 	Out         string // the clean store to write (replaced atomically)
 	CellChanges bool   // also record every changed cell (before/after)
-	// MadeFrom, when set, is recorded in the clean store (table made_from): the caller's
-	// fingerprint of everything the store is made from, read back with MadeFrom.
-	MadeFrom string
+	// MadeFrom, when set, returns what is recorded in the clean store (table made_from): the
+	// caller's fingerprint of everything the store is made from, read back with MadeFrom. It is
+	// asked once the rows are written, so the caller may still be computing it meanwhile; its
+	// error fails the clean.
+	MadeFrom func() (string, error)
 	// Health is checked before starting and every Health.Every rows; zero value: no checks.
 	Health health.Limits
 	// Progress, when set, is called every few thousand rows with the rows done so far (from
@@ -128,11 +130,15 @@ func Run(ctx context.Context, o Options) (_ *Report, err error) {
 	if err := writeChangeLog(ctx, b.DB, res.Changes); err != nil {
 		return nil, err
 	}
-	if o.MadeFrom != "" {
+	if o.MadeFrom != nil {
+		inputs, err := o.MadeFrom()
+		if err != nil {
+			return nil, err
+		}
 		if _, err := b.DB.ExecContext(ctx, `CREATE TABLE made_from (inputs TEXT NOT NULL)`); err != nil {
 			return nil, err
 		}
-		if _, err := b.DB.ExecContext(ctx, `INSERT INTO made_from VALUES (?)`, o.MadeFrom); err != nil {
+		if _, err := b.DB.ExecContext(ctx, `INSERT INTO made_from VALUES (?)`, inputs); err != nil {
 			return nil, err
 		}
 	}
