@@ -252,6 +252,25 @@ func (b *pipeBench) freshDB(ctx context.Context) (string, error) {
 	return b.c.DSN(name), b.c.CreateDatabase(ctx, name)
 }
 
+// quiet vacuums every database the bench made, untimed, before a timed run of any tool, so that
+// no run shares the two cores with autovacuum finishing an earlier run's freshly loaded tables
+// (insert-triggered: at scale 1 the previous run's ~400 MB, which had overlapped the next run,
+// the floor and pgloader). VACUUM of tables autovacuum has nothing left in is quick.
+func (b *pipeBench) quiet(ctx context.Context) error {
+	for i := 1; i <= b.databases; i++ {
+		conn, err := pgx.Connect(ctx, b.c.DSN(fmt.Sprintf("run%d", i)))
+		if err != nil {
+			return fmt.Errorf("quiet: %w", err)
+		}
+		_, err = conn.Exec(ctx, "VACUUM")
+		conn.Close(context.Background())
+		if err != nil {
+			return fmt.Errorf("quiet: VACUUM run%d: %w", i, err)
+		}
+	}
+	return nil
+}
+
 // sdetlRuns times cfg.runs runs of sdetl run on dir, each into a fresh database and work dir,
 // and the unchanged re-run after the first; it leaves the last run's database, work dir and
 // DSN for the peers' typed tables.
@@ -300,6 +319,9 @@ func (b *pipeBench) sdetlRuns(ctx context.Context, in *pipeInput, dir string, ex
 // sdetl runs `sdetl run` as a child process and reads back its run.json.
 func (b *pipeBench) sdetl(ctx context.Context, work, dsn string, args ...string) (pipeRun, error) {
 	full := append([]string{"run", "--workdir", work, "--pg", dsn}, args...)
+	if err := b.quiet(ctx); err != nil {
+		return pipeRun{}, err
+	}
 	r, out, err := timeProcess(ctx, b.cfg.sdetl, full...)
 	if err != nil {
 		return r, fmt.Errorf("sdetl %s: %w\n%s", strings.Join(full, " "), err, lastLines(out, 12))
@@ -461,6 +483,9 @@ func (b *pipeBench) eventLog(ctx context.Context) (*pipeInput, error) {
 			if err := os.WriteFile(cmdFile, []byte(pgloaderCSV(path, b.c, dbOf(dsn), cols)), 0o644); err != nil {
 				return in, err
 			}
+			if err := b.quiet(ctx); err != nil {
+				return in, err
+			}
 			r, out, err := timeProcess(ctx, b.pgloader, cmdFile)
 			if err != nil {
 				return in, fmt.Errorf("pgloader: %w: %s", err, lastLines(out, 12))
@@ -559,6 +584,9 @@ func (b *pipeBench) exports(ctx context.Context, o synth.Options) (*pipeInput, e
 func (b *pipeBench) psqlScript(ctx context.Context, dsn, script string) (pipeRun, string, error) {
 	f := filepath.Join(b.tmp, "floor.sql")
 	if err := os.WriteFile(f, []byte(script), 0o644); err != nil {
+		return pipeRun{}, "", err
+	}
+	if err := b.quiet(ctx); err != nil {
 		return pipeRun{}, "", err
 	}
 	return timeProcess(ctx, b.psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", dsn, "-f", f)
