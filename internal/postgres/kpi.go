@@ -141,6 +141,11 @@ func runKPI(ctx context.Context, tx pgx.Tx, d *kpi.Def, sql string) (*kpi.Result
 		r.Columns = append(r.Columns, f.Name)
 	}
 	if len(r.Columns) <= d.Labels {
+		// No columns at all is a query that failed as it began (an error in it, a
+		// cancellation): its error, not the missing columns, is what went wrong.
+		if rows.Close(); rows.Err() != nil {
+			return nil, rows.Err()
+		}
 		return nil, fmt.Errorf("%d columns, want %d labels and at least one value", len(r.Columns), d.Labels)
 	}
 	for rows.Next() {
