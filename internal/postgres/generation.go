@@ -147,7 +147,10 @@ func migrate(ctx context.Context, o LoadOptions) (res *LoadResult, err error) {
 	got, reconciling, scoring, err := verifyGeneration(ctx, o, r.conn, gen, want, o.Want != nil, stats)
 	if errors.Is(err, errStats) {
 		// A score query's table was not analyzed: the ANALYZE's failure is the load's.
-		return nil, analyzed(false)
+		if aerr := analyzed(false); aerr != nil {
+			return nil, aerr
+		}
+		return nil, err
 	}
 	if err != nil {
 		return nil, err
