@@ -30,7 +30,8 @@ type canaryReport struct {
 	Observed *canary.Observed `json:"observed,omitempty"`
 	Seconds  float64          `json:"seconds"`
 	// Steps are the wall seconds of the stage's steps: sample (drawing it from the clean
-	// store), create, load, observe, queries, drop (postgres.CanaryOptions.Seconds) and check;
+	// store; about nothing when the clean drew it as it wrote the store), create, load,
+	// observe, queries, drop (postgres.CanaryOptions.Seconds) and check;
 	// copy, index and analyze are each summed over the tables, loaded two at a time.
 	Steps    map[string]float64  `json:"step_seconds,omitempty"`
 	Skipped  bool                `json:"skipped,omitempty"` // --no-canary, or passed before on these inputs
@@ -41,20 +42,19 @@ type canaryReport struct {
 // canaryStage draws the stratified sample of the clean store, loads it into the canary schema,
 // checks it against the contract and the profile, runs every shipped query on it, and drops
 // it. A failed check ends the run with outcome.ErrCanary (exit 6) before the full load begins.
-func canaryStage(ctx context.Context, e *env, s *contract.Spec, o runOptions, prof *profile.Report) (*canaryReport, error) {
+// drawn, when set, is the sample this run's clean drew as it wrote the store (DrawSample's on
+// it); it is used when drawn with the canary's seed and share, else the sample is drawn here.
+func canaryStage(ctx context.Context, e *env, s *contract.Spec, o runOptions, prof *profile.Report, drawn *clean.Sample) (*canaryReport, error) {
 	start := time.Now()
 	queries, err := canaryQueries(s, o.canaryQueries)
 	if err != nil {
 		return nil, err
 	}
-	db, err := store.OpenReadOnly(o.work.clean())
-	if err != nil {
-		return nil, fmt.Errorf("clean store: %w", err)
-	}
-	sm, err := clean.DrawSample(ctx, db, s, o.canarySeed)
-	db.Close()
-	if err != nil {
-		return nil, err
+	sm := drawn
+	if !drawnFor(drawn, s, o) {
+		if sm, err = drawSample(ctx, s, o); err != nil {
+			return nil, err
+		}
 	}
 	steps := map[string]float64{"sample": time.Since(start).Seconds()}
 	rep := &canaryReport{Schema: postgres.CanarySchema(s), Seed: sm.Seed, Share: sm.Share, Rows: sm.Rows, Strata: sm.Strata, Queries: len(queries), Steps: steps}
@@ -78,6 +78,22 @@ func canaryStage(ctx context.Context, e *env, s *contract.Spec, o runOptions, pr
 		return rep, fmt.Errorf("%w: %s; nothing was loaded, the live schema is untouched", outcome.ErrCanary, canary.Message(rep.Failures))
 	}
 	return rep, nil
+}
+
+// drawnFor reports whether drawn, the sample the clean drew as it wrote the store, is the
+// canary's: drawn with its seed and share.
+func drawnFor(drawn *clean.Sample, s *contract.Spec, o runOptions) bool {
+	return drawn != nil && drawn.Seed == o.canarySeed && drawn.Share == s.Canary.Share
+}
+
+// drawSample draws the canary's sample from the clean store.
+func drawSample(ctx context.Context, s *contract.Spec, o runOptions) (*clean.Sample, error) {
+	db, err := store.OpenReadOnly(o.work.clean())
+	if err != nil {
+		return nil, fmt.Errorf("clean store: %w", err)
+	}
+	defer db.Close()
+	return clean.DrawSample(ctx, db, s, o.canarySeed)
 }
 
 // canaryQueries are the queries the canary must see execute: the dashboards' basic ones (a

@@ -6,13 +6,17 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/sdetl/sdetl/internal/clean"
+	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/pgtest"
+	"github.com/sdetl/sdetl/internal/store"
 	"github.com/sdetl/sdetl/internal/synth"
 )
 
@@ -81,6 +85,19 @@ func TestCanaryInRun(t *testing.T) {
 	}
 	if rep.Canary == nil || rep.Canary.Skipped || rep.Canary.Rows["tickets"] == 0 || len(rep.Canary.Failures) != 0 {
 		t.Fatalf("run.json canary: %+v", rep.Canary)
+	}
+	// The clean drew the sample as it wrote the store: the sample DrawSample gives on it.
+	db, err := store.OpenReadOnly(workdir(work).clean())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sm, err := clean.DrawSample(context.Background(), db, contract.ServiceDesk(), 1)
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(rep.Canary.Rows, sm.Rows) || !reflect.DeepEqual(rep.Canary.Strata, sm.Strata) {
+		t.Errorf("canary rows %v strata %v, DrawSample on the clean store rows %v strata %v", rep.Canary.Rows, rep.Canary.Strata, sm.Rows, sm.Strata)
 	}
 	if got := sdSchemas(t, dsn); got != "servicedesk / servicedesk:live" {
 		t.Errorf("after a run: %s", got)

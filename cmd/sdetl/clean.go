@@ -35,7 +35,7 @@ func cmdClean(ctx context.Context, e *env, args []string) error {
 	if _, err := applyDateOrders(s, p); err != nil {
 		return err
 	}
-	rep, err := cleanStage(ctx, e, s, f.work, *changes, time.Time{}, false, h, nil) // no run's record: a run will not reuse it
+	rep, err := cleanStage(ctx, e, s, f.work, *changes, time.Time{}, false, h, nil, nil) // no run's record: a run will not reuse it
 	if err != nil {
 		return err
 	}

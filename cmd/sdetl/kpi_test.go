@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/sdetl/sdetl/internal/kpi"
@@ -79,6 +80,26 @@ func TestKPIsMatchTruth(t *testing.T) {
 				if (r.Name == "comment_quality" || r.Name == "quality_tiers") && (r.Available || r.Status != kpi.NotAvailable) {
 					t.Errorf("KPI %s on an empty comment_quality: available=%v status %q, want not available", r.Name, r.Available, r.Status)
 				}
+			}
+			// sdetl kpi shares the queries between two connections on one snapshot: its
+			// answers are those of one connection running them all.
+			ctx := context.Background()
+			conn, err := postgres.Connect(ctx, dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close(ctx)
+			tx, err := conn.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly, IsoLevel: pgx.RepeatableRead})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tx.Rollback(ctx)
+			one, err := postgres.KPIs(ctx, tx, rep.Schema, rep.Params, kpi.Defs())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(one, rep.Results, cmpopts.IgnoreFields(kpi.Result{}, "Millis")); diff != "" {
+				t.Errorf("sdetl kpi differs from the KPIs on one connection (-one +sdetl kpi):\n%s", diff)
 			}
 		})
 	}

@@ -199,7 +199,7 @@ func runStages(ctx context.Context, e *env, s *contract.Spec, o runOptions, rep 
 	}
 	var dry dryTimes
 	if o.dryRun {
-		if dry, err = dryMeasure(ctx, s, o); err != nil {
+		if dry, err = dryMeasure(ctx, s, o, rep.Clean.Sample); err != nil {
 			return err
 		}
 		lo.DryRun, lo.SampleEvery = true, 10
@@ -299,7 +299,13 @@ func cleanPhases(ctx context.Context, e *env, s *contract.Spec, o runOptions, re
 		m, err := mf.get()
 		return m.String(), err
 	}
-	if rep.Clean, err = cleanStage(ctx, e, s, o.work, false, time.Now(), true, o.health, madeFrom); err != nil {
+	// The canary's sample is drawn as the store is written (also in a dry run, which times
+	// the clean and the draw of a real run for its estimate).
+	var sample *uint64
+	if !o.noCanary {
+		sample = &o.canarySeed
+	}
+	if rep.Clean, err = cleanStage(ctx, e, s, o.work, false, time.Now(), true, o.health, madeFrom, sample); err != nil {
 		return err
 	}
 	rep.Scores.Clean = rep.Clean.Score
@@ -371,8 +377,9 @@ func importStage(ctx context.Context, e *env, s *contract.Spec, dir, out string,
 }
 
 // cleanStage writes the clean store; with scoreAt set it also scores it (Report.Score), with
-// measure it also takes the reconciliation's measures (Report.Measures).
-func cleanStage(ctx context.Context, e *env, s *contract.Spec, w workdir, changes bool, scoreAt time.Time, measure bool, h health.Limits, madeFrom func() (string, error)) (_ *clean.Report, err error) {
+// measure it also takes the reconciliation's measures (Report.Measures), with sample the
+// canary's sample for that seed (Report.Sample).
+func cleanStage(ctx context.Context, e *env, s *contract.Spec, w workdir, changes bool, scoreAt time.Time, measure bool, h health.Limits, madeFrom func() (string, error), sample *uint64) (_ *clean.Report, err error) {
 	p := newProgress(e, "clean")
 	defer func() { p.finish(err) }()
 	if n, err := store.RowCounts(ctx, w.stage()); err == nil { // the totals, for the ETA
@@ -382,8 +389,12 @@ func cleanStage(ctx context.Context, e *env, s *contract.Spec, w workdir, change
 			}
 		}
 	}
-	return clean.Run(ctx, clean.Options{Spec: s, Stage: w.stage(), Out: w.clean(),
-		CellChanges: changes, MadeFrom: madeFrom, Progress: p.update, Health: h, ScoreAt: scoreAt, Measure: measure})
+	o := clean.Options{Spec: s, Stage: w.stage(), Out: w.clean(),
+		CellChanges: changes, MadeFrom: madeFrom, Progress: p.update, Health: h, ScoreAt: scoreAt, Measure: measure}
+	if sample != nil {
+		o.Sample, o.SampleSeed = true, *sample
+	}
+	return clean.Run(ctx, o)
 }
 
 // adoptUsage documents --adopt-schema, the upgrade path from versions that kept no records.

@@ -300,7 +300,11 @@ func canaryUnlessPassed(ctx context.Context, e *env, s *contract.Spec, o runOpti
 			return nil
 		}
 	}
-	if rep.Canary, err = canaryStage(ctx, e, s, o, rep.Profile); err != nil {
+	var drawn *clean.Sample // drawn as this run's clean wrote the store (nil when it was reused)
+	if rep.Clean != nil {
+		drawn = rep.Clean.Sample
+	}
+	if rep.Canary, err = canaryStage(ctx, e, s, o, rep.Profile, drawn); err != nil {
 		return err
 	}
 	if err := r.settle(); err != nil {

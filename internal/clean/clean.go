@@ -45,6 +45,10 @@ type Options struct {
 	// Measure, when set, takes the reconciliation's measures as the store is written:
 	// Report.Measures is what Measure gives on the finished store, without reading it back.
 	Measure bool
+	// Sample, when set, draws the canary's sample as the store is written, for seed SampleSeed:
+	// Report.Sample is what DrawSample gives on the finished store, without reading it back.
+	Sample     bool
+	SampleSeed uint64
 }
 
 // TableResult reconciles one table.
@@ -70,7 +74,10 @@ type Report struct {
 	Quarantine map[string]int  `json:"quarantine_by_rule"`
 	Score      *quality.Report `json:"-"` // with Options.ScoreAt only
 	Measures   *rc.Measures    `json:"-"` // with Options.Measure only
-	remeasured []string        // tables Measures read from the store (not known exactly as written)
+	// Sample is the canary's sample, with Options.Sample only, and nil when a value's text in
+	// the store is not known as written (the sample is then drawn from the store).
+	Sample     *Sample  `json:"-"`
+	remeasured []string // tables Measures read from the store (not known exactly as written)
 }
 
 // Run cleans the staging store into a new clean store. The staging store is only read; on any
@@ -116,10 +123,13 @@ func Run(ctx context.Context, o Options) (_ *Report, err error) {
 			c.measures[t.Name] = newTableMeasure(t)
 		}
 	}
+	if o.Sample {
+		c.ahead = newSampleAhead(o.Spec, o.SampleSeed)
+	}
 	if err := c.run(ctx); err != nil {
 		return nil, err
 	}
-	res := &Report{Quarantine: c.quarantine}
+	res := &Report{Quarantine: c.quarantine, Sample: c.ahead.result()}
 	for _, t := range o.Spec.Tables {
 		res.Tables = append(res.Tables, &TableResult{Table: t.Name})
 	}
@@ -191,7 +201,7 @@ func (c *cleaner) run(parent context.Context) error {
 		c.normaliseAll(ctx, read, normalised)
 	}()
 	in := normalised
-	if c.scores != nil || c.measures != nil {
+	if c.scores != nil || c.measures != nil || c.ahead != nil {
 		measured := make(chan *batch, inFlight)
 		wg.Add(1)
 		go func() {
@@ -233,6 +243,8 @@ type cleaner struct {
 	rawFree    chan *rawBatch                  // staged rows the normaliser is done with
 	measures   map[string]*tableMeasure        // per table, when measuring (fed by the measurer)
 	quar       *quarMeasure                    // the quarantine's, when measuring (the writer's)
+	ahead      *sampleAhead                    // the canary's sample, when drawn as written (sampleahead.go)
+	lost       map[int64]bool                  // the rowids the table's dedupe deleted, when drawing the sample
 }
 
 // finish copies what the clean store keeps of the staging store: the import audit (lineage)

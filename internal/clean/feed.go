@@ -45,11 +45,17 @@ func (c *cleaner) measureAll(ctx context.Context, in <-chan *batch, out chan<- *
 // measureBatch feeds the clean rows of b (of table t) to the table's measures and score
 // accumulator, as the store will return them; canon is scratch space for the score's row.
 func (c *cleaner) measureBatch(t *contract.Table, b *batch, canon []string) error {
-	acc, measure, keyed := c.scores[t.Name], c.measures[t.Name], c.keyed[t.Name]
+	acc, measure, keyed, ahead := c.scores[t.Name], c.measures[t.Name], c.keyed[t.Name], c.ahead.table(t.Name)
+	if ahead != nil && ahead.parent != nil {
+		ahead = nil // a following table is drawn by the writer
+	}
 	for i := range b.rows {
 		r := &b.rows[i]
 		if r.quar != nil {
 			continue // the writer measures the quarantine as it inserts it
+		}
+		if ahead != nil {
+			ahead.feed(r.vals)
 		}
 		if measure != nil {
 			if err := measure.add(r.vals, c.files[r.vals[0].(int64)]); err != nil {

@@ -105,6 +105,13 @@ func (c *cleaner) write(ctx context.Context, t *contract.Table, in <-chan *batch
 	if err := conn.Raw(func(dc any) (err error) { unique, err = c.insertAll(ctx, t, dc, in); return err }); err != nil {
 		return err
 	}
+	var written int64 // the clean rows inserted, for the sample drawn as written
+	c.lost = nil
+	if c.ahead != nil {
+		if written, err = writtenRows(ctx, tx, t); err != nil {
+			return fmt.Errorf("clean %s: %w", t.Name, err)
+		}
+	}
 	if !unique {
 		if err := c.dedupe(ctx, tx, t); err != nil {
 			return fmt.Errorf("clean %s: %w", t.Name, err)
@@ -112,6 +119,9 @@ func (c *cleaner) write(ctx context.Context, t *contract.Table, in <-chan *batch
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("clean %s: %w", t.Name, err)
+	}
+	if at := c.ahead.table(t.Name); at != nil {
+		c.ahead.finish(at, written, c.lost)
 	}
 	return nil
 }
@@ -174,6 +184,8 @@ type tableWriter struct {
 	args                   []any  // insN's arguments, reused
 	integer                []bool // by clean row value: a column of INTEGER affinity
 	order                  *keyOrder
+	rows                   int64       // clean rows inserted so far: the last one's rowid
+	follow                 *aheadTable // the sample of a following table, drawn as its rows are inserted
 }
 
 // appendArgs appends a clean row's values to args, binding a canonical integer's text to an
@@ -201,6 +213,9 @@ func (c *cleaner) newTableWriter(db *store.RawConn, t *contract.Table) (*tableWr
 	}
 	w := &tableWriter{pending: make([]*cleanRow, 0, multiRows), args: make([]any, 0, multiRows*len(out)), integer: make([]bool, len(out)),
 		order: newKeyOrder(t)}
+	if at := c.ahead.table(t.Name); at != nil && at.parent != nil {
+		w.follow = at
+	}
 	for i, col := range t.Columns {
 		w.integer[3+i] = sqliteType(col.Type) == "INTEGER"
 	}
@@ -250,6 +265,9 @@ func (c *cleaner) insert(w *tableWriter, r *cleanRow) error {
 		}
 	}
 	w.order.add(r.vals)
+	if w.rows++; w.follow != nil {
+		w.follow.wrote(r.vals, w.rows)
+	}
 	if w.pending = append(w.pending, r); len(w.pending) < multiRows {
 		return nil
 	}
@@ -314,6 +332,12 @@ func (c *cleaner) dedupe(ctx context.Context, tx *sql.Tx, t *contract.Table) err
 	var lost bool
 	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM temp.losers)`).Scan(&lost); err != nil || !lost {
 		return err // no row lost: nothing moves to the quarantine, nothing is measured again
+	}
+	if c.ahead != nil {
+		var err error
+		if c.lost, err = loserIDs(ctx, tx); err != nil {
+			return fmt.Errorf("duplicates: %w", err)
+		}
 	}
 	if acc := c.scores[t.Name]; acc != nil {
 		if err := c.unscore(ctx, tx, t, acc); err != nil {

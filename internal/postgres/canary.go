@@ -141,9 +141,7 @@ func Canary(ctx context.Context, opts CanaryOptions) (_ *canary.Observed, err er
 	}
 	o.lap("observe", began)
 	began = time.Now()
-	for _, q := range o.Queries {
-		obs.Queries = append(obs.Queries, runQuery(ctx, conn, schema, q, o.QueryTimeout))
-	}
+	obs.Queries = runQueries(ctx, conn, o.DSN, schema, o.Queries, o.QueryTimeout)
 	o.lap("queries", began)
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -393,6 +391,33 @@ func FormatType(t contract.Type) string {
 	default:
 		return p
 	}
+}
+
+// runQueries runs every query (runQuery) on conn and, beside it, on a connection of dsn of its
+// own, each taking the next query as soon as it is free (the sample's 31 queries at scale 1:
+// 0.11 s on one connection, 0.06 s on two), and returns their results in the queries' order; a
+// query's result is the same on either connection. The second connection only helps: when it
+// cannot connect, conn runs every query; fewer than helpMin (the event log's 2) stay on conn.
+func runQueries(ctx context.Context, conn *pgx.Conn, dsn, schema string, qs []canary.Query, timeout time.Duration) []canary.QueryResult {
+	out := make([]canary.QueryResult, len(qs))
+	q := &queue{n: len(qs)}
+	work := func(w int, c *pgx.Conn) {
+		for i, ok := q.take(w); ok; i, ok = q.take(w) {
+			out[i] = runQuery(ctx, c, schema, qs[i], timeout)
+		}
+	}
+	if len(qs) < helpMin || dsn == "" {
+		work(0, conn)
+		return out
+	}
+	helped(ctx, conn, func(ctx context.Context) (*pgx.Conn, func(), error) {
+		c, err := Connect(ctx, dsn)
+		if err != nil {
+			return nil, nil, err
+		}
+		return c, func() { c.Close(context.Background()) }, nil
+	}, work)
+	return out
 }
 
 // runQuery runs one query in a read-only transaction with search_path set to the schema under

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -215,5 +216,44 @@ func TestCanarySettingsStayLocal(t *testing.T) {
 	}
 	if bounds < 2 || bounds > 11 {
 		t.Errorf("id's histogram has %d bounds, want 2 to 11 (statistics target 10)", bounds)
+	}
+}
+
+// TestCanaryQueriesOnTwoConnections: the canary's queries, shared by two connections, are
+// reported in their own order, each as it went, wherever it ran: rows, a failure, a timeout.
+func TestCanaryQueriesOnTwoConnections(t *testing.T) {
+	_, o, _, _ := canaryFixture(t)
+	o.QueryTimeout = 300 * time.Millisecond
+	o.Queries = []canary.Query{
+		{Name: "all", SQL: "SELECT * FROM tickets"},
+		{Name: "bad", SQL: "SELECT nope FROM tickets"},
+		{Name: "slow", SQL: "SELECT id FROM tickets, pg_sleep(0.02)"},
+		{Name: "too slow", SQL: "SELECT pg_sleep(5)"},
+		{Name: "seven", SQL: "SELECT generate_series(1, 7), pg_sleep(0.02)"},
+		{Name: "none", SQL: "SELECT id FROM {{schema}}.tickets WHERE id < 0"},
+		{Name: "one", SQL: "SELECT count(*) FROM tickets, pg_sleep(0.02)"},
+	}
+	took, restore := bothTake(t, nil)
+	defer restore()
+	obs, err := postgres.Canary(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct {
+		name string
+		rows int64
+		err  string
+	}{{"all", 50, ""}, {"bad", 0, `column "nope" does not exist`}, {"slow", 50, ""}, {"too slow", 0, "statement timeout"}, {"seven", 7, ""}, {"none", 0, ""}, {"one", 1, ""}}
+	if len(obs.Queries) != len(want) {
+		t.Fatalf("%d query results, want %d: %+v", len(obs.Queries), len(want), obs.Queries)
+	}
+	for i, w := range want {
+		q := obs.Queries[i]
+		if q.Name != w.name || q.Rows != w.rows || (w.err == "") != (q.Error == "") || !strings.Contains(q.Error, w.err) {
+			t.Errorf("query %d: %+v, want %s: %d rows, error %q", i, q, w.name, w.rows, w.err)
+		}
+	}
+	if on := took(); len(on) != len(want) || on[1] != 1 {
+		t.Errorf("queries taken by %v, want all, the failing one by the second connection", on)
 	}
 }

@@ -94,3 +94,13 @@ func ISOQualitySource(conn *pgx.Conn, schema string) quality.Source {
 
 // UniqueKeyIndex is uniqueKeyIndex: whether indexedKeys counts t's keys off its index.
 var UniqueKeyIndex = uniqueKeyIndex
+
+// SetQueueTaken makes fn run as each connection sharing some queries takes one (i its index)
+// and as the second is about to connect (i -1).
+func SetQueueTaken(fn func(conn, i int)) (restore func()) {
+	queueTaken = fn
+	return func() { queueTaken = nil }
+}
+
+// KPIsOn is kpisOn: defs in tx, helped by a second connection of dsn unless dsn is "".
+var KPIsOn = kpisOn
