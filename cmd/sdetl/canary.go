@@ -30,7 +30,8 @@ type canaryReport struct {
 	Observed *canary.Observed `json:"observed,omitempty"`
 	Seconds  float64          `json:"seconds"`
 	// Steps are the wall seconds of the stage's steps: sample (drawing it from the clean
-	// store, about nothing when the clean drew it as it wrote the store), create, load, observe, queries, drop (postgres.CanaryOptions.Seconds) and check;
+	// store; about nothing when the clean drew it as it wrote the store), create, load,
+	// observe, queries, drop (postgres.CanaryOptions.Seconds) and check;
 	// copy, index and analyze are each summed over the tables, loaded two at a time.
 	Steps    map[string]float64  `json:"step_seconds,omitempty"`
 	Skipped  bool                `json:"skipped,omitempty"` // --no-canary, or passed before on these inputs

@@ -1,10 +1,8 @@
 package clean
 
 import (
-	"cmp"
 	"context"
 	"fmt"
-	"math"
 	"slices"
 	"strings"
 
@@ -251,7 +249,7 @@ func (a *sampleAhead) finish(at *aheadTable, written int64, lost map[int64]bool)
 				at.nStrat++
 			}
 		}
-		at.ids = pickLowest(at.groups, a.sm.Share)
+		at.ids = a.sm.pick(at.groups) // as DrawSample picks
 	} else {
 		at.ids = slices.DeleteFunc(at.picked, func(id int64) bool { return lost[id] })
 	}
@@ -294,61 +292,6 @@ func (a *sampleAhead) result() *Sample {
 		}
 	}
 	return a.sm
-}
-
-// pickLowest is pick's sample: the ceil(share x n) rows of lowest (rank, rowid) of each
-// stratum, found by selection rather than by sorting each stratum (a total order: the rows
-// taken are the same), in no particular order.
-func pickLowest(groups [][]ranked, share float64) []int64 {
-	var ids []int64
-	for _, g := range groups {
-		take := int(math.Ceil(share*float64(len(g)) - 1e-9))
-		selectLowest(g, take)
-		for _, r := range g[:take] {
-			ids = append(ids, r.rowid)
-		}
-	}
-	return ids
-}
-
-func rankedLess(a, b ranked) bool {
-	return cmp.Or(cmp.Compare(a.rank, b.rank), cmp.Compare(a.rowid, b.rowid)) < 0
-}
-
-// selectLowest moves the k lowest rows of g to g[:k] (quickselect; the rowids are distinct,
-// so the order is strict and the rows moved are those a sort would put first).
-func selectLowest(g []ranked, k int) {
-	if k <= 0 || k >= len(g) {
-		return
-	}
-	m := k - 1 // the last row taken: once it is in place, every row before it is lower
-	lo, hi := 0, len(g)-1
-	for lo < hi {
-		p := g[lo+(hi-lo)/2]
-		i, j := lo, hi
-		for i <= j {
-			for rankedLess(g[i], p) {
-				i++
-			}
-			for rankedLess(p, g[j]) {
-				j--
-			}
-			if i <= j {
-				g[i], g[j] = g[j], g[i]
-				i++
-				j--
-			}
-		}
-		// g[lo..j] <= p <= g[i..hi], and g[j+1..i-1] is p
-		switch {
-		case m <= j:
-			hi = j
-		case m >= i:
-			lo = i
-		default:
-			return
-		}
-	}
 }
 
 // writtenRows is the table's max(rowid) before its dedupe: the clean rows inserted.

@@ -1,7 +1,6 @@
 package clean
 
 import (
-	"cmp"
 	"database/sql"
 	"math/rand/v2"
 	"path/filepath"
@@ -36,32 +35,6 @@ func TestSQLiteMonth(t *testing.T) {
 		}
 		if got := sqliteMonth(v); got != string(want) {
 			t.Errorf("%q: %q, SQLite's substr %q", v, got, want)
-		}
-	}
-}
-
-// TestSelectLowest: the rows selectLowest puts first are the k a sort puts first, for every k,
-// with ranks that tie (the rowid decides).
-func TestSelectLowest(t *testing.T) {
-	r := rand.New(rand.NewPCG(5, 6))
-	for _, n := range []int{0, 1, 2, 3, 7, 64, 1000} {
-		g := make([]ranked, n)
-		for i := range g {
-			g[i] = ranked{rank: uint64(r.IntN(max(1, n/4))), rowid: int64(i + 1)}
-		}
-		r.Shuffle(n, func(i, j int) { g[i], g[j] = g[j], g[i] })
-		sorted := slices.Clone(g)
-		slices.SortFunc(sorted, func(a, b ranked) int { return cmp.Or(cmp.Compare(a.rank, b.rank), cmp.Compare(a.rowid, b.rowid)) })
-		for k := 0; k <= n; k++ {
-			h := slices.Clone(g)
-			selectLowest(h, k)
-			got := slices.Clone(h[:k])
-			slices.SortFunc(got, func(a, b ranked) int { return cmp.Compare(a.rowid, b.rowid) })
-			want := slices.Clone(sorted[:k])
-			slices.SortFunc(want, func(a, b ranked) int { return cmp.Compare(a.rowid, b.rowid) })
-			if !slices.Equal(got, want) {
-				t.Fatalf("n %d k %d: selected %v, a sort's first %v", n, k, got, want)
-			}
 		}
 	}
 }

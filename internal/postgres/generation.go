@@ -123,8 +123,9 @@ func migrate(ctx context.Context, o LoadOptions) (res *LoadResult, err error) {
 	// COPY measures the rows it sends.
 	want := o.Want
 	var copied *reconcile.Measures
+	var stats func(ctx context.Context, tables ...string) error
 	var analyzed func(stop bool) error
-	if res.Tables, copied, analyzed, err = copyAll(ctx, o, src, gen, want == nil); err != nil {
+	if res.Tables, copied, stats, analyzed, err = copyAll(ctx, o, src, gen, want == nil); err != nil {
 		return nil, err
 	}
 	// Before the drop above (deferred calls run last first): the tables' ANALYZE has ended.
@@ -143,7 +144,14 @@ func migrate(ctx context.Context, o LoadOptions) (res *LoadResult, err error) {
 	testPoint("reconcile")
 	o.phase("reconcile and score: measuring and scoring the generation")
 	began = time.Now()
-	got, reconciling, scoring, err := verifyGeneration(ctx, o, r.conn, gen, want, o.Want != nil)
+	got, reconciling, scoring, err := verifyGeneration(ctx, o, r.conn, gen, want, o.Want != nil, stats)
+	if errors.Is(err, errStats) {
+		// A score query's table was not analyzed: the ANALYZE's failure is the load's.
+		if aerr := analyzed(false); aerr != nil {
+			return nil, aerr
+		}
+		return nil, err
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -246,11 +254,15 @@ func createGeneration(ctx context.Context, conn *pgx.Conn, s *contract.Spec, gen
 // measure, it returns the clean store's measures, taken from the rows as they were copied
 // (else nil).
 //
-// It returns once every table is copied, counted, indexed and analyzed (each on the
-// connection that finished it). analyzed waits for what may still run after that (the clean
+// It returns once every table is copied, counted and indexed; each table's ANALYZE (on the
+// connection that finished it, at once) may still run then, beside the verification's
+// read-back, which needs no statistics: its plain reads plan alike with or without them.
+// stats(ctx, tables...) waits until those tables' ANALYZEs have ended (an error wrapping
+// errStats when one failed): what the plans depend on (the score's key and orphan queries)
+// waits for it. analyzed waits for everything copyAll started (the ANALYZEs, the clean
 // store's counts, cleanCounts) and returns the first error: the caller calls it before the
 // grants and the swap, and in every case before dropping the generation (stop: cancel first).
-func copyAll(ctx context.Context, o LoadOptions, src *sql.DB, gen string, measure bool) (_ []TableLoad, _ *reconcile.Measures, analyzed func(stop bool) error, _ error) {
+func copyAll(ctx context.Context, o LoadOptions, src *sql.DB, gen string, measure bool) (_ []TableLoad, _ *reconcile.Measures, stats func(ctx context.Context, tables ...string) error, analyzed func(stop bool) error, _ error) {
 	var tabs []*loadTable
 	for i, t := range o.Spec.Tables {
 		tabs = append(tabs, &loadTable{i: i, t: t, name: t.Name})
@@ -270,7 +282,7 @@ func copyAll(ctx context.Context, o LoadOptions, src *sql.DB, gen string, measur
 		return reconcile.NewTableAcc(measuredColumns(tab.t))
 	})
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	workers := max(1, o.Parallel)
 	if o.Parallel == 0 {
@@ -285,13 +297,29 @@ func copyAll(ctx context.Context, o LoadOptions, src *sql.DB, gen string, measur
 	// The first error in time is the cause: it cancels the other workers, whose errors (a
 	// cancellation, or a COPY whose connection the cancellation closed) are its consequences.
 	var first error
+	// ready is closed once every table is finished (copied, counted, indexed), or one failed,
+	// or every worker has ended: copyAll returns then.
+	ready := make(chan struct{})
+	var readyOnce sync.Once
+	isReady := func() { readyOnce.Do(func() { close(ready) }) }
 	fail := func(err error) {
 		if first == nil {
 			first = err
 		}
 		cancel()
+		isReady()
 	}
-	var mu sync.Mutex // first, out, accs: parts of one table end on different workers
+	nfinished := 0
+	// Each finished table's ANALYZE: its time, its error and its end (closed).
+	analyzing := make([]time.Duration, n)
+	statsErr := make([]error, n)
+	statsDone := make([]chan struct{}, n)
+	byName := map[string]int{}
+	for i, tab := range tabs {
+		statsDone[i] = make(chan struct{})
+		byName[tab.name] = i
+	}
+	var mu sync.Mutex // first, nfinished, out, accs, analyzing, statsErr: parts of one table end on different workers
 	var copying, all sync.WaitGroup
 	counts := countClean(ctx, src, tabs, &all)
 	for range workers {
@@ -335,6 +363,9 @@ func copyAll(ctx context.Context, o LoadOptions, src *sql.DB, gen string, measur
 					fail(err)
 				} else {
 					finished[tab.i] = true
+					if nfinished++; nfinished == n {
+						isReady()
+					}
 				}
 				mu.Unlock()
 				if err != nil {
@@ -344,15 +375,19 @@ func copyAll(ctx context.Context, o LoadOptions, src *sql.DB, gen string, measur
 				// to beside the verification's read-back (once this connection had nothing left
 				// to copy), it took the 0.7 s of the event log's ANALYZE off copy_and_index but
 				// put it on reconcile_and_score, which on two cores it slowed as much (scale 1,
-				// quiet pairs: load 5.68/7.14, 10.01/10.43, 9.58/10.57 s base/deferred).
+				// quiet pairs: load 5.68/7.14, 10.01/10.43, 9.58/10.57 s base/deferred). Only
+				// the last tables' ANALYZEs, which nothing else overlapped (one backend
+				// busy, the other core idle), now run beside the read-back (copyAll returns).
 				began := time.Now()
 				err = analyze(ctx, conn, gen, tab.name)
 				mu.Lock()
-				out[tab.i].Analyzing = time.Since(began)
+				analyzing[tab.i] = time.Since(began)
+				statsErr[tab.i] = err
 				if err != nil {
 					fail(err)
 				}
 				mu.Unlock()
+				close(statsDone[tab.i])
 			}
 			copied = true
 			copying.Done()
@@ -367,6 +402,9 @@ func copyAll(ctx context.Context, o LoadOptions, src *sql.DB, gen string, measur
 		once.Do(func() {
 			all.Wait()
 			cancel()
+			for i := range out {
+				out[i].Analyzing = analyzing[i]
+			}
 			if err := parent.Err(); err != nil {
 				analyzeErr = fmt.Errorf("load into %s: %w", gen, err)
 			} else {
@@ -375,28 +413,59 @@ func copyAll(ctx context.Context, o LoadOptions, src *sql.DB, gen string, measur
 		})
 		return analyzeErr
 	}
-	copying.Wait()
+	stats = func(ctx context.Context, tables ...string) error {
+		for _, name := range tables {
+			i, ok := byName[name]
+			if !ok {
+				continue // not one of the load's tables: no statistics to wait for
+			}
+			select {
+			case <-statsDone[i]:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			mu.Lock()
+			err := statsErr[i]
+			mu.Unlock()
+			if err != nil {
+				return fmt.Errorf("%w: %w", errStats, err)
+			}
+		}
+		return nil
+	}
+	go func() { copying.Wait(); isReady() }()
+	<-ready
 	mu.Lock()
 	failed := first
+	complete := nfinished == n
 	mu.Unlock()
 	if err := parent.Err(); err != nil || failed != nil { // the caller's cancellation, or a copy's failure
-		return nil, nil, nil, analyzed(true)
+		return nil, nil, nil, nil, analyzed(true)
 	}
-	for i, done := range finished { // a table no worker finished (they all failed to connect)
-		if !done {
-			analyzed(true)
-			return nil, nil, nil, fmt.Errorf("load %s into %s: no connection copied it", tabs[i].name, gen)
+	if !complete { // a table no worker finished (they all failed to connect)
+		analyzed(true)
+		mu.Lock()
+		defer mu.Unlock()
+		for i, done := range finished {
+			if !done {
+				return nil, nil, nil, nil, fmt.Errorf("load %s into %s: no connection copied it", tabs[i].name, gen)
+			}
 		}
 	}
+	// Every table is finished: nothing writes out or accs again (the ANALYZEs write their own).
 	if !measure {
-		return out, nil, analyzed, nil
+		return out, nil, stats, analyzed, nil
 	}
 	m := &reconcile.Measures{Tables: map[string]*reconcile.Table{}}
 	for i, tab := range tabs {
 		m.Tables[tab.name] = accs[i].Result()
 	}
-	return out, m, analyzed, nil
+	return out, m, stats, analyzed, nil
 }
+
+// errStats marks a score query's wait for a table's statistics whose ANALYZE failed: the
+// load's error is then the ANALYZE's (copyAll's analyzed), not the score's.
+var errStats = errors.New("statistics")
 
 // copyPart copies one part of a table on conn, its rows counted into the table's progress.
 func copyPart(ctx context.Context, conn *pgx.Conn, o LoadOptions, src *sql.DB, gen string, pl *loadPlan, p *loadPart) (int64, error) {

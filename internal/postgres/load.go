@@ -97,7 +97,8 @@ type TableLoad struct {
 	Indexing time.Duration `json:"index_ns,omitempty"`
 	// Counting is the count check once the rows are in (PostgreSQL's count, and any wait for
 	// the clean store's, taken meanwhile), on its last part's connection after Copying;
-	// Analyzing the table's ANALYZE on that connection, once it has nothing left to copy.
+	// Analyzing the table's ANALYZE on that connection, at once after its indexes (the last
+	// tables' beside the verification's read-back, which does not wait for them).
 	Counting  time.Duration `json:"count_ns,omitempty"`
 	Analyzing time.Duration `json:"analyze_ns,omitempty"`
 	// Parts is how many COPYs the table was copied in, when more than one (split.go);

@@ -258,11 +258,16 @@ func (s *measuringSource) scan(ctx context.Context, conn *pgx.Conn, t *contract.
 // reference's orphans) from the same queries started at once on a connection of its own, so
 // the server works on them while the score reads and accumulates the rows; each answer, its
 // error included, is the one the score's own source would give, asked when the score asks.
+// Those queries are the score's only ones whose plans depend on statistics (joins, groupings,
+// filtered counts; its reads are whole-table or block-range scans, the catalog's questions
+// none of them): each starts once its tables' ANALYZE has ended (stats), which may still run
+// beside the reads when the load's last tables were copied.
 type prefetchSource struct {
 	quality.Source
-	spec *contract.Spec // the answers are this contract's
-	keys map[string]*answer[*quality.KeyMetrics]
-	refs map[string]*answer[*quality.RefMetrics]
+	spec  *contract.Spec // the answers are this contract's
+	keys  map[string]*answer[*quality.KeyMetrics]
+	refs  map[string]*answer[*quality.RefMetrics]
+	stats func(ctx context.Context, tables ...string) error
 }
 
 type answer[T any] struct {
@@ -282,22 +287,36 @@ func (a *answer[T]) get(ctx context.Context) (T, error) {
 }
 
 // prefetch starts the key and orphan queries of s on other (a source over its own
-// connection), one after the other; stop ends them and waits.
-func prefetch(ctx context.Context, src, other quality.Source, s *contract.Spec) (p *prefetchSource, stop func()) {
+// connection), one after the other, each once stats (nil: no wait) says its tables are
+// analyzed; stop ends them and waits.
+func prefetch(ctx context.Context, src, other quality.Source, s *contract.Spec, stats func(ctx context.Context, tables ...string) error) (p *prefetchSource, stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
-	p = &prefetchSource{Source: src, spec: s, keys: map[string]*answer[*quality.KeyMetrics]{}, refs: map[string]*answer[*quality.RefMetrics]{}}
+	if stats == nil {
+		stats = func(context.Context, ...string) error { return nil }
+	}
+	p = &prefetchSource{Source: src, spec: s, keys: map[string]*answer[*quality.KeyMetrics]{}, refs: map[string]*answer[*quality.RefMetrics]{}, stats: stats}
 	var steps []func()
 	for _, t := range s.Tables {
 		if len(t.Key) > 0 {
 			a := &answer[*quality.KeyMetrics]{done: make(chan struct{})}
 			p.keys[t.Name] = a
-			steps = append(steps, func() { a.v, a.err = other.Keys(ctx, s, t); close(a.done) })
+			steps = append(steps, func() {
+				defer close(a.done)
+				if a.err = stats(ctx, t.Name); a.err == nil {
+					a.v, a.err = other.Keys(ctx, s, t)
+				}
+			})
 		}
 	}
 	for _, r := range s.Quality.References {
 		a := &answer[*quality.RefMetrics]{done: make(chan struct{})}
 		p.refs[quality.RefKey(r)] = a
-		steps = append(steps, func() { a.v, a.err = other.Orphans(ctx, s, r); close(a.done) })
+		steps = append(steps, func() {
+			defer close(a.done)
+			if a.err = stats(ctx, r.Table, r.To); a.err == nil {
+				a.v, a.err = other.Orphans(ctx, s, r)
+			}
+		})
 	}
 	finished := make(chan struct{})
 	go func() {
@@ -321,12 +340,18 @@ func (p *prefetchSource) Keys(ctx context.Context, s *contract.Spec, t *contract
 	if a, ok := p.keys[t.Name]; ok && s == p.spec && t == s.Table(t.Name) {
 		return a.get(ctx)
 	}
+	if err := p.stats(ctx, t.Name); err != nil {
+		return nil, err
+	}
 	return p.Source.Keys(ctx, s, t)
 }
 
 func (p *prefetchSource) Orphans(ctx context.Context, s *contract.Spec, r contract.Reference) (*quality.RefMetrics, error) {
 	if a, ok := p.refs[quality.RefKey(r)]; ok && s == p.spec {
 		return a.get(ctx)
+	}
+	if err := p.stats(ctx, r.Table, r.To); err != nil {
+		return nil, err
 	}
 	return p.Source.Orphans(ctx, s, r)
 }

@@ -18,8 +18,10 @@ import (
 // quarantine, which the score does not read, is measured in SQL on conn meanwhile, and so is any
 // table the score did not read to its end (it failed, or never asked). Both must pass; when both
 // fail, the reconciliation's error is returned, as when they ran one after the other. It returns
-// the generation's measures and each side's seconds.
-func verifyGeneration(ctx context.Context, o LoadOptions, conn *pgx.Conn, gen string, want *reconcile.Measures, before bool) (got *reconcile.Measures, reconciling, scoring time.Duration, err error) {
+// the generation's measures and each side's seconds. stats (copyAll's) waits for tables'
+// statistics: the score's key and orphan queries wait for their tables' (scoreOn), the
+// reads and the reconciliation's aggregates, whose plans do not depend on them, do not.
+func verifyGeneration(ctx context.Context, o LoadOptions, conn *pgx.Conn, gen string, want *reconcile.Measures, before bool, stats func(ctx context.Context, tables ...string) error) (got *reconcile.Measures, reconciling, scoring time.Duration, err error) {
 	h := o.Health.For("reconcile", o.ping)
 	began := time.Now()
 	if o.BeforeSwap == nil {
@@ -39,7 +41,7 @@ func verifyGeneration(ctx context.Context, o LoadOptions, conn *pgx.Conn, gen st
 	go func() {
 		defer wg.Done()
 		began := time.Now()
-		scoreErr = scoreOn(ctx, o, gen, streamed)
+		scoreErr = scoreOn(ctx, o, gen, streamed, stats)
 		scoring = time.Since(began)
 	}()
 	if err = h.Now(); err == nil {
@@ -83,8 +85,9 @@ func onlyTable(m *reconcile.Measures, table string) *reconcile.Measures {
 // reconciliation sets (its date style): its reading of each table's rows, taking that table's
 // measures, on two (a large table in a part on each), and its key and orphan queries answered
 // from a third (prefetchSource), beside the reads, the keys off the natural-key unique index
-// (indexedKeys).
-func scoreOn(ctx context.Context, o LoadOptions, gen string, measures *streamedMeasures) error {
+// (indexedKeys), each once its tables' statistics are in (stats), so that its plans are those
+// of analyzed tables.
+func scoreOn(ctx context.Context, o LoadOptions, gen string, measures *streamedMeasures, stats func(ctx context.Context, tables ...string) error) error {
 	var conns [3]*pgx.Conn
 	for i := range conns {
 		conn, err := Connect(ctx, o.DSN)
@@ -98,7 +101,7 @@ func scoreOn(ctx context.Context, o LoadOptions, gen string, measures *streamedM
 		conns[i] = conn
 	}
 	keys := &indexedKeys{Source: isoQualitySource(conns[2], gen), conn: conns[2], schema: gen}
-	src, stop := prefetch(ctx, measuringQualitySource(conns[0], gen, measures, conns[1]), keys, o.Spec)
+	src, stop := prefetch(ctx, measuringQualitySource(conns[0], gen, measures, conns[1]), keys, o.Spec, stats)
 	defer stop()
 	return o.BeforeSwap(ctx, src)
 }
