@@ -16,7 +16,8 @@ import (
 // returns what the count and the second scan for examples return: the same counts, the same
 // examples in the same order, over duplicates, NULL, padded and sentinel values, integers
 // that sort otherwise as text, text, and (the second scan's fallback) reals and blobs, in
-// columns of no, integer and text affinity, raw or not.
+// columns of no, integer and text affinity, raw or not. The count it is checked against is,
+// in SQLite, the NOT IN form: so that one is checked against the join too.
 func TestOrphansOnce(t *testing.T) {
 	ctx := context.Background()
 	keys := []any{1, 2, 3, "4", " 5", "nan", nil, 7.0, "abc", 12, "x"}

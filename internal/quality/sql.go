@@ -222,16 +222,20 @@ func (st SQLStore) From(t *contract.Table) string { return (&sqlSource{st}).from
 // bytewise, as ORDER BY count(*) DESC, text COLLATE "C" would pick) come from one GROUP BY. A
 // raw store has duplicates, and a second GROUP BY for their examples cost as much as the first.
 func (s *sqlSource) Keys(ctx context.Context, sp *contract.Spec, t *contract.Table) (*KeyMetrics, error) {
-	return s.keys(ctx, sp, t, "")
+	km, _, err := s.keys(ctx, sp, t, "", "")
+	return km, err
 }
 
 // KeysWhere is Keys over only the rows filter (an SQL predicate on t's columns) selects: for
-// a store that knows, from an index, which rows cannot be in a duplicated group.
-func (st SQLStore) KeysWhere(ctx context.Context, sp *contract.Spec, t *contract.Table, filter string) (*KeyMetrics, error) {
-	return (&sqlSource{st}).keys(ctx, sp, t, filter)
+// a store that knows, from an index, which rows cannot be in a duplicated group. It also
+// returns how many of the rows it grouped have counted (an SQL expression) not NULL, counted
+// in the same GROUP BY: a store that needs such a count of the selected rows (the stage's rows
+// of a shared _key) need not read them a second time.
+func (st SQLStore) KeysWhere(ctx context.Context, sp *contract.Spec, t *contract.Table, filter, counted string) (*KeyMetrics, int64, error) {
+	return (&sqlSource{st}).keys(ctx, sp, t, filter, counted)
 }
 
-func (s *sqlSource) keys(ctx context.Context, sp *contract.Spec, t *contract.Table, filter string) (*KeyMetrics, error) {
+func (s *sqlSource) keys(ctx context.Context, sp *contract.Spec, t *contract.Table, filter, counted string) (*KeyMetrics, int64, error) {
 	keys, where, text := make([]string, len(t.Key)), make([]string, len(t.Key)), make([]string, len(t.Key))
 	for i, k := range t.Key {
 		keys[i] = s.quote(k)
@@ -241,11 +245,16 @@ func (s *sqlSource) keys(ctx context.Context, sp *contract.Spec, t *contract.Tab
 	if filter != "" {
 		where = append([]string{"(" + filter + ")"}, where...)
 	}
-	q := fmt.Sprintf("SELECT CAST(count(*) AS TEXT), CASE WHEN count(*) > 1 THEN %s END FROM %s WHERE %s GROUP BY %s",
-		strings.Join(text, " || ' | ' || "), s.from(t), strings.Join(where, " AND "), strings.Join(keys, ", "))
+	sel, n := "", 2
+	if counted != "" {
+		sel, n = ", CAST(count("+counted+") AS TEXT)", 3
+	}
+	q := fmt.Sprintf("SELECT CAST(count(*) AS TEXT), CASE WHEN count(*) > 1 THEN %s END%s FROM %s WHERE %s GROUP BY %s",
+		strings.Join(text, " || ' | ' || "), sel, s.from(t), strings.Join(where, " AND "), strings.Join(keys, ", "))
 	km := &KeyMetrics{}
 	var top topGroups
-	err := s.Q.Each(ctx, q, 2, func(r []string) error {
+	var also int64
+	err := s.Q.Each(ctx, q, n, func(r []string) error {
 		n, err := strconv.ParseInt(r[0], 10, 64)
 		if err != nil {
 			return fmt.Errorf("key group size %q: %w", r[0], err)
@@ -256,12 +265,19 @@ func (s *sqlSource) keys(ctx context.Context, sp *contract.Spec, t *contract.Tab
 			km.Groups++
 			top.add(n, r[1])
 		}
+		if counted != "" {
+			c, err := strconv.ParseInt(r[2], 10, 64)
+			if err != nil {
+				return fmt.Errorf("key group count %q: %w", r[2], err)
+			}
+			also += c
+		}
 		return nil
 	})
 	for _, g := range top {
 		km.Examples = append(km.Examples, report.Shorten(g.text, maxExampleLen))
 	}
-	return km, err
+	return km, also, err
 }
 
 func (s *sqlSource) Orphans(ctx context.Context, sp *contract.Spec, r contract.Reference) (*RefMetrics, error) {
@@ -281,7 +297,18 @@ func (s *sqlSource) Orphans(ctx context.Context, sp *contract.Spec, r contract.R
 	if !s.Typed && r.Min > 0 {
 		return s.orphansOnce(ctx, join, c, fc.Type, rm)
 	}
-	if err := s.Q.Row(ctx, "SELECT count(*), count(CASE WHEN r.k IS NULL THEN 1 END) "+join, &rm.Values, &rm.Orphans); err != nil {
+	count := "SELECT count(*), count(CASE WHEN r.k IS NULL THEN 1 END) " + join
+	if !s.Typed && fc.Type == tc.Type {
+		// In SQLite, c NOT IN (the referenced values) is the LEFT JOIN's r.k IS NULL: the
+		// same comparison (x IN (SELECT y) takes x = y's affinity and collation), no NULL
+		// among the referenced values (present), none in c (present). It probes one index
+		// of them built as the subquery runs, where the join made them DISTINCT in one temp
+		// B-tree and then an automatic index of those in another, and walked a join per row:
+		// the stage score's scale-1 comments 0.12 to 0.10 s.
+		count = fmt.Sprintf("SELECT count(*), count(CASE WHEN %s NOT IN (SELECT %s FROM %s WHERE %s) THEN 1 END) FROM %s c WHERE %s",
+			c, s.quote(tc.Name), s.from(to), s.present(sp, s.quote(tc.Name)), s.from(from), s.present(sp, c))
+	}
+	if err := s.Q.Row(ctx, count, &rm.Values, &rm.Orphans); err != nil {
 		return nil, err
 	}
 	if rm.Orphans == 0 {

@@ -82,13 +82,16 @@ func measureSets(ctx context.Context, s *contract.Spec, path string, src quality
 // that is 13,000 of 108,000 rows, each 2.6 KB wide: the full GROUP BY read 285 MB of pages.
 func indexKeys(ctx context.Context, db *sql.DB, s *contract.Spec, t *contract.Table) (*quality.KeyMetrics, error) {
 	tbl := store.Quote(TableName(t))
-	// keyed: rows with a _key (all present); shared: those of them whose _key others have too.
-	var keyed, shared int64
-	if err := db.QueryRowContext(ctx, "SELECT coalesce(sum(n), 0), coalesce(sum(CASE WHEN n > 1 THEN n END), 0) FROM (SELECT count(*) AS n FROM "+
-		tbl+" WHERE _key IS NOT NULL GROUP BY _key)").Scan(&keyed, &shared); err != nil {
+	// keyed: rows with a _key (all present), counted from the index alone.
+	var keyed int64
+	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM "+tbl+" WHERE _key IS NOT NULL").Scan(&keyed); err != nil {
 		return nil, err
 	}
-	km, err := qualityStore(db).KeysWhere(ctx, s, t, "_key IS NULL OR _key IN (SELECT _key FROM "+tbl+" WHERE _key IS NOT NULL GROUP BY _key HAVING count(*) > 1)")
+	// shared: the rows whose _key others have too are the selected rows with a _key (every
+	// one of them is grouped: its key is present), counted in the same GROUP BY. A GROUP BY
+	// _key of the whole index for them cost 0.02-0.03 s a table at scale 1; the count above
+	// costs 1-3 ms.
+	km, shared, err := qualityStore(db).KeysWhere(ctx, s, t, "_key IS NULL OR _key IN (SELECT _key FROM "+tbl+" WHERE _key IS NOT NULL GROUP BY _key HAVING count(*) > 1)", "_key")
 	if err != nil {
 		return nil, err
 	}
