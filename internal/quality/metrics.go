@@ -146,6 +146,8 @@ type colCheck struct {
 	rng      *contract.Range  // numeric: configured plausible range
 	lo, hi   string           // dated: plausible window in the type's canonical form
 	canonize bool             // text: a share needs the canonical value
+	plain    bool             // text and not canonize: only null-ness and the text checks (value)
+	kind     valueKind        // which checks value makes of a normalised value
 	last     values.LastValue // the column's last short value normalised: rows repeat the row before
 }
 
@@ -184,6 +186,16 @@ func newAccumulator(s *contract.Spec, t *contract.Table, now time.Time) *accumul
 		case contract.Month:
 			cc.lo, cc.hi = lo.Format("2006-01"), hi.Format("2006-01")
 		}
+		switch c.Type {
+		case contract.Integer:
+			cc.kind = kindInteger
+		case contract.Decimal:
+			cc.kind = kindDecimal
+		case contract.Timestamp, contract.Timestamptz, contract.Date, contract.Month:
+			cc.kind = kindDated
+		case contract.Text:
+			cc.kind, cc.plain = kindText, true
+		}
 		a.tm.Cols[c.Name] = cc.m
 		a.cols = append(a.cols, cc)
 	}
@@ -202,7 +214,7 @@ func newAccumulator(s *contract.Spec, t *contract.Table, now time.Time) *accumul
 			continue
 		}
 		sc := shareCheck{name: sh.Name, idx: t.ColumnIndex(sh.Column), value: sh.Value, m: &ShareMetrics{}}
-		a.cols[sc.idx].canonize = true
+		a.cols[sc.idx].canonize, a.cols[sc.idx].plain = true, false
 		a.shares = append(a.shares, sc)
 	}
 	return a
@@ -250,7 +262,7 @@ func (a *accumulator) add(row []string) error {
 // value measures one cell and returns its canonical text ("" when null or invalid).
 func (a *accumulator) value(cc *colCheck, raw string) (string, error) {
 	m, name := cc.m, cc.c.Name
-	if cc.c.Type == contract.Text && !cc.canonize {
+	if cc.plain {
 		// Text never fails to normalise; only its null-ness matters, and the checks below
 		// judge the value as stored.
 		if a.norm.IsNull(raw) {
@@ -275,8 +287,8 @@ func (a *accumulator) value(cc *colCheck, raw string) (string, error) {
 	}
 	m.NonNull++
 	v := r.Value
-	switch cc.c.Type {
-	case contract.Integer:
+	switch cc.kind {
+	case kindInteger:
 		if r.Changes&(values.ChangeFloatInt|values.ChangeNumber) != 0 {
 			m.Reformatted.add(name, raw)
 		}
@@ -284,17 +296,29 @@ func (a *accumulator) value(cc *colCheck, raw string) (string, error) {
 			m.NotPositive.add(name, raw)
 		}
 		a.checkRange(cc, v, raw)
-	case contract.Decimal:
+	case kindDecimal:
 		a.checkRange(cc, v, raw)
-	case contract.Timestamp, contract.Timestamptz, contract.Date, contract.Month:
+	case kindDated:
 		if v < cc.lo || v > cc.hi {
 			m.OutOfRange.add(name, v)
 		}
-	case contract.Text:
+	case kindText:
 		a.checkText(cc, raw)
 	}
 	return v, nil
 }
+
+// valueKind is a column type as value's checks tell them apart: precomputed, as a type is a
+// string and comparing it per value cost a tenth of the score's accumulation.
+type valueKind uint8
+
+const (
+	kindOther   valueKind = iota // boolean, flag, time: only validity and null-ness
+	kindInteger                  // reformatting, sign, range
+	kindDecimal                  // range
+	kindDated                    // the plausible window
+	kindText                     // the text checks
+)
 
 func (a *accumulator) checkRange(cc *colCheck, v, raw string) {
 	if cc.rng == nil {

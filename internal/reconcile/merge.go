@@ -106,7 +106,7 @@ func (c *colAcc) toBig() {
 func (c *colAcc) mergeMin(cmp int, d *colAcc, ties bool) bool {
 	switch {
 	case cmp < 0:
-		c.min, c.fmin, c.minTies, c.minMixed = d.min, d.fmin, d.minTies, d.minMixed
+		c.min, c.minP, c.fmin, c.minTies, c.minMixed = d.min, d.minP, d.fmin, d.minTies, d.minMixed
 		return true
 	case cmp == 0 && ties:
 		c.minTies += d.minTies
@@ -119,7 +119,7 @@ func (c *colAcc) mergeMin(cmp int, d *colAcc, ties bool) bool {
 func (c *colAcc) mergeMax(cmp int, d *colAcc, ties bool) bool {
 	switch {
 	case cmp > 0:
-		c.max, c.fmax, c.maxTies, c.maxMixed = d.max, d.fmax, d.maxTies, d.maxMixed
+		c.max, c.maxP, c.fmax, c.maxTies, c.maxMixed = d.max, d.maxP, d.fmax, d.maxTies, d.maxMixed
 		return true
 	case cmp == 0 && ties:
 		c.maxTies += d.maxTies

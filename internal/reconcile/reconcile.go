@@ -135,22 +135,21 @@ func appendRowText(b []byte, vals []*string) []byte {
 			continue
 		}
 		b = appendCount(b, values.RuneCount(*v))
-		b = append(b, ':')
 		b = append(b, *v...)
 	}
 	return b
 }
 
-// appendCount is strconv.AppendInt(b, n, 10) with the one- and two-digit counts most values
-// have written directly.
+// appendCount is strconv.AppendInt(b, n, 10) and the colon, with the one- and two-digit
+// counts most values have written directly, in one append.
 func appendCount(b []byte, n int) []byte {
 	switch {
 	case n >= 0 && n < 10:
-		return append(b, byte('0'+n))
+		return append(b, byte('0'+n), ':')
 	case n >= 10 && n < 100:
-		return append(b, byte('0'+n/10), byte('0'+n%10))
+		return append(b, byte('0'+n/10), byte('0'+n%10), ':')
 	}
-	return strconv.AppendInt(b, int64(n), 10)
+	return append(strconv.AppendInt(b, int64(n), 10), ':')
 }
 
 // Numeric reports whether a column of type t has a sum.
@@ -174,6 +173,7 @@ type TableAcc struct {
 }
 
 type colAcc struct {
+	kind     colKind
 	nulls    int64
 	min, max string
 	minN     *big.Rat
@@ -190,13 +190,62 @@ type colAcc struct {
 	// which came first.
 	minTies, maxTies   int64
 	minMixed, maxMixed bool
+	// An ordered column's min and max as prefix8, kept with them: most values are decided
+	// against both by two integer comparisons (comparePrefixed).
+	minP, maxP uint64
+}
+
+// prefix8 is s's first eight bytes as a big-endian number, zero-padded when s is shorter.
+// Strings whose prefixes differ compare as their prefixes do: at the first byte where the
+// padded prefixes differ, either both strings have a byte there, which decides, or the one
+// with the smaller (a zero of padding) has ended, a proper prefix of the other, so smaller.
+func prefix8(s string) uint64 {
+	if len(s) >= 8 {
+		return uint64(s[0])<<56 | uint64(s[1])<<48 | uint64(s[2])<<40 | uint64(s[3])<<32 |
+			uint64(s[4])<<24 | uint64(s[5])<<16 | uint64(s[6])<<8 | uint64(s[7])
+	}
+	var p uint64
+	for i := 0; i < len(s); i++ {
+		p |= uint64(s[i]) << (56 - 8*i)
+	}
+	return p
+}
+
+// comparePrefixed is strings.Compare(a, b), given pa = prefix8(a) and pb = prefix8(b).
+func comparePrefixed(pa, pb uint64, a, b string) int {
+	switch {
+	case pa < pb:
+		return -1
+	case pa > pb:
+		return 1
+	}
+	return strings.Compare(a, b)
 }
 
 // NewTableAcc starts a table whose row has the given column names and types (in row order;
 // the hash covers every column, the column measures every named one).
 func NewTableAcc(names []string, types []contract.Type) *TableAcc {
-	return &TableAcc{names: names, types: types, cols: make([]colAcc, len(names))}
+	a := &TableAcc{names: names, types: types, cols: make([]colAcc, len(names))}
+	for i, t := range types {
+		switch {
+		case Numeric(t):
+			a.cols[i].kind = kindNumeric
+		case Ordered(t):
+			a.cols[i].kind = kindOrdered
+		}
+	}
+	return a
 }
+
+// colKind is what Add measures of a column's values beyond nulls, from its type: precomputed,
+// as a type is a string, which Add compared up to three times per value.
+type colKind uint8
+
+const (
+	kindUnordered colKind = iota // nulls only (boolean)
+	kindOrdered                  // min and max, as text
+	kindNumeric                  // min, max and sum, as numbers
+)
 
 // Add adds one row of canonical text values (nil for NULL). A numeric value that does not
 // parse is an error: the store is not canonical, and the comparison cannot be trusted.
@@ -210,11 +259,13 @@ func (a *TableAcc) Add(vals []*string) error {
 			c.nulls++
 			continue
 		}
-		t := a.types[i]
-		if Numeric(t) && !c.fixedDone && c.addFixed(t, *v, a.ties) {
+		switch c.kind {
+		case kindUnordered:
 			continue
-		}
-		if Numeric(t) {
+		case kindNumeric:
+			if !c.fixedDone && c.addFixed(a.types[i], *v, a.ties) {
+				continue
+			}
 			r, ok := new(big.Rat).SetString(*v)
 			if !ok {
 				return fmt.Errorf("column %s: %q is not a number", a.names[i], *v)
@@ -235,22 +286,23 @@ func (a *TableAcc) Add(vals []*string) error {
 			c.any = true
 			continue
 		}
-		if !Ordered(t) {
-			continue
-		}
 		// Canonical date, time and timestamp text sorts as its values do (fixed-width fields,
 		// a fraction only after the seconds); text compares byte-wise, as COLLATE "C" does.
-		if !c.any || *v < c.min {
-			c.min, c.minTies = *v, 1
-		} else if a.ties && *v == c.min {
+		p := prefix8(*v)
+		if !c.any {
+			c.min, c.minP, c.minTies, c.max, c.maxP, c.maxTies, c.any = *v, p, 1, *v, p, 1, true
+			continue
+		}
+		if lo := comparePrefixed(p, c.minP, *v, c.min); lo < 0 {
+			c.min, c.minP, c.minTies = *v, p, 1
+		} else if a.ties && lo == 0 {
 			c.minTies++
 		}
-		if !c.any || *v > c.max {
-			c.max, c.maxTies = *v, 1
-		} else if a.ties && *v == c.max {
+		if hi := comparePrefixed(p, c.maxP, *v, c.max); hi > 0 {
+			c.max, c.maxP, c.maxTies = *v, p, 1
+		} else if a.ties && hi == 0 {
 			c.maxTies++
 		}
-		c.any = true
 	}
 	return nil
 }

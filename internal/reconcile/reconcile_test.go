@@ -146,7 +146,7 @@ func TestRowsHashIsTableAccs(t *testing.T) {
 // itself.
 func TestAppendCount(t *testing.T) {
 	for n := -2; n < 100_002; n++ {
-		if got, want := string(appendCount([]byte("x"), n)), "x"+strconv.Itoa(n); got != want {
+		if got, want := string(appendCount([]byte("x"), n)), "x"+strconv.Itoa(n)+":"; got != want {
 			t.Fatalf("appendCount(%d) = %q, want %q", n, got, want)
 		}
 	}

@@ -361,6 +361,14 @@ func parseColumnStamp(s string, order contract.DateOrder, numbers *contract.DayS
 // normTimestamp -> "2006-01-02 15:04:05[.ffffff]" (a fraction only when there is one, without
 // trailing zeros: PostgreSQL's own text form).
 func normTimestamp(s string, order contract.DateOrder, numbers *contract.DaySpan, layout *contract.Layout) (string, Change, reason) {
+	if layout == nil && canonicalStamp(s) {
+		return s, 0, ""
+	}
+	return normTimestampParsed(s, order, numbers, layout)
+}
+
+// normTimestampParsed is normTimestamp without the canonical shortcut.
+func normTimestampParsed(s string, order contract.DateOrder, numbers *contract.DaySpan, layout *contract.Layout) (string, Change, reason) {
 	var st stamp
 	var form DateForm
 	var r reason
@@ -387,6 +395,39 @@ func normTimestamp(s string, order contract.DateOrder, numbers *contract.DaySpan
 		return s, 0, ""
 	}
 	return string(b), stampChange(form), ""
+}
+
+// canonicalStamp reports whether s is a timestamp's canonical text without a fraction,
+// YYYY-MM-DD HH:MM:SS of a real date in the year range and a real clock: the form the clean
+// store and the generation hold, which the scores normalise again on every row. For such s
+// normTimestamp without a layout returns s unchanged, and this says so without the parse and
+// the rendering: parseStamp reads it in parseISO's YYYY-MM-DD HH:MM:SS path (digits at 0-3,
+// '-' at 4 and 7, 19 bytes, ' ' at 10, ':' at 13 and 16, all other bytes digits, a valid date
+// and clock) as days = daysFromCivil(y, m, d), sod = h:mi:sec, no fraction or offset, form
+// ISO (no number span applies); normalise passes it (sod < 86400, y in minYear..maxYear); and
+// appendDate(civilFromDays(days)) gives back y-m-d with the 4-digit year, appendClock the
+// clock, appendMicros nothing: the rendering is s. TestCanonicalStampShortcut compares.
+func canonicalStamp(s string) bool {
+	if len(s) != 19 || s[10] != ' ' || s[13] != ':' || s[16] != ':' || !canonicalDate(s[:10]) {
+		return false
+	}
+	h, mi, sec := twoDigits(s[11], s[12]), twoDigits(s[14], s[15]), twoDigits(s[17], s[18])
+	return h >= 0 && h <= 23 && mi >= 0 && mi <= 59 && sec >= 0 && sec <= 59
+}
+
+// canonicalDate reports whether s is a date's canonical text, YYYY-MM-DD of a real date in
+// the year range: normDate without a layout returns such s unchanged (parseISO reads it by
+// dated with no rest; the rest of the argument is canonicalStamp's).
+func canonicalDate(s string) bool {
+	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
+		return false
+	}
+	y1, y2, m, d := twoDigits(s[0], s[1]), twoDigits(s[2], s[3]), twoDigits(s[5], s[6]), twoDigits(s[8], s[9])
+	if y1 < 0 || y2 < 0 {
+		return false
+	}
+	y := y1*100 + y2
+	return y >= minYear && y <= maxYear && validDate(y, m, d) // m or d -1 (not digits): invalid
 }
 
 // normTimestamptz -> "2006-01-02 15:04:05[.ffffff]+00": the instant in UTC, converted exactly
@@ -420,6 +461,14 @@ func normTimestamptz(s string, order contract.DateOrder, layout *contract.Layout
 
 // normDate -> "2006-01-02"; the value's time of day must be midnight, to the microsecond.
 func normDate(s string, order contract.DateOrder, numbers *contract.DaySpan, layout *contract.Layout) (string, Change, reason) {
+	if layout == nil && canonicalDate(s) {
+		return s, 0, ""
+	}
+	return normDateParsed(s, order, numbers, layout)
+}
+
+// normDateParsed is normDate without the canonical shortcut.
+func normDateParsed(s string, order contract.DateOrder, numbers *contract.DaySpan, layout *contract.Layout) (string, Change, reason) {
 	var st stamp
 	var form DateForm
 	var r reason

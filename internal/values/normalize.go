@@ -148,7 +148,7 @@ func NewNormalizer(sentinels []string) *Normalizer {
 
 // IsNull reports whether raw is empty, whitespace or a sentinel (case-insensitive, trimmed).
 func (n *Normalizer) IsNull(raw string) bool {
-	return n.nullTrimmed(strings.TrimSpace(raw))
+	return n.nullTrimmed(TrimSpace(raw))
 }
 
 // nullTrimmed is IsNull for an already trimmed value.

@@ -48,3 +48,19 @@ func TestNullMaskEqualsFold(t *testing.T) {
 		}
 	}
 }
+
+// TestTrimSpace: TrimSpace (which IsNull trims with) is strings.TrimSpace, at ASCII and
+// Unicode spaces, control and high bytes at either end.
+func TestTrimSpace(t *testing.T) {
+	ends := []string{"", " ", "\t", "\n", "\v", "\f", "\r", "\x00", "\x1f", "!", "a", "\x7f", "\u0085", "\u00a0", "\u2003", "\u3000", "é", "\xff", "\xc2"}
+	for _, a := range ends {
+		for _, b := range ends {
+			for _, mid := range []string{"", "x", " x ", "N/A"} {
+				s := a + mid + b
+				if got, want := TrimSpace(s), strings.TrimSpace(s); got != want {
+					t.Fatalf("TrimSpace(%q) = %q, want %q", s, got, want)
+				}
+			}
+		}
+	}
+}

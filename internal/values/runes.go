@@ -7,7 +7,24 @@ import "unicode/utf8"
 // every value and the quality checks those of long text, and comments are kilobytes of mostly
 // ASCII text, which utf8.RuneCountInString decodes a byte at a time. An ASCII byte is never
 // part of a longer rune, so the runs between them count as they would on their own.
+//
+// Most values are short codes and names: up to 16 bytes, all of them are looked at once (one
+// OR of the bytes, or two overlapping words), and all ASCII means one rune a byte.
 func RuneCount(s string) int {
+	switch {
+	case len(s) < 8:
+		var or byte
+		for i := 0; i < len(s); i++ {
+			or |= s[i]
+		}
+		if or < utf8.RuneSelf {
+			return len(s)
+		}
+	case len(s) <= 16:
+		if (word(s, 0)|word(s, len(s)-8))&0x8080808080808080 == 0 {
+			return len(s)
+		}
+	}
 	n := 0
 	for i := 0; i < len(s); {
 		if i+32 <= len(s) && (word(s, i)|word(s, i+8)|word(s, i+16)|word(s, i+24))&0x8080808080808080 == 0 {

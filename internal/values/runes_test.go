@@ -23,6 +23,14 @@ func TestRuneCount(t *testing.T) {
 		}
 		cases = append(cases, b.String())
 	}
+	for n := range 20 { // a non-ASCII byte at each place of the short values' fast paths
+		for i := range n {
+			for _, c := range []string{"\x80", "\xff", "é", "\xe6\x97"} {
+				cases = append(cases, strings.Repeat("x", i)+c+strings.Repeat("y", n-i-1))
+			}
+		}
+		cases = append(cases, strings.Repeat("z", n))
+	}
 	for _, s := range cases {
 		if got, want := RuneCount(s), utf8.RuneCountInString(s); got != want {
 			t.Fatalf("runeCount(%q) = %d, want %d", s, got, want)
@@ -40,6 +48,14 @@ func BenchmarkRuneCount(b *testing.B) {
 	b.Run("utf8", func(b *testing.B) {
 		for range b.N {
 			utf8.RuneCountInString(s)
+		}
+	})
+	short := []string{"0", "true", "INC0000001", "Caller 2712", "2016-06-25 17:26:00", "Subcategory 127"}
+	b.Run("short", func(b *testing.B) {
+		for range b.N {
+			for _, s := range short {
+				RuneCount(s)
+			}
 		}
 	})
 }

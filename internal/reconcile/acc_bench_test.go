@@ -1,0 +1,65 @@
+package reconcile
+
+import (
+	"encoding/csv"
+	"os"
+	"testing"
+
+	"github.com/sdetl/sdetl/internal/contract"
+	"github.com/sdetl/sdetl/internal/values"
+)
+
+// BenchmarkTableAccEventLog feeds the event-log fixture's rows, normalised to canonical text,
+// to a TableAcc as the clean measures and the load's read-back do:
+// SDETL_BENCH_EVX=/tmp/evx/incident_event_log.csv and SDETL_BENCH_SPEC=/tmp/evx.yaml, skipped
+// without them.
+func BenchmarkTableAccEventLog(b *testing.B) {
+	path, specPath := os.Getenv("SDETL_BENCH_EVX"), os.Getenv("SDETL_BENCH_SPEC")
+	if path == "" || specPath == "" {
+		b.Skip("SDETL_BENCH_EVX and SDETL_BENCH_SPEC not set")
+	}
+	s, err := contract.Load(specPath)
+	if err != nil {
+		b.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		b.Fatal(err)
+	}
+	t := s.Tables[0]
+	head := map[string]int{}
+	for i, h := range recs[0] {
+		head[h] = i
+	}
+	norm := values.NewNormalizer(s.Sentinels)
+	var names []string
+	var types []contract.Type
+	for _, c := range t.Columns {
+		names, types = append(names, c.Name), append(types, c.Type)
+	}
+	rows := make([][]*string, 0, len(recs)-1)
+	for _, r := range recs[1:] {
+		row := make([]*string, len(t.Columns))
+		for i, c := range t.Columns {
+			if v, err := norm.NormalizeColumn(c, r[head[c.Name]]); err == nil && !v.Null {
+				row[i] = &v.Value
+			}
+		}
+		rows = append(rows, row)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		a := NewTableAcc(names, types)
+		for _, row := range rows {
+			if err := a.Add(row); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
