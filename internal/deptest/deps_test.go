@@ -71,8 +71,9 @@ var allowed = map[string][]string{
 	"internal/specdraft": {"internal/contract", "internal/csvfile", "internal/exports", "internal/inputfile", "internal/profile", "internal/report", "internal/values"},
 	"internal/synth":     {"internal/contract", "internal/kpi", "internal/xlsx"},
 	// tests and test helpers
-	"internal/pgtest":  {"internal/pgcluster"},
-	"internal/deptest": nil,
+	"internal/pgtest":   {"internal/pgcluster"},
+	"internal/deptest":  nil,
+	"internal/benchfix": {"internal/contract"}, // the micro-benchmarks' shared fixtures
 	// the commands: the only importers of everything
 	"cmd/sdetl": {"*"},
 }

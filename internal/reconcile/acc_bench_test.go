@@ -1,10 +1,9 @@
 package reconcile
 
 import (
-	"encoding/csv"
-	"os"
 	"testing"
 
+	"github.com/sdetl/sdetl/internal/benchfix"
 	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/values"
 )
@@ -14,39 +13,18 @@ import (
 // SDETL_BENCH_EVX=/tmp/evx/incident_event_log.csv and SDETL_BENCH_SPEC=/tmp/evx.yaml, skipped
 // without them.
 func BenchmarkTableAccEventLog(b *testing.B) {
-	path, specPath := os.Getenv("SDETL_BENCH_EVX"), os.Getenv("SDETL_BENCH_SPEC")
-	if path == "" || specPath == "" {
-		b.Skip("SDETL_BENCH_EVX and SDETL_BENCH_SPEC not set")
-	}
-	s, err := contract.Load(specPath)
-	if err != nil {
-		b.Fatal(err)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		b.Fatal(err)
-	}
-	t := s.Tables[0]
-	head := map[string]int{}
-	for i, h := range recs[0] {
-		head[h] = i
-	}
+	s, t, recs := benchfix.EventLog(b)
 	norm := values.NewNormalizer(s.Sentinels)
 	var names []string
 	var types []contract.Type
 	for _, c := range t.Columns {
 		names, types = append(names, c.Name), append(types, c.Type)
 	}
-	rows := make([][]*string, 0, len(recs)-1)
-	for _, r := range recs[1:] {
+	rows := make([][]*string, 0, len(recs))
+	for _, r := range recs {
 		row := make([]*string, len(t.Columns))
 		for i, c := range t.Columns {
-			if v, err := norm.NormalizeColumn(c, r[head[c.Name]]); err == nil && !v.Null {
+			if v, err := norm.NormalizeColumn(c, r[i]); err == nil && !v.Null {
 				row[i] = &v.Value
 			}
 		}
