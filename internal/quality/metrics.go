@@ -146,7 +146,6 @@ type colCheck struct {
 	rng      *contract.Range  // numeric: configured plausible range
 	lo, hi   string           // dated: plausible window in the type's canonical form
 	canonize bool             // text: a share needs the canonical value
-	plain    bool             // text and not canonize: only null-ness and the text checks (value)
 	kind     valueKind        // which checks value makes of a normalised value
 	last     values.LastValue // the column's last short value normalised: rows repeat the row before
 }
@@ -194,7 +193,7 @@ func newAccumulator(s *contract.Spec, t *contract.Table, now time.Time) *accumul
 		case contract.Timestamp, contract.Timestamptz, contract.Date, contract.Month:
 			cc.kind = kindDated
 		case contract.Text:
-			cc.kind, cc.plain = kindText, true
+			cc.kind = kindText
 		}
 		a.tm.Cols[c.Name] = cc.m
 		a.cols = append(a.cols, cc)
@@ -214,7 +213,7 @@ func newAccumulator(s *contract.Spec, t *contract.Table, now time.Time) *accumul
 			continue
 		}
 		sc := shareCheck{name: sh.Name, idx: t.ColumnIndex(sh.Column), value: sh.Value, m: &ShareMetrics{}}
-		a.cols[sc.idx].canonize, a.cols[sc.idx].plain = true, false
+		a.cols[sc.idx].canonize = true
 		a.shares = append(a.shares, sc)
 	}
 	return a
@@ -262,7 +261,7 @@ func (a *accumulator) add(row []string) error {
 // value measures one cell and returns its canonical text ("" when null or invalid).
 func (a *accumulator) value(cc *colCheck, raw string) (string, error) {
 	m, name := cc.m, cc.c.Name
-	if cc.plain {
+	if cc.kind == kindText && !cc.canonize {
 		// Text never fails to normalise; only its null-ness matters, and the checks below
 		// judge the value as stored.
 		if a.norm.IsNull(raw) {
