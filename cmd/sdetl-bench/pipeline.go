@@ -242,14 +242,46 @@ type pipeBench struct {
 	admin          *pgx.Conn
 	tmp            string
 	pgloader, psql string
-	databases      int
+	databases      int      // made so far: run1 .. runN
+	live           []string // those not dropped yet
+	spent          []string // paths nothing will read again, removed by release
 }
 
 // freshDB is a new, empty database: each run starts from nothing in PostgreSQL, as a first load.
+// It first releases what earlier runs left (release).
 func (b *pipeBench) freshDB(ctx context.Context) (string, error) {
+	if err := b.release(ctx); err != nil {
+		return "", err
+	}
 	b.databases++
 	name := fmt.Sprintf("run%d", b.databases)
-	return b.c.DSN(name), b.c.CreateDatabase(ctx, name)
+	if err := b.c.CreateDatabase(ctx, name); err != nil {
+		return "", err
+	}
+	b.live = append(b.live, name)
+	return b.c.DSN(name), nil
+}
+
+// release drops the databases of earlier runs and removes b.spent (earlier inputs' fixtures and
+// work dirs), just before the next timed run, which gets their memory back. Held, they made each
+// input start from a larger page cache than the last, and on this VM a page of guest memory not
+// touched recently costs ~0.9 s/GB more to fill (dd of 6 GB into /dev/shm: 8.5 s fresh, 3.4 s
+// right after the same 6 GB was freed): the 2x run's SQLite pwrites took 3.4 CPU-s of kernel
+// time in the bench against 0.7 s run alone (docs/benchmarks.md, tenth round).
+func (b *pipeBench) release(ctx context.Context) error {
+	for _, name := range b.live {
+		if _, err := b.admin.Exec(ctx, "DROP DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+			return fmt.Errorf("release: %w", err)
+		}
+	}
+	b.live = nil
+	for _, p := range b.spent {
+		if err := os.RemoveAll(p); err != nil {
+			return fmt.Errorf("release: %w", err)
+		}
+	}
+	b.spent = nil
+	return nil
 }
 
 // quiet vacuums every database the bench made, untimed, before a timed run of any tool, so that
@@ -257,15 +289,15 @@ func (b *pipeBench) freshDB(ctx context.Context) (string, error) {
 // (insert-triggered: at scale 1 the previous run's ~400 MB, which had overlapped the next run,
 // the floor and pgloader). VACUUM of tables autovacuum has nothing left in is quick.
 func (b *pipeBench) quiet(ctx context.Context) error {
-	for i := 1; i <= b.databases; i++ {
-		conn, err := pgx.Connect(ctx, b.c.DSN(fmt.Sprintf("run%d", i)))
+	for _, name := range b.live {
+		conn, err := pgx.Connect(ctx, b.c.DSN(name))
 		if err != nil {
 			return fmt.Errorf("quiet: %w", err)
 		}
 		_, err = conn.Exec(ctx, "VACUUM")
 		conn.Close(context.Background())
 		if err != nil {
-			return fmt.Errorf("quiet: VACUUM run%d: %w", i, err)
+			return fmt.Errorf("quiet: VACUUM %s: %w", name, err)
 		}
 	}
 	return nil
@@ -439,7 +471,8 @@ func (b *pipeBench) eventLog(ctx context.Context) (*pipeInput, error) {
 	if err != nil {
 		return in, err
 	}
-	dsn, _, err := b.sdetlRuns(ctx, in, dir, "--spec", spec)
+	dsn, work, err := b.sdetlRuns(ctx, in, dir, "--spec", spec)
+	b.spent = append(b.spent, dir, work)
 	if err != nil {
 		return in, err
 	}
@@ -520,7 +553,8 @@ func (b *pipeBench) exports(ctx context.Context, o synth.Options) (*pipeInput, e
 			in.Bytes += fi.Size()
 		}
 	}
-	dsn, _, err := b.sdetlRuns(ctx, in, dir)
+	dsn, work, err := b.sdetlRuns(ctx, in, dir)
+	b.spent = append(b.spent, dir, work)
 	if err != nil {
 		return in, err
 	}
@@ -538,6 +572,7 @@ func (b *pipeBench) exports(ctx context.Context, o synth.Options) (*pipeInput, e
 	sp := contract.ServiceDesk()
 	names := loadTables(sp)
 	csvDir := filepath.Join(b.tmp, "floor-csv")
+	b.spent = append(b.spent, csvDir)
 	if err := os.MkdirAll(csvDir, 0o755); err != nil {
 		return in, err
 	}
