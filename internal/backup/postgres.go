@@ -66,6 +66,7 @@ func Postgres(ctx context.Context, dsn string, schemas []string, dir string, met
 	if err := seal(dir, tmp, m, d); err != nil {
 		return nil, err
 	}
+	dropCache(m.DataPath(dir)) // synced by pg_dump; read again only by a restore
 	return m, nil
 }
 

@@ -69,6 +69,7 @@ func Stage(ctx context.Context, src, dir string, meta Meta) (_ *Manifest, err er
 	if err := writeManifest(dir, m); err != nil {
 		return nil, err
 	}
+	dropCache(final)
 	return m, nil
 }
 
