@@ -15,3 +15,20 @@ func TestMemoryLimit(t *testing.T) {
 		t.Errorf("with GOMEMLIMIT=1GiB: limit %d, want the environment's %d", got, 1<<30)
 	}
 }
+
+func TestGCPercent(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(100)) // the test binary's percentage, restored
+	if got := setGCPercent(func(string) string { return "" }); got != defaultGCPercent {
+		t.Errorf("without GOGC: %d, want %d", got, defaultGCPercent)
+	}
+	if p := debug.SetGCPercent(100); p != defaultGCPercent {
+		t.Errorf("without GOGC: the runtime's percentage is %d, want %d", p, defaultGCPercent)
+	}
+	debug.SetGCPercent(50) // as GOGC=50 would have set it at start
+	if got := setGCPercent(func(k string) string { return map[string]string{"GOGC": "50"}[k] }); got != 50 {
+		t.Errorf("with GOGC=50: %d, want the environment's 50", got)
+	}
+	if p := debug.SetGCPercent(100); p != 50 {
+		t.Errorf("with GOGC=50: the runtime's percentage is %d, want it left at 50", p)
+	}
+}
