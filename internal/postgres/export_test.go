@@ -6,6 +6,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/sdetl/sdetl/internal/contract"
 	"github.com/sdetl/sdetl/internal/quality"
 	"github.com/sdetl/sdetl/internal/reconcile"
 )
@@ -104,3 +105,9 @@ func SetQueueTaken(fn func(conn, i int)) (restore func()) {
 
 // KPIsOn is kpisOn: defs in tx, helped by a second connection of dsn unless dsn is "".
 var KPIsOn = kpisOn
+
+// SQLMeasures is the reconciliation's measures of s's tables in schema, taken in SQL alone.
+func SQLMeasures(ctx context.Context, conn *pgx.Conn, s *contract.Spec, schema string) (*reconcile.Measures, error) {
+	m := &reconcile.Measures{Tables: map[string]*reconcile.Table{}}
+	return m, measureTables(ctx, conn, s, schema, nil, nil, m)
+}

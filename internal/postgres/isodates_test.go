@@ -59,4 +59,24 @@ func TestISODatesRenderAsToChar(t *testing.T) {
 	if !slices.Contains(want, "2025-07-01 | 2025-07-01 12:34:56 | 2025-07-01 10:34:56+00") {
 		t.Fatalf("the rendering is not the canonical text: %q", want)
 	}
+
+	// The measures the score's scan takes reuse its dates' texts, rendering again only those
+	// outside the years 1 to 9999: its row hash, which covers every value's text, is the one the
+	// reconciliation's SQL takes. (Their minima and maxima of such years differ, as they did
+	// before the reuse: the scan's are the clean store's, compared as dates.)
+	src, measured := postgres.SplitSource(conn, "isodates")
+	if err := src.Rows(ctx, tbl, func([]string) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	scanned, ok := measured("t")
+	if !ok {
+		t.Fatal("the score's scan took no measures")
+	}
+	inSQL, err := postgres.SQLMeasures(ctx, conn, &contract.Spec{Tables: []*contract.Table{tbl}}, "isodates")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sql := inSQL.Tables["t"]; scanned.Rows != sql.Rows || scanned.Hash != sql.Hash {
+		t.Fatalf("the score's scan measured %d rows, hash %s; the SQL %d rows, hash %s", scanned.Rows, scanned.Hash, sql.Rows, sql.Hash)
+	}
 }

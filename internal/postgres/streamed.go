@@ -167,14 +167,28 @@ func (s *measuringSource) scan(ctx context.Context, conn *pgx.Conn, t *contract.
 	sel := s.st.RowSelect(t)
 	n := len(sel)
 	names, types := measuredColumns(t)
-	at := make([]int, len(names)) // where each measured column's canonical text is in the row
+	at := make([]int, len(names))     // where each measured column's canonical text is in the row
+	orElse := make([]int, len(names)) // else, when that column is NULL: -1, or the score's column
 	for i, name := range names {
+		orElse[i] = -1
 		c := canonical(ident(name), types[i])
 		if j := slices.Index(sel[:n], c); j >= 0 {
 			at[i] = j
 			continue
 		}
 		at[i] = len(sel)
+		if i < n && s.st.ISODates { // the score's own column i renders the same column
+			switch types[i] {
+			case contract.Timestamptz: // to_char's text of the UTC instant, value for value
+				at[i] = i
+				continue
+			case contract.Timestamp, contract.Date:
+				// ::text is the score's text within the years 1 to 9999; only the others are
+				// rendered again (timestamp output was a fifth of the event log's read-back).
+				at[i], orElse[i] = len(sel), i
+				c = "CASE WHEN " + quality.ISOYears(ident(name)) + " THEN NULL ELSE " + c + " END"
+			}
+		}
 		sel = append(sel, c)
 	}
 	if _, err := conn.Exec(ctx, dateStyle); err != nil { // as st.ISODates and the hash's canonical text assume
@@ -222,6 +236,9 @@ func (s *measuringSource) scan(ctx context.Context, conn *pgx.Conn, t *contract.
 		row := b.next()
 		copy(row, cut[:n])
 		for i, j := range at {
+			if raw[j] == nil && orElse[i] >= 0 { // within the years 1 to 9999, or NULL
+				j = orElse[i]
+			}
 			switch {
 			case raw[j] == nil:
 				vals[i] = nil // NULL, which the score's "" does not tell from an empty text

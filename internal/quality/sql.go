@@ -168,7 +168,13 @@ func (s *sqlSource) isoText(expr, viaToChar string) string {
 	if !s.ISODates {
 		return viaToChar
 	}
-	return "CASE WHEN " + expr + " >= '0001-01-01' AND " + expr + " < '10000-01-01' THEN (" + expr + ")::text ELSE " + viaToChar + " END"
+	return "CASE WHEN " + ISOYears(expr) + " THEN (" + expr + ")::text ELSE " + viaToChar + " END"
+}
+
+// ISOYears is the condition that a date or timestamp expr is of the years 1 to 9999: those
+// whose ::text under the ISO DateStyle is their canonical text.
+func ISOYears(expr string) string {
+	return expr + " >= '0001-01-01' AND " + expr + " < '10000-01-01'"
 }
 
 // bytewise makes a text expression sort in byte order, so every store picks the same examples
