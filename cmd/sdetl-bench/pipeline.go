@@ -497,7 +497,7 @@ func (b *pipeBench) eventLog(ctx context.Context) (*pipeInput, error) {
 			if _, err := conn.Exec(ctx, "DROP TABLE IF EXISTS public.floor; CHECKPOINT"); err != nil {
 				return in, err
 			}
-			script := fmt.Sprintf("SET datestyle = 'ISO, DMY';\nBEGIN;\nCREATE TABLE public.floor (LIKE bench_template.t);\n"+
+			script := fmt.Sprintf(floorCompression(ctx, conn)+"SET datestyle = 'ISO, DMY';\nBEGIN;\nCREATE TABLE public.floor (LIKE bench_template.t);\n"+
 				"\\copy public.floor FROM '%s' WITH (FORMAT csv, HEADER true, NULL '?')\nCOMMIT;\n", strings.ReplaceAll(path, "'", "''"))
 			r, out, err := b.psqlScript(ctx, dsn, script)
 			if err != nil {
@@ -597,7 +597,7 @@ func (b *pipeBench) exports(ctx context.Context, o synth.Options) (*pipeInput, e
 		if _, err := conn.Exec(ctx, "DROP SCHEMA IF EXISTS "+floorSchema+" CASCADE; CHECKPOINT"); err != nil {
 			return in, err
 		}
-		r, out, err := b.psqlScript(ctx, dsn, floorScript(csvDir, names))
+		r, out, err := b.psqlScript(ctx, dsn, floorScript(floorCompression(ctx, conn), csvDir, names))
 		if err != nil {
 			return in, fmt.Errorf("floor: %w: %s", err, lastLines(out, 8))
 		}
