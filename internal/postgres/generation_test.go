@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"os"
@@ -749,6 +750,44 @@ func TestCountCheckFails(t *testing.T) {
 			_, err := genLoad(t, dsn, s, cleanPath, func(o *postgres.LoadOptions) { o.Force = true })
 			if !errors.Is(err, outcome.ErrReconcile) || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("err = %v, want a reconciliation failure: %s", err, c.want)
+			}
+			liveUntouched(t, conn, before)
+		})
+	}
+}
+
+// TestIndexFails: a unique key index that finds duplicates fails the load with its own error,
+// with or without a score to run (the reconciliation would find nothing wrong: the clean store
+// itself holds the duplicate, as the generation does), and live is as it was.
+func TestIndexFails(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	conn := connect(t, dsn)
+	s, cleanPath := genClean(t, 1)
+	if _, err := genLoad(t, dsn, s, cleanPath, nil); err != nil {
+		t.Fatal(err)
+	}
+	before := liveHash(t, conn, "gen")
+	db, err := sql.Open("sqlite", "file:"+cleanPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`UPDATE tickets SET id = 8 WHERE id = 7`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	for _, scored := range []bool{false, true} {
+		t.Run(fmt.Sprintf("scored=%v", scored), func(t *testing.T) {
+			_, err := genLoad(t, dsn, s, cleanPath, func(o *postgres.LoadOptions) {
+				o.Force, o.MeasureClean = true, nil
+				if scored {
+					o.BeforeSwap = func(ctx context.Context, src quality.Source) error {
+						_, err := quality.Score(ctx, s, src, time.Now())
+						return err
+					}
+				}
+			})
+			if err == nil || !strings.Contains(err.Error(), "index gen__g") || !strings.Contains(err.Error(), "23505") {
+				t.Fatalf("err = %v, want the unique index's failure", err)
 			}
 			liveUntouched(t, conn, before)
 		})
