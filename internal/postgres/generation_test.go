@@ -97,6 +97,19 @@ func genLoad(t *testing.T, dsn string, s *contract.Spec, cleanPath string, mod f
 	return postgres.Load(context.Background(), o)
 }
 
+// liveGen loads genClean(t, 1) as live gen: the test's DSN and connection, the contract, the
+// clean store and live's hash (liveHash).
+func liveGen(t *testing.T) (dsn string, conn *pgx.Conn, s *contract.Spec, cleanPath, before string) {
+	t.Helper()
+	dsn = pgtest.DSN(t)
+	conn = connect(t, dsn)
+	s, cleanPath = genClean(t, 1)
+	if _, err := genLoad(t, dsn, s, cleanPath, nil); err != nil {
+		t.Fatal(err)
+	}
+	return dsn, conn, s, cleanPath, liveHash(t, conn, "gen")
+}
+
 // liveHash is the live tickets table's order-independent row hash, from PostgreSQL's own
 // rendering, so a test can say "byte for byte as before".
 func liveHash(t *testing.T, conn *pgx.Conn, schema string) string {
@@ -240,13 +253,7 @@ func TestGenerationsSwapRollback(t *testing.T) {
 // the clean side was measured by the COPY or given (Want, as a run gives the clean's); live
 // keeps its rows and no generation is left behind.
 func TestTamperCaught(t *testing.T) {
-	dsn := pgtest.DSN(t)
-	conn := connect(t, dsn)
-	s, cleanPath := genClean(t, 1)
-	if _, err := genLoad(t, dsn, s, cleanPath, nil); err != nil {
-		t.Fatal(err)
-	}
-	before := liveHash(t, conn, "gen")
+	dsn, conn, s, cleanPath, before := liveGen(t)
 	for _, c := range []struct{ name, sql, want string }{
 		{"value", `UPDATE %s.tickets SET hours = hours + 0.1 WHERE id = 5`, "tickets.hours sum"},
 		{"row", `DELETE FROM %s.tickets WHERE id = 6`, "tickets rows: clean store 101, generation 100"},
@@ -728,13 +735,7 @@ func (s *stampedSource) Keys(ctx context.Context, sp *contract.Spec, t *contract
 // one fewer than the clean store, counted while the tables copied, and the COPY sent) fails the
 // load as a reconciliation failure naming both counts; live unchanged, the generation dropped.
 func TestCountCheckFails(t *testing.T) {
-	dsn := pgtest.DSN(t)
-	conn := connect(t, dsn)
-	s, cleanPath := genClean(t, 1)
-	if _, err := genLoad(t, dsn, s, cleanPath, nil); err != nil {
-		t.Fatal(err)
-	}
-	before := liveHash(t, conn, "gen")
+	dsn, conn, s, cleanPath, before := liveGen(t)
 	for _, c := range []struct{ table, sql, want string }{
 		{"tickets", `DELETE FROM %s.tickets WHERE id = 7`, "tickets: clean store has 101 rows, copied 101, PostgreSQL counts 100"},
 		{postgres.QuarantineTable, `DELETE FROM %s.quarantine`, "quarantine: clean store has 1 rows, copied 1, PostgreSQL counts 0"},
@@ -760,13 +761,7 @@ func TestCountCheckFails(t *testing.T) {
 // with or without a score to run (the reconciliation would find nothing wrong: the clean store
 // itself holds the duplicate, as the generation does), and live is as it was.
 func TestIndexFails(t *testing.T) {
-	dsn := pgtest.DSN(t)
-	conn := connect(t, dsn)
-	s, cleanPath := genClean(t, 1)
-	if _, err := genLoad(t, dsn, s, cleanPath, nil); err != nil {
-		t.Fatal(err)
-	}
-	before := liveHash(t, conn, "gen")
+	dsn, conn, s, cleanPath, before := liveGen(t)
 	db, err := sql.Open("sqlite", "file:"+cleanPath)
 	if err != nil {
 		t.Fatal(err)
