@@ -114,10 +114,13 @@ func (e *UnknownTypeError) Error() string {
 type Normalizer struct {
 	sentinels []sentinel
 	maxLen    int // longest byte length a value matching a sentinel case-insensitively can have
-	// asciiLens has bit l set when an ASCII sentinel is l bytes long; allASCII says every
-	// sentinel is ASCII. An ASCII value of another length then matches none (nullTrimmed).
-	asciiLens uint64
-	allASCII  bool
+	// asciiLens has bit l set when an ASCII sentinel is l bytes long, asciiFirst bit b when
+	// one starts with byte b in either case; allASCII says every sentinel is ASCII. An ASCII
+	// value of another length, or starting with another letter, then matches none
+	// (nullTrimmed): most values are rejected on those two bits, not by case folding.
+	asciiLens  uint64
+	asciiFirst [2]uint64
+	allASCII   bool
 }
 
 // NewNormalizer returns a normalizer treating the empty string, whitespace and the given sentinels
@@ -136,6 +139,9 @@ func NewNormalizer(sentinels []string) *Normalizer {
 			n.allASCII = false
 		case len(s) < 64:
 			n.asciiLens |= 1 << len(s)
+			for _, b := range [2]byte{lowerASCII(s[0]), upperASCII(s[0])} {
+				n.asciiFirst[b>>6] |= 1 << (b & 63)
+			}
 		default:
 			n.allASCII = false // beyond the mask: the loop decides
 		}
@@ -160,8 +166,8 @@ func (n *Normalizer) nullTrimmed(s string) bool {
 		return false
 	}
 	ascii := isASCII(s)
-	if ascii && n.allASCII && (len(s) >= 64 || n.asciiLens&(1<<len(s)) == 0) {
-		return false // the loop below would skip every sentinel on its length
+	if ascii && n.allASCII && (len(s) >= 64 || n.asciiLens&(1<<len(s)) == 0 || n.asciiFirst[s[0]>>6]&(1<<(s[0]&63)) == 0) {
+		return false // no sentinel has its length or first letter: none can fold to it
 	}
 	for _, x := range n.sentinels {
 		if ascii && x.ascii && len(s) != len(x.s) {
@@ -178,6 +184,20 @@ func (n *Normalizer) nullTrimmed(s string) bool {
 type sentinel struct {
 	s     string
 	ascii bool
+}
+
+func lowerASCII(b byte) byte {
+	if 'A' <= b && b <= 'Z' {
+		return b + 'a' - 'A'
+	}
+	return b
+}
+
+func upperASCII(b byte) byte {
+	if 'a' <= b && b <= 'z' {
+		return b - ('a' - 'A')
+	}
+	return b
 }
 
 func isASCII(s string) bool {

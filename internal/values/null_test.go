@@ -5,7 +5,8 @@ import (
 	"testing"
 )
 
-// refNull is nullTrimmed without the length mask: every sentinel compared case-insensitively.
+// refNull is nullTrimmed without the length and first-letter masks: every sentinel compared
+// case-insensitively.
 func refNull(n *Normalizer, s string) bool {
 	if s == "" {
 		return true
@@ -21,7 +22,8 @@ func refNull(n *Normalizer, s string) bool {
 	return false
 }
 
-// TestNullMaskEqualsFold: the ASCII length mask never changes IsNull's answer, for ASCII and
+// TestNullMaskEqualsFold: the ASCII length and first-letter masks never change IsNull's answer,
+// for every short string over the sentinels' letters in both cases (and others), for ASCII and
 // non-ASCII sentinel sets (including one beyond the mask's 63 bytes) and values that fold to a
 // sentinel through non-ASCII runes (the Kelvin sign folds to k, the long s to s).
 func TestNullMaskEqualsFold(t *testing.T) {
@@ -38,7 +40,21 @@ func TestNullMaskEqualsFold(t *testing.T) {
 	}
 	vals := []string{"", "nan", "NaN", "NAN ", "null", "NULL", "nuLL", "n/a", "N/A", "?", "-", "--", "x",
 		"sk", "SK", "\u212a", "s\u212a", "\u017fk", "\u017f\u212a", "kß", "KSS", "Kß", "\u212aß", "ǅ", "ǆ", "Ǆ", "d",
-		long, strings.ToUpper(long), long + "x", "na", "NA", "Caller 2403", "nil", "NIL", "ni\u212a", "k", "K", "é", "日本"}
+		long, strings.ToUpper(long), long + "x", "na", "NA", "Caller 2403", "nil", "NIL", "ni\u212a", "k", "K", "é", "日本",
+		"true", "TRUE", "0", "12", "mull", "Null", "?x", "x?", "@", "`", "[", "{"}
+	// Every string of up to three bytes over letters either side of the sentinels' in ASCII
+	// ('@' and '[' beside 'A'..'Z', '`' and '{' beside 'a'..'z'), so a mask bit off by one or
+	// by case shows.
+	const alphabet = "nNaAlLuU?-/kKsSx@[`{ "
+	for _, a := range alphabet {
+		vals = append(vals, string(a))
+		for _, b := range alphabet {
+			vals = append(vals, string(a)+string(b))
+			for _, c := range alphabet {
+				vals = append(vals, string(a)+string(b)+string(c))
+			}
+		}
+	}
 	for _, set := range sets {
 		n := NewNormalizer(set)
 		for _, v := range vals {
