@@ -31,7 +31,7 @@ import (
 // typed `psql \copy` floor and pgloader, in one invocation.
 
 func pipelineUsage(w io.Writer) {
-	fmt.Fprint(w, `usage: sdetl-bench pipeline [-runs 3] [-scales 1,2,4] [-raw] [-eventlog-rows 120000] [-sdetl PATH] [-json FILE] [-dry-run]
+	fmt.Fprint(w, `usage: sdetl-bench pipeline [-runs 3] [-scales 1,2,4] [-raw] [-eventlog-rows 120000] [-sdetl PATH] [-json FILE] [-dry-run] [-cpuprofile DIR]
        sdetl-bench eventlog -out DIR [-rows N] [-seed S]
 
 pipeline  times sdetl run (a child process: wall time and peak RSS) on the event-log
@@ -42,7 +42,9 @@ pipeline  times sdetl run (a child process: wall time and peak RSS) on the event
           on the scale-1 exports the \copy floor of the loaded rows. -raw adds the scale-1
           raw exports (1.59M rows read). -dry-run also runs sdetl run --dry-run first on
           every input and compares its estimate with the real runs. Medians and ratios on
-          stdout (markdown); -json FILE writes every run.
+          stdout (markdown); -json FILE writes every run. -cpuprofile DIR writes the CPU
+          profile of each timed sdetl run into DIR (SDETL_CPUPROFILE): merged, they are
+          cmd/sdetl/default.pgo, the profile go build optimises sdetl with (docs/benchmarks.md).
 eventlog  writes the fixture alone.
 `)
 }
@@ -90,6 +92,7 @@ type pipeConfig struct {
 	eventRows int
 	sdetl     string
 	dryRun    bool
+	profDir   string // where each timed run's CPU profile goes ("": none)
 	logf      func(string, ...any)
 }
 
@@ -104,6 +107,7 @@ func benchPipeline(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&cfg.eventRows, "eventlog-rows", eventLogRows, "events in the event-log fixture (0: none)")
 	fs.StringVar(&cfg.sdetl, "sdetl", "", "the sdetl binary (default: go build github.com/sdetl/sdetl/cmd/sdetl)")
 	fs.BoolVar(&cfg.dryRun, "dry-run", false, "also time sdetl run --dry-run and compare its estimate with the real runs")
+	fs.StringVar(&cfg.profDir, "cpuprofile", "", "write each timed sdetl run's CPU profile into this directory")
 	jsonOut := fs.String("json", "", "write the full report (every run) to this file")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -118,6 +122,12 @@ func benchPipeline(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		cfg.scales = append(cfg.scales, v)
+	}
+	if cfg.profDir != "" {
+		if err := os.MkdirAll(cfg.profDir, 0o755); err != nil {
+			fmt.Fprintln(stderr, "sdetl-bench pipeline: -cpuprofile:", err)
+			return 1
+		}
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -313,7 +323,7 @@ func (b *pipeBench) sdetlRuns(ctx context.Context, in *pipeInput, dir string, ex
 			return "", "", err
 		}
 		work := filepath.Join(b.tmp, "work-dry-"+in.Name)
-		r, err := b.sdetl(ctx, work, dsn, append([]string{"--exports", dir, "--dry-run"}, extra...)...)
+		r, err := b.sdetl(ctx, work, dsn, "", append([]string{"--exports", dir, "--dry-run"}, extra...)...)
 		if err != nil {
 			return "", "", err
 		}
@@ -329,13 +339,17 @@ func (b *pipeBench) sdetlRuns(ctx context.Context, in *pipeInput, dir string, ex
 		}
 		work = filepath.Join(b.tmp, fmt.Sprintf("work-%s-%d", in.Name, i))
 		b.cfg.logf("%s: sdetl run %d of %d", in.Name, i+1, b.cfg.runs)
-		r, err := b.sdetl(ctx, work, dsn, append([]string{"--exports", dir}, extra...)...)
+		prof := ""
+		if b.cfg.profDir != "" {
+			prof = filepath.Join(b.cfg.profDir, fmt.Sprintf("%s-%d.pprof", in.Name, i+1))
+		}
+		r, err := b.sdetl(ctx, work, dsn, prof, append([]string{"--exports", dir}, extra...)...)
 		if err != nil {
 			return "", "", err
 		}
 		in.Sdetl = append(in.Sdetl, r)
 		if i == 0 {
-			r, err := b.sdetl(ctx, work, dsn, append([]string{"--exports", dir}, extra...)...)
+			r, err := b.sdetl(ctx, work, dsn, "", append([]string{"--exports", dir}, extra...)...)
 			if err != nil {
 				return "", "", err
 			}
@@ -348,13 +362,18 @@ func (b *pipeBench) sdetlRuns(ctx context.Context, in *pipeInput, dir string, ex
 	return dsn, work, nil
 }
 
-// sdetl runs `sdetl run` as a child process and reads back its run.json.
-func (b *pipeBench) sdetl(ctx context.Context, work, dsn string, args ...string) (pipeRun, error) {
+// sdetl runs `sdetl run` as a child process and reads back its run.json; with prof, the child
+// writes its CPU profile there.
+func (b *pipeBench) sdetl(ctx context.Context, work, dsn, prof string, args ...string) (pipeRun, error) {
 	full := append([]string{"run", "--workdir", work, "--pg", dsn}, args...)
 	if err := b.quiet(ctx); err != nil {
 		return pipeRun{}, err
 	}
-	r, out, err := timeProcess(ctx, b.cfg.sdetl, full...)
+	var env []string
+	if prof != "" {
+		env = append(os.Environ(), "SDETL_CPUPROFILE="+prof)
+	}
+	r, out, err := timeProcessEnv(ctx, env, b.cfg.sdetl, full...)
 	if err != nil {
 		return r, fmt.Errorf("sdetl %s: %w\n%s", strings.Join(full, " "), err, lastLines(out, 12))
 	}
@@ -400,9 +419,14 @@ func (b *pipeBench) sdetl(ctx context.Context, work, dsn string, args ...string)
 // RSS of the address space the child was forked with, which is this process's, so every child
 // of a bench that has generated 4x exports in-process "peaked" at the bench's own size.
 func timeProcess(ctx context.Context, path string, args ...string) (pipeRun, string, error) {
+	return timeProcessEnv(ctx, nil, path, args...)
+}
+
+// timeProcessEnv is timeProcess with the child's environment env (nil: this process's).
+func timeProcessEnv(ctx context.Context, env []string, path string, args ...string) (pipeRun, string, error) {
 	var out strings.Builder
 	cmd := exec.CommandContext(ctx, path, args...)
-	cmd.Stdout, cmd.Stderr = &out, &out
+	cmd.Stdout, cmd.Stderr, cmd.Env = &out, &out, env
 	load := loadAvg()
 	began := time.Now()
 	if err := cmd.Start(); err != nil {

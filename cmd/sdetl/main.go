@@ -1,5 +1,10 @@
 // Command sdetl lands a service desk's spreadsheet exports (tickets, comments, timesheets) in
 // PostgreSQL, typed, checked and reconciled. Run `sdetl help` for the subcommands.
+//
+// default.pgo beside this file is a CPU profile of sdetl run on the benchmark's inputs: go build
+// and go run optimise the command with it (profile-guided optimisation, Go's -pgo=auto). It
+// only steers the compiler; a stale profile costs speed, never correctness. How it is made
+// and what it gains: docs/benchmarks.md, the twelfth round.
 package main
 
 import (
