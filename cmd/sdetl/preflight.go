@@ -232,13 +232,12 @@ func probeInput(ctx context.Context, t *contract.Table, in *preflight.Input, con
 		in.Format = format
 		return
 	}
-	ef, err := exports.OpenEncoding(ctx, p, exports.Limits{}, t.Encoding)
+	ef, err := exports.ReadHeader(ctx, p, exports.Limits{}, t.Encoding)
 	if err != nil {
 		in.Err = err
 		return
 	}
 	in.Format = ef.Format
-	ef.Close()
 	if _, err := t.MatchHeaders(ef.Header); err != nil {
 		in.Err = fmt.Errorf("%s: %w", p, err)
 	} else {

@@ -90,6 +90,21 @@ func TestCSVAndXLSXReadAlike(t *testing.T) {
 	if f.Format != "xlsx" || !reflect.DeepEqual(rows, want) {
 		t.Errorf("xlsx: format %s rows\n%v\nwant\n%v", f.Format, rows, want)
 	}
+	// ReadHeader (the preflight's) gives the header and format Open does, file closed.
+	for _, p := range []string{csvPath, xlsxPath} {
+		open, err := Open(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		open.Close()
+		h, err := ReadHeader(context.Background(), p, Limits{}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.Format != open.Format || !reflect.DeepEqual(h.Header, open.Header) {
+			t.Errorf("ReadHeader(%s) = %s %q; Open: %s %q", p, h.Format, h.Header, open.Format, open.Header)
+		}
+	}
 }
 
 func TestEachStopsOnCancelAndError(t *testing.T) {

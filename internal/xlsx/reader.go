@@ -27,6 +27,8 @@ type Reader struct {
 	stopAhead func() // stops the goroutine inflating the sheet ahead
 	sc        *scanner
 	sst       *sharedStrings
+	sstPart   *zip.File // OpenPrefix: the table, read as far as the rows so far need
+	prefix    bool      // OpenPrefix: sst holds the table's first strings only
 	styles    []dateClass
 	date1904  bool
 
@@ -68,11 +70,26 @@ func Open(path string) (*Reader, error) {
 // given limits (zero fields: the defaults); reads fail with ctx.Err() once
 // ctx is done.
 func OpenContext(ctx context.Context, path string, lim Limits) (*Reader, error) {
+	return openFile(ctx, path, lim, false)
+}
+
+// OpenPrefix is OpenContext for a caller that reads the first row or few, a header: the
+// shared strings are read only as far as the rows read so far refer to them (writers number
+// them in order of first use, so a header's are the table's first), not the whole table,
+// which in a large export is most of its text. The rows are those OpenContext gives, and so
+// are the errors but for a table that ends before a string a cell refers to, which names
+// the cell when that row is read. A row that needs a later string reads the table's start
+// again: read a whole sheet with OpenContext.
+func OpenPrefix(ctx context.Context, path string, lim Limits) (*Reader, error) {
+	return openFile(ctx, path, lim, true)
+}
+
+func openFile(ctx context.Context, path string, lim Limits, prefix bool) (*Reader, error) {
 	f, err := inputfile.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	r, err := open(ctx, inputfile.Display(path), f, lim.withDefaults())
+	r, err := open(ctx, inputfile.Display(path), f, lim.withDefaults(), prefix)
 	if err != nil {
 		f.Close()
 		return nil, err
@@ -80,7 +97,7 @@ func OpenContext(ctx context.Context, path string, lim Limits) (*Reader, error) 
 	return r, nil
 }
 
-func open(ctx context.Context, path string, f *os.File, lim Limits) (*Reader, error) {
+func open(ctx context.Context, path string, f *os.File, lim Limits, prefix bool) (*Reader, error) {
 	st, err := f.Stat()
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
@@ -100,7 +117,11 @@ func open(ctx context.Context, path string, f *os.File, lim Limits) (*Reader, er
 		parts += info.sst.UncompressedSize64
 	}
 	r.budget = lim.expansionBudget(parts)
-	if r.sst, err = readSST(info.sst, lim); err != nil {
+	sst := info.sst
+	if prefix {
+		r.sstPart, r.prefix, sst = info.sst, true, nil // none yet: emit reads what a row needs
+	}
+	if r.sst, err = readSST(sst, lim); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	if r.styles, err = readStyles(info.styles); err != nil {

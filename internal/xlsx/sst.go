@@ -175,7 +175,11 @@ type sstBuilder struct {
 	total     int
 	w         *bufio.Writer // spilled: writes t.sp.f
 	noSpill   bool          // the temporary file could not be created
+	want      int           // stop once the table holds this many strings (0: at the part's end)
 }
+
+// enough says the table holds the strings wanted of it (never with want 0: all of them).
+func (b *sstBuilder) enough() bool { return b.want > 0 && b.t.len() >= b.want }
 
 // add appends a string to the table; a string too long or not UTF-8 is
 // stored empty and marked bad (see sharedStrings.bad).
@@ -277,6 +281,14 @@ func (b *sstBuilder) spill() error {
 	return nil
 }
 
+// done is the finished table of part f.
+func (b *sstBuilder) done(f *zip.File) (*sharedStrings, error) {
+	if err := b.finish(); err != nil {
+		return nil, fmt.Errorf("%s: %w", f.Name, err)
+	}
+	return &b.t, nil
+}
+
 // finish flushes the last chunk.
 func (b *sstBuilder) finish() error {
 	if err := b.flush(); err != nil {
@@ -314,7 +326,13 @@ func (t *sharedStrings) problem(i int, lim Limits) error {
 // its <t> texts (plain or rich-text runs), phonetic runs (<rPh>) excluded,
 // with _xHHHH_ escapes decoded.
 func readSST(f *zip.File, lim Limits) (*sharedStrings, error) {
-	b := sstBuilder{limit: sstMemLimit, lim: lim}
+	return readSSTPrefix(f, lim, 0)
+}
+
+// readSSTPrefix is readSST of the table's first want strings only (0: all of them), for a
+// reader that needs no more (OpenPrefix): the rest of the part is not read.
+func readSSTPrefix(f *zip.File, lim Limits, want int) (*sharedStrings, error) {
+	b := sstBuilder{limit: sstMemLimit, lim: lim, want: want}
 	if f == nil {
 		return &b.t, nil
 	}
@@ -345,10 +363,7 @@ func (b *sstBuilder) parse(f *zip.File, rc io.Reader) (*sharedStrings, error) {
 		}
 		switch s.kind {
 		case tokEOF:
-			if err := b.finish(); err != nil {
-				return nil, fmt.Errorf("%s: %w", f.Name, err)
-			}
-			return &b.t, nil
+			return b.done(f)
 		case tokText:
 			if tooLong {
 				break
@@ -372,6 +387,9 @@ func (b *sstBuilder) parse(f *zip.File, rc io.Reader) (*sharedStrings, error) {
 					}
 					inSI = false
 				}
+				if b.enough() {
+					return b.done(f)
+				}
 			case "rPh":
 				if s.kind == tokStart {
 					rph++
@@ -385,6 +403,9 @@ func (b *sstBuilder) parse(f *zip.File, rc io.Reader) (*sharedStrings, error) {
 				if inSI {
 					if err := b.add(decodeXInPlace(text), tooLong); err != nil {
 						return nil, fmt.Errorf("%s: %w", f.Name, err)
+					}
+					if b.enough() {
+						return b.done(f)
 					}
 				}
 				inSI, inT = false, false

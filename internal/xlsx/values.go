@@ -19,7 +19,7 @@ func (r *Reader) endCell(c *cellState) error {
 			return nil
 		}
 		idx, ok := atoi(trimSpace(raw))
-		if !ok || idx >= r.sst.len() {
+		if !ok || idx >= r.sst.len() && !r.prefix { // a prefix is read on for the row (emit)
 			return fmt.Errorf("cell %s: shared string index %.32q not in the table of %d strings", colName(c.col), raw, r.sst.len())
 		}
 		r.buf = r.buf[:c.start]
@@ -160,6 +160,31 @@ func isoDate(dst, raw []byte) ([]byte, bool) {
 	return nil, false
 }
 
+// readPrefix reads the shared strings (OpenPrefix) as far as the row's first n cells refer to
+// them, and fails on a cell that refers past the table's end as endCell does for the whole.
+func (r *Reader) readPrefix(n int) error {
+	need := 0
+	for _, c := range r.cells[:n] {
+		if c.shared {
+			need = max(need, c.sst+1)
+		}
+	}
+	if need > r.sst.len() && r.sstPart != nil {
+		t, err := readSSTPrefix(r.sstPart, r.lim, need)
+		if err != nil {
+			return err // the caller names the file and row
+		}
+		r.sst.close()
+		r.sst = t
+	}
+	for i, c := range r.cells[:n] {
+		if c.shared && c.sst >= r.sst.len() {
+			return fmt.Errorf("cell %s: shared string index %d not in the table of %d strings", r.ref(i), c.sst, r.sst.len())
+		}
+	}
+	return nil
+}
+
 // emit builds r.row and r.kinds from the parsed cells: one string
 // allocation for the row's own text, shared strings referenced directly.
 // It fails if a value is not UTF-8, if the row's values or all values so far
@@ -169,6 +194,11 @@ func (r *Reader) emit() error {
 	n := len(r.cells)
 	for n > 0 && r.cells[n-1].kind == Empty {
 		n--
+	}
+	if r.prefix {
+		if err := r.readPrefix(n); err != nil {
+			return err
+		}
 	}
 	if !utf8.Valid(r.buf) {
 		return r.invalidUTF8()
