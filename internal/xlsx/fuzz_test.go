@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -65,8 +66,41 @@ func FuzzSheet(f *testing.F) {
 			if err := readChecked(t, path, lim); err != nil && !strings.Contains(err.Error(), path) {
 				t.Fatalf("error does not name the file: %v", err)
 			}
+			samePrefixRows(t, path, lim)
 		}
 	})
+}
+
+// samePrefixRows: OpenPrefix (the preflight's header reader) returns the rows OpenContext
+// returns and fails on the same row, naming the file.
+func samePrefixRows(t *testing.T, path string, lim Limits) {
+	t.Helper()
+	all := func(open func(context.Context, string, Limits) (*Reader, error)) ([][]string, error) {
+		r, err := open(context.Background(), path, lim)
+		if err != nil {
+			return nil, err
+		}
+		defer r.Close()
+		var rows [][]string
+		for {
+			row, _, err := r.Read()
+			if errors.Is(err, io.EOF) {
+				return rows, nil
+			}
+			if err != nil {
+				return rows, err
+			}
+			rows = append(rows, slices.Clone(row))
+		}
+	}
+	want, werr := all(OpenContext)
+	got, gerr := all(OpenPrefix)
+	if !slices.EqualFunc(got, want, slices.Equal[[]string]) || (gerr == nil) != (werr == nil) {
+		t.Fatalf("OpenPrefix read %q, %v; OpenContext %q, %v", got, gerr, want, werr)
+	}
+	if gerr != nil && !strings.Contains(gerr.Error(), path) {
+		t.Fatalf("OpenPrefix's error does not name the file: %v", gerr)
+	}
 }
 
 // readChecked reads the workbook at path to the end and checks what the reader promises of
