@@ -10,10 +10,10 @@ import (
 	"testing"
 )
 
-// readN reads up to n rows of the workbook at path with open, and the error that ended them
-// (nil at EOF or after n rows).
-func readN(path string, n int, open func(context.Context, string, Limits) (*Reader, error)) ([]readRow, error) {
-	r, err := open(context.Background(), path, Limits{})
+// readN reads up to n rows of the workbook at path with open and lim, and the error that ended
+// them (nil at EOF or after n rows).
+func readN(path string, lim Limits, n int, open func(context.Context, string, Limits) (*Reader, error)) ([]readRow, error) {
+	r, err := open(context.Background(), path, lim)
 	if err != nil {
 		return nil, err
 	}
@@ -41,12 +41,12 @@ func TestOpenPrefixRows(t *testing.T) {
 		rows = append(rows, []Cell{Num(fmt.Sprint(i)), Str(fmt.Sprintf("name %d", i%50)), Str(strings.Repeat("n", i%200) + fmt.Sprint(i)), Str("id")})
 	}
 	path := writeRows(t, rows)
-	want, err := readN(path, len(rows), OpenContext)
+	want, err := readN(path, Limits{}, len(rows), OpenContext)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, n := range []int{1, 2, 50, len(rows)} {
-		got, err := readN(path, n, OpenPrefix)
+		got, err := readN(path, Limits{}, n, OpenPrefix)
 		if err != nil {
 			t.Fatalf("%d rows: %v", n, err)
 		}
@@ -69,14 +69,14 @@ func TestOpenPrefixReadsOnlyTheHeadersStrings(t *testing.T) {
 		"truncated": "<si><t>x</t></si><si",
 	} {
 		path := book(t, "", `<sst><si><t>b</t></si><si><t>a</t></si><si><t>c</t></si>`+rest+`</sst>`, sheet)
-		if _, err := readN(path, 1, OpenContext); err == nil && name == "truncated" {
+		if _, err := readN(path, Limits{}, 1, OpenContext); err == nil && name == "truncated" {
 			t.Fatalf("%s: OpenContext read a broken table", name)
 		}
-		got, err := readN(path, 1, OpenPrefix)
+		got, err := readN(path, Limits{}, 1, OpenPrefix)
 		if err != nil || len(got) != 1 || !slices.Equal(got[0].cells, []string{"a", "b"}) {
 			t.Fatalf("%s: header %v, %v; want [a b]", name, got, err)
 		}
-		if _, err := readN(path, 2, OpenPrefix); err == nil || !strings.Contains(err.Error(), "row 2") {
+		if _, err := readN(path, Limits{}, 2, OpenPrefix); err == nil || !strings.Contains(err.Error(), "row 2") {
 			t.Errorf("%s: the row using the broken string: %v", name, err)
 		}
 	}
@@ -87,7 +87,7 @@ func TestOpenPrefixReadsOnlyTheHeadersStrings(t *testing.T) {
 func TestOpenPrefixIndexPastTheTable(t *testing.T) {
 	sheet := `<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>7</v></c></row>`
 	path := book(t, "", `<sst><si><t>a</t></si></sst>`, sheet)
-	_, err := readN(path, 1, OpenPrefix)
+	_, err := readN(path, Limits{}, 1, OpenPrefix)
 	if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "row 1") || !strings.Contains(err.Error(), "cell B1") {
 		t.Fatalf("index past the table: %v", err)
 	}
@@ -95,7 +95,7 @@ func TestOpenPrefixIndexPastTheTable(t *testing.T) {
 		"xl/workbook.xml", `<workbook `+fixtureNS+`><sheets><sheet r:id="rId1"/></sheets></workbook>`,
 		"xl/_rels/workbook.xml.rels", `<Relationships><Relationship Id="rId1" Target="s.xml"/></Relationships>`,
 		"xl/s.xml", `<worksheet><sheetData>`+sheet+`</sheetData></worksheet>`))
-	if _, err := readN(noSST, 1, OpenPrefix); err == nil || !strings.Contains(err.Error(), "cell A1") {
+	if _, err := readN(noSST, Limits{}, 1, OpenPrefix); err == nil || !strings.Contains(err.Error(), "cell A1") {
 		t.Fatalf("no shared strings part: %v", err)
 	}
 }
