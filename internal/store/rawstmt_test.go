@@ -10,6 +10,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"modernc.org/libc"
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // openRawTest opens a store file as build opens one (journaling off, an exclusive lock, one
@@ -303,28 +306,42 @@ func BenchmarkRawInsert(b *testing.B) {
 			return nil
 		})
 	})
-	b.Run("raw", func(b *testing.B) {
-		_, conn := setup(b)
-		defer conn.Close()
-		conn.Raw(func(dc any) error {
-			c, err := OpenRaw(dc)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer c.Close()
-			st, err := c.Prepare(q)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer st.Close()
-			for b.Loop() {
-				if err := st.Exec(row...); err != nil {
+	// raw: every row's values the lengths of the row before (the memmove only); raw-rebind: every
+	// value of another length than the one before it, so each is bound again (the export whose
+	// values vary, as most do).
+	other := make([]any, cols)
+	for i := range other {
+		other[i] = fmt.Sprintf("another value %d", i)
+	}
+	for _, rows := range []struct {
+		name string
+		rows [][]any
+	}{{"raw", [][]any{row}}, {"raw-rebind", [][]any{row, other}}} {
+		b.Run(rows.name, func(b *testing.B) {
+			_, conn := setup(b)
+			defer conn.Close()
+			conn.Raw(func(dc any) error {
+				c, err := OpenRaw(dc)
+				if err != nil {
 					b.Fatal(err)
 				}
-			}
-			return nil
+				defer c.Close()
+				st, err := c.Prepare(q)
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer st.Close()
+				n := 0
+				for b.Loop() {
+					if err := st.Exec(rows.rows[n%len(rows.rows)]...); err != nil {
+						b.Fatal(err)
+					}
+					n++
+				}
+				return nil
+			})
 		})
-	})
+	}
 }
 
 // TestRawTexts: a Texts argument binds as one TEXT parameter per string, the same values as
@@ -377,5 +394,64 @@ func TestRawTexts(t *testing.T) {
 		if got[i] != got[i+1] || !strings.HasPrefix(got[i], "integer:") || !strings.Contains(got[i], " text:") {
 			t.Errorf("row %d through Texts %.120q, one by one %.120q", i/2, got[i], got[i+1])
 		}
+	}
+}
+
+// TestRawConnSetsMutexAside: while a RawConn is open its connection has no mutex (SQLite's
+// multi-thread mode), and Close gives the driver's back; a second RawConn on the same
+// connection leaves it to the first, in whichever order the two close; the driver's own
+// statements run on the connection after each.
+func TestRawConnSetsMutexAside(t *testing.T) {
+	db := openRawTest(t, filepath.Join(t.TempDir(), "m.db"))
+	ctx := context.Background()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	tls := libc.NewTLS()
+	defer tls.Close()
+	for _, openedFirstClosesFirst := range []bool{true, false} {
+		err := conn.Raw(func(dc any) error {
+			a, err := OpenRaw(dc)
+			if err != nil {
+				return err
+			}
+			want := a.mutex
+			mutex := func() uintptr { return sqlite3.Xsqlite3_db_mutex(tls, a.db) }
+			if want == 0 {
+				return fmt.Errorf("the driver's connection had no mutex to set aside")
+			}
+			if m := mutex(); m != 0 {
+				return fmt.Errorf("RawConn open: the connection's mutex is %#x, want none", m)
+			}
+			b, err := OpenRaw(dc)
+			if err != nil {
+				return err
+			}
+			first, second := a, b
+			if !openedFirstClosesFirst {
+				first, second = b, a
+			}
+			first.Close()
+			if m := mutex(); openedFirstClosesFirst && m != want || !openedFirstClosesFirst && m != 0 {
+				return fmt.Errorf("one RawConn closed: the mutex is %#x (the driver's is %#x)", m, want)
+			}
+			second.Close()
+			if m := mutex(); m != want {
+				return fmt.Errorf("both closed: the mutex is %#x, want the driver's %#x", m, want)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("the RawConn opened first closes first %v: %v", openedFirstClosesFirst, err)
+		}
+		if _, err := conn.ExecContext(ctx, `INSERT INTO t VALUES (1, 2, 3)`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var n int
+	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM t`).Scan(&n); err != nil || n != 2 {
+		t.Fatalf("count %d, %v; want 2", n, err)
 	}
 }
